@@ -1,0 +1,52 @@
+//! The engine's error enum. The program maps each variant to a named program error.
+
+/// Why an engine computation refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// An intermediate result left the range of its integer type.
+    MathOverflow,
+    /// A divisor was zero.
+    DivisionByZero,
+    /// The oracle price is zero or negative.
+    OraclePriceNotPositive,
+    /// The oracle exponent is outside the accepted bounds.
+    OracleExponentOutOfRange,
+    /// The oracle publish time is after `now`.
+    OraclePublishTimeInFuture,
+    /// The oracle price is older than the maximum age for this action.
+    OracleStale,
+    /// The oracle price was published before the last price the market accepted.
+    OracleOlderThanLast,
+    /// The oracle confidence interval is wider than allowed for this action.
+    OracleConfidenceTooWide,
+    /// A token amount of zero where a positive one is needed.
+    ZeroAmount,
+    /// The position's equity would fall below its initial margin requirement.
+    InsufficientMargin,
+    /// More margin asked for than `min(margin, equity - initial margin)`.
+    WithdrawExceedsFreeMargin,
+    /// The trade would leave a non-zero position below the minimum size.
+    PositionBelowMinimumSize,
+    /// The trade would make the vault net long (traders net short).
+    VaultWouldBeNetLong,
+    /// The trade would push traders' net long past `(1 + k) * h * C`.
+    OverHedgeCapExceeded,
+    /// The trade would break the market's open-interest cap.
+    MarketOpenInterestCapExceeded,
+    /// The trade would break the per-account open-interest cap.
+    AccountOpenInterestCapExceeded,
+    /// A reducing trade would leave the position with negative equity.
+    PositionBankrupt,
+    /// Vault equity is not positive while shares are outstanding.
+    VaultEquityNotPositive,
+    /// The deposit mints zero shares.
+    DepositTooSmall,
+    /// The vault's hedge ratio after the deposit is below the depositor's minimum.
+    HedgeRatioBelowMinimum,
+    /// The withdrawal would breach the reserve or the over-hedge cap.
+    WithdrawalExceedsLimit,
+    /// The withdrawal pays zero tokens.
+    WithdrawalTooSmall,
+    /// A parameter is outside its allowed range.
+    InvalidParameter,
+}

@@ -1,0 +1,199 @@
+//! Market risk parameters and their range checks (docs/RISK.md lists them).
+
+use crate::math::pow10;
+use crate::oracle::OracleLimits;
+use crate::{EngineError, EngineResult, FUNDING_RATE_PRECISION, MAX_TOKEN_DECIMALS, RATIO_PRECISION};
+
+/// Longest allowed withdrawal delay or cooldown: 30 days.
+pub const MAX_DELAY_SECONDS: u32 = 30 * 86_400;
+/// Longest allowed oracle age: one hour.
+pub const MAX_ORACLE_AGE_SECONDS: u32 = 3_600;
+/// Widest allowed confidence limit: 20% of the price.
+pub const MAX_CONF_RATIO: u32 = 200_000;
+/// Highest allowed fee ratio (taker, impact): 10%.
+pub const MAX_FEE_RATIO: u32 = 100_000;
+/// Highest allowed maximum funding rate: 100% of notional per day.
+pub const MAX_FUNDING_RATE: i64 = FUNDING_RATE_PRECISION as i64;
+/// Longest interval one funding accrual may charge: 1 day.
+pub const MAX_FUNDING_INTERVAL: u32 = 86_400;
+
+/// Every economic parameter of a market. Ratios at [`RATIO_PRECISION`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RiskParams {
+    /// `r_i`: initial margin ratio. precision: 1e6
+    pub initial_margin_ratio: u32,
+    /// `r_m`: maintenance margin ratio. precision: 1e6
+    pub maintenance_margin_ratio: u32,
+    /// `f`: liquidation fee ratio of closed notional. precision: 1e6
+    pub liquidation_fee_ratio: u32,
+    /// Taker fee ratio of traded notional. precision: 1e6
+    pub taker_fee_ratio: u32,
+    /// Impact fee ratio for a risk-increasing trade of `skew_scale` base (grows
+    /// linearly with size). precision: 1e6
+    pub impact_fee_ratio: u32,
+    /// Share of every fee that goes to the insurance fund. precision: 1e6
+    pub insurance_fee_share: u32,
+    /// `h`: hedge ratio. precision: 1e6 (1_000_000 = the vault is fully hedged).
+    pub hedge_ratio: u32,
+    /// `k`: over-hedge cap, traders' net long may reach `(1 + k) * h * C`. precision: 1e6
+    pub over_hedge_cap: u32,
+    /// Base (native units) at which the funding imbalance saturates and the impact fee
+    /// reaches `impact_fee_ratio`.
+    pub skew_scale: u64,
+    /// Smallest non-zero position, native units.
+    pub min_position_base: u64,
+    /// Market open-interest cap (long + short), whole USD.
+    pub max_open_interest_usd: u64,
+    /// Per-account position cap, whole USD.
+    pub max_position_usd: u64,
+    /// Delay between `vault_request_withdraw` and `vault_withdraw`, seconds.
+    pub withdraw_delay: u32,
+    /// Insurance unstake cooldown, seconds.
+    pub insurance_cooldown: u32,
+    /// Largest funding rate magnitude, fraction of notional per day. precision: 1e12
+    pub max_funding_rate: i64,
+    /// Largest change of the funding rate per day at full imbalance. precision: 1e12
+    pub max_funding_velocity: i64,
+    /// Longest interval one funding accrual charges, seconds.
+    pub max_funding_interval: u32,
+    /// Price gap the OI caps are sized against. precision: 1e6
+    pub stress_move: u32,
+}
+
+/// Oracle configuration parameters, checked with the risk parameters.
+pub fn validate_oracle_limits(l: &OracleLimits) -> EngineResult<()> {
+    let ok = l.max_age_increase > 0
+        && l.max_age_increase <= l.max_age
+        && l.max_age <= MAX_ORACLE_AGE_SECONDS
+        && l.max_conf > 0
+        && l.max_conf <= l.max_conf_liquidate
+        && l.max_conf_liquidate <= MAX_CONF_RATIO;
+    if ok {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidParameter)
+    }
+}
+
+/// Checks the token decimals are supported and returns `10^decimals`.
+pub fn token_scale(decimals: u8) -> EngineResult<u128> {
+    if decimals > MAX_TOKEN_DECIMALS {
+        return Err(EngineError::InvalidParameter);
+    }
+    pow10(u32::from(decimals))
+}
+
+impl RiskParams {
+    /// Range checks, including `f < r_m < r_i <= 100%`.
+    pub fn validate(&self) -> EngineResult<()> {
+        let r = RATIO_PRECISION as u32;
+        let ok = self.liquidation_fee_ratio > 0
+            && self.liquidation_fee_ratio < self.maintenance_margin_ratio
+            && self.maintenance_margin_ratio < self.initial_margin_ratio
+            && self.initial_margin_ratio <= r
+            && self.taker_fee_ratio <= MAX_FEE_RATIO
+            && self.impact_fee_ratio <= MAX_FEE_RATIO
+            && self.insurance_fee_share <= r
+            && self.hedge_ratio > 0
+            && self.hedge_ratio <= r
+            && self.over_hedge_cap <= r
+            && self.skew_scale > 0
+            && self.min_position_base > 0
+            && self.max_open_interest_usd > 0
+            && self.max_position_usd > 0
+            && self.max_position_usd <= self.max_open_interest_usd
+            && self.withdraw_delay <= MAX_DELAY_SECONDS
+            && self.insurance_cooldown <= MAX_DELAY_SECONDS
+            && self.max_funding_rate >= 0
+            && self.max_funding_rate <= MAX_FUNDING_RATE
+            && self.max_funding_velocity >= 0
+            && self.max_funding_velocity <= MAX_FUNDING_RATE
+            && self.max_funding_interval > 0
+            && self.max_funding_interval <= MAX_FUNDING_INTERVAL
+            && self.stress_move > 0
+            && self.stress_move <= r;
+        if ok {
+            Ok(())
+        } else {
+            Err(EngineError::InvalidParameter)
+        }
+    }
+
+    /// Sensible defaults for a liquid token; every test and the demo start here.
+    pub const fn default_for_tests() -> Self {
+        Self {
+            initial_margin_ratio: 100_000,    // 10% (10x)
+            maintenance_margin_ratio: 50_000, // 5%
+            liquidation_fee_ratio: 10_000,    // 1%
+            taker_fee_ratio: 1_000,           // 0.1%
+            impact_fee_ratio: 1_000,          // 0.1% at skew_scale
+            insurance_fee_share: 200_000,     // 20% of fees
+            hedge_ratio: 1_000_000,           // fully hedged
+            over_hedge_cap: 100_000,          // 10%
+            skew_scale: 1_000_000_000_000,    // 1000 tokens of 9 decimals
+            min_position_base: 1_000_000,     // 0.001 token of 9 decimals
+            max_open_interest_usd: 100_000_000,
+            max_position_usd: 10_000_000,
+            withdraw_delay: 3_600,
+            insurance_cooldown: 86_400,
+            max_funding_rate: 10_000_000_000,     // 1% per day
+            max_funding_velocity: 10_000_000_000, // 1% per day per day
+            max_funding_interval: 3_600,
+            stress_move: 500_000, // 50%
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(RiskParams::default_for_tests().validate(), Ok(()));
+    }
+
+    #[test]
+    fn margin_order_is_enforced() {
+        let mut p = RiskParams::default_for_tests();
+        p.liquidation_fee_ratio = p.maintenance_margin_ratio;
+        assert_eq!(p.validate(), Err(EngineError::InvalidParameter));
+        let mut p = RiskParams::default_for_tests();
+        p.maintenance_margin_ratio = p.initial_margin_ratio;
+        assert_eq!(p.validate(), Err(EngineError::InvalidParameter));
+        let mut p = RiskParams::default_for_tests();
+        p.initial_margin_ratio = 1_000_001;
+        assert_eq!(p.validate(), Err(EngineError::InvalidParameter));
+    }
+
+    #[test]
+    fn oracle_limits_are_ordered() {
+        let l = OracleLimits {
+            max_age_increase: 30,
+            max_age: 20,
+            max_conf: 1,
+            max_conf_liquidate: 2,
+        };
+        assert_eq!(validate_oracle_limits(&l), Err(EngineError::InvalidParameter));
+        let l = OracleLimits {
+            max_age_increase: 10,
+            max_age: 20,
+            max_conf: 3,
+            max_conf_liquidate: 2,
+        };
+        assert_eq!(validate_oracle_limits(&l), Err(EngineError::InvalidParameter));
+        let l = OracleLimits {
+            max_age_increase: 10,
+            max_age: 20,
+            max_conf: 1,
+            max_conf_liquidate: 2,
+        };
+        assert_eq!(validate_oracle_limits(&l), Ok(()));
+    }
+
+    #[test]
+    fn decimals_above_nine_are_refused() {
+        assert_eq!(token_scale(9), Ok(1_000_000_000));
+        assert_eq!(token_scale(10), Err(EngineError::InvalidParameter));
+    }
+}

@@ -1,0 +1,395 @@
+//! The hedging vault: equity from the traders' aggregates in O(1), share mint and burn
+//! at the band edge least favourable to the person acting (with virtual shares against
+//! inflation attacks), the reserve and the withdrawal limit, the hedge target.
+
+use crate::math::{mul_div, to_i128, to_u64, Rounding, SafeMath};
+use crate::oracle::OraclePrice;
+use crate::params::RiskParams;
+use crate::position::{net_long_cap_floor, Aggregates, Units};
+use crate::{EngineError, EngineResult, RATIO_PRECISION, VIRTUAL_ASSETS, VIRTUAL_SHARES};
+
+/// Inputs to every vault valuation.
+#[derive(Clone, Copy, Debug)]
+pub struct VaultView<'a> {
+    /// `C`: tokens the vault holds (its collateral, never its equity).
+    pub collateral: u64,
+    /// Shares outstanding (pending withdrawals included until burnt).
+    pub supply: u64,
+    /// Traders' aggregates.
+    pub aggregates: &'a Aggregates,
+    /// Unit conversions.
+    pub units: Units,
+    /// Cumulative funding index now.
+    pub funding_index: i128,
+}
+
+/// Traders' total claim on the vault in tokens at `price`:
+/// `(N * P - E - funding_owed) / P`, rounded as asked.
+pub fn traders_pnl_tokens(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {
+    let a = v.aggregates;
+    let value = v.units.quote_of(a.net_base, price, r)?;
+    // Funding owed by traders lowers their claim: round it the other way.
+    let owed = v
+        .units
+        .funding_quote(a.net_base, v.funding_index, r.flip())?
+        .sub_c(a.funding_basis)?;
+    let q = value.sub_c(a.entry_quote)?.sub_c(owed)?;
+    v.units.tokens_of(q, price, r)
+}
+
+/// Vault equity in tokens at `price`: `C - traders' claim`, rounded as asked.
+pub fn equity_at(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {
+    i128::from(v.collateral).sub_c(traders_pnl_tokens(v, price, r.flip())?)
+}
+
+/// Vault equity at both edges of the confidence band: `(low, high)`, the low one
+/// rounded down, the high one rounded up.
+pub fn equity_band(v: &VaultView, oracle: &OraclePrice) -> EngineResult<(i128, i128)> {
+    let (bid, ask) = (oracle.bid()?, oracle.ask()?);
+    let low = equity_at(v, bid, Rounding::Floor)?.min(equity_at(v, ask, Rounding::Floor)?);
+    let high = equity_at(v, bid, Rounding::Ceil)?.max(equity_at(v, ask, Rounding::Ceil)?);
+    Ok((low, high))
+}
+
+/// Shares minted for depositing `amount`: `amount * (S + VS) / (E_high + VA)`, rounded
+/// down, with equity at the band edge that gives the depositor fewer shares.
+/// Refused when equity at the oracle price is not positive while shares are
+/// outstanding (the market is winding down).
+pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64) -> EngineResult<u64> {
+    if amount == 0 {
+        return Err(EngineError::ZeroAmount);
+    }
+    if v.supply > 0 && equity_at(v, oracle.price, Rounding::Floor)? <= 0 {
+        return Err(EngineError::VaultEquityNotPositive);
+    }
+    let (_, high) = equity_band(v, oracle)?;
+    let equity = u128::try_from(high.max(0)).map_err(|_| EngineError::MathOverflow)?;
+    let shares = mul_div(
+        u128::from(amount),
+        u128::from(v.supply).add_c(VIRTUAL_SHARES)?,
+        equity.add_c(VIRTUAL_ASSETS)?,
+        Rounding::Floor,
+    )?;
+    let shares = to_u64(shares)?;
+    if shares == 0 {
+        return Err(EngineError::DepositTooSmall);
+    }
+    Ok(shares)
+}
+
+/// Tokens paid for burning `shares`: `shares * (E_low + VA) / (S + VS)`, rounded down,
+/// with equity at the band edge least favourable to the withdrawer.
+pub fn value_of_shares_floor(v: &VaultView, oracle: &OraclePrice, shares: u64) -> EngineResult<u64> {
+    if shares == 0 {
+        return Err(EngineError::ZeroAmount);
+    }
+    let (low, _) = equity_band(v, oracle)?;
+    if low <= 0 {
+        return Ok(0);
+    }
+    let value = mul_div(
+        u128::from(shares),
+        low.unsigned_abs().add_c(VIRTUAL_ASSETS)?,
+        u128::from(v.supply).add_c(VIRTUAL_SHARES)?,
+        Rounding::Floor,
+    )?;
+    to_u64(value.min(u128::from(v.collateral)))
+}
+
+/// Hedge target `h * C`, base, rounded down.
+pub fn hedge_target_floor(collateral: u64, params: &RiskParams) -> EngineResult<u128> {
+    mul_div(
+        u128::from(collateral),
+        u128::from(params.hedge_ratio),
+        u128::from(RATIO_PRECISION),
+        Rounding::Floor,
+    )
+}
+
+/// Hedge imbalance `N - h * C`, base (positive: traders longer than the target).
+pub fn hedge_imbalance(collateral: u64, agg: &Aggregates, params: &RiskParams) -> EngineResult<i128> {
+    agg.net_base
+        .sub_c(to_i128(hedge_target_floor(collateral, params)?)?)
+}
+
+/// The vault's hedge ratio `N / (h * C)`, precision [`RATIO_PRECISION`], rounded down;
+/// zero when traders are not net long; `u32::MAX` saturates an empty vault.
+pub fn hedge_ratio_floor(collateral: u64, agg: &Aggregates, params: &RiskParams) -> EngineResult<u64> {
+    if agg.net_base <= 0 {
+        return Ok(0);
+    }
+    let target = hedge_target_floor(collateral, params)?;
+    if target == 0 {
+        return Ok(u64::from(u32::MAX));
+    }
+    let r = mul_div(
+        agg.net_base.unsigned_abs(),
+        u128::from(RATIO_PRECISION),
+        target,
+        Rounding::Floor,
+    )?;
+    Ok(to_u64(r).unwrap_or(u64::MAX))
+}
+
+/// Refuses a deposit that would leave the vault's hedge ratio below the depositor's
+/// minimum (slippage protection).
+pub fn check_min_hedge_ratio(
+    collateral_after: u64,
+    agg: &Aggregates,
+    params: &RiskParams,
+    min_hedge_ratio: u32,
+) -> EngineResult<()> {
+    if min_hedge_ratio == 0 {
+        return Ok(());
+    }
+    if hedge_ratio_floor(collateral_after, agg, params)? < u64::from(min_hedge_ratio) {
+        return Err(EngineError::HedgeRatioBelowMinimum);
+    }
+    Ok(())
+}
+
+/// Reserve in tokens: `r_i * (OI_long + OI_short) + max(0, traders' net unrealized
+/// gains)`, rounded up, with the gains at the band edge where they are largest.
+pub fn reserve_ceil(v: &VaultView, oracle: &OraclePrice, params: &RiskParams) -> EngineResult<u128> {
+    let margin = mul_div(
+        v.aggregates.open_interest()?,
+        u128::from(params.initial_margin_ratio),
+        u128::from(RATIO_PRECISION),
+        Rounding::Ceil,
+    )?;
+    let gains = traders_pnl_tokens(v, oracle.bid()?, Rounding::Ceil)?
+        .max(traders_pnl_tokens(v, oracle.ask()?, Rounding::Ceil)?)
+        .max(0);
+    margin.add_c(gains.unsigned_abs())
+}
+
+/// Largest amount that can leave the vault now: the most that keeps `C' >= reserve`
+/// and `N <= (1 + k) * h * C'`.
+pub fn max_withdrawal_floor(v: &VaultView, oracle: &OraclePrice, params: &RiskParams) -> EngineResult<u64> {
+    let c = u128::from(v.collateral);
+    let by_reserve = c.saturating_sub(reserve_ceil(v, oracle, params)?);
+    let n = v.aggregates.net_base;
+    let by_hedge = if n <= 0 {
+        c
+    } else {
+        // smallest C' with (1+k) h C' >= N
+        let r = u128::from(RATIO_PRECISION);
+        let factor = r
+            .add_c(u128::from(params.over_hedge_cap))?
+            .mul_c(u128::from(params.hedge_ratio))?;
+        let min_c = mul_div(n.unsigned_abs(), r.mul_c(r)?, factor, Rounding::Ceil)?;
+        c.saturating_sub(min_c)
+    };
+    to_u64(by_reserve.min(by_hedge))
+}
+
+/// Checks a withdrawal of `amount` against the limit; on refusal returns the largest
+/// amount that can leave now, for the error message.
+pub fn check_withdrawal(
+    v: &VaultView,
+    oracle: &OraclePrice,
+    params: &RiskParams,
+    amount: u64,
+) -> core::result::Result<(), u64> {
+    match max_withdrawal_floor(v, oracle, params) {
+        Ok(max) if amount <= max => {
+            // Belt and braces: the cap formula itself.
+            let after = v.collateral.saturating_sub(amount);
+            match net_long_cap_floor(after, params) {
+                Ok(cap) if v.aggregates.net_base <= 0 || v.aggregates.net_base.unsigned_abs() <= cap => {
+                    Ok(())
+                }
+                _ => Err(max),
+            }
+        }
+        Ok(max) => Err(max),
+        Err(_) => Err(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::position::{execute_trade, MarketView, Position, TradeContext};
+    use crate::{PRICE_PRECISION, QUOTE_PRECISION};
+
+    const SOL: Units = Units { scale: 1_000_000_000 };
+    const ONE: u64 = 1_000_000_000;
+
+    fn oracle(usd: u128) -> OraclePrice {
+        OraclePrice {
+            price: usd * PRICE_PRECISION,
+            conf: 0,
+            publish_time: 0,
+        }
+    }
+
+    fn view(c: u64, s: u64, agg: &Aggregates) -> VaultView<'_> {
+        VaultView {
+            collateral: c,
+            supply: s,
+            aggregates: agg,
+            units: SOL,
+            funding_index: 0,
+        }
+    }
+
+    #[test]
+    fn first_deposit_mints_a_thousand_shares_per_unit() {
+        let agg = Aggregates::default();
+        let v = view(0, 0, &agg);
+        assert_eq!(
+            shares_for_deposit_floor(&v, &oracle(100), 10 * ONE),
+            Ok(10_000 * ONE)
+        );
+        assert_eq!(
+            shares_for_deposit_floor(&v, &oracle(100), 0),
+            Err(EngineError::ZeroAmount)
+        );
+    }
+
+    #[test]
+    fn vault_equity_is_collateral_minus_traders_claim() {
+        // Traders long 10 tokens at 100; price 125: they gain 250 USD = 2 tokens.
+        let agg = Aggregates {
+            net_base: 10 * i128::from(ONE),
+            long_base: 10 * u128::from(ONE),
+            short_base: 0,
+            entry_quote: 1000 * QUOTE_PRECISION as i128,
+            funding_basis: 0,
+        };
+        let v = view(10 * ONE, 10_000 * ONE, &agg);
+        assert_eq!(
+            equity_at(&v, 125 * PRICE_PRECISION, Rounding::Floor),
+            Ok(8 * i128::from(ONE))
+        );
+        // In USD the vault is flat: 8 tokens * 125 = 1000 = 10 tokens * 100.
+        assert_eq!(
+            equity_at(&v, 100 * PRICE_PRECISION, Rounding::Floor),
+            Ok(10 * i128::from(ONE))
+        );
+        assert_eq!(
+            equity_at(&v, 80 * PRICE_PRECISION, Rounding::Floor),
+            Ok(12_500_000_000)
+        );
+    }
+
+    #[test]
+    fn deposit_uses_the_high_edge_and_withdrawal_the_low_edge() {
+        let agg = Aggregates {
+            net_base: 10 * i128::from(ONE),
+            long_base: 10 * u128::from(ONE),
+            short_base: 0,
+            entry_quote: 1000 * QUOTE_PRECISION as i128,
+            funding_basis: 0,
+        };
+        let v = view(10 * ONE, 10_000 * ONE, &agg);
+        let o = OraclePrice {
+            price: 100 * PRICE_PRECISION,
+            conf: PRICE_PRECISION,
+            publish_time: 0,
+        };
+        let (low, high) = equity_band(&v, &o).unwrap();
+        // E(P) = C - N + E/P: at 99 -> 10.10101.., at 101 -> 9.90099..
+        assert_eq!(low, 9_900_990_099);
+        assert_eq!(high, 10_101_010_102);
+        let shares = shares_for_deposit_floor(&v, &o, ONE).unwrap();
+        assert_eq!(
+            shares,
+            (u128::from(ONE) * (10_000 * u128::from(ONE) + 1000) / (10_101_010_102 + 1)) as u64
+        );
+        let paid = value_of_shares_floor(&v, &o, 1_000 * ONE).unwrap();
+        assert_eq!(
+            paid,
+            ((1_000 * u128::from(ONE)) * (9_900_990_099 + 1) / (10_000 * u128::from(ONE) + 1000)) as u64
+        );
+    }
+
+    #[test]
+    fn withdrawal_limit_keeps_the_reserve_and_the_over_hedge_cap() {
+        let p = RiskParams::default_for_tests(); // r_i 10%, k 10%, h 100%
+                                                 // Traders long 10 tokens at 100, no gains. C = 20 tokens.
+        let agg = Aggregates {
+            net_base: 10 * i128::from(ONE),
+            long_base: 10 * u128::from(ONE),
+            short_base: 0,
+            entry_quote: 1000 * QUOTE_PRECISION as i128,
+            funding_basis: 0,
+        };
+        let v = view(20 * ONE, 20_000 * ONE, &agg);
+        // reserve 1 token; hedge cap needs C' >= 10/1.1 = 9.090909091 tokens.
+        assert_eq!(reserve_ceil(&v, &oracle(100), &p), Ok(u128::from(ONE)));
+        assert_eq!(
+            max_withdrawal_floor(&v, &oracle(100), &p),
+            Ok(20 * ONE - 9_090_909_091)
+        );
+        assert_eq!(
+            check_withdrawal(&v, &oracle(100), &p, 11 * ONE),
+            Err(20 * ONE - 9_090_909_091)
+        );
+        assert_eq!(check_withdrawal(&v, &oracle(100), &p, 10 * ONE), Ok(()));
+        // Traders' gains at 200: 10 * 100 USD = 5 tokens, reserve 6 tokens.
+        assert_eq!(reserve_ceil(&v, &oracle(200), &p), Ok(6 * u128::from(ONE)));
+    }
+
+    #[test]
+    fn min_hedge_ratio_refuses_a_deposit_into_an_unused_vault() {
+        let p = RiskParams::default_for_tests();
+        let agg = Aggregates {
+            net_base: 5 * i128::from(ONE),
+            ..Default::default()
+        };
+        // After depositing to C = 10, hedge ratio 50%.
+        assert_eq!(hedge_ratio_floor(10 * ONE, &agg, &p), Ok(500_000));
+        assert_eq!(check_min_hedge_ratio(10 * ONE, &agg, &p, 500_000), Ok(()));
+        assert_eq!(
+            check_min_hedge_ratio(10 * ONE, &agg, &p, 500_001),
+            Err(EngineError::HedgeRatioBelowMinimum)
+        );
+        assert_eq!(hedge_imbalance(10 * ONE, &agg, &p), Ok(-5 * i128::from(ONE)));
+    }
+
+    #[test]
+    fn winding_down_vault_refuses_deposits() {
+        // Traders gained more than C.
+        let agg = Aggregates {
+            net_base: 10 * i128::from(ONE),
+            long_base: 10 * u128::from(ONE),
+            entry_quote: 100 * QUOTE_PRECISION as i128,
+            ..Default::default()
+        };
+        let v = view(ONE, 1000 * ONE, &agg);
+        assert_eq!(
+            shares_for_deposit_floor(&v, &oracle(100), ONE),
+            Err(EngineError::VaultEquityNotPositive)
+        );
+        assert_eq!(value_of_shares_floor(&v, &oracle(100), ONE), Ok(0));
+    }
+
+    #[test]
+    fn a_trade_through_the_engine_keeps_vault_equity_consistent() {
+        let p = RiskParams::default_for_tests();
+        let m = MarketView {
+            params: &p,
+            units: SOL,
+            oracle: oracle(100),
+            funding_index: 0,
+        };
+        let pos = Position {
+            margin: ONE as i64,
+            ..Default::default()
+        };
+        let ctx = TradeContext {
+            vault_collateral: 10 * ONE,
+            aggregates: Aggregates::default(),
+        };
+        let out = execute_trade(&pos, &ctx, 5 * ONE as i64, &m).unwrap();
+        let v = view(out.vault_collateral, 10_000 * ONE, &out.aggregates);
+        // At an unchanged price with zero conf the vault gained exactly its fee share.
+        let fee_to_vault = out.fee - out.insurance_fee;
+        assert_eq!(
+            equity_at(&v, 100 * PRICE_PRECISION, Rounding::Floor),
+            Ok(i128::from(10 * ONE + fee_to_vault))
+        );
+    }
+}

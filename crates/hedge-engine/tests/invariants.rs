@@ -1,0 +1,169 @@
+//! Property tests of PROTOCOL section 7, invariants 2-4, at the engine level.
+
+use hedge_engine::math::Rounding;
+use hedge_engine::oracle::OraclePrice;
+use hedge_engine::params::RiskParams;
+use hedge_engine::position::{execute_trade, Aggregates, MarketView, Position, TradeContext, Units};
+use hedge_engine::vault::{equity_at, shares_for_deposit_floor, value_of_shares_floor, VaultView};
+use hedge_engine::{PRICE_PRECISION, QUOTE_PRECISION};
+use proptest::prelude::*;
+
+const ONE: i64 = 1_000_000_000;
+
+fn oracle(price: u128, conf: u128) -> OraclePrice {
+    OraclePrice {
+        price,
+        conf,
+        publish_time: 0,
+    }
+}
+
+/// Prices from 1e-8 USD to 1e6 USD per whole token, log-uniform-ish.
+fn price_strategy() -> impl Strategy<Value = u128> {
+    (1u128..=9, 10u32..=23).prop_map(|(m, e)| m * 10u128.pow(e))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Invariant 2 (zero-sum) and token conservation: after any sequence of trades by
+    /// several traders at moving prices, the aggregates equal the sum of positions
+    /// (so the vault's base is exactly -sum(base)), and margin + C + insurance fees is
+    /// what was put in.
+    #[test]
+    fn trades_are_zero_sum_and_conserve_tokens(
+        steps in prop::collection::vec((0usize..4, -20i64..=20, 50u128..=150, 0u128..=50), 1..40),
+    ) {
+        let mut p = RiskParams::default_for_tests();
+        p.max_position_usd = u64::MAX / 2;
+        p.max_open_interest_usd = u64::MAX / 2;
+        let units = Units { scale: 1_000_000_000 };
+        let mut positions = [Position { margin: 10 * ONE, ..Default::default() }; 4];
+        let mut agg = Aggregates::default();
+        let mut collateral: u64 = 1_000 * ONE as u64;
+        let mut insurance: u64 = 0;
+        let total = 4 * 10 * ONE as i128 + i128::from(collateral);
+        for (who, tenths, usd, conf_bp) in steps {
+            let price = usd * PRICE_PRECISION;
+            let m = MarketView { params: &p, units, oracle: oracle(price, price * conf_bp / 10_000), funding_index: 0 };
+            let ctx = TradeContext { vault_collateral: collateral, aggregates: agg };
+            if tenths == 0 { continue; }
+            if let Ok(out) = execute_trade(&positions[who], &ctx, tenths * ONE / 10, &m) {
+                positions[who] = out.position;
+                agg = out.aggregates;
+                collateral = out.vault_collateral;
+                insurance += out.insurance_fee;
+            }
+            let net: i128 = positions.iter().map(|x| i128::from(x.base)).sum();
+            let entry: i128 = positions.iter().map(|x| x.entry_quote).sum();
+            let longs: u128 = positions.iter().filter(|x| x.base > 0).map(|x| x.base.unsigned_abs() as u128).sum();
+            let shorts: u128 = positions.iter().filter(|x| x.base < 0).map(|x| x.base.unsigned_abs() as u128).sum();
+            prop_assert_eq!(agg.net_base, net);
+            prop_assert_eq!(agg.entry_quote, entry);
+            prop_assert_eq!(agg.long_base, longs);
+            prop_assert_eq!(agg.short_base, shorts);
+            let margins: i128 = positions.iter().map(|x| i128::from(x.margin)).sum();
+            prop_assert_eq!(margins + i128::from(collateral) + i128::from(insurance), total);
+        }
+    }
+
+    /// Invariant 3 (no free value), positions: opening and closing at an unchanged
+    /// price and zero elapsed time never returns more margin than was put in.
+    #[test]
+    fn open_then_close_never_gains(
+        size_tenths in 1i64..=90,
+        long in any::<bool>(),
+        price in price_strategy(),
+        conf_bp in 0u128..=100,
+        decimals in 0u32..=9,
+    ) {
+        let mut p = RiskParams::default_for_tests();
+        p.max_position_usd = u64::MAX / 2;
+        p.max_open_interest_usd = u64::MAX / 2;
+        p.min_position_base = 1;
+        let scale = 10u128.pow(decimals);
+        let one = i64::try_from(scale).unwrap().max(1);
+        let units = Units { scale };
+        let m = MarketView { params: &p, units, oracle: oracle(price, price * conf_bp / 10_000), funding_index: 0 };
+        let margin = one * 10;
+        let pos = Position { margin, ..Default::default() };
+        let delta = size_tenths * one / 10 * if long { 1 } else { -1 };
+        prop_assume!(delta != 0);
+        // A short needs another trader long first (vault never net long).
+        let mut agg = Aggregates::default();
+        if !long {
+            agg.net_base = 1_000 * i128::from(one);
+            agg.long_base = 1_000 * one as u128;
+        }
+        let ctx = TradeContext { vault_collateral: 10_000 * one as u64, aggregates: agg };
+        let open = execute_trade(&pos, &ctx, delta, &m);
+        prop_assume!(open.is_ok());
+        let open = open.unwrap();
+        let ctx2 = TradeContext { vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let close = execute_trade(&open.position, &ctx2, -delta, &m).unwrap();
+        prop_assert_eq!(close.position.base, 0);
+        prop_assert!(close.position.margin <= margin);
+    }
+
+    /// Invariant 3 (no free value), vault: a deposit followed by a withdrawal of the
+    /// same shares at an unchanged price never returns more than was deposited.
+    #[test]
+    fn deposit_then_withdraw_never_gains(
+        collateral in 0u64..=1_000_000 * ONE as u64,
+        supply_per_token in 0u64..=2_000,
+        net_tenths in 0i64..=5_000,
+        entry_usd in 1u128..=1_000,
+        price in 1u128..=1_000,
+        conf_bp in 0u128..=200,
+        amount in 1u64..=100_000 * ONE as u64,
+    ) {
+        let units = Units { scale: 1_000_000_000 };
+        let supply = if collateral == 0 { 0 } else { collateral.saturating_mul(supply_per_token) };
+        let net = i128::from(net_tenths) * i128::from(ONE) / 10;
+        let agg = Aggregates {
+            net_base: net,
+            long_base: net.unsigned_abs(),
+            short_base: 0,
+            entry_quote: net * entry_usd as i128 * QUOTE_PRECISION as i128 / i128::from(ONE),
+            funding_basis: 0,
+        };
+        let o = oracle(price * PRICE_PRECISION, price * PRICE_PRECISION * conf_bp / 10_000);
+        let v = VaultView { collateral, supply, aggregates: &agg, units, funding_index: 0 };
+        let Ok(shares) = shares_for_deposit_floor(&v, &o, amount) else { return Ok(()); };
+        let v2 = VaultView { collateral: collateral + amount, supply: supply + shares, ..v };
+        let back = value_of_shares_floor(&v2, &o, shares).unwrap();
+        prop_assert!(back <= amount, "deposited {amount}, got back {back}");
+    }
+
+    /// Invariant 4 (hedge): with N = h * C (h = 100%), zero funding, fees and
+    /// confidence, a share's USD value does not move with the price, up to one native
+    /// unit of rounding.
+    #[test]
+    fn a_fully_hedged_share_keeps_its_usd_value(
+        c_tokens in 1u64..=1_000_000,
+        p0 in price_strategy(),
+        move_pct in 1u128..=400,
+    ) {
+        let units = Units { scale: 1_000_000_000 };
+        let c = c_tokens * ONE as u64;
+        let n = i128::from(c);
+        let agg = Aggregates {
+            net_base: n,
+            long_base: n.unsigned_abs(),
+            short_base: 0,
+            entry_quote: units.quote_of(n, p0, Rounding::Ceil).unwrap(),
+            funding_basis: 0,
+        };
+        let v = VaultView { collateral: c, supply: c * 1000, aggregates: &agg, units, funding_index: 0 };
+        let p1 = p0 * move_pct / 100;
+        prop_assume!(p1 > 0);
+        let usd = |p: u128| -> i128 {
+            let e = equity_at(&v, p, Rounding::Floor).unwrap();
+            units.quote_of(e, p, Rounding::Floor).unwrap()
+        };
+        let (u0, u1) = (usd(p0), usd(p1));
+        // One native unit at the higher price, plus one quote unit, bounds the error.
+        let tol = units.quote_of(1, p0.max(p1), Rounding::Ceil).unwrap() + 1;
+        prop_assert!((u0 - u1).abs() <= tol, "usd at p0 {u0}, at p1 {u1}, tol {tol}");
+    }
+}
