@@ -56,8 +56,9 @@ fn div_wide(high: u128, low: u128, d: u128) -> EngineResult<(u128, u128)> {
         return Err(EngineError::DivisionByZero);
     }
     if high == 0 {
-        // d != 0 was checked above.
-        return Ok((low.wrapping_div(d), low.wrapping_rem(d)));
+        let q = low.checked_div(d).ok_or(EngineError::DivisionByZero)?;
+        let r = low.checked_rem(d).ok_or(EngineError::DivisionByZero)?;
+        return Ok((q, r));
     }
     if high >= d {
         return Err(EngineError::MathOverflow);
