@@ -1,0 +1,35 @@
+//! PDA seeds and program-wide constants. Clients derive every address from these.
+
+use anchor_lang::prelude::*;
+
+/// Market PDA: `[MARKET_SEED, collateral_mint]`. It owns every token account of the
+/// market and is the share mint's authority.
+#[constant]
+pub const MARKET_SEED: &[u8] = b"market";
+/// Token account holding `C` plus all traders' margin: `[COLLATERAL_VAULT_SEED, market]`.
+#[constant]
+pub const COLLATERAL_VAULT_SEED: &[u8] = b"collateral";
+/// Token account of the insurance fund: `[INSURANCE_VAULT_SEED, market]`.
+#[constant]
+pub const INSURANCE_VAULT_SEED: &[u8] = b"insurance";
+/// Vault share mint: `[SHARE_MINT_SEED, market]`.
+#[constant]
+pub const SHARE_MINT_SEED: &[u8] = b"shares";
+/// Share token account holding shares locked by pending withdrawals:
+/// `[SHARE_ESCROW_SEED, market]`.
+#[constant]
+pub const SHARE_ESCROW_SEED: &[u8] = b"escrow";
+/// Trader position: `[POSITION_SEED, market, owner]`.
+#[constant]
+pub const POSITION_SEED: &[u8] = b"position";
+/// Pending vault withdrawal: `[WITHDRAW_SEED, market, owner]`.
+#[constant]
+pub const WITHDRAW_SEED: &[u8] = b"withdraw";
+
+/// Mainnet Pyth oracle program (legacy price accounts).
+pub const PYTH_ORACLE_PROGRAM: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
+/// Pyth receiver program (pull `PriceUpdateV2` accounts).
+pub const PYTH_RECEIVER_PROGRAM: Pubkey = pyth_solana_receiver_sdk::ID;
+
+/// Layout version of the accounts written by this program.
+pub const ACCOUNT_VERSION: u8 = 1;

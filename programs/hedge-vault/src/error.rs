@@ -1,0 +1,138 @@
+//! One append-only error enum. Never reorder or remove a variant: clients decode the
+//! number. Engine errors map one to one.
+
+use anchor_lang::prelude::*;
+use hedge_engine::EngineError;
+
+#[error_code]
+pub enum HedgeError {
+    #[msg("An intermediate result overflowed")]
+    MathOverflow,
+    #[msg("Division by zero")]
+    DivisionByZero,
+    #[msg("Oracle price is zero or negative")]
+    OraclePriceNotPositive,
+    #[msg("Oracle exponent is outside the supported range [-18, 0]")]
+    OracleExponentOutOfRange,
+    #[msg("Oracle publish time is in the future")]
+    OraclePublishTimeInFuture,
+    #[msg("Oracle price is older than the maximum age for this action")]
+    OracleStale,
+    #[msg("Oracle price is older than the last price the market accepted")]
+    OracleOlderThanLast,
+    #[msg("Oracle confidence interval is too wide for this action")]
+    OracleConfidenceTooWide,
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Equity would fall below the initial margin requirement")]
+    InsufficientMargin,
+    #[msg("Withdrawal exceeds min(margin, equity - initial margin)")]
+    WithdrawExceedsFreeMargin,
+    #[msg("Position would be below the minimum size")]
+    PositionBelowMinimumSize,
+    #[msg("Trade would make the vault net long")]
+    VaultWouldBeNetLong,
+    #[msg("Trade would push traders' net long past the over-hedge cap")]
+    OverHedgeCapExceeded,
+    #[msg("Trade would exceed the market's open-interest cap")]
+    MarketOpenInterestCapExceeded,
+    #[msg("Trade would exceed the per-account position cap")]
+    AccountOpenInterestCapExceeded,
+    #[msg("Position equity is negative: it can only be liquidated")]
+    PositionBankrupt,
+    #[msg("Vault equity is not positive while shares are outstanding; the market is winding down")]
+    VaultEquityNotPositive,
+    #[msg("Deposit is too small to mint a share")]
+    DepositTooSmall,
+    #[msg("Vault hedge ratio after the deposit would be below the requested minimum")]
+    HedgeRatioBelowMinimum,
+    #[msg("Withdrawal exceeds what can leave the vault now (the log names the largest amount)")]
+    WithdrawalExceedsLimit,
+    #[msg("Withdrawal pays nothing")]
+    WithdrawalTooSmall,
+    #[msg("A parameter is outside its allowed range")]
+    InvalidParameter,
+    #[msg("Account belongs to another market")]
+    WrongMarket,
+    #[msg("Token account has the wrong mint")]
+    WrongMint,
+    #[msg("Account is owned by someone else")]
+    WrongOwner,
+    #[msg("Oracle account is not the market's oracle")]
+    WrongOracle,
+    #[msg("Oracle account is not owned by the configured Pyth program")]
+    WrongOracleOwner,
+    #[msg("Oracle account data cannot be decoded")]
+    InvalidOracleAccount,
+    #[msg("Legacy Pyth price is not in Trading status")]
+    OracleNotTrading,
+    #[msg("PriceUpdateV2 is not fully verified")]
+    OracleNotFullyVerified,
+    #[msg("Collateral mint decimals above 9 are not supported")]
+    UnsupportedMintDecimals,
+    #[msg("Withdrawal delay has not passed yet")]
+    WithdrawalNotReady,
+    #[msg("A withdrawal request is already pending; withdraw it first")]
+    WithdrawalAlreadyPending,
+    #[msg("No withdrawal request is pending")]
+    NoWithdrawalPending,
+    #[msg("Position still has size; close it with a trade first")]
+    PositionNotEmpty,
+    #[msg("Fill price is worse than the limit price")]
+    SlippageExceeded,
+    #[msg("Signer is not the market admin")]
+    Unauthorized,
+    #[msg("Token account is not the market's")]
+    WrongTokenAccount,
+    #[msg("Not enough shares")]
+    InsufficientShares,
+    #[msg("Not enough tokens in the wallet")]
+    InsufficientFunds,
+}
+
+impl From<EngineError> for HedgeError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::MathOverflow => HedgeError::MathOverflow,
+            EngineError::DivisionByZero => HedgeError::DivisionByZero,
+            EngineError::OraclePriceNotPositive => HedgeError::OraclePriceNotPositive,
+            EngineError::OracleExponentOutOfRange => HedgeError::OracleExponentOutOfRange,
+            EngineError::OraclePublishTimeInFuture => HedgeError::OraclePublishTimeInFuture,
+            EngineError::OracleStale => HedgeError::OracleStale,
+            EngineError::OracleOlderThanLast => HedgeError::OracleOlderThanLast,
+            EngineError::OracleConfidenceTooWide => HedgeError::OracleConfidenceTooWide,
+            EngineError::ZeroAmount => HedgeError::ZeroAmount,
+            EngineError::InsufficientMargin => HedgeError::InsufficientMargin,
+            EngineError::WithdrawExceedsFreeMargin => HedgeError::WithdrawExceedsFreeMargin,
+            EngineError::PositionBelowMinimumSize => HedgeError::PositionBelowMinimumSize,
+            EngineError::VaultWouldBeNetLong => HedgeError::VaultWouldBeNetLong,
+            EngineError::OverHedgeCapExceeded => HedgeError::OverHedgeCapExceeded,
+            EngineError::MarketOpenInterestCapExceeded => HedgeError::MarketOpenInterestCapExceeded,
+            EngineError::AccountOpenInterestCapExceeded => HedgeError::AccountOpenInterestCapExceeded,
+            EngineError::PositionBankrupt => HedgeError::PositionBankrupt,
+            EngineError::VaultEquityNotPositive => HedgeError::VaultEquityNotPositive,
+            EngineError::DepositTooSmall => HedgeError::DepositTooSmall,
+            EngineError::HedgeRatioBelowMinimum => HedgeError::HedgeRatioBelowMinimum,
+            EngineError::WithdrawalExceedsLimit => HedgeError::WithdrawalExceedsLimit,
+            EngineError::WithdrawalTooSmall => HedgeError::WithdrawalTooSmall,
+            EngineError::InvalidParameter => HedgeError::InvalidParameter,
+        }
+    }
+}
+
+/// Converts an engine result into a program result with the named error.
+pub trait EngineResultExt<T> {
+    /// Maps the engine error to its program error.
+    fn named(self) -> Result<T>;
+}
+
+impl<T> EngineResultExt<T> for core::result::Result<T, EngineError> {
+    #[track_caller]
+    fn named(self) -> Result<T> {
+        self.map_err(|e| {
+            let loc = core::panic::Location::caller();
+            msg!("engine error {:?} at {}:{}", e, loc.file(), loc.line());
+            error!(HedgeError::from(e))
+        })
+    }
+}

@@ -1,0 +1,68 @@
+//! `position_close`: an empty position returns its margin to the owner's wallet and
+//! its rent to the owner.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::constants::MARKET_SEED;
+use crate::error::HedgeError;
+use crate::events::PositionClosed;
+use crate::state::{Market, Position};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionClose<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        close = owner,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
+    let a = &mut ctx.accounts;
+    require!(a.position.base == 0, HedgeError::PositionNotEmpty);
+    // With zero base the funding snapshot is zero: nothing is owed.
+    let margin = a.position.margin;
+    require!(margin >= 0, HedgeError::PositionBankrupt);
+    let returned = margin.unsigned_abs();
+    let market = &mut a.market;
+    market.add_margin(-i128::from(margin))?;
+    market.position_count = market
+        .position_count
+        .checked_sub(1)
+        .ok_or(HedgeError::MathOverflow)?;
+    a.position.margin = 0;
+    let (mint, bump) = (market.collateral_mint, market.bump);
+    transfer_out(
+        &a.token_program.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.owner_token.to_account_info(),
+        &a.market.to_account_info(),
+        crate::market_seeds!(mint, bump),
+        returned,
+    )?;
+    let event = PositionClosed {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        returned,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! `position_deposit(amount)`: margin from the owner's wallet into the position.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::constants::MARKET_SEED;
+use crate::error::HedgeError;
+use crate::events::MarginDeposited;
+use crate::state::{Market, Position};
+use crate::token_util::transfer_in;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionDeposit<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
+    require!(amount > 0, HedgeError::ZeroAmount);
+    require!(
+        ctx.accounts.owner_token.amount >= amount,
+        HedgeError::InsufficientFunds
+    );
+    let a = &mut ctx.accounts;
+    let add = i64::try_from(amount).map_err(|_| HedgeError::MathOverflow)?;
+    a.position.margin = a
+        .position
+        .margin
+        .checked_add(add)
+        .ok_or(HedgeError::MathOverflow)?;
+    a.market.add_margin(i128::from(amount))?;
+    transfer_in(
+        &a.token_program.to_account_info(),
+        &a.owner_token.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.owner.to_account_info(),
+        amount,
+    )?;
+    let event = MarginDeposited {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        amount,
+        margin: a.position.margin,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! `position_trade(delta_base, limit_price)`: increase, reduce, flip or close against
+//! the vault. Settles funding first, fills at the oracle price moved against the
+//! taker, pays fees (the insurance fund's share moved to its token account), and is
+//! checked by the engine: risk-increasing trades need the fresh price and must keep
+//! initial margin, the net-long rule, the over-hedge cap, the OI caps and the minimum
+//! size; risk-reducing trades are never refused for those.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::position::{execute_trade, is_risk_reducing, settle_funding, MarketView, TradeContext};
+
+use super::position_withdraw::apply_signed;
+use crate::constants::MARKET_SEED;
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::PositionTraded;
+use crate::oracle::read_price;
+use crate::state::{Market, Position};
+use crate::token_util::transfer_out;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct PositionTradeArgs {
+    /// Signed change of base, native units (> 0 buys).
+    pub delta_base: i64,
+    /// Worst acceptable fill, 1e18 USD per whole token: a buy fills at or below it, a
+    /// sell at or above it. Zero: no limit.
+    pub limit_price: u128,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionTrade<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: checked against the market by `oracle::read_price`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Result<()> {
+    require!(args.delta_base != 0, HedgeError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let base = a.position.base;
+    let new_base = base
+        .checked_add(args.delta_base)
+        .ok_or(HedgeError::MathOverflow)?;
+    let use_ = if is_risk_reducing(base, new_base) {
+        OracleUse::Reduce
+    } else {
+        OracleUse::Increase
+    };
+    let market = &mut a.market;
+    let oracle = read_price(market, &a.oracle, now, use_)?;
+    let params = market.risk_params();
+    let view = MarketView {
+        params: &params,
+        units: market.units()?,
+        oracle,
+        funding_index: market.funding_index,
+    };
+
+    let mut pos = a.position.engine();
+    let mut agg = market.aggregates();
+    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
+    let collateral = apply_signed(market.collateral, funding_paid)?;
+    let margin_before = pos.margin;
+    let ctx_t = TradeContext {
+        vault_collateral: collateral,
+        aggregates: agg,
+    };
+    let out = execute_trade(&pos, &ctx_t, args.delta_base, &view).named()?;
+    if args.limit_price != 0 {
+        let worse = if args.delta_base > 0 {
+            out.fill_price > args.limit_price
+        } else {
+            out.fill_price < args.limit_price
+        };
+        require!(!worse, HedgeError::SlippageExceeded);
+    }
+
+    let original_margin = a.position.margin;
+    market.collateral = out.vault_collateral;
+    market.insurance = market
+        .insurance
+        .checked_add(out.insurance_fee)
+        .ok_or(HedgeError::MathOverflow)?;
+    market.set_aggregates(&out.aggregates);
+    // Margin ledger: funding settled, then the trade's PnL and fee.
+    let margin_delta = i128::from(out.position.margin)
+        .checked_sub(i128::from(original_margin))
+        .ok_or(HedgeError::MathOverflow)?;
+    market.add_margin(margin_delta)?;
+    a.position.set_engine(&out.position);
+    let _ = margin_before;
+
+    let (mint, bump) = (market.collateral_mint, market.bump);
+    let event = PositionTraded {
+        market: market.key(),
+        owner: a.owner.key(),
+        delta_base: args.delta_base,
+        base_after: out.position.base,
+        fill_price: out.fill_price,
+        realized_pnl: out.realized_pnl,
+        fee: out.fee,
+        insurance_fee: out.insurance_fee,
+        funding_paid,
+        reducing: out.reducing,
+        margin_after: out.position.margin,
+        net_base_after: out.aggregates.net_base,
+        collateral_after: out.vault_collateral,
+    };
+    transfer_out(
+        &a.token_program.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.insurance_vault.to_account_info(),
+        &a.market.to_account_info(),
+        crate::market_seeds!(mint, bump),
+        out.insurance_fee,
+    )?;
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `position_withdraw(amount)`: margin back to the owner's wallet, at most
+//! `min(margin, equity - initial margin)`: gains are not withdrawn before they are
+//! realized.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::position::{settle_funding, withdrawable_margin_floor, MarketView};
+
+use crate::constants::MARKET_SEED;
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::MarginWithdrawn;
+use crate::oracle::read_price;
+use crate::state::{Market, Position};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionWithdraw<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: checked against the market by `oracle::read_price`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
+    require!(amount > 0, HedgeError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let market = &mut a.market;
+    let oracle = read_price(market, &a.oracle, now, OracleUse::Reduce)?;
+    let params = market.risk_params();
+    let view = MarketView {
+        params: &params,
+        units: market.units()?,
+        oracle,
+        funding_index: market.funding_index,
+    };
+    let mut pos = a.position.engine();
+    let mut agg = market.aggregates();
+    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
+    market.collateral = apply_signed(market.collateral, funding_paid)?;
+    market.add_margin(-i128::from(funding_paid))?;
+    let max = withdrawable_margin_floor(&pos, &view).named()?;
+    if amount > max {
+        msg!(
+            "withdrawal of {} exceeds the free margin; the largest is {}",
+            amount,
+            max
+        );
+        return err!(HedgeError::WithdrawExceedsFreeMargin);
+    }
+    let sub = i64::try_from(amount).map_err(|_| HedgeError::MathOverflow)?;
+    pos.margin = pos.margin.checked_sub(sub).ok_or(HedgeError::MathOverflow)?;
+    market.add_margin(-i128::from(amount))?;
+    market.set_aggregates(&agg);
+    a.position.set_engine(&pos);
+    let (mint, bump) = (market.collateral_mint, market.bump);
+    transfer_out(
+        &a.token_program.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.owner_token.to_account_info(),
+        &a.market.to_account_info(),
+        crate::market_seeds!(mint, bump),
+        amount,
+    )?;
+    let event = MarginWithdrawn {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        amount,
+        margin: pos.margin,
+    };
+    emit_cpi!(event);
+    Ok(())
+}
+
+/// `C + delta` for a signed token delta (funding or PnL moved into the vault).
+pub fn apply_signed(collateral: u64, delta: i64) -> Result<u64> {
+    let next = i128::from(collateral)
+        .checked_add(i128::from(delta))
+        .ok_or(HedgeError::MathOverflow)?;
+    u64::try_from(next).map_err(|_| error!(HedgeError::MathOverflow))
+}

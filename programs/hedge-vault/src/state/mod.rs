@@ -1,0 +1,9 @@
+//! Accounts owned by the program, one file each.
+
+pub mod market;
+pub mod position;
+pub mod withdraw_request;
+
+pub use market::*;
+pub use position::*;
+pub use withdraw_request::*;
