@@ -49,10 +49,14 @@ pub fn withdraw_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
 }
 
 pub fn market_create_accounts(h: &Harness) -> accounts::MarketCreate {
-    let market = market_pda(&h.mint);
+    market_create_accounts_for(h, &h.mint)
+}
+
+pub fn market_create_accounts_for(h: &Harness, mint: &Pubkey) -> accounts::MarketCreate {
+    let market = market_pda(mint);
     accounts::MarketCreate {
         admin: h.admin.pubkey(),
-        collateral_mint: h.mint,
+        collateral_mint: *mint,
         market,
         collateral_vault: collateral_vault_pda(&market),
         insurance_vault: insurance_vault_pda(&market),

@@ -46,6 +46,9 @@ pub struct Outcome {
     pub events: Vec<Vec<u8>>,
     pub logs: Vec<String>,
     pub compute_units: u64,
+    /// Return data of the transaction, also on failure (the program returns the
+    /// largest allowed amount when it refuses a withdrawal above the limit).
+    pub return_data: Option<Vec<u8>>,
 }
 
 impl Outcome {
@@ -73,6 +76,12 @@ impl Outcome {
         let mut v = self.events::<E>();
         assert_eq!(v.len(), 1, "expected one event");
         v.remove(0)
+    }
+
+    /// Return data read as a little-endian u64.
+    pub fn return_u64(&self) -> Option<u64> {
+        let d = self.return_data.as_ref()?;
+        Some(u64::from_le_bytes(d.get(..8)?.try_into().ok()?))
     }
 
     /// The custom error code of the failed instruction.
@@ -196,6 +205,49 @@ impl Harness {
         h
     }
 
+    /// A second market on a new mint with the same oracle; returns (mint, market).
+    pub async fn extra_market(&mut self) -> (Pubkey, Pubkey) {
+        let mint_kp = Keypair::new();
+        self.create_mint(&mint_kp, self.setup.decimals).await;
+        let mint = mint_kp.pubkey();
+        let args = builders::market_create_args(self, self.setup.params.into(), self.setup.oracle_config);
+        let ix = builders::ix(
+            builders::market_create_accounts_for(self, &mint),
+            hedge_vault::instruction::MarketCreate { args },
+        );
+        let admin = self.admin.insecure_clone();
+        self.send(&[ix], &[&admin]).await.ok();
+        (mint, hedge_vault_market(&mint))
+    }
+
+    /// Opens a position for `u` and deposits `margin`.
+    pub async fn trader(&mut self, u: &User, margin: u64) {
+        let open = builders::position_open(self, u);
+        self.send(&[open], &[&u.kp]).await.ok();
+        self.positions
+            .push(builders::position_pda(&self.market, &u.key()));
+        if margin > 0 {
+            let dep = builders::position_deposit(self, u, margin);
+            self.send(&[dep], &[&u.kp]).await.ok();
+        }
+    }
+
+    /// Trades and asserts success.
+    pub async fn trade(&mut self, u: &User, delta: i64) -> Outcome {
+        let ix = builders::position_trade(self, u, delta, 0);
+        let out = self.send(&[ix], &[&u.kp]).await;
+        out.ok();
+        out
+    }
+
+    /// Deposits into the vault and asserts success.
+    pub async fn deposit(&mut self, u: &User, amount: u64) -> Outcome {
+        let ix = builders::vault_deposit(self, u, amount, 0);
+        let out = self.send(&[ix], &[&u.kp]).await;
+        out.ok();
+        out
+    }
+
     pub fn payer(&self) -> Keypair {
         self.ctx.payer.insecure_clone()
     }
@@ -238,6 +290,11 @@ impl Harness {
             .process_transaction_with_metadata(tx)
             .await
             .expect("process");
+        let return_data = sim
+            .simulation_details
+            .as_ref()
+            .and_then(|d| d.return_data.as_ref())
+            .map(|r| r.data.clone());
         let (logs, cu) = res
             .metadata
             .map(|m| (m.log_messages, m.compute_units_consumed))
@@ -250,6 +307,7 @@ impl Harness {
             events,
             logs,
             compute_units: cu,
+            return_data,
         }
     }
 

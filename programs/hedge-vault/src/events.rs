@@ -4,6 +4,7 @@
 use anchor_lang::prelude::*;
 
 #[event]
+#[derive(Debug)]
 pub struct MarketCreated {
     pub market: Pubkey,
     pub admin: Pubkey,
@@ -14,6 +15,7 @@ pub struct MarketCreated {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct VaultDeposited {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -28,6 +30,7 @@ pub struct VaultDeposited {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct VaultWithdrawRequested {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -38,6 +41,7 @@ pub struct VaultWithdrawRequested {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct VaultWithdrawn {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -50,6 +54,7 @@ pub struct VaultWithdrawn {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PositionOpened {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -57,6 +62,7 @@ pub struct PositionOpened {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct MarginDeposited {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -65,6 +71,7 @@ pub struct MarginDeposited {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct MarginWithdrawn {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -73,6 +80,7 @@ pub struct MarginWithdrawn {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PositionTraded {
     pub market: Pubkey,
     pub owner: Pubkey,
@@ -92,6 +100,7 @@ pub struct PositionTraded {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PositionClosed {
     pub market: Pubkey,
     pub owner: Pubkey,

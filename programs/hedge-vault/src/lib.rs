@@ -13,6 +13,7 @@ pub mod instructions;
 pub mod oracle;
 pub mod state;
 pub mod token_util;
+pub mod util;
 
 pub use constants::*;
 pub use error::HedgeError;

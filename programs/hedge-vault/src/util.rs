@@ -1,0 +1,13 @@
+//! Small runtime helpers.
+
+/// Publishes `value` (u64 little-endian) as the instruction's return data, which
+/// `simulateTransaction` returns to clients even when the instruction then fails.
+/// Used to name the largest allowed amount when a withdrawal is refused.
+pub fn set_return_u64(value: u64) {
+    #[cfg(target_os = "solana")]
+    anchor_lang::solana_program::program::set_return_data(&value.to_le_bytes());
+    // Natively `solana-cpi`'s `set_return_data` is a no-op; the syscall stub that
+    // solana-program-test installs is reached through `program_stubs`.
+    #[cfg(not(target_os = "solana"))]
+    anchor_lang::compat::solana_sysvar::program_stubs::sol_set_return_data(&value.to_le_bytes());
+}
