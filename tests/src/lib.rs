@@ -311,35 +311,29 @@ impl Harness {
         }
     }
 
-    /// Sends and asserts the exact program error and that none of `watched` changed.
-    #[track_caller]
-    pub fn expect_error<'a>(
-        &'a mut self,
-        ixs: Vec<Instruction>,
-        signers: Vec<&'a Keypair>,
-        expected: u32,
-    ) -> impl std::future::Future<Output = Outcome> + 'a {
-        async move {
-            let watched: Vec<Pubkey> = ixs
-                .iter()
-                .flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey))
-                .filter(|k| *k != self.ctx.payer.pubkey())
-                .collect();
-            let before = self.accounts(&watched).await;
-            let out = self.send(&ixs, &signers).await;
-            assert_eq!(
-                out.custom_error(),
-                Some(expected),
-                "expected error {expected}, got {:?}\n{}",
-                out.result,
-                out.logs.join("\n")
-            );
-            let after = self.accounts(&watched).await;
-            for ((k, b), a) in watched.iter().zip(before).zip(after) {
-                assert_eq!(b, a, "account {k} changed although the transaction was refused");
-            }
-            out
+    /// Sends and asserts the exact program error and that no writable account of the
+    /// instructions (the fee payer aside) changed.
+    pub async fn expect_error(&mut self, ixs: Vec<Instruction>, signers: Vec<&Keypair>, expected: u32) -> Outcome {
+        let payer = self.ctx.payer.pubkey();
+        let watched: Vec<Pubkey> = ixs
+            .iter()
+            .flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey))
+            .filter(|k| *k != payer)
+            .collect();
+        let before = self.accounts(&watched).await;
+        let out = self.send(&ixs, &signers).await;
+        assert_eq!(
+            out.custom_error(),
+            Some(expected),
+            "expected error {expected}, got {:?}\n{}",
+            out.result,
+            out.logs.join("\n")
+        );
+        let after = self.accounts(&watched).await;
+        for ((k, b), a) in watched.iter().zip(before).zip(after) {
+            assert_eq!(b, a, "account {k} changed although the transaction was refused");
         }
+        out
     }
 
     pub async fn accounts(&mut self, keys: &[Pubkey]) -> Vec<Option<Account>> {
