@@ -313,7 +313,12 @@ impl Harness {
 
     /// Sends and asserts the exact program error and that no writable account of the
     /// instructions (the fee payer aside) changed.
-    pub async fn expect_error(&mut self, ixs: Vec<Instruction>, signers: Vec<&Keypair>, expected: u32) -> Outcome {
+    pub async fn expect_error(
+        &mut self,
+        ixs: Vec<Instruction>,
+        signers: Vec<&Keypair>,
+        expected: u32,
+    ) -> Outcome {
         let payer = self.ctx.payer.pubkey();
         let watched: Vec<Pubkey> = ixs
             .iter()

@@ -51,7 +51,11 @@ async fn holders_stay_flat_in_usd_while_traders_win_and_lose() {
     let t1 = h.user(10 * ONE).await;
     let t2 = h.user(10 * ONE).await;
     let t3 = h.user(10 * ONE).await;
-    for (t, margin, size) in [(&t1, 6 * ONE, 50 * IONE), (&t2, 5 * ONE, 30 * IONE), (&t3, 4 * ONE, 20 * IONE)] {
+    for (t, margin, size) in [
+        (&t1, 6 * ONE, 50 * IONE),
+        (&t2, 5 * ONE, 30 * IONE),
+        (&t3, 4 * ONE, 20 * IONE),
+    ] {
         h.trader(t, margin).await;
         h.check_invariants().await;
         h.trade(t, size).await;
@@ -89,14 +93,18 @@ async fn holders_stay_flat_in_usd_while_traders_win_and_lose() {
         let p = h.position_state(&t1.key()).await;
         p.margin as u64
     };
-    h.send(&[position_withdraw(&h, &t1, withdrawable)], &[&t1.kp]).await.ok();
+    h.send(&[position_withdraw(&h, &t1, withdrawable)], &[&t1.kp])
+        .await
+        .ok();
     h.check_invariants().await;
     h.send(&[position_close(&h, &t1)], &[&t1.kp]).await.ok();
     h.check_invariants().await;
 
     // Bob leaves: his 40 SOL of USD 100 = 4000 USD come back as fewer tokens at 110.
     let bob_shares = h.token_balance(bob.shares).await;
-    h.send(&[vault_request_withdraw(&h, &bob, bob_shares / 4)], &[&bob.kp]).await.ok();
+    h.send(&[vault_request_withdraw(&h, &bob, bob_shares / 4)], &[&bob.kp])
+        .await
+        .ok();
     h.check_invariants().await;
     h.advance(3_600).await;
     h.set_usd(110.0).await;
