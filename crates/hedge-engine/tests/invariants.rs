@@ -167,3 +167,60 @@ proptest! {
         prop_assert!((u0 - u1).abs() <= tol, "usd at p0 {u0}, at p1 {u1}, tol {tol}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Invariant 2 (funding): what traders pay when they settle equals what the vault
+    /// receives, token for token, and is never less than what the vault's O(1)
+    /// valuation from the aggregates counts on (rounding favours the protocol, by at
+    /// most one native unit per position).
+    #[test]
+    fn funding_is_zero_sum_and_rounds_for_the_vault(
+        sizes in prop::collection::vec(-50i64..=50, 1..8),
+        index_moves in prop::collection::vec(-1_000_000_000_000_000_000_000_000i128..=1_000_000_000_000_000_000_000_000, 1..5),
+        usd in 1u128..=10_000,
+    ) {
+        use hedge_engine::position::settle_funding;
+        let p = RiskParams::default_for_tests();
+        let units = Units { scale: 1_000_000_000 };
+        let price = usd * PRICE_PRECISION;
+        let mut agg = Aggregates::default();
+        let mut positions: Vec<Position> = sizes
+            .iter()
+            .map(|s| Position { base: s * ONE / 10, margin: 1_000 * ONE, ..Default::default() })
+            .collect();
+        for pos in &positions {
+            agg.replace(&Position::default(), pos).unwrap();
+        }
+        let mut index = 0i128;
+        let mut collateral = 1_000_000 * ONE as i128;
+        for mv in index_moves {
+            index += mv;
+            // The vault's valuation of unsettled funding from the aggregates, in tokens
+            // (as `vault::equity_at` counts it, rounded down).
+            let owed_quote = |agg: &Aggregates| {
+                units.funding_quote(agg.net_base, index, Rounding::Floor).unwrap() - agg.funding_basis
+            };
+            let counted = units.tokens_of(owed_quote(&agg), price, Rounding::Floor).unwrap();
+            let m = MarketView { params: &p, units, oracle: oracle(price, 0), funding_index: index };
+            let margins_before: i128 = positions.iter().map(|x| i128::from(x.margin)).sum();
+            let mut to_vault = 0i128;
+            for pos in positions.iter_mut() {
+                to_vault += i128::from(settle_funding(pos, &mut agg, &m).unwrap());
+            }
+            let margins_after: i128 = positions.iter().map(|x| i128::from(x.margin)).sum();
+            collateral += to_vault;
+            // Paid by traders == received by the vault.
+            prop_assert_eq!(margins_before - margins_after, to_vault);
+            // At least what the aggregate valuation counted, within n units.
+            let n = positions.len() as i128;
+            prop_assert!(to_vault >= counted - 1, "settled {to_vault} < counted {counted}");
+            prop_assert!(to_vault <= counted + n + 1, "settled {to_vault} > counted {counted} + {n}");
+            // After settling, the aggregates count (almost) nothing as owed.
+            let left = units.tokens_of(owed_quote(&agg), price, Rounding::Floor).unwrap();
+            prop_assert!(left.abs() <= n + 1, "{left}");
+        }
+        prop_assert!(collateral > 0);
+    }
+}
