@@ -164,6 +164,14 @@ async fn risk_increasing_refusals_are_named() {
     let limited = position_trade(&h, &t, IONE, 99 * PRICE_PRECISION);
     h.expect_error(vec![limited], vec![&t.kp], code(HedgeError::SlippageExceeded))
         .await;
+    // Overflowing sizes.
+    h.trade(&t, IONE).await;
+    h.expect_error(
+        vec![tr(&h, i64::MAX)],
+        vec![&t.kp],
+        code(HedgeError::MathOverflow),
+    )
+    .await;
     // Stale for risk-increasing (31 s > 30 s).
     h.advance(31).await;
     h.expect_error(vec![tr(&h, IONE)], vec![&t.kp], code(HedgeError::OracleStale))

@@ -49,4 +49,12 @@ pub enum EngineError {
     WithdrawalTooSmall,
     /// A parameter is outside its allowed range.
     InvalidParameter,
+    /// The position is at or above maintenance margin.
+    PositionHealthy,
+    /// The position has no size.
+    PositionEmpty,
+    /// The vault is above maintenance margin: no auto-deleveraging.
+    VaultNotInBreach,
+    /// Auto-deleveraging closes only profitable positions.
+    PositionNotProfitable,
 }

@@ -18,6 +18,7 @@
 pub mod constants;
 pub mod error;
 pub mod funding;
+pub mod liquidation;
 pub mod math;
 pub mod oracle;
 pub mod params;

@@ -58,6 +58,9 @@ pub struct RiskParams {
     pub max_funding_interval: u32,
     /// Price gap the OI caps are sized against. precision: 1e6
     pub stress_move: u32,
+    /// Liquidator's share of the liquidation reward (the insurance fund gets the
+    /// rest). precision: 1e6
+    pub liquidator_reward_share: u32,
 }
 
 /// Oracle configuration parameters, checked with the risk parameters.
@@ -111,7 +114,8 @@ impl RiskParams {
             && self.max_funding_interval > 0
             && self.max_funding_interval <= MAX_FUNDING_INTERVAL
             && self.stress_move > 0
-            && self.stress_move <= r;
+            && self.stress_move <= r
+            && self.liquidator_reward_share <= r;
         if ok {
             Ok(())
         } else {
@@ -139,7 +143,8 @@ impl RiskParams {
             max_funding_rate: 10_000_000_000,     // 1% per day
             max_funding_velocity: 10_000_000_000, // 1% per day per day
             max_funding_interval: 3_600,
-            stress_move: 500_000, // 50%
+            stress_move: 500_000,             // 50%
+            liquidator_reward_share: 500_000, // half of the reward
         }
     }
 }

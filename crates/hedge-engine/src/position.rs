@@ -292,6 +292,55 @@ pub fn usd_ceil(base: u128, units: Units, price: u128) -> EngineResult<u128> {
     mul_div(q, 1, QUOTE_PRECISION, Rounding::Ceil)
 }
 
+/// Removes `closed` units (toward zero) from `pos` at `fill`: returns the position
+/// with base and entry notional reduced (margin untouched) and the realized PnL in
+/// quote, `closed * fill - ceil(entry * closed / |base|)`.
+pub fn close_part_quote(
+    pos: &Position,
+    closed: u64,
+    fill: u128,
+    units: Units,
+) -> EngineResult<(Position, i128)> {
+    let mut next = *pos;
+    if closed == 0 {
+        return Ok((next, 0));
+    }
+    if closed > pos.base.unsigned_abs() {
+        return Err(EngineError::MathOverflow);
+    }
+    let part_base = if pos.base > 0 {
+        i128::from(closed)
+    } else {
+        i128::from(closed).wrapping_neg()
+    };
+    let part_entry = mul_div_signed(
+        pos.entry_quote,
+        u128::from(closed),
+        u128::from(pos.base.unsigned_abs()),
+        Rounding::Ceil,
+    )?;
+    let realized = units
+        .quote_of(part_base, fill, Rounding::Floor)?
+        .sub_c(part_entry)?;
+    next.entry_quote = next.entry_quote.sub_c(part_entry)?;
+    next.base = to_i64(i128::from(pos.base).sub_c(part_base)?)?;
+    if next.base == 0 {
+        next.entry_quote = 0;
+    }
+    Ok((next, realized))
+}
+
+/// Realized PnL in tokens: gains converted at the ask (fewer tokens), losses at the
+/// bid (more tokens), both rounded toward minus infinity.
+pub fn realized_tokens(realized_quote: i128, m: &MarketView) -> EngineResult<i64> {
+    let conv = if realized_quote >= 0 {
+        m.oracle.ask()?
+    } else {
+        m.oracle.bid()?
+    };
+    to_i64(m.units.tokens_of(realized_quote, conv, Rounding::Floor)?)
+}
+
 /// Executes a trade of signed `delta` base against the vault. Funding must have been
 /// settled first ([`settle_funding`]); the position is re-snapshotted at the new size.
 ///
@@ -321,35 +370,9 @@ pub fn execute_trade(
     } else {
         0
     };
-    let mut next = *pos;
-    let mut realized_quote: i128 = 0;
-    if closed > 0 {
-        let part_base = if pos.base > 0 {
-            i128::from(closed)
-        } else {
-            i128::from(closed).wrapping_neg()
-        };
-        let part_entry = mul_div_signed(
-            pos.entry_quote,
-            u128::from(closed),
-            u128::from(pos.base.unsigned_abs()),
-            Rounding::Ceil,
-        )?;
-        realized_quote = m
-            .units
-            .quote_of(part_base, fill, Rounding::Floor)?
-            .sub_c(part_entry)?;
-        next.entry_quote = next.entry_quote.sub_c(part_entry)?;
-    }
-    let opened = i128::from(new_base)
-        .sub_c(i128::from(pos.base))?
-        .add_c(if closed == 0 {
-            0
-        } else if pos.base > 0 {
-            i128::from(closed)
-        } else {
-            i128::from(closed).wrapping_neg()
-        })?;
+    let (mut next, realized_quote) = close_part_quote(pos, closed, fill, m.units)?;
+    // What remains of delta after the closing part opens on the trade's side.
+    let opened = i128::from(new_base).sub_c(i128::from(next.base))?;
     if opened != 0 {
         next.entry_quote = next
             .entry_quote
@@ -360,13 +383,7 @@ pub fn execute_trade(
         next.entry_quote = 0;
     }
 
-    // Realized PnL in tokens: gains at the ask (fewer tokens), losses at the bid.
-    let conv = if realized_quote >= 0 {
-        m.oracle.ask()?
-    } else {
-        m.oracle.bid()?
-    };
-    let realized = to_i64(m.units.tokens_of(realized_quote, conv, Rounding::Floor)?)?;
+    let realized = realized_tokens(realized_quote, m)?;
     let fee = trade_fee_ceil(delta, reducing, m.params)?;
     let (insurance_fee, vault_fee) = split_fee(fee, m.params)?;
     next.margin = next.margin.add_c(realized)?.sub_c(to_i64(i128::from(fee))?)?;

@@ -224,3 +224,92 @@ proptest! {
         prop_assert!(collateral > 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Liquidation never makes a position's health worse: what remains has a margin
+    /// ratio at least as high as before (or nothing remains); the reward never exceeds
+    /// `f * closed` nor the remaining equity; and the waterfall runs in order: a loss
+    /// reaches shareholders only after the margin and the whole insurance fund.
+    #[test]
+    fn liquidation_improves_health_and_runs_the_waterfall_in_order(
+        lev_tenths in 20i64..=100,
+        long in any::<bool>(),
+        drop_bp in 1u128..=2_000,
+        conf_bp in 0u128..=300,
+        insurance in 0u64..=5 * ONE as u64,
+    ) {
+        use hedge_engine::liquidation::liquidate;
+        use hedge_engine::position::{equity_floor, is_liquidatable};
+        let mut p = RiskParams::default_for_tests();
+        p.max_position_usd = u64::MAX / 2;
+        p.max_open_interest_usd = u64::MAX / 2;
+        let units = Units { scale: 1_000_000_000 };
+        let p0 = 100 * PRICE_PRECISION;
+        let m0 = MarketView { params: &p, units, oracle: oracle(p0, 0), funding_index: 0 };
+        let size = lev_tenths * ONE / 10; // margin 1 token: leverage = size
+        let mut agg = Aggregates::default();
+        if !long {
+            agg.net_base = 1_000 * i128::from(ONE);
+            agg.long_base = 1_000 * ONE as u128;
+        }
+        let ctx = TradeContext { vault_collateral: 10_000 * ONE as u64, aggregates: agg };
+        let open = execute_trade(&Position { margin: ONE, ..Default::default() }, &ctx, if long { size } else { -size }, &m0);
+        prop_assume!(open.is_ok());
+        let open = open.unwrap();
+        // Move the price past the liquidation price by `drop_bp`.
+        let Some(lp) = hedge_engine::position::liquidation_price(&open.position, units, &p).unwrap() else {
+            return Ok(());
+        };
+        let p1 = if long { lp * (10_000 - drop_bp) / 10_000 } else { lp * (10_000 + drop_bp) / 10_000 };
+        prop_assume!(p1 > 0);
+        let m1 = MarketView { params: &p, units, oracle: oracle(p1, p1 * conf_bp / 10_000), funding_index: 0 };
+        let pos = open.position;
+        prop_assume!(is_liquidatable(&pos, &m1).unwrap());
+        let c = TradeContext { vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let out = liquidate(&pos, &c, insurance, &m1).unwrap();
+        let before = equity_floor(&pos, &m1).unwrap();
+        let after = equity_floor(&out.position, &m1).unwrap();
+        if out.position.base != 0 {
+            // equity/|base| after >= equity/|base| before
+            let lhs = after * i128::from(pos.base.unsigned_abs());
+            let rhs = before * i128::from(out.position.base.unsigned_abs());
+            prop_assert!(lhs >= rhs, "health fell: {before}/{} -> {after}/{}", pos.base, out.position.base);
+            prop_assert!(after >= 0);
+        }
+        let full = (u128::from(out.closed) * u128::from(p.liquidation_fee_ratio)).div_ceil(1_000_000);
+        prop_assert!(u128::from(out.liquidator_reward + out.insurance_reward) <= full);
+        // Waterfall order.
+        prop_assert_eq!(out.insurance_covered + out.socialized, out.bad_debt);
+        if out.socialized > 0 {
+            prop_assert_eq!(out.insurance, 0, "shareholders hit while the fund had money");
+            prop_assert_eq!(out.insurance_covered, insurance + out.insurance_reward);
+        }
+        if out.bad_debt > 0 {
+            prop_assert_eq!(out.position.base, 0);
+            prop_assert_eq!(out.position.margin, 0);
+        }
+        // Conservation: margin + C + insurance + liquidator reward unchanged.
+        let total_before = i128::from(pos.margin) + i128::from(c.vault_collateral) + i128::from(insurance);
+        let total_after = i128::from(out.position.margin)
+            + i128::from(out.vault_collateral)
+            + i128::from(out.insurance)
+            + i128::from(out.liquidator_reward)
+            + i128::from(out.bad_debt)
+            - i128::from(out.insurance_covered)
+            - i128::from(out.socialized);
+        // Written-off debt leaves the ledger as the fund's and shareholders' loss.
+        prop_assert_eq!(total_before, total_after);
+    }
+
+    /// Fee splits sum to the fee.
+    #[test]
+    fn fee_splits_sum_to_the_fee(fee in any::<u64>(), share in 0u32..=1_000_000) {
+        let mut p = RiskParams::default_for_tests();
+        p.insurance_fee_share = share;
+        let (ins, vault) = hedge_engine::position::split_fee(fee, &p).unwrap();
+        prop_assert_eq!(ins + vault, fee);
+        prop_assert!(u128::from(ins) <= u128::from(fee) * u128::from(share) / 1_000_000);
+    }
+}

@@ -81,6 +81,8 @@ pub struct MarketParams {
     pub max_funding_interval: u32,
     /// precision: 1e6
     pub stress_move: u32,
+    /// precision: 1e6
+    pub liquidator_reward_share: u32,
 }
 
 impl From<MarketParams> for RiskParams {
@@ -104,6 +106,7 @@ impl From<MarketParams> for RiskParams {
             max_funding_velocity: p.max_funding_velocity,
             max_funding_interval: p.max_funding_interval,
             stress_move: p.stress_move,
+            liquidator_reward_share: p.liquidator_reward_share,
         }
     }
 }
@@ -129,6 +132,7 @@ impl From<RiskParams> for MarketParams {
             max_funding_velocity: p.max_funding_velocity,
             max_funding_interval: p.max_funding_interval,
             stress_move: p.stress_move,
+            liquidator_reward_share: p.liquidator_reward_share,
         }
     }
 }
