@@ -88,6 +88,38 @@ pub enum HedgeError {
     InsufficientShares,
     #[msg("Not enough tokens in the wallet")]
     InsufficientFunds,
+    #[msg("Position is at or above maintenance margin: not liquidatable")]
+    PositionHealthy,
+    #[msg("Position has no size")]
+    PositionEmpty,
+    #[msg("Vault equity is above maintenance margin: no auto-deleveraging")]
+    VaultNotInBreach,
+    #[msg("Auto-deleveraging closes only profitable positions")]
+    PositionNotProfitable,
+    #[msg("Market is paused: deposits and risk-increasing trades are stopped")]
+    MarketPaused,
+    #[msg("Market is reduce-only while the vault is below initial margin")]
+    MarketReduceOnly,
+    #[msg("Market is settled: only closing and withdrawals are allowed")]
+    MarketSettled,
+    #[msg("The timelock delay has not passed")]
+    TimelockNotElapsed,
+    #[msg("No proposal is pending")]
+    NoPendingProposal,
+    #[msg("Signer is neither the guardian nor the admin")]
+    NotGuardian,
+    #[msg("Signer is not the proposed admin")]
+    NotPendingAdmin,
+    #[msg("The oracle is still live: settlement needs it dead past the settlement timeout")]
+    FeedNotDead,
+    #[msg("The unstake cooldown has not passed")]
+    UnstakeNotReady,
+    #[msg("No unstake request is pending")]
+    NoUnstakePending,
+    #[msg("An unstake request is already pending")]
+    UnstakeAlreadyPending,
+    #[msg("Not enough insurance shares")]
+    InsufficientInsuranceShares,
 }
 
 impl From<EngineError> for HedgeError {
@@ -116,6 +148,10 @@ impl From<EngineError> for HedgeError {
             EngineError::WithdrawalExceedsLimit => HedgeError::WithdrawalExceedsLimit,
             EngineError::WithdrawalTooSmall => HedgeError::WithdrawalTooSmall,
             EngineError::InvalidParameter => HedgeError::InvalidParameter,
+            EngineError::PositionHealthy => HedgeError::PositionHealthy,
+            EngineError::PositionEmpty => HedgeError::PositionEmpty,
+            EngineError::VaultNotInBreach => HedgeError::VaultNotInBreach,
+            EngineError::PositionNotProfitable => HedgeError::PositionNotProfitable,
         }
     }
 }
