@@ -5,7 +5,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
-use hedge_vault::state::{MarketParams, OracleConfig};
+use hedge_vault::state::{AdminConfig, MarketParams, OracleConfig};
 use hedge_vault::{accounts, constants::*, instruction};
 use solana_signer::Signer;
 
@@ -81,6 +81,8 @@ pub fn market_create_args(
         feed_id: h.feed_id,
         oracle_config,
         params,
+        admin_config: h.setup.admin_config,
+        guardian: h.guardian.pubkey(),
     }
 }
 
@@ -257,4 +259,214 @@ pub fn position_close_accounts(h: &Harness, u: &User) -> accounts::PositionClose
 
 pub fn position_close(h: &Harness, u: &User) -> Instruction {
     ix(position_close_accounts(h, u), instruction::PositionClose {})
+}
+
+pub fn stake_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+    pda(&[STAKE_SEED, market.as_ref(), owner.as_ref()])
+}
+
+pub fn market_update_funding(h: &Harness) -> Instruction {
+    ix(
+        accounts::MarketUpdateFunding {
+            market: h.market,
+            oracle: h.oracle,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::MarketUpdateFunding {},
+    )
+}
+
+pub fn position_settle_funding(h: &Harness, owner: &Pubkey) -> Instruction {
+    ix(
+        accounts::PositionSettleFunding {
+            market: h.market,
+            position: position_pda(&h.market, owner),
+            oracle: h.oracle,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::PositionSettleFunding {},
+    )
+}
+
+pub fn position_liquidate_accounts(
+    h: &Harness,
+    liquidator: &User,
+    owner: &Pubkey,
+) -> accounts::PositionLiquidate {
+    accounts::PositionLiquidate {
+        liquidator: liquidator.key(),
+        liquidator_token: liquidator.token,
+        market: h.market,
+        position: position_pda(&h.market, owner),
+        collateral_vault: collateral_vault_pda(&h.market),
+        insurance_vault: insurance_vault_pda(&h.market),
+        oracle: h.oracle,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn position_liquidate(h: &Harness, liquidator: &User, owner: &Pubkey) -> Instruction {
+    ix(
+        position_liquidate_accounts(h, liquidator, owner),
+        instruction::PositionLiquidate {},
+    )
+}
+
+pub fn market_auto_deleverage(h: &Harness, owner: &Pubkey) -> Instruction {
+    ix(
+        accounts::MarketAutoDeleverage {
+            market: h.market,
+            position: position_pda(&h.market, owner),
+            oracle: h.oracle,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::MarketAutoDeleverage {},
+    )
+}
+
+pub fn admin_accounts(h: &Harness, admin: &Pubkey) -> accounts::MarketAdmin {
+    accounts::MarketAdmin {
+        admin: *admin,
+        market: h.market,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn market_propose_params(
+    h: &Harness,
+    admin: &Pubkey,
+    params: MarketParams,
+    oracle_config: OracleConfig,
+    admin_config: AdminConfig,
+) -> Instruction {
+    ix(
+        admin_accounts(h, admin),
+        instruction::MarketProposeParams {
+            args: hedge_vault::ProposeParamsArgs {
+                params,
+                oracle_config,
+                admin_config,
+            },
+        },
+    )
+}
+
+pub fn market_propose_settlement(h: &Harness, admin: &Pubkey, price: u128) -> Instruction {
+    ix(
+        admin_accounts(h, admin),
+        instruction::MarketProposeSettlement { price },
+    )
+}
+
+pub fn market_apply_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
+    ix(admin_accounts(h, admin), instruction::MarketApplyProposal {})
+}
+
+pub fn market_cancel_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
+    ix(admin_accounts(h, admin), instruction::MarketCancelProposal {})
+}
+
+pub fn market_set_guardian(h: &Harness, admin: &Pubkey, guardian: Pubkey) -> Instruction {
+    ix(
+        admin_accounts(h, admin),
+        instruction::MarketSetGuardian { guardian },
+    )
+}
+
+pub fn market_propose_admin(h: &Harness, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
+    ix(
+        admin_accounts(h, admin),
+        instruction::MarketProposeAdmin { new_admin },
+    )
+}
+
+pub fn market_accept_admin(h: &Harness, new_admin: &Pubkey) -> Instruction {
+    ix(
+        accounts::MarketAcceptAdmin {
+            new_admin: *new_admin,
+            market: h.market,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::MarketAcceptAdmin {},
+    )
+}
+
+pub fn market_set_pause(h: &Harness, authority: &Pubkey, paused: bool) -> Instruction {
+    ix(
+        accounts::MarketSetPause {
+            authority: *authority,
+            market: h.market,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::MarketSetPause { paused },
+    )
+}
+
+pub fn insurance_deposit(h: &Harness, u: &User, amount: u64) -> Instruction {
+    ix(
+        accounts::InsuranceDeposit {
+            depositor: u.key(),
+            depositor_token: u.token,
+            market: h.market,
+            insurance_vault: insurance_vault_pda(&h.market),
+            token_program: spl_token::ID,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::InsuranceDeposit { amount },
+    )
+}
+
+pub fn insurance_stake(h: &Harness, u: &User, amount: u64) -> Instruction {
+    ix(
+        accounts::InsuranceStakeAccounts {
+            owner: u.key(),
+            owner_token: u.token,
+            market: h.market,
+            stake: stake_pda(&h.market, &u.key()),
+            insurance_vault: insurance_vault_pda(&h.market),
+            token_program: spl_token::ID,
+            system_program: anchor_lang::solana_program::system_program::ID,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::InsuranceStake { amount },
+    )
+}
+
+pub fn insurance_request_unstake(h: &Harness, u: &User, shares: u64) -> Instruction {
+    ix(
+        accounts::InsuranceRequestUnstake {
+            owner: u.key(),
+            market: h.market,
+            stake: stake_pda(&h.market, &u.key()),
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::InsuranceRequestUnstake { shares },
+    )
+}
+
+pub fn insurance_unstake(h: &Harness, u: &User) -> Instruction {
+    ix(
+        accounts::InsuranceUnstake {
+            owner: u.key(),
+            owner_token: u.token,
+            market: h.market,
+            stake: stake_pda(&h.market, &u.key()),
+            insurance_vault: insurance_vault_pda(&h.market),
+            token_program: spl_token::ID,
+            event_authority: event_authority(),
+            program: hedge_vault::ID,
+        },
+        instruction::InsuranceUnstake {},
+    )
 }

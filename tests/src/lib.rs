@@ -127,6 +127,7 @@ pub struct Setup {
     pub expo: i32,
     pub params: hedge_engine::params::RiskParams,
     pub oracle_config: hedge_vault::state::OracleConfig,
+    pub admin_config: hedge_vault::state::AdminConfig,
 }
 
 impl Default for Setup {
@@ -144,6 +145,10 @@ impl Default for Setup {
                 max_conf: 20_000,
                 max_conf_liquidate: 50_000,
             },
+            admin_config: hedge_vault::state::AdminConfig {
+                timelock_delay: 86_400,
+                settlement_timeout: 3_600,
+            },
         }
     }
 }
@@ -153,6 +158,7 @@ pub struct Harness {
     pub ctx: ProgramTestContext,
     pub setup: Setup,
     pub admin: Keypair,
+    pub guardian: Keypair,
     pub mint: Pubkey,
     pub mint_authority: Keypair,
     pub oracle: Pubkey,
@@ -177,6 +183,7 @@ impl Harness {
             ctx,
             setup,
             admin: Keypair::new(),
+            guardian: Keypair::new(),
             mint: Pubkey::default(),
             mint_authority: Keypair::new(),
             oracle: Pubkey::new_unique(),
@@ -188,6 +195,8 @@ impl Harness {
         h.set_time(START_TIME).await;
         let admin = h.admin.pubkey();
         h.airdrop(&admin, 100_000_000_000).await;
+        let guardian = h.guardian.pubkey();
+        h.airdrop(&guardian, 1_000_000_000).await;
         let mint_kp = Keypair::new();
         h.mint = mint_kp.pubkey();
         h.create_mint(&mint_kp, setup.decimals).await;

@@ -51,6 +51,28 @@ pub fn equity_band(v: &VaultView, oracle: &OraclePrice) -> EngineResult<(i128, i
     Ok((low, high))
 }
 
+/// Shares for `amount` of assets against a pool of `assets` with `supply` shares:
+/// `amount * (supply + VS) / (assets + VA)`, rounded down. The vault and the
+/// insurance fund both price their shares with this.
+pub fn shares_for_amount_floor(amount: u64, supply: u64, assets: u128) -> EngineResult<u64> {
+    to_u64(mul_div(
+        u128::from(amount),
+        u128::from(supply).add_c(VIRTUAL_SHARES)?,
+        assets.add_c(VIRTUAL_ASSETS)?,
+        Rounding::Floor,
+    )?)
+}
+
+/// Assets for `shares`: `shares * (assets + VA) / (supply + VS)`, rounded down.
+pub fn amount_for_shares_floor(shares: u64, supply: u64, assets: u128) -> EngineResult<u64> {
+    to_u64(mul_div(
+        u128::from(shares),
+        assets.add_c(VIRTUAL_ASSETS)?,
+        u128::from(supply).add_c(VIRTUAL_SHARES)?,
+        Rounding::Floor,
+    )?)
+}
+
 /// Shares minted for depositing `amount`: `amount * (S + VS) / (E_high + VA)`, rounded
 /// down, with equity at the band edge that gives the depositor fewer shares.
 /// Refused when equity at the oracle price is not positive while shares are
@@ -64,13 +86,7 @@ pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64
     }
     let (_, high) = equity_band(v, oracle)?;
     let equity = u128::try_from(high.max(0)).map_err(|_| EngineError::MathOverflow)?;
-    let shares = mul_div(
-        u128::from(amount),
-        u128::from(v.supply).add_c(VIRTUAL_SHARES)?,
-        equity.add_c(VIRTUAL_ASSETS)?,
-        Rounding::Floor,
-    )?;
-    let shares = to_u64(shares)?;
+    let shares = shares_for_amount_floor(amount, v.supply, equity)?;
     if shares == 0 {
         return Err(EngineError::DepositTooSmall);
     }
@@ -87,13 +103,8 @@ pub fn value_of_shares_floor(v: &VaultView, oracle: &OraclePrice, shares: u64) -
     if low <= 0 {
         return Ok(0);
     }
-    let value = mul_div(
-        u128::from(shares),
-        low.unsigned_abs().add_c(VIRTUAL_ASSETS)?,
-        u128::from(v.supply).add_c(VIRTUAL_SHARES)?,
-        Rounding::Floor,
-    )?;
-    to_u64(value.min(u128::from(v.collateral)))
+    let value = amount_for_shares_floor(shares, v.supply, low.unsigned_abs())?;
+    Ok(value.min(v.collateral))
 }
 
 /// Hedge target `h * C`, base, rounded down.

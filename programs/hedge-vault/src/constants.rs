@@ -25,6 +25,9 @@ pub const POSITION_SEED: &[u8] = b"position";
 /// Pending vault withdrawal: `[WITHDRAW_SEED, market, owner]`.
 #[constant]
 pub const WITHDRAW_SEED: &[u8] = b"withdraw";
+/// Insurance stake: `[STAKE_SEED, market, owner]`.
+#[constant]
+pub const STAKE_SEED: &[u8] = b"stake";
 
 /// Mainnet Pyth oracle program (legacy price accounts).
 pub const PYTH_ORACLE_PROGRAM: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");

@@ -11,7 +11,7 @@ use crate::constants::*;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarketCreated;
 use crate::oracle::{decode_legacy, decode_pull};
-use crate::state::{Market, MarketParams, OracleConfig, OracleKind};
+use crate::state::{AdminConfig, Market, MarketParams, OracleConfig, OracleKind, Proposal, ProposalKind};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct MarketCreateArgs {
@@ -23,6 +23,9 @@ pub struct MarketCreateArgs {
     pub feed_id: [u8; 32],
     pub oracle_config: OracleConfig,
     pub params: MarketParams,
+    pub admin_config: AdminConfig,
+    /// May pause the market at once.
+    pub guardian: Pubkey,
 }
 
 #[event_cpi]
@@ -95,6 +98,7 @@ impl MarketCreate<'_> {
         );
         RiskParams::from(args.params).validate().named()?;
         validate_oracle_limits(&args.oracle_config.into()).named()?;
+        args.admin_config.validate(&args.oracle_config)?;
         let data = self.oracle.try_borrow_data()?;
         match args.oracle_kind {
             OracleKind::PythLegacy => {
@@ -159,6 +163,22 @@ pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()>
         last_funding_time: now,
         pending_withdraw_shares: 0,
         position_count: 0,
+        guardian: args.guardian,
+        pending_admin: Pubkey::default(),
+        admin_config: args.admin_config,
+        proposal: Proposal {
+            kind: ProposalKind::None,
+            eta: 0,
+            params: args.params,
+            oracle_config: args.oracle_config,
+            admin_config: args.admin_config,
+            settlement_price: 0,
+        },
+        settlement_price: 0,
+        insurance_shares: 0,
+        total_insurance_covered: 0,
+        total_socialized: 0,
+        funding_skipped_seconds: 0,
         reserved: [0; 256],
     };
     let event = MarketCreated {

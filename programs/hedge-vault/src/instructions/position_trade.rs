@@ -8,13 +8,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{execute_trade, is_risk_reducing, settle_funding, MarketView, TradeContext};
+use hedge_engine::position::{execute_trade, is_risk_reducing, settle_funding, TradeContext};
 
 use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::PositionTraded;
-use crate::oracle::read_price;
+use crate::market_ops::{market_view, refresh};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -58,14 +58,9 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
         OracleUse::Increase
     };
     let market = &mut a.market;
-    let oracle = read_price(market, &a.oracle, now, use_)?;
+    let oracle = refresh(market, &a.oracle, now, use_)?;
     let params = market.risk_params();
-    let view = MarketView {
-        params: &params,
-        units: market.units()?,
-        oracle,
-        funding_index: market.funding_index,
-    };
+    let view = market_view(market, &params, oracle)?;
 
     let mut pos = a.position.engine();
     let mut agg = market.aggregates();

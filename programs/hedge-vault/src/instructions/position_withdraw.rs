@@ -5,12 +5,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{settle_funding, withdrawable_margin_floor, MarketView};
+use hedge_engine::position::{settle_funding, withdrawable_margin_floor};
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginWithdrawn;
-use crate::oracle::read_price;
+use crate::market_ops::{market_view, refresh};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -40,14 +40,9 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let market = &mut a.market;
-    let oracle = read_price(market, &a.oracle, now, OracleUse::Reduce)?;
+    let oracle = refresh(market, &a.oracle, now, OracleUse::Reduce)?;
     let params = market.risk_params();
-    let view = MarketView {
-        params: &params,
-        units: market.units()?,
-        oracle,
-        funding_index: market.funding_index,
-    };
+    let view = market_view(market, &params, oracle)?;
     let mut pos = a.position.engine();
     let mut agg = market.aggregates();
     let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;

@@ -5,12 +5,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::vault::{check_min_hedge_ratio, shares_for_deposit_floor, VaultView};
+use hedge_engine::vault::{check_min_hedge_ratio, shares_for_deposit_floor};
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultDeposited;
-use crate::oracle::read_price;
+use crate::market_ops::{refresh, vault_view};
 use crate::state::Market;
 use crate::token_util::{mint_shares, transfer_in};
 
@@ -51,15 +51,9 @@ pub fn handler(mut ctx: Context<VaultDeposit>, amount: u64, min_hedge_ratio: u32
     let a = &mut ctx.accounts;
     let supply = a.share_mint.supply;
     let market = &mut a.market;
-    let oracle = read_price(market, &a.oracle, now, OracleUse::Increase)?;
+    let oracle = refresh(market, &a.oracle, now, OracleUse::Increase)?;
     let agg = market.aggregates();
-    let view = VaultView {
-        collateral: market.collateral,
-        supply,
-        aggregates: &agg,
-        units: market.units()?,
-        funding_index: market.funding_index,
-    };
+    let view = vault_view(market, supply, &agg)?;
     let shares = shares_for_deposit_floor(&view, &oracle, amount).named()?;
     let collateral = market
         .collateral

@@ -5,12 +5,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::vault::{value_of_shares_floor, VaultView};
+use hedge_engine::vault::value_of_shares_floor;
 
 use crate::constants::{MARKET_SEED, WITHDRAW_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawRequested;
-use crate::oracle::read_price;
+use crate::market_ops::{refresh, vault_view};
 use crate::state::{Market, WithdrawRequest};
 use crate::token_util::transfer_in;
 
@@ -59,15 +59,9 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
     let a = &mut ctx.accounts;
     let supply = a.share_mint.supply;
     let market = &mut a.market;
-    let oracle = read_price(market, &a.oracle, now, OracleUse::Reduce)?;
+    let oracle = refresh(market, &a.oracle, now, OracleUse::Reduce)?;
     let agg = market.aggregates();
-    let view = VaultView {
-        collateral: market.collateral,
-        supply,
-        aggregates: &agg,
-        units: market.units()?,
-        funding_index: market.funding_index,
-    };
+    let view = vault_view(market, supply, &agg)?;
     let value = value_of_shares_floor(&view, &oracle, shares).named()?;
     market.pending_withdraw_shares = market
         .pending_withdraw_shares

@@ -6,12 +6,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::vault::{check_withdrawal, value_of_shares_floor, VaultView};
+use hedge_engine::vault::{check_withdrawal, value_of_shares_floor};
 
 use crate::constants::{MARKET_SEED, WITHDRAW_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
-use crate::oracle::read_price;
+use crate::market_ops::{refresh, vault_view};
 use crate::state::{Market, WithdrawRequest};
 use crate::token_util::{burn_shares, transfer_out};
 
@@ -61,15 +61,9 @@ pub fn handler(mut ctx: Context<VaultWithdraw>) -> Result<()> {
     require!(now >= ready_at, HedgeError::WithdrawalNotReady);
     let supply = a.share_mint.supply;
     let market = &mut a.market;
-    let oracle = read_price(market, &a.oracle, now, OracleUse::Reduce)?;
+    let oracle = refresh(market, &a.oracle, now, OracleUse::Reduce)?;
     let agg = market.aggregates();
-    let view = VaultView {
-        collateral: market.collateral,
-        supply,
-        aggregates: &agg,
-        units: market.units()?,
-        funding_index: market.funding_index,
-    };
+    let view = vault_view(market, supply, &agg)?;
     let value_now = value_of_shares_floor(&view, &oracle, shares).named()?;
     let paid = value_now.min(value_at_request);
     if let Err(max) = check_withdrawal(&view, &oracle, &market.risk_params(), paid) {

@@ -137,6 +137,55 @@ impl From<RiskParams> for MarketParams {
     }
 }
 
+/// A parameter change or settlement waiting out the timelock.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum ProposalKind {
+    None,
+    /// New economic parameters, oracle configuration and admin delays.
+    Params,
+    /// A settlement price for a dead feed: the market winds down.
+    Settlement,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct Proposal {
+    pub kind: ProposalKind,
+    /// Unix seconds from which it can be applied.
+    pub eta: i64,
+    pub params: MarketParams,
+    pub oracle_config: OracleConfig,
+    pub admin_config: AdminConfig,
+    /// precision: 1e18 USD per whole token
+    pub settlement_price: u128,
+}
+
+/// Administrative delays, themselves changed only through the timelock.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct AdminConfig {
+    /// Wait between proposing and applying, seconds. Range [60 s, 30 days].
+    pub timelock_delay: u32,
+    /// How long the oracle must have been silent before a settlement price can be
+    /// proposed (and applied), seconds. Range [oracle max_age, 30 days].
+    pub settlement_timeout: u32,
+}
+
+impl AdminConfig {
+    pub fn validate(&self, oracle: &OracleConfig) -> Result<()> {
+        let max = hedge_engine::params::MAX_DELAY_SECONDS;
+        require!(
+            (60..=max).contains(&self.timelock_delay)
+                && (oracle.max_age..=max).contains(&self.settlement_timeout),
+            HedgeError::InvalidParameter
+        );
+        Ok(())
+    }
+}
+
+/// `Market::flags` bits.
+pub const FLAG_PAUSED: u8 = 1;
+/// Set by auto-deleveraging while the vault is below initial margin.
+pub const FLAG_REDUCE_ONLY: u8 = 2;
+
 /// The market account. Byte offsets for clients (after the 8-byte discriminator):
 /// `collateral_mint` at 8 + 4 + 32 = 44.
 #[account]
@@ -146,7 +195,7 @@ pub struct Market {
     pub version: u8,
     /// Collateral mint decimals.
     pub decimals: u8,
-    /// Reserved flags byte (pause, reduce-only: funding/admin issue).
+    /// `FLAG_PAUSED | FLAG_REDUCE_ONLY`.
     pub flags: u8,
     pub admin: Pubkey,
     pub collateral_mint: Pubkey,
@@ -193,10 +242,47 @@ pub struct Market {
     pub pending_withdraw_shares: u64,
     /// Open position accounts.
     pub position_count: u64,
+    /// May pause at once.
+    pub guardian: Pubkey,
+    /// Proposed admin; becomes admin when it accepts.
+    pub pending_admin: Pubkey,
+    pub admin_config: AdminConfig,
+    pub proposal: Proposal,
+    /// Non-zero once a settlement price is applied: the market winds down.
+    /// precision: 1e18 USD per whole token
+    pub settlement_price: u128,
+    /// Insurance fund shares outstanding (stakers' ledger).
+    pub insurance_shares: u64,
+    /// Cumulative bad debt covered by the insurance fund, native units.
+    pub total_insurance_covered: u64,
+    /// Cumulative bad debt socialized to vault shareholders, native units.
+    pub total_socialized: u64,
+    /// Cumulative seconds not charged because one accrual is capped.
+    pub funding_skipped_seconds: u64,
     pub reserved: [u8; 256],
 }
 
 impl Market {
+    pub fn is_paused(&self) -> bool {
+        self.flags & FLAG_PAUSED != 0
+    }
+
+    pub fn is_reduce_only(&self) -> bool {
+        self.flags & FLAG_REDUCE_ONLY != 0
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.settlement_price != 0
+    }
+
+    pub fn set_flag(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+
     pub fn units(&self) -> Result<Units> {
         let scale = hedge_engine::params::token_scale(self.decimals).named()?;
         Ok(Units { scale })

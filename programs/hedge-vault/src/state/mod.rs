@@ -1,9 +1,11 @@
 //! Accounts owned by the program, one file each.
 
+pub mod insurance_stake;
 pub mod market;
 pub mod position;
 pub mod withdraw_request;
 
+pub use insurance_stake::*;
 pub use market::*;
 pub use position::*;
 pub use withdraw_request::*;

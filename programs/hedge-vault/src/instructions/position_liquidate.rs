@@ -1,0 +1,129 @@
+//! `position_liquidate`: permissionless. Closes just enough of an unhealthy position
+//! (below maintenance at the oracle price) to bring the rest to the target margin, at
+//! the oracle price moved against it; pays the liquidator first, the insurance fund
+//! after; resolves bad debt by the waterfall (insurance fund, then shareholders).
+//! Uses the long oracle age and the looser liquidation confidence limit.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::liquidation::liquidate;
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::position::{settle_funding, TradeContext};
+
+use super::position_withdraw::apply_signed;
+use crate::constants::MARKET_SEED;
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::{BadDebtResolved, PositionLiquidated};
+use crate::market_ops::{market_view, refresh};
+use crate::state::{Market, Position};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionLiquidate<'info> {
+    pub liquidator: Signer<'info>,
+    #[account(
+        mut,
+        constraint = liquidator_token.mint == market.collateral_mint @ HedgeError::WrongMint
+    )]
+    pub liquidator_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: checked against the market by `oracle::read_price`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
+    require!(ctx.accounts.position.base != 0, HedgeError::PositionEmpty);
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let market = &mut a.market;
+    let oracle = refresh(market, &a.oracle, now, OracleUse::Liquidate)?;
+    let params = market.risk_params();
+    let view = market_view(market, &params, oracle)?;
+    let original_margin = a.position.margin;
+    let mut pos = a.position.engine();
+    let mut agg = market.aggregates();
+    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
+    let collateral = apply_signed(market.collateral, funding_paid)?;
+    let ctx_t = TradeContext {
+        vault_collateral: collateral,
+        aggregates: agg,
+    };
+    let out = liquidate(&pos, &ctx_t, market.insurance, &view).named()?;
+
+    market.collateral = out.vault_collateral;
+    market.insurance = out.insurance;
+    market.set_aggregates(&out.aggregates);
+    market.total_insurance_covered = market
+        .total_insurance_covered
+        .checked_add(out.insurance_covered)
+        .ok_or(HedgeError::MathOverflow)?;
+    market.total_socialized = market
+        .total_socialized
+        .checked_add(out.socialized)
+        .ok_or(HedgeError::MathOverflow)?;
+    let margin_delta = i128::from(out.position.margin)
+        .checked_sub(i128::from(original_margin))
+        .ok_or(HedgeError::MathOverflow)?;
+    market.add_margin(margin_delta)?;
+    a.position.set_engine(&out.position);
+
+    let (mint, bump) = (market.collateral_mint, market.bump);
+    let market_key = market.key();
+    let (collateral_after, insurance_after) = (market.collateral, market.insurance);
+    let tp = a.token_program.to_account_info();
+    let market_ai = a.market.to_account_info();
+    let (coll_ai, ins_ai) = (
+        a.collateral_vault.to_account_info(),
+        a.insurance_vault.to_account_info(),
+    );
+    let bump_seed = [bump];
+    let seeds: &[&[&[u8]]] = &[&[MARKET_SEED, mint.as_ref(), &bump_seed]];
+    transfer_out(
+        &tp,
+        &coll_ai,
+        &a.liquidator_token.to_account_info(),
+        &market_ai,
+        seeds,
+        out.liquidator_reward,
+    )?;
+    transfer_out(&tp, &coll_ai, &ins_ai, &market_ai, seeds, out.insurance_reward)?;
+    transfer_out(&tp, &ins_ai, &coll_ai, &market_ai, seeds, out.insurance_covered)?;
+
+    let owner = a.position.owner;
+    let liquidated = PositionLiquidated {
+        market: market_key,
+        owner,
+        liquidator: a.liquidator.key(),
+        closed: out.closed,
+        base_after: out.position.base,
+        fill_price: out.fill_price,
+        realized_pnl: out.realized_pnl,
+        liquidator_reward: out.liquidator_reward,
+        insurance_reward: out.insurance_reward,
+        bad_debt: out.bad_debt,
+        margin_after: out.position.margin,
+    };
+    emit_cpi!(liquidated);
+    if out.bad_debt > 0 {
+        let resolved = BadDebtResolved {
+            market: market_key,
+            owner,
+            bad_debt: out.bad_debt,
+            insurance_covered: out.insurance_covered,
+            socialized: out.socialized,
+            insurance_after,
+            collateral_after,
+        };
+        emit_cpi!(resolved);
+    }
+    Ok(())
+}
