@@ -7,6 +7,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::liquidation::vault_in_breach;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::position::{execute_trade, is_risk_reducing, settle_funding, TradeContext};
 
@@ -14,7 +15,7 @@ use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::PositionTraded;
-use crate::market_ops::{market_view, refresh};
+use crate::market_ops::{market_view, refresh, vault_view};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -52,15 +53,27 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
     let new_base = base
         .checked_add(args.delta_base)
         .ok_or(HedgeError::MathOverflow)?;
-    let use_ = if is_risk_reducing(base, new_base) {
+    let reducing = is_risk_reducing(base, new_base);
+    let use_ = if reducing {
         OracleUse::Reduce
     } else {
         OracleUse::Increase
     };
     let market = &mut a.market;
+    if !reducing {
+        // Pause and reduce-only stop new risk, never exits (PROTOCOL 7.6).
+        require!(!market.is_paused(), HedgeError::MarketPaused);
+        require!(!market.is_reduce_only(), HedgeError::MarketReduceOnly);
+    }
     let oracle = refresh(market, &a.oracle, now, use_)?;
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
+    if !reducing {
+        // In breach but not yet flagged by a crank: refuse new risk all the same.
+        let agg = market.aggregates();
+        let breach = vault_in_breach(&vault_view(market, 0, &agg)?, &view).named()?;
+        require!(!breach, HedgeError::MarketReduceOnly);
+    }
 
     let mut pos = a.position.engine();
     let mut agg = market.aggregates();

@@ -47,6 +47,7 @@ pub fn handler(mut ctx: Context<VaultDeposit>, amount: u64, min_hedge_ratio: u32
         ctx.accounts.owner_token.amount >= amount,
         HedgeError::InsufficientFunds
     );
+    require!(!ctx.accounts.market.is_paused(), HedgeError::MarketPaused);
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let supply = a.share_mint.supply;

@@ -1,0 +1,248 @@
+//! Liquidation through the bank: partial to the target margin, the reward to the
+//! liquidator first, bad debt through the insurance fund then to shareholders, the
+//! looser confidence limit, every refusal by name, a batch of eight in one
+//! transaction, and auto-deleveraging when the vault's own margin is breached.
+
+use anchor_lang::prelude::Pubkey;
+use hedge_tests::builders::*;
+use hedge_tests::*;
+use hedge_vault::events::*;
+use hedge_vault::HedgeError;
+use solana_signer::Signer;
+
+const ONE: u64 = 1_000_000_000;
+const IONE: i64 = ONE as i64;
+
+fn no_fees() -> Setup {
+    let mut s = Setup::default();
+    s.params.taker_fee_ratio = 0;
+    s.params.impact_fee_ratio = 0;
+    s
+}
+
+/// A 100-token vault and a 10x long of 10 tokens (1 token margin).
+async fn ten_x() -> (Harness, User, User) {
+    let mut h = Harness::new(no_fees()).await;
+    let lp = h.user(100 * ONE).await;
+    h.deposit(&lp, 100 * ONE).await;
+    let t = h.user(10 * ONE).await;
+    h.trader(&t, ONE).await;
+    h.trade(&t, 10 * IONE).await;
+    let liq = h.user(0).await;
+    (h, t, liq)
+}
+
+#[tokio::test]
+async fn partial_liquidation_pays_the_liquidator_first() {
+    let (mut h, t, liq) = ten_x().await;
+    h.set_usd(95.0).await;
+    let out = h
+        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .await;
+    out.ok();
+    let ev: PositionLiquidated = out.event();
+    assert!(ev.closed > 0 && ev.closed < 10 * ONE, "{}", ev.closed);
+    assert_eq!(ev.bad_debt, 0);
+    assert!(out.events::<BadDebtResolved>().is_empty());
+    assert_eq!(h.token_balance(liq.token).await, ev.liquidator_reward);
+    assert!(ev.liquidator_reward > 0 && ev.insurance_reward > 0);
+    let m = h.market_state().await;
+    assert_eq!(m.insurance, ev.insurance_reward);
+    // What remains is healthy: a second call is refused.
+    h.expect_error(
+        vec![position_liquidate(&h, &liq, &t.key())],
+        vec![&liq.kp],
+        code(HedgeError::PositionHealthy),
+    )
+    .await;
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn refusals_are_named() {
+    let (mut h, t, liq) = ten_x().await;
+    let liq_ix = |h: &Harness| position_liquidate(h, &liq, &t.key());
+    h.expect_error(vec![liq_ix(&h)], vec![&liq.kp], code(HedgeError::PositionHealthy))
+        .await;
+    // Stale: older than max_age (120 s).
+    h.advance(121).await;
+    h.expect_error(vec![liq_ix(&h)], vec![&liq.kp], code(HedgeError::OracleStale))
+        .await;
+    // Too uncertain even for the loose limit (5%); 3% is fine for liquidation though
+    // refused for trading (2%).
+    h.set_price(95_00000000, 6_00000000, -8).await;
+    h.expect_error(
+        vec![liq_ix(&h)],
+        vec![&liq.kp],
+        code(HedgeError::OracleConfidenceTooWide),
+    )
+    .await;
+    h.set_price(95_00000000, 2_85000000, -8).await;
+    h.expect_error(
+        vec![position_trade(&h, &t, -IONE, 0)],
+        vec![&t.kp],
+        code(HedgeError::OracleConfidenceTooWide),
+    )
+    .await;
+    h.send(&[liq_ix(&h)], &[&liq.kp]).await.ok();
+    // An empty position.
+    let idle = h.user(ONE).await;
+    h.trader(&idle, ONE).await;
+    h.expect_error(
+        vec![position_liquidate(&h, &liq, &idle.key())],
+        vec![&liq.kp],
+        code(HedgeError::PositionEmpty),
+    )
+    .await;
+    // A position of another market.
+    let (_, other) = h.extra_market().await;
+    let main = h.market;
+    h.market = other;
+    h.send(&[position_open(&h, &idle)], &[&idle.kp]).await.ok();
+    h.market = main;
+    let mut a = position_liquidate_accounts(&h, &liq, &idle.key());
+    a.position = position_pda(&other, &idle.key());
+    h.expect_error(
+        vec![ix(a, hedge_vault::instruction::PositionLiquidate {})],
+        vec![&liq.kp],
+        code(HedgeError::WrongMarket),
+    )
+    .await;
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn bad_debt_goes_to_the_fund_then_to_shareholders() {
+    // Covered by the fund.
+    let (mut h, t, liq) = ten_x().await;
+    let staker = h.user(5 * ONE).await;
+    h.send(&[insurance_stake(&h, &staker, 5 * ONE)], &[&staker.kp])
+        .await
+        .ok();
+    h.set_usd(85.0).await;
+    let out = h
+        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .await;
+    out.ok();
+    let ev: BadDebtResolved = out.event();
+    assert!(ev.bad_debt > 0);
+    assert_eq!((ev.insurance_covered, ev.socialized), (ev.bad_debt, 0));
+    assert_eq!(ev.insurance_after, 5 * ONE - ev.bad_debt);
+    assert_eq!(h.position_state(&t.key()).await.margin, 0);
+    h.check_invariants().await;
+
+    // An empty fund: the whole loss is socialized, and recorded.
+    let (mut h, t, liq) = ten_x().await;
+    let c_before = h.market_state().await.collateral;
+    h.set_usd(85.0).await;
+    let out = h
+        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .await;
+    let ev: BadDebtResolved = out.event();
+    let liquidated: PositionLiquidated = out.event();
+    assert_eq!((ev.insurance_covered, ev.socialized), (0, ev.bad_debt));
+    let m = h.market_state().await;
+    assert_eq!(m.total_socialized, ev.bad_debt);
+    // C took the trader's whole realized loss but lost the part never paid.
+    assert_eq!(
+        m.collateral as i64,
+        c_before as i64 - liquidated.realized_pnl - ev.socialized as i64
+    );
+    h.check_invariants().await;
+}
+
+/// Eight liquidations in one transaction; prints its size and account count.
+#[tokio::test]
+async fn eight_liquidations_fit_in_one_transaction() {
+    let mut h = Harness::new(no_fees()).await;
+    let lp = h.user(200 * ONE).await;
+    h.deposit(&lp, 200 * ONE).await;
+    let mut traders = Vec::new();
+    for _ in 0..8 {
+        let t = h.user(2 * ONE).await;
+        h.trader(&t, ONE).await;
+        h.trade(&t, 10 * IONE).await;
+        traders.push(t);
+    }
+    let liq = h.user(0).await;
+    h.set_usd(94.0).await;
+    let ixs: Vec<_> = traders
+        .iter()
+        .map(|t| position_liquidate(&h, &liq, &t.key()))
+        .collect();
+    // Size of the transaction as the cluster would receive it.
+    let payer = h.payer();
+    let mut all =
+        vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000)];
+    all.extend(ixs.clone());
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &all,
+        Some(&payer.pubkey()),
+        &[&payer, &liq.kp],
+        h.ctx.last_blockhash,
+    );
+    let bytes = bincode_len(&tx);
+    let keys = tx.message.account_keys.len();
+    println!("batch of 8 liquidations: {bytes} bytes (limit 1232), {keys} account keys (limit 64 locks)");
+    assert!(bytes <= 1232, "{bytes}");
+    let out = h.send(&ixs, &[&liq.kp]).await;
+    out.ok();
+    assert_eq!(out.events::<PositionLiquidated>().len(), 8);
+    h.positions.iter().for_each(|_| ());
+    h.check_invariants().await;
+}
+
+fn bincode_len(tx: &solana_transaction::Transaction) -> usize {
+    // Signatures (compact-u16 count + 64 each) + the serialized message.
+    let msg = tx.message.serialize();
+    1 + tx.signatures.len() * 64 + msg.len()
+}
+
+#[tokio::test]
+async fn vault_margin_breach_triggers_auto_deleveraging() {
+    let mut h = Harness::new(no_fees()).await;
+    let lp = h.user(10 * ONE).await;
+    // B opens a small long at 3000; A a 10-token long at 100.
+    h.set_usd(3_000.0).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let b = h.user(2 * ONE).await;
+    h.trader(&b, ONE).await;
+    h.trade(&b, IONE / 2).await;
+    h.set_usd(100.0).await;
+    let a = h.user(20 * ONE).await;
+    h.trader(&a, 10 * ONE).await;
+    h.trade(&a, 10 * IONE).await;
+    // Not in breach yet.
+    h.expect_error(
+        vec![market_auto_deleverage(&h, &a.key())],
+        vec![],
+        code(HedgeError::VaultNotInBreach),
+    )
+    .await;
+    // At 2600 traders' gains leave the vault below r_m * N.
+    h.set_usd(2_600.0).await;
+    h.send(&[market_update_funding(&h)], &[]).await.ok();
+    assert!(h.market_state().await.is_reduce_only());
+    h.expect_error(
+        vec![position_trade(&h, &a, IONE / 10, 0)],
+        vec![&a.kp],
+        code(HedgeError::MarketReduceOnly),
+    )
+    .await;
+    // B is losing: not a deleveraging candidate.
+    h.expect_error(
+        vec![market_auto_deleverage(&h, &b.key())],
+        vec![],
+        code(HedgeError::PositionNotProfitable),
+    )
+    .await;
+    let out = h.send(&[market_auto_deleverage(&h, &a.key())], &[]).await;
+    out.ok();
+    let ev: AutoDeleveraged = out.event();
+    assert_eq!(ev.closed, 10 * ONE);
+    assert!(ev.realized_pnl > 0);
+    assert!(!ev.reduce_only_after);
+    assert!(!h.market_state().await.is_reduce_only());
+    h.check_invariants().await;
+    let _ = Pubkey::default();
+}
