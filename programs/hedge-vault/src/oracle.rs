@@ -74,6 +74,16 @@ pub fn read_price(
     now: i64,
     use_: OracleUse,
 ) -> Result<OraclePrice> {
+    // A settled market uses its settlement price (no confidence) and refuses
+    // risk-increasing uses.
+    if market.is_settled() {
+        require!(use_ != OracleUse::Increase, HedgeError::MarketSettled);
+        return Ok(OraclePrice {
+            price: market.settlement_price,
+            conf: 0,
+            publish_time: now,
+        });
+    }
     let raw = read_raw(market, oracle)?;
     let price = accept_price(
         &raw,

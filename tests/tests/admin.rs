@@ -1,0 +1,238 @@
+//! Administration: timelocked parameter changes and settlement, the guardian's
+//! pause (which stops new risk and nothing else), and two-step admin handover.
+
+use hedge_engine::params::RiskParams;
+use hedge_engine::PRICE_PRECISION;
+use hedge_tests::builders::*;
+use hedge_tests::*;
+use hedge_vault::events::*;
+use hedge_vault::state::{MarketParams, ProposalKind};
+use hedge_vault::HedgeError;
+use solana_signer::Signer;
+
+const ONE: u64 = 1_000_000_000;
+const IONE: i64 = ONE as i64;
+
+#[tokio::test]
+async fn parameters_change_only_through_the_timelock() {
+    let mut h = Harness::new(Setup::default()).await;
+    let admin = h.admin.insecure_clone();
+    let a = admin.pubkey();
+    let mut p = RiskParams::default_for_tests();
+    p.taker_fee_ratio = 2_000;
+    let (oc, ac) = (h.setup.oracle_config, h.setup.admin_config);
+    // Range checks at proposal time, f < r_m < r_i included.
+    let mut bad = p;
+    bad.liquidation_fee_ratio = bad.maintenance_margin_ratio;
+    h.expect_error(
+        vec![market_propose_params(&h, &a, bad.into(), oc, ac)],
+        vec![&admin],
+        code(HedgeError::InvalidParameter),
+    )
+    .await;
+    // Only the admin.
+    let stranger = h.user(0).await;
+    h.expect_error(
+        vec![market_propose_params(&h, &stranger.key(), p.into(), oc, ac)],
+        vec![&stranger.kp],
+        code(HedgeError::Unauthorized),
+    )
+    .await;
+    h.expect_error(
+        vec![market_apply_proposal(&h, &a)],
+        vec![&admin],
+        code(HedgeError::NoPendingProposal),
+    )
+    .await;
+    let out = h
+        .send(&[market_propose_params(&h, &a, p.into(), oc, ac)], &[&admin])
+        .await;
+    let eta = out.event::<ProposalCreated>().eta;
+    assert_eq!(eta, h.now().await + 86_400);
+    h.advance(86_399).await;
+    h.expect_error(
+        vec![market_apply_proposal(&h, &a)],
+        vec![&admin],
+        code(HedgeError::TimelockNotElapsed),
+    )
+    .await;
+    h.advance(1).await;
+    h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
+    let m = h.market_state().await;
+    assert_eq!(m.params, MarketParams::from(p));
+    assert_eq!(m.proposal.kind, ProposalKind::None);
+    // Cancel.
+    h.send(&[market_propose_params(&h, &a, p.into(), oc, ac)], &[&admin])
+        .await
+        .ok();
+    h.send(&[market_cancel_proposal(&h, &a)], &[&admin]).await.ok();
+    h.expect_error(
+        vec![market_apply_proposal(&h, &a)],
+        vec![&admin],
+        code(HedgeError::NoPendingProposal),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pause_stops_new_risk_and_nothing_else() {
+    let mut h = Harness::new(Setup::default()).await;
+    let lp = h.user(20 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = h.user(10 * ONE).await;
+    h.trader(&t, 2 * ONE).await;
+    h.trade(&t, 5 * IONE).await;
+    let stranger = h.user(0).await;
+    h.expect_error(
+        vec![market_set_pause(&h, &stranger.key(), true)],
+        vec![&stranger.kp],
+        code(HedgeError::NotGuardian),
+    )
+    .await;
+    let guardian = h.guardian.insecure_clone();
+    let out = h
+        .send(&[market_set_pause(&h, &guardian.pubkey(), true)], &[&guardian])
+        .await;
+    assert!(out.event::<PauseSet>().paused);
+    // Stopped: deposits and risk-increasing trades.
+    h.expect_error(
+        vec![vault_deposit(&h, &lp, ONE, 0)],
+        vec![&lp.kp],
+        code(HedgeError::MarketPaused),
+    )
+    .await;
+    h.expect_error(
+        vec![position_trade(&h, &t, IONE, 0)],
+        vec![&t.kp],
+        code(HedgeError::MarketPaused),
+    )
+    .await;
+    // Not stopped: reducing, margin withdrawal, funding, settlement, vault withdrawal,
+    // liquidation.
+    h.trade(&t, -IONE).await;
+    h.send(&[position_withdraw(&h, &t, ONE / 10)], &[&t.kp])
+        .await
+        .ok();
+    h.advance(60).await;
+    h.set_usd(100.0).await;
+    h.send(&[market_update_funding(&h)], &[]).await.ok();
+    h.send(&[position_settle_funding(&h, &t.key())], &[]).await.ok();
+    h.send(&[vault_request_withdraw(&h, &lp, 1_000 * ONE)], &[&lp.kp])
+        .await
+        .ok();
+    h.advance(3_600).await;
+    h.set_usd(100.0).await;
+    h.send(&[vault_withdraw(&h, &lp)], &[&lp.kp]).await.ok();
+    h.set_usd(70.0).await;
+    let liq = h.user(0).await;
+    h.send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .await
+        .ok();
+    h.check_invariants().await;
+    // The guardian cannot unpause; the admin can.
+    h.expect_error(
+        vec![market_set_pause(&h, &guardian.pubkey(), false)],
+        vec![&guardian],
+        code(HedgeError::Unauthorized),
+    )
+    .await;
+    let admin = h.admin.insecure_clone();
+    h.send(&[market_set_pause(&h, &admin.pubkey(), false)], &[&admin])
+        .await
+        .ok();
+    h.set_usd(100.0).await;
+    h.deposit(&lp, ONE).await;
+}
+
+#[tokio::test]
+async fn admin_handover_is_two_step() {
+    let mut h = Harness::new(Setup::default()).await;
+    let admin = h.admin.insecure_clone();
+    let next = h.user(0).await;
+    let other = h.user(0).await;
+    h.send(
+        &[market_propose_admin(&h, &admin.pubkey(), next.key())],
+        &[&admin],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        h.market_state().await.admin,
+        admin.pubkey(),
+        "nothing changes until accepted"
+    );
+    h.expect_error(
+        vec![market_accept_admin(&h, &other.key())],
+        vec![&other.kp],
+        code(HedgeError::NotPendingAdmin),
+    )
+    .await;
+    let out = h.send(&[market_accept_admin(&h, &next.key())], &[&next.kp]).await;
+    assert_eq!(out.event::<AdminAccepted>().admin, next.key());
+    h.expect_error(
+        vec![market_set_guardian(&h, &admin.pubkey(), admin.pubkey())],
+        vec![&admin],
+        code(HedgeError::Unauthorized),
+    )
+    .await;
+    h.send(&[market_set_guardian(&h, &next.key(), other.key())], &[&next.kp])
+        .await
+        .ok();
+    assert_eq!(h.market_state().await.guardian, other.key());
+}
+
+#[tokio::test]
+async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
+    let mut h = Harness::new(Setup::default()).await;
+    let lp = h.user(20 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = h.user(10 * ONE).await;
+    h.trader(&t, 2 * ONE).await;
+    h.trade(&t, 5 * IONE).await;
+    let admin = h.admin.insecure_clone();
+    let a = admin.pubkey();
+    let price = 90 * PRICE_PRECISION;
+    // The feed is alive.
+    h.expect_error(
+        vec![market_propose_settlement(&h, &a, price)],
+        vec![&admin],
+        code(HedgeError::FeedNotDead),
+    )
+    .await;
+    // Silent past the settlement timeout (1 h).
+    h.advance(3_601).await;
+    h.send(&[market_propose_settlement(&h, &a, price)], &[&admin])
+        .await
+        .ok();
+    h.advance(86_399).await;
+    h.expect_error(
+        vec![market_apply_proposal(&h, &a)],
+        vec![&admin],
+        code(HedgeError::TimelockNotElapsed),
+    )
+    .await;
+    h.advance(1).await;
+    h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
+    assert!(h.market_state().await.is_settled());
+    // Only closing and withdrawal, at the settlement price, with no oracle update.
+    h.expect_error(
+        vec![vault_deposit(&h, &lp, ONE, 0)],
+        vec![&lp.kp],
+        code(HedgeError::MarketSettled),
+    )
+    .await;
+    h.expect_error(
+        vec![position_trade(&h, &t, IONE, 0)],
+        vec![&t.kp],
+        code(HedgeError::MarketSettled),
+    )
+    .await;
+    let out = h.trade(&t, -5 * IONE).await;
+    assert_eq!(out.event::<PositionTraded>().fill_price, price);
+    h.send(&[vault_request_withdraw(&h, &lp, 1_000 * ONE)], &[&lp.kp])
+        .await
+        .ok();
+    h.advance(3_600).await;
+    h.send(&[vault_withdraw(&h, &lp)], &[&lp.kp]).await.ok();
+    h.check_invariants().await;
+}
