@@ -10,6 +10,7 @@ use hedge_engine::PRICE_PRECISION;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
+use hedge_vault::HedgeError;
 
 const ONE: u64 = 1_000_000_000;
 const IONE: i64 = ONE as i64;
@@ -169,4 +170,43 @@ async fn a_flip_re_snapshots_at_the_new_size() {
             .unwrap()
     );
     h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn crank_and_settlement_refusals_are_named() {
+    let (mut h, t) = long_skewed().await;
+    // Stale beyond max_age.
+    h.advance(121).await;
+    h.expect_error(
+        vec![market_update_funding(&h)],
+        vec![],
+        code(HedgeError::OracleStale),
+    )
+    .await;
+    h.expect_error(
+        vec![position_settle_funding(&h, &t.key())],
+        vec![],
+        code(HedgeError::OracleStale),
+    )
+    .await;
+    h.set_usd(100.0).await;
+    // A price account that is not the market's.
+    let impostor = anchor_lang::prelude::Pubkey::new_unique();
+    let now = h.now().await;
+    h.ctx
+        .set_account(&impostor, &pyth::legacy_account(100_00000000, 0, -8, now).into());
+    let mut crank = market_update_funding(&h);
+    crank.accounts[1].pubkey = impostor;
+    h.expect_error(vec![crank], vec![], code(HedgeError::WrongOracle))
+        .await;
+    // A position of another market.
+    let (_, other) = h.extra_market().await;
+    let main = h.market;
+    h.market = other;
+    h.send(&[position_open(&h, &t)], &[&t.kp]).await.ok();
+    h.market = main;
+    let mut settle = position_settle_funding(&h, &t.key());
+    settle.accounts[1].pubkey = position_pda(&other, &t.key());
+    h.expect_error(vec![settle], vec![], code(HedgeError::WrongMarket))
+        .await;
 }
