@@ -246,3 +246,48 @@ async fn vault_margin_breach_triggers_auto_deleveraging() {
     h.check_invariants().await;
     let _ = Pubkey::default();
 }
+
+/// Measures the size and account count of each keeper transaction (docs/KEEPERS.md).
+#[tokio::test]
+async fn keeper_transaction_sizes() {
+    let (h, t, liq) = ten_x().await;
+    let payer = h.payer();
+    let measure = |name: &str, ixs: Vec<hedge_tests::Instruction>, signers: &[&solana_keypair::Keypair]| {
+        let mut keys = vec![&payer];
+        keys.extend_from_slice(signers);
+        let tx = solana_transaction::Transaction::new_signed_with_payer(
+            &ixs,
+            Some(&payer.pubkey()),
+            &keys,
+            h.ctx.last_blockhash,
+        );
+        let bytes = bincode_len(&tx);
+        println!(
+            "{name}: {bytes} bytes, {} account keys, {} signatures",
+            tx.message.account_keys.len(),
+            keys.len()
+        );
+        bytes
+    };
+    assert!(measure("market_update_funding", vec![market_update_funding(&h)], &[]) < 400);
+    measure(
+        "position_settle_funding",
+        vec![position_settle_funding(&h, &t.key())],
+        &[],
+    );
+    measure(
+        "position_liquidate x1",
+        vec![position_liquidate(&h, &liq, &t.key())],
+        &[&liq.kp],
+    );
+    measure(
+        "market_auto_deleverage",
+        vec![market_auto_deleverage(&h, &t.key())],
+        &[],
+    );
+    let many: Vec<_> = (0..12)
+        .map(|_| position_liquidate(&h, &liq, &Pubkey::new_unique()))
+        .collect();
+    let twelve = measure("position_liquidate x12", many, &[&liq.kp]);
+    assert!(twelve <= 1232, "12 liquidations fit in one transaction: {twelve}");
+}
