@@ -1,1 +1,13 @@
+//! Client library of the hedge vault: addresses, instruction builders (from the
+//! program's own types), Pyth decoding, one transport over a JSON-RPC cluster or an
+//! embedded bank, account views and keeper decisions computed with the same engine
+//! the program uses, and the end-to-end demo.
 
+pub mod chain;
+pub mod client;
+pub mod errors;
+pub mod ix;
+pub mod keys;
+pub mod pyth;
+pub mod units;
+pub mod views;

@@ -1,0 +1,70 @@
+//! Addresses: every PDA derived from the program's own seed constants.
+
+use anchor_lang::prelude::Pubkey;
+use hedge_vault::constants::*;
+
+fn pda(seeds: &[&[u8]]) -> Pubkey {
+    Pubkey::find_program_address(seeds, &hedge_vault::ID).0
+}
+
+/// Anchor's event authority (signer of `emit_cpi!` self-CPIs).
+pub fn event_authority() -> Pubkey {
+    pda(&[b"__event_authority"])
+}
+
+pub fn market(mint: &Pubkey) -> Pubkey {
+    pda(&[MARKET_SEED, mint.as_ref()])
+}
+
+pub fn position(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+    pda(&[POSITION_SEED, market.as_ref(), owner.as_ref()])
+}
+
+pub fn withdraw_request(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+    pda(&[WITHDRAW_SEED, market.as_ref(), owner.as_ref()])
+}
+
+pub fn stake(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+    pda(&[STAKE_SEED, market.as_ref(), owner.as_ref()])
+}
+
+/// Every address of one market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketKeys {
+    pub mint: Pubkey,
+    pub market: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub insurance_vault: Pubkey,
+    pub share_mint: Pubkey,
+    pub share_escrow: Pubkey,
+    /// The price account instructions pass (legacy: the pinned one).
+    pub oracle: Pubkey,
+}
+
+impl MarketKeys {
+    pub fn new(mint: Pubkey, oracle: Pubkey) -> Self {
+        let market = market(&mint);
+        MarketKeys {
+            mint,
+            market,
+            collateral_vault: pda(&[COLLATERAL_VAULT_SEED, market.as_ref()]),
+            insurance_vault: pda(&[INSURANCE_VAULT_SEED, market.as_ref()]),
+            share_mint: pda(&[SHARE_MINT_SEED, market.as_ref()]),
+            share_escrow: pda(&[SHARE_ESCROW_SEED, market.as_ref()]),
+            oracle,
+        }
+    }
+
+    /// From a decoded market account.
+    pub fn from_market(m: &hedge_vault::state::Market, oracle: Pubkey) -> Self {
+        MarketKeys {
+            mint: m.collateral_mint,
+            market: market(&m.collateral_mint),
+            collateral_vault: m.collateral_vault,
+            insurance_vault: m.insurance_vault,
+            share_mint: m.share_mint,
+            share_escrow: m.share_escrow,
+            oracle,
+        }
+    }
+}

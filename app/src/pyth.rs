@@ -1,0 +1,247 @@
+//! Pyth accounts: decoding both formats (legacy price account and pull
+//! `PriceUpdateV2`) for display, reading `solana account --output json` dumps, and
+//! writing accounts for the embedded chain.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountDeserialize, AccountSerialize};
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
+use pyth_sdk_solana::state::{
+    load_price_account, AccountType, PriceStatus, SolanaPriceAccount, MAGIC, VERSION_2,
+};
+use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+use serde::Serialize;
+use solana_account::Account;
+
+/// A decoded Pyth account, whatever its format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OracleReading {
+    /// "legacy" or "pull-v2"
+    pub format: &'static str,
+    pub owner: String,
+    pub price: i64,
+    pub conf: u64,
+    pub expo: i32,
+    pub publish_time: i64,
+    /// Hex feed id (pull) or none (legacy).
+    pub feed_id: Option<String>,
+    /// Legacy aggregate status, or pull verification level.
+    pub status: String,
+}
+
+impl OracleReading {
+    /// The price in USD as a decimal string, exactly (`price * 10^expo`).
+    pub fn price_decimal(&self) -> String {
+        decimal(i128::from(self.price), self.expo)
+    }
+
+    /// The confidence in USD as a decimal string, exactly.
+    pub fn conf_decimal(&self) -> String {
+        decimal(i128::from(self.conf), self.expo)
+    }
+}
+
+/// `mantissa * 10^expo` as an exact decimal string.
+pub fn decimal(mantissa: i128, expo: i32) -> String {
+    if expo >= 0 {
+        return format!("{}{}", mantissa, "0".repeat(expo as usize));
+    }
+    let neg = mantissa < 0;
+    let digits = mantissa.unsigned_abs().to_string();
+    let places = expo.unsigned_abs() as usize;
+    let padded = if digits.len() <= places {
+        format!("{}{}", "0".repeat(places + 1 - digits.len()), digits)
+    } else {
+        digits
+    };
+    let (int, frac) = padded.split_at(padded.len() - places);
+    format!("{}{}.{}", if neg { "-" } else { "" }, int, frac)
+}
+
+/// Decodes a Pyth account by its owner and layout.
+pub fn decode(owner: &Pubkey, data: &[u8]) -> Result<OracleReading> {
+    if *owner == hedge_vault::PYTH_RECEIVER_PROGRAM || data.len() == PriceUpdateV2::LEN {
+        let upd = PriceUpdateV2::try_deserialize(&mut &data[..])
+            .map_err(|e| anyhow!("not a PriceUpdateV2: {e}"))?;
+        let m = upd.price_message;
+        let status = match upd.verification_level {
+            VerificationLevel::Full => "Full".to_string(),
+            VerificationLevel::Partial { num_signatures } => format!("Partial ({num_signatures} signatures)"),
+        };
+        return Ok(OracleReading {
+            format: "pull-v2",
+            owner: owner.to_string(),
+            price: m.price,
+            conf: m.conf,
+            expo: m.exponent,
+            publish_time: m.publish_time,
+            feed_id: Some(hex(&m.feed_id)),
+            status,
+        });
+    }
+    // Copy into an 8-byte aligned buffer for the zero-copy loader.
+    let mut aligned = vec![0u64; data.len().div_ceil(8)];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut aligned)[..data.len()].copy_from_slice(data);
+    let bytes = &bytemuck::cast_slice::<u64, u8>(&aligned)[..data.len()];
+    let acc = load_price_account::<32, ()>(bytes).map_err(|e| anyhow!("not a Pyth price account: {e:?}"))?;
+    Ok(OracleReading {
+        format: "legacy",
+        owner: owner.to_string(),
+        price: acc.agg.price,
+        conf: acc.agg.conf,
+        expo: acc.expo,
+        publish_time: acc.timestamp,
+        feed_id: None,
+        status: format!("{:?}", acc.agg.status),
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn parse_feed_id(s: &str) -> Result<[u8; 32]> {
+    let s = s.trim_start_matches("0x");
+    if s.len() != 64 {
+        bail!("a feed id is 32 bytes of hex (64 characters)");
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).context("feed id is not hex")?;
+    }
+    Ok(out)
+}
+
+/// Reads a `solana account --output json` dump: (address if present, account).
+pub fn read_account_json(path: &std::path::Path) -> Result<(Option<Pubkey>, Account)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).context("not JSON")?;
+    let a = v.get("account").unwrap_or(&v);
+    let data = a["data"][0]
+        .as_str()
+        .ok_or_else(|| anyhow!("no account.data[0]"))?;
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .context("account data is not base64")?;
+    let owner: Pubkey = a["owner"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no account.owner"))?
+        .parse()?;
+    let pubkey = v
+        .get("pubkey")
+        .and_then(|p| p.as_str())
+        .and_then(|p| p.parse().ok());
+    Ok((
+        pubkey,
+        Account {
+            lamports: a["lamports"].as_u64().unwrap_or(0),
+            data,
+            owner,
+            executable: false,
+            rent_epoch: 0,
+        },
+    ))
+}
+
+/// A legacy price account in `Trading` status (for the embedded chain and tests).
+pub fn legacy_account(price: i64, conf: u64, expo: i32, publish_time: i64) -> Account {
+    legacy_account_with_status(price, conf, expo, publish_time, PriceStatus::Trading)
+}
+
+pub fn legacy_account_with_status(
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+    status: PriceStatus,
+) -> Account {
+    let mut acc: SolanaPriceAccount = bytemuck::Zeroable::zeroed();
+    acc.magic = MAGIC;
+    acc.ver = VERSION_2;
+    acc.atype = AccountType::Price as u32;
+    acc.size = std::mem::size_of::<SolanaPriceAccount>() as u32;
+    acc.expo = expo;
+    acc.timestamp = publish_time;
+    acc.agg.price = price;
+    acc.agg.conf = conf;
+    acc.agg.status = status;
+    acc.agg.pub_slot = 1;
+    Account {
+        lamports: 1_000_000_000,
+        data: bytemuck::bytes_of(&acc).to_vec(),
+        owner: hedge_vault::PYTH_ORACLE_PROGRAM,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+/// A `PriceUpdateV2` account owned by the Pyth receiver.
+pub fn pull_account(
+    feed_id: [u8; 32],
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+    full: bool,
+) -> Account {
+    let upd = PriceUpdateV2 {
+        write_authority: Pubkey::new_from_array([7; 32]),
+        verification_level: if full {
+            VerificationLevel::Full
+        } else {
+            VerificationLevel::Partial { num_signatures: 5 }
+        },
+        price_message: PriceFeedMessage {
+            feed_id,
+            price,
+            conf,
+            exponent: expo,
+            publish_time,
+            prev_publish_time: publish_time.saturating_sub(1),
+            ema_price: price,
+            ema_conf: conf,
+        },
+        posted_slot: 1,
+    };
+    let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
+    upd.try_serialize(&mut data)
+        .expect("PriceUpdateV2 serializes into a Vec");
+    data.resize(PriceUpdateV2::LEN, 0);
+    Account {
+        lamports: 1_000_000_000,
+        data,
+        owner: hedge_vault::PYTH_RECEIVER_PROGRAM,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(decimal(15_933_544_250, -8), "159.33544250");
+        assert_eq!(decimal(5, -8), "0.00000005");
+        assert_eq!(decimal(-123, -2), "-1.23");
+        assert_eq!(decimal(7, 2), "700");
+    }
+
+    #[test]
+    fn writers_round_trip_through_the_decoder() {
+        let a = legacy_account(123_45, 6, -2, 99);
+        let r = decode(&a.owner, &a.data).unwrap();
+        assert_eq!(
+            (r.format, r.price, r.conf, r.expo, r.publish_time),
+            ("legacy", 12_345, 6, -2, 99)
+        );
+        let a = pull_account([1; 32], 5, 1, -8, 77, true);
+        let r = decode(&a.owner, &a.data).unwrap();
+        assert_eq!(
+            (r.format, r.price, r.publish_time, r.status.as_str()),
+            ("pull-v2", 5, 77, "Full")
+        );
+        assert_eq!(parse_feed_id(r.feed_id.as_deref().unwrap()).unwrap(), [1; 32]);
+    }
+}
