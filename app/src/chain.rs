@@ -211,12 +211,9 @@ impl Chain {
                 for ix in ixs {
                     e.known.extend(ix.accounts.iter().map(|m| m.pubkey));
                 }
-                let tx = Transaction::new_signed_with_payer(
-                    &all,
-                    Some(&payer.pubkey()),
-                    &keys,
-                    e.ctx.last_blockhash,
-                );
+                // The bank advances a slot every few milliseconds: take a fresh blockhash.
+                let bh = e.ctx.banks_client.get_latest_blockhash().await?;
+                let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
                 let sim = e.ctx.banks_client.simulate_transaction(tx.clone()).await?;
                 let mut events = Vec::new();
                 if let Some(d) = &sim.simulation_details {

@@ -4,9 +4,13 @@
 //! the program uses, and the end-to-end demo.
 
 pub mod chain;
+pub mod cli;
 pub mod client;
+pub mod config;
+pub mod demo;
 pub mod errors;
 pub mod ix;
+pub mod keeper;
 pub mod keys;
 pub mod pyth;
 pub mod units;

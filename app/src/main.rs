@@ -1,1 +1,95 @@
-fn main() {}
+//! `hedge`: the command-line client. See `hedge --help`.
+
+use anyhow::Result;
+use clap::Parser;
+use hedge_client::chain::{Chain, TxError};
+use hedge_client::cli::{execute, run_demo, Cli, Command};
+use hedge_client::client::Client;
+use hedge_client::config::{load_config, read_keypair, resolve_url};
+use solana_commitment_config::CommitmentConfig;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli).await {
+        Ok(()) => {}
+        Err(e) => {
+            if json {
+                let name = e.downcast_ref::<TxError>().and_then(|t| t.name.clone());
+                println!(
+                    "{}",
+                    serde_json::json!({"error": e.to_string(), "error_name": name})
+                );
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Runs `f` with file descriptor 1 pointed at stderr: a program registered natively
+/// in the embedded bank prints its `msg!` lines to stdout, which must stay clean for
+/// the report and `--json`.
+async fn stdout_to_stderr<T>(f: impl std::future::Future<Output = T>) -> T {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // SAFETY: plain descriptor duplication; restored below.
+    let saved = unsafe { libc::dup(1) };
+    if saved >= 0 {
+        unsafe { libc::dup2(2, 1) };
+    }
+    let out = f.await;
+    let _ = std::io::stdout().flush();
+    if saved >= 0 {
+        unsafe {
+            libc::dup2(saved, 1);
+            libc::close(saved);
+        }
+    }
+    out
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    let output = match &cli.command {
+        Command::Demo(a) => stdout_to_stderr(run_demo(a)).await?,
+        _ => {
+            let cfg = load_config(cli.config.as_deref());
+            let url = resolve_url(
+                cli.url
+                    .as_deref()
+                    .or(cfg.json_rpc_url.as_deref())
+                    .unwrap_or("localhost"),
+            );
+            let commitment = match cli
+                .commitment
+                .as_deref()
+                .or(cfg.commitment.as_deref())
+                .unwrap_or("confirmed")
+            {
+                "processed" => CommitmentConfig::processed(),
+                "finalized" => CommitmentConfig::finalized(),
+                _ => CommitmentConfig::confirmed(),
+            };
+            let keypair_path = cli
+                .keypair
+                .clone()
+                .or(cfg.keypair_path.clone())
+                .unwrap_or_else(|| "~/.config/solana/id.json".into());
+            let wallet = read_keypair(&keypair_path)?;
+            let mut client = Client::new(Chain::rpc(&url, commitment), wallet);
+            execute(cli.command, &mut client, cli.oracle).await?
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&output.json)?);
+    } else {
+        println!("{}", output.text);
+    }
+    Ok(())
+}

@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn writers_round_trip_through_the_decoder() {
-        let a = legacy_account(123_45, 6, -2, 99);
+        let a = legacy_account(12_345, 6, -2, 99);
         let r = decode(&a.owner, &a.data).unwrap();
         assert_eq!(
             (r.format, r.price, r.conf, r.expo, r.publish_time),

@@ -274,7 +274,13 @@ impl Harness {
         let payer = self.payer();
         let mut keys: Vec<&Keypair> = vec![&payer];
         keys.extend_from_slice(signers);
-        let bh = self.ctx.last_blockhash;
+        // The bank advances a slot every few milliseconds: take a fresh blockhash.
+        let bh = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("blockhash");
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
         let sim = self
             .ctx

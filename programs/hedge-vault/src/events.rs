@@ -149,6 +149,9 @@ pub struct PositionLiquidated {
     pub insurance_reward: u64,
     pub bad_debt: u64,
     pub margin_after: i64,
+    /// Funding settled before liquidating: tokens to the vault (negative: to the
+    /// position).
+    pub funding_paid: i64,
 }
 
 /// Bad debt after a liquidation, and who paid it.
@@ -175,6 +178,8 @@ pub struct AutoDeleveraged {
     pub fill_price: u128,
     pub realized_pnl: i64,
     pub reduce_only_after: bool,
+    /// Funding settled first: tokens to the vault.
+    pub funding_paid: i64,
 }
 
 #[event]

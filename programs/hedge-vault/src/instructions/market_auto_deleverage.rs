@@ -79,6 +79,7 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
         fill_price: oracle.price,
         realized_pnl: realized,
         reduce_only_after: !restored,
+        funding_paid,
     };
     emit_cpi!(event);
     Ok(())

@@ -111,6 +111,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
         insurance_reward: out.insurance_reward,
         bad_debt: out.bad_debt,
         margin_after: out.position.margin,
+        funding_paid,
     };
     emit_cpi!(liquidated);
     if out.bad_debt > 0 {
