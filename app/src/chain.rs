@@ -38,6 +38,14 @@ fn process_instruction(
     hedge_vault::entry(program_id, accounts, data)
 }
 
+/// A `ProgramTest` with the program registered natively (its real entrypoint) and
+/// the SPL programs program-test loads by default.
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
+    pt.prefer_bpf(false);
+    pt
+}
+
 /// What a sent transaction did.
 #[derive(Debug, Default)]
 pub struct Sent {
@@ -106,9 +114,7 @@ pub enum Chain {
 impl Chain {
     /// Starts an embedded bank with the program, SPL Token, and `accounts` preloaded.
     pub async fn embedded() -> Result<Chain> {
-        let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
-        pt.prefer_bpf(false);
-        let ctx = pt.start_with_context().await;
+        let ctx = program_test().start_with_context().await;
         Ok(Chain::Embedded(Box::new(Embedded {
             ctx,
             known: BTreeSet::new(),

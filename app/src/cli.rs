@@ -268,6 +268,20 @@ pub struct DemoArgs {
     pub verbose: bool,
 }
 
+impl Command {
+    /// Commands that only read accounts (and so need no wallet).
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Market(MarketCmd::Show { .. } | MarketCmd::List)
+                | Command::Vault(VaultCmd::Show { .. })
+                | Command::Position(PositionCmd::Show { .. })
+                | Command::Insurance(InsuranceCmd::Show { .. })
+                | Command::Oracle(_)
+        )
+    }
+}
+
 /// What a command produced: data, and the same for people.
 pub struct Output {
     pub json: Value,

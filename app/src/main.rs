@@ -81,7 +81,12 @@ async fn run(cli: Cli) -> Result<()> {
                 .clone()
                 .or(cfg.keypair_path.clone())
                 .unwrap_or_else(|| "~/.config/solana/id.json".into());
-            let wallet = read_keypair(&keypair_path)?;
+            // Read-only commands run without a wallet file.
+            let wallet = match read_keypair(&keypair_path) {
+                Ok(k) => k,
+                Err(_) if cli.command.is_read_only() => solana_keypair::Keypair::new(),
+                Err(e) => return Err(e),
+            };
             let mut client = Client::new(Chain::rpc(&url, commitment), wallet);
             execute(cli.command, &mut client, cli.oracle).await?
         }

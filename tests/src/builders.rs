@@ -1,51 +1,59 @@
-//! One builder per instruction, from the program's own `accounts::` and
-//! `instruction::` types. `*_accounts` returns the account struct so a test can swap
-//! one account by name; [`ix`] turns it into an instruction.
+//! One builder per instruction for the harness: thin wrappers that take the harness
+//! and a user and call the client library's builders (which are built from the
+//! program's own `accounts::` and `instruction::` types). `*_accounts` returns the
+//! account struct so a test can swap one account by name; [`ix`] turns it into an
+//! instruction.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{InstructionData, ToAccountMetas};
-use anchor_spl::token::spl_token;
+use hedge_client::ix as cix;
+use hedge_client::keys::{self as ckeys, MarketKeys};
 use hedge_vault::state::{AdminConfig, MarketParams, OracleConfig};
-use hedge_vault::{accounts, constants::*, instruction};
+use hedge_vault::{accounts, constants::*};
 use solana_signer::Signer;
 
 use crate::{Harness, Instruction, User};
 
-pub fn ix<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Instruction {
-    Instruction {
-        program_id: hedge_vault::ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
-}
+pub use hedge_client::ix::build as ix;
 
-fn pda(seeds: &[&[u8]]) -> Pubkey {
-    Pubkey::find_program_address(seeds, &hedge_vault::ID).0
+/// The harness's market addresses; tests may point `h.market` at another market.
+fn keys(h: &Harness) -> MarketKeys {
+    let mut k = MarketKeys::new(h.mint, h.oracle);
+    if h.market != Pubkey::default() && h.market != k.market {
+        k.market = h.market;
+        k.collateral_vault = collateral_vault_pda(&h.market);
+        k.insurance_vault = insurance_vault_pda(&h.market);
+        k.share_mint = share_mint_pda(&h.market);
+        k.share_escrow = share_escrow_pda(&h.market);
+    }
+    k
 }
 
 pub fn event_authority() -> Pubkey {
-    pda(&[b"__event_authority"])
+    ckeys::event_authority()
 }
 pub fn market_pda(mint: &Pubkey) -> Pubkey {
-    pda(&[MARKET_SEED, mint.as_ref()])
+    ckeys::market(mint)
 }
 pub fn collateral_vault_pda(market: &Pubkey) -> Pubkey {
-    pda(&[COLLATERAL_VAULT_SEED, market.as_ref()])
+    Pubkey::find_program_address(&[COLLATERAL_VAULT_SEED, market.as_ref()], &hedge_vault::ID).0
 }
 pub fn insurance_vault_pda(market: &Pubkey) -> Pubkey {
-    pda(&[INSURANCE_VAULT_SEED, market.as_ref()])
+    Pubkey::find_program_address(&[INSURANCE_VAULT_SEED, market.as_ref()], &hedge_vault::ID).0
 }
 pub fn share_mint_pda(market: &Pubkey) -> Pubkey {
-    pda(&[SHARE_MINT_SEED, market.as_ref()])
+    Pubkey::find_program_address(&[SHARE_MINT_SEED, market.as_ref()], &hedge_vault::ID).0
 }
 pub fn share_escrow_pda(market: &Pubkey) -> Pubkey {
-    pda(&[SHARE_ESCROW_SEED, market.as_ref()])
+    Pubkey::find_program_address(&[SHARE_ESCROW_SEED, market.as_ref()], &hedge_vault::ID).0
 }
 pub fn position_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
-    pda(&[POSITION_SEED, market.as_ref(), owner.as_ref()])
+    ckeys::position(market, owner)
 }
 pub fn withdraw_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
-    pda(&[WITHDRAW_SEED, market.as_ref(), owner.as_ref()])
+    ckeys::withdraw_request(market, owner)
+}
+pub fn stake_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+    ckeys::stake(market, owner)
 }
 
 pub fn market_create_accounts(h: &Harness) -> accounts::MarketCreate {
@@ -53,21 +61,7 @@ pub fn market_create_accounts(h: &Harness) -> accounts::MarketCreate {
 }
 
 pub fn market_create_accounts_for(h: &Harness, mint: &Pubkey) -> accounts::MarketCreate {
-    let market = market_pda(mint);
-    accounts::MarketCreate {
-        admin: h.admin.pubkey(),
-        collateral_mint: *mint,
-        market,
-        collateral_vault: collateral_vault_pda(&market),
-        insurance_vault: insurance_vault_pda(&market),
-        share_mint: share_mint_pda(&market),
-        share_escrow: share_escrow_pda(&market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        system_program: anchor_lang::solana_program::system_program::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::market_create_accounts(&MarketKeys::new(*mint, h.oracle), &h.admin.pubkey())
 }
 
 pub fn market_create_args(
@@ -87,257 +81,87 @@ pub fn market_create_args(
 }
 
 pub fn market_create(h: &Harness, params: MarketParams, oracle_config: OracleConfig) -> Instruction {
-    ix(
-        market_create_accounts(h),
-        instruction::MarketCreate {
-            args: market_create_args(h, params, oracle_config),
-        },
+    cix::market_create(
+        &keys(h),
+        &h.admin.pubkey(),
+        market_create_args(h, params, oracle_config),
     )
 }
 
 pub fn vault_deposit_accounts(h: &Harness, u: &User) -> accounts::VaultDeposit {
-    accounts::VaultDeposit {
-        owner: u.key(),
-        market: h.market,
-        owner_token: u.token,
-        collateral_vault: collateral_vault_pda(&h.market),
-        share_mint: share_mint_pda(&h.market),
-        owner_shares: u.shares,
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::vault_deposit_accounts(&keys(h), &u.key(), &u.token, &u.shares)
 }
-
 pub fn vault_deposit(h: &Harness, u: &User, amount: u64, min_hedge_ratio: u32) -> Instruction {
-    ix(
-        vault_deposit_accounts(h, u),
-        instruction::VaultDeposit {
-            amount,
-            min_hedge_ratio,
-        },
-    )
+    cix::vault_deposit(&keys(h), &u.key(), &u.token, &u.shares, amount, min_hedge_ratio)
 }
-
 pub fn vault_request_withdraw_accounts(h: &Harness, u: &User) -> accounts::VaultRequestWithdraw {
-    accounts::VaultRequestWithdraw {
-        owner: u.key(),
-        market: h.market,
-        withdraw_request: withdraw_pda(&h.market, &u.key()),
-        owner_shares: u.shares,
-        share_escrow: share_escrow_pda(&h.market),
-        share_mint: share_mint_pda(&h.market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        system_program: anchor_lang::solana_program::system_program::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::vault_request_withdraw_accounts(&keys(h), &u.key(), &u.shares)
 }
-
 pub fn vault_request_withdraw(h: &Harness, u: &User, shares: u64) -> Instruction {
-    ix(
-        vault_request_withdraw_accounts(h, u),
-        instruction::VaultRequestWithdraw { shares },
-    )
+    cix::vault_request_withdraw(&keys(h), &u.key(), &u.shares, shares)
 }
-
 pub fn vault_withdraw_accounts(h: &Harness, u: &User) -> accounts::VaultWithdraw {
-    accounts::VaultWithdraw {
-        owner: u.key(),
-        market: h.market,
-        withdraw_request: withdraw_pda(&h.market, &u.key()),
-        owner_token: u.token,
-        collateral_vault: collateral_vault_pda(&h.market),
-        share_escrow: share_escrow_pda(&h.market),
-        share_mint: share_mint_pda(&h.market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::vault_withdraw_accounts(&keys(h), &u.key(), &u.token)
 }
-
 pub fn vault_withdraw(h: &Harness, u: &User) -> Instruction {
-    ix(vault_withdraw_accounts(h, u), instruction::VaultWithdraw {})
+    cix::vault_withdraw(&keys(h), &u.key(), &u.token)
 }
-
 pub fn position_open(h: &Harness, u: &User) -> Instruction {
-    ix(
-        accounts::PositionOpen {
-            owner: u.key(),
-            market: h.market,
-            position: position_pda(&h.market, &u.key()),
-            system_program: anchor_lang::solana_program::system_program::ID,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::PositionOpen {},
-    )
+    cix::position_open(&keys(h), &u.key())
 }
-
 pub fn position_deposit_accounts(h: &Harness, u: &User) -> accounts::PositionDeposit {
-    accounts::PositionDeposit {
-        owner: u.key(),
-        market: h.market,
-        position: position_pda(&h.market, &u.key()),
-        owner_token: u.token,
-        collateral_vault: collateral_vault_pda(&h.market),
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::position_deposit_accounts(&keys(h), &u.key(), &u.token)
 }
-
 pub fn position_deposit(h: &Harness, u: &User, amount: u64) -> Instruction {
-    ix(
-        position_deposit_accounts(h, u),
-        instruction::PositionDeposit { amount },
-    )
+    cix::position_deposit(&keys(h), &u.key(), &u.token, amount)
 }
-
 pub fn position_withdraw_accounts(h: &Harness, u: &User) -> accounts::PositionWithdraw {
-    accounts::PositionWithdraw {
-        owner: u.key(),
-        market: h.market,
-        position: position_pda(&h.market, &u.key()),
-        owner_token: u.token,
-        collateral_vault: collateral_vault_pda(&h.market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::position_withdraw_accounts(&keys(h), &u.key(), &u.token)
 }
-
 pub fn position_withdraw(h: &Harness, u: &User, amount: u64) -> Instruction {
-    ix(
-        position_withdraw_accounts(h, u),
-        instruction::PositionWithdraw { amount },
-    )
+    cix::position_withdraw(&keys(h), &u.key(), &u.token, amount)
 }
-
 pub fn position_trade_accounts(h: &Harness, u: &User) -> accounts::PositionTrade {
-    accounts::PositionTrade {
-        owner: u.key(),
-        market: h.market,
-        position: position_pda(&h.market, &u.key()),
-        collateral_vault: collateral_vault_pda(&h.market),
-        insurance_vault: insurance_vault_pda(&h.market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::position_trade_accounts(&keys(h), &u.key())
 }
-
 pub fn position_trade(h: &Harness, u: &User, delta_base: i64, limit_price: u128) -> Instruction {
-    ix(
-        position_trade_accounts(h, u),
-        instruction::PositionTrade {
-            args: hedge_vault::PositionTradeArgs {
-                delta_base,
-                limit_price,
-            },
-        },
-    )
+    cix::position_trade(&keys(h), &u.key(), delta_base, limit_price)
 }
-
 pub fn position_close_accounts(h: &Harness, u: &User) -> accounts::PositionClose {
-    accounts::PositionClose {
-        owner: u.key(),
-        market: h.market,
-        position: position_pda(&h.market, &u.key()),
-        owner_token: u.token,
-        collateral_vault: collateral_vault_pda(&h.market),
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::position_close_accounts(&keys(h), &u.key(), &u.token)
 }
-
 pub fn position_close(h: &Harness, u: &User) -> Instruction {
-    ix(position_close_accounts(h, u), instruction::PositionClose {})
+    cix::position_close(&keys(h), &u.key(), &u.token)
 }
-
-pub fn stake_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
-    pda(&[STAKE_SEED, market.as_ref(), owner.as_ref()])
-}
-
 pub fn market_update_funding(h: &Harness) -> Instruction {
-    ix(
-        accounts::MarketUpdateFunding {
-            market: h.market,
-            oracle: h.oracle,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::MarketUpdateFunding {},
-    )
+    cix::market_update_funding(&keys(h))
 }
-
 pub fn position_settle_funding(h: &Harness, owner: &Pubkey) -> Instruction {
-    ix(
-        accounts::PositionSettleFunding {
-            market: h.market,
-            position: position_pda(&h.market, owner),
-            oracle: h.oracle,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::PositionSettleFunding {},
-    )
+    cix::position_settle_funding(&keys(h), &position_pda(&h.market, owner))
 }
-
 pub fn position_liquidate_accounts(
     h: &Harness,
     liquidator: &User,
     owner: &Pubkey,
 ) -> accounts::PositionLiquidate {
-    accounts::PositionLiquidate {
-        liquidator: liquidator.key(),
-        liquidator_token: liquidator.token,
-        market: h.market,
-        position: position_pda(&h.market, owner),
-        collateral_vault: collateral_vault_pda(&h.market),
-        insurance_vault: insurance_vault_pda(&h.market),
-        oracle: h.oracle,
-        token_program: spl_token::ID,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
+    cix::position_liquidate_accounts(
+        &keys(h),
+        &liquidator.key(),
+        &liquidator.token,
+        &position_pda(&h.market, owner),
+    )
 }
-
 pub fn position_liquidate(h: &Harness, liquidator: &User, owner: &Pubkey) -> Instruction {
-    ix(
-        position_liquidate_accounts(h, liquidator, owner),
-        instruction::PositionLiquidate {},
+    cix::position_liquidate(
+        &keys(h),
+        &liquidator.key(),
+        &liquidator.token,
+        &position_pda(&h.market, owner),
     )
 }
-
 pub fn market_auto_deleverage(h: &Harness, owner: &Pubkey) -> Instruction {
-    ix(
-        accounts::MarketAutoDeleverage {
-            market: h.market,
-            position: position_pda(&h.market, owner),
-            oracle: h.oracle,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::MarketAutoDeleverage {},
-    )
+    cix::market_auto_deleverage(&keys(h), &position_pda(&h.market, owner))
 }
-
-pub fn admin_accounts(h: &Harness, admin: &Pubkey) -> accounts::MarketAdmin {
-    accounts::MarketAdmin {
-        admin: *admin,
-        market: h.market,
-        event_authority: event_authority(),
-        program: hedge_vault::ID,
-    }
-}
-
 pub fn market_propose_params(
     h: &Harness,
     admin: &Pubkey,
@@ -345,128 +169,38 @@ pub fn market_propose_params(
     oracle_config: OracleConfig,
     admin_config: AdminConfig,
 ) -> Instruction {
-    ix(
-        admin_accounts(h, admin),
-        instruction::MarketProposeParams {
-            args: hedge_vault::ProposeParamsArgs {
-                params,
-                oracle_config,
-                admin_config,
-            },
-        },
-    )
+    cix::market_propose_params(&keys(h), admin, params, oracle_config, admin_config)
 }
-
 pub fn market_propose_settlement(h: &Harness, admin: &Pubkey, price: u128) -> Instruction {
-    ix(
-        admin_accounts(h, admin),
-        instruction::MarketProposeSettlement { price },
-    )
+    cix::market_propose_settlement(&keys(h), admin, price)
 }
-
 pub fn market_apply_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
-    ix(admin_accounts(h, admin), instruction::MarketApplyProposal {})
+    cix::market_apply_proposal(&keys(h), admin)
 }
-
 pub fn market_cancel_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
-    ix(admin_accounts(h, admin), instruction::MarketCancelProposal {})
+    cix::market_cancel_proposal(&keys(h), admin)
 }
-
 pub fn market_set_guardian(h: &Harness, admin: &Pubkey, guardian: Pubkey) -> Instruction {
-    ix(
-        admin_accounts(h, admin),
-        instruction::MarketSetGuardian { guardian },
-    )
+    cix::market_set_guardian(&keys(h), admin, guardian)
 }
-
 pub fn market_propose_admin(h: &Harness, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
-    ix(
-        admin_accounts(h, admin),
-        instruction::MarketProposeAdmin { new_admin },
-    )
+    cix::market_propose_admin(&keys(h), admin, new_admin)
 }
-
 pub fn market_accept_admin(h: &Harness, new_admin: &Pubkey) -> Instruction {
-    ix(
-        accounts::MarketAcceptAdmin {
-            new_admin: *new_admin,
-            market: h.market,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::MarketAcceptAdmin {},
-    )
+    cix::market_accept_admin(&keys(h), new_admin)
 }
-
 pub fn market_set_pause(h: &Harness, authority: &Pubkey, paused: bool) -> Instruction {
-    ix(
-        accounts::MarketSetPause {
-            authority: *authority,
-            market: h.market,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::MarketSetPause { paused },
-    )
+    cix::market_set_pause(&keys(h), authority, paused)
 }
-
 pub fn insurance_deposit(h: &Harness, u: &User, amount: u64) -> Instruction {
-    ix(
-        accounts::InsuranceDeposit {
-            depositor: u.key(),
-            depositor_token: u.token,
-            market: h.market,
-            insurance_vault: insurance_vault_pda(&h.market),
-            token_program: spl_token::ID,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::InsuranceDeposit { amount },
-    )
+    cix::insurance_deposit(&keys(h), &u.key(), &u.token, amount)
 }
-
 pub fn insurance_stake(h: &Harness, u: &User, amount: u64) -> Instruction {
-    ix(
-        accounts::InsuranceStakeAccounts {
-            owner: u.key(),
-            owner_token: u.token,
-            market: h.market,
-            stake: stake_pda(&h.market, &u.key()),
-            insurance_vault: insurance_vault_pda(&h.market),
-            token_program: spl_token::ID,
-            system_program: anchor_lang::solana_program::system_program::ID,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::InsuranceStake { amount },
-    )
+    cix::insurance_stake(&keys(h), &u.key(), &u.token, amount)
 }
-
 pub fn insurance_request_unstake(h: &Harness, u: &User, shares: u64) -> Instruction {
-    ix(
-        accounts::InsuranceRequestUnstake {
-            owner: u.key(),
-            market: h.market,
-            stake: stake_pda(&h.market, &u.key()),
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::InsuranceRequestUnstake { shares },
-    )
+    cix::insurance_request_unstake(&keys(h), &u.key(), shares)
 }
-
 pub fn insurance_unstake(h: &Harness, u: &User) -> Instruction {
-    ix(
-        accounts::InsuranceUnstake {
-            owner: u.key(),
-            owner_token: u.token,
-            market: h.market,
-            stake: stake_pda(&h.market, &u.key()),
-            insurance_vault: insurance_vault_pda(&h.market),
-            token_program: spl_token::ID,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::InsuranceUnstake {},
-    )
+    cix::insurance_unstake(&keys(h), &u.key(), &u.token)
 }

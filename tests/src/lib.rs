@@ -8,14 +8,14 @@
 pub mod builders;
 pub mod pyth;
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator, Event};
 use anchor_spl::token::{spl_token, Mint, TokenAccount};
 use hedge_vault::state::{Market, OracleKind, Position};
 use hedge_vault::HedgeError;
 use solana_account::Account;
 use solana_keypair::Keypair;
-use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_program_test::ProgramTestContext;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -25,18 +25,6 @@ pub use solana_instruction_error::InstructionError;
 
 /// One native unit short of a whole token at 9 decimals.
 pub const SOL_DECIMALS: u8 = 9;
-
-/// Anchor's entry with the lifetimes program-test's `processor!` wants.
-fn process_instruction(
-    program_id: &Pubkey,
-    accounts: &[AccountInfo],
-    data: &[u8],
-) -> anchor_lang::solana_program::entrypoint::ProgramResult {
-    // SAFETY: the runtime keeps the account infos alive for the whole instruction;
-    // Anchor's `entry` only needs the slice and its elements to share one lifetime.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
-    hedge_vault::entry(program_id, accounts, data)
-}
 
 /// What a sent transaction did.
 #[derive(Debug)]
@@ -176,9 +164,7 @@ impl Harness {
     /// A bank with the program and SPL Token, a collateral mint, an oracle account of
     /// the configured kind, and no market yet.
     pub async fn bare(setup: Setup) -> Harness {
-        let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
-        pt.prefer_bpf(false);
-        let ctx = pt.start_with_context().await;
+        let ctx = hedge_client::chain::program_test().start_with_context().await;
         let mut h = Harness {
             ctx,
             setup,
