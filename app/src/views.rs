@@ -71,6 +71,12 @@ pub struct MarketReport {
     pub reduce_only: bool,
     pub settled: bool,
     pub total_socialized: String,
+    pub max_open_interest_usd: u64,
+    /// The open interest at which a `stress_move` gap would lose exactly the insurance
+    /// fund (PROTOCOL section 5 sizes the cap to this).
+    pub stress_sized_open_interest_usd: Option<String>,
+    /// Set when the configured cap exceeds the stress-sized one.
+    pub warning: Option<String>,
     pub admin: String,
     pub guardian: String,
 }
@@ -86,6 +92,13 @@ pub fn market_report(
     let params = m.risk_params();
     let target = hedge_target_floor(m.collateral, &params).unwrap_or(0);
     let imbalance = hedge_imbalance(m.collateral, &m.aggregates(), &params).unwrap_or(0);
+    let stress = m
+        .units()
+        .ok()
+        .and_then(|u| {
+            hedge_engine::position::stress_sized_open_interest_usd(m.insurance, u, price.price, &params).ok()
+        })
+        .flatten();
     MarketReport {
         market: key.to_string(),
         mint: m.collateral_mint.to_string(),
@@ -108,6 +121,18 @@ pub fn market_report(
         reduce_only: m.is_reduce_only(),
         settled: m.is_settled(),
         total_socialized: format_amount(m.total_socialized.into(), d),
+        max_open_interest_usd: params.max_open_interest_usd,
+        stress_sized_open_interest_usd: stress.map(|c| c.to_string()),
+        warning: stress
+            .filter(|c| u128::from(params.max_open_interest_usd) > *c)
+            .map(|c| {
+                format!(
+                "the open-interest cap ({} USD) exceeds what the insurance fund covers on a {} gap ({} USD)",
+                params.max_open_interest_usd,
+                format_ratio(u64::from(params.stress_move)),
+                c
+            )
+            }),
         admin: m.admin.to_string(),
         guardian: m.guardian.to_string(),
     }

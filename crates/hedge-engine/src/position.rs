@@ -766,3 +766,55 @@ mod tests {
         assert!(!is_risk_reducing(0, 1));
     }
 }
+
+/// Loss beyond traders' initial margin if the price gaps by `stress_move` against all
+/// open interest at once, as a fraction of notional: `max(0, stress_move - r_i)`.
+/// precision: 1e6
+pub fn stress_loss_ratio(params: &RiskParams) -> u32 {
+    params.stress_move.saturating_sub(params.initial_margin_ratio)
+}
+
+/// The market open-interest cap (whole USD) at which a `stress_move` gap cannot lose
+/// more than `insurance` tokens: `insurance * P / (stress_move - r_i)`, rounded down.
+/// `None` when a gap of that size loses nothing beyond margin. PROTOCOL section 5 asks
+/// that `max_open_interest_usd` be sized to this; the admin sets it (through the
+/// timelock) and clients warn when the configured cap exceeds it.
+pub fn stress_sized_open_interest_usd(
+    insurance: u64,
+    units: Units,
+    price: u128,
+    params: &RiskParams,
+) -> EngineResult<Option<u128>> {
+    let loss = stress_loss_ratio(params);
+    if loss == 0 {
+        return Ok(None);
+    }
+    let fund_quote = units
+        .quote_of(i128::from(insurance), price, Rounding::Floor)?
+        .unsigned_abs();
+    let cap_quote = mul_div(
+        fund_quote,
+        u128::from(RATIO_PRECISION),
+        u128::from(loss),
+        Rounding::Floor,
+    )?;
+    Ok(Some(cap_quote / QUOTE_PRECISION))
+}
+
+#[cfg(test)]
+mod stress_tests {
+    use super::*;
+
+    #[test]
+    fn a_fund_of_4_tokens_covers_10_tokens_of_oi_on_a_50pct_gap_at_10pct_margin() {
+        let p = RiskParams::default_for_tests(); // stress 50%, r_i 10%
+        let units = Units { scale: 1_000_000_000 };
+        let cap =
+            stress_sized_open_interest_usd(4_000_000_000, units, 100 * crate::PRICE_PRECISION, &p).unwrap();
+        // 4 tokens * 100 USD / 40% = 1000 USD of open interest.
+        assert_eq!(cap, Some(1_000));
+        let mut q = p;
+        q.stress_move = q.initial_margin_ratio;
+        assert_eq!(stress_sized_open_interest_usd(1, units, 1, &q).unwrap(), None);
+    }
+}
