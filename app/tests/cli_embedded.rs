@@ -117,6 +117,13 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(s(&v, "price"), "100.000000");
     assert_eq!(s(&v, "vault_collateral"), "0.000000000");
     assert_eq!(v["paused"], false);
+    // An empty insurance fund covers no open interest on a 50% gap: the configured cap
+    // is flagged.
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "0");
+    assert!(
+        s(&v, "warning").contains("exceeds what the insurance fund covers on a 50.0000% gap"),
+        "{v}"
+    );
 
     // vault deposit | show
     let holder = env.user(20 * ONE).await;
@@ -204,6 +211,12 @@ async fn every_command_on_the_embedded_chain() {
     // keep 0.11% in the fund for later stakers.
     assert_eq!(staked_shares, 909_090);
     assert_eq!(s(&v, "your_value"), "2.499450602");
+    // 2.5022 tokens at 100 USD cover 625 USD of open interest on a 50% gap at 10% IM.
+    let v = env
+        .run_as(&admin, &format!("market show {market}"))
+        .await
+        .unwrap();
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "625");
 
     // crank funding; time passes
     env.advance(3_600, 100.0).await;
