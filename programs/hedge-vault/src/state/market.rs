@@ -85,57 +85,44 @@ pub struct MarketParams {
     pub liquidator_reward_share: u32,
 }
 
-impl From<MarketParams> for RiskParams {
-    fn from(p: MarketParams) -> Self {
-        RiskParams {
-            initial_margin_ratio: p.initial_margin_ratio,
-            maintenance_margin_ratio: p.maintenance_margin_ratio,
-            liquidation_fee_ratio: p.liquidation_fee_ratio,
-            taker_fee_ratio: p.taker_fee_ratio,
-            impact_fee_ratio: p.impact_fee_ratio,
-            insurance_fee_share: p.insurance_fee_share,
-            hedge_ratio: p.hedge_ratio,
-            over_hedge_cap: p.over_hedge_cap,
-            skew_scale: p.skew_scale,
-            min_position_base: p.min_position_base,
-            max_open_interest_usd: p.max_open_interest_usd,
-            max_position_usd: p.max_position_usd,
-            withdraw_delay: p.withdraw_delay,
-            insurance_cooldown: p.insurance_cooldown,
-            max_funding_rate: p.max_funding_rate,
-            max_funding_velocity: p.max_funding_velocity,
-            max_funding_interval: p.max_funding_interval,
-            stress_move: p.stress_move,
-            liquidator_reward_share: p.liquidator_reward_share,
+/// Both conversions between the stored parameters and the engine's, from one list of
+/// fields (the two structs must keep the same fields).
+macro_rules! mirror_params {
+    ($($field:ident),* $(,)?) => {
+        impl From<MarketParams> for RiskParams {
+            fn from(p: MarketParams) -> Self {
+                RiskParams { $($field: p.$field),* }
+            }
         }
-    }
+        impl From<RiskParams> for MarketParams {
+            fn from(p: RiskParams) -> Self {
+                MarketParams { $($field: p.$field),* }
+            }
+        }
+    };
 }
 
-impl From<RiskParams> for MarketParams {
-    fn from(p: RiskParams) -> Self {
-        MarketParams {
-            initial_margin_ratio: p.initial_margin_ratio,
-            maintenance_margin_ratio: p.maintenance_margin_ratio,
-            liquidation_fee_ratio: p.liquidation_fee_ratio,
-            taker_fee_ratio: p.taker_fee_ratio,
-            impact_fee_ratio: p.impact_fee_ratio,
-            insurance_fee_share: p.insurance_fee_share,
-            hedge_ratio: p.hedge_ratio,
-            over_hedge_cap: p.over_hedge_cap,
-            skew_scale: p.skew_scale,
-            min_position_base: p.min_position_base,
-            max_open_interest_usd: p.max_open_interest_usd,
-            max_position_usd: p.max_position_usd,
-            withdraw_delay: p.withdraw_delay,
-            insurance_cooldown: p.insurance_cooldown,
-            max_funding_rate: p.max_funding_rate,
-            max_funding_velocity: p.max_funding_velocity,
-            max_funding_interval: p.max_funding_interval,
-            stress_move: p.stress_move,
-            liquidator_reward_share: p.liquidator_reward_share,
-        }
-    }
-}
+mirror_params!(
+    initial_margin_ratio,
+    maintenance_margin_ratio,
+    liquidation_fee_ratio,
+    taker_fee_ratio,
+    impact_fee_ratio,
+    insurance_fee_share,
+    hedge_ratio,
+    over_hedge_cap,
+    skew_scale,
+    min_position_base,
+    max_open_interest_usd,
+    max_position_usd,
+    withdraw_delay,
+    insurance_cooldown,
+    max_funding_rate,
+    max_funding_velocity,
+    max_funding_interval,
+    stress_move,
+    liquidator_reward_share,
+);
 
 /// A parameter change or settlement waiting out the timelock.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
