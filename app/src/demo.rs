@@ -11,7 +11,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Context, Result};
 use hedge_engine::params::RiskParams;
 use hedge_engine::position::unrealized_pnl_quote;
-use hedge_vault::events::{FundingSettled, PositionTraded, VaultDeposited, VaultWithdrawn};
+use hedge_vault::events::{PositionTraded, VaultDeposited, VaultWithdrawn};
 use hedge_vault::state::{AdminConfig, OracleConfig, OracleKind};
 use serde::Serialize;
 use solana_keypair::Keypair;
@@ -309,10 +309,9 @@ impl World {
     }
 
     /// A new trader opens a long of `size` at `leverage`x.
-    async fn open_long(&mut self, size: u64, leverage: u64, usd: f64) -> Result<()> {
+    async fn open_long(&mut self, size: u64, leverage: u64) -> Result<()> {
         let margin = size / leverage + size / 50;
         let (kp, token) = self.new_wallet(margin).await?;
-        let _ = usd;
         let ixs = [
             ix::position_open(&self.keys, &kp.pubkey()),
             ix::position_deposit(&self.keys, &kp.pubkey(), &token, margin),
@@ -457,9 +456,8 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     .await?;
 
     // Traders take the other side at 2x, 3x, 5x and 8x.
-    let usd0 = path[0].1;
     for lev in [2u64, 3, 5, 8] {
-        w.open_long(deposit / 4, lev, usd0).await?;
+        w.open_long(deposit / 4, lev).await?;
     }
 
     for (i, (date, usd)) in path.iter().enumerate().skip(1) {
@@ -560,7 +558,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
             let n = m.state.net_base.max(0) as u128;
             if n + u128::from(params.min_position_base) * 10 < target {
                 let size = u64::try_from(target - n).unwrap_or(0);
-                if let Err(e) = w.open_long(size, 3, *usd).await {
+                if let Err(e) = w.open_long(size, 3).await {
                     if opts.verbose {
                         eprintln!("{date} a new trader could not open: {e}");
                     }
@@ -617,7 +615,6 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         .first()
         .map(|e| e.paid)
         .ok_or_else(|| anyhow!("no withdraw event"))?;
-    let _ = sent.events::<FundingSettled>();
 
     let m = w.client_market().await?;
     let r = &mut w.report;

@@ -69,7 +69,7 @@ async fn run(seed: u64, steps: usize) -> Tally {
     }
     h.deposit(&lps[0], 50 * ONE).await;
     let mut usd: f64 = 100.0;
-    for step in 0..steps {
+    for _ in 0..steps {
         let action = rng.below(12);
         let out = match action {
             0 => {
@@ -200,7 +200,6 @@ async fn run(seed: u64, steps: usize) -> Tally {
             }
         }
         h.check_invariants().await;
-        let _ = step;
     }
     tally
 }

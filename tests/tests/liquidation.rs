@@ -188,7 +188,6 @@ async fn eight_liquidations_fit_in_one_transaction() {
     let out = h.send(&ixs, &[&liq.kp]).await;
     out.ok();
     assert_eq!(out.events::<PositionLiquidated>().len(), 8);
-    h.positions.iter().for_each(|_| ());
     h.check_invariants().await;
 }
 
@@ -244,7 +243,6 @@ async fn vault_margin_breach_triggers_auto_deleveraging() {
     assert!(!ev.reduce_only_after);
     assert!(!h.market_state().await.is_reduce_only());
     h.check_invariants().await;
-    let _ = Pubkey::default();
 }
 
 /// Measures the size and account count of each keeper transaction (docs/KEEPERS.md).

@@ -79,7 +79,6 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
     let mut agg = market.aggregates();
     let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
     let collateral = apply_signed(market.collateral, funding_paid)?;
-    let margin_before = pos.margin;
     let ctx_t = TradeContext {
         vault_collateral: collateral,
         aggregates: agg,
@@ -107,7 +106,6 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
         .ok_or(HedgeError::MathOverflow)?;
     market.add_margin(margin_delta)?;
     a.position.set_engine(&out.position);
-    let _ = margin_before;
 
     let (mint, bump) = (market.collateral_mint, market.bump);
     let event = PositionTraded {
