@@ -362,7 +362,7 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
             params.max_open_interest_usd = a.max_open_interest_usd;
             params.max_position_usd = a.max_position_usd;
             params.withdraw_delay = a.withdraw_delay;
-            let keys = keys::MarketKeys::new(a.mint, a.price_account);
+            let keys = keys::MarketKeys::new(a.mint, me, a.price_account);
             let args = hedge_vault::MarketCreateArgs {
                 oracle_kind: kind,
                 oracle_program: a.oracle_program,

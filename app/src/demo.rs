@@ -356,7 +356,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let start = unix_day(&path[0].0).map(|d| d * DAY).unwrap_or(1_700_000_000);
     let mint = client.create_mint(DECIMALS).await?;
     let oracle = Pubkey::new_unique();
-    let keys = MarketKeys::new(mint, oracle);
+    let keys = MarketKeys::new(mint, client.pubkey(), oracle);
     let mut w = World {
         client,
         keys,

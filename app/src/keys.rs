@@ -12,8 +12,9 @@ pub fn event_authority() -> Pubkey {
     pda(&[b"__event_authority"])
 }
 
-pub fn market(mint: &Pubkey) -> Pubkey {
-    pda(&[MARKET_SEED, mint.as_ref()])
+/// The market of `mint` created by `creator`.
+pub fn market(mint: &Pubkey, creator: &Pubkey) -> Pubkey {
+    pda(&[MARKET_SEED, mint.as_ref(), creator.as_ref()])
 }
 
 pub fn position(market: &Pubkey, owner: &Pubkey) -> Pubkey {
@@ -42,8 +43,8 @@ pub struct MarketKeys {
 }
 
 impl MarketKeys {
-    pub fn new(mint: Pubkey, oracle: Pubkey) -> Self {
-        let market = market(&mint);
+    pub fn new(mint: Pubkey, creator: Pubkey, oracle: Pubkey) -> Self {
+        let market = market(&mint, &creator);
         MarketKeys {
             mint,
             market,
@@ -59,7 +60,7 @@ impl MarketKeys {
     pub fn from_market(m: &hedge_vault::state::Market, oracle: Pubkey) -> Self {
         MarketKeys {
             mint: m.collateral_mint,
-            market: market(&m.collateral_mint),
+            market: market(&m.collateral_mint, &m.creator),
             collateral_vault: m.collateral_vault,
             insurance_vault: m.insurance_vault,
             share_mint: m.share_mint,

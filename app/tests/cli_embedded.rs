@@ -29,11 +29,12 @@ impl Env {
         let mut client = Client::new(chain, payer);
         let mint = client.create_mint(9).await.unwrap();
         let oracle = Pubkey::new_unique();
+        let creator = client.pubkey();
         let mut env = Env {
             client,
             mint,
             oracle,
-            market: keys::market(&mint),
+            market: keys::market(&mint, &creator),
             now: T0,
         };
         env.price(100.0).await;

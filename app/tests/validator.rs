@@ -30,8 +30,8 @@ async fn market_on_a_local_validator() {
 
     let mint = client.create_mint(9).await.unwrap();
     let oracle: Pubkey = PYTH_SOL_USD.parse().unwrap();
-    let k = keys::MarketKeys::new(mint, oracle);
     let me = client.pubkey();
+    let k = keys::MarketKeys::new(mint, me, oracle);
     let args = hedge_vault::MarketCreateArgs {
         oracle_kind: OracleKind::PythLegacy,
         oracle_program: hedge_vault::PYTH_ORACLE_PROGRAM,

@@ -17,7 +17,7 @@ pub use hedge_client::ix::build as ix;
 
 /// The harness's market addresses; tests may point `h.market` at another market.
 fn keys(h: &Harness) -> MarketKeys {
-    let mut k = MarketKeys::new(h.mint, h.oracle);
+    let mut k = MarketKeys::new(h.mint, h.admin.pubkey(), h.oracle);
     if h.market != Pubkey::default() && h.market != k.market {
         k.market = h.market;
         k.collateral_vault = collateral_vault_pda(&h.market);
@@ -31,8 +31,8 @@ fn keys(h: &Harness) -> MarketKeys {
 pub fn event_authority() -> Pubkey {
     ckeys::event_authority()
 }
-pub fn market_pda(mint: &Pubkey) -> Pubkey {
-    ckeys::market(mint)
+pub fn market_pda(mint: &Pubkey, creator: &Pubkey) -> Pubkey {
+    ckeys::market(mint, creator)
 }
 pub fn collateral_vault_pda(market: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[COLLATERAL_VAULT_SEED, market.as_ref()], &hedge_vault::ID).0
@@ -61,7 +61,10 @@ pub fn market_create_accounts(h: &Harness) -> accounts::MarketCreate {
 }
 
 pub fn market_create_accounts_for(h: &Harness, mint: &Pubkey) -> accounts::MarketCreate {
-    cix::market_create_accounts(&MarketKeys::new(*mint, h.oracle), &h.admin.pubkey())
+    cix::market_create_accounts(
+        &MarketKeys::new(*mint, h.admin.pubkey(), h.oracle),
+        &h.admin.pubkey(),
+    )
 }
 
 pub fn market_create_args(

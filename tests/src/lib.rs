@@ -196,7 +196,7 @@ impl Harness {
         let ix = builders::market_create(&h, setup.params.into(), setup.oracle_config);
         let admin = h.admin.insecure_clone();
         h.send(&[ix], &[&admin]).await.ok();
-        h.market = hedge_vault_market(&h.mint);
+        h.market = hedge_vault_market(&h.mint, &h.admin.pubkey());
         h
     }
 
@@ -212,7 +212,7 @@ impl Harness {
         );
         let admin = self.admin.insecure_clone();
         self.send(&[ix], &[&admin]).await.ok();
-        (mint, hedge_vault_market(&mint))
+        (mint, hedge_vault_market(&mint, &self.admin.pubkey()))
     }
 
     /// Opens a position for `u` and deposits `margin`.
@@ -540,7 +540,7 @@ impl Harness {
     }
 }
 
-/// The market PDA of a collateral mint.
-pub fn hedge_vault_market(mint: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[hedge_vault::MARKET_SEED, mint.as_ref()], &hedge_vault::ID).0
+/// The market PDA of a collateral mint and its creator.
+pub fn hedge_vault_market(mint: &Pubkey, creator: &Pubkey) -> Pubkey {
+    hedge_client::keys::market(mint, creator)
 }

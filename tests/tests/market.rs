@@ -17,7 +17,7 @@ async fn creates_program_owned_accounts() {
     let admin = h.admin.insecure_clone();
     let out = h.send(&[ix], &[&admin]).await;
     out.ok();
-    let market = market_pda(&h.mint);
+    let market = market_pda(&h.mint, &admin.pubkey());
     h.market = market;
     let ev: MarketCreated = out.event();
     assert_eq!(
@@ -89,4 +89,26 @@ async fn mints_with_more_than_nine_decimals_are_refused() {
     let ix = market_create(&h, h.setup.params.into(), h.setup.oracle_config);
     h.expect_error(vec![ix], vec![&admin], code(HedgeError::UnsupportedMintDecimals))
         .await;
+}
+
+/// Markets are seeded by mint and creator: nobody can squat a mint's market, a
+/// second creator gets a market of its own.
+#[tokio::test]
+async fn a_second_creator_gets_its_own_market_for_the_same_mint() {
+    let mut h = Harness::new(Setup::default()).await;
+    let first = h.market;
+    let other = solana_keypair::Keypair::new();
+    h.airdrop(&other.pubkey(), 10_000_000_000).await;
+    let args = market_create_args(&h, h.setup.params.into(), h.setup.oracle_config);
+    let keys = hedge_client::keys::MarketKeys::new(h.mint, other.pubkey(), h.oracle);
+    let ix2 = hedge_client::ix::market_create(&keys, &other.pubkey(), args);
+    h.send(&[ix2], &[&other]).await.ok();
+    assert_ne!(keys.market, first);
+    let m: Market = h.anchor_account(keys.market).await;
+    assert_eq!(
+        (m.admin, m.creator, m.collateral_mint),
+        (other.pubkey(), other.pubkey(), h.mint)
+    );
+    let original: Market = h.anchor_account(first).await;
+    assert_eq!(original.creator, h.admin.pubkey());
 }

@@ -9,6 +9,7 @@ use hedge_vault::events::*;
 use hedge_vault::state::OracleKind;
 use hedge_vault::HedgeError;
 use pyth_sdk_solana::state::PriceStatus;
+use solana_signer::Signer;
 
 const ONE: u64 = 1_000_000_000;
 const LEGACY_KEY: &str = "H6ARHf6YXhGYeQfUzQNGk6rDNnLBQKrenN712K4AQJEG";
@@ -31,7 +32,7 @@ async fn on_fixture(kind: OracleKind, file: &str, publish_time: i64, age: i64) -
     let ix = market_create(&h, h.setup.params.into(), h.setup.oracle_config);
     let admin = h.admin.insecure_clone();
     h.send(&[ix], &[&admin]).await.ok();
-    h.market = hedge_vault_market(&h.mint);
+    h.market = hedge_vault_market(&h.mint, &h.admin.pubkey());
     h
 }
 

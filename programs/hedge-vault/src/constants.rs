@@ -2,8 +2,10 @@
 
 use anchor_lang::prelude::*;
 
-/// Market PDA: `[MARKET_SEED, collateral_mint]`. It owns every token account of the
-/// market and is the share mint's authority.
+/// Market PDA: `[MARKET_SEED, collateral_mint, creator]`. Seeding by the creator (the
+/// first admin, never changed by a handover) means nobody can squat a mint's market:
+/// each creator gets its own. It owns every token account of the market and is the
+/// share mint's authority.
 #[constant]
 pub const MARKET_SEED: &[u8] = b"market";
 /// Token account holding `C` plus all traders' margin: `[COLLATERAL_VAULT_SEED, market]`.

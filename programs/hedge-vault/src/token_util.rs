@@ -7,8 +7,13 @@ use anchor_spl::token::{self, Burn, MintTo, Transfer};
 /// Signer seeds of the market PDA, which owns every token account of the market.
 #[macro_export]
 macro_rules! market_seeds {
-    ($mint:expr, $bump:expr) => {
-        &[&[$crate::constants::MARKET_SEED, $mint.as_ref(), &[$bump]][..]]
+    ($mint:expr, $creator:expr, $bump:expr) => {
+        &[&[
+            $crate::constants::MARKET_SEED,
+            $mint.as_ref(),
+            $creator.as_ref(),
+            &[$bump],
+        ][..]]
     };
 }
 

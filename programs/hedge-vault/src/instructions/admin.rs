@@ -21,7 +21,7 @@ pub struct MarketAdmin<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [MARKET_SEED, market.collateral_mint.as_ref()],
+        seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()],
         bump = market.bump,
         has_one = admin @ HedgeError::Unauthorized
     )]
@@ -172,7 +172,7 @@ pub fn propose_admin_handler(ctx: Context<MarketAdmin>, new_admin: Pubkey) -> Re
 #[derive(Accounts)]
 pub struct MarketAcceptAdmin<'info> {
     pub new_admin: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
 }
 
@@ -198,7 +198,7 @@ pub fn accept_admin_handler(ctx: Context<MarketAcceptAdmin>) -> Result<()> {
 #[derive(Accounts)]
 pub struct MarketSetPause<'info> {
     pub authority: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
 }
 

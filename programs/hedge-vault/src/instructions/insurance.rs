@@ -24,7 +24,7 @@ pub struct InsuranceDeposit<'info> {
         constraint = depositor_token.owner == depositor.key() @ HedgeError::WrongOwner
     )]
     pub depositor_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
@@ -72,7 +72,7 @@ pub struct InsuranceStakeAccounts<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init_if_needed,
@@ -137,7 +137,7 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
 #[derive(Accounts)]
 pub struct InsuranceRequestUnstake<'info> {
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -181,7 +181,7 @@ pub struct InsuranceUnstake<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -221,13 +221,13 @@ pub fn unstake_handler(mut ctx: Context<InsuranceUnstake>) -> Result<()> {
         .ok_or(HedgeError::MathOverflow)?;
     a.stake.pending_shares = 0;
     a.stake.pending_value = 0;
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     transfer_out(
         &a.token_program.to_account_info(),
         &a.insurance_vault.to_account_info(),
         &a.owner_token.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         paid,
     )?;
     let event = InsuranceUnstaked {

@@ -38,7 +38,7 @@ pub struct MarketCreate<'info> {
         init,
         payer = admin,
         space = 8 + Market::INIT_SPACE,
-        seeds = [MARKET_SEED, collateral_mint.key().as_ref()],
+        seeds = [MARKET_SEED, collateral_mint.key().as_ref(), admin.key().as_ref()],
         bump
     )]
     pub market: Box<Account<'info, Market>>,
@@ -179,6 +179,7 @@ pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()>
         total_insurance_covered: 0,
         total_socialized: 0,
         funding_skipped_seconds: 0,
+        creator: a.admin.key(),
         reserved: [0; 256],
     };
     let event = MarketCreated {

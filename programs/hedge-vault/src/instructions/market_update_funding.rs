@@ -15,7 +15,7 @@ use crate::state::Market;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct MarketUpdateFunding<'info> {
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     /// CHECK: checked against the market by `oracle::read_price`.
     pub oracle: UncheckedAccount<'info>,

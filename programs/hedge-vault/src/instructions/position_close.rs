@@ -15,7 +15,7 @@ use crate::token_util::transfer_out;
 pub struct PositionClose<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -49,13 +49,13 @@ pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
         .checked_sub(1)
         .ok_or(HedgeError::MathOverflow)?;
     a.position.margin = 0;
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     transfer_out(
         &a.token_program.to_account_info(),
         &a.collateral_vault.to_account_info(),
         &a.owner_token.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         returned,
     )?;
     let event = PositionClosed {

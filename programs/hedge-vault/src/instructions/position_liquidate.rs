@@ -27,7 +27,7 @@ pub struct PositionLiquidate<'info> {
         constraint = liquidator_token.mint == market.collateral_mint @ HedgeError::WrongMint
     )]
     pub liquidator_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,
@@ -76,7 +76,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     market.add_margin(margin_delta)?;
     a.position.set_engine(&out.position);
 
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let market_key = market.key();
     let (collateral_after, insurance_after) = (market.collateral, market.insurance);
     let tp = a.token_program.to_account_info();
@@ -86,7 +86,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
         a.insurance_vault.to_account_info(),
     );
     let bump_seed = [bump];
-    let seeds: &[&[&[u8]]] = &[&[MARKET_SEED, mint.as_ref(), &bump_seed]];
+    let seeds: &[&[&[u8]]] = &[&[MARKET_SEED, mint.as_ref(), creator.as_ref(), &bump_seed]];
     transfer_out(
         &tp,
         &coll_ai,

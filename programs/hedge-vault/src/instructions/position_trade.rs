@@ -32,7 +32,7 @@ pub struct PositionTradeArgs {
 #[derive(Accounts)]
 pub struct PositionTrade<'info> {
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,
@@ -107,7 +107,7 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
     market.add_margin(margin_delta)?;
     a.position.set_engine(&out.position);
 
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let event = PositionTraded {
         market: market.key(),
         owner: a.owner.key(),
@@ -128,7 +128,7 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
         &a.collateral_vault.to_account_info(),
         &a.insurance_vault.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         out.insurance_fee,
     )?;
     emit_cpi!(event);

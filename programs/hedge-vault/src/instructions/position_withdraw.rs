@@ -18,7 +18,7 @@ use crate::token_util::transfer_out;
 #[derive(Accounts)]
 pub struct PositionWithdraw<'info> {
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,
@@ -62,13 +62,13 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
     market.add_margin(-i128::from(amount))?;
     market.set_aggregates(&agg);
     a.position.set_engine(&pos);
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     transfer_out(
         &a.token_program.to_account_info(),
         &a.collateral_vault.to_account_info(),
         &a.owner_token.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         amount,
     )?;
     let event = MarginWithdrawn {

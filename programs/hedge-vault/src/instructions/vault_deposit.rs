@@ -18,7 +18,7 @@ use crate::token_util::{mint_shares, transfer_in};
 #[derive(Accounts)]
 pub struct VaultDeposit<'info> {
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -63,7 +63,7 @@ pub fn handler(mut ctx: Context<VaultDeposit>, amount: u64, min_hedge_ratio: u32
     check_min_hedge_ratio(collateral, &agg, &market.risk_params(), min_hedge_ratio).named()?;
     market.collateral = collateral;
 
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let tp = a.token_program.to_account_info();
     transfer_in(
         &tp,
@@ -77,7 +77,7 @@ pub fn handler(mut ctx: Context<VaultDeposit>, amount: u64, min_hedge_ratio: u32
         &a.share_mint.to_account_info(),
         &a.owner_shares.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         shares,
     )?;
     let event = VaultDeposited {

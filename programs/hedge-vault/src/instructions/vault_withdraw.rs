@@ -20,7 +20,7 @@ use crate::token_util::{burn_shares, transfer_out};
 pub struct VaultWithdraw<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref()], bump = market.bump)]
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -83,7 +83,7 @@ pub fn handler(mut ctx: Context<VaultWithdraw>) -> Result<()> {
         .checked_sub(shares)
         .ok_or(HedgeError::MathOverflow)?;
     let collateral = market.collateral;
-    let (mint, bump) = (market.collateral_mint, market.bump);
+    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     burn_shares(
@@ -91,7 +91,7 @@ pub fn handler(mut ctx: Context<VaultWithdraw>) -> Result<()> {
         &a.share_mint.to_account_info(),
         &a.share_escrow.to_account_info(),
         &market_ai,
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         shares,
     )?;
     transfer_out(
@@ -99,7 +99,7 @@ pub fn handler(mut ctx: Context<VaultWithdraw>) -> Result<()> {
         &a.collateral_vault.to_account_info(),
         &a.owner_token.to_account_info(),
         &market_ai,
-        crate::market_seeds!(mint, bump),
+        crate::market_seeds!(mint, creator, bump),
         paid,
     )?;
     a.withdraw_request.shares = 0;

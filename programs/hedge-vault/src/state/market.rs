@@ -246,6 +246,8 @@ pub struct Market {
     pub total_socialized: u64,
     /// Cumulative seconds not charged because one accrual is capped.
     pub funding_skipped_seconds: u64,
+    /// The market's creator, part of its PDA seeds; never changes.
+    pub creator: Pubkey,
     pub reserved: [u8; 256],
 }
 
