@@ -26,22 +26,13 @@ pub fn index_now(m: &Market, price: u128, now: i64) -> i128 {
     if m.settlement_price != 0 {
         return m.funding_index;
     }
-    let params = m.risk_params();
-    let Ok(imbalance) = hedge_imbalance(m.collateral, &m.aggregates(), &params) else {
+    let Ok(inputs) = FundingInputs::for_market(m.collateral, &m.aggregates(), &m.risk_params(), price) else {
         return m.funding_index;
     };
     let st = FundingState {
         index: m.funding_index,
         rate: m.funding_rate,
         last_time: m.last_funding_time,
-    };
-    let inputs = FundingInputs {
-        imbalance,
-        skew_scale: params.skew_scale,
-        max_rate: params.max_funding_rate,
-        max_velocity: params.max_funding_velocity,
-        max_interval: params.max_funding_interval,
-        price,
     };
     accrue(&st, &inputs, now)
         .map(|a| a.state.index)

@@ -23,8 +23,6 @@ pub enum EngineError {
     ZeroAmount,
     /// The position's equity would fall below its initial margin requirement.
     InsufficientMargin,
-    /// More margin asked for than `min(margin, equity - initial margin)`.
-    WithdrawExceedsFreeMargin,
     /// The trade would leave a non-zero position below the minimum size.
     PositionBelowMinimumSize,
     /// The trade would make the vault net long (traders net short).
@@ -43,10 +41,6 @@ pub enum EngineError {
     DepositTooSmall,
     /// The vault's hedge ratio after the deposit is below the depositor's minimum.
     HedgeRatioBelowMinimum,
-    /// The withdrawal would breach the reserve or the over-hedge cap.
-    WithdrawalExceedsLimit,
-    /// The withdrawal pays zero tokens.
-    WithdrawalTooSmall,
     /// A parameter is outside its allowed range.
     InvalidParameter,
     /// The position is at or above maintenance margin.

@@ -9,6 +9,9 @@
 //! charged, so a long outage can never produce a runaway charge.
 
 use crate::math::{mul_div_signed, Rounding, SafeMath};
+use crate::params::RiskParams;
+use crate::position::Aggregates;
+use crate::vault::hedge_imbalance;
 use crate::{
     EngineError, EngineResult, FUNDING_INDEX_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION,
     SECONDS_PER_DAY,
@@ -40,6 +43,25 @@ pub struct FundingInputs {
     pub max_interval: u32,
     /// Oracle price, 1e18 USD per whole token.
     pub price: u128,
+}
+
+impl FundingInputs {
+    /// The inputs of a market: its imbalance `N - h*C` and funding parameters.
+    pub fn for_market(
+        collateral: u64,
+        aggregates: &Aggregates,
+        params: &RiskParams,
+        price: u128,
+    ) -> EngineResult<Self> {
+        Ok(FundingInputs {
+            imbalance: hedge_imbalance(collateral, aggregates, params)?,
+            skew_scale: params.skew_scale,
+            max_rate: params.max_funding_rate,
+            max_velocity: params.max_funding_velocity,
+            max_interval: params.max_funding_interval,
+            price,
+        })
+    }
 }
 
 /// What one accrual did.

@@ -192,36 +192,37 @@ fn liquidate_part(
     })
 }
 
-/// Whether traders' gains breach the vault's maintenance margin: `E < r_m * N`.
-pub fn vault_in_breach(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
+/// Vault equity at the oracle price and `ratio` of `N` (rounded up), or `None` when
+/// traders are not net long (the vault has no short to margin).
+fn vault_margin(v: &VaultView, m: &MarketView, ratio: u32) -> EngineResult<Option<(i128, u128)>> {
     let n = v.aggregates.net_base;
     if n <= 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let eq = equity_at(v, m.oracle.price, Rounding::Floor)?;
-    let mm = mul_div(
+    let req = mul_div(
         n.unsigned_abs(),
-        u128::from(m.params.maintenance_margin_ratio),
+        u128::from(ratio),
         u128::from(RATIO_PRECISION),
         Rounding::Ceil,
     )?;
-    Ok(eq < 0 || eq.unsigned_abs() < mm)
+    Ok(Some((eq, req)))
+}
+
+/// Whether traders' gains breach the vault's maintenance margin: `E < r_m * N`.
+pub fn vault_in_breach(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
+    Ok(match vault_margin(v, m, m.params.maintenance_margin_ratio)? {
+        None => false,
+        Some((eq, mm)) => eq < 0 || eq.unsigned_abs() < mm,
+    })
 }
 
 /// Whether the vault is back above initial margin: `E >= r_i * N` (ends reduce-only).
 pub fn vault_restored(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
-    let n = v.aggregates.net_base;
-    if n <= 0 {
-        return Ok(true);
-    }
-    let eq = equity_at(v, m.oracle.price, Rounding::Floor)?;
-    let im = mul_div(
-        n.unsigned_abs(),
-        u128::from(m.params.initial_margin_ratio),
-        u128::from(RATIO_PRECISION),
-        Rounding::Ceil,
-    )?;
-    Ok(eq >= 0 && eq.unsigned_abs() >= im)
+    Ok(match vault_margin(v, m, m.params.initial_margin_ratio)? {
+        None => true,
+        Some((eq, im)) => eq >= 0 && eq.unsigned_abs() >= im,
+    })
 }
 
 /// Auto-deleverages a profitable position: closes it entirely at the oracle price, no

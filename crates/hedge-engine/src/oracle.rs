@@ -1,7 +1,7 @@
 //! Oracle adapter: a Pyth `(price, conf, expo, publish_time)` is checked once and
 //! normalized once into an [`OraclePrice`] at [`PRICE_PRECISION`].
 
-use crate::math::{mul_div_floor, pow10, SafeMath};
+use crate::math::{pow10, SafeMath};
 use crate::{EngineError, EngineResult, MAX_ORACLE_EXPO, MIN_ORACLE_EXPO, PRICE_DECIMALS, RATIO_PRECISION};
 
 /// A price as Pyth publishes it, whatever the account format.
@@ -131,12 +131,6 @@ pub fn accept_price(
         conf,
         publish_time: raw.publish_time,
     })
-}
-
-/// Converts a price at [`PRICE_PRECISION`] to whole USD, rounded down (for display
-/// and caps).
-pub fn price_to_usd_floor(price: u128) -> EngineResult<u128> {
-    mul_div_floor(price, 1, crate::PRICE_PRECISION)
 }
 
 #[cfg(test)]

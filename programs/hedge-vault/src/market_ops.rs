@@ -4,16 +4,26 @@
 
 use anchor_lang::prelude::*;
 use hedge_engine::funding::{accrue, Accrual, FundingInputs, FundingState};
+use hedge_engine::liquidation::{vault_in_breach, vault_restored};
 use hedge_engine::oracle::{OraclePrice, OracleUse};
 use hedge_engine::position::MarketView;
-use hedge_engine::vault::{hedge_imbalance, VaultView};
+use hedge_engine::position::{settle_funding, Aggregates, Position as EnginePosition, TradeContext};
+use hedge_engine::vault::VaultView;
 
 use crate::error::{EngineResultExt, HedgeError};
 use crate::oracle::read_price;
-use crate::state::Market;
+use crate::state::{Market, FLAG_REDUCE_ONLY};
 
-/// Accrues funding from the last accrual to `now` at `price`.
-pub fn accrue_funding(market: &mut Market, price: u128, now: i64) -> Result<Accrual> {
+/// Accrues funding from the last accrual to `now` at `price`. Returns the accrual and
+/// the hedge imbalance it used.
+pub fn accrue_funding(market: &mut Market, price: u128, now: i64) -> Result<(Accrual, i128)> {
+    let inputs = FundingInputs::for_market(
+        market.collateral,
+        &market.aggregates(),
+        &market.risk_params(),
+        price,
+    )
+    .named()?;
     if market.is_settled() {
         // A settled market winds down: funding stops.
         let state = FundingState {
@@ -23,26 +33,19 @@ pub fn accrue_funding(market: &mut Market, price: u128, now: i64) -> Result<Accr
         };
         market.funding_rate = 0;
         market.last_funding_time = state.last_time;
-        return Ok(Accrual {
-            state,
-            charged_seconds: 0,
-            skipped_seconds: 0,
-        });
+        return Ok((
+            Accrual {
+                state,
+                charged_seconds: 0,
+                skipped_seconds: 0,
+            },
+            inputs.imbalance,
+        ));
     }
-    let params = market.risk_params();
-    let imbalance = hedge_imbalance(market.collateral, &market.aggregates(), &params).named()?;
     let state = FundingState {
         index: market.funding_index,
         rate: market.funding_rate,
         last_time: market.last_funding_time,
-    };
-    let inputs = FundingInputs {
-        imbalance,
-        skew_scale: params.skew_scale,
-        max_rate: params.max_funding_rate,
-        max_velocity: params.max_funding_velocity,
-        max_interval: params.max_funding_interval,
-        price,
     };
     let a = accrue(&state, &inputs, now).named()?;
     market.funding_index = a.state.index;
@@ -52,7 +55,7 @@ pub fn accrue_funding(market: &mut Market, price: u128, now: i64) -> Result<Accr
         .funding_skipped_seconds
         .checked_add(a.skipped_seconds.unsigned_abs())
         .ok_or(HedgeError::MathOverflow)?;
-    Ok(a)
+    Ok((a, inputs.imbalance))
 }
 
 /// Reads the price for `use_` and accrues funding to `now`.
@@ -91,15 +94,72 @@ pub fn vault_view<'a>(
     })
 }
 
+/// Whether the vault is in margin breach at the view's price.
+pub fn in_breach(market: &Market, view: &MarketView) -> Result<bool> {
+    let agg = market.aggregates();
+    vault_in_breach(&vault_view(market, 0, &agg)?, view).named()
+}
+
 /// Sets reduce-only when the vault's equity is below maintenance on its short, and
 /// lifts it once the vault is back above initial margin. Returns the flag.
 pub fn update_reduce_only(market: &mut Market, view: &MarketView) -> Result<bool> {
-    let agg = market.aggregates();
-    let v = vault_view(market, 0, &agg)?;
-    if hedge_engine::liquidation::vault_in_breach(&v, view).named()? {
-        market.set_flag(crate::state::FLAG_REDUCE_ONLY, true);
-    } else if market.is_reduce_only() && hedge_engine::liquidation::vault_restored(&v, view).named()? {
-        market.set_flag(crate::state::FLAG_REDUCE_ONLY, false);
+    if in_breach(market, view)? {
+        market.set_flag(FLAG_REDUCE_ONLY, true);
+    } else if market.is_reduce_only() {
+        let agg = market.aggregates();
+        if vault_restored(&vault_view(market, 0, &agg)?, view).named()? {
+            market.set_flag(FLAG_REDUCE_ONLY, false);
+        }
     }
     Ok(market.is_reduce_only())
+}
+
+/// `C + delta` for a signed token delta moved into the vault.
+fn apply_signed(collateral: u64, delta: i64) -> Result<u64> {
+    let next = i128::from(collateral)
+        .checked_add(i128::from(delta))
+        .ok_or(HedgeError::MathOverflow)?;
+    u64::try_from(next).map_err(|_| error!(HedgeError::MathOverflow))
+}
+
+/// Settles a position's funding against its snapshot and books it in the market:
+/// `C`, the margin total and the aggregates. Returns the tokens moved to the vault.
+/// Every position touch that values or resizes the position calls this first.
+pub fn settle_position_funding(
+    market: &mut Market,
+    pos: &mut EnginePosition,
+    view: &MarketView,
+) -> Result<i64> {
+    let mut agg = market.aggregates();
+    let paid = settle_funding(pos, &mut agg, view).named()?;
+    market.collateral = apply_signed(market.collateral, paid)?;
+    market.add_margin(-i128::from(paid))?;
+    market.set_aggregates(&agg);
+    Ok(paid)
+}
+
+/// The market state a trade, liquidation or deleveraging is computed against.
+pub fn trade_context(market: &Market) -> TradeContext {
+    TradeContext {
+        vault_collateral: market.collateral,
+        aggregates: market.aggregates(),
+    }
+}
+
+/// Books a position change the engine computed from `before`: the margin total moves
+/// by the position's margin change, and `C` and the aggregates take their new values.
+pub fn book_position(
+    market: &mut Market,
+    before: &EnginePosition,
+    after: &EnginePosition,
+    aggregates: &Aggregates,
+    collateral: u64,
+) -> Result<()> {
+    let delta = i128::from(after.margin)
+        .checked_sub(i128::from(before.margin))
+        .ok_or(HedgeError::MathOverflow)?;
+    market.add_margin(delta)?;
+    market.collateral = collateral;
+    market.set_aggregates(aggregates);
+    Ok(())
 }

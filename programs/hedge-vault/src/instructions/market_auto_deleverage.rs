@@ -6,16 +6,16 @@
 //! the program checks the breach and that each closed position is profitable.
 
 use anchor_lang::prelude::*;
-use hedge_engine::liquidation::{auto_deleverage, vault_in_breach, vault_restored};
+use hedge_engine::liquidation::auto_deleverage;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{settle_funding, TradeContext};
 
-use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::AutoDeleveraged;
-use crate::market_ops::{market_view, refresh, vault_view};
-use crate::state::{Market, Position, FLAG_REDUCE_ONLY};
+use crate::market_ops::{
+    book_position, market_view, refresh, settle_position_funding, trade_context, update_reduce_only,
+};
+use crate::state::{Market, Position};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -36,49 +36,23 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
     let oracle = refresh(market, &a.oracle, now, OracleUse::Liquidate)?;
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
-    let agg0 = market.aggregates();
-    let in_breach = vault_in_breach(&vault_view(market, 0, &agg0)?, &view).named()?;
-    let restored0 = vault_restored(&vault_view(market, 0, &agg0)?, &view).named()?;
-    require!(
-        in_breach || (market.is_reduce_only() && !restored0),
-        HedgeError::VaultNotInBreach
-    );
-    market.set_flag(FLAG_REDUCE_ONLY, true);
+    // In breach, or flagged and not yet restored: the flag is (still) set.
+    require!(update_reduce_only(market, &view)?, HedgeError::VaultNotInBreach);
 
-    let original_margin = a.position.margin;
     let mut pos = a.position.engine();
-    let mut agg = agg0;
-    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
-    let collateral = apply_signed(market.collateral, funding_paid)?;
+    let funding_paid = settle_position_funding(market, &mut pos, &view)?;
     let closed = pos.base.unsigned_abs();
-    let (next, agg, collateral, realized) = auto_deleverage(
-        &pos,
-        &TradeContext {
-            vault_collateral: collateral,
-            aggregates: agg,
-        },
-        &view,
-    )
-    .named()?;
-    market.collateral = collateral;
-    market.set_aggregates(&agg);
-    market.add_margin(
-        i128::from(next.margin)
-            .checked_sub(i128::from(original_margin))
-            .ok_or(HedgeError::MathOverflow)?,
-    )?;
+    let (next, agg, collateral, realized) = auto_deleverage(&pos, &trade_context(market), &view).named()?;
+    book_position(market, &pos, &next, &agg, collateral)?;
     a.position.set_engine(&next);
-    let restored = vault_restored(&vault_view(market, 0, &agg)?, &view).named()?;
-    if restored {
-        market.set_flag(FLAG_REDUCE_ONLY, false);
-    }
+    let reduce_only_after = update_reduce_only(market, &view)?;
     let event = AutoDeleveraged {
         market: market.key(),
         owner: a.position.owner,
         closed,
         fill_price: oracle.price,
         realized_pnl: realized,
-        reduce_only_after: !restored,
+        reduce_only_after,
         funding_paid,
     };
     emit_cpi!(event);

@@ -3,10 +3,8 @@
 
 use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::vault::hedge_imbalance;
 
 use crate::constants::MARKET_SEED;
-use crate::error::EngineResultExt;
 use crate::events::FundingUpdated;
 use crate::market_ops::{accrue_funding, market_view, update_reduce_only};
 use crate::oracle::read_price;
@@ -25,9 +23,7 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let market = &mut ctx.accounts.market;
     let oracle = read_price(market, &ctx.accounts.oracle, now, OracleUse::Reduce)?;
-    let imbalance =
-        hedge_imbalance(market.collateral, &market.aggregates(), &market.risk_params()).named()?;
-    let a = accrue_funding(market, oracle.price, now)?;
+    let (a, imbalance) = accrue_funding(market, oracle.price, now)?;
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
     update_reduce_only(market, &view)?;

@@ -8,13 +8,11 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::liquidation::liquidate;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{settle_funding, TradeContext};
 
-use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{BadDebtResolved, PositionLiquidated};
-use crate::market_ops::{market_view, refresh};
+use crate::market_ops::{book_position, market_view, refresh, settle_position_funding, trade_context};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -48,20 +46,12 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     let oracle = refresh(market, &a.oracle, now, OracleUse::Liquidate)?;
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
-    let original_margin = a.position.margin;
     let mut pos = a.position.engine();
-    let mut agg = market.aggregates();
-    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
-    let collateral = apply_signed(market.collateral, funding_paid)?;
-    let ctx_t = TradeContext {
-        vault_collateral: collateral,
-        aggregates: agg,
-    };
-    let out = liquidate(&pos, &ctx_t, market.insurance, &view).named()?;
+    let funding_paid = settle_position_funding(market, &mut pos, &view)?;
+    let out = liquidate(&pos, &trade_context(market), market.insurance, &view).named()?;
 
-    market.collateral = out.vault_collateral;
+    book_position(market, &pos, &out.position, &out.aggregates, out.vault_collateral)?;
     market.insurance = out.insurance;
-    market.set_aggregates(&out.aggregates);
     market.total_insurance_covered = market
         .total_insurance_covered
         .checked_add(out.insurance_covered)
@@ -70,10 +60,6 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
         .total_socialized
         .checked_add(out.socialized)
         .ok_or(HedgeError::MathOverflow)?;
-    let margin_delta = i128::from(out.position.margin)
-        .checked_sub(i128::from(original_margin))
-        .ok_or(HedgeError::MathOverflow)?;
-    market.add_margin(margin_delta)?;
     a.position.set_engine(&out.position);
 
     let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);

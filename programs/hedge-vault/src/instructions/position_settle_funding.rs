@@ -3,13 +3,11 @@
 
 use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::settle_funding;
 
-use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
-use crate::error::{EngineResultExt, HedgeError};
+use crate::error::HedgeError;
 use crate::events::FundingSettled;
-use crate::market_ops::{market_view, refresh};
+use crate::market_ops::{market_view, refresh, settle_position_funding};
 use crate::state::{Market, Position};
 
 #[event_cpi]
@@ -31,11 +29,7 @@ pub fn handler(mut ctx: Context<PositionSettleFunding>) -> Result<()> {
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
     let mut pos = a.position.engine();
-    let mut agg = market.aggregates();
-    let paid = settle_funding(&mut pos, &mut agg, &view).named()?;
-    market.collateral = apply_signed(market.collateral, paid)?;
-    market.add_margin(-i128::from(paid))?;
-    market.set_aggregates(&agg);
+    let paid = settle_position_funding(market, &mut pos, &view)?;
     a.position.set_engine(&pos);
     let event = FundingSettled {
         market: market.key(),

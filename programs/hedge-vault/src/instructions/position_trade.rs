@@ -7,15 +7,15 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::liquidation::vault_in_breach;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{execute_trade, is_risk_reducing, settle_funding, TradeContext};
+use hedge_engine::position::{execute_trade, is_risk_reducing};
 
-use super::position_withdraw::apply_signed;
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::PositionTraded;
-use crate::market_ops::{market_view, refresh, vault_view};
+use crate::market_ops::{
+    book_position, in_breach, market_view, refresh, settle_position_funding, trade_context,
+};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -70,20 +70,12 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
     let view = market_view(market, &params, oracle)?;
     if !reducing {
         // In breach but not yet flagged by a crank: refuse new risk all the same.
-        let agg = market.aggregates();
-        let breach = vault_in_breach(&vault_view(market, 0, &agg)?, &view).named()?;
-        require!(!breach, HedgeError::MarketReduceOnly);
+        require!(!in_breach(market, &view)?, HedgeError::MarketReduceOnly);
     }
 
     let mut pos = a.position.engine();
-    let mut agg = market.aggregates();
-    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
-    let collateral = apply_signed(market.collateral, funding_paid)?;
-    let ctx_t = TradeContext {
-        vault_collateral: collateral,
-        aggregates: agg,
-    };
-    let out = execute_trade(&pos, &ctx_t, args.delta_base, &view).named()?;
+    let funding_paid = settle_position_funding(market, &mut pos, &view)?;
+    let out = execute_trade(&pos, &trade_context(market), args.delta_base, &view).named()?;
     if args.limit_price != 0 {
         let worse = if args.delta_base > 0 {
             out.fill_price > args.limit_price
@@ -93,18 +85,11 @@ pub fn handler(mut ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Resu
         require!(!worse, HedgeError::SlippageExceeded);
     }
 
-    let original_margin = a.position.margin;
-    market.collateral = out.vault_collateral;
+    book_position(market, &pos, &out.position, &out.aggregates, out.vault_collateral)?;
     market.insurance = market
         .insurance
         .checked_add(out.insurance_fee)
         .ok_or(HedgeError::MathOverflow)?;
-    market.set_aggregates(&out.aggregates);
-    // Margin ledger: funding settled, then the trade's PnL and fee.
-    let margin_delta = i128::from(out.position.margin)
-        .checked_sub(i128::from(original_margin))
-        .ok_or(HedgeError::MathOverflow)?;
-    market.add_margin(margin_delta)?;
     a.position.set_engine(&out.position);
 
     let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);

@@ -5,12 +5,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::position::{settle_funding, withdrawable_margin_floor};
+use hedge_engine::position::withdrawable_margin_floor;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginWithdrawn;
-use crate::market_ops::{market_view, refresh};
+use crate::market_ops::{market_view, refresh, settle_position_funding};
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -44,10 +44,7 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
     let params = market.risk_params();
     let view = market_view(market, &params, oracle)?;
     let mut pos = a.position.engine();
-    let mut agg = market.aggregates();
-    let funding_paid = settle_funding(&mut pos, &mut agg, &view).named()?;
-    market.collateral = apply_signed(market.collateral, funding_paid)?;
-    market.add_margin(-i128::from(funding_paid))?;
+    settle_position_funding(market, &mut pos, &view)?;
     let max = withdrawable_margin_floor(&pos, &view).named()?;
     if amount > max {
         msg!(
@@ -60,7 +57,6 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
     let sub = i64::try_from(amount).map_err(|_| HedgeError::MathOverflow)?;
     pos.margin = pos.margin.checked_sub(sub).ok_or(HedgeError::MathOverflow)?;
     market.add_margin(-i128::from(amount))?;
-    market.set_aggregates(&agg);
     a.position.set_engine(&pos);
     let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     transfer_out(
@@ -79,12 +75,4 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
     };
     emit_cpi!(event);
     Ok(())
-}
-
-/// `C + delta` for a signed token delta (funding or PnL moved into the vault).
-pub fn apply_signed(collateral: u64, delta: i64) -> Result<u64> {
-    let next = i128::from(collateral)
-        .checked_add(i128::from(delta))
-        .ok_or(HedgeError::MathOverflow)?;
-    u64::try_from(next).map_err(|_| error!(HedgeError::MathOverflow))
 }

@@ -307,11 +307,4 @@ impl Market {
             .ok_or(HedgeError::MathOverflow)?;
         Ok(())
     }
-
-    /// What the collateral token account must hold: `C + sum(margin)`.
-    pub fn collateral_account_claims(&self) -> Result<i128> {
-        i128::from(self.collateral)
-            .checked_add(self.total_margin)
-            .ok_or_else(|| error!(HedgeError::MathOverflow))
-    }
 }
