@@ -16,7 +16,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use solana_account::Account;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
-use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_program_test::{processor, BanksClient, ProgramTest, ProgramTestContext};
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
@@ -59,12 +59,44 @@ impl Sent {
     pub fn events<E: anchor_lang::Event + anchor_lang::Discriminator + anchor_lang::AnchorDeserialize>(
         &self,
     ) -> Vec<E> {
-        self.events
-            .iter()
-            .filter(|d| d.starts_with(E::DISCRIMINATOR))
-            .filter_map(|d| E::try_from_slice(&d[E::DISCRIMINATOR.len()..]).ok())
-            .collect()
+        decode_events(&self.events).filter_map(Result::ok).collect()
     }
+}
+
+/// Decodes the payloads of type `E` (matched by discriminator), in emission order.
+pub fn decode_events<E: anchor_lang::Event + anchor_lang::Discriminator + anchor_lang::AnchorDeserialize>(
+    payloads: &[Vec<u8>],
+) -> impl Iterator<Item = std::io::Result<E>> + '_ {
+    payloads
+        .iter()
+        .filter(|d| d.starts_with(E::DISCRIMINATOR))
+        .map(|d| E::try_from_slice(&d[E::DISCRIMINATOR.len()..]))
+}
+
+/// What simulating a transaction on the bank shows that processing it does not.
+pub struct Simulated {
+    /// `emit_cpi!` event payloads (discriminator + borsh) from the inner instructions.
+    pub events: Vec<Vec<u8>>,
+    pub return_data: Option<Vec<u8>>,
+}
+
+/// Simulates `tx` on the bank: natively, events are only visible this way.
+pub async fn simulate(banks: &BanksClient, tx: &Transaction) -> Result<Simulated> {
+    let sim = banks.simulate_transaction(tx.clone()).await?;
+    let mut events = Vec::new();
+    let mut return_data = None;
+    if let Some(d) = &sim.simulation_details {
+        for inner in d.inner_instructions.iter().flatten() {
+            for ix in inner {
+                let data = &ix.instruction.data;
+                if data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE) {
+                    events.push(data[8..].to_vec());
+                }
+            }
+        }
+        return_data = d.return_data.as_ref().map(|r| r.data.clone());
+    }
+    Ok(Simulated { events, return_data })
 }
 
 /// A failed transaction, with the program error by name.
@@ -220,18 +252,7 @@ impl Chain {
                 // The bank advances a slot every few milliseconds: take a fresh blockhash.
                 let bh = e.ctx.banks_client.get_latest_blockhash().await?;
                 let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
-                let sim = e.ctx.banks_client.simulate_transaction(tx.clone()).await?;
-                let mut events = Vec::new();
-                if let Some(d) = &sim.simulation_details {
-                    for inner in d.inner_instructions.iter().flatten() {
-                        for ix in inner {
-                            let data = &ix.instruction.data;
-                            if data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE) {
-                                events.push(data[8..].to_vec());
-                            }
-                        }
-                    }
-                }
+                let events = simulate(&e.ctx.banks_client, &tx).await?.events;
                 let res = e
                     .ctx
                     .banks_client

@@ -308,6 +308,15 @@ impl World {
         Ok((kp, token))
     }
 
+    /// Adds the fees and settled funding of the trades in `sent` to the report.
+    fn book_trades(&mut self, sent: &crate::chain::Sent) {
+        for t in sent.events::<PositionTraded>() {
+            self.report.fees_paid_tokens += tokens(t.fee.into());
+            self.report.fees_to_insurance_tokens += tokens(t.insurance_fee.into());
+            self.report.funding_to_vault_tokens += tokens(t.funding_paid.into());
+        }
+    }
+
     /// A new trader opens a long of `size` at `leverage`x.
     async fn open_long(&mut self, size: u64, leverage: u64) -> Result<()> {
         let margin = size / leverage + size / 50;
@@ -318,11 +327,7 @@ impl World {
             ix::position_trade(&self.keys, &kp.pubkey(), size as i64, 0),
         ];
         let sent = self.send(&ixs, &[&kp]).await?;
-        for t in sent.events::<PositionTraded>() {
-            self.report.fees_paid_tokens += tokens(t.fee.into());
-            self.report.fees_to_insurance_tokens += tokens(t.insurance_fee.into());
-            self.report.funding_to_vault_tokens += tokens(t.funding_paid.into());
-        }
+        self.book_trades(&sent);
         self.report.positions_opened += 1;
         self.traders.push(Trader { kp, token });
         Ok(())
@@ -539,11 +544,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
                     )
                     .await;
                 if let Ok(sent) = sent {
-                    for ev in sent.events::<PositionTraded>() {
-                        w.report.fees_paid_tokens += tokens(ev.fee.into());
-                        w.report.fees_to_insurance_tokens += tokens(ev.insurance_fee.into());
-                        w.report.funding_to_vault_tokens += tokens(ev.funding_paid.into());
-                    }
+                    w.book_trades(&sent);
                     w.report.take_profits += 1;
                     continue;
                 }
@@ -585,11 +586,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         }
         ixs.push(ix::position_close(&w.keys, &t.kp.pubkey(), &t.token));
         let sent = w.send(&ixs, &[&t.kp]).await?;
-        for ev in sent.events::<PositionTraded>() {
-            w.report.fees_paid_tokens += tokens(ev.fee.into());
-            w.report.fees_to_insurance_tokens += tokens(ev.insurance_fee.into());
-            w.report.funding_to_vault_tokens += tokens(ev.funding_paid.into());
-        }
+        w.book_trades(&sent);
     }
     let end_usd = path[path.len() - 1].1;
     w.send(

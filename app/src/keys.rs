@@ -44,7 +44,12 @@ pub struct MarketKeys {
 
 impl MarketKeys {
     pub fn new(mint: Pubkey, creator: Pubkey, oracle: Pubkey) -> Self {
-        let market = market(&mint, &creator);
+        Self::for_market(market(&mint, &creator), mint, oracle)
+    }
+
+    /// The addresses of an existing market: its token accounts and share mint are
+    /// derived from the market address.
+    pub fn for_market(market: Pubkey, mint: Pubkey, oracle: Pubkey) -> Self {
         MarketKeys {
             mint,
             market,

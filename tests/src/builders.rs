@@ -8,7 +8,7 @@ use anchor_lang::prelude::Pubkey;
 use hedge_client::ix as cix;
 use hedge_client::keys::{self as ckeys, MarketKeys};
 use hedge_vault::state::{AdminConfig, MarketParams, OracleConfig};
-use hedge_vault::{accounts, constants::*};
+use hedge_vault::{accounts, constants::PYTH_ORACLE_PROGRAM};
 use solana_signer::Signer;
 
 use crate::{Harness, Instruction, User};
@@ -17,15 +17,15 @@ pub use hedge_client::ix::build as ix;
 
 /// The harness's market addresses; tests may point `h.market` at another market.
 fn keys(h: &Harness) -> MarketKeys {
-    let mut k = MarketKeys::new(h.mint, h.admin.pubkey(), h.oracle);
-    if h.market != Pubkey::default() && h.market != k.market {
-        k.market = h.market;
-        k.collateral_vault = collateral_vault_pda(&h.market);
-        k.insurance_vault = insurance_vault_pda(&h.market);
-        k.share_mint = share_mint_pda(&h.market);
-        k.share_escrow = share_escrow_pda(&h.market);
+    if h.market == Pubkey::default() {
+        MarketKeys::new(h.mint, h.admin.pubkey(), h.oracle)
+    } else {
+        MarketKeys::for_market(h.market, h.mint, h.oracle)
     }
-    k
+}
+
+fn market_keys(market: &Pubkey) -> MarketKeys {
+    MarketKeys::for_market(*market, Pubkey::default(), Pubkey::default())
 }
 
 pub fn event_authority() -> Pubkey {
@@ -35,16 +35,16 @@ pub fn market_pda(mint: &Pubkey, creator: &Pubkey) -> Pubkey {
     ckeys::market(mint, creator)
 }
 pub fn collateral_vault_pda(market: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[COLLATERAL_VAULT_SEED, market.as_ref()], &hedge_vault::ID).0
+    market_keys(market).collateral_vault
 }
 pub fn insurance_vault_pda(market: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[INSURANCE_VAULT_SEED, market.as_ref()], &hedge_vault::ID).0
+    market_keys(market).insurance_vault
 }
 pub fn share_mint_pda(market: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[SHARE_MINT_SEED, market.as_ref()], &hedge_vault::ID).0
+    market_keys(market).share_mint
 }
 pub fn share_escrow_pda(market: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[SHARE_ESCROW_SEED, market.as_ref()], &hedge_vault::ID).0
+    market_keys(market).share_escrow
 }
 pub fn position_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
     ckeys::position(market, owner)

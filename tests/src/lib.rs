@@ -23,7 +23,7 @@ use solana_transaction_error::TransactionError;
 pub use anchor_lang::solana_program::instruction::Instruction;
 pub use solana_instruction_error::InstructionError;
 
-/// One native unit short of a whole token at 9 decimals.
+/// Decimals of the collateral mint in the default setup (as SOL).
 pub const SOL_DECIMALS: u8 = 9;
 
 /// What a sent transaction did.
@@ -51,10 +51,8 @@ impl Outcome {
 
     /// Events of type `E`.
     pub fn events<E: Event + Discriminator + anchor_lang::AnchorDeserialize>(&self) -> Vec<E> {
-        self.events
-            .iter()
-            .filter(|d| d.starts_with(E::DISCRIMINATOR))
-            .map(|d| E::try_from_slice(&d[E::DISCRIMINATOR.len()..]).expect("event decodes"))
+        hedge_client::chain::decode_events(&self.events)
+            .map(|e| e.expect("event decodes"))
             .collect()
     }
 
@@ -268,34 +266,17 @@ impl Harness {
             .await
             .expect("blockhash");
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
-        let sim = self
-            .ctx
-            .banks_client
-            .simulate_transaction(tx.clone())
+        let sim = hedge_client::chain::simulate(&self.ctx.banks_client, &tx)
             .await
             .expect("simulate");
-        let mut events = Vec::new();
-        if let Some(details) = &sim.simulation_details {
-            for inner in details.inner_instructions.iter().flatten() {
-                for ix in inner {
-                    let d = &ix.instruction.data;
-                    if d.starts_with(anchor_lang::event::EVENT_IX_TAG_LE) {
-                        events.push(d[8..].to_vec());
-                    }
-                }
-            }
-        }
+        let mut events = sim.events;
         let res = self
             .ctx
             .banks_client
             .process_transaction_with_metadata(tx)
             .await
             .expect("process");
-        let return_data = sim
-            .simulation_details
-            .as_ref()
-            .and_then(|d| d.return_data.as_ref())
-            .map(|r| r.data.clone());
+        let return_data = sim.return_data;
         let (logs, cu) = res
             .metadata
             .map(|m| (m.log_messages, m.compute_units_consumed))
