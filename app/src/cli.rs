@@ -254,7 +254,7 @@ pub enum OracleCmd {
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Date,...,Close CSV (e.g. ../shared/data/ETH-USD.csv) [default: built-in May 2021 ETH path]
+    /// Date,...,Close CSV (e.g. data/ETH-USD.csv) [default: built-in May 2021 ETH path]
     #[arg(long)]
     pub prices: Option<PathBuf>,
     /// Use at most this many days of the path

@@ -24,7 +24,7 @@ use crate::keys::{self, MarketKeys};
 use crate::{ix, pyth};
 
 /// ETH-USD daily closes, 2021-04-25 to 2021-07-25: the run-up to 4168 and the May
-/// 2021 crash (public market data, from shared/data/ETH-USD.csv).
+/// 2021 crash (public market data, from data/ETH-USD.csv).
 pub const BUILTIN_PATH: &[(&str, f64)] = &[
     ("2021-04-25", 2316.06),
     ("2021-04-26", 2534.48),

@@ -45,7 +45,7 @@ fn the_built_in_story_hedges_the_holder() {
 
 #[test]
 fn a_csv_path_plays_out_too() {
-    let csv = format!("{}/../../shared/data/BTC-USD.csv", env!("CARGO_MANIFEST_DIR"));
+    let csv = format!("{}/../data/BTC-USD.csv", env!("CARGO_MANIFEST_DIR"));
     let v = demo(&["--prices", &csv, "--steps", "60", "--deposit", "10"]);
     assert_eq!(v["steps"], 60);
     assert_eq!(v["first_date"], "2021-01-01");

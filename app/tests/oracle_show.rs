@@ -4,7 +4,7 @@
 use std::process::Command;
 
 fn fixture(name: &str) -> String {
-    format!("{}/../../shared/fixtures/pyth/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../tests/fixtures/pyth/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn show(name: &str) -> serde_json::Value {

@@ -1,5 +1,5 @@
 //! Both Pyth formats read through the program: the real mainnet dumps in
-//! shared/fixtures/pyth give their exact price (clock set near their publish time) and
+//! tests/fixtures/pyth give their exact price (clock set near their publish time) and
 //! are refused once stale; every identity and format check refuses by name.
 
 use anchor_lang::prelude::Pubkey;

@@ -103,7 +103,7 @@ async fn margin_withdrawal_is_limited_to_free_margin() {
             code(HedgeError::WithdrawExceedsFreeMargin),
         )
         .await;
-    assert_eq!(out.return_u64().unwrap_or(free), free);
+    assert_eq!(out.return_u64(), Some(free));
     // Gains are not withdrawable before they are realized.
     h.set_usd(150.0).await;
     h.expect_error(

@@ -1,6 +1,6 @@
 //! Pure risk engine of the hedge vault.
 //!
-//! Every formula of `shared/design/PROTOCOL.md` lives here once, as a pure function of
+//! Every formula of `docs/PROTOCOL.md` lives here once, as a pure function of
 //! its inputs (prices and `now` included), and is used by the on-chain program, the
 //! keeper and the backtests alike. No Solana or Anchor dependency, `no_std`, integer
 //! fixed point only, checked arithmetic, rounding always in the protocol's favour.

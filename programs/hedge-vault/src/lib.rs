@@ -1,7 +1,7 @@
 //! Hedge vault: a hedging vault and perpetual market on one SPL token, marked against
 //! Pyth. Thin Anchor program: each instruction validates accounts, reads the clock and
 //! the oracle once, calls the pure engine (`hedge-engine`), applies the result,
-//! transfers tokens and emits an event. Economics: shared/design/PROTOCOL.md;
+//! transfers tokens and emits an event. Economics: docs/PROTOCOL.md;
 //! units and rounding: docs/RISK.md.
 
 use anchor_lang::prelude::*;

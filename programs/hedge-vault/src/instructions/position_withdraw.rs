@@ -52,6 +52,7 @@ pub fn handler(mut ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
             amount,
             max
         );
+        crate::util::set_return_u64(max);
         return err!(HedgeError::WithdrawExceedsFreeMargin);
     }
     let sub = i64::try_from(amount).map_err(|_| HedgeError::MathOverflow)?;

@@ -72,6 +72,7 @@ pub fn handler(mut ctx: Context<VaultWithdraw>) -> Result<()> {
             paid,
             max
         );
+        crate::util::set_return_u64(max);
         return err!(HedgeError::WithdrawalExceedsLimit);
     }
     market.collateral = market
