@@ -23,31 +23,51 @@ pub struct VaultView<'a> {
     pub funding_index: i128,
 }
 
-/// Traders' total claim on the vault in tokens at `price`:
-/// `(N * P - E - funding_owed) / P`, rounded as asked.
-pub fn traders_pnl_tokens(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {
+/// Traders' funding owed since the aggregate snapshot, `N * I - B` in quote, rounded
+/// as asked. It does not depend on the price, so a valuation at several prices (the
+/// two band edges) computes it once per rounding direction.
+fn funding_owed(v: &VaultView, r: Rounding) -> EngineResult<i128> {
+    let a = v.aggregates;
+    v.units
+        .funding_quote(a.net_base, v.funding_index, r)?
+        .sub_c(a.funding_basis)
+}
+
+/// Traders' total claim on the vault in tokens at `price`, `(N * P - E - owed) / P`,
+/// rounded as asked; `owed` is their funding owed rounded the other way (it lowers
+/// their claim).
+fn claim_tokens(v: &VaultView, owed: i128, price: u128, r: Rounding) -> EngineResult<i128> {
     let a = v.aggregates;
     let value = v.units.quote_of(a.net_base, price, r)?;
-    // Funding owed by traders lowers their claim: round it the other way.
-    let owed = v
-        .units
-        .funding_quote(a.net_base, v.funding_index, r.flip())?
-        .sub_c(a.funding_basis)?;
     let q = value.sub_c(a.entry_quote)?.sub_c(owed)?;
     v.units.tokens_of(q, price, r)
 }
 
+/// Traders' total claim on the vault in tokens at `price`:
+/// `(N * P - E - funding_owed) / P`, rounded as asked.
+pub fn traders_pnl_tokens(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {
+    claim_tokens(v, funding_owed(v, r.flip())?, price, r)
+}
+
+/// Equity at `price` rounded as `r`, with the owed funding rounded as `r` (the
+/// claim, rounded the other way, subtracts it).
+fn equity_with(v: &VaultView, owed: i128, price: u128, r: Rounding) -> EngineResult<i128> {
+    i128::from(v.collateral).sub_c(claim_tokens(v, owed, price, r.flip())?)
+}
+
 /// Vault equity in tokens at `price`: `C - traders' claim`, rounded as asked.
 pub fn equity_at(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {
-    i128::from(v.collateral).sub_c(traders_pnl_tokens(v, price, r.flip())?)
+    equity_with(v, funding_owed(v, r)?, price, r)
 }
 
 /// Vault equity at both edges of the confidence band: `(low, high)`, the low one
 /// rounded down, the high one rounded up.
 pub fn equity_band(v: &VaultView, oracle: &OraclePrice) -> EngineResult<(i128, i128)> {
     let (bid, ask) = (oracle.bid()?, oracle.ask()?);
-    let low = equity_at(v, bid, Rounding::Floor)?.min(equity_at(v, ask, Rounding::Floor)?);
-    let high = equity_at(v, bid, Rounding::Ceil)?.max(equity_at(v, ask, Rounding::Ceil)?);
+    let owed = funding_owed(v, Rounding::Floor)?;
+    let low = equity_with(v, owed, bid, Rounding::Floor)?.min(equity_with(v, owed, ask, Rounding::Floor)?);
+    let owed = funding_owed(v, Rounding::Ceil)?;
+    let high = equity_with(v, owed, bid, Rounding::Ceil)?.max(equity_with(v, owed, ask, Rounding::Ceil)?);
     Ok((low, high))
 }
 
@@ -168,8 +188,9 @@ pub fn reserve_ceil(v: &VaultView, oracle: &OraclePrice, params: &RiskParams) ->
         u128::from(RATIO_PRECISION),
         Rounding::Ceil,
     )?;
-    let gains = traders_pnl_tokens(v, oracle.bid()?, Rounding::Ceil)?
-        .max(traders_pnl_tokens(v, oracle.ask()?, Rounding::Ceil)?)
+    let owed = funding_owed(v, Rounding::Floor)?;
+    let gains = claim_tokens(v, owed, oracle.bid()?, Rounding::Ceil)?
+        .max(claim_tokens(v, owed, oracle.ask()?, Rounding::Ceil)?)
         .max(0);
     margin.add_c(gains.unsigned_abs())
 }
@@ -402,5 +423,61 @@ mod tests {
             equity_at(&v, 100 * PRICE_PRECISION, Rounding::Floor),
             Ok(i128::from(10 * ONE + fee_to_vault))
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Computing the owed funding once per valuation gives what evaluating each
+        /// edge on its own gave (the first implementation), to the unit.
+        #[test]
+        fn shared_funding_matches_per_edge_evaluation(
+            c in 0u64..=10_000_000 * ONE,
+            n in -5_000_000i128..=5_000_000,
+            entry_usd in 1u128..=100_000,
+            index in -(10i128.pow(30))..=10i128.pow(30),
+            basis in -(10i128.pow(24))..=10i128.pow(24),
+            usd in 1u128..=100_000,
+            conf_bp in 0u128..=500,
+        ) {
+            let net = n * i128::from(ONE) / 10;
+            let agg = Aggregates {
+                net_base: net,
+                long_base: net.unsigned_abs(),
+                short_base: 0,
+                entry_quote: net * entry_usd as i128 * 1_000_000_000,
+                funding_basis: basis,
+            };
+            let v = VaultView { collateral: c, supply: 1, aggregates: &agg, units: SOL, funding_index: index };
+            let o = OraclePrice { price: usd * PRICE_PRECISION, conf: usd * PRICE_PRECISION * conf_bp / 10_000, publish_time: 0 };
+            // The first implementation, written out: every evaluation computes its own
+            // owed funding.
+            let first_pnl = |price: u128, r: Rounding| -> EngineResult<i128> {
+                let value = SOL.quote_of(agg.net_base, price, r)?;
+                let owed = SOL.funding_quote(agg.net_base, index, r.flip())?.sub_c(basis)?;
+                SOL.tokens_of(value.sub_c(agg.entry_quote)?.sub_c(owed)?, price, r)
+            };
+            let first_equity = |price: u128, r: Rounding| -> EngineResult<i128> {
+                i128::from(c).sub_c(first_pnl(price, r.flip())?)
+            };
+            let per_edge = || -> EngineResult<(i128, i128)> {
+                let (bid, ask) = (o.bid()?, o.ask()?);
+                Ok((
+                    first_equity(bid, Rounding::Floor)?.min(first_equity(ask, Rounding::Floor)?),
+                    first_equity(bid, Rounding::Ceil)?.max(first_equity(ask, Rounding::Ceil)?),
+                ))
+            };
+            proptest::prop_assert_eq!(equity_at(&v, o.price, Rounding::Floor), first_equity(o.price, Rounding::Floor));
+            proptest::prop_assert_eq!(equity_band(&v, &o), per_edge());
+            let p = RiskParams::default_for_tests();
+            let reserve = || -> EngineResult<u128> {
+                let margin = mul_div(agg.open_interest()?, u128::from(p.initial_margin_ratio), u128::from(RATIO_PRECISION), Rounding::Ceil)?;
+                let gains = first_pnl(o.bid()?, Rounding::Ceil)?
+                    .max(first_pnl(o.ask()?, Rounding::Ceil)?)
+                    .max(0);
+                margin.add_c(gains.unsigned_abs())
+            };
+            proptest::prop_assert_eq!(reserve_ceil(&v, &o, &p), reserve());
+        }
     }
 }

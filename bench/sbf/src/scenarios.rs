@@ -1,0 +1,576 @@
+//! The engine operations the program's instructions use, each as a scenario: inputs
+//! built outside the meter, the engine call measured between `Meter::start` and
+//! `Meter::stop`, and a checksum of its result.
+//!
+//! This file is compiled twice: into the no_std SBF program (where the meter reads the
+//! remaining compute units) and into the native runner (`tools/cu-bench`), which
+//! compares the two checksums, so the SBF build of the engine is also checked to
+//! compute exactly what the native build computes.
+
+use core::hint::black_box as bb;
+
+use hedge_engine::funding::{accrue, FundingInputs, FundingState};
+use hedge_engine::liquidation::{auto_deleverage, liquidate, vault_in_breach};
+use hedge_engine::math::{mul_div, Rounding};
+use hedge_engine::oracle::{accept_price, OracleLimits, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::params::RiskParams;
+use hedge_engine::position::{
+    equity_floor, execute_trade, is_liquidatable, settle_funding, stress_sized_open_interest_usd, Aggregates,
+    MarketView, Position, TradeContext, Units,
+};
+use hedge_engine::vault::{
+    check_min_hedge_ratio, check_withdrawal, shares_for_deposit_floor, value_of_shares_floor, VaultView,
+};
+use hedge_engine::{FUNDING_INDEX_PRECISION, PRICE_PRECISION};
+
+/// Measures the code between `start` and `stop`.
+pub trait Meter {
+    fn start(&mut self);
+    fn stop(&mut self);
+}
+
+/// A meter that measures nothing (native runs).
+pub struct NoMeter;
+
+impl Meter for NoMeter {
+    fn start(&mut self) {}
+    fn stop(&mut self) {}
+}
+
+/// Every scenario: (id, name). The id is the instruction data's first byte.
+pub const SCENARIOS: &[(u8, &str)] = &[
+    (0, "noop (meter calibration)"),
+    (1, "math::mul_div, product fits 128 bits"),
+    (2, "math::mul_div, 256-bit product"),
+    (3, "math::mul_div, 256-bit product, 128-bit divisor"),
+    (4, "u128 division (reference)"),
+    (5, "oracle::accept_price"),
+    (6, "position::equity_floor"),
+    (7, "position::is_liquidatable"),
+    (8, "position::settle_funding"),
+    (9, "position::execute_trade, open"),
+    (10, "position::execute_trade, reduce"),
+    (11, "position::execute_trade, flip"),
+    (12, "funding::accrue"),
+    (13, "vault::shares_for_deposit_floor"),
+    (14, "vault::value_of_shares_floor"),
+    (15, "vault::check_withdrawal"),
+    (16, "vault::check_min_hedge_ratio"),
+    (17, "liquidation::liquidate, partial"),
+    (18, "liquidation::liquidate, bankrupt"),
+    (19, "liquidation::auto_deleverage"),
+    (20, "liquidation::vault_in_breach"),
+    (21, "position::stress_sized_open_interest_usd"),
+    (100, "engine work of a deposit"),
+    (101, "engine work of a trade"),
+    (102, "engine work of a liquidation"),
+    (103, "engine work of a vault withdrawal"),
+    (104, "engine work of the funding crank"),
+];
+
+const ONE: i64 = 1_000_000_000; // one token of 9 decimals
+const UNITS: Units = Units { scale: 1_000_000_000 };
+const NOW: i64 = 1_700_000_000;
+/// Prices at which the world's long is liquidated in part, and bankrupt.
+pub const PARTIAL_CENTS: u128 = 9_350;
+pub const BANKRUPT_CENTS: u128 = 8_800;
+
+fn params() -> RiskParams {
+    let mut p = RiskParams::default_for_tests();
+    p.max_open_interest_usd = 1_000_000_000;
+    p.max_position_usd = 1_000_000_000;
+    p
+}
+
+fn limits() -> OracleLimits {
+    OracleLimits {
+        max_age_increase: 30,
+        max_age: 120,
+        max_conf: 20_000,
+        max_conf_liquidate: 50_000,
+    }
+}
+
+/// SOL-like price in USD cents with a 0.05% confidence interval.
+fn oracle(cents: u128) -> OraclePrice {
+    let price = cents * PRICE_PRECISION / 100;
+    OraclePrice {
+        price,
+        conf: price / 2_000,
+        publish_time: NOW,
+    }
+}
+
+fn raw(cents: i64) -> RawPrice {
+    RawPrice {
+        price: cents * 1_000_000,
+        conf: (cents * 1_000_000 / 2_000) as u64,
+        expo: -8,
+        publish_time: NOW - 3,
+    }
+}
+
+/// A market with a 1000-token vault, 40 traders' worth of aggregates (800 long, 50
+/// short), and a funding index that has moved.
+struct World {
+    params: RiskParams,
+    agg: Aggregates,
+    collateral: u64,
+    supply: u64,
+    index: i128,
+    long: Position,
+    short: Position,
+}
+
+#[inline(never)]
+fn world() -> World {
+    let params = params();
+    let index = 3 * FUNDING_INDEX_PRECISION / 2;
+    let m = MarketView {
+        params: &params,
+        units: UNITS,
+        oracle: oracle(10_000),
+        funding_index: index,
+    };
+    let mut ctx = TradeContext {
+        vault_collateral: 1_000 * ONE as u64,
+        aggregates: Aggregates::default(),
+    };
+    let mut long = Position::default();
+    // The crowd: a big long opened in one go, and a short against it.
+    for (size, margin) in [(790 * ONE, 100 * ONE), (-50 * ONE, 20 * ONE)] {
+        let p = Position {
+            margin,
+            ..Default::default()
+        };
+        if let Ok(out) = execute_trade(&p, &ctx, size, &m) {
+            ctx.vault_collateral = out.vault_collateral;
+            ctx.aggregates = out.aggregates;
+        }
+    }
+    // The position under test: a long of 10 tokens on 1.2 tokens of margin (8.3x).
+    if let Ok(out) = execute_trade(
+        &Position {
+            margin: 6 * ONE / 5,
+            ..Default::default()
+        },
+        &ctx,
+        10 * ONE,
+        &m,
+    ) {
+        ctx.vault_collateral = out.vault_collateral;
+        ctx.aggregates = out.aggregates;
+        long = out.position;
+    }
+    let mut short = Position::default();
+    if let Ok(out) = execute_trade(
+        &Position {
+            margin: 2 * ONE,
+            ..Default::default()
+        },
+        &ctx,
+        -5 * ONE,
+        &m,
+    ) {
+        ctx.vault_collateral = out.vault_collateral;
+        ctx.aggregates = out.aggregates;
+        short = out.position;
+    }
+    World {
+        params,
+        agg: ctx.aggregates,
+        collateral: ctx.vault_collateral,
+        supply: 1_000_000 * ONE as u64,
+        index,
+        long,
+        short,
+    }
+}
+
+impl World {
+    fn view(&self, cents: u128) -> MarketView<'_> {
+        MarketView {
+            params: &self.params,
+            units: UNITS,
+            oracle: oracle(cents),
+            funding_index: self.index + FUNDING_INDEX_PRECISION / 100,
+        }
+    }
+
+    fn vault(&self) -> VaultView<'_> {
+        VaultView {
+            collateral: self.collateral,
+            supply: self.supply,
+            aggregates: &self.agg,
+            units: UNITS,
+            funding_index: self.index + FUNDING_INDEX_PRECISION / 100,
+        }
+    }
+
+    fn ctx(&self) -> TradeContext {
+        TradeContext {
+            vault_collateral: self.collateral,
+            aggregates: self.agg,
+        }
+    }
+
+    fn funding(&self) -> (FundingState, FundingInputs) {
+        let st = FundingState {
+            index: self.index,
+            rate: 3_000_000_000,
+            last_time: NOW - 600,
+        };
+        let inp = FundingInputs::for_market(self.collateral, &self.agg, &self.params, oracle(10_000).price)
+            .unwrap_or(FundingInputs {
+                imbalance: 0,
+                skew_scale: 1,
+                max_rate: 0,
+                max_velocity: 0,
+                max_interval: 1,
+                price: 1,
+            });
+        (st, inp)
+    }
+}
+
+/// The liquidation of the world's long at `cents` (for the runner's checks that the
+/// "partial" and "bankrupt" scenarios are what they say).
+#[allow(dead_code)]
+pub fn world_liquidation(
+    cents: u128,
+) -> hedge_engine::EngineResult<hedge_engine::liquidation::LiquidationOutcome> {
+    let w = world();
+    liquidate(&w.long, &w.ctx(), 50 * ONE as u64, &w.view(cents))
+}
+
+/// The engine refused a scenario's call: its inputs are wrong, not the engine.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused;
+
+fn sum_i(x: i128) -> u128 {
+    x as u128
+}
+
+/// A checksum of a successful result; a refusal fails the scenario.
+fn sum_r<T, E>(r: &Result<T, E>, f: impl Fn(&T) -> u128) -> Result<u128, Refused> {
+    match r {
+        Ok(v) => Ok(f(v)),
+        Err(_) => Err(Refused),
+    }
+}
+
+fn pos_sum(p: &Position) -> u128 {
+    sum_i(i128::from(p.base))
+        .wrapping_mul(31)
+        .wrapping_add(sum_i(p.entry_quote))
+        .wrapping_mul(31)
+        .wrapping_add(sum_i(i128::from(p.margin)))
+        .wrapping_mul(31)
+        .wrapping_add(sum_i(p.funding_basis))
+}
+
+/// Runs scenario `id` and returns its checksum; `None` for an unknown id,
+/// `Some(Err(Refused))` when the engine refused the scenario's call.
+#[inline(never)]
+pub fn run(id: u8, m: &mut impl Meter) -> Option<Result<u128, Refused>> {
+    if !SCENARIOS.iter().any(|s| s.0 == id) {
+        return None;
+    }
+    Some(measured(id, m, &world()))
+}
+
+fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
+    match id {
+        0 => {
+            m.start();
+            m.stop();
+            Ok(0)
+        }
+        1 => {
+            let (a, b, d) = (
+                bb(5_000_000_000u128),
+                bb(123 * PRICE_PRECISION),
+                bb(1_000_000_000u128),
+            );
+            m.start();
+            let r = bb(mul_div(a, b, d, Rounding::Floor));
+            m.stop();
+            sum_r(&r, |v| *v)
+        }
+        2 => {
+            // base * index, as the funding snapshot computes it: > 2^128.
+            let (a, b, d) = (
+                bb(800_000_000_000u128),
+                bb(2 * FUNDING_INDEX_PRECISION as u128 + 12_345),
+                bb(1_000_000_000_000_000_000u128),
+            );
+            m.start();
+            let r = bb(mul_div(a, b, d, Rounding::Ceil));
+            m.stop();
+            sum_r(&r, |v| *v)
+        }
+        3 => {
+            let (a, b, d) = (bb(u128::MAX / 3), bb(u128::MAX / 5), bb(u128::MAX / 7));
+            m.start();
+            let r = bb(mul_div(a, b, d, Rounding::Floor));
+            m.stop();
+            sum_r(&r, |v| *v)
+        }
+        4 => {
+            let (a, d) = (bb(123_456_789_012_345_678_901_234_567u128), bb(1_000_000_007u128));
+            m.start();
+            let r = bb(a / d);
+            m.stop();
+            Ok(r)
+        }
+        5 => {
+            let (r, l) = (bb(raw(10_000)), bb(limits()));
+            m.start();
+            let p = bb(accept_price(&r, &l, NOW - 10, NOW, OracleUse::Increase));
+            m.stop();
+            sum_r(&p, |v| v.price ^ v.conf)
+        }
+        6 => {
+            let v = w.view(9_700);
+            m.start();
+            let e = bb(equity_floor(bb(&w.long), bb(&v)));
+            m.stop();
+            sum_r(&e, |x| sum_i(*x))
+        }
+        7 => {
+            let v = w.view(9_700);
+            m.start();
+            let e = bb(is_liquidatable(bb(&w.long), bb(&v)));
+            m.stop();
+            sum_r(&e, |x| u128::from(*x))
+        }
+        8 => {
+            let v = w.view(9_700);
+            let (mut p, mut agg) = (w.long, w.agg);
+            m.start();
+            let paid = bb(settle_funding(bb(&mut p), bb(&mut agg), bb(&v)));
+            m.stop();
+            sum_r(&paid, |x| sum_i(i128::from(*x)) ^ pos_sum(&p))
+        }
+        9..=11 => {
+            let v = w.view(10_100);
+            let (pos, delta) = match id {
+                9 => (
+                    Position {
+                        margin: 3 * ONE,
+                        ..Default::default()
+                    },
+                    20 * ONE,
+                ),
+                10 => (w.long, -4 * ONE),
+                _ => (w.long, -12 * ONE),
+            };
+            let ctx = w.ctx();
+            m.start();
+            let out = bb(execute_trade(bb(&pos), bb(&ctx), bb(delta), bb(&v)));
+            m.stop();
+            sum_r(&out, |o| {
+                pos_sum(&o.position) ^ u128::from(o.fee) ^ u128::from(o.vault_collateral)
+            })
+        }
+        12 => {
+            let (st, inp) = w.funding();
+            m.start();
+            let a = bb(accrue(bb(&st), bb(&inp), bb(NOW)));
+            m.stop();
+            sum_r(&a, |x| sum_i(x.state.index) ^ sum_i(i128::from(x.state.rate)))
+        }
+        13 => {
+            let (v, o) = (w.vault(), oracle(10_000));
+            m.start();
+            let s = bb(shares_for_deposit_floor(bb(&v), bb(&o), bb(25 * ONE as u64)));
+            m.stop();
+            sum_r(&s, |x| u128::from(*x))
+        }
+        14 => {
+            let (v, o) = (w.vault(), oracle(10_000));
+            m.start();
+            let s = bb(value_of_shares_floor(bb(&v), bb(&o), bb(25_000 * ONE as u64)));
+            m.stop();
+            sum_r(&s, |x| u128::from(*x))
+        }
+        15 => {
+            let (v, o) = (w.vault(), oracle(10_000));
+            m.start();
+            let s = bb(check_withdrawal(
+                bb(&v),
+                bb(&o),
+                bb(&w.params),
+                bb(25 * ONE as u64),
+            ));
+            m.stop();
+            // 25 tokens fit under the limit.
+            sum_r(&s, |_| 1)
+        }
+        16 => {
+            m.start();
+            let s = bb(check_min_hedge_ratio(
+                bb(w.collateral + 25 * ONE as u64),
+                bb(&w.agg),
+                bb(&w.params),
+                bb(500_000),
+            ));
+            m.stop();
+            sum_r(&s, |_| 1)
+        }
+        17 | 18 => {
+            let v = w.view(if id == 17 { PARTIAL_CENTS } else { BANKRUPT_CENTS });
+            let ctx = w.ctx();
+            m.start();
+            let out = bb(liquidate(bb(&w.long), bb(&ctx), bb(50 * ONE as u64), bb(&v)));
+            m.stop();
+            sum_r(&out, |o| {
+                pos_sum(&o.position) ^ u128::from(o.closed) ^ u128::from(o.bad_debt)
+            })
+        }
+        19 => {
+            let v = w.view(13_000);
+            let ctx = w.ctx();
+            m.start();
+            let out = bb(auto_deleverage(bb(&w.long), bb(&ctx), bb(&v)));
+            m.stop();
+            sum_r(&out, |o| pos_sum(&o.0) ^ u128::from(o.2))
+        }
+        20 => {
+            let (vv, v) = (w.vault(), w.view(13_000));
+            m.start();
+            let b = bb(vault_in_breach(bb(&vv), bb(&v)));
+            m.stop();
+            sum_r(&b, |x| u128::from(*x))
+        }
+        21 => {
+            m.start();
+            let c = bb(stress_sized_open_interest_usd(
+                bb(50 * ONE as u64),
+                UNITS,
+                bb(oracle(10_000).price),
+                bb(&w.params),
+            ));
+            m.stop();
+            sum_r(&c, |x| x.unwrap_or(0))
+        }
+        100 => {
+            // vault deposit: oracle, accrual, shares, minimum hedge ratio.
+            let (st, inp) = w.funding();
+            let (r, l) = (bb(raw(10_000)), bb(limits()));
+            let v = w.vault();
+            m.start();
+            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Increase);
+            let acc = accrue(&st, &inp, NOW);
+            let shares = price.and_then(|p| shares_for_deposit_floor(&v, &p, 25 * ONE as u64));
+            let ok = check_min_hedge_ratio(w.collateral + 25 * ONE as u64, &w.agg, &w.params, 500_000);
+            bb((&acc, &shares, &ok));
+            m.stop();
+            ok.map_err(|_| Refused)?;
+            let index = sum_r(&acc, |a| sum_i(a.state.index))?;
+            sum_r(&shares, |x| u128::from(*x) ^ index)
+        }
+        101 => {
+            // position trade: oracle, accrual, breach check, funding settlement, trade.
+            let (st, inp) = w.funding();
+            let (r, l) = (bb(raw(10_100)), bb(limits()));
+            let vv = w.vault();
+            let (mut p, mut agg) = (
+                Position {
+                    margin: 3 * ONE,
+                    ..w.long
+                },
+                w.agg,
+            );
+            m.start();
+            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Increase);
+            let acc = accrue(&st, &inp, NOW);
+            let out = price.and_then(|o| {
+                let v = MarketView {
+                    params: &w.params,
+                    units: UNITS,
+                    oracle: o,
+                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
+                };
+                vault_in_breach(&vv, &v)?;
+                settle_funding(&mut p, &mut agg, &v)?;
+                let ctx = TradeContext {
+                    vault_collateral: w.collateral,
+                    aggregates: agg,
+                };
+                execute_trade(&p, &ctx, 8 * ONE, &v)
+            });
+            bb(&out);
+            m.stop();
+            sum_r(&out, |o| pos_sum(&o.position) ^ u128::from(o.fee))
+        }
+        102 => {
+            // position liquidate: oracle, accrual, funding settlement, liquidation.
+            let (st, inp) = w.funding();
+            let (r, l) = (bb(raw(9_350)), bb(limits()));
+            let (mut p, mut agg) = (w.long, w.agg);
+            m.start();
+            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Liquidate);
+            let acc = accrue(&st, &inp, NOW);
+            let out = price.and_then(|o| {
+                let v = MarketView {
+                    params: &w.params,
+                    units: UNITS,
+                    oracle: o,
+                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
+                };
+                settle_funding(&mut p, &mut agg, &v)?;
+                let ctx = TradeContext {
+                    vault_collateral: w.collateral,
+                    aggregates: agg,
+                };
+                liquidate(&p, &ctx, 50 * ONE as u64, &v)
+            });
+            bb(&out);
+            m.stop();
+            sum_r(&out, |o| pos_sum(&o.position) ^ u128::from(o.closed))
+        }
+        103 => {
+            // vault withdrawal: oracle, accrual, value of shares, the limit.
+            let (st, inp) = w.funding();
+            let (r, l) = (bb(raw(10_000)), bb(limits()));
+            let v = w.vault();
+            m.start();
+            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Reduce);
+            let acc = accrue(&st, &inp, NOW);
+            let paid = price.and_then(|o| {
+                let value = value_of_shares_floor(&v, &o, 25_000 * ONE as u64)?;
+                Ok(check_withdrawal(&v, &o, &w.params, value).map(|_| value))
+            });
+            bb((&acc, &paid));
+            m.stop();
+            match paid {
+                Ok(Ok(v)) => Ok(u128::from(v)),
+                _ => Err(Refused),
+            }
+        }
+        104 => {
+            // funding crank: oracle, accrual, breach check.
+            let (st, inp) = w.funding();
+            let (r, l) = (bb(raw(10_000)), bb(limits()));
+            let vv = w.vault();
+            m.start();
+            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Reduce);
+            let acc = accrue(&st, &inp, NOW);
+            let breach = price.and_then(|o| {
+                let v = MarketView {
+                    params: &w.params,
+                    units: UNITS,
+                    oracle: o,
+                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
+                };
+                vault_in_breach(&vv, &v)
+            });
+            bb((&acc, &breach));
+            m.stop();
+            let index = sum_r(&acc, |a| sum_i(a.state.index))?;
+            sum_r(&breach, |b| u128::from(*b) ^ index)
+        }
+        _ => Err(Refused),
+    }
+}
