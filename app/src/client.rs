@@ -7,7 +7,7 @@ use anchor_spl::associated_token::{get_associated_token_address, spl_associated_
 use anchor_spl::token::{spl_token, Mint, TokenAccount};
 use anyhow::{anyhow, Result};
 use hedge_engine::oracle::{normalize, OraclePrice};
-use hedge_vault::state::{Market, OracleKind};
+use hedge_vault::state::Market;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -48,19 +48,12 @@ impl Client {
         self.chain.send(ixs, &wallet, extra).await
     }
 
-    /// Loads a market; `oracle` overrides the price account to pass (needed for
-    /// pull-oracle markets, whose update accounts are not pinned).
+    /// Loads a market; `oracle` overrides the price account to pass (by default the
+    /// market's pinned account: a legacy price account, or a pull feed's sponsored
+    /// price-feed account, which instant uses such as cranks and liquidations read).
     pub async fn market(&mut self, market: &Pubkey, oracle: Option<Pubkey>) -> Result<LoadedMarket> {
         let state: Market = self.chain.anchor(market).await?;
-        let oracle = match (oracle, state.oracle_kind) {
-            (Some(o), _) => o,
-            (None, OracleKind::PythLegacy) => state.oracle,
-            (None, OracleKind::PythPullV2) => {
-                return Err(anyhow!(
-                    "this market reads a pull oracle: pass the PriceUpdateV2 account with --oracle"
-                ))
-            }
-        };
+        let oracle = oracle.unwrap_or(state.oracle);
         let keys = MarketKeys::from_market(&state, oracle);
         Ok(LoadedMarket { state, keys })
     }

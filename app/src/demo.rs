@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use hedge_engine::params::RiskParams;
 use hedge_engine::position::unrealized_pnl_quote;
 use hedge_vault::events::{PositionTraded, VaultDeposited, VaultWithdrawn};
-use hedge_vault::state::{AdminConfig, OracleConfig, OracleKind};
+use hedge_vault::state::OracleKind;
 use serde::Serialize;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -248,7 +248,7 @@ pub fn read_prices(path: &Path) -> Result<Vec<(String, f64)>> {
 
 /// Market parameters for daily steps: funding may accrue a whole day per crank.
 pub fn demo_params(deposit: u64) -> RiskParams {
-    let mut p = RiskParams::default_for_tests();
+    let mut p = crate::defaults::risk_params(DECIMALS);
     p.max_funding_interval = DAY as u32;
     // 0.1% of notional per day at most (36.5% a year), reached after ten days of full
     // imbalance.
@@ -258,7 +258,16 @@ pub fn demo_params(deposit: u64) -> RiskParams {
     p.max_open_interest_usd = 10_000_000_000;
     p.max_position_usd = 10_000_000_000;
     p.min_position_base = 1_000_000;
+    // A 30% gap beyond 10% margin: the insurance fund must hold 20% of the larger
+    // side's open interest.
+    p.stress_move = 300_000;
     p
+}
+
+/// The creator's seed insurance stake: enough for the stress cap to let traders hedge
+/// the whole deposit.
+pub fn demo_seed_insurance(deposit: u64) -> u64 {
+    deposit / 4
 }
 
 struct Trader {
@@ -317,20 +326,34 @@ impl World {
         }
     }
 
-    /// A new trader opens a long of `size` at `leverage`x.
+    /// A new trader opens a position account, posts margin and requests a long of
+    /// `size` at `leverage`x (executed by the next keeper pass).
     async fn open_long(&mut self, size: u64, leverage: u64) -> Result<()> {
         let margin = size / leverage + size / 50;
         let (kp, token) = self.new_wallet(margin).await?;
         let ixs = [
             ix::position_open(&self.keys, &kp.pubkey()),
             ix::position_deposit(&self.keys, &kp.pubkey(), &token, margin),
-            ix::position_trade(&self.keys, &kp.pubkey(), size as i64, 0),
+            ix::position_request_trade(&self.keys, &kp.pubkey(), size as i64, 0),
         ];
-        let sent = self.send(&ixs, &[&kp]).await?;
-        self.book_trades(&sent);
+        self.send(&ixs, &[&kp]).await?;
         self.report.positions_opened += 1;
         self.traders.push(Trader { kp, token });
         Ok(())
+    }
+
+    /// Moves the clock past the requests' due time (the price unchanged, published
+    /// again) and lets the keeper execute every due request.
+    async fn settle_requests(&mut self, usd: f64, wait: i64) -> Result<Vec<crate::chain::Sent>> {
+        self.now += wait;
+        self.set_price(usd).await?;
+        let m = self.client_market().await?;
+        let s = keeper::execute_due(&mut self.client, &m, self.now).await?;
+        self.tx += s.executed + s.refused + s.expired + s.failed.len();
+        for sent in &s.sent {
+            self.book_trades(sent);
+        }
+        Ok(s.sent)
     }
 }
 
@@ -403,67 +426,55 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     };
     w.set_price(path[0].1).await?;
 
-    // The market.
+    // The market, with the creator's seed insurance stake.
     let params = demo_params(deposit);
     let admin = w.client.pubkey();
+    let seed = demo_seed_insurance(deposit);
+    let admin_token = w.client.mint_to(&mint, &admin, seed).await?;
+    let mut admin_config = crate::defaults::admin_config();
+    admin_config.settlement_timeout = 7 * DAY as u32;
     let args = hedge_vault::MarketCreateArgs {
         oracle_kind: OracleKind::PythLegacy,
-        oracle_program: hedge_vault::PYTH_ORACLE_PROGRAM,
         feed_id: [0; 32],
-        oracle_config: OracleConfig {
-            max_age_increase: 60,
-            max_age: 300,
-            max_conf: 20_000,
-            max_conf_liquidate: 50_000,
-        },
+        oracle_config: crate::defaults::oracle_limits().into(),
         params: params.into(),
-        admin_config: AdminConfig {
-            timelock_delay: DAY as u32,
-            settlement_timeout: 7 * DAY as u32,
-        },
+        admin_config,
         guardian: admin,
+        seed_insurance: seed,
+        accept_freeze_authority: false,
     };
-    w.send(&[ix::market_create(&w.keys, &admin, args)], &[]).await?;
+    w.send(&[ix::market_create(&w.keys, &admin, &admin_token, args)], &[])
+        .await?;
     w.keeper_token = w.client.ensure_ata(&admin, &mint).await?;
+    let delay = i64::from(params.execution_delay);
 
-    // The holder hedges from a wallet.
+    // The holder hedges from a wallet: a deposit request, executed at its due time.
     let (holder, holder_token) = w.new_wallet(deposit).await?;
     let holder_shares = w.client.ensure_ata(&holder.pubkey(), &w.keys.share_mint).await?;
-    let sent = w
-        .send(
-            &[ix::vault_deposit(
-                &w.keys,
-                &holder.pubkey(),
-                &holder_token,
-                &holder_shares,
-                deposit,
-                0,
-            )],
-            &[&holder],
-        )
-        .await?;
-    let shares = sent
-        .events::<VaultDeposited>()
-        .first()
-        .map(|e| e.shares)
-        .ok_or_else(|| anyhow!("no deposit event"))?;
-    // A staker backs the insurance fund with 2% of the vault.
-    let (staker, staker_token) = w.new_wallet(deposit / 50).await?;
     w.send(
-        &[ix::insurance_stake(
+        &[ix::vault_request_deposit(
             &w.keys,
-            &staker.pubkey(),
-            &staker_token,
-            deposit / 50,
+            &holder.pubkey(),
+            &holder_token,
+            deposit,
+            0,
         )],
-        &[&staker],
+        &[&holder],
     )
     .await?;
+    let sent = w.settle_requests(path[0].1, delay).await?;
+    let shares = sent
+        .iter()
+        .flat_map(|s| s.events::<VaultDeposited>())
+        .next()
+        .map(|e| e.shares)
+        .ok_or_else(|| anyhow!("no deposit event"))?;
 
     // Traders take the other side at 2x, 3x, 5x and 8x.
     for lev in [2u64, 3, 5, 8] {
         w.open_long(deposit / 4, lev).await?;
     }
+    w.settle_requests(path[0].1, delay).await?;
 
     for (i, (date, usd)) in path.iter().enumerate().skip(1) {
         w.now = start + (i as i64) * DAY;
@@ -504,12 +515,13 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         }
         let m = w.client_market().await?;
         if m.state.is_reduce_only() || keeper::in_breach(&m.state, &price, w.now)? {
-            let d = keeper::deleverage(&mut w.client, &m, &price).await?;
+            let d = keeper::deleverage(&mut w.client, &m, &price, w.now).await?;
             w.tx += d.len();
             w.report.auto_deleveraged += d.len();
             w.report.funding_to_vault_tokens += d.iter().map(|e| tokens(e.funding_paid.into())).sum::<f64>();
         }
-        // Traders whose gains exceed their margin take profit and leave.
+        // Traders whose gains exceed their margin take profit (an order to close),
+        // and those liquidated or deleveraged reclaim what is left and go.
         let units = m.state.units()?;
         let mut still = Vec::new();
         for t in std::mem::take(&mut w.traders) {
@@ -523,30 +535,24 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
                 continue;
             };
             if p.base == 0 {
-                // Liquidated or deleveraged: reclaim what is left and go.
-                w.send(&[ix::position_close(&w.keys, &t.kp.pubkey(), &t.token)], &[&t.kp])
-                    .await
-                    .ok();
-                continue;
-            }
-            let pnl = unrealized_pnl_quote(&p.engine(), units, price.price).unwrap_or(0);
-            let pnl_tokens = units
-                .tokens_of(pnl, price.price, hedge_engine::math::Rounding::Floor)
-                .unwrap_or(0);
-            if pnl_tokens > i128::from(p.margin) {
-                let sent = w
-                    .send(
-                        &[
-                            ix::position_trade(&w.keys, &t.kp.pubkey(), -p.base, 0),
-                            ix::position_close(&w.keys, &t.kp.pubkey(), &t.token),
-                        ],
+                if p.pending_requests == 0 {
+                    w.send(&[ix::position_close(&w.keys, &t.kp.pubkey(), &t.token)], &[&t.kp])
+                        .await
+                        .ok();
+                    continue;
+                }
+            } else if p.pending_requests == 0 {
+                let pnl = unrealized_pnl_quote(&p.engine(), units, price.price).unwrap_or(0);
+                let pnl_tokens = units
+                    .tokens_of(pnl, price.price, hedge_engine::math::Rounding::Floor)
+                    .unwrap_or(0);
+                if pnl_tokens > i128::from(p.margin) {
+                    w.send(
+                        &[ix::position_request_trade(&w.keys, &t.kp.pubkey(), -p.base, 0)],
                         &[&t.kp],
                     )
-                    .await;
-                if let Ok(sent) = sent {
-                    w.book_trades(&sent);
-                    w.report.take_profits += 1;
-                    continue;
+                    .await
+                    .ok();
                 }
             }
             still.push(t);
@@ -566,10 +572,19 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
                 }
             }
         }
+        // The keeper executes the orders at the price of their due time.
+        let sent = w.settle_requests(*usd, delay).await?;
+        w.report.take_profits += sent
+            .iter()
+            .flat_map(|s| s.events::<PositionTraded>())
+            .filter(|e| e.reducing && e.base_after == 0)
+            .count();
     }
 
-    // The traders close their positions; then the holder leaves: request, wait the
-    // delay, withdraw.
+    // The traders close their positions (orders, then the accounts); then the holder
+    // leaves: a withdrawal request, executed after the delay.
+    let end_usd = path[path.len() - 1].1;
+    let mut closing = Vec::new();
     for t in std::mem::take(&mut w.traders) {
         let key = keys::position(&w.keys.market, &t.kp.pubkey());
         let Some(p) = w
@@ -580,15 +595,20 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         else {
             continue;
         };
-        let mut ixs = Vec::new();
-        if p.base != 0 {
-            ixs.push(ix::position_trade(&w.keys, &t.kp.pubkey(), -p.base, 0));
+        if p.base != 0 && p.pending_requests == 0 {
+            w.send(
+                &[ix::position_request_trade(&w.keys, &t.kp.pubkey(), -p.base, 0)],
+                &[&t.kp],
+            )
+            .await?;
         }
-        ixs.push(ix::position_close(&w.keys, &t.kp.pubkey(), &t.token));
-        let sent = w.send(&ixs, &[&t.kp]).await?;
-        w.book_trades(&sent);
+        closing.push(t);
     }
-    let end_usd = path[path.len() - 1].1;
+    w.settle_requests(end_usd, delay).await?;
+    for t in closing {
+        w.send(&[ix::position_close(&w.keys, &t.kp.pubkey(), &t.token)], &[&t.kp])
+            .await?;
+    }
     w.send(
         &[ix::vault_request_withdraw(
             &w.keys,
@@ -599,19 +619,18 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         &[&holder],
     )
     .await?;
-    w.now += i64::from(params.withdraw_delay);
-    w.set_price(end_usd).await?;
     let sent = w
-        .send(
-            &[ix::vault_withdraw(&w.keys, &holder.pubkey(), &holder_token)],
-            &[&holder],
-        )
+        .settle_requests(end_usd, i64::from(params.withdraw_delay))
         .await?;
     let paid = sent
-        .events::<VaultWithdrawn>()
-        .first()
+        .iter()
+        .flat_map(|s| s.events::<VaultWithdrawn>())
         .map(|e| e.paid)
-        .ok_or_else(|| anyhow!("no withdraw event"))?;
+        .sum::<u64>();
+    if paid == 0 {
+        bail!("the holder's withdrawal paid nothing");
+    }
+    let _ = holder_token;
 
     let m = w.client_market().await?;
     let r = &mut w.report;

@@ -2,11 +2,15 @@
 //! (the program crate with `no-entrypoint`), so they cannot drift from the program.
 //! Each `*_accounts` returns the account struct (a caller can swap one account by
 //! name); [`build`] turns accounts and data into an instruction.
+//!
+//! Executions take the price account explicitly: on a pull market it is the update
+//! for the request's due time, which differs from request to request.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use anchor_spl::token::spl_token;
+use hedge_engine::requests::RequestKind;
 use hedge_vault::state::{AdminConfig, MarketParams, OracleConfig};
 use hedge_vault::{accounts, instruction};
 
@@ -22,7 +26,16 @@ pub fn build<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Ins
     }
 }
 
-pub fn market_create_accounts(k: &MarketKeys, admin: &Pubkey) -> accounts::MarketCreate {
+fn request(k: &MarketKeys, owner: &Pubkey, kind: RequestKind) -> Pubkey {
+    keys::request(&k.market, owner, kind)
+}
+
+/// `market_create`: `admin_token` pays the seed insurance stake.
+pub fn market_create_accounts(
+    k: &MarketKeys,
+    admin: &Pubkey,
+    admin_token: &Pubkey,
+) -> accounts::MarketCreate {
     accounts::MarketCreate {
         admin: *admin,
         collateral_mint: k.mint,
@@ -32,6 +45,8 @@ pub fn market_create_accounts(k: &MarketKeys, admin: &Pubkey) -> accounts::Marke
         share_mint: k.share_mint,
         share_escrow: k.share_escrow,
         oracle: k.oracle,
+        admin_token: *admin_token,
+        admin_stake: keys::stake(&k.market, admin),
         token_program: spl_token::ID,
         system_program: SYSTEM,
         event_authority: event_authority(),
@@ -39,47 +54,119 @@ pub fn market_create_accounts(k: &MarketKeys, admin: &Pubkey) -> accounts::Marke
     }
 }
 
-pub fn market_create(k: &MarketKeys, admin: &Pubkey, args: hedge_vault::MarketCreateArgs) -> Instruction {
+pub fn market_create(
+    k: &MarketKeys,
+    admin: &Pubkey,
+    admin_token: &Pubkey,
+    args: hedge_vault::MarketCreateArgs,
+) -> Instruction {
     build(
-        market_create_accounts(k, admin),
+        market_create_accounts(k, admin, admin_token),
         instruction::MarketCreate { args },
     )
 }
 
-pub fn vault_deposit_accounts(
+pub fn vault_request_deposit_accounts(
     k: &MarketKeys,
     owner: &Pubkey,
     token: &Pubkey,
-    shares: &Pubkey,
-) -> accounts::VaultDeposit {
-    accounts::VaultDeposit {
+) -> accounts::VaultRequestDeposit {
+    accounts::VaultRequestDeposit {
         owner: *owner,
         market: k.market,
+        request: request(k, owner, RequestKind::Deposit),
         owner_token: *token,
         collateral_vault: k.collateral_vault,
+        token_program: spl_token::ID,
+        system_program: SYSTEM,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn vault_request_deposit(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    token: &Pubkey,
+    amount: u64,
+    min_hedge_ratio: u32,
+) -> Instruction {
+    build(
+        vault_request_deposit_accounts(k, owner, token),
+        instruction::VaultRequestDeposit {
+            amount,
+            min_hedge_ratio,
+        },
+    )
+}
+
+/// The owner's accounts an execution pays into or refunds to.
+#[derive(Clone, Copy, Debug)]
+pub struct OwnerAccounts {
+    pub owner: Pubkey,
+    /// Collateral token account.
+    pub token: Pubkey,
+    /// Share token account.
+    pub shares: Pubkey,
+}
+
+pub fn vault_execute_deposit_accounts(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    o: &OwnerAccounts,
+    oracle: &Pubkey,
+) -> accounts::VaultExecuteDeposit {
+    accounts::VaultExecuteDeposit {
+        executor: *executor,
+        owner: o.owner,
+        market: k.market,
+        request: request(k, &o.owner, RequestKind::Deposit),
+        owner_token: o.token,
+        owner_shares: o.shares,
+        collateral_vault: k.collateral_vault,
         share_mint: k.share_mint,
-        owner_shares: *shares,
-        oracle: k.oracle,
+        oracle: *oracle,
         token_program: spl_token::ID,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn vault_deposit(
+pub fn vault_execute_deposit(
     k: &MarketKeys,
-    owner: &Pubkey,
-    token: &Pubkey,
-    shares: &Pubkey,
-    amount: u64,
-    min_hedge_ratio: u32,
+    executor: &Pubkey,
+    o: &OwnerAccounts,
+    oracle: &Pubkey,
 ) -> Instruction {
     build(
-        vault_deposit_accounts(k, owner, token, shares),
-        instruction::VaultDeposit {
-            amount,
-            min_hedge_ratio,
-        },
+        vault_execute_deposit_accounts(k, executor, o, oracle),
+        instruction::VaultExecuteDeposit {},
+    )
+}
+
+pub fn vault_cancel_deposit_accounts(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+    token: &Pubkey,
+) -> accounts::VaultCancelDeposit {
+    accounts::VaultCancelDeposit {
+        signer: *signer,
+        owner: *owner,
+        market: k.market,
+        request: request(k, owner, RequestKind::Deposit),
+        owner_token: *token,
+        collateral_vault: k.collateral_vault,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn vault_cancel_deposit(k: &MarketKeys, signer: &Pubkey, owner: &Pubkey, token: &Pubkey) -> Instruction {
+    build(
+        vault_cancel_deposit_accounts(k, signer, owner, token),
+        instruction::VaultCancelDeposit {},
     )
 }
 
@@ -91,7 +178,7 @@ pub fn vault_request_withdraw_accounts(
     accounts::VaultRequestWithdraw {
         owner: *owner,
         market: k.market,
-        withdraw_request: keys::withdraw_request(&k.market, owner),
+        request: request(k, owner, RequestKind::Withdraw),
         owner_shares: *shares,
         share_escrow: k.share_escrow,
         share_mint: k.share_mint,
@@ -115,41 +202,85 @@ pub fn vault_request_withdraw(
     )
 }
 
-pub fn vault_withdraw_accounts(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> accounts::VaultWithdraw {
-    accounts::VaultWithdraw {
-        owner: *owner,
+pub fn vault_execute_withdraw_accounts(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    o: &OwnerAccounts,
+    oracle: &Pubkey,
+) -> accounts::VaultExecuteWithdraw {
+    accounts::VaultExecuteWithdraw {
+        executor: *executor,
+        owner: o.owner,
         market: k.market,
-        withdraw_request: keys::withdraw_request(&k.market, owner),
-        owner_token: *token,
+        request: request(k, &o.owner, RequestKind::Withdraw),
+        owner_token: o.token,
+        owner_shares: o.shares,
         collateral_vault: k.collateral_vault,
         share_escrow: k.share_escrow,
         share_mint: k.share_mint,
-        oracle: k.oracle,
+        oracle: *oracle,
         token_program: spl_token::ID,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn vault_withdraw(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> Instruction {
+pub fn vault_execute_withdraw(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    o: &OwnerAccounts,
+    oracle: &Pubkey,
+) -> Instruction {
     build(
-        vault_withdraw_accounts(k, owner, token),
-        instruction::VaultWithdraw {},
+        vault_execute_withdraw_accounts(k, executor, o, oracle),
+        instruction::VaultExecuteWithdraw {},
     )
 }
 
-pub fn position_open(k: &MarketKeys, owner: &Pubkey) -> Instruction {
+pub fn vault_cancel_withdraw_accounts(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+    shares: &Pubkey,
+) -> accounts::VaultCancelWithdraw {
+    accounts::VaultCancelWithdraw {
+        signer: *signer,
+        owner: *owner,
+        market: k.market,
+        request: request(k, owner, RequestKind::Withdraw),
+        owner_shares: *shares,
+        share_escrow: k.share_escrow,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn vault_cancel_withdraw(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+    shares: &Pubkey,
+) -> Instruction {
     build(
-        accounts::PositionOpen {
-            owner: *owner,
-            market: k.market,
-            position: keys::position(&k.market, owner),
-            system_program: SYSTEM,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
-        instruction::PositionOpen {},
+        vault_cancel_withdraw_accounts(k, signer, owner, shares),
+        instruction::VaultCancelWithdraw {},
     )
+}
+
+pub fn position_open_accounts(k: &MarketKeys, owner: &Pubkey) -> accounts::PositionOpen {
+    accounts::PositionOpen {
+        owner: *owner,
+        market: k.market,
+        position: keys::position(&k.market, owner),
+        system_program: SYSTEM,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn position_open(k: &MarketKeys, owner: &Pubkey) -> Instruction {
+    build(position_open_accounts(k, owner), instruction::PositionOpen {})
 }
 
 pub fn position_deposit_accounts(
@@ -176,54 +307,151 @@ pub fn position_deposit(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: 
     )
 }
 
-pub fn position_withdraw_accounts(
+pub fn position_request_withdraw_accounts(
     k: &MarketKeys,
     owner: &Pubkey,
-    token: &Pubkey,
-) -> accounts::PositionWithdraw {
-    accounts::PositionWithdraw {
+) -> accounts::PositionRequestWithdraw {
+    accounts::PositionRequestWithdraw {
         owner: *owner,
         market: k.market,
         position: keys::position(&k.market, owner),
-        owner_token: *token,
-        collateral_vault: k.collateral_vault,
-        oracle: k.oracle,
-        token_program: spl_token::ID,
+        request: request(k, owner, RequestKind::MarginWithdraw),
+        system_program: SYSTEM,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn position_withdraw(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: u64) -> Instruction {
+pub fn position_request_withdraw(k: &MarketKeys, owner: &Pubkey, amount: u64) -> Instruction {
     build(
-        position_withdraw_accounts(k, owner, token),
-        instruction::PositionWithdraw { amount },
+        position_request_withdraw_accounts(k, owner),
+        instruction::PositionRequestWithdraw { amount },
     )
 }
 
-pub fn position_trade_accounts(k: &MarketKeys, owner: &Pubkey) -> accounts::PositionTrade {
-    accounts::PositionTrade {
+pub fn position_execute_withdraw_accounts(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    owner: &Pubkey,
+    token: &Pubkey,
+    oracle: &Pubkey,
+) -> accounts::PositionExecuteWithdraw {
+    accounts::PositionExecuteWithdraw {
+        executor: *executor,
         owner: *owner,
         market: k.market,
         position: keys::position(&k.market, owner),
+        request: request(k, owner, RequestKind::MarginWithdraw),
+        owner_token: *token,
         collateral_vault: k.collateral_vault,
-        insurance_vault: k.insurance_vault,
-        oracle: k.oracle,
+        oracle: *oracle,
         token_program: spl_token::ID,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn position_trade(k: &MarketKeys, owner: &Pubkey, delta_base: i64, limit_price: u128) -> Instruction {
+pub fn position_execute_withdraw(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    owner: &Pubkey,
+    token: &Pubkey,
+    oracle: &Pubkey,
+) -> Instruction {
     build(
-        position_trade_accounts(k, owner),
-        instruction::PositionTrade {
+        position_execute_withdraw_accounts(k, executor, owner, token, oracle),
+        instruction::PositionExecuteWithdraw {},
+    )
+}
+
+pub fn position_request_trade_accounts(k: &MarketKeys, owner: &Pubkey) -> accounts::PositionRequestTrade {
+    accounts::PositionRequestTrade {
+        owner: *owner,
+        market: k.market,
+        position: keys::position(&k.market, owner),
+        request: request(k, owner, RequestKind::Trade),
+        system_program: SYSTEM,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn position_request_trade(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    delta_base: i64,
+    limit_price: u128,
+) -> Instruction {
+    build(
+        position_request_trade_accounts(k, owner),
+        instruction::PositionRequestTrade {
             args: hedge_vault::PositionTradeArgs {
                 delta_base,
                 limit_price,
             },
         },
+    )
+}
+
+pub fn position_execute_trade_accounts(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    owner: &Pubkey,
+    oracle: &Pubkey,
+) -> accounts::PositionExecuteTrade {
+    accounts::PositionExecuteTrade {
+        executor: *executor,
+        owner: *owner,
+        market: k.market,
+        position: keys::position(&k.market, owner),
+        request: request(k, owner, RequestKind::Trade),
+        collateral_vault: k.collateral_vault,
+        insurance_vault: k.insurance_vault,
+        oracle: *oracle,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn position_execute_trade(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    owner: &Pubkey,
+    oracle: &Pubkey,
+) -> Instruction {
+    build(
+        position_execute_trade_accounts(k, executor, owner, oracle),
+        instruction::PositionExecuteTrade {},
+    )
+}
+
+pub fn position_cancel_request_accounts(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+    kind: RequestKind,
+) -> accounts::PositionCancelRequest {
+    accounts::PositionCancelRequest {
+        signer: *signer,
+        owner: *owner,
+        market: k.market,
+        position: keys::position(&k.market, owner),
+        request: request(k, owner, kind),
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn position_cancel_request(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+    kind: RequestKind,
+) -> Instruction {
+    build(
+        position_cancel_request_accounts(k, signer, owner, kind),
+        instruction::PositionCancelRequest {},
     )
 }
 
@@ -341,6 +569,18 @@ pub fn admin_accounts(k: &MarketKeys, admin: &Pubkey) -> accounts::MarketAdmin {
     }
 }
 
+/// Admin instructions that read the oracle: `oracle` is a live price for
+/// `market_apply_proposal`, or the market's pinned price account for a settlement.
+pub fn admin_oracle_accounts(k: &MarketKeys, admin: &Pubkey, oracle: &Pubkey) -> accounts::MarketAdminOracle {
+    accounts::MarketAdminOracle {
+        admin: *admin,
+        market: k.market,
+        oracle: *oracle,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
 pub fn market_propose_params(
     k: &MarketKeys,
     admin: &Pubkey,
@@ -360,19 +600,34 @@ pub fn market_propose_params(
     )
 }
 
-pub fn market_propose_settlement(k: &MarketKeys, admin: &Pubkey, price: u128) -> Instruction {
+pub fn market_propose_settlement(
+    k: &MarketKeys,
+    admin: &Pubkey,
+    pinned_oracle: &Pubkey,
+    price: u128,
+) -> Instruction {
     build(
-        admin_accounts(k, admin),
+        admin_oracle_accounts(k, admin, pinned_oracle),
         instruction::MarketProposeSettlement { price },
     )
 }
 
-pub fn market_apply_proposal(k: &MarketKeys, admin: &Pubkey) -> Instruction {
-    build(admin_accounts(k, admin), instruction::MarketApplyProposal {})
+pub fn market_apply_proposal(k: &MarketKeys, admin: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(
+        admin_oracle_accounts(k, admin, oracle),
+        instruction::MarketApplyProposal {},
+    )
 }
 
 pub fn market_cancel_proposal(k: &MarketKeys, admin: &Pubkey) -> Instruction {
     build(admin_accounts(k, admin), instruction::MarketCancelProposal {})
+}
+
+pub fn market_lengthen_timelock(k: &MarketKeys, admin: &Pubkey, timelock_delay: u32) -> Instruction {
+    build(
+        admin_accounts(k, admin),
+        instruction::MarketLengthenTimelock { timelock_delay },
+    )
 }
 
 pub fn market_set_guardian(k: &MarketKeys, admin: &Pubkey, guardian: Pubkey) -> Instruction {
@@ -389,58 +644,82 @@ pub fn market_propose_admin(k: &MarketKeys, admin: &Pubkey, new_admin: Pubkey) -
     )
 }
 
+pub fn market_accept_admin_accounts(k: &MarketKeys, new_admin: &Pubkey) -> accounts::MarketAcceptAdmin {
+    accounts::MarketAcceptAdmin {
+        new_admin: *new_admin,
+        market: k.market,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
 pub fn market_accept_admin(k: &MarketKeys, new_admin: &Pubkey) -> Instruction {
     build(
-        accounts::MarketAcceptAdmin {
-            new_admin: *new_admin,
-            market: k.market,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
+        market_accept_admin_accounts(k, new_admin),
         instruction::MarketAcceptAdmin {},
     )
 }
 
+pub fn market_set_pause_accounts(k: &MarketKeys, authority: &Pubkey) -> accounts::MarketSetPause {
+    accounts::MarketSetPause {
+        authority: *authority,
+        market: k.market,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
 pub fn market_set_pause(k: &MarketKeys, authority: &Pubkey, paused: bool) -> Instruction {
     build(
-        accounts::MarketSetPause {
-            authority: *authority,
-            market: k.market,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
+        market_set_pause_accounts(k, authority),
         instruction::MarketSetPause { paused },
     )
 }
 
+pub fn insurance_deposit_accounts(
+    k: &MarketKeys,
+    depositor: &Pubkey,
+    token: &Pubkey,
+) -> accounts::InsuranceDeposit {
+    accounts::InsuranceDeposit {
+        depositor: *depositor,
+        depositor_token: *token,
+        market: k.market,
+        insurance_vault: k.insurance_vault,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
 pub fn insurance_deposit(k: &MarketKeys, depositor: &Pubkey, token: &Pubkey, amount: u64) -> Instruction {
     build(
-        accounts::InsuranceDeposit {
-            depositor: *depositor,
-            depositor_token: *token,
-            market: k.market,
-            insurance_vault: k.insurance_vault,
-            token_program: spl_token::ID,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
+        insurance_deposit_accounts(k, depositor, token),
         instruction::InsuranceDeposit { amount },
     )
 }
 
+pub fn insurance_stake_accounts(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    token: &Pubkey,
+) -> accounts::InsuranceStakeAccounts {
+    accounts::InsuranceStakeAccounts {
+        owner: *owner,
+        owner_token: *token,
+        market: k.market,
+        stake: keys::stake(&k.market, owner),
+        insurance_vault: k.insurance_vault,
+        token_program: spl_token::ID,
+        system_program: SYSTEM,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
 pub fn insurance_stake(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: u64) -> Instruction {
     build(
-        accounts::InsuranceStakeAccounts {
-            owner: *owner,
-            owner_token: *token,
-            market: k.market,
-            stake: keys::stake(&k.market, owner),
-            insurance_vault: k.insurance_vault,
-            token_program: spl_token::ID,
-            system_program: SYSTEM,
-            event_authority: event_authority(),
-            program: hedge_vault::ID,
-        },
+        insurance_stake_accounts(k, owner, token),
         instruction::InsuranceStake { amount },
     )
 }
@@ -453,6 +732,8 @@ pub fn insurance_request_unstake_accounts(
         owner: *owner,
         market: k.market,
         stake: keys::stake(&k.market, owner),
+        request: request(k, owner, RequestKind::Unstake),
+        system_program: SYSTEM,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
@@ -465,16 +746,18 @@ pub fn insurance_request_unstake(k: &MarketKeys, owner: &Pubkey, shares: u64) ->
     )
 }
 
-pub fn insurance_unstake_accounts(
+pub fn insurance_execute_unstake_accounts(
     k: &MarketKeys,
+    executor: &Pubkey,
     owner: &Pubkey,
     token: &Pubkey,
-) -> accounts::InsuranceUnstake {
-    accounts::InsuranceUnstake {
+) -> accounts::InsuranceExecuteUnstake {
+    accounts::InsuranceExecuteUnstake {
+        executor: *executor,
         owner: *owner,
-        owner_token: *token,
         market: k.market,
-        stake: keys::stake(&k.market, owner),
+        request: request(k, owner, RequestKind::Unstake),
+        owner_token: *token,
         insurance_vault: k.insurance_vault,
         token_program: spl_token::ID,
         event_authority: event_authority(),
@@ -482,9 +765,37 @@ pub fn insurance_unstake_accounts(
     }
 }
 
-pub fn insurance_unstake(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> Instruction {
+pub fn insurance_execute_unstake(
+    k: &MarketKeys,
+    executor: &Pubkey,
+    owner: &Pubkey,
+    token: &Pubkey,
+) -> Instruction {
     build(
-        insurance_unstake_accounts(k, owner, token),
-        instruction::InsuranceUnstake {},
+        insurance_execute_unstake_accounts(k, executor, owner, token),
+        instruction::InsuranceExecuteUnstake {},
+    )
+}
+
+pub fn insurance_cancel_unstake_accounts(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    owner: &Pubkey,
+) -> accounts::InsuranceCancelUnstake {
+    accounts::InsuranceCancelUnstake {
+        signer: *signer,
+        owner: *owner,
+        market: k.market,
+        request: request(k, owner, RequestKind::Unstake),
+        stake: keys::stake(&k.market, owner),
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn insurance_cancel_unstake(k: &MarketKeys, signer: &Pubkey, owner: &Pubkey) -> Instruction {
+    build(
+        insurance_cancel_unstake_accounts(k, signer, owner),
+        instruction::InsuranceCancelUnstake {},
     )
 }

@@ -93,22 +93,31 @@ pub fn in_breach(m: &Market, price: &OraclePrice, now: i64) -> Result<bool> {
     Ok(vault_in_breach(&vv, &v).unwrap_or(false))
 }
 
-/// Profitable positions, most profitable first (the auto-deleveraging order).
+/// Positions the program would deleverage now (the engine's own
+/// `MarketState::deleverage`, tried on a copy: on the side of `N`, in profit at the
+/// oracle price), most profitable first.
 pub fn deleverage_order(
     positions: &[(Pubkey, Position)],
     m: &Market,
     price: &OraclePrice,
+    now: i64,
 ) -> Result<Vec<Pubkey>> {
     let units = m.units()?;
+    let mut st = m.state()?;
+    st.accrue(price.price, now)
+        .map_err(|e| anyhow::anyhow!("engine: {e:?}"))?;
     let mut v: Vec<(i128, Pubkey)> = positions
         .iter()
         .filter(|(_, p)| p.base != 0)
+        .filter(|(_, p)| {
+            let (mut copy, mut pos) = (st, p.engine());
+            copy.deleverage(&mut pos, *price).is_ok()
+        })
         .filter_map(|(k, p)| {
             unrealized_pnl_quote(&p.engine(), units, price.price)
                 .ok()
                 .map(|q| (q, *k))
         })
-        .filter(|(q, _)| *q > 0)
         .collect();
     v.sort_by_key(|x| std::cmp::Reverse(x.0));
     Ok(v.into_iter().map(|(_, k)| k).collect())
@@ -210,9 +219,10 @@ pub async fn deleverage(
     client: &mut Client,
     m: &LoadedMarket,
     price: &OraclePrice,
+    now: i64,
 ) -> Result<Vec<AutoDeleveraged>> {
     let positions = scan(client, &m.keys.market).await?;
-    let order = deleverage_order(&positions, &m.state, price)?;
+    let order = deleverage_order(&positions, &m.state, price, now)?;
     let mut done = Vec::new();
     for p in order {
         let sent = client
@@ -228,13 +238,72 @@ pub async fn deleverage(
     Ok(done)
 }
 
-/// One pass of `keeper run`: funding, a liquidation scan, deleveraging if needed.
+/// Requests a keeper pass executed or cleaned up.
+#[derive(Debug, Default, Serialize)]
+pub struct RequestSummary {
+    pub pending: usize,
+    pub executed: usize,
+    /// Refused at execution: cancelled with their reason (the executor still paid).
+    pub refused: usize,
+    /// Expired and cancelled (everything back to their owners).
+    pub expired: usize,
+    pub failed: Vec<String>,
+    #[serde(skip)]
+    pub sent: Vec<crate::chain::Sent>,
+}
+
+/// Executes every due request of the market (each at the price of its due time) and
+/// cancels those whose execution window has passed.
+pub async fn execute_due(client: &mut Client, m: &LoadedMarket, now: i64) -> Result<RequestSummary> {
+    let all = crate::requests::pending(client, &m.keys.market).await?;
+    let mut s = RequestSummary {
+        pending: all.len(),
+        ..Default::default()
+    };
+    let me = client.pubkey();
+    for p in &all {
+        let result = if crate::requests::executable(m, p, now) {
+            crate::requests::execute(client, m, p, None).await.map(|sent| {
+                let refused = sent
+                    .events::<hedge_vault::events::RequestCancelled>()
+                    .iter()
+                    .any(|e| e.cause == hedge_vault::events::CANCELLED_REFUSED);
+                if refused {
+                    s.refused += 1;
+                } else {
+                    s.executed += 1;
+                }
+                s.sent.push(sent);
+            })
+        } else if crate::requests::expired(m, p, now) {
+            let ix = crate::requests::cancel_ix(m, &me, p)?;
+            client.send(&[ix], &[]).await.map(|sent| {
+                s.expired += 1;
+                s.sent.push(sent);
+            })
+        } else {
+            continue;
+        };
+        if let Err(e) = result {
+            let why = e
+                .downcast_ref::<TxError>()
+                .and_then(|t| t.name.clone())
+                .unwrap_or(e.to_string());
+            s.failed.push(format!("{}: {why}", p.key));
+        }
+    }
+    Ok(s)
+}
+
+/// One pass of `keeper run`: funding, due requests, a liquidation scan, deleveraging
+/// if needed.
 #[derive(Debug, Serialize)]
 pub struct Tick {
     pub unix_time: i64,
     pub price: String,
     pub funding_rate: Option<i64>,
     pub funding_error: Option<String>,
+    pub requests: RequestSummary,
     pub liquidations: LiquidationSummary,
     pub deleveraged: usize,
     pub error: Option<String>,
@@ -253,6 +322,8 @@ pub async fn tick(
         Err(e) => (None, Some(e.to_string())),
     };
     let m = client.market(market, oracle).await?;
+    let requests = execute_due(client, &m, now).await?;
+    let m = client.market(market, oracle).await?;
     let price = client.price(&m).await?;
     let positions = scan(client, market).await?;
     let targets = liquidatable(&positions, &m.state, &price.price, now)?;
@@ -265,7 +336,7 @@ pub async fn tick(
     let mut deleveraged = 0;
     let mut error = None;
     if m.state.is_reduce_only() || in_breach(&m.state, &price.price, now)? {
-        match deleverage(client, &m, &price.price).await {
+        match deleverage(client, &m, &price.price, now).await {
             Ok(d) => deleveraged = d.len(),
             Err(e) => error = Some(e.to_string()),
         }
@@ -275,6 +346,7 @@ pub async fn tick(
         price: crate::units::format_price(price.price.price, 6),
         funding_rate,
         funding_error,
+        requests,
         liquidations,
         deleveraged,
         error,

@@ -21,8 +21,9 @@ pub fn position(market: &Pubkey, owner: &Pubkey) -> Pubkey {
     pda(&[POSITION_SEED, market.as_ref(), owner.as_ref()])
 }
 
-pub fn withdraw_request(market: &Pubkey, owner: &Pubkey) -> Pubkey {
-    pda(&[WITHDRAW_SEED, market.as_ref(), owner.as_ref()])
+/// The owner's pending request of `kind` in `market` (one per kind).
+pub fn request(market: &Pubkey, owner: &Pubkey, kind: hedge_engine::requests::RequestKind) -> Pubkey {
+    pda(&[REQUEST_SEED, market.as_ref(), owner.as_ref(), &[kind as u8]])
 }
 
 pub fn stake(market: &Pubkey, owner: &Pubkey) -> Pubkey {

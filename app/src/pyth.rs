@@ -175,7 +175,8 @@ pub fn legacy_account_with_status(
     }
 }
 
-/// A `PriceUpdateV2` account owned by the Pyth receiver.
+/// A `PriceUpdateV2` account owned by the Pyth receiver, the feed's previous update
+/// published a second before.
 pub fn pull_account(
     feed_id: [u8; 32],
     price: i64,
@@ -184,6 +185,42 @@ pub fn pull_account(
     publish_time: i64,
     full: bool,
 ) -> Account {
+    pull_update(
+        &PullUpdate {
+            feed_id,
+            price,
+            conf,
+            expo,
+            publish_time,
+            prev_publish_time: publish_time.saturating_sub(1),
+        },
+        full,
+    )
+}
+
+/// One update of a pull feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PullUpdate {
+    pub feed_id: [u8; 32],
+    pub price: i64,
+    pub conf: u64,
+    pub expo: i32,
+    pub publish_time: i64,
+    /// Publish time of the feed's previous update: the update executes exactly the
+    /// requests due in `(prev_publish_time, publish_time]`.
+    pub prev_publish_time: i64,
+}
+
+/// A `PriceUpdateV2` account owned by the Pyth receiver holding `u`.
+pub fn pull_update(u: &PullUpdate, full: bool) -> Account {
+    let PullUpdate {
+        feed_id,
+        price,
+        conf,
+        expo,
+        publish_time,
+        prev_publish_time,
+    } = *u;
     let upd = PriceUpdateV2 {
         write_authority: Pubkey::new_from_array([7; 32]),
         verification_level: if full {
@@ -197,7 +234,7 @@ pub fn pull_account(
             conf,
             exponent: expo,
             publish_time,
-            prev_publish_time: publish_time.saturating_sub(1),
+            prev_publish_time,
             ema_price: price,
             ema_conf: conf,
         },

@@ -3,7 +3,6 @@
 //! liquidation price for a position.
 
 use anchor_lang::prelude::Pubkey;
-use hedge_engine::funding::{accrue, FundingInputs, FundingState};
 use hedge_engine::math::Rounding;
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::position::{
@@ -20,23 +19,16 @@ use serde::Serialize;
 
 use crate::units::{format_amount, format_price, format_ratio};
 
-/// The market's funding index accrued to `now` (what the program will use), so
-/// keeper decisions match the program's.
+/// The market's funding index accrued to `now` at `price`: the program's own accrual
+/// (`MarketState::accrue`), so keeper decisions match the program's.
 pub fn index_now(m: &Market, price: u128, now: i64) -> i128 {
-    if m.settlement_price != 0 {
+    let Ok(mut st) = m.state() else {
         return m.funding_index;
+    };
+    match st.accrue(price, now) {
+        Ok(_) => st.funding.index,
+        Err(_) => m.funding_index,
     }
-    let Ok(inputs) = FundingInputs::for_market(m.collateral, &m.aggregates(), &m.risk_params(), price) else {
-        return m.funding_index;
-    };
-    let st = FundingState {
-        index: m.funding_index,
-        rate: m.funding_rate,
-        last_time: m.last_funding_time,
-    };
-    accrue(&st, &inputs, now)
-        .map(|a| a.state.index)
-        .unwrap_or(m.funding_index)
 }
 
 #[derive(Debug, Serialize)]

@@ -50,9 +50,30 @@ impl Env {
         );
     }
 
+    /// Moves the clock `dt` seconds past the chain's time (commands that wait for a
+    /// due time move it too) and publishes `usd` then.
     async fn advance(&mut self, dt: i64, usd: f64) {
-        self.now += dt;
+        let chain_now = self.client.chain.unix_time().await.unwrap();
+        self.now = self.now.max(chain_now) + dt;
         self.price(usd).await;
+    }
+
+    /// Creates the market as `admin` (legacy price account, seed stake `seed` tokens
+    /// minted to the admin first) with extra flags.
+    async fn create_market(&mut self, admin: &Keypair, seed: u64, flags: &str) -> Value {
+        let (mint, oracle) = (self.mint, self.oracle);
+        self.client
+            .mint_to(&mint, &admin.pubkey(), seed * ONE)
+            .await
+            .unwrap();
+        self.run_as(
+            admin,
+            &format!(
+                "market create --mint {mint} --price-account {oracle} --oracle-kind legacy --seed-insurance {seed} {flags}"
+            ),
+        )
+        .await
+        .unwrap()
     }
 
     /// Runs `hedge <args> --json` as `who` and returns the JSON output.
@@ -85,6 +106,10 @@ impl Env {
     }
 }
 
+fn err_name(e: &anyhow::Error) -> Option<String> {
+    e.downcast_ref::<TxError>().and_then(|t| t.name.clone())
+}
+
 fn s(v: &Value, k: &str) -> String {
     v[k].as_str()
         .unwrap_or_else(|| panic!("{k} missing in {v}"))
@@ -95,18 +120,12 @@ fn s(v: &Value, k: &str) -> String {
 async fn every_command_on_the_embedded_chain() {
     let mut env = Env::new().await;
     let admin = env.client.wallet.insecure_clone();
-    let (mint, oracle, market) = (env.mint, env.oracle, env.market);
+    let (oracle, market) = (env.oracle, env.market);
 
     // market create | list | show
     let v = env
-        .run_as(
-            &admin,
-            &format!(
-                "market create --mint {mint} --price-account {oracle} --skew-scale 100 --withdraw-delay 600"
-            ),
-        )
-        .await
-        .unwrap();
+        .create_market(&admin, 10, "--skew-scale 100 --withdraw-delay 600")
+        .await;
     assert_eq!(s(&v, "market"), market.to_string());
     let v = env.run_as(&admin, "market list").await.unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
@@ -118,43 +137,39 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(s(&v, "price"), "100.000000");
     assert_eq!(s(&v, "vault_collateral"), "0.000000000");
     assert_eq!(v["paused"], false);
-    // An empty insurance fund covers no open interest on a 50% gap: the configured cap
-    // is flagged.
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "0");
+    // The 10-token seed stake at 100 USD covers 1000 / (50% - 10%) = 2500 USD of open
+    // interest on a 50% gap; the configured cap is larger, and flagged.
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "2500");
     assert!(
         s(&v, "warning").contains("exceeds what the insurance fund covers on a 50.0000% gap"),
         "{v}"
     );
 
-    // vault deposit | show
+    // vault deposit (request, wait for the due time, execute) | show
     let holder = env.user(20 * ONE).await;
     let v = env
         .run_as(&holder, &format!("vault deposit {market} 12.5"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "amount"), "12.500000000");
+    let x = &v["execution"];
+    assert_eq!(x["executed"], true, "{v}");
+    assert_eq!(s(x, "amount"), "12.500000000");
     // Shares carry 3 more decimals than the token: 12.5 tokens mint 12.5 shares.
-    assert_eq!(s(&v, "shares"), "12.500000000000");
+    assert_eq!(s(x, "shares"), "12.500000000000");
+    assert_eq!(s(x, "price"), "100.000000");
     assert_eq!(env.balance(&holder.pubkey()).await, 7_500_000_000);
-    // Refused by name: the vault's hedge ratio would be 0% with no trader yet.
-    let err = env
+    // Refused at execution, by name: the vault's hedge ratio would be 0% with no
+    // trader yet. The request is cancelled and the tokens come back.
+    let v = env
         .run_as(
             &holder,
             &format!("vault deposit {market} 1 --min-hedge-ratio 50%"),
         )
         .await
-        .unwrap_err();
-    assert_eq!(
-        err.downcast_ref::<TxError>()
-            .and_then(|t| t.name.clone())
-            .as_deref(),
-        Some("HedgeRatioBelowMinimum")
-    );
-    assert!(
-        err.to_string()
-            .contains("hedge ratio after the deposit would be below the requested minimum"),
-        "{err}"
-    );
+        .unwrap();
+    assert_eq!(v["execution"]["executed"], false, "{v}");
+    assert_eq!(s(&v["execution"], "refused"), "HedgeRatioBelowMinimum");
+    assert_eq!(env.balance(&holder.pubkey()).await, 7_500_000_000);
 
     // position open | deposit | trade | show
     let trader = env.user(10 * ONE).await;
@@ -164,13 +179,24 @@ async fn every_command_on_the_embedded_chain() {
     env.run_as(&trader, &format!("position deposit {market} 2"))
         .await
         .unwrap();
+    // A limit below the price refuses a buy at execution.
     let v = env
-        .run_as(&trader, &format!("position trade {market} 10"))
+        .run_as(&trader, &format!("position trade {market} 10 --limit 99.5"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "base_after"), "10.000000000");
-    assert_eq!(s(&v, "fill_price"), "100.000000");
-    assert_eq!(v["reducing"], false);
+    assert_eq!(s(&v["execution"], "refused"), "SlippageExceeded", "{v}");
+    let v = env
+        .run_as(&trader, &format!("position trade {market} 10 --limit 100.5"))
+        .await
+        .unwrap();
+    let x = &v["execution"];
+    assert_eq!(s(x, "base_after"), "10.000000000", "{v}");
+    assert_eq!(s(x, "fill_price"), "100.000000");
+    // The long moves the skew N - hC from -12.5 to -2.5, toward zero: no impact fee;
+    // taker fee 0.1% of 10.
+    assert_eq!(s(x, "fee"), "0.010000000");
+    assert_eq!(s(x, "impact_fee"), "0.000000000");
+    assert_eq!(x["reducing"], false);
     let v = env
         .run_as(&trader, &format!("position show {market}"))
         .await
@@ -178,23 +204,30 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(s(&v, "side"), "long");
     assert_eq!(s(&v, "entry_price"), "100.000000");
     assert_eq!(v["liquidatable"], false);
-    // 10 long at 100 with ~1.99 margin: 100 / (1 + 0.199 - 0.05) = 87.03
+    // 10 long at 100 with 1.99 margin: 100 / (1 + 0.199 - 0.05) = 87.03
     assert!(s(&v, "liquidation_price").starts_with("87.0"), "{v}");
     let v = env
         .run_as(&holder, &format!("vault show {market}"))
         .await
         .unwrap();
-    // Fee: taker 0.1% of 10 plus impact 0.1% * 10/100 of 10 = 0.011 token, 80% to the
-    // vault: C = 12.5088, hedge ratio 10 / 12.5088 = 79.9437%.
-    assert_eq!(s(&v, "hedge_ratio"), "79.9437%");
-    assert_eq!(s(&v, "collateral"), "12.508800000");
+    // 80% of the 0.01 fee to the vault: C = 12.508, hedge ratio 10 / 12.508.
+    assert_eq!(s(&v, "hedge_ratio"), "79.9488%");
+    assert_eq!(s(&v, "collateral"), "12.508000000");
     assert_eq!(s(&v, "your_shares"), "12.500000000000");
 
-    // insurance stake | show | deposit
+    // insurance stake | deposit | show
     let staker = env.user(3 * ONE).await;
-    env.run_as(&staker, &format!("insurance stake {market} 2"))
+    let v = env
+        .run_as(&staker, &format!("insurance stake {market} 2"))
         .await
         .unwrap();
+    let staked_shares = v["shares"].as_u64().unwrap();
+    // 2 tokens into a fund of 10.002 tokens and 10^13 shares (+1 virtual token unit,
+    // +1000 virtual shares): floor(2e9 * (1e13 + 1000) / (10.002e9 + 1)).
+    assert_eq!(
+        u128::from(staked_shares),
+        2_000_000_000u128 * (10_000_000_000_000 + 1_000) / (10_002_000_000 + 1)
+    );
     env.run_as(&staker, &format!("insurance deposit {market} 0.5"))
         .await
         .unwrap();
@@ -202,22 +235,20 @@ async fn every_command_on_the_embedded_chain() {
         .run_as(&staker, &format!("insurance show {market}"))
         .await
         .unwrap();
-    // The fund already held the trade's insurance fee (0.0022) when the first staker
-    // came: its shares are priced against it; as the only staker it owns the whole
-    // fund, the later donation included.
-    let staked_shares = v["your_shares"].as_u64().unwrap();
-    assert!(staked_shares > 0);
-    assert_eq!(s(&v, "fund"), "2.502200000");
-    // 909090 shares * (2.5022 + 1e-9) / (909090 + 1000 virtual): the virtual shares
-    // keep 0.11% in the fund for later stakers.
-    assert_eq!(staked_shares, 909_090);
-    assert_eq!(s(&v, "your_value"), "2.499450602");
-    // 2.5022 tokens at 100 USD cover 625 USD of open interest on a 50% gap at 10% IM.
+    assert_eq!(v["your_shares"].as_u64(), Some(staked_shares));
+    assert_eq!(s(&v, "fund"), "12.502000000");
+    let supply = 10_000_000_000_000u128 + u128::from(staked_shares);
+    let value = u128::from(staked_shares) * (12_502_000_000 + 1) / (supply + 1_000);
+    assert_eq!(
+        s(&v, "your_value"),
+        hedge_client::units::format_amount(value as i128, 9)
+    );
+    // 12.502 tokens at 100 USD cover 1250.2 / 0.4 = 3125 USD on a 50% gap.
     let v = env
         .run_as(&admin, &format!("market show {market}"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "625");
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "3125");
 
     // crank funding; time passes
     env.advance(3_600, 100.0).await;
@@ -227,40 +258,68 @@ async fn every_command_on_the_embedded_chain() {
         .unwrap();
     assert_eq!(v["charged_seconds"], 3_600);
 
-    // vault request-withdraw | withdraw
-    env.run_as(&holder, &format!("vault request-withdraw {market} 2.5"))
+    // vault withdraw --no-wait | request list | request execute (early, then due)
+    let v = env
+        .run_as(&holder, &format!("vault withdraw {market} 2.5 --no-wait"))
         .await
         .unwrap();
+    let due = v["request"]["due_time"].as_i64().unwrap();
+    assert_eq!(due, env.client.chain.unix_time().await.unwrap() + 600);
+    let v = env
+        .run_as(&holder, &format!("request list {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        (s(&v[0], "kind"), s(&v[0], "state")),
+        ("withdraw".into(), "waiting".into())
+    );
     let early = env
-        .run_as(&holder, &format!("vault withdraw {market}"))
+        .run_as(
+            &admin,
+            &format!("request execute {market} withdraw --owner {}", holder.pubkey()),
+        )
         .await
         .unwrap_err();
-    assert_eq!(
-        early
-            .downcast_ref::<TxError>()
-            .and_then(|t| t.name.clone())
-            .as_deref(),
-        Some("WithdrawalNotReady")
-    );
+    assert_eq!(err_name(&early).as_deref(), Some("RequestNotDue"), "{early}");
     env.advance(600, 100.0).await;
     let before = env.balance(&holder.pubkey()).await;
     let v = env
-        .run_as(&holder, &format!("vault withdraw {market}"))
+        .run_as(
+            &admin,
+            &format!("request execute {market} withdraw --owner {}", holder.pubkey()),
+        )
         .await
         .unwrap();
     let paid = hedge_client::units::parse_amount(&s(&v, "paid"), 9).unwrap();
     assert!(paid > 2_490_000_000 && paid <= 2_510_000_000, "{paid}");
     assert_eq!(env.balance(&holder.pubkey()).await, before + paid);
+    assert_eq!(s(&v, "shares_remaining"), "0.000000000000");
+
+    // A trade requested and cancelled before its due time.
+    env.run_as(&trader, &format!("position trade {market} 1 --no-wait"))
+        .await
+        .unwrap();
+    env.run_as(&trader, &format!("request cancel {market} trade"))
+        .await
+        .unwrap();
+    let v = env
+        .run_as(&trader, &format!("request list {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 0, "{v}");
 
     // position trade back, withdraw, close
     let v = env
         .run_as(&trader, &format!("position trade {market} -10"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "base_after"), "0.000000000");
-    env.run_as(&trader, &format!("position withdraw {market} 0.5"))
+    assert_eq!(s(&v["execution"], "base_after"), "0.000000000", "{v}");
+    let v = env
+        .run_as(&trader, &format!("position withdraw {market} 0.5"))
         .await
         .unwrap();
+    assert_eq!(s(&v["execution"], "amount"), "0.500000000", "{v}");
     let before = env.balance(&trader.pubkey()).await;
     let v = env
         .run_as(&trader, &format!("position close {market}"))
@@ -269,24 +328,22 @@ async fn every_command_on_the_embedded_chain() {
     let returned = hedge_client::units::parse_amount(&s(&v, "returned"), 9).unwrap();
     assert_eq!(env.balance(&trader.pubkey()).await, before + returned);
 
-    // insurance unstake: request, then complete after the cooldown (1 day)
+    // insurance unstake: the request, the cooldown (1 day, the embedded clock moves
+    // there), the execution
     let half = staked_shares / 2;
+    let before = env.balance(&staker.pubkey()).await;
     let v = env
         .run_as(&staker, &format!("insurance unstake {market} {half}"))
         .await
         .unwrap();
-    assert_eq!(v["shares"], half);
-    env.advance(86_400, 100.0).await;
-    let before = env.balance(&staker.pubkey()).await;
-    env.run_as(&staker, &format!("insurance unstake {market}"))
-        .await
-        .unwrap();
-    assert!(
-        env.balance(&staker.pubkey()).await > before + ONE,
-        "half the fund's shares pay over 1 token"
-    );
+    assert_eq!(v["execution"]["shares"], half, "{v}");
+    let paid = hedge_client::units::parse_amount(&s(&v["execution"], "paid"), 9).unwrap();
+    assert!(paid > ONE, "half the staker's shares pay over 1 token: {paid}");
+    assert_eq!(env.balance(&staker.pubkey()).await, before + paid);
 
-    // oracle show from the chain; crank liquidate with nothing to do; keeper run once
+    // oracle show from the chain; crank liquidate and crank requests with nothing to
+    // do; keeper run once
+    env.advance(1, 100.0).await;
     let v = env
         .run_as(&admin, &format!("oracle show {oracle}"))
         .await
@@ -300,6 +357,11 @@ async fn every_command_on_the_embedded_chain() {
         (v["eligible"].as_u64(), v["liquidated"].as_u64()),
         (Some(0), Some(0))
     );
+    let v = env
+        .run_as(&admin, &format!("crank requests {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v["pending"], 0, "{v}");
     let v = env
         .run_as(
             &admin,
@@ -317,13 +379,9 @@ async fn every_command_on_the_embedded_chain() {
 async fn the_keeper_liquidates_exactly_the_underwater_positions() {
     let mut env = Env::new().await;
     let admin = env.client.wallet.insecure_clone();
-    let (mint, oracle, market) = (env.mint, env.oracle, env.market);
-    env.run_as(
-        &admin,
-        &format!("market create --mint {mint} --price-account {oracle} --skew-scale 1000"),
-    )
-    .await
-    .unwrap();
+    let market = env.market;
+    // 200 tokens of seed stake: 20,000 USD / 0.4 = 50,000 USD of open interest.
+    env.create_market(&admin, 200, "--skew-scale 1000").await;
     let lp = env.user(1_000 * ONE).await;
     env.run_as(&lp, &format!("vault deposit {market} 1000"))
         .await

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 fn fixture(name: &str) -> String {
-    format!("{}/../tests/fixtures/pyth/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../tests/fixtures/pyth/{name}", manifest_dir())
 }
 
 fn show(name: &str) -> serde_json::Value {
@@ -70,4 +70,11 @@ fn a_missing_file_is_a_clear_error() {
         .expect("runs hedge");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.json"));
+}
+
+/// This crate's directory in the checkout being tested: cargo sets it for the test
+/// process. (The compile-time value names whichever checkout first built the binary
+/// into a shared target directory.)
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

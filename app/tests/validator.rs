@@ -7,7 +7,8 @@ use anchor_lang::prelude::Pubkey;
 use hedge_client::chain::{Chain, TxError};
 use hedge_client::client::Client;
 use hedge_client::config::read_keypair;
-use hedge_client::{ix, keys};
+use hedge_client::{ix, keys, requests};
+use hedge_engine::requests::RequestKind;
 use hedge_vault::state::{AdminConfig, OracleConfig, OracleKind};
 use solana_commitment_config::CommitmentConfig;
 
@@ -32,25 +33,30 @@ async fn market_on_a_local_validator() {
     let oracle: Pubkey = PYTH_SOL_USD.parse().unwrap();
     let me = client.pubkey();
     let k = keys::MarketKeys::new(mint, me, oracle);
+    let seed = 1_000_000_000;
+    let my_token = client.mint_to(&mint, &me, 2 * seed).await.unwrap();
     let args = hedge_vault::MarketCreateArgs {
         oracle_kind: OracleKind::PythLegacy,
-        oracle_program: hedge_vault::PYTH_ORACLE_PROGRAM,
         feed_id: [0; 32],
         oracle_config: OracleConfig {
             max_age_increase: 30,
             max_age: 120,
+            max_age_liquidate: 30,
             max_conf: 20_000,
-            max_conf_liquidate: 50_000,
+            max_conf_reduce: 50_000,
         },
         params: hedge_engine::params::RiskParams::default_for_tests().into(),
         admin_config: AdminConfig {
             timelock_delay: 86_400,
             settlement_timeout: 86_400,
+            settlement_max_deviation: 100_000,
         },
         guardian: me,
+        seed_insurance: seed,
+        accept_freeze_authority: false,
     };
     client
-        .send(&[ix::market_create(&k, &me, args)], &[])
+        .send(&[ix::market_create(&k, &me, &my_token, args)], &[])
         .await
         .unwrap();
     let markets = client.markets().await.unwrap();
@@ -59,21 +65,22 @@ async fn market_on_a_local_validator() {
         "getProgramAccounts finds the market"
     );
 
-    // The dump was published in 2024: a deposit is refused by name as stale.
-    let token = client.mint_to(&mint, &me, 1_000_000_000).await.unwrap();
-    let shares = client.ensure_ata(&me, &k.share_mint).await.unwrap();
-    let err = client
-        .send(
-            &[ix::vault_deposit(&k, &me, &token, &shares, 1_000_000_000, 0)],
-            &[],
-        )
+    // A deposit request escrows the tokens; at its due time the dump (published in
+    // 2024) is not a price of that time, so the execution is refused by name.
+    client
+        .send(&[ix::vault_request_deposit(&k, &me, &my_token, seed, 0)], &[])
         .await
-        .unwrap_err();
+        .unwrap();
+    let err = match requests::wait_and_execute(&mut client, &k.market, &me, RequestKind::Deposit, None).await
+    {
+        Ok(_) => panic!("executed at a 2024 price"),
+        Err(e) => e,
+    };
     assert_eq!(
         err.downcast_ref::<TxError>()
             .and_then(|t| t.name.clone())
             .as_deref(),
-        Some("OracleStale"),
+        Some("OraclePublishedBeforeDueTime"),
         "{err}"
     );
 }

@@ -7,8 +7,9 @@
 use anchor_lang::prelude::Pubkey;
 use hedge_client::ix as cix;
 use hedge_client::keys::{self as ckeys, MarketKeys};
+use hedge_engine::requests::RequestKind;
+use hedge_vault::accounts;
 use hedge_vault::state::{AdminConfig, MarketParams, OracleConfig};
-use hedge_vault::{accounts, constants::PYTH_ORACLE_PROGRAM};
 use solana_signer::Signer;
 
 use crate::{Harness, Instruction, User};
@@ -49,11 +50,12 @@ pub fn share_escrow_pda(market: &Pubkey) -> Pubkey {
 pub fn position_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
     ckeys::position(market, owner)
 }
-pub fn withdraw_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
-    ckeys::withdraw_request(market, owner)
-}
 pub fn stake_pda(market: &Pubkey, owner: &Pubkey) -> Pubkey {
     ckeys::stake(market, owner)
+}
+
+pub fn request_pda(market: &Pubkey, owner: &Pubkey, kind: RequestKind) -> Pubkey {
+    ckeys::request(market, owner, kind)
 }
 
 pub fn market_create_accounts(h: &Harness) -> accounts::MarketCreate {
@@ -64,6 +66,7 @@ pub fn market_create_accounts_for(h: &Harness, mint: &Pubkey) -> accounts::Marke
     cix::market_create_accounts(
         &MarketKeys::new(*mint, h.admin.pubkey(), h.oracle),
         &h.admin.pubkey(),
+        &h.admin_token,
     )
 }
 
@@ -74,12 +77,13 @@ pub fn market_create_args(
 ) -> hedge_vault::MarketCreateArgs {
     hedge_vault::MarketCreateArgs {
         oracle_kind: h.setup.oracle_kind,
-        oracle_program: PYTH_ORACLE_PROGRAM,
         feed_id: h.feed_id,
         oracle_config,
         params,
         admin_config: h.setup.admin_config,
         guardian: h.guardian.pubkey(),
+        seed_insurance: h.setup.seed_insurance,
+        accept_freeze_authority: false,
     }
 }
 
@@ -87,15 +91,62 @@ pub fn market_create(h: &Harness, params: MarketParams, oracle_config: OracleCon
     cix::market_create(
         &keys(h),
         &h.admin.pubkey(),
+        &h.admin_token,
         market_create_args(h, params, oracle_config),
     )
 }
 
-pub fn vault_deposit_accounts(h: &Harness, u: &User) -> accounts::VaultDeposit {
-    cix::vault_deposit_accounts(&keys(h), &u.key(), &u.token, &u.shares)
+/// The owner's accounts an execution pays into or refunds to.
+pub fn owner_accounts(u: &User) -> cix::OwnerAccounts {
+    cix::OwnerAccounts {
+        owner: u.key(),
+        token: u.token,
+        shares: u.shares,
+    }
 }
-pub fn vault_deposit(h: &Harness, u: &User, amount: u64, min_hedge_ratio: u32) -> Instruction {
-    cix::vault_deposit(&keys(h), &u.key(), &u.token, &u.shares, amount, min_hedge_ratio)
+
+/// The execution of `u`'s request of `kind` by the harness's keeper at `oracle`.
+pub fn execute(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey) -> Instruction {
+    let k = keys(h);
+    let executor = h.keeper.key();
+    let o = owner_accounts(u);
+    match kind {
+        RequestKind::Deposit => cix::vault_execute_deposit(&k, &executor, &o, oracle),
+        RequestKind::Withdraw => cix::vault_execute_withdraw(&k, &executor, &o, oracle),
+        RequestKind::Trade => cix::position_execute_trade(&k, &executor, &o.owner, oracle),
+        RequestKind::MarginWithdraw => {
+            cix::position_execute_withdraw(&k, &executor, &o.owner, &o.token, oracle)
+        }
+        RequestKind::Unstake => cix::insurance_execute_unstake(&k, &executor, &o.owner, &o.token),
+    }
+}
+
+/// The cancellation of `u`'s request of `kind`, signed by `signer`.
+pub fn cancel(h: &Harness, kind: RequestKind, signer: &Pubkey, u: &User) -> Instruction {
+    let k = keys(h);
+    let o = owner_accounts(u);
+    match kind {
+        RequestKind::Deposit => cix::vault_cancel_deposit(&k, signer, &o.owner, &o.token),
+        RequestKind::Withdraw => cix::vault_cancel_withdraw(&k, signer, &o.owner, &o.shares),
+        RequestKind::Trade | RequestKind::MarginWithdraw => {
+            cix::position_cancel_request(&k, signer, &o.owner, kind)
+        }
+        RequestKind::Unstake => cix::insurance_cancel_unstake(&k, signer, &o.owner),
+    }
+}
+
+pub fn vault_request_deposit_accounts(h: &Harness, u: &User) -> accounts::VaultRequestDeposit {
+    cix::vault_request_deposit_accounts(&keys(h), &u.key(), &u.token)
+}
+pub fn vault_request_deposit(h: &Harness, u: &User, amount: u64, min_hedge_ratio: u32) -> Instruction {
+    cix::vault_request_deposit(&keys(h), &u.key(), &u.token, amount, min_hedge_ratio)
+}
+pub fn vault_execute_deposit_accounts(
+    h: &Harness,
+    u: &User,
+    oracle: &Pubkey,
+) -> accounts::VaultExecuteDeposit {
+    cix::vault_execute_deposit_accounts(&keys(h), &h.keeper.key(), &owner_accounts(u), oracle)
 }
 pub fn vault_request_withdraw_accounts(h: &Harness, u: &User) -> accounts::VaultRequestWithdraw {
     cix::vault_request_withdraw_accounts(&keys(h), &u.key(), &u.shares)
@@ -103,11 +154,12 @@ pub fn vault_request_withdraw_accounts(h: &Harness, u: &User) -> accounts::Vault
 pub fn vault_request_withdraw(h: &Harness, u: &User, shares: u64) -> Instruction {
     cix::vault_request_withdraw(&keys(h), &u.key(), &u.shares, shares)
 }
-pub fn vault_withdraw_accounts(h: &Harness, u: &User) -> accounts::VaultWithdraw {
-    cix::vault_withdraw_accounts(&keys(h), &u.key(), &u.token)
-}
-pub fn vault_withdraw(h: &Harness, u: &User) -> Instruction {
-    cix::vault_withdraw(&keys(h), &u.key(), &u.token)
+pub fn vault_execute_withdraw_accounts(
+    h: &Harness,
+    u: &User,
+    oracle: &Pubkey,
+) -> accounts::VaultExecuteWithdraw {
+    cix::vault_execute_withdraw_accounts(&keys(h), &h.keeper.key(), &owner_accounts(u), oracle)
 }
 pub fn position_open(h: &Harness, u: &User) -> Instruction {
     cix::position_open(&keys(h), &u.key())
@@ -118,17 +170,21 @@ pub fn position_deposit_accounts(h: &Harness, u: &User) -> accounts::PositionDep
 pub fn position_deposit(h: &Harness, u: &User, amount: u64) -> Instruction {
     cix::position_deposit(&keys(h), &u.key(), &u.token, amount)
 }
-pub fn position_withdraw_accounts(h: &Harness, u: &User) -> accounts::PositionWithdraw {
-    cix::position_withdraw_accounts(&keys(h), &u.key(), &u.token)
+pub fn position_request_withdraw(h: &Harness, u: &User, amount: u64) -> Instruction {
+    cix::position_request_withdraw(&keys(h), &u.key(), amount)
 }
-pub fn position_withdraw(h: &Harness, u: &User, amount: u64) -> Instruction {
-    cix::position_withdraw(&keys(h), &u.key(), &u.token, amount)
+pub fn position_request_trade_accounts(h: &Harness, u: &User) -> accounts::PositionRequestTrade {
+    cix::position_request_trade_accounts(&keys(h), &u.key())
 }
-pub fn position_trade_accounts(h: &Harness, u: &User) -> accounts::PositionTrade {
-    cix::position_trade_accounts(&keys(h), &u.key())
+pub fn position_request_trade(h: &Harness, u: &User, delta_base: i64, limit_price: u128) -> Instruction {
+    cix::position_request_trade(&keys(h), &u.key(), delta_base, limit_price)
 }
-pub fn position_trade(h: &Harness, u: &User, delta_base: i64, limit_price: u128) -> Instruction {
-    cix::position_trade(&keys(h), &u.key(), delta_base, limit_price)
+pub fn position_execute_trade_accounts(
+    h: &Harness,
+    u: &User,
+    oracle: &Pubkey,
+) -> accounts::PositionExecuteTrade {
+    cix::position_execute_trade_accounts(&keys(h), &h.keeper.key(), &u.key(), oracle)
 }
 pub fn position_close_accounts(h: &Harness, u: &User) -> accounts::PositionClose {
     cix::position_close_accounts(&keys(h), &u.key(), &u.token)
@@ -175,13 +231,16 @@ pub fn market_propose_params(
     cix::market_propose_params(&keys(h), admin, params, oracle_config, admin_config)
 }
 pub fn market_propose_settlement(h: &Harness, admin: &Pubkey, price: u128) -> Instruction {
-    cix::market_propose_settlement(&keys(h), admin, price)
+    cix::market_propose_settlement(&keys(h), admin, &h.oracle, price)
 }
 pub fn market_apply_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
-    cix::market_apply_proposal(&keys(h), admin)
+    cix::market_apply_proposal(&keys(h), admin, &h.oracle)
 }
 pub fn market_cancel_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
     cix::market_cancel_proposal(&keys(h), admin)
+}
+pub fn market_lengthen_timelock(h: &Harness, admin: &Pubkey, delay: u32) -> Instruction {
+    cix::market_lengthen_timelock(&keys(h), admin, delay)
 }
 pub fn market_set_guardian(h: &Harness, admin: &Pubkey, guardian: Pubkey) -> Instruction {
     cix::market_set_guardian(&keys(h), admin, guardian)
@@ -203,7 +262,4 @@ pub fn insurance_stake(h: &Harness, u: &User, amount: u64) -> Instruction {
 }
 pub fn insurance_request_unstake(h: &Harness, u: &User, shares: u64) -> Instruction {
     cix::insurance_request_unstake(&keys(h), &u.key(), shares)
-}
-pub fn insurance_unstake(h: &Harness, u: &User) -> Instruction {
-    cix::insurance_unstake(&keys(h), &u.key(), &u.token)
 }

@@ -11,7 +11,8 @@ pub mod pyth;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator, Event};
 use anchor_spl::token::{spl_token, Mint, TokenAccount};
-use hedge_vault::state::{Market, OracleKind, Position};
+use hedge_engine::requests::RequestKind;
+use hedge_vault::state::{Market, OracleKind, Position, Request};
 use hedge_vault::HedgeError;
 use solana_account::Account;
 use solana_keypair::Keypair;
@@ -49,6 +50,31 @@ impl Outcome {
         self
     }
 
+    /// Panics unless the transaction succeeded and executed its request (rather than
+    /// cancelling it with a reason).
+    #[track_caller]
+    pub fn executed(self) -> Self {
+        self.ok();
+        let refused = self.events::<hedge_vault::events::RequestCancelled>();
+        if let Some(c) = refused.first() {
+            panic!(
+                "the request was refused at execution: error {}\n{}",
+                c.error,
+                self.logs.join("\n")
+            );
+        }
+        self
+    }
+
+    /// The single `RequestCancelled` event's refusal code (panics if there is none).
+    #[track_caller]
+    pub fn refused(&self) -> u32 {
+        self.ok();
+        let c: hedge_vault::events::RequestCancelled = self.event();
+        assert_eq!(c.cause, hedge_vault::events::CANCELLED_REFUSED, "{c:?}");
+        c.error
+    }
+
     /// Events of type `E`.
     pub fn events<E: Event + Discriminator + anchor_lang::AnchorDeserialize>(&self) -> Vec<E> {
         hedge_client::chain::decode_events(&self.events)
@@ -68,6 +94,14 @@ impl Outcome {
     pub fn return_u64(&self) -> Option<u64> {
         let d = self.return_data.as_ref()?;
         Some(u64::from_le_bytes(d.get(..8)?.try_into().ok()?))
+    }
+
+    /// The error of the failed instruction, whatever its kind.
+    pub fn instruction_error(&self) -> Option<InstructionError> {
+        match &self.result {
+            Err(TransactionError::InstructionError(_, e)) => Some(e.clone()),
+            _ => None,
+        }
     }
 
     /// The custom error code of the failed instruction.
@@ -102,6 +136,16 @@ impl User {
     }
 }
 
+impl Clone for User {
+    fn clone(&self) -> Self {
+        User {
+            kp: self.kp.insecure_clone(),
+            token: self.token,
+            shares: self.shares,
+        }
+    }
+}
+
 /// How a market under test is set up.
 #[derive(Clone, Copy, Debug)]
 pub struct Setup {
@@ -114,6 +158,10 @@ pub struct Setup {
     pub params: hedge_engine::params::RiskParams,
     pub oracle_config: hedge_vault::state::OracleConfig,
     pub admin_config: hedge_vault::state::AdminConfig,
+    /// The creator's seed insurance stake, native units.
+    pub seed_insurance: u64,
+    /// The collateral mint has a freeze authority (the mint authority).
+    pub freezable_mint: bool,
 }
 
 impl Default for Setup {
@@ -128,13 +176,18 @@ impl Default for Setup {
             oracle_config: hedge_vault::state::OracleConfig {
                 max_age_increase: 30,
                 max_age: 120,
+                max_age_liquidate: 30,
                 max_conf: 20_000,
-                max_conf_liquidate: 50_000,
+                max_conf_reduce: 50_000,
             },
             admin_config: hedge_vault::state::AdminConfig {
                 timelock_delay: 86_400,
                 settlement_timeout: 3_600,
+                settlement_max_deviation: 100_000,
             },
+            // Large enough that the stress-sized cap never binds unless a test wants it.
+            seed_insurance: 1_000 * 1_000_000_000,
+            freezable_mint: false,
         }
     }
 }
@@ -144,9 +197,15 @@ pub struct Harness {
     pub ctx: ProgramTestContext,
     pub setup: Setup,
     pub admin: Keypair,
+    /// The admin's collateral token account (it paid the seed insurance stake).
+    pub admin_token: Pubkey,
     pub guardian: Keypair,
+    /// Executes requests and liquidates; holds a collateral token account.
+    pub keeper: User,
     pub mint: Pubkey,
     pub mint_authority: Keypair,
+    /// The market's pinned price account: the legacy price account, or the pull
+    /// feed's sponsored price-feed account.
     pub oracle: Pubkey,
     pub feed_id: [u8; 32],
     pub market: Pubkey,
@@ -163,15 +222,26 @@ impl Harness {
     /// the configured kind, and no market yet.
     pub async fn bare(setup: Setup) -> Harness {
         let ctx = hedge_client::chain::program_test().start_with_context().await;
+        let feed_id = pyth::SOL_USD_FEED_ID;
+        let oracle = match setup.oracle_kind {
+            OracleKind::PythLegacy => Pubkey::new_unique(),
+            OracleKind::PythPullV2 => hedge_vault::oracle::sponsored_price_feed(&feed_id),
+        };
         let mut h = Harness {
             ctx,
             setup,
             admin: Keypair::new(),
+            admin_token: Pubkey::default(),
             guardian: Keypair::new(),
+            keeper: User {
+                kp: Keypair::new(),
+                token: Pubkey::default(),
+                shares: Pubkey::default(),
+            },
             mint: Pubkey::default(),
             mint_authority: Keypair::new(),
-            oracle: Pubkey::new_unique(),
-            feed_id: pyth::SOL_USD_FEED_ID,
+            oracle,
+            feed_id,
             market: Pubkey::default(),
             nonce: 0,
             positions: Vec::new(),
@@ -184,11 +254,17 @@ impl Harness {
         let mint_kp = Keypair::new();
         h.mint = mint_kp.pubkey();
         h.create_mint(&mint_kp, setup.decimals).await;
+        let mint = h.mint;
+        h.admin_token = h.create_token_account(&mint, &admin).await;
+        let seed = setup.seed_insurance;
+        let admin_token = h.admin_token;
+        h.mint_to(&admin_token, seed).await;
+        h.keeper = h.user(0).await;
         h.set_price(setup.price, setup.conf, setup.expo).await;
         h
     }
 
-    /// [`Harness::bare`] plus `market_create`.
+    /// [`Harness::bare`] plus `market_create` (with the seed insurance stake).
     pub async fn new(setup: Setup) -> Harness {
         let mut h = Harness::bare(setup).await;
         let ix = builders::market_create(&h, setup.params.into(), setup.oracle_config);
@@ -203,11 +279,23 @@ impl Harness {
         let mint_kp = Keypair::new();
         self.create_mint(&mint_kp, self.setup.decimals).await;
         let mint = mint_kp.pubkey();
+        let admin_key = self.admin.pubkey();
+        let admin_token = self.create_token_account(&mint, &admin_key).await;
+        let auth = self.mint_authority.insecure_clone();
+        let mint_ix = spl_token::instruction::mint_to(
+            &spl_token::ID,
+            &mint,
+            &admin_token,
+            &auth.pubkey(),
+            &[],
+            self.setup.seed_insurance,
+        )
+        .unwrap();
+        self.send(&[mint_ix], &[&auth]).await.ok();
         let args = builders::market_create_args(self, self.setup.params.into(), self.setup.oracle_config);
-        let ix = builders::ix(
-            builders::market_create_accounts_for(self, &mint),
-            hedge_vault::instruction::MarketCreate { args },
-        );
+        let mut accounts = builders::market_create_accounts_for(self, &mint);
+        accounts.admin_token = admin_token;
+        let ix = builders::ix(accounts, hedge_vault::instruction::MarketCreate { args });
         let admin = self.admin.insecure_clone();
         self.send(&[ix], &[&admin]).await.ok();
         (mint, hedge_vault_market(&mint, &self.admin.pubkey()))
@@ -225,20 +313,108 @@ impl Harness {
         }
     }
 
-    /// Trades and asserts success.
+    /// Requests a trade, executes it at its due time, and asserts it filled.
     pub async fn trade(&mut self, u: &User, delta: i64) -> Outcome {
-        let ix = builders::position_trade(self, u, delta, 0);
-        let out = self.send(&[ix], &[&u.kp]).await;
-        out.ok();
-        out
+        let ix = builders::position_request_trade(self, u, delta, 0);
+        self.send(&[ix], &[&u.kp]).await.ok();
+        self.execute_due(RequestKind::Trade, u).await.executed()
     }
 
-    /// Deposits into the vault and asserts success.
+    /// Requests a trade with a limit price and executes it at its due time, whatever
+    /// the outcome (the request itself must be accepted).
+    pub async fn try_trade(&mut self, u: &User, delta: i64, limit: u128) -> Outcome {
+        let ix = builders::position_request_trade(self, u, delta, limit);
+        self.send(&[ix], &[&u.kp]).await.ok();
+        self.execute_due(RequestKind::Trade, u).await
+    }
+
+    /// Requests a margin withdrawal and executes it at its due time, whatever the
+    /// outcome.
+    pub async fn withdraw_margin(&mut self, u: &User, amount: u64) -> Outcome {
+        let ix = builders::position_request_withdraw(self, u, amount);
+        self.send(&[ix], &[&u.kp]).await.ok();
+        self.execute_due(RequestKind::MarginWithdraw, u).await
+    }
+
+    /// Requests a deposit, executes it at its due time, and asserts it minted shares.
     pub async fn deposit(&mut self, u: &User, amount: u64) -> Outcome {
-        let ix = builders::vault_deposit(self, u, amount, 0);
-        let out = self.send(&[ix], &[&u.kp]).await;
-        out.ok();
-        out
+        let ix = builders::vault_request_deposit(self, u, amount, 0);
+        self.send(&[ix], &[&u.kp]).await.ok();
+        self.execute_due(RequestKind::Deposit, u).await.executed()
+    }
+
+    /// The owner's pending request of `kind`.
+    pub async fn request_state(&mut self, owner: &Pubkey, kind: RequestKind) -> Option<Request> {
+        let key = builders::request_pda(&self.market, owner, kind);
+        let acc = self.account(key).await?;
+        Request::try_deserialize(&mut acc.data.as_slice())
+            .ok()
+            .filter(Request::is_pending)
+    }
+
+    /// Moves the clock to `u`'s request of `kind`'s due time (or keeps it, if later),
+    /// publishes the unique price for it (the current price), and executes it as the
+    /// keeper. Returns the outcome whatever it is.
+    pub async fn execute_due(&mut self, kind: RequestKind, u: &User) -> Outcome {
+        let r = self
+            .request_state(&u.key(), kind)
+            .await
+            .unwrap_or_else(|| panic!("no pending {kind:?} request of {}", u.key()));
+        if self.now().await < r.due_time {
+            self.set_time(r.due_time).await;
+        }
+        let oracle = self.publish_for_due(r.due_time).await;
+        let ix = builders::execute(self, kind, u, &oracle);
+        let keeper = self.keeper.kp.insecure_clone();
+        self.send(&[ix], &[&keeper]).await
+    }
+
+    /// The price account a request due at `due` executes at, carrying the price the
+    /// pinned account shows now: legacy, the pinned account published again at `due`
+    /// (or now, if later); pull, a new update published at `due` whose previous update
+    /// was a second before.
+    pub async fn publish_for_due(&mut self, due: i64) -> Pubkey {
+        let (price, conf, expo) = self.current_price().await;
+        match self.setup.oracle_kind {
+            OracleKind::PythLegacy => {
+                let t = self.now().await.max(due);
+                self.set_price_at(price, conf, expo, t).await;
+                self.oracle
+            }
+            OracleKind::PythPullV2 => self.publish_update(price, conf, expo, due, due - 1).await,
+        }
+    }
+
+    /// Writes a pull update at a new address and returns it.
+    pub async fn publish_update(
+        &mut self,
+        price: i64,
+        conf: u64,
+        expo: i32,
+        publish_time: i64,
+        prev: i64,
+    ) -> Pubkey {
+        let key = Pubkey::new_unique();
+        let acc = pyth::pull_update(
+            &hedge_client::pyth::PullUpdate {
+                feed_id: self.feed_id,
+                price,
+                conf,
+                expo,
+                publish_time,
+                prev_publish_time: prev,
+            },
+            true,
+        );
+        self.ctx.set_account(&key, &acc.into());
+        key
+    }
+
+    /// (mantissa, conf, expo) the pinned price account shows.
+    pub async fn current_price(&mut self) -> (i64, u64, i32) {
+        let acc = self.account(self.oracle).await.expect("oracle account");
+        let r = hedge_client::pyth::decode(&acc.owner, &acc.data).expect("decodes");
+        (r.price, r.conf, r.expo)
     }
 
     pub fn payer(&self) -> Keypair {
@@ -431,7 +607,10 @@ impl Harness {
                 &spl_token::ID,
                 &mint.pubkey(),
                 &self.mint_authority.pubkey(),
-                None,
+                self.setup
+                    .freezable_mint
+                    .then(|| self.mint_authority.pubkey())
+                    .as_ref(),
                 decimals,
             )
             .unwrap(),
@@ -492,8 +671,8 @@ impl Harness {
         let ins = self.token_balance(m.insurance_vault).await;
         assert_eq!(
             i128::from(coll),
-            i128::from(m.collateral) + m.total_margin,
-            "collateral account balance != C + sum(margin)"
+            i128::from(m.collateral) + m.total_margin + i128::from(m.escrowed_deposits),
+            "collateral account balance != C + sum(margin) + escrowed deposits"
         );
         assert_eq!(ins, m.insurance, "insurance account balance != insurance ledger");
         let mut margin = 0i128;

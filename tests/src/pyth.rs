@@ -1,6 +1,8 @@
 //! Pyth account writers and the real mainnet fixtures, from the client library.
 
-pub use hedge_client::pyth::{legacy_account, legacy_account_with_status, pull_account};
+pub use hedge_client::pyth::{
+    legacy_account, legacy_account_with_status, pull_account, pull_update, PullUpdate,
+};
 use solana_account::Account;
 
 /// SOL/USD feed id (tests/fixtures/pyth/README.md).
@@ -11,10 +13,17 @@ pub const SOL_USD_FEED_ID: [u8; 32] = [
 
 /// A `solana account --output json` dump from `tests/fixtures/pyth`.
 pub fn fixture(name: &str) -> Account {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = std::path::PathBuf::from(manifest_dir())
         .join("fixtures/pyth")
         .join(name);
     hedge_client::pyth::read_account_json(&path)
         .unwrap_or_else(|e| panic!("{e:#}"))
         .1
+}
+
+/// This crate's directory in the checkout being tested: cargo sets it for the test
+/// process. (The compile-time value names whichever checkout first built the binary
+/// into a shared target directory.)
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

@@ -2,6 +2,7 @@
 //! pause (which stops new risk and nothing else), and two-step admin handover.
 
 use hedge_engine::params::RiskParams;
+use hedge_engine::requests::RequestKind;
 use hedge_engine::PRICE_PRECISION;
 use hedge_tests::builders::*;
 use hedge_tests::*;
@@ -57,6 +58,8 @@ async fn parameters_change_only_through_the_timelock() {
     )
     .await;
     h.advance(1).await;
+    // Applying accrues funding under the old parameters first, which reads the price.
+    h.set_usd(100.0).await;
     h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
     let m = h.market_state().await;
     assert_eq!(m.params, MarketParams::from(p));
@@ -96,13 +99,13 @@ async fn pause_stops_new_risk_and_nothing_else() {
     assert!(out.event::<PauseSet>().paused);
     // Stopped: deposits and risk-increasing trades.
     h.expect_error(
-        vec![vault_deposit(&h, &lp, ONE, 0)],
+        vec![vault_request_deposit(&h, &lp, ONE, 0)],
         vec![&lp.kp],
         code(HedgeError::MarketPaused),
     )
     .await;
     h.expect_error(
-        vec![position_trade(&h, &t, IONE, 0)],
+        vec![position_request_trade(&h, &t, IONE, 0)],
         vec![&t.kp],
         code(HedgeError::MarketPaused),
     )
@@ -110,9 +113,7 @@ async fn pause_stops_new_risk_and_nothing_else() {
     // Not stopped: reducing, margin withdrawal, funding, settlement, vault withdrawal,
     // liquidation.
     h.trade(&t, -IONE).await;
-    h.send(&[position_withdraw(&h, &t, ONE / 10)], &[&t.kp])
-        .await
-        .ok();
+    h.withdraw_margin(&t, ONE / 10).await.executed();
     h.advance(60).await;
     h.set_usd(100.0).await;
     h.send(&[market_update_funding(&h)], &[]).await.ok();
@@ -122,7 +123,7 @@ async fn pause_stops_new_risk_and_nothing_else() {
         .ok();
     h.advance(3_600).await;
     h.set_usd(100.0).await;
-    h.send(&[vault_withdraw(&h, &lp)], &[&lp.kp]).await.ok();
+    h.execute_due(RequestKind::Withdraw, &lp).await.executed();
     h.set_usd(70.0).await;
     let liq = h.user(0).await;
     h.send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
@@ -199,8 +200,16 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
         code(HedgeError::FeedNotDead),
     )
     .await;
-    // Silent past the settlement timeout (1 h).
+    // Silent past the settlement timeout (1 h): the price account itself shows no
+    // update, nor has the market accepted any.
     h.advance(3_601).await;
+    // Within 10% of the last accepted price (100) only.
+    h.expect_error(
+        vec![market_propose_settlement(&h, &a, 89 * PRICE_PRECISION)],
+        vec![&admin],
+        code(HedgeError::SettlementPriceTooFar),
+    )
+    .await;
     h.send(&[market_propose_settlement(&h, &a, price)], &[&admin])
         .await
         .ok();
@@ -216,13 +225,13 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
     assert!(h.market_state().await.is_settled());
     // Only closing and withdrawal, at the settlement price, with no oracle update.
     h.expect_error(
-        vec![vault_deposit(&h, &lp, ONE, 0)],
+        vec![vault_request_deposit(&h, &lp, ONE, 0)],
         vec![&lp.kp],
         code(HedgeError::MarketSettled),
     )
     .await;
     h.expect_error(
-        vec![position_trade(&h, &t, IONE, 0)],
+        vec![position_request_trade(&h, &t, IONE, 0)],
         vec![&t.kp],
         code(HedgeError::MarketSettled),
     )
@@ -233,6 +242,140 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
         .await
         .ok();
     h.advance(3_600).await;
-    h.send(&[vault_withdraw(&h, &lp)], &[&lp.kp]).await.ok();
+    let out = h.execute_due(RequestKind::Withdraw, &lp).await.executed();
+    assert_eq!(out.event::<VaultWithdrawn>().price, price);
     h.check_invariants().await;
+}
+
+/// The finding (MEDIUM): a live but quiet market could be settled at any price ("dead"
+/// was measured by the market's own inactivity); 81% of the vault went to one trader.
+/// Replayed: nobody touches the market for the timeout, but the price account keeps
+/// publishing: the feed is not dead. And a settlement price far from the last one is
+/// refused even when it is.
+#[tokio::test]
+async fn a_live_quiet_market_cannot_be_settled() {
+    let mut h = Harness::new(Setup::default()).await;
+    let lp = h.user(20 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = h.user(10 * ONE).await;
+    h.trader(&t, 2 * ONE).await;
+    h.trade(&t, 5 * IONE).await;
+    let admin = h.admin.insecure_clone();
+    let a = admin.pubkey();
+    // Two hours without any market activity; the feed publishes every minute.
+    for _ in 0..120 {
+        h.advance(60).await;
+        h.set_usd(100.0).await;
+    }
+    let before = h.market_state().await;
+    h.expect_error(
+        vec![market_propose_settlement(&h, &a, 200 * PRICE_PRECISION)],
+        vec![&admin],
+        code(HedgeError::FeedNotDead),
+    )
+    .await;
+    h.expect_error(
+        vec![market_propose_settlement(&h, &a, 100 * PRICE_PRECISION)],
+        vec![&admin],
+        code(HedgeError::FeedNotDead),
+    )
+    .await;
+    assert_eq!(h.market_state().await.proposal, before.proposal);
+    // Dead now, but 200 is not within 10% of 100.
+    h.advance(3_601).await;
+    h.expect_error(
+        vec![market_propose_settlement(&h, &a, 200 * PRICE_PRECISION)],
+        vec![&admin],
+        code(HedgeError::SettlementPriceTooFar),
+    )
+    .await;
+}
+
+/// PROTOCOL section 8 (revision 2): applying accrues funding under the old parameters
+/// first; delays have non-zero lower bounds; the timelock lengthens at once and
+/// shortens only through itself.
+#[tokio::test]
+async fn applying_accrues_first_delays_have_floors_and_the_timelock_only_lengthens_at_once() {
+    let mut setup = Setup::default();
+    setup.params.skew_scale = ONE;
+    setup.params.max_funding_velocity = 1_000_000_000_000;
+    let mut h = Harness::new(setup).await;
+    let lp = h.user(20 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = h.user(10 * ONE).await;
+    h.trader(&t, 3 * ONE).await;
+    h.trade(&t, 11 * IONE).await;
+    let admin = h.admin.insecure_clone();
+    let a = admin.pubkey();
+    let (oc, ac) = (h.setup.oracle_config, h.setup.admin_config);
+    // Lower bounds: a zero withdrawal delay, insurance cooldown or execution delay.
+    for tweak in [
+        |p: &mut RiskParams| p.withdraw_delay = 0,
+        |p: &mut RiskParams| p.insurance_cooldown = 0,
+        |p: &mut RiskParams| p.execution_delay = 0,
+    ] {
+        let mut p = h.setup.params;
+        tweak(&mut p);
+        h.expect_error(
+            vec![market_propose_params(&h, &a, p.into(), oc, ac)],
+            vec![&admin],
+            code(HedgeError::InvalidParameter),
+        )
+        .await;
+    }
+    // A proposal that stops funding from moving (velocity 0), applied a day later.
+    let mut p = h.setup.params;
+    p.max_funding_velocity = 0;
+    h.send(&[market_propose_params(&h, &a, p.into(), oc, ac)], &[&admin])
+        .await
+        .ok();
+    h.advance(86_400).await;
+    h.set_usd(100.0).await;
+    let m0 = h.market_state().await;
+    let expected = {
+        let mut st = m0.state().unwrap();
+        st.accrue(100 * PRICE_PRECISION, h.now().await).unwrap();
+        st.funding
+    };
+    h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
+    let m1 = h.market_state().await;
+    assert_eq!(m1.params.max_funding_velocity, 0);
+    // The day before the change was charged with the old velocity.
+    assert_eq!(
+        (m1.funding_index, m1.funding_rate, m1.last_funding_time),
+        (expected.index, expected.rate, expected.last_time)
+    );
+    assert_ne!(m1.funding_rate, m0.funding_rate);
+    // The timelock: longer at once, shorter refused.
+    let out = h
+        .send(&[market_lengthen_timelock(&h, &a, 2 * 86_400)], &[&admin])
+        .await;
+    out.ok();
+    assert_eq!(out.event::<TimelockLengthened>().timelock_delay, 2 * 86_400);
+    h.expect_error(
+        vec![market_lengthen_timelock(&h, &a, 86_400)],
+        vec![&admin],
+        code(HedgeError::TimelockNotLonger),
+    )
+    .await;
+    let stranger = h.user(0).await;
+    h.expect_error(
+        vec![market_lengthen_timelock(&h, &stranger.key(), 3 * 86_400)],
+        vec![&stranger.kp],
+        code(HedgeError::Unauthorized),
+    )
+    .await;
+    // Shortening goes through the timelock (now two days).
+    let mut short = ac;
+    short.timelock_delay = 3_600;
+    h.send(
+        &[market_propose_params(&h, &a, h.setup.params.into(), oc, short)],
+        &[&admin],
+    )
+    .await
+    .ok();
+    h.advance(2 * 86_400).await;
+    h.set_usd(100.0).await;
+    h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
+    assert_eq!(h.market_state().await.admin_config.timelock_delay, 3_600);
 }

@@ -1,14 +1,19 @@
 //! Random instruction sequences through the real bank (PROTOCOL section 7: "test them;
-//! fuzz them"). Seeded, so a failure replays. After every step: token conservation
-//! (7.1) and zero-sum (7.2); every refusal must be a named error (a program error or
-//! Anchor's), never a panic or an unnamed failure.
+//! fuzz them"). Seeded, so a failure replays. Users request deposits, withdrawals,
+//! trades, margin withdrawals and unstakes; a keeper executes what is due (at the
+//! unique price of its due time), cancels what expired, liquidates what the engine
+//! says is due; owners cancel; the price moves and time passes, sometimes past the
+//! execution window. After every step: token conservation (7.1) and zero-sum (7.2);
+//! every refusal must be a named error (a program error or Anchor's), never a panic
+//! or an unnamed failure.
 
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::position::{is_liquidatable, MarketView};
+use hedge_engine::requests::RequestKind;
 use hedge_engine::PRICE_PRECISION;
 use hedge_tests::builders::*;
 use hedge_tests::*;
-use hedge_vault::state::{InsuranceStake, WithdrawRequest};
+use hedge_vault::state::InsuranceStake;
 
 const ONE: u64 = 1_000_000_000;
 
@@ -43,11 +48,18 @@ fn named(out: &Outcome) {
     );
 }
 
+const ACTIONS: usize = 14;
+
 /// Successes and refusals per action kind, to show the sequence did real work.
 #[derive(Default, Debug)]
 struct Tally {
-    ok: [u32; 12],
-    refused: [u32; 12],
+    ok: [u32; ACTIONS],
+    refused: [u32; ACTIONS],
+    /// Executions that filled, and executions that cancelled the request with a
+    /// refusal at its due time's price.
+    executed: u32,
+    execution_refusals: u32,
+    expired_cancels: u32,
     liquidations: u32,
 }
 
@@ -63,72 +75,74 @@ async fn run(seed: u64, steps: usize) -> Tally {
         h.user(50 * ONE).await,
     ];
     let staker = h.user(20 * ONE).await;
-    let keeper = h.user(0).await;
     for t in &traders {
         h.trader(t, 2 * ONE).await;
     }
     h.deposit(&lps[0], 50 * ONE).await;
+    // Every (user, kind) that may hold a request.
+    let mut requesters: Vec<(&User, RequestKind)> = Vec::new();
+    for lp in &lps {
+        requesters.push((lp, RequestKind::Deposit));
+        requesters.push((lp, RequestKind::Withdraw));
+    }
+    for t in &traders {
+        requesters.push((t, RequestKind::Trade));
+        requesters.push((t, RequestKind::MarginWithdraw));
+    }
+    requesters.push((&staker, RequestKind::Unstake));
+    let window = i64::from(h.setup.params.execution_window);
     let mut usd: f64 = 100.0;
     for _ in 0..steps {
-        let action = rng.below(12);
+        let action = rng.below(ACTIONS as u64) as usize;
         let out = match action {
             0 => {
-                // The price moves up to 12% and up to 10 minutes pass.
+                // The price moves up to 12%; usually seconds pass, sometimes more
+                // than an execution window.
                 let pct = rng.below(2401) as f64 / 100.0 - 12.0;
                 usd = (usd * (1.0 + pct / 100.0)).clamp(5.0, 1_000.0);
-                h.advance(rng.below(600) as i64).await;
+                let dt = if rng.below(5) == 0 {
+                    rng.below(600)
+                } else {
+                    rng.below(8)
+                };
+                h.advance(dt as i64).await;
                 h.set_usd(usd).await;
                 None
             }
             1 => {
                 let lp = &lps[rng.below(2) as usize];
-                Some(
-                    h.send(&[vault_deposit(&h, lp, 1 + rng.below(30 * ONE), 0)], &[&lp.kp])
-                        .await,
-                )
+                let ix = vault_request_deposit(&h, lp, 1 + rng.below(30 * ONE), 0);
+                Some(h.send(&[ix], &[&lp.kp]).await)
             }
             2 => {
                 let lp = &lps[rng.below(2) as usize];
                 let shares = h.token_balance(lp.shares).await;
-                let pending: Option<WithdrawRequest> = {
-                    let k = withdraw_pda(&h.market, &lp.key());
-                    match h.account(k).await {
-                        Some(a) => {
-                            anchor_lang::AccountDeserialize::try_deserialize(&mut a.data.as_slice()).ok()
-                        }
-                        None => None,
-                    }
-                };
-                if pending.is_some_and(|p| p.shares > 0) {
-                    Some(h.send(&[vault_withdraw(&h, lp)], &[&lp.kp]).await)
-                } else {
-                    Some(
-                        h.send(
-                            &[vault_request_withdraw(&h, lp, 1 + rng.below(shares.max(1)))],
-                            &[&lp.kp],
-                        )
-                        .await,
-                    )
-                }
+                let ix = vault_request_withdraw(&h, lp, 1 + rng.below(shares.max(1)));
+                Some(h.send(&[ix], &[&lp.kp]).await)
             }
             3..=5 => {
                 let t = &traders[rng.below(4) as usize];
                 let delta = rng.below(24 * ONE) as i64 - 12 * ONE as i64;
-                Some(h.send(&[position_trade(&h, t, delta, 0)], &[&t.kp]).await)
+                // Sometimes a limit price near the current one, so slippage refusals
+                // happen too.
+                let limit = if rng.below(4) == 0 {
+                    let off = 0.98 + rng.below(41) as f64 / 1000.0;
+                    (usd * off * 1e6) as u128 * (PRICE_PRECISION / 1_000_000)
+                } else {
+                    0
+                };
+                let ix = position_request_trade(&h, t, delta, limit);
+                Some(h.send(&[ix], &[&t.kp]).await)
             }
             6 => {
                 let t = &traders[rng.below(4) as usize];
-                Some(
-                    h.send(&[position_deposit(&h, t, 1 + rng.below(3 * ONE))], &[&t.kp])
-                        .await,
-                )
+                let ix = position_deposit(&h, t, 1 + rng.below(3 * ONE));
+                Some(h.send(&[ix], &[&t.kp]).await)
             }
             7 => {
                 let t = &traders[rng.below(4) as usize];
-                Some(
-                    h.send(&[position_withdraw(&h, t, 1 + rng.below(2 * ONE))], &[&t.kp])
-                        .await,
-                )
+                let ix = position_request_withdraw(&h, t, 1 + rng.below(2 * ONE));
+                Some(h.send(&[ix], &[&t.kp]).await)
             }
             8 => Some(h.send(&[market_update_funding(&h)], &[]).await),
             9 => {
@@ -145,13 +159,13 @@ async fn run(seed: u64, steps: usize) -> Tally {
                     },
                     funding_index: m.funding_index,
                 };
+                let keeper = h.keeper.clone();
                 let mut last = None;
                 for t in &traders {
                     let p = h.position_state(&t.key()).await;
                     if is_liquidatable(&p.engine(), &view).unwrap_or(false) {
-                        let out = h
-                            .send(&[position_liquidate(&h, &keeper, &t.key())], &[&keeper.kp])
-                            .await;
+                        let ix = position_liquidate(&h, &keeper, &t.key());
+                        let out = h.send(&[ix], &[&keeper.kp]).await;
                         named(&out);
                         tally.liquidations += u32::from(out.result.is_ok());
                         h.check_invariants().await;
@@ -166,37 +180,76 @@ async fn run(seed: u64, steps: usize) -> Tally {
                     Some(a) => anchor_lang::AccountDeserialize::try_deserialize(&mut a.data.as_slice()).ok(),
                     None => None,
                 };
-                match stake {
-                    Some(s) if s.pending_shares > 0 => {
-                        Some(h.send(&[insurance_unstake(&h, &staker)], &[&staker.kp]).await)
+                let ix = match stake {
+                    Some(s) if s.shares > 0 && rng.below(2) == 0 => {
+                        insurance_request_unstake(&h, &staker, 1 + rng.below(s.shares))
                     }
-                    Some(s) if s.shares > 0 && rng.below(2) == 0 => Some(
-                        h.send(
-                            &[insurance_request_unstake(&h, &staker, 1 + rng.below(s.shares))],
-                            &[&staker.kp],
-                        )
-                        .await,
-                    ),
-                    _ => Some(
-                        h.send(
-                            &[insurance_stake(&h, &staker, 1 + rng.below(2 * ONE))],
-                            &[&staker.kp],
-                        )
-                        .await,
-                    ),
-                }
+                    _ => insurance_stake(&h, &staker, 1 + rng.below(2 * ONE)),
+                };
+                Some(h.send(&[ix], &[&staker.kp]).await)
             }
-            _ => {
+            11 => {
                 let t = &traders[rng.below(4) as usize];
                 Some(h.send(&[position_settle_funding(&h, &t.key())], &[]).await)
+            }
+            12 => {
+                // The keeper executes every due request at the price of its due time,
+                // and cancels every expired one.
+                let now = h.now().await;
+                let keeper = h.keeper.clone();
+                let mut last = None;
+                for &(u, kind) in &requesters {
+                    let Some(r) = h.request_state(&u.key(), kind).await else {
+                        continue;
+                    };
+                    let out = if now > r.due_time + window {
+                        let out = h.send(&[cancel(&h, kind, &keeper.key(), u)], &[&keeper.kp]).await;
+                        tally.expired_cancels += u32::from(out.result.is_ok());
+                        out
+                    } else if now >= r.due_time {
+                        let oracle = h.publish_for_due(r.due_time).await;
+                        let out = h.send(&[execute(&h, kind, u, &oracle)], &[&keeper.kp]).await;
+                        if out.result.is_ok() {
+                            let cancelled = out.events::<hedge_vault::events::RequestCancelled>();
+                            if cancelled.is_empty() {
+                                tally.executed += 1;
+                            } else {
+                                tally.execution_refusals += 1;
+                            }
+                        }
+                        out
+                    } else {
+                        continue;
+                    };
+                    named(&out);
+                    assert!(
+                        out.result.is_ok(),
+                        "{kind:?} of {}: {:?}\n{}",
+                        u.key(),
+                        out.result,
+                        out.logs.join("\n")
+                    );
+                    h.check_invariants().await;
+                    last = Some(out);
+                }
+                last
+            }
+            _ => {
+                // An owner cancels one of its requests (refused while it is locked).
+                let (u, kind) = requesters[rng.below(requesters.len() as u64) as usize];
+                if h.request_state(&u.key(), kind).await.is_none() {
+                    None
+                } else {
+                    Some(h.send(&[cancel(&h, kind, &u.key(), u)], &[&u.kp]).await)
+                }
             }
         };
         if let Some(out) = &out {
             named(out);
             if out.result.is_ok() {
-                tally.ok[action as usize] += 1;
+                tally.ok[action] += 1;
             } else {
-                tally.refused[action as usize] += 1;
+                tally.refused[action] += 1;
             }
         }
         h.check_invariants().await;
@@ -206,18 +259,22 @@ async fn run(seed: u64, steps: usize) -> Tally {
 
 #[tokio::test]
 async fn random_sequences_keep_the_invariants() {
-    let mut trades_ok = 0;
-    let mut liquidations = 0;
+    let mut total = Tally::default();
     for seed in 1..=4 {
-        let t = run(seed, 200).await;
-        println!(
-            "seed {seed}: ok {:?} refused {:?} liquidations {}",
-            t.ok, t.refused, t.liquidations
-        );
-        trades_ok += t.ok[3] + t.ok[4] + t.ok[5];
-        liquidations += t.liquidations;
+        let t = run(seed, 250).await;
+        println!("seed {seed}: {t:?}");
+        total.executed += t.executed;
+        total.execution_refusals += t.execution_refusals;
+        total.expired_cancels += t.expired_cancels;
+        total.liquidations += t.liquidations;
+        total.ok[13] += t.ok[13];
     }
-    // The sequences did real work, not only refusals.
-    assert!(trades_ok > 40, "{trades_ok} trades succeeded");
-    assert!(liquidations > 0, "no liquidation happened");
+    // The sequences did real work, not only refusals: requests filled, requests were
+    // refused at their due time's price, expired ones were cancelled, owners
+    // cancelled, and positions were liquidated.
+    assert!(total.executed > 40, "{total:?}");
+    assert!(total.execution_refusals > 0, "{total:?}");
+    assert!(total.expired_cancels > 0, "{total:?}");
+    assert!(total.ok[13] > 0, "{total:?}");
+    assert!(total.liquidations > 0, "{total:?}");
 }

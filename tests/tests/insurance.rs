@@ -1,36 +1,55 @@
-//! The insurance fund: donations, staking with virtual shares, and leaving by request,
-//! cooldown and withdrawal at `min(value at request, value at withdrawal)`.
+//! The insurance fund: the creator's seed stake, donations, staking with virtual
+//! shares, and leaving by a request executed after the cooldown at
+//! `min(value at request, value at execution)`, cancellable by its owner at any time.
 
+use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
 use hedge_vault::state::InsuranceStake;
 use hedge_vault::HedgeError;
+use solana_signer::Signer;
 
 const ONE: u64 = 1_000_000_000;
 const IONE: i64 = ONE as i64;
 
+/// A market whose creator seeded the fund with 1 token, the stress cap off.
+fn small_fund() -> Setup {
+    let mut s = Setup::default();
+    s.params.stress_move = s.params.initial_margin_ratio;
+    s.seed_insurance = ONE;
+    s
+}
+
 #[tokio::test]
-async fn donations_and_stakes_feed_the_fund() {
-    let mut h = Harness::new(Setup::default()).await;
+async fn the_seed_donations_and_stakes_feed_the_fund() {
+    let mut h = Harness::new(small_fund()).await;
+    // The creator's seed: 1 token for 1e12 shares (1000 per unit on an empty fund).
+    let m = h.market_state().await;
+    assert_eq!((m.insurance, m.insurance_shares), (ONE, 1_000 * ONE));
+    let seed: InsuranceStake = h.anchor_account(stake_pda(&h.market, &h.admin.pubkey())).await;
+    assert_eq!(seed.shares, 1_000 * ONE);
     let donor = h.user(3 * ONE).await;
     let out = h
         .send(&[insurance_deposit(&h, &donor, 2 * ONE)], &[&donor.kp])
         .await;
-    assert_eq!(out.event::<InsuranceDeposited>().insurance_after, 2 * ONE);
+    assert_eq!(out.event::<InsuranceDeposited>().insurance_after, 3 * ONE);
     let staker = h.user(5 * ONE).await;
     let out = h
         .send(&[insurance_stake(&h, &staker, 4 * ONE)], &[&staker.kp])
         .await;
     let ev: InsuranceStaked = out.event();
-    // 4 tokens against 2 donated: shares = 4e9 * (0 + 1000) / (2e9 + 1).
+    // 4 tokens against 3 in the fund and 1e12 shares: 4e9 * (1e12 + 1000) / (3e9 + 1).
     assert_eq!(
         ev.shares,
-        (4 * u128::from(ONE) * 1000 / (2 * u128::from(ONE) + 1)) as u64
+        (4 * u128::from(ONE) * (1_000 * u128::from(ONE) + 1_000) / (3 * u128::from(ONE) + 1)) as u64
     );
     let m = h.market_state().await;
-    assert_eq!((m.insurance, m.insurance_shares), (6 * ONE, ev.shares));
-    assert_eq!(h.token_balance(m.insurance_vault).await, 6 * ONE);
+    assert_eq!(
+        (m.insurance, m.insurance_shares),
+        (7 * ONE, 1_000 * ONE + ev.shares)
+    );
+    assert_eq!(h.token_balance(m.insurance_vault).await, 7 * ONE);
     h.check_invariants().await;
     h.expect_error(
         vec![insurance_deposit(&h, &donor, 0)],
@@ -48,7 +67,7 @@ async fn donations_and_stakes_feed_the_fund() {
 
 #[tokio::test]
 async fn leaving_takes_a_cooldown_and_the_lower_value() {
-    let mut h = Harness::new(Setup::default()).await;
+    let mut h = Harness::new(small_fund()).await;
     let staker = h.user(4 * ONE).await;
     h.send(&[insurance_stake(&h, &staker, 4 * ONE)], &[&staker.kp])
         .await
@@ -61,29 +80,34 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
         code(HedgeError::InsufficientInsuranceShares),
     )
     .await;
+    let keeper = h.keeper.kp.insecure_clone();
+    let oracle = h.oracle;
     h.expect_error(
-        vec![insurance_unstake(&h, &staker)],
-        vec![&staker.kp],
-        code(HedgeError::NoUnstakePending),
+        vec![execute(&h, RequestKind::Unstake, &staker, &oracle)],
+        vec![&keeper],
+        anchor_code(anchor_lang::error::ErrorCode::AccountNotInitialized),
     )
     .await;
     let out = h
         .send(&[insurance_request_unstake(&h, &staker, half)], &[&staker.kp])
         .await;
-    let at_request = out.event::<InsuranceUnstakeRequested>().value_at_request;
-    // 2e12 shares * (4e9 + 1) / (4e12 + 1000) = exactly 2 tokens.
-    assert_eq!(at_request, 2 * ONE);
+    let req: RequestCreated = out.event();
+    // Half the staker's shares are worth exactly 2 tokens, due after the 1-day cooldown.
+    assert_eq!(req.value_at_request, 2 * ONE);
+    assert_eq!(req.due_time, h.now().await + 86_400);
+    let locked: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    assert_eq!(locked.shares, stake.shares - half);
     h.expect_error(
         vec![insurance_request_unstake(&h, &staker, 1)],
         vec![&staker.kp],
-        code(HedgeError::UnstakeAlreadyPending),
+        code(HedgeError::RequestAlreadyPending),
     )
     .await;
     h.advance(86_399).await;
     h.expect_error(
-        vec![insurance_unstake(&h, &staker)],
-        vec![&staker.kp],
-        code(HedgeError::UnstakeNotReady),
+        vec![execute(&h, RequestKind::Unstake, &staker, &oracle)],
+        vec![&keeper],
+        code(HedgeError::RequestNotDue),
     )
     .await;
 
@@ -100,18 +124,37 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
         .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
         .await;
     assert!(out.event::<BadDebtResolved>().insurance_covered > 0);
-    h.advance(1).await;
-    let out = h.send(&[insurance_unstake(&h, &staker)], &[&staker.kp]).await;
+    let out = h.execute_due(RequestKind::Unstake, &staker).await.executed();
     let ev: InsuranceUnstaked = out.event();
     assert!(ev.value_now < ev.value_at_request);
     assert_eq!(ev.paid, ev.value_now);
+    assert_eq!(ev.executor, h.keeper.key());
     assert_eq!(h.token_balance(staker.token).await, ev.paid);
     h.check_invariants().await;
 
-    // Someone else's stake.
+    // Someone else's stake cannot be cancelled into.
+    h.send(&[insurance_request_unstake(&h, &staker, 1_000)], &[&staker.kp])
+        .await
+        .ok();
     let thief = h.user(0).await;
-    let mut a = insurance_unstake(&h, &thief);
-    a.accounts[3].pubkey = stake_pda(&h.market, &staker.key());
-    h.expect_error(vec![a], vec![&thief.kp], code(HedgeError::WrongOwner))
-        .await;
+    let mut a = cancel(&h, RequestKind::Unstake, &thief.key(), &staker);
+    // accounts: signer, owner, market, request, stake, ...
+    a.accounts[4].pubkey = stake_pda(&h.market, &thief.key());
+    h.expect_error(
+        vec![a],
+        vec![&thief.kp],
+        anchor_code(anchor_lang::error::ErrorCode::AccountNotInitialized),
+    )
+    .await;
+    // The owner may cancel at any time: the shares go back to the stake.
+    let before: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    h.send(
+        &[cancel(&h, RequestKind::Unstake, &staker.key(), &staker)],
+        &[&staker.kp],
+    )
+    .await
+    .ok();
+    let after: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    assert_eq!(after.shares, before.shares + 1_000);
+    h.check_invariants().await;
 }

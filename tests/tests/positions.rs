@@ -1,8 +1,11 @@
-//! Trader positions through the real bank: open, margin in and out, trades that
-//! increase, reduce, flip and close against the vault, and every refusal by name.
+//! Trader positions through the real bank: open, margin in and out, orders that
+//! increase, reduce, flip and close against the vault (executed at the price of their
+//! due time), and every refusal by name: at request, or as the reason an execution
+//! cancels the order.
 
 use anchor_lang::error::ErrorCode as AnchorError;
 use hedge_engine::params::RiskParams;
+use hedge_engine::requests::RequestKind;
 use hedge_engine::{PRICE_PRECISION, QUOTE_PRECISION};
 use hedge_tests::builders::*;
 use hedge_tests::*;
@@ -31,21 +34,26 @@ async fn open_trade_close_round_trip_moves_the_right_tokens() {
         (2 * IONE, 0, t.key(), h.market)
     );
     h.check_invariants().await;
+    let seed = h.setup.seed_insurance;
 
-    // Long 5 tokens at 100: taker 0.1% = 0.005 token, impact 0.1% * 5/1000 = 0.000025.
+    // Long 5 tokens at 100 into a 10-token vault nobody hedges yet: the skew goes
+    // from -10 to -5 tokens, so no impact fee; the taker fee is 0.1% = 0.005 token,
+    // 20% of it to the insurance fund.
     let out = h.trade(&t, 5 * IONE).await;
     let ev: PositionTraded = out.event();
     assert_eq!(ev.fill_price, 100 * PRICE_PRECISION);
-    assert_eq!(ev.fee, 5_025_000);
-    assert_eq!(ev.insurance_fee, 1_005_000);
+    assert_eq!((ev.fee, ev.impact_fee), (5_000_000, 0));
+    assert_eq!(ev.insurance_fee, 1_000_000);
+    assert_eq!(ev.executor, h.keeper.key());
     assert!(!ev.reducing);
     assert_eq!(ev.net_base_after, 5 * i128::from(IONE));
     let m = h.market_state().await;
-    assert_eq!(m.collateral, 10 * ONE + 4_020_000);
-    assert_eq!(m.insurance, 1_005_000);
-    assert_eq!(h.token_balance(m.insurance_vault).await, 1_005_000);
+    assert_eq!(m.collateral, 10 * ONE + 4_000_000);
+    assert_eq!(m.insurance, seed + 1_000_000);
+    assert_eq!(h.token_balance(m.insurance_vault).await, seed + 1_000_000);
     let p = h.position_state(&t.key()).await;
     assert_eq!(p.entry_quote, 500 * QUOTE_PRECISION as i128);
+    assert_eq!(p.pending_requests, 0);
     h.check_invariants().await;
 
     // Price 110: closing realizes 50 USD = 0.454545454 token at the ask (no conf).
@@ -59,7 +67,7 @@ async fn open_trade_close_round_trip_moves_the_right_tokens() {
     h.check_invariants().await;
 
     let margin = h.position_state(&t.key()).await.margin;
-    assert_eq!(margin, 2 * IONE - 5_025_000 + 454_545_454 - 5_000_000);
+    assert_eq!(margin, 2 * IONE - 5_000_000 + 454_545_454 - 5_000_000);
     let wallet = h.token_balance(t.token).await;
     let out = h.send(&[position_close(&h, &t)], &[&t.kp]).await;
     out.ok();
@@ -95,30 +103,25 @@ async fn margin_withdrawal_is_limited_to_free_margin() {
     let (mut h, t) = market_with_trader(Setup::default(), 2 * ONE).await;
     h.trade(&t, 5 * IONE).await;
     // Free = min(margin, equity - IM) = margin - fee - 0.5 token.
-    let free = 2 * ONE - 5_025_000 - ONE / 2;
-    let out = h
-        .expect_error(
-            vec![position_withdraw(&h, &t, free + 1)],
-            vec![&t.kp],
-            code(HedgeError::WithdrawExceedsFreeMargin),
-        )
-        .await;
+    let free = 2 * ONE - 5_000_000 - ONE / 2;
+    let before = h.position_state(&t.key()).await;
+    let out = h.withdraw_margin(&t, free + 1).await;
+    assert_eq!(out.refused(), code(HedgeError::WithdrawExceedsFreeMargin));
+    assert_eq!(out.event::<RequestCancelled>().largest_allowed, free);
     assert_eq!(out.return_u64(), Some(free));
+    assert_eq!(h.position_state(&t.key()).await.margin, before.margin);
     // Gains are not withdrawable before they are realized.
     h.set_usd(150.0).await;
-    h.expect_error(
-        vec![position_withdraw(&h, &t, 2 * ONE - 5_025_000 + 1)],
-        vec![&t.kp],
-        code(HedgeError::WithdrawExceedsFreeMargin),
-    )
-    .await;
+    let out = h.withdraw_margin(&t, 2 * ONE - 5_000_000 + 1).await;
+    assert_eq!(out.refused(), code(HedgeError::WithdrawExceedsFreeMargin));
     h.set_usd(100.0).await;
-    let before = h.token_balance(t.token).await;
-    h.send(&[position_withdraw(&h, &t, free)], &[&t.kp]).await.ok();
-    assert_eq!(h.token_balance(t.token).await, before + free);
+    let wallet = h.token_balance(t.token).await;
+    let out = h.withdraw_margin(&t, free).await.executed();
+    assert_eq!(out.event::<MarginWithdrawn>().amount, free);
+    assert_eq!(h.token_balance(t.token).await, wallet + free);
     h.check_invariants().await;
     h.expect_error(
-        vec![position_withdraw(&h, &t, 0)],
+        vec![position_request_withdraw(&h, &t, 0)],
         vec![&t.kp],
         code(HedgeError::ZeroAmount),
     )
@@ -128,54 +131,72 @@ async fn margin_withdrawal_is_limited_to_free_margin() {
 #[tokio::test]
 async fn risk_increasing_refusals_are_named() {
     let (mut h, t) = market_with_trader(Setup::default(), 2 * ONE).await;
-    let tr = |h: &Harness, d: i64| position_trade(h, &t, d, 0);
-    h.expect_error(vec![tr(&h, 0)], vec![&t.kp], code(HedgeError::ZeroAmount))
-        .await;
+    // At request: a zero size.
     h.expect_error(
-        vec![tr(&h, 1)],
+        vec![position_request_trade(&h, &t, 0, 0)],
         vec![&t.kp],
-        code(HedgeError::PositionBelowMinimumSize),
+        code(HedgeError::ZeroAmount),
     )
     .await;
-    h.expect_error(
-        vec![tr(&h, -IONE)],
-        vec![&t.kp],
-        code(HedgeError::VaultWouldBeNetLong),
-    )
-    .await;
+    // At execution, each check cancels the order with its reason and moves nothing.
+    let position = h.position_state(&t.key()).await;
+    let refused = |code_: HedgeError| code(code_);
+    assert_eq!(
+        h.try_trade(&t, 1, 0).await.refused(),
+        refused(HedgeError::PositionBelowMinimumSize)
+    );
+    assert_eq!(
+        h.try_trade(&t, -IONE, 0).await.refused(),
+        refused(HedgeError::VaultWouldBeNetLong)
+    );
     // 10-token vault: net long may reach 11 tokens.
-    h.expect_error(
-        vec![tr(&h, 12 * IONE)],
-        vec![&t.kp],
-        code(HedgeError::OverHedgeCapExceeded),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, 12 * IONE, 0).await.refused(),
+        refused(HedgeError::OverHedgeCapExceeded)
+    );
+    let p = h.position_state(&t.key()).await;
+    assert_eq!(
+        (p.base, p.margin, p.pending_requests),
+        (position.base, position.margin, 0)
+    );
     // 2 tokens of margin carry at most ~20 tokens at 10% IM; with the cap lifted by a
     // bigger vault, 21 tokens is refused for margin.
     let lp = h.user(100 * ONE).await;
     h.deposit(&lp, 100 * ONE).await;
-    h.expect_error(
-        vec![tr(&h, 21 * IONE)],
-        vec![&t.kp],
-        code(HedgeError::InsufficientMargin),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, 21 * IONE, 0).await.refused(),
+        refused(HedgeError::InsufficientMargin)
+    );
     // Slippage: a buy limited below the fill.
-    let limited = position_trade(&h, &t, IONE, 99 * PRICE_PRECISION);
-    h.expect_error(vec![limited], vec![&t.kp], code(HedgeError::SlippageExceeded))
-        .await;
-    // Overflowing sizes.
+    assert_eq!(
+        h.try_trade(&t, IONE, 99 * PRICE_PRECISION).await.refused(),
+        refused(HedgeError::SlippageExceeded)
+    );
+    // Overflowing sizes are refused at request.
     h.trade(&t, IONE).await;
     h.expect_error(
-        vec![tr(&h, i64::MAX)],
+        vec![position_request_trade(&h, &t, i64::MAX, 0)],
         vec![&t.kp],
         code(HedgeError::MathOverflow),
     )
     .await;
-    // Stale for risk-increasing (31 s > 30 s).
-    h.advance(31).await;
-    h.expect_error(vec![tr(&h, IONE)], vec![&t.kp], code(HedgeError::OracleStale))
-        .await;
+    // One pending order per trader.
+    h.send(&[position_request_trade(&h, &t, IONE, 0)], &[&t.kp])
+        .await
+        .ok();
+    h.expect_error(
+        vec![position_request_trade(&h, &t, IONE, 0)],
+        vec![&t.kp],
+        code(HedgeError::RequestAlreadyPending),
+    )
+    .await;
+    // A position with a pending order cannot be closed.
+    h.expect_error(
+        vec![position_close(&h, &t)],
+        vec![&t.kp],
+        code(HedgeError::PositionHasPendingRequests),
+    )
+    .await;
     h.check_invariants().await;
 }
 
@@ -192,21 +213,17 @@ async fn open_interest_caps_refuse_increases_but_never_reductions() {
         3 * ONE,
     )
     .await;
-    h.expect_error(
-        vec![position_trade(&h, &t, 11 * IONE, 0)],
-        vec![&t.kp],
-        code(HedgeError::MarketOpenInterestCapExceeded),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, 11 * IONE, 0).await.refused(),
+        code(HedgeError::MarketOpenInterestCapExceeded)
+    );
     h.trade(&t, 9 * IONE).await;
     // The price rises: OI is now 1080 USD, above the cap.
     h.set_usd(120.0).await;
-    h.expect_error(
-        vec![position_trade(&h, &t, IONE / 2, 0)],
-        vec![&t.kp],
-        code(HedgeError::MarketOpenInterestCapExceeded),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, IONE / 2, 0).await.refused(),
+        code(HedgeError::MarketOpenInterestCapExceeded)
+    );
     let out = h.trade(&t, -IONE).await;
     assert!(out.event::<PositionTraded>().reducing);
     h.check_invariants().await;
@@ -222,33 +239,62 @@ async fn open_interest_caps_refuse_increases_but_never_reductions() {
         3 * ONE,
     )
     .await;
-    h.expect_error(
-        vec![position_trade(&h, &t, 6 * IONE, 0)],
-        vec![&t.kp],
-        code(HedgeError::AccountOpenInterestCapExceeded),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, 6 * IONE, 0).await.refused(),
+        code(HedgeError::AccountOpenInterestCapExceeded)
+    );
 }
 
+/// Revision 2, section 5: the larger side's open interest must fit what the insurance
+/// fund covers on a `stress_move` gap; a market starts with its creator's seed stake.
 #[tokio::test]
-async fn reductions_accept_an_older_price_than_increases() {
+async fn the_stress_sized_cap_follows_the_insurance_fund() {
+    // stress 50%, r_i 10%: a 2-token fund covers 2 * 100 / 0.4 = 500 USD = 5 tokens.
+    let (mut h, t) = market_with_trader(
+        Setup {
+            seed_insurance: 2 * ONE,
+            ..Setup::default()
+        },
+        3 * ONE,
+    )
+    .await;
+    assert_eq!(
+        h.try_trade(&t, 5 * IONE + 1_000_000, 0).await.refused(),
+        code(HedgeError::InsuranceCapacityExceeded)
+    );
+    h.trade(&t, 4 * IONE).await;
+    // A donation grows the capacity.
+    let donor = h.user(ONE).await;
+    h.send(&[insurance_deposit(&h, &donor, ONE)], &[&donor.kp])
+        .await
+        .ok();
+    h.trade(&t, 3 * IONE).await;
+    h.check_invariants().await;
+}
+
+/// Finding (MEDIUM): exits were refused between `max_conf` and the liquidation limit
+/// while the liquidation of the same position went through. Every exit now uses
+/// `max_conf_reduce`.
+#[tokio::test]
+async fn exits_work_at_a_confidence_too_wide_to_increase_risk() {
     let (mut h, t) = market_with_trader(Setup::default(), 2 * ONE).await;
     h.trade(&t, 5 * IONE).await;
-    h.advance(100).await; // 100 s: too old to increase, fine to reduce (120 s)
-    h.expect_error(
-        vec![position_trade(&h, &t, IONE, 0)],
-        vec![&t.kp],
-        code(HedgeError::OracleStale),
-    )
-    .await;
-    h.trade(&t, -IONE).await;
-    h.advance(21).await; // 121 s: too old for anything
-    h.expect_error(
-        vec![position_trade(&h, &t, -IONE, 0)],
-        vec![&t.kp],
-        code(HedgeError::OracleStale),
-    )
-    .await;
+    // 3% confidence: above max_conf (2%), below max_conf_reduce (5%).
+    h.set_price(100_00000000, 3_00000000, -8).await;
+    assert_eq!(
+        h.try_trade(&t, IONE, 0).await.refused(),
+        code(HedgeError::OracleConfidenceTooWide)
+    );
+    let out = h.trade(&t, -IONE).await;
+    assert!(out.event::<PositionTraded>().reducing);
+    h.withdraw_margin(&t, ONE / 10).await.executed();
+    h.send(&[market_update_funding(&h)], &[]).await.ok();
+    // 6%: nothing executes at that price; the order is cancelled with the reason.
+    h.set_price(100_00000000, 6_00000000, -8).await;
+    assert_eq!(
+        h.try_trade(&t, -IONE, 0).await.refused(),
+        code(HedgeError::OracleConfidenceTooWide)
+    );
     h.check_invariants().await;
 }
 
@@ -257,12 +303,10 @@ async fn a_bankrupt_position_cannot_trade_its_way_out() {
     let (mut h, t) = market_with_trader(Setup::default(), ONE).await;
     h.trade(&t, 9 * IONE).await;
     h.set_usd(85.0).await; // lost 135 USD = 1.59 tokens > margin
-    h.expect_error(
-        vec![position_trade(&h, &t, -9 * IONE, 0)],
-        vec![&t.kp],
-        code(HedgeError::PositionBankrupt),
-    )
-    .await;
+    assert_eq!(
+        h.try_trade(&t, -9 * IONE, 0).await.refused(),
+        code(HedgeError::PositionBankrupt)
+    );
 }
 
 #[tokio::test]
@@ -270,16 +314,11 @@ async fn ownership_and_market_are_enforced() {
     let (mut h, t) = market_with_trader(Setup::default(), 2 * ONE).await;
     let thief = h.user(ONE).await;
     // The thief signs, naming the victim's position.
-    let mut a = position_withdraw_accounts(&h, &thief);
-    a.position = position_pda(&h.market, &t.key());
-    let ix1 = ix(a, hedge_vault::instruction::PositionWithdraw { amount: ONE });
-    h.expect_error(vec![ix1], vec![&thief.kp], code(HedgeError::WrongOwner))
-        .await;
-    let mut a = position_trade_accounts(&h, &thief);
+    let mut a = position_request_trade_accounts(&h, &thief);
     a.position = position_pda(&h.market, &t.key());
     let ix2 = ix(
         a,
-        hedge_vault::instruction::PositionTrade {
+        hedge_vault::instruction::PositionRequestTrade {
             args: hedge_vault::PositionTradeArgs {
                 delta_base: IONE,
                 limit_price: 0,
@@ -308,10 +347,15 @@ async fn ownership_and_market_are_enforced() {
         code(HedgeError::PositionNotEmpty),
     )
     .await;
-    // Opening twice: the account exists (Anchor's init refuses; the system program
-    // names it).
+    // Opening twice: the account exists; Anchor's `init` asks the system program to
+    // create it again, which refuses (agave 3.1: invalid instruction data).
     let again = h.send(&[position_open(&h, &t)], &[&t.kp]).await;
-    assert!(again.result.is_err());
+    assert_eq!(
+        again.instruction_error(),
+        Some(InstructionError::InvalidInstructionData),
+        "{:?}",
+        again.result
+    );
     // Depositing more than the wallet holds.
     h.expect_error(
         vec![position_deposit(&h, &t, 1_000 * ONE)],
@@ -324,5 +368,20 @@ async fn ownership_and_market_are_enforced() {
     d.accounts[0].is_signer = false;
     h.expect_error(vec![d], vec![], anchor_code(AnchorError::AccountNotSigner))
         .await;
+    // Nobody but the trader cancels a pending order before its window has passed.
+    h.send(&[position_request_trade(&h, &t, IONE, 0)], &[&t.kp])
+        .await
+        .ok();
+    h.expect_error(
+        vec![cancel(&h, RequestKind::Trade, &thief.key(), &t)],
+        vec![&thief.kp],
+        code(HedgeError::RequestNotExpired),
+    )
+    .await;
+    let out = h
+        .send(&[cancel(&h, RequestKind::Trade, &t.key(), &t)], &[&t.kp])
+        .await;
+    out.ok();
+    assert_eq!(h.position_state(&t.key()).await.pending_requests, 0);
     h.check_invariants().await;
 }

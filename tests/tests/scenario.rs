@@ -93,9 +93,7 @@ async fn holders_stay_flat_in_usd_while_traders_win_and_lose() {
         let p = h.position_state(&t1.key()).await;
         p.margin as u64
     };
-    h.send(&[position_withdraw(&h, &t1, withdrawable)], &[&t1.kp])
-        .await
-        .ok();
+    h.withdraw_margin(&t1, withdrawable).await.executed();
     h.check_invariants().await;
     h.send(&[position_close(&h, &t1)], &[&t1.kp]).await.ok();
     h.check_invariants().await;
@@ -108,8 +106,10 @@ async fn holders_stay_flat_in_usd_while_traders_win_and_lose() {
     h.check_invariants().await;
     h.advance(3_600).await;
     h.set_usd(110.0).await;
-    let out = h.send(&[vault_withdraw(&h, &bob)], &[&bob.kp]).await;
-    out.ok();
+    let out = h
+        .execute_due(hedge_engine::requests::RequestKind::Withdraw, &bob)
+        .await
+        .executed();
     let paid = out.event::<VaultWithdrawn>().paid;
     h.check_invariants().await;
     // A quarter of 4000 USD is 1000 USD = 9.09 SOL at 110 (less the rounding and

@@ -1,10 +1,9 @@
-//! The hedging vault through the real bank: deposit, two-step withdrawal, and every
-//! refusal with its exact error and no account changed.
+//! The hedging vault through the real bank: deposits and withdrawals as requests
+//! executed at the price of their due time, refunds and cancellations, partial
+//! payment, and every refusal with its exact error and no account changed.
 
 use anchor_lang::error::ErrorCode as AnchorError;
-use hedge_engine::oracle::OraclePrice;
-use hedge_engine::position::Units;
-use hedge_engine::vault::{max_withdrawal_floor, VaultView};
+use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
@@ -19,152 +18,208 @@ async fn funded() -> (Harness, User) {
 }
 
 #[tokio::test]
-async fn deposit_mints_shares_and_moves_tokens() {
+async fn a_deposit_is_escrowed_then_executed_at_its_due_time() {
     let (mut h, u) = funded().await;
-    let out = h.send(&[vault_deposit(&h, &u, 4 * ONE, 0)], &[&u.kp]).await;
+    let out = h
+        .send(&[vault_request_deposit(&h, &u, 4 * ONE, 0)], &[&u.kp])
+        .await;
     out.ok();
+    let req: RequestCreated = out.event();
+    let now = h.now().await;
+    assert_eq!(req.kind, RequestKind::Deposit as u8);
+    assert_eq!(req.due_time, now + 2);
+    assert_eq!(req.execution_fee, 20_000);
+    // The tokens are escrowed in the collateral account, apart from C.
+    assert_eq!(h.token_balance(u.token).await, 6 * ONE);
+    let m = h.market_state().await;
+    assert_eq!((m.collateral, m.escrowed_deposits), (0, 4 * ONE));
+    h.check_invariants().await;
+
+    // The keeper executes it at the due time and is paid the fee.
+    let keeper_lamports = h.account(h.keeper.key()).await.unwrap().lamports;
+    let out = h.execute_due(RequestKind::Deposit, &u).await.executed();
     let ev: VaultDeposited = out.event();
     assert_eq!(ev.amount, 4 * ONE);
     assert_eq!(ev.shares, 4_000 * ONE);
     assert_eq!(ev.collateral, 4 * ONE);
     assert_eq!(ev.price, 100 * hedge_engine::PRICE_PRECISION);
-    assert_eq!(h.token_balance(u.token).await, 6 * ONE);
+    assert_eq!(ev.executor, h.keeper.key());
     assert_eq!(h.token_balance(u.shares).await, 4_000 * ONE);
     let m = h.market_state().await;
-    assert_eq!(m.collateral, 4 * ONE);
-    assert_eq!(h.token_balance(m.collateral_vault).await, 4 * ONE);
+    assert_eq!((m.collateral, m.escrowed_deposits), (4 * ONE, 0));
+    // The keeper received 20,000 lamports (and paid the 5,000-lamport signature fee
+    // through the harness's fee payer, not itself).
+    assert_eq!(
+        h.account(h.keeper.key()).await.unwrap().lamports,
+        keeper_lamports + 20_000
+    );
+    assert!(
+        h.request_state(&u.key(), RequestKind::Deposit).await.is_none(),
+        "the request is closed, its rent back with its owner"
+    );
     h.check_invariants().await;
 }
 
 #[tokio::test]
-async fn deposit_refusals_are_named_and_change_nothing() {
+async fn deposit_requests_refused_at_once_are_named_and_change_nothing() {
     let (mut h, u) = funded().await;
     let other = h.user(10 * ONE).await;
     h.expect_error(
-        vec![vault_deposit(&h, &u, 0, 0)],
+        vec![vault_request_deposit(&h, &u, 0, 0)],
         vec![&u.kp],
         code(HedgeError::ZeroAmount),
     )
     .await;
     h.expect_error(
-        vec![vault_deposit(&h, &u, 11 * ONE, 0)],
+        vec![vault_request_deposit(&h, &u, 11 * ONE, 0)],
         vec![&u.kp],
         code(HedgeError::InsufficientFunds),
     )
     .await;
-    // No trader yet: the vault's hedge ratio would be 0%.
-    h.expect_error(
-        vec![vault_deposit(&h, &u, ONE, 1)],
-        vec![&u.kp],
-        code(HedgeError::HedgeRatioBelowMinimum),
-    )
-    .await;
-
     let (foreign_mint, _) = h.extra_market().await;
     let foreign = h.create_token_account(&foreign_mint, &u.key()).await;
-    let mut a = vault_deposit_accounts(&h, &u);
-    a.owner_token = foreign; // a token account of another mint
-    let ix1 = ix(
-        a,
-        hedge_vault::instruction::VaultDeposit {
-            amount: ONE,
-            min_hedge_ratio: 0,
-        },
-    );
-    h.expect_error(vec![ix1], vec![&u.kp], code(HedgeError::WrongMint))
+    let request = |a| {
+        ix(
+            a,
+            hedge_vault::instruction::VaultRequestDeposit {
+                amount: ONE,
+                min_hedge_ratio: 0,
+            },
+        )
+    };
+    let mut a = vault_request_deposit_accounts(&h, &u);
+    a.owner_token = foreign;
+    h.expect_error(vec![request(a)], vec![&u.kp], code(HedgeError::WrongMint))
         .await;
-
-    let mut a = vault_deposit_accounts(&h, &u);
-    a.owner_token = other.token; // someone else's wallet
-    let ix2 = ix(
-        a,
-        hedge_vault::instruction::VaultDeposit {
-            amount: ONE,
-            min_hedge_ratio: 0,
-        },
-    );
-    h.expect_error(vec![ix2], vec![&u.kp], code(HedgeError::WrongOwner))
+    let mut a = vault_request_deposit_accounts(&h, &u);
+    a.owner_token = other.token;
+    h.expect_error(vec![request(a)], vec![&u.kp], code(HedgeError::WrongOwner))
         .await;
-
-    let mut a = vault_deposit_accounts(&h, &u);
+    let mut a = vault_request_deposit_accounts(&h, &u);
     a.collateral_vault = insurance_vault_pda(&h.market);
-    let ix3 = ix(
-        a,
-        hedge_vault::instruction::VaultDeposit {
-            amount: ONE,
-            min_hedge_ratio: 0,
-        },
-    );
-    h.expect_error(vec![ix3], vec![&u.kp], code(HedgeError::WrongTokenAccount))
+    h.expect_error(vec![request(a)], vec![&u.kp], code(HedgeError::WrongTokenAccount))
         .await;
-
-    // A well-formed Pyth account that is not the market's.
-    let impostor = anchor_lang::prelude::Pubkey::new_unique();
-    let now = h.now().await;
-    h.ctx
-        .set_account(&impostor, &pyth::legacy_account(50_00000000, 0, -8, now).into());
-    let mut a = vault_deposit_accounts(&h, &u);
-    a.oracle = impostor;
-    let ix4 = ix(
-        a,
-        hedge_vault::instruction::VaultDeposit {
-            amount: ONE,
-            min_hedge_ratio: 0,
-        },
-    );
-    h.expect_error(vec![ix4], vec![&u.kp], code(HedgeError::WrongOracle))
-        .await;
-
+    // One pending deposit per owner.
+    h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
+        .await
+        .ok();
+    h.expect_error(
+        vec![vault_request_deposit(&h, &u, ONE, 0)],
+        vec![&u.kp],
+        code(HedgeError::RequestAlreadyPending),
+    )
+    .await;
     // Missing signer.
-    let mut d = vault_deposit(&h, &u, ONE, 0);
+    let mut d = vault_request_deposit(&h, &other, ONE, 0);
     d.accounts[0].is_signer = false;
     h.expect_error(vec![d], vec![], anchor_code(AnchorError::AccountNotSigner))
         .await;
 }
 
+/// A check that fails at the price of the due time refunds the escrow and cancels
+/// the request with its reason; the executor is still paid.
 #[tokio::test]
-async fn deposit_needs_a_fresh_certain_and_newer_price() {
+async fn a_deposit_below_the_minimum_hedge_ratio_is_refunded_with_its_reason() {
     let (mut h, u) = funded().await;
-    // 31 s old: past max_age_increase (30 s).
-    h.advance(31).await;
-    h.expect_error(
-        vec![vault_deposit(&h, &u, ONE, 0)],
-        vec![&u.kp],
-        code(HedgeError::OracleStale),
-    )
-    .await;
-    // Fresh but 3% confidence (limit 2%).
-    h.set_price(100_00000000, 3_00000000, -8).await;
-    h.expect_error(
-        vec![vault_deposit(&h, &u, ONE, 0)],
-        vec![&u.kp],
-        code(HedgeError::OracleConfidenceTooWide),
-    )
-    .await;
-    // Accepted at t, then an update published earlier than t is refused.
-    h.set_usd(100.0).await;
-    h.deposit(&u, ONE).await;
-    let now = h.now().await;
-    h.advance(1).await;
-    h.set_price_at(100_00000000, 0, -8, now - 1).await;
-    h.expect_error(
-        vec![vault_deposit(&h, &u, ONE, 0)],
-        vec![&u.kp],
-        code(HedgeError::OracleOlderThanLast),
-    )
-    .await;
+    // Nobody trades: the vault's hedge ratio would be 0%, below the asked 1 ppm.
+    h.send(&[vault_request_deposit(&h, &u, ONE, 1)], &[&u.kp])
+        .await
+        .ok();
+    assert_eq!(h.token_balance(u.token).await, 9 * ONE);
+    let out = h.execute_due(RequestKind::Deposit, &u).await;
+    assert_eq!(out.refused(), code(HedgeError::HedgeRatioBelowMinimum));
+    assert_eq!(h.token_balance(u.token).await, 10 * ONE);
+    assert_eq!(h.token_balance(u.shares).await, 0);
+    let m = h.market_state().await;
+    assert_eq!((m.collateral, m.escrowed_deposits), (0, 0));
+    assert!(h.request_state(&u.key(), RequestKind::Deposit).await.is_none());
+    h.check_invariants().await;
 }
 
 #[tokio::test]
-async fn withdrawal_is_two_step_after_the_delay() {
+async fn executions_happen_only_inside_the_window_and_cancellations_follow_the_rules() {
+    let (mut h, u) = funded().await;
+    let stranger = h.user(0).await;
+    h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
+        .await
+        .ok();
+    let due = h
+        .request_state(&u.key(), RequestKind::Deposit)
+        .await
+        .unwrap()
+        .due_time;
+    // Before the due time: not executable; a stranger may not cancel.
+    let oracle = h.oracle;
+    let keeper = h.keeper.kp.insecure_clone();
+    h.expect_error(
+        vec![execute(&h, RequestKind::Deposit, &u, &oracle)],
+        vec![&keeper],
+        code(HedgeError::RequestNotDue),
+    )
+    .await;
+    h.expect_error(
+        vec![cancel(&h, RequestKind::Deposit, &stranger.key(), &u)],
+        vec![&stranger.kp],
+        code(HedgeError::RequestNotExpired),
+    )
+    .await;
+    // At the due time the owner can no longer cancel (no free option).
+    h.set_time(due).await;
+    h.expect_error(
+        vec![cancel(&h, RequestKind::Deposit, &u.key(), &u)],
+        vec![&u.kp],
+        code(HedgeError::RequestLocked),
+    )
+    .await;
+    // After the window (30 s): not executable; anyone may cancel, everything back.
+    h.set_time(due + 31).await;
+    let oracle = h.publish_for_due(due).await;
+    h.expect_error(
+        vec![execute(&h, RequestKind::Deposit, &u, &oracle)],
+        vec![&keeper],
+        code(HedgeError::RequestExpired),
+    )
+    .await;
+    let lamports = h.account(u.key()).await.unwrap().lamports;
+    let out = h
+        .send(
+            &[cancel(&h, RequestKind::Deposit, &stranger.key(), &u)],
+            &[&stranger.kp],
+        )
+        .await;
+    out.ok();
+    let c: RequestCancelled = out.event();
+    assert_eq!((c.cause, c.by), (CANCELLED_AFTER_WINDOW, stranger.key()));
+    assert_eq!(h.token_balance(u.token).await, 10 * ONE);
+    // The rent and the unpaid execution fee went back to the owner.
+    assert!(h.account(u.key()).await.unwrap().lamports > lamports + 20_000);
+    assert_eq!(h.market_state().await.escrowed_deposits, 0);
+    h.check_invariants().await;
+
+    // The owner may cancel a new request before its due time.
+    h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
+        .await
+        .ok();
+    let out = h
+        .send(&[cancel(&h, RequestKind::Deposit, &u.key(), &u)], &[&u.kp])
+        .await;
+    out.ok();
+    assert_eq!(out.event::<RequestCancelled>().cause, CANCELLED_BY_OWNER);
+    assert_eq!(h.token_balance(u.token).await, 10 * ONE);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn withdrawal_is_a_request_executed_after_the_delay() {
     let (mut h, u) = funded().await;
     h.deposit(&u, 4 * ONE).await;
     let out = h
         .send(&[vault_request_withdraw(&h, &u, 1_000 * ONE)], &[&u.kp])
         .await;
     out.ok();
-    let ev: VaultWithdrawRequested = out.event();
+    let ev: RequestCreated = out.event();
     assert_eq!(ev.value_at_request, ONE);
+    assert_eq!(ev.due_time, h.now().await + 3_600);
     assert_eq!(h.token_balance(u.shares).await, 3_000 * ONE);
     assert_eq!(h.token_balance(share_escrow_pda(&h.market)).await, 1_000 * ONE);
     h.check_invariants().await;
@@ -173,30 +228,25 @@ async fn withdrawal_is_two_step_after_the_delay() {
     h.expect_error(
         vec![vault_request_withdraw(&h, &u, ONE)],
         vec![&u.kp],
-        code(HedgeError::WithdrawalAlreadyPending),
+        code(HedgeError::RequestAlreadyPending),
     )
     .await;
-    // Before the delay (3600 s).
+    // Before the delay.
     h.advance(3_599).await;
-    h.set_usd(100.0).await;
+    let oracle = h.publish_for_due(0).await;
+    let keeper = h.keeper.kp.insecure_clone();
     h.expect_error(
-        vec![vault_withdraw(&h, &u)],
-        vec![&u.kp],
-        code(HedgeError::WithdrawalNotReady),
+        vec![execute(&h, RequestKind::Withdraw, &u, &oracle)],
+        vec![&keeper],
+        code(HedgeError::RequestNotDue),
     )
     .await;
-    h.advance(1).await;
-    h.set_usd(100.0).await;
-    let out = h.send(&[vault_withdraw(&h, &u)], &[&u.kp]).await;
-    out.ok();
+    let out = h.execute_due(RequestKind::Withdraw, &u).await.executed();
     let ev: VaultWithdrawn = out.event();
-    assert_eq!(ev.paid, ONE);
+    assert_eq!((ev.paid, ev.shares, ev.shares_remaining), (ONE, 1_000 * ONE, 0));
     assert_eq!(h.token_balance(u.token).await, 7 * ONE);
     assert_eq!(h.mint_supply(share_mint_pda(&h.market)).await, 3_000 * ONE);
-    assert!(
-        h.account(withdraw_pda(&h.market, &u.key())).await.is_none(),
-        "request closed, rent back"
-    );
+    assert!(h.request_state(&u.key(), RequestKind::Withdraw).await.is_none());
     assert_eq!(h.market_state().await.collateral, 3 * ONE);
     h.check_invariants().await;
 }
@@ -218,10 +268,19 @@ async fn withdrawal_refusals_are_named() {
     )
     .await;
     // Nothing requested: the request account does not exist.
+    let oracle = h.oracle;
+    let keeper = h.keeper.kp.insecure_clone();
     h.expect_error(
-        vec![vault_withdraw(&h, &u)],
-        vec![&u.kp],
+        vec![execute(&h, RequestKind::Withdraw, &u, &oracle)],
+        vec![&keeper],
         anchor_code(AnchorError::AccountNotInitialized),
+    )
+    .await;
+    // A share worth less than a native unit pays nothing: refused at request.
+    h.expect_error(
+        vec![vault_request_withdraw(&h, &u, 1)],
+        vec![&u.kp],
+        code(HedgeError::WithdrawalTooSmall),
     )
     .await;
 }
@@ -241,11 +300,10 @@ async fn withdrawal_pays_the_lower_of_request_and_execution_values() {
             .send(&[vault_request_withdraw(&h, &u, 1_000 * ONE)], &[&u.kp])
             .await;
         req.ok();
-        let at_request = req.event::<VaultWithdrawRequested>().value_at_request;
+        let at_request = req.event::<RequestCreated>().value_at_request;
         h.advance(3_600).await;
         h.set_usd(usd_after).await;
-        let out = h.send(&[vault_withdraw(&h, &u)], &[&u.kp]).await;
-        out.ok();
+        let out = h.execute_due(RequestKind::Withdraw, &u).await.executed();
         let ev: VaultWithdrawn = out.event();
         assert_eq!(ev.value_at_request, at_request);
         assert_eq!(ev.paid, ev.value_now.min(ev.value_at_request));
@@ -255,8 +313,11 @@ async fn withdrawal_pays_the_lower_of_request_and_execution_values() {
     }
 }
 
+/// Revision 2, section 3: what fits the limit is paid, the rest stays queued with a
+/// new due time, the event and the return data name the largest amount, and the owner
+/// can cancel what is left at any time.
 #[tokio::test]
-async fn withdrawal_above_the_limit_names_the_largest_amount() {
+async fn a_withdrawal_above_the_limit_is_paid_in_part_and_the_rest_can_be_cancelled() {
     let (mut h, u) = funded().await;
     h.deposit(&u, 10 * ONE).await;
     let t = h.user(10 * ONE).await;
@@ -268,41 +329,33 @@ async fn withdrawal_above_the_limit_names_the_largest_amount() {
         .ok();
     h.advance(3_600).await;
     h.set_usd(100.0).await;
-    let out = h
-        .expect_error(
-            vec![vault_withdraw(&h, &u)],
-            vec![&u.kp],
-            code(HedgeError::WithdrawalExceedsLimit),
-        )
-        .await;
+    let out = h.execute_due(RequestKind::Withdraw, &u).await.executed();
+    let ev: VaultWithdrawn = out.event();
+    // The largest amount: C - ceil(N / 1.1), exactly what the engine computes.
     let m = h.market_state().await;
-    let agg = m.aggregates();
-    let view = VaultView {
-        collateral: m.collateral,
-        supply: h.mint_supply(m.share_mint).await,
-        aggregates: &agg,
-        units: Units { scale: 1_000_000_000 },
-        funding_index: m.funding_index,
-    };
-    let oracle = OraclePrice {
-        price: 100 * hedge_engine::PRICE_PRECISION,
-        conf: 0,
-        publish_time: 0,
-    };
-    let max = max_withdrawal_floor(&view, &oracle, &m.risk_params()).unwrap();
-    assert!(max > 0 && max < 5 * ONE, "{max}");
-    // The refusal returns the largest amount as return data (u64 LE), which the
-    // simulation reports even though the transaction fails; it is exactly what the
-    // engine computes from the same state.
-    assert_eq!(out.return_u64(), Some(max));
-    // A smaller holder whose share fits under the limit can leave.
-    let small = h.user(ONE).await;
-    h.deposit(&small, ONE).await;
-    h.send(&[vault_request_withdraw(&h, &small, 500 * ONE)], &[&small.kp])
-        .await
-        .ok();
-    h.advance(3_600).await;
-    h.set_usd(100.0).await;
-    h.send(&[vault_withdraw(&h, &small)], &[&small.kp]).await.ok();
+    let n = m.net_base as u64;
+    let min_c = (u128::from(n) * 1_000_000).div_ceil(1_100_000) as u64;
+    assert_eq!(ev.paid, ev.largest_now);
+    assert_eq!(m.collateral, min_c);
+    assert_eq!(out.return_u64(), Some(ev.largest_now));
+    assert!(ev.shares_remaining > 0 && ev.shares + ev.shares_remaining == 5_000 * ONE);
+    let left = h.request_state(&u.key(), RequestKind::Withdraw).await.unwrap();
+    assert_eq!(left.amount, ev.shares_remaining);
+    assert_eq!(left.due_time, h.now().await + 2);
+    assert_eq!(left.execution_fee, 0, "the executor was paid once something was");
+    h.check_invariants().await;
+    // Nothing more can leave now: executing again pays nothing and keeps it queued.
+    h.advance(2).await;
+    let out = h.execute_due(RequestKind::Withdraw, &u).await.executed();
+    let ev2: VaultWithdrawn = out.event();
+    assert_eq!((ev2.paid, ev2.shares, ev2.largest_now), (0, 0, 0));
+    // The owner cancels what is left and gets the shares back.
+    let before = h.token_balance(u.shares).await;
+    let out = h
+        .send(&[cancel(&h, RequestKind::Withdraw, &u.key(), &u)], &[&u.kp])
+        .await;
+    out.ok();
+    assert_eq!(h.token_balance(u.shares).await, before + ev.shares_remaining);
+    assert_eq!(h.market_state().await.pending_withdraw_shares, 0);
     h.check_invariants().await;
 }

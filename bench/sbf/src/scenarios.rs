@@ -11,8 +11,9 @@ use core::hint::black_box as bb;
 
 use hedge_engine::funding::{accrue, FundingInputs, FundingState};
 use hedge_engine::liquidation::{auto_deleverage, liquidate, vault_in_breach};
+use hedge_engine::market::MarketState;
 use hedge_engine::math::{mul_div, Rounding};
-use hedge_engine::oracle::{accept_price, OracleLimits, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::oracle::{accept_price, accept_price_at, OracleLimits, OraclePrice, OracleUse, RawPrice};
 use hedge_engine::params::RiskParams;
 use hedge_engine::position::{
     equity_floor, execute_trade, is_liquidatable, settle_funding, stress_sized_open_interest_usd, Aggregates,
@@ -61,11 +62,13 @@ pub const SCENARIOS: &[(u8, &str)] = &[
     (19, "liquidation::auto_deleverage"),
     (20, "liquidation::vault_in_breach"),
     (21, "position::stress_sized_open_interest_usd"),
-    (100, "engine work of a deposit"),
-    (101, "engine work of a trade"),
+    (100, "engine work of a deposit execution"),
+    (101, "engine work of a trade execution"),
     (102, "engine work of a liquidation"),
-    (103, "engine work of a vault withdrawal"),
+    (103, "engine work of a vault withdrawal execution"),
     (104, "engine work of the funding crank"),
+    (105, "engine work of a vault withdrawal request"),
+    (106, "engine work of an auto-deleveraging"),
 ];
 
 const ONE: i64 = 1_000_000_000; // one token of 9 decimals
@@ -86,8 +89,9 @@ fn limits() -> OracleLimits {
     OracleLimits {
         max_age_increase: 30,
         max_age: 120,
+        max_age_liquidate: 15,
         max_conf: 20_000,
-        max_conf_liquidate: 50_000,
+        max_conf_reduce: 50_000,
     }
 }
 
@@ -110,78 +114,69 @@ fn raw(cents: i64) -> RawPrice {
     }
 }
 
-/// A market with a 1000-token vault, 40 traders' worth of aggregates (800 long, 50
-/// short), and a funding index that has moved.
+/// A request's due time: the pull update `raw` carries (published at `NOW - 3`, the
+/// previous one a second before) is the unique update for it.
+const DUE: i64 = NOW - 3;
+const PREV: Option<i64> = Some(NOW - 4);
+
+/// A market with a 1000-token vault, 1000 tokens of insurance, 40 traders' worth of
+/// aggregates (800 long, 55 short), a funding index that has moved, a deposit of 25
+/// tokens in escrow and 25,000 shares queued for withdrawal; and two of its positions.
+#[derive(Clone, Copy)]
 struct World {
-    params: RiskParams,
-    agg: Aggregates,
-    collateral: u64,
+    st: MarketState,
     supply: u64,
-    index: i128,
     long: Position,
     short: Position,
 }
 
 #[inline(never)]
 fn world() -> World {
-    let params = params();
     let index = 3 * FUNDING_INDEX_PRECISION / 2;
-    let m = MarketView {
-        params: &params,
+    let mut st = MarketState {
+        params: params(),
+        limits: limits(),
         units: UNITS,
-        oracle: oracle(10_000),
-        funding_index: index,
-    };
-    let mut ctx = TradeContext {
-        vault_collateral: 1_000 * ONE as u64,
+        collateral: 1_000 * ONE as u64,
+        insurance: 1_000 * ONE as u64,
+        insurance_shares: 1_000_000 * ONE as u64,
+        total_margin: 0,
+        escrowed_deposits: 25 * ONE as u64,
         aggregates: Aggregates::default(),
+        funding: FundingState {
+            index,
+            rate: 3_000_000_000,
+            last_time: NOW - 600,
+        },
+        funding_skipped_seconds: 0,
+        last_publish_time: NOW - 10,
+        last_price: oracle(10_000).price,
+        settlement_price: 0,
+        paused: false,
+        reduce_only: false,
+        pending_withdraw_shares: 25_000 * ONE as u64,
+        total_insurance_covered: 0,
+        total_socialized: 0,
     };
-    let mut long = Position::default();
+    let o = oracle(10_000);
+    let open = |st: &mut MarketState, margin: i64, size: i64| {
+        let mut p = Position::default();
+        let _ = st.deposit_margin(&mut p, margin as u64);
+        let _ = st.execute_trade(&mut p, size, 0, o);
+        p
+    };
     // The crowd: a big long opened in one go, and a short against it.
-    for (size, margin) in [(790 * ONE, 100 * ONE), (-50 * ONE, 20 * ONE)] {
-        let p = Position {
-            margin,
-            ..Default::default()
-        };
-        if let Ok(out) = execute_trade(&p, &ctx, size, &m) {
-            ctx.vault_collateral = out.vault_collateral;
-            ctx.aggregates = out.aggregates;
-        }
-    }
-    // The position under test: a long of 10 tokens on 1.2 tokens of margin (8.3x).
-    if let Ok(out) = execute_trade(
-        &Position {
-            margin: 6 * ONE / 5,
-            ..Default::default()
-        },
-        &ctx,
-        10 * ONE,
-        &m,
-    ) {
-        ctx.vault_collateral = out.vault_collateral;
-        ctx.aggregates = out.aggregates;
-        long = out.position;
-    }
-    let mut short = Position::default();
-    if let Ok(out) = execute_trade(
-        &Position {
-            margin: 2 * ONE,
-            ..Default::default()
-        },
-        &ctx,
-        -5 * ONE,
-        &m,
-    ) {
-        ctx.vault_collateral = out.vault_collateral;
-        ctx.aggregates = out.aggregates;
-        short = out.position;
-    }
+    open(&mut st, 100 * ONE, 790 * ONE);
+    open(&mut st, 20 * ONE, -50 * ONE);
+    // The positions under test: a long of 10 tokens on 1.2 tokens of margin (8.3x),
+    // and a short of 5 on 2.
+    let long = open(&mut st, 6 * ONE / 5, 10 * ONE);
+    let short = open(&mut st, 2 * ONE, -5 * ONE);
+    // Funding has moved since they opened.
+    st.funding.index += FUNDING_INDEX_PRECISION / 100;
     World {
-        params,
-        agg: ctx.aggregates,
-        collateral: ctx.vault_collateral,
+        st,
         supply: 1_000_000 * ONE as u64,
-        index,
         long,
         short,
     }
@@ -189,47 +184,33 @@ fn world() -> World {
 
 impl World {
     fn view(&self, cents: u128) -> MarketView<'_> {
-        MarketView {
-            params: &self.params,
-            units: UNITS,
-            oracle: oracle(cents),
-            funding_index: self.index + FUNDING_INDEX_PRECISION / 100,
-        }
+        self.st.view(oracle(cents))
     }
 
     fn vault(&self) -> VaultView<'_> {
-        VaultView {
-            collateral: self.collateral,
-            supply: self.supply,
-            aggregates: &self.agg,
-            units: UNITS,
-            funding_index: self.index + FUNDING_INDEX_PRECISION / 100,
-        }
+        self.st.vault_view(self.supply)
     }
 
     fn ctx(&self) -> TradeContext {
-        TradeContext {
-            vault_collateral: self.collateral,
-            aggregates: self.agg,
-        }
+        self.st.trade_context()
     }
 
     fn funding(&self) -> (FundingState, FundingInputs) {
-        let st = FundingState {
-            index: self.index,
-            rate: 3_000_000_000,
-            last_time: NOW - 600,
-        };
-        let inp = FundingInputs::for_market(self.collateral, &self.agg, &self.params, oracle(10_000).price)
-            .unwrap_or(FundingInputs {
-                imbalance: 0,
-                skew_scale: 1,
-                max_rate: 0,
-                max_velocity: 0,
-                max_interval: 1,
-                price: 1,
-            });
-        (st, inp)
+        let inp = FundingInputs::for_market(
+            self.st.collateral,
+            &self.st.aggregates,
+            &self.st.params,
+            oracle(10_000).price,
+        )
+        .unwrap_or(FundingInputs {
+            imbalance: 0,
+            skew_scale: 1,
+            max_rate: 0,
+            max_velocity: 0,
+            max_interval: 1,
+            price: 1,
+        });
+        (self.st.funding, inp)
     }
 }
 
@@ -240,7 +221,15 @@ pub fn world_liquidation(
     cents: u128,
 ) -> hedge_engine::EngineResult<hedge_engine::liquidation::LiquidationOutcome> {
     let w = world();
-    liquidate(&w.long, &w.ctx(), 50 * ONE as u64, &w.view(cents))
+    liquidate(&w.long, &w.ctx(), w.st.insurance, &w.view(cents))
+}
+
+/// (traders' net base, the long's base, the short's base) of the world, for the
+/// runner's check that every position in it opened.
+#[allow(dead_code)]
+pub fn world_bases() -> (i128, i64, i64) {
+    let w = world();
+    (w.st.aggregates.net_base, w.long.base, w.short.base)
 }
 
 /// The engine refused a scenario's call: its inputs are wrong, not the engine.
@@ -346,7 +335,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
         }
         8 => {
             let v = w.view(9_700);
-            let (mut p, mut agg) = (w.long, w.agg);
+            let (mut p, mut agg) = (w.long, w.st.aggregates);
             m.start();
             let paid = bb(settle_funding(bb(&mut p), bb(&mut agg), bb(&v)));
             m.stop();
@@ -400,7 +389,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             let s = bb(check_withdrawal(
                 bb(&v),
                 bb(&o),
-                bb(&w.params),
+                bb(&w.st.params),
                 bb(25 * ONE as u64),
             ));
             m.stop();
@@ -410,9 +399,9 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
         16 => {
             m.start();
             let s = bb(check_min_hedge_ratio(
-                bb(w.collateral + 25 * ONE as u64),
-                bb(&w.agg),
-                bb(&w.params),
+                bb(w.st.collateral + 25 * ONE as u64),
+                bb(&w.st.aggregates),
+                bb(&w.st.params),
                 bb(500_000),
             ));
             m.stop();
@@ -422,7 +411,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             let v = w.view(if id == 17 { PARTIAL_CENTS } else { BANKRUPT_CENTS });
             let ctx = w.ctx();
             m.start();
-            let out = bb(liquidate(bb(&w.long), bb(&ctx), bb(50 * ONE as u64), bb(&v)));
+            let out = bb(liquidate(bb(&w.long), bb(&ctx), bb(w.st.insurance), bb(&v)));
             m.stop();
             sum_r(&out, |o| {
                 pos_sum(&o.position) ^ u128::from(o.closed) ^ u128::from(o.bad_debt)
@@ -446,130 +435,123 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
         21 => {
             m.start();
             let c = bb(stress_sized_open_interest_usd(
-                bb(50 * ONE as u64),
+                bb(w.st.insurance),
                 UNITS,
                 bb(oracle(10_000).price),
-                bb(&w.params),
+                bb(&w.st.params),
             ));
             m.stop();
             sum_r(&c, |x| x.unwrap_or(0))
         }
         100 => {
-            // vault deposit: oracle, accrual, shares, minimum hedge ratio.
-            let (st, inp) = w.funding();
-            let (r, l) = (bb(raw(10_000)), bb(limits()));
-            let v = w.vault();
+            // vault_execute_deposit: the unique price of the due time, accrual, shares,
+            // the depositor's minimum hedge ratio, escrow to C.
+            let (r, mut st) = (bb(raw(10_000)), bb(w.st));
             m.start();
-            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Increase);
-            let acc = accrue(&st, &inp, NOW);
-            let shares = price.and_then(|p| shares_for_deposit_floor(&v, &p, 25 * ONE as u64));
-            let ok = check_min_hedge_ratio(w.collateral + 25 * ONE as u64, &w.agg, &w.params, 500_000);
-            bb((&acc, &shares, &ok));
+            let out = accept_price_at(&r, PREV, &st.limits, DUE, NOW, OracleUse::Increase).and_then(|o| {
+                st.observe(&o);
+                st.accrue(o.price, NOW)?;
+                st.execute_deposit(w.supply, 25 * ONE as u64, 500_000, o)
+            });
+            bb((&out, &st));
             m.stop();
-            ok.map_err(|_| Refused)?;
-            let index = sum_r(&acc, |a| sum_i(a.state.index))?;
-            sum_r(&shares, |x| u128::from(*x) ^ index)
+            sum_r(&out, |x| u128::from(*x) ^ sum_i(st.funding.index))
         }
         101 => {
-            // position trade: oracle, accrual, breach check, funding settlement, trade.
-            let (st, inp) = w.funding();
-            let (r, l) = (bb(raw(10_100)), bb(limits()));
-            let vv = w.vault();
-            let (mut p, mut agg) = (
-                Position {
-                    margin: 3 * ONE,
-                    ..w.long
-                },
-                w.agg,
-            );
+            // position_execute_trade: price of the due time, accrual, the market's
+            // state, funding settlement, the trade, fees, caps, limit price.
+            let (r, mut st) = (bb(raw(10_100)), bb(w.st));
+            let mut p = Position {
+                margin: 3 * ONE,
+                ..w.long
+            };
             m.start();
-            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Increase);
-            let acc = accrue(&st, &inp, NOW);
-            let out = price.and_then(|o| {
-                let v = MarketView {
-                    params: &w.params,
-                    units: UNITS,
-                    oracle: o,
-                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
-                };
-                vault_in_breach(&vv, &v)?;
-                settle_funding(&mut p, &mut agg, &v)?;
-                let ctx = TradeContext {
-                    vault_collateral: w.collateral,
-                    aggregates: agg,
-                };
-                execute_trade(&p, &ctx, 8 * ONE, &v)
+            let out = accept_price_at(&r, PREV, &st.limits, DUE, NOW, OracleUse::Increase).and_then(|o| {
+                st.observe(&o);
+                st.accrue(o.price, NOW)?;
+                st.execute_trade(&mut p, 8 * ONE, 102 * PRICE_PRECISION, o)
             });
-            bb(&out);
+            bb((&out, &st, &p));
             m.stop();
-            sum_r(&out, |o| pos_sum(&o.position) ^ u128::from(o.fee))
+            sum_r(&out, |x| pos_sum(&p) ^ u128::from(x.outcome.fee))
         }
         102 => {
-            // position liquidate: oracle, accrual, funding settlement, liquidation.
-            let (st, inp) = w.funding();
-            let (r, l) = (bb(raw(9_350)), bb(limits()));
-            let (mut p, mut agg) = (w.long, w.agg);
+            // position_liquidate: an instant price, accrual, funding settlement,
+            // liquidation with the insurance fund.
+            let (r, mut st, mut p) = (bb(raw(9_350)), bb(w.st), w.long);
             m.start();
-            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Liquidate);
-            let acc = accrue(&st, &inp, NOW);
-            let out = price.and_then(|o| {
-                let v = MarketView {
-                    params: &w.params,
-                    units: UNITS,
-                    oracle: o,
-                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
-                };
-                settle_funding(&mut p, &mut agg, &v)?;
-                let ctx = TradeContext {
-                    vault_collateral: w.collateral,
-                    aggregates: agg,
-                };
-                liquidate(&p, &ctx, 50 * ONE as u64, &v)
-            });
-            bb(&out);
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
+                    st.observe(&o);
+                    st.accrue(o.price, NOW)?;
+                    st.liquidate(&mut p, o)
+                });
+            bb((&out, &st, &p));
             m.stop();
-            sum_r(&out, |o| pos_sum(&o.position) ^ u128::from(o.closed))
+            sum_r(&out, |x| pos_sum(&p) ^ u128::from(x.outcome.closed))
         }
         103 => {
-            // vault withdrawal: oracle, accrual, value of shares, the limit.
-            let (st, inp) = w.funding();
-            let (r, l) = (bb(raw(10_000)), bb(limits()));
-            let v = w.vault();
+            // vault_execute_withdraw: price of the due time, accrual, the payout under
+            // the limit, capped at the value at request.
+            let (r, mut st) = (bb(raw(10_000)), bb(w.st));
             m.start();
-            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Reduce);
-            let acc = accrue(&st, &inp, NOW);
-            let paid = price.and_then(|o| {
-                let value = value_of_shares_floor(&v, &o, 25_000 * ONE as u64)?;
-                Ok(check_withdrawal(&v, &o, &w.params, value).map(|_| value))
+            let out = accept_price_at(&r, PREV, &st.limits, DUE, NOW, OracleUse::Reduce).and_then(|o| {
+                st.observe(&o);
+                st.accrue(o.price, NOW)?;
+                st.execute_withdraw(w.supply, 25_000 * ONE as u64, 26 * ONE as u64, o)
             });
-            bb((&acc, &paid));
+            bb((&out, &st));
             m.stop();
-            match paid {
-                Ok(Ok(v)) => Ok(u128::from(v)),
-                _ => Err(Refused),
-            }
+            sum_r(&out, |x| u128::from(x.paid) ^ u128::from(x.shares_burned))
         }
         104 => {
-            // funding crank: oracle, accrual, breach check.
-            let (st, inp) = w.funding();
-            let (r, l) = (bb(raw(10_000)), bb(limits()));
-            let vv = w.vault();
+            // market_update_funding: an instant price, accrual, the breach flag.
+            let (r, mut st) = (bb(raw(10_000)), bb(w.st));
             m.start();
-            let price = accept_price(&r, &l, NOW - 10, NOW, OracleUse::Reduce);
-            let acc = accrue(&st, &inp, NOW);
-            let breach = price.and_then(|o| {
-                let v = MarketView {
-                    params: &w.params,
-                    units: UNITS,
-                    oracle: o,
-                    funding_index: acc.map(|a| a.state.index).unwrap_or(0),
-                };
-                vault_in_breach(&vv, &v)
-            });
-            bb((&acc, &breach));
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Reduce).and_then(|o| {
+                    st.observe(&o);
+                    st.accrue(o.price, NOW)?;
+                    st.update_reduce_only(o)
+                });
+            bb((&out, &st));
             m.stop();
-            let index = sum_r(&acc, |a| sum_i(a.state.index))?;
-            sum_r(&breach, |b| u128::from(*b) ^ index)
+            sum_r(&out, |b| u128::from(*b) ^ sum_i(st.funding.index))
+        }
+        105 => {
+            // vault_request_withdraw: an instant price, accrual, the shares' value now.
+            let (r, mut st) = (bb(raw(10_000)), bb(w.st));
+            m.start();
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Reduce).and_then(|o| {
+                    st.observe(&o);
+                    st.accrue(o.price, NOW)?;
+                    st.request_withdraw(w.supply, 25_000 * ONE as u64, o)
+                });
+            bb((&out, &st));
+            m.stop();
+            sum_r(&out, |x| u128::from(*x))
+        }
+        106 => {
+            // market_auto_deleverage: an instant price, accrual, the breach check, the
+            // forced close of a profitable long while the vault is in breach. A vault
+            // hedged up to its collateral only breaches when over-hedged and the price
+            // multiplies: 745 tokens short on 700 at 1000 USD.
+            let (r, mut p) = (bb(raw(100_000)), w.long);
+            let mut st = bb(MarketState {
+                collateral: 700 * ONE as u64,
+                ..w.st
+            });
+            m.start();
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
+                    st.observe(&o);
+                    st.accrue(o.price, NOW)?;
+                    st.deleverage(&mut p, o)
+                });
+            bb((&out, &st, &p));
+            m.stop();
+            sum_r(&out, |x| u128::from(x.closed) ^ sum_i(i128::from(x.realized_pnl)))
         }
         _ => Err(Refused),
     }

@@ -51,4 +51,40 @@ pub enum EngineError {
     VaultNotInBreach,
     /// Auto-deleveraging closes only profitable positions.
     PositionNotProfitable,
+    /// The price was published before the request's due time.
+    OraclePublishedBeforeDueTime,
+    /// The update is not the first one published at or after the due time (its
+    /// previous publish time is not before the due time).
+    OracleNotUniqueForDueTime,
+    /// The vault does not hold enough tokens to pay this gain now.
+    VaultInsufficientCollateral,
+    /// The fill is worse than the order's limit price.
+    SlippageExceeded,
+    /// Auto-deleveraging this position would not lower the vault's requirement (it is
+    /// not on the side of the traders' net position).
+    DeleverageWrongSide,
+    /// The withdrawal pays nothing.
+    WithdrawalTooSmall,
+    /// The trade would grow the larger side's open interest past what the insurance
+    /// fund covers on a `stress_move` gap.
+    InsuranceCapacityExceeded,
+    /// The market is paused: deposits and risk-increasing trades are stopped.
+    MarketPaused,
+    /// The market is reduce-only while the vault is in margin breach.
+    MarketReduceOnly,
+    /// The market is settled: only closing and withdrawals are allowed.
+    MarketSettled,
+    /// The position still has size.
+    PositionNotEmpty,
+    /// A margin withdrawal exceeds `min(margin, equity - initial margin)`.
+    WithdrawExceedsFreeMargin,
+    /// The request's due time has not come.
+    RequestNotDue,
+    /// The request's execution window has passed: it can only be cancelled.
+    RequestExpired,
+    /// Between the due time and the end of the execution window a deposit, trade or
+    /// margin withdrawal can only be executed, not cancelled by its owner.
+    RequestLocked,
+    /// Only the owner may cancel before the execution window has passed.
+    RequestNotExpired,
 }

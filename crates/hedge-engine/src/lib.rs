@@ -19,10 +19,12 @@ pub mod constants;
 pub mod error;
 pub mod funding;
 pub mod liquidation;
+pub mod market;
 pub mod math;
 pub mod oracle;
 pub mod params;
 pub mod position;
+pub mod requests;
 pub mod vault;
 
 pub use constants::*;

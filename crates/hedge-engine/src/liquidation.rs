@@ -173,7 +173,8 @@ fn liquidate_part(
     let collateral = i128::from(ctx.vault_collateral)
         .sub_c(i128::from(realized))?
         .sub_c(i128::from(socialized))?;
-    let vault_collateral = to_u64(u128::try_from(collateral).map_err(|_| EngineError::MathOverflow)?)?;
+    let vault_collateral =
+        to_u64(u128::try_from(collateral).map_err(|_| EngineError::VaultInsufficientCollateral)?)?;
     let mut aggregates = ctx.aggregates;
     aggregates.replace(pos, &next)?;
     Ok(LiquidationOutcome {
@@ -192,11 +193,12 @@ fn liquidate_part(
     })
 }
 
-/// Vault equity at the oracle price and `ratio` of `N` (rounded up), or `None` when
-/// traders are not net long (the vault has no short to margin).
+/// Vault equity at the oracle price and `ratio` of `|N|` (rounded up), or `None` when
+/// traders are flat (the vault has no position to margin). The vault is short `N` when
+/// traders are net long and long `|N|` when they are net short; either can breach.
 fn vault_margin(v: &VaultView, m: &MarketView, ratio: u32) -> EngineResult<Option<(i128, u128)>> {
     let n = v.aggregates.net_base;
-    if n <= 0 {
+    if n == 0 {
         return Ok(None);
     }
     let eq = equity_at(v, m.oracle.price, Rounding::Floor)?;
@@ -209,7 +211,7 @@ fn vault_margin(v: &VaultView, m: &MarketView, ratio: u32) -> EngineResult<Optio
     Ok(Some((eq, req)))
 }
 
-/// Whether traders' gains breach the vault's maintenance margin: `E < r_m * N`.
+/// Whether traders' gains breach the vault's maintenance margin: `E < r_m * |N|`.
 pub fn vault_in_breach(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
     Ok(match vault_margin(v, m, m.params.maintenance_margin_ratio)? {
         None => false,
@@ -217,7 +219,7 @@ pub fn vault_in_breach(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
     })
 }
 
-/// Whether the vault is back above initial margin: `E >= r_i * N` (ends reduce-only).
+/// Whether the vault is back above initial margin: `E >= r_i * |N|` (ends reduce-only).
 pub fn vault_restored(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
     Ok(match vault_margin(v, m, m.params.initial_margin_ratio)? {
         None => true,
@@ -225,8 +227,11 @@ pub fn vault_restored(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
     })
 }
 
-/// Auto-deleverages a profitable position: closes it entirely at the oracle price, no
-/// fee, realizing its gain from `C`.
+/// Auto-deleverages a position (funding settled first by the caller): closes it
+/// entirely at the oracle price, no fee, realizing its gain from `C`. Only a position
+/// whose closing lowers the vault's requirement (`|N - base| < |N|`: it is on the side
+/// of the traders' net position) and whose profit is real at the current price may be
+/// deleveraged (PROTOCOL section 5).
 pub fn auto_deleverage(
     pos: &Position,
     ctx: &TradeContext,
@@ -235,18 +240,24 @@ pub fn auto_deleverage(
     if pos.base == 0 {
         return Err(EngineError::PositionEmpty);
     }
-    let (mut next, realized_quote) = close_part_quote(pos, pos.base.unsigned_abs(), m.oracle.price, m.units)?;
-    if realized_quote <= 0 {
-        return Err(EngineError::PositionNotProfitable);
+    let n = ctx.aggregates.net_base;
+    let n_after = n.sub_c(i128::from(pos.base))?;
+    if n_after.unsigned_abs() >= n.unsigned_abs() {
+        return Err(EngineError::DeleverageWrongSide);
     }
+    let (mut next, realized_quote) = close_part_quote(pos, pos.base.unsigned_abs(), m.oracle.price, m.units)?;
     let realized = to_i64(
         m.units
             .tokens_of(realized_quote, m.oracle.price, Rounding::Floor)?,
     )?;
+    if realized <= 0 {
+        return Err(EngineError::PositionNotProfitable);
+    }
     next.margin = next.margin.add_c(realized)?;
     next.funding_basis = 0;
     let collateral = i128::from(ctx.vault_collateral).sub_c(i128::from(realized))?;
-    let collateral = to_u64(u128::try_from(collateral).map_err(|_| EngineError::MathOverflow)?)?;
+    let collateral =
+        to_u64(u128::try_from(collateral).map_err(|_| EngineError::VaultInsufficientCollateral)?)?;
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
     Ok((next, agg, collateral, realized))
@@ -284,6 +295,7 @@ mod tests {
             ..Default::default()
         };
         let ctx = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: 100 * ONE as u64,
             aggregates: Aggregates::default(),
         };
@@ -291,6 +303,7 @@ mod tests {
         (
             out.position,
             TradeContext {
+                insurance: 1_000_000_000_000_000,
                 vault_collateral: out.vault_collateral,
                 aggregates: out.aggregates,
             },
@@ -409,6 +422,7 @@ mod tests {
         // 2000 USD it is 9.5 tokens, equity 0.5 = r_m * N: not below; at 2500 it is.
         assert!(vault_in_breach(&v, &view(&p, 250_000)).unwrap());
         let ctx = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: 10 * ONE as u64,
             aggregates: agg,
         };
@@ -426,6 +440,74 @@ mod tests {
         assert_eq!(
             auto_deleverage(&pos, &ctx, &view(&p, 5_000)).map(|x| x.3),
             Err(EngineError::PositionNotProfitable)
+        );
+    }
+
+    /// PROTOCOL section 5 (revision 2): a net-short market leaves the vault long, and
+    /// its equity can breach too when the price falls.
+    #[test]
+    fn a_net_long_vault_can_be_in_breach() {
+        let p = no_fees();
+        // Traders net short 10 tokens at 100 (the vault is long 10), C = 10 tokens.
+        let agg = Aggregates {
+            net_base: -10 * i128::from(ONE),
+            long_base: 0,
+            short_base: 10 * ONE as u128,
+            entry_quote: -1000 * crate::QUOTE_PRECISION as i128,
+            funding_basis: 0,
+        };
+        let v = VaultView {
+            collateral: 10 * ONE as u64,
+            supply: 1,
+            aggregates: &agg,
+            units: SOL,
+            funding_index: 0,
+        };
+        // E(P) = C - N + E/P = 10 + 10 - 1000/P: at 100 it is 10 (fine); at 52.63 it is
+        // 0.999 < 5% of 10 = ... the vault is long, so a fall hurts it.
+        assert!(!vault_in_breach(&v, &view(&p, 10_000)).unwrap());
+        assert!(vault_in_breach(&v, &view(&p, 5_100)).unwrap());
+        assert!(!vault_restored(&v, &view(&p, 5_100)).unwrap());
+    }
+
+    /// Only a position on the side of the traders' net position (whose closing lowers
+    /// the vault's requirement) and in profit at the oracle price can be deleveraged.
+    #[test]
+    fn deleveraging_needs_the_net_side_and_a_real_profit() {
+        let p = no_fees();
+        let (long, ctx) = ten_x_long(&p);
+        // A short in profit while traders are net long: closing it would raise |N|.
+        let short = Position {
+            base: -2 * ONE,
+            entry_quote: -200 * crate::QUOTE_PRECISION as i128,
+            margin: ONE,
+            funding_basis: 0,
+        };
+        let mut ctx2 = ctx;
+        ctx2.aggregates.replace(&Position::default(), &short).unwrap();
+        assert_eq!(
+            auto_deleverage(&short, &ctx2, &view(&p, 5_000)).map(|x| x.3),
+            Err(EngineError::DeleverageWrongSide)
+        );
+        // The long at a loss: not profitable.
+        assert_eq!(
+            auto_deleverage(&long, &ctx2, &view(&p, 9_000)).map(|x| x.3),
+            Err(EngineError::PositionNotProfitable)
+        );
+        // The long in profit: closed at the oracle price, its gain paid from C.
+        let (next, _, c, realized) = auto_deleverage(&long, &ctx2, &view(&p, 11_000)).unwrap();
+        assert_eq!(next.base, 0);
+        // 10 tokens * 10 USD / 110 USD = 0.909090909 token
+        assert_eq!(realized, 909_090_909);
+        assert_eq!(c, ctx2.vault_collateral - 909_090_909);
+        // A vault too small to pay the gain: a named refusal, not an overflow.
+        let poor = TradeContext {
+            vault_collateral: 100,
+            ..ctx2
+        };
+        assert_eq!(
+            auto_deleverage(&long, &poor, &view(&p, 11_000)).map(|x| x.3),
+            Err(EngineError::VaultInsufficientCollateral)
         );
     }
 }

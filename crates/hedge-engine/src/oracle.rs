@@ -50,29 +50,48 @@ impl OraclePrice {
     }
 }
 
-/// What the price is used for; it decides the age and confidence limits.
+/// What the price is used for; it decides the age and confidence limits (PROTOCOL
+/// section 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OracleUse {
-    /// Risk-increasing trades and vault deposits: the short age, the tight confidence.
+    /// Executing a risk-increasing request (a deposit, an increasing trade): the
+    /// tight confidence limit `max_conf`.
     Increase,
-    /// Reducing, closing, withdrawing, funding: the long age, the tight confidence.
+    /// Executing a reducing request (a reducing trade, a margin or vault withdrawal)
+    /// and the instant valuations (the funding crank, funding settlement, a withdrawal
+    /// request's value, applying a proposal): the looser `max_conf_reduce`, so exits
+    /// work in turbulent markets; instant uses are at most `max_age` old.
     Reduce,
-    /// Liquidation and the accounting of reducing exits that must work in turbulent
-    /// markets: the long age, the loose confidence.
+    /// Liquidation and auto-deleveraging, which act at once: `max_conf_reduce` and the
+    /// short `max_age_liquidate`.
     Liquidate,
 }
 
 /// The market's acceptance limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OracleLimits {
-    /// Maximum age in seconds for [`OracleUse::Increase`].
+    /// Oldest price a risk-increasing request may execute at, seconds after
+    /// publication (the execution window must fit in it).
     pub max_age_increase: u32,
-    /// Maximum age in seconds for the other uses.
+    /// Maximum age in seconds for instant valuations.
     pub max_age: u32,
-    /// Maximum `conf / price`, precision [`RATIO_PRECISION`], for increase and reduce.
+    /// Maximum age in seconds for liquidation and auto-deleveraging.
+    pub max_age_liquidate: u32,
+    /// Maximum `conf / price` for risk-increasing executions, precision
+    /// [`RATIO_PRECISION`].
     pub max_conf: u32,
-    /// Looser maximum `conf / price` for liquidations, precision [`RATIO_PRECISION`].
-    pub max_conf_liquidate: u32,
+    /// Maximum `conf / price` for every exit, liquidation and instant valuation,
+    /// precision [`RATIO_PRECISION`].
+    pub max_conf_reduce: u32,
+}
+
+impl OracleLimits {
+    fn max_conf_for(&self, use_: OracleUse) -> u32 {
+        match use_ {
+            OracleUse::Increase => self.max_conf,
+            OracleUse::Reduce | OracleUse::Liquidate => self.max_conf_reduce,
+        }
+    }
 }
 
 /// Converts a Pyth mantissa with exponent `expo` to [`PRICE_PRECISION`], exactly.
@@ -86,43 +105,19 @@ pub fn normalize(value: u64, expo: i32) -> EngineResult<u128> {
     u128::from(value).mul_c(pow10(shift)?)
 }
 
-/// Checks a raw price against every rule of PROTOCOL section 6 and normalizes it.
-///
-/// `last_publish_time` is the newest publish time the market has accepted; an older
-/// price is refused so nobody can pick a favourable stale update.
-pub fn accept_price(
-    raw: &RawPrice,
-    limits: &OracleLimits,
-    last_publish_time: i64,
-    now: i64,
-    use_: OracleUse,
-) -> EngineResult<OraclePrice> {
+/// Checks sign, exponent and confidence, and normalizes.
+fn checked(raw: &RawPrice, limits: &OracleLimits, now: i64, use_: OracleUse) -> EngineResult<OraclePrice> {
     if raw.price <= 0 {
         return Err(EngineError::OraclePriceNotPositive);
     }
     let price = normalize(raw.price.unsigned_abs(), raw.expo)?;
     let conf = normalize(raw.conf, raw.expo)?;
-    let age = now.sub_c(raw.publish_time)?;
-    if age < 0 {
+    if now.sub_c(raw.publish_time)? < 0 {
         return Err(EngineError::OraclePublishTimeInFuture);
     }
-    let max_age = match use_ {
-        OracleUse::Increase => limits.max_age_increase,
-        OracleUse::Reduce | OracleUse::Liquidate => limits.max_age,
-    };
-    if age > i64::from(max_age) {
-        return Err(EngineError::OracleStale);
-    }
-    if raw.publish_time < last_publish_time {
-        return Err(EngineError::OracleOlderThanLast);
-    }
-    let max_conf = match use_ {
-        OracleUse::Increase | OracleUse::Reduce => limits.max_conf,
-        OracleUse::Liquidate => limits.max_conf_liquidate,
-    };
     // conf / price <= max_conf / RATIO_PRECISION, without division.
     let lhs = conf.mul_c(u128::from(RATIO_PRECISION))?;
-    let rhs = price.mul_c(u128::from(max_conf))?;
+    let rhs = price.mul_c(u128::from(limits.max_conf_for(use_)))?;
     if lhs > rhs || conf >= price {
         return Err(EngineError::OracleConfidenceTooWide);
     }
@@ -133,6 +128,59 @@ pub fn accept_price(
     })
 }
 
+/// Checks a price for an instant use (liquidation, auto-deleveraging, the funding
+/// crank and other valuations that act at once) against every rule of PROTOCOL
+/// section 6 and normalizes it: positive, exponent in range, not in the future, not
+/// older than the age limit of its use, not older than `last_publish_time` (the newest
+/// the market accepted), confidence within the limit of its use.
+pub fn accept_price(
+    raw: &RawPrice,
+    limits: &OracleLimits,
+    last_publish_time: i64,
+    now: i64,
+    use_: OracleUse,
+) -> EngineResult<OraclePrice> {
+    let p = checked(raw, limits, now, use_)?;
+    let max_age = match use_ {
+        OracleUse::Increase => limits.max_age_increase,
+        OracleUse::Reduce => limits.max_age,
+        OracleUse::Liquidate => limits.max_age_liquidate,
+    };
+    if now.sub_c(raw.publish_time)? > i64::from(max_age) {
+        return Err(EngineError::OracleStale);
+    }
+    if raw.publish_time < last_publish_time {
+        return Err(EngineError::OracleOlderThanLast);
+    }
+    Ok(p)
+}
+
+/// Checks the price a request due at `due` executes at (PROTOCOL section 6a): the
+/// first price published at or after the due time. For a pull update,
+/// `prev_publish_time` is the publish time of the feed's previous update and exactly
+/// one update satisfies `prev_publish_time < due <= publish_time`; a legacy price
+/// account has no previous time (`None`) and only `publish_time >= due` is checked.
+/// The caller checks that `now` is inside the execution window; the age of the price
+/// is then bounded by it.
+pub fn accept_price_at(
+    raw: &RawPrice,
+    prev_publish_time: Option<i64>,
+    limits: &OracleLimits,
+    due: i64,
+    now: i64,
+    use_: OracleUse,
+) -> EngineResult<OraclePrice> {
+    if raw.publish_time < due {
+        return Err(EngineError::OraclePublishedBeforeDueTime);
+    }
+    if let Some(prev) = prev_publish_time {
+        if prev >= due {
+            return Err(EngineError::OracleNotUniqueForDueTime);
+        }
+    }
+    checked(raw, limits, now, use_)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,8 +189,9 @@ mod tests {
     const LIMITS: OracleLimits = OracleLimits {
         max_age_increase: 30,
         max_age: 120,
-        max_conf: 10_000,           // 1%
-        max_conf_liquidate: 50_000, // 5%
+        max_age_liquidate: 15,
+        max_conf: 10_000,        // 1%
+        max_conf_reduce: 50_000, // 5%
     };
 
     fn raw(price: i64, conf: u64, expo: i32, t: i64) -> RawPrice {
@@ -185,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn each_refusal_is_named() {
+    fn each_refusal_of_an_instant_use_is_named() {
         let ok = raw(100_000_000, 100_000, -6, 100);
         assert!(accept_price(&ok, &LIMITS, 100, 130, OracleUse::Increase).is_ok());
         assert_eq!(
@@ -200,33 +249,95 @@ mod tests {
             accept_price(&ok, &LIMITS, 0, 99, OracleUse::Reduce),
             Err(EngineError::OraclePublishTimeInFuture)
         );
-        // 31 s old: too old to increase risk, fine to reduce.
+        // 31 s old: too old to increase risk, fine for a valuation, too old to
+        // liquidate (15 s).
         assert_eq!(
             accept_price(&ok, &LIMITS, 0, 131, OracleUse::Increase),
             Err(EngineError::OracleStale)
         );
         assert!(accept_price(&ok, &LIMITS, 0, 131, OracleUse::Reduce).is_ok());
         assert_eq!(
-            accept_price(&ok, &LIMITS, 0, 221, OracleUse::Liquidate),
+            accept_price(&ok, &LIMITS, 0, 116, OracleUse::Liquidate),
+            Err(EngineError::OracleStale)
+        );
+        assert!(accept_price(&ok, &LIMITS, 0, 115, OracleUse::Liquidate).is_ok());
+        assert_eq!(
+            accept_price(&ok, &LIMITS, 0, 221, OracleUse::Reduce),
             Err(EngineError::OracleStale)
         );
         assert_eq!(
             accept_price(&ok, &LIMITS, 101, 130, OracleUse::Reduce),
             Err(EngineError::OracleOlderThanLast)
         );
-        // conf 2%: refused for trading, accepted for liquidation.
+        // conf 2%: refused to increase risk, accepted for exits and liquidation.
         let wide = raw(100_000_000, 2_000_000, -6, 100);
         assert_eq!(
-            accept_price(&wide, &LIMITS, 0, 100, OracleUse::Reduce),
+            accept_price(&wide, &LIMITS, 0, 100, OracleUse::Increase),
             Err(EngineError::OracleConfidenceTooWide)
         );
+        assert!(accept_price(&wide, &LIMITS, 0, 100, OracleUse::Reduce).is_ok());
         assert!(accept_price(&wide, &LIMITS, 0, 100, OracleUse::Liquidate).is_ok());
+        // conf 6%: refused for everything.
+        let wider = raw(100_000_000, 6_000_000, -6, 100);
+        assert_eq!(
+            accept_price(&wider, &LIMITS, 0, 100, OracleUse::Liquidate),
+            Err(EngineError::OracleConfidenceTooWide)
+        );
     }
 
     #[test]
     fn exactly_at_the_limits_is_accepted() {
         let at_conf = raw(100_000_000, 1_000_000, -6, 100); // exactly 1%
         assert!(accept_price(&at_conf, &LIMITS, 100, 130, OracleUse::Increase).is_ok());
+    }
+
+    /// A request due at T executes only at the first update published at or after T:
+    /// of two valid updates around T, only the unique one is accepted.
+    #[test]
+    fn only_the_first_update_at_or_after_the_due_time_executes() {
+        let due = 1_000;
+        // Updates every 400 ms rounded to seconds: publish times 999, 1000, 1000, 1001.
+        let before = raw(100_000_000, 0, -6, 999);
+        let first = raw(101_000_000, 0, -6, 1_000);
+        let same_second = raw(102_000_000, 0, -6, 1_000);
+        let later = raw(103_000_000, 0, -6, 1_001);
+        let at =
+            |r: &RawPrice, prev| accept_price_at(r, Some(prev), &LIMITS, due, 1_005, OracleUse::Increase);
+        assert_eq!(at(&before, 998), Err(EngineError::OraclePublishedBeforeDueTime));
+        assert_eq!(at(&first, 999).map(|p| p.price), Ok(101 * PRICE_PRECISION));
+        assert_eq!(
+            at(&same_second, 1_000),
+            Err(EngineError::OracleNotUniqueForDueTime)
+        );
+        assert_eq!(at(&later, 1_000), Err(EngineError::OracleNotUniqueForDueTime));
+        // A legacy account has no previous time: its price once published at or after T.
+        assert!(accept_price_at(&later, None, &LIMITS, due, 1_005, OracleUse::Increase).is_ok());
+        assert_eq!(
+            accept_price_at(&before, None, &LIMITS, due, 1_005, OracleUse::Increase),
+            Err(EngineError::OraclePublishedBeforeDueTime)
+        );
+        // The same checks of sign and confidence apply, by use.
+        let wide = raw(100_000_000, 2_000_000, -6, 1_000);
+        assert_eq!(
+            accept_price_at(&wide, Some(999), &LIMITS, due, 1_001, OracleUse::Increase),
+            Err(EngineError::OracleConfidenceTooWide)
+        );
+        assert!(accept_price_at(&wide, Some(999), &LIMITS, due, 1_001, OracleUse::Reduce).is_ok());
+        assert_eq!(
+            accept_price_at(
+                &raw(0, 0, -6, 1_000),
+                Some(999),
+                &LIMITS,
+                due,
+                1_001,
+                OracleUse::Reduce
+            ),
+            Err(EngineError::OraclePriceNotPositive)
+        );
+        assert_eq!(
+            accept_price_at(&first, Some(999), &LIMITS, due, 999, OracleUse::Reduce),
+            Err(EngineError::OraclePublishTimeInFuture)
+        );
     }
 
     #[test]

@@ -16,6 +16,18 @@ pub const MAX_FEE_RATIO: u32 = 100_000;
 pub const MAX_FUNDING_RATE: i64 = FUNDING_RATE_PRECISION as i64;
 /// Longest interval one funding accrual may charge: 1 day.
 pub const MAX_FUNDING_INTERVAL: u32 = 86_400;
+/// Shortest withdrawal delay and insurance cooldown: one minute (PROTOCOL section 8
+/// asks for non-zero lower bounds; a minute is longer than any execution delay).
+pub const MIN_WITHDRAW_DELAY: u32 = 60;
+/// Shortest and longest execution delay of a request, seconds.
+pub const MIN_EXECUTION_DELAY: u32 = 1;
+/// See [`MIN_EXECUTION_DELAY`].
+pub const MAX_EXECUTION_DELAY: u32 = 300;
+/// Shortest execution window, seconds: long enough for a keeper to post the price
+/// update and execute.
+pub const MIN_EXECUTION_WINDOW: u32 = 5;
+/// Largest execution fee a request may have to set aside, lamports (0.01 SOL).
+pub const MAX_EXECUTION_FEE_LAMPORTS: u64 = 10_000_000;
 
 /// Every economic parameter of a market. Ratios at [`RATIO_PRECISION`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,21 +73,43 @@ pub struct RiskParams {
     /// Liquidator's share of the liquidation reward (the insurance fund gets the
     /// rest). precision: 1e6
     pub liquidator_reward_share: u32,
+    /// Seconds from a deposit, trade or margin-withdrawal request to its due time.
+    pub execution_delay: u32,
+    /// Seconds after the due time during which a request can be executed; after it,
+    /// anyone may cancel it.
+    pub execution_window: u32,
+    /// Lamports a requester sets aside for whoever executes the request.
+    pub execution_fee_lamports: u64,
 }
 
 /// Oracle configuration parameters, checked with the risk parameters.
 pub fn validate_oracle_limits(l: &OracleLimits) -> EngineResult<()> {
     let ok = l.max_age_increase > 0
         && l.max_age_increase <= l.max_age
+        && l.max_age_liquidate > 0
+        && l.max_age_liquidate <= l.max_age
         && l.max_age <= MAX_ORACLE_AGE_SECONDS
         && l.max_conf > 0
-        && l.max_conf <= l.max_conf_liquidate
-        && l.max_conf_liquidate <= MAX_CONF_RATIO;
+        && l.max_conf <= l.max_conf_reduce
+        && l.max_conf_reduce <= MAX_CONF_RATIO;
     if ok {
         Ok(())
     } else {
         Err(EngineError::InvalidParameter)
     }
+}
+
+/// Everything a market is created or re-parameterized with: the risk parameters, the
+/// oracle limits, and how they fit together (a request's execution window fits in the
+/// age a risk-increasing execution may have, so an execution price is never older
+/// than that).
+pub fn validate_market_config(p: &RiskParams, l: &OracleLimits) -> EngineResult<()> {
+    p.validate()?;
+    validate_oracle_limits(l)?;
+    if p.execution_window > l.max_age_increase {
+        return Err(EngineError::InvalidParameter);
+    }
+    Ok(())
 }
 
 /// Checks the token decimals are supported and returns `10^decimals`.
@@ -105,8 +139,12 @@ impl RiskParams {
             && self.max_open_interest_usd > 0
             && self.max_position_usd > 0
             && self.max_position_usd <= self.max_open_interest_usd
-            && self.withdraw_delay <= MAX_DELAY_SECONDS
-            && self.insurance_cooldown <= MAX_DELAY_SECONDS
+            && (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.withdraw_delay)
+            && self.withdraw_delay >= self.execution_delay
+            && (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.insurance_cooldown)
+            && (MIN_EXECUTION_DELAY..=MAX_EXECUTION_DELAY).contains(&self.execution_delay)
+            && (MIN_EXECUTION_WINDOW..=MAX_ORACLE_AGE_SECONDS).contains(&self.execution_window)
+            && self.execution_fee_lamports <= MAX_EXECUTION_FEE_LAMPORTS
             && self.max_funding_rate >= 0
             && self.max_funding_rate <= MAX_FUNDING_RATE
             && self.max_funding_velocity >= 0
@@ -145,6 +183,9 @@ impl RiskParams {
             max_funding_interval: 3_600,
             stress_move: 500_000,             // 50%
             liquidator_reward_share: 500_000, // half of the reward
+            execution_delay: 2,
+            execution_window: 30,
+            execution_fee_lamports: 20_000,
         }
     }
 }
@@ -171,29 +212,95 @@ mod tests {
         assert_eq!(p.validate(), Err(EngineError::InvalidParameter));
     }
 
+    const L: OracleLimits = OracleLimits {
+        max_age_increase: 30,
+        max_age: 120,
+        max_age_liquidate: 15,
+        max_conf: 1,
+        max_conf_reduce: 2,
+    };
+
     #[test]
     fn oracle_limits_are_ordered() {
-        let l = OracleLimits {
-            max_age_increase: 30,
-            max_age: 20,
-            max_conf: 1,
-            max_conf_liquidate: 2,
+        assert_eq!(validate_oracle_limits(&L), Ok(()));
+        for bad in [
+            OracleLimits { max_age: 20, ..L },
+            OracleLimits { max_conf: 3, ..L },
+            OracleLimits {
+                max_age_liquidate: 0,
+                ..L
+            },
+            OracleLimits {
+                max_age_liquidate: 121,
+                ..L
+            },
+            OracleLimits { max_age: 3_601, ..L },
+            OracleLimits {
+                max_conf_reduce: 200_001,
+                ..L
+            },
+        ] {
+            assert_eq!(
+                validate_oracle_limits(&bad),
+                Err(EngineError::InvalidParameter),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// PROTOCOL section 8: non-zero lower bounds on the withdrawal delay, the insurance
+    /// cooldown and the execution delay; the execution window fits the increase age.
+    #[test]
+    fn delays_have_lower_bounds_and_the_window_fits_the_oracle_age() {
+        let ok = RiskParams::default_for_tests();
+        assert_eq!(validate_market_config(&ok, &L), Ok(()));
+        let bad = [
+            RiskParams {
+                withdraw_delay: 0,
+                ..ok
+            },
+            RiskParams {
+                withdraw_delay: 59,
+                ..ok
+            },
+            RiskParams {
+                insurance_cooldown: 0,
+                ..ok
+            },
+            RiskParams {
+                execution_delay: 0,
+                ..ok
+            },
+            RiskParams {
+                execution_delay: 301,
+                ..ok
+            },
+            RiskParams {
+                execution_window: 4,
+                ..ok
+            },
+            RiskParams {
+                execution_fee_lamports: 10_000_001,
+                ..ok
+            },
+            RiskParams {
+                execution_delay: 120,
+                withdraw_delay: 60,
+                ..ok
+            },
+        ];
+        for p in bad {
+            assert_eq!(p.validate(), Err(EngineError::InvalidParameter), "{p:?}");
+        }
+        let wide = RiskParams {
+            execution_window: 31,
+            ..ok
         };
-        assert_eq!(validate_oracle_limits(&l), Err(EngineError::InvalidParameter));
-        let l = OracleLimits {
-            max_age_increase: 10,
-            max_age: 20,
-            max_conf: 3,
-            max_conf_liquidate: 2,
-        };
-        assert_eq!(validate_oracle_limits(&l), Err(EngineError::InvalidParameter));
-        let l = OracleLimits {
-            max_age_increase: 10,
-            max_age: 20,
-            max_conf: 1,
-            max_conf_liquidate: 2,
-        };
-        assert_eq!(validate_oracle_limits(&l), Ok(()));
+        assert_eq!(wide.validate(), Ok(()));
+        assert_eq!(
+            validate_market_config(&wide, &L),
+            Err(EngineError::InvalidParameter)
+        );
     }
 
     #[test]

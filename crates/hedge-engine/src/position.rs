@@ -221,6 +221,8 @@ pub struct TradeContext {
     pub vault_collateral: u64,
     /// Traders' aggregates.
     pub aggregates: Aggregates,
+    /// The insurance fund, tokens: it sizes the stress cap on open interest.
+    pub insurance: u64,
 }
 
 /// What a trade does; the caller applies it.
@@ -236,34 +238,52 @@ pub struct TradeOutcome {
     pub fill_price: u128,
     /// Realized PnL moved to the trader's margin (negative: to the vault), tokens.
     pub realized_pnl: i64,
-    /// Total fee, tokens, rounded up.
+    /// Total fee (taker + impact), tokens, rounded up.
     pub fee: u64,
-    /// Part of the fee for the insurance fund, tokens.
+    /// The impact part of the fee, tokens.
+    pub impact_fee: u64,
+    /// Part of the fee for the insurance fund (its share of the taker fee, and the
+    /// whole impact fee), tokens.
     pub insurance_fee: u64,
     /// Whether the trade was risk-reducing.
     pub reducing: bool,
 }
 
-/// Fee of a trade of `delta` base: taker fee, plus for risk-increasing trades an
-/// impact fee growing linearly with `|delta| / skew_scale`. Tokens, rounded up.
-pub fn trade_fee_ceil(delta: i64, reducing: bool, params: &RiskParams) -> EngineResult<u64> {
-    let size = u128::from(delta.unsigned_abs());
-    let taker = mul_div(
-        size,
+/// Taker fee of a trade of `delta` base: `ceil(|delta| * taker_fee_ratio)`, tokens.
+pub fn taker_fee_ceil(delta: i64, params: &RiskParams) -> EngineResult<u64> {
+    to_u64(mul_div(
+        u128::from(delta.unsigned_abs()),
         u128::from(params.taker_fee_ratio),
         u128::from(RATIO_PRECISION),
         Rounding::Ceil,
-    )?;
-    if reducing {
-        return to_u64(taker);
+    )?)
+}
+
+/// The market's skew as the impact fee sees it: the hedge imbalance `x = N - h * C`,
+/// base units, with the target rounded down.
+pub fn skew(net_base: i128, collateral: u64, params: &RiskParams) -> EngineResult<i128> {
+    net_base.sub_c(to_i128(crate::vault::hedge_target_floor(collateral, params)?)?)
+}
+
+/// Impact fee of a trade that moves the skew from `x_before` to `x_after`: the increase
+/// of the potential `impact_fee_ratio * x^2 / skew_scale` (tokens), rounded up, and
+/// zero when the trade lowers it. A trade sent in pieces pays at least what it pays
+/// whole: the pieces' increases add up to the whole increase (the skew path is the
+/// same), a piece that lowers the potential pays zero rather than a rebate, and
+/// rounding each piece up never pays less than rounding the sum up.
+pub fn impact_fee_ceil(x_before: i128, x_after: i128, params: &RiskParams) -> EngineResult<u64> {
+    let (b, a) = (x_before.unsigned_abs(), x_after.unsigned_abs());
+    if a <= b {
+        return Ok(0);
     }
-    let impact = mul_div(
-        size,
-        size.mul_c(u128::from(params.impact_fee_ratio))?,
+    // ratio * (a^2 - b^2) / (skew_scale * 1e6) = (a - b) * ratio * (a + b) / (...)
+    let fee = mul_div(
+        a.sub_c(b)?.mul_c(u128::from(params.impact_fee_ratio))?,
+        a.add_c(b)?,
         u128::from(params.skew_scale).mul_c(u128::from(RATIO_PRECISION))?,
         Rounding::Ceil,
     )?;
-    to_u64(taker.add_c(impact)?)
+    to_u64(fee)
 }
 
 /// Splits a fee into (insurance fund, vault) parts; they sum to the fee.
@@ -275,6 +295,16 @@ pub fn split_fee(fee: u64, params: &RiskParams) -> EngineResult<(u64, u64)> {
         Rounding::Floor,
     )?)?;
     Ok((ins, fee.sub_c(ins)?))
+}
+
+/// Refuses a fill worse than the order's limit (zero: no limit): a buy above it, a
+/// sell below it.
+pub fn check_limit_price(delta: i64, fill: u128, limit: u128) -> EngineResult<()> {
+    let worse = limit != 0 && if delta > 0 { fill > limit } else { fill < limit };
+    if worse {
+        return Err(EngineError::SlippageExceeded);
+    }
+    Ok(())
 }
 
 /// Traders' net long cap `(1 + k) * h * C`, base, rounded down.
@@ -384,20 +414,38 @@ pub fn execute_trade(
     }
 
     let realized = realized_tokens(realized_quote, m)?;
-    let fee = trade_fee_ceil(delta, reducing, m.params)?;
-    let (insurance_fee, vault_fee) = split_fee(fee, m.params)?;
+    let taker = taker_fee_ceil(delta, m.params)?;
+    let (insurance_taker, vault_taker) = split_fee(taker, m.params)?;
+    // C after the trade (the impact fee goes to the insurance fund, not to C).
+    let collateral = i128::from(ctx.vault_collateral)
+        .sub_c(i128::from(realized))?
+        .add_c(i128::from(vault_taker))?;
+    if collateral < 0 {
+        return Err(EngineError::VaultInsufficientCollateral);
+    }
+    let collateral = to_u64(collateral.unsigned_abs())?;
+    let n_after = ctx
+        .aggregates
+        .net_base
+        .sub_c(i128::from(pos.base))?
+        .add_c(i128::from(new_base))?;
+    // The skew before and after: the state before the trade, and the state it leaves
+    // (its realized PnL and the vault's share of its taker fee included; the impact
+    // fee itself goes to the insurance fund), so that the next trade starts where
+    // this one ended and pieces telescope.
+    // Risk-reducing trades pay the taker fee only (PROTOCOL section 4).
+    let impact = if reducing {
+        0
+    } else {
+        let x_before = skew(ctx.aggregates.net_base, ctx.vault_collateral, m.params)?;
+        let x_after = skew(n_after, collateral, m.params)?;
+        impact_fee_ceil(x_before, x_after, m.params)?
+    };
+    let fee = taker.add_c(impact)?;
     next.margin = next.margin.add_c(realized)?.sub_c(to_i64(i128::from(fee))?)?;
     next.funding_basis = m
         .units
         .funding_quote(i128::from(new_base), m.funding_index, Rounding::Ceil)?;
-
-    let collateral = i128::from(ctx.vault_collateral)
-        .sub_c(i128::from(realized))?
-        .add_c(i128::from(vault_fee))?;
-    if collateral < 0 {
-        return Err(EngineError::MathOverflow);
-    }
-    let collateral = to_u64(collateral.unsigned_abs())?;
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
 
@@ -407,26 +455,7 @@ pub fn execute_trade(
             return Err(EngineError::PositionBankrupt);
         }
     } else {
-        if new_base != 0 && new_base.unsigned_abs() < m.params.min_position_base {
-            return Err(EngineError::PositionBelowMinimumSize);
-        }
-        let n_before = ctx.aggregates.net_base;
-        if agg.net_base < 0 && agg.net_base < n_before {
-            return Err(EngineError::VaultWouldBeNetLong);
-        }
-        if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(collateral, m.params)?)? {
-            return Err(EngineError::OverHedgeCapExceeded);
-        }
-        let oi_usd = usd_ceil(agg.open_interest()?, m.units, m.oracle.price)?;
-        if agg.open_interest()? > ctx.aggregates.open_interest()?
-            && oi_usd > u128::from(m.params.max_open_interest_usd)
-        {
-            return Err(EngineError::MarketOpenInterestCapExceeded);
-        }
-        let pos_usd = usd_ceil(u128::from(new_base.unsigned_abs()), m.units, m.oracle.price)?;
-        if pos_usd > u128::from(m.params.max_position_usd) {
-            return Err(EngineError::AccountOpenInterestCapExceeded);
-        }
+        check_risk_increase(&next, ctx, &agg, collateral, m)?;
         if equity < i128::from(initial_margin_ceil(&next, m.params)?) {
             return Err(EngineError::InsufficientMargin);
         }
@@ -438,9 +467,53 @@ pub fn execute_trade(
         fill_price: fill,
         realized_pnl: realized,
         fee,
-        insurance_fee,
+        impact_fee: impact,
+        insurance_fee: insurance_taker.add_c(impact)?,
         reducing,
     })
+}
+
+/// The checks of a risk-increasing trade, in order: minimum size, the vault never net
+/// long, the over-hedge cap, the configured market cap (long + short), the stress cap
+/// (the larger side must fit what the insurance fund covers), the per-account cap.
+fn check_risk_increase(
+    next: &Position,
+    ctx: &TradeContext,
+    agg: &Aggregates,
+    collateral: u64,
+    m: &MarketView,
+) -> EngineResult<()> {
+    let new_base = next.base;
+    if new_base != 0 && new_base.unsigned_abs() < m.params.min_position_base {
+        return Err(EngineError::PositionBelowMinimumSize);
+    }
+    let n_before = ctx.aggregates.net_base;
+    if agg.net_base < 0 && agg.net_base < n_before {
+        return Err(EngineError::VaultWouldBeNetLong);
+    }
+    if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(collateral, m.params)?)? {
+        return Err(EngineError::OverHedgeCapExceeded);
+    }
+    let oi_usd = usd_ceil(agg.open_interest()?, m.units, m.oracle.price)?;
+    if agg.open_interest()? > ctx.aggregates.open_interest()?
+        && oi_usd > u128::from(m.params.max_open_interest_usd)
+    {
+        return Err(EngineError::MarketOpenInterestCapExceeded);
+    }
+    let side = agg.long_base.max(agg.short_base);
+    let side_before = ctx.aggregates.long_base.max(ctx.aggregates.short_base);
+    if side > side_before {
+        if let Some(cap) = stress_sized_open_interest_usd(ctx.insurance, m.units, m.oracle.price, m.params)? {
+            if usd_ceil(side, m.units, m.oracle.price)? > cap {
+                return Err(EngineError::InsuranceCapacityExceeded);
+            }
+        }
+    }
+    let pos_usd = usd_ceil(u128::from(new_base.unsigned_abs()), m.units, m.oracle.price)?;
+    if pos_usd > u128::from(m.params.max_position_usd) {
+        return Err(EngineError::AccountOpenInterestCapExceeded);
+    }
+    Ok(())
 }
 
 /// Oracle price at which the position's equity reaches maintenance margin (funding
@@ -499,29 +572,88 @@ mod tests {
 
     fn ctx(c: u64) -> TradeContext {
         TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: c,
             aggregates: Aggregates::default(),
         }
     }
 
     #[test]
-    fn open_long_at_the_ask_and_pay_the_taker_and_impact_fees() {
+    fn open_long_at_the_ask_into_an_under_hedged_vault_pays_the_taker_fee_only() {
         let p = params();
         let m = view(&p, 100, 10); // 100 USD, conf 0.10
         let pos = Position {
             margin: ONE,
             ..Default::default()
         };
+        // C = 100 tokens, nobody long: skew -100 tokens; the long moves it to -95, so
+        // it lowers the potential and pays no impact fee.
         let out = execute_trade(&pos, &ctx(100 * ONE as u64), 5 * ONE, &m).unwrap();
         assert_eq!(out.fill_price, 100_100_000_000_000_000_000);
         // entry = 5 tokens * 100.10 USD = 500.5 USD
         assert_eq!(out.position.entry_quote, 500_500_000_000_000_000_000);
-        // taker 0.1% of 5 tokens = 0.005; impact 0.1% * 5/1000 of 5 = 0.000025
-        assert_eq!(out.fee, 5_000_000 + 25_000);
-        assert_eq!(out.insurance_fee, 1_005_000);
-        assert_eq!(out.position.margin, ONE - 5_025_000);
-        assert_eq!(out.vault_collateral, 100 * ONE as u64 + 4_020_000);
+        // taker 0.1% of 5 tokens = 0.005 token, 20% of it to the insurance fund.
+        assert_eq!((out.fee, out.impact_fee), (5_000_000, 0));
+        assert_eq!(out.insurance_fee, 1_000_000);
+        assert_eq!(out.position.margin, ONE - 5_000_000);
+        assert_eq!(out.vault_collateral, 100 * ONE as u64 + 4_000_000);
         assert!(!out.reducing);
+    }
+
+    #[test]
+    fn a_long_into_a_hedged_vault_pays_the_increase_of_the_skew_potential() {
+        let p = params();
+        let m = view(&p, 100, 0);
+        // The vault is exactly hedged: C = 100 tokens, traders long 100 tokens.
+        let mut c = ctx(100 * ONE as u64);
+        c.aggregates.net_base = 100 * i128::from(ONE);
+        c.aggregates.long_base = 100 * ONE as u128;
+        let pos = Position {
+            margin: ONE,
+            ..Default::default()
+        };
+        let out = execute_trade(&pos, &c, 5 * ONE, &m).unwrap();
+        // The taker fee's vault share (0.004 token) raises the target: the skew goes
+        // from 0 to 5 - 0.004 = 4.996 tokens, and the fee is
+        // ceil(0.1% * 4.996e9^2 / 1e12) = ceil(24960.016) = 24961 units.
+        assert_eq!(out.impact_fee, 24_961);
+        assert_eq!(out.fee, 5_000_000 + 24_961);
+        // The whole impact fee goes to the insurance fund, with 20% of the taker fee.
+        assert_eq!(out.insurance_fee, 1_000_000 + 24_961);
+        assert_eq!(out.vault_collateral, 100 * ONE as u64 + 4_000_000);
+        assert_eq!(out.position.margin, ONE - 5_024_961);
+        // A short from the same state moves the skew from 0 to -5.004: it pays too.
+        c.aggregates.net_base = 100 * i128::from(ONE) + 5_000_000;
+        let short = execute_trade(&pos, &c, -5 * ONE, &m).unwrap();
+        assert!(short.impact_fee > 0, "{short:?}");
+    }
+
+    #[test]
+    fn sending_a_trade_in_pieces_never_pays_less_fee() {
+        let p = params();
+        let m = view(&p, 100, 3);
+        let mut c = ctx(100 * ONE as u64);
+        c.aggregates.net_base = 100 * i128::from(ONE);
+        c.aggregates.long_base = 100 * ONE as u128;
+        let pos = Position {
+            margin: 10 * ONE,
+            ..Default::default()
+        };
+        let whole = execute_trade(&pos, &c, 10 * ONE, &m).unwrap();
+        let (mut p2, mut c2, mut fees) = (pos, c, 0u64);
+        for _ in 0..10 {
+            let o = execute_trade(&p2, &c2, ONE, &m).unwrap();
+            fees += o.fee;
+            p2 = o.position;
+            c2 = TradeContext {
+                insurance: c2.insurance,
+                vault_collateral: o.vault_collateral,
+                aggregates: o.aggregates,
+            };
+        }
+        assert_eq!(p2.base, whole.position.base);
+        assert!(fees >= whole.fee, "pieces {fees} < whole {}", whole.fee);
+        assert!(whole.impact_fee > 0);
     }
 
     #[test]
@@ -535,6 +667,7 @@ mod tests {
         let open = execute_trade(&pos, &ctx(100 * ONE as u64), 5 * ONE, &m).unwrap();
         let m2 = view(&p, 110, 0);
         let c2 = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: open.vault_collateral,
             aggregates: open.aggregates,
         };
@@ -564,6 +697,7 @@ mod tests {
         };
         let a = execute_trade(&pos, &ctx(100 * ONE as u64), 5 * ONE, &m).unwrap();
         let c = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: a.vault_collateral,
             aggregates: a.aggregates,
         };
@@ -626,6 +760,63 @@ mod tests {
         );
     }
 
+    /// PROTOCOL section 5 (revision 2): the larger side's open interest must fit what
+    /// the insurance fund covers on a `stress_move` gap.
+    #[test]
+    fn the_stress_sized_cap_is_enforced_on_risk_increasing_trades() {
+        let p = params(); // stress 50%, r_i 10%: 1 token of fund covers 2.5 of OI
+        let m = view(&p, 100, 0);
+        let pos = Position {
+            margin: 10 * ONE,
+            ..Default::default()
+        };
+        // A fund of 2 tokens covers 2 * 100 / 0.4 = 500 USD = 5 tokens of longs.
+        let c = TradeContext {
+            insurance: 2 * ONE as u64,
+            ..ctx(1_000 * ONE as u64)
+        };
+        assert_eq!(
+            execute_trade(&pos, &c, 5 * ONE + 1, &m),
+            Err(EngineError::InsuranceCapacityExceeded)
+        );
+        let out = execute_trade(&pos, &c, 5 * ONE, &m).unwrap();
+        // Reducing past the cap is never refused for it.
+        let c2 = TradeContext {
+            insurance: 0,
+            vault_collateral: out.vault_collateral,
+            aggregates: out.aggregates,
+        };
+        assert!(execute_trade(&out.position, &c2, -ONE, &m).is_ok());
+    }
+
+    /// A reduction whose gain the vault cannot pay is refused by name, not by overflow.
+    #[test]
+    fn a_gain_the_vault_cannot_pay_is_a_named_refusal() {
+        let p = params();
+        let pos = Position {
+            base: 5 * ONE,
+            entry_quote: 500 * QUOTE_PRECISION as i128,
+            margin: ONE,
+            funding_basis: 0,
+        };
+        let mut c = ctx(ONE as u64 / 10);
+        c.aggregates.replace(&Position::default(), &pos).unwrap();
+        // At 200 USD the long gains 500 USD = 2.5 tokens; the vault holds 0.1.
+        assert_eq!(
+            execute_trade(&pos, &c, -5 * ONE, &view(&p, 200, 0)),
+            Err(EngineError::VaultInsufficientCollateral)
+        );
+    }
+
+    #[test]
+    fn limit_prices_refuse_worse_fills_only() {
+        assert_eq!(check_limit_price(1, 101, 100), Err(EngineError::SlippageExceeded));
+        assert_eq!(check_limit_price(1, 100, 100), Ok(()));
+        assert_eq!(check_limit_price(-1, 99, 100), Err(EngineError::SlippageExceeded));
+        assert_eq!(check_limit_price(-1, 101, 100), Ok(()));
+        assert_eq!(check_limit_price(1, u128::MAX, 0), Ok(()));
+    }
+
     #[test]
     fn reducing_trades_ignore_caps_but_not_bankruptcy() {
         let p = params();
@@ -642,6 +833,7 @@ mod tests {
         tight.min_position_base = 100 * ONE as u64;
         let mt = view(&tight, 100, 0);
         let c = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: 0,
             aggregates: a.aggregates,
         };
@@ -650,6 +842,7 @@ mod tests {
         // At 85 USD the 9-token long lost 135 USD = 1.59 tokens > margin: bankrupt.
         let low = view(&p, 85, 0);
         let c = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: a.vault_collateral,
             aggregates: a.aggregates,
         };

@@ -239,6 +239,85 @@ pub fn check_withdrawal(
     }
 }
 
+/// What executing a vault withdrawal does (PROTOCOL section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawalPayout {
+    /// Value of the requested shares now, at the band edge least favourable to the
+    /// withdrawer, tokens.
+    pub value_now: u64,
+    /// `min(value at request, value now)`, tokens: what the shares are owed.
+    pub owed: u64,
+    /// Paid now, tokens: all of `owed` if it fits the limit, else the largest amount
+    /// that can leave now.
+    pub paid: u64,
+    /// Shares burnt for `paid`: all of them, or the part `paid` pays for, rounded up.
+    pub shares_burned: u64,
+    /// Value at request of the shares that stay queued, rounded down.
+    pub remaining_value_at_request: u64,
+    /// The largest amount that can leave the vault now.
+    pub largest_now: u64,
+}
+
+/// Executes a withdrawal of `shares` whose value at request was `value_at_request`: pays
+/// `min(value at request, value now)` if it keeps `C' >= reserve` and
+/// `N <= (1 + k) * h * C'`; otherwise pays the largest amount that can leave now and
+/// burns the shares it pays for (rounded up), the rest staying queued. Refused with
+/// `WithdrawalTooSmall` when the shares are owed nothing.
+pub fn withdrawal_payout(
+    v: &VaultView,
+    oracle: &OraclePrice,
+    params: &RiskParams,
+    shares: u64,
+    value_at_request: u64,
+) -> EngineResult<WithdrawalPayout> {
+    let value_now = value_of_shares_floor(v, oracle, shares)?;
+    let owed = value_now.min(value_at_request);
+    if owed == 0 {
+        return Err(EngineError::WithdrawalTooSmall);
+    }
+    let largest_now = max_withdrawal_floor(v, oracle, params)?;
+    let full = WithdrawalPayout {
+        value_now,
+        owed,
+        paid: owed,
+        shares_burned: shares,
+        remaining_value_at_request: 0,
+        largest_now,
+    };
+    if check_withdrawal(v, oracle, params, owed).is_ok() {
+        return Ok(full);
+    }
+    let paid = largest_now.min(owed);
+    if paid == 0 {
+        return Ok(WithdrawalPayout {
+            paid: 0,
+            shares_burned: 0,
+            remaining_value_at_request: value_at_request,
+            ..full
+        });
+    }
+    // paid < owed: burn ceil(shares * paid / owed) < = shares.
+    let burned = to_u64(mul_div(
+        u128::from(shares),
+        u128::from(paid),
+        u128::from(owed),
+        Rounding::Ceil,
+    )?)?;
+    let left = shares.sub_c(burned)?;
+    let remaining_value_at_request = to_u64(mul_div(
+        u128::from(value_at_request),
+        u128::from(left),
+        u128::from(shares),
+        Rounding::Floor,
+    )?)?;
+    Ok(WithdrawalPayout {
+        paid,
+        shares_burned: burned,
+        remaining_value_at_request,
+        ..full
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +491,7 @@ mod tests {
             ..Default::default()
         };
         let ctx = TradeContext {
+            insurance: 1_000_000_000_000_000,
             vault_collateral: 10 * ONE,
             aggregates: Aggregates::default(),
         };
@@ -422,6 +502,58 @@ mod tests {
         assert_eq!(
             equity_at(&v, 100 * PRICE_PRECISION, Rounding::Floor),
             Ok(i128::from(10 * ONE + fee_to_vault))
+        );
+    }
+
+    /// A withdrawal the limit cannot take whole pays the largest amount that can leave
+    /// now, burns the shares that pays for (rounded up), and leaves the rest queued
+    /// with its value at request scaled down.
+    #[test]
+    fn a_withdrawal_above_the_limit_is_paid_in_part_and_the_rest_stays_queued() {
+        let p = RiskParams::default_for_tests(); // r_i 10%, k 10%, h 100%
+        let agg = Aggregates {
+            net_base: 10 * i128::from(ONE),
+            long_base: 10 * u128::from(ONE),
+            short_base: 0,
+            entry_quote: 1000 * QUOTE_PRECISION as i128,
+            funding_basis: 0,
+        };
+        // C = 20 tokens, 20,000 shares; the hedge cap lets 20 - 9.090909091 leave.
+        let v = view(20 * ONE, 20_000 * ONE, &agg);
+        let largest = 20 * ONE - 9_090_909_091;
+        // 15,000 shares are worth 15 tokens (at request and now).
+        let out = withdrawal_payout(&v, &oracle(100), &p, 15_000 * ONE, 15 * ONE).unwrap();
+        // (20e9 + 1) / (20,000e9 + 1000) is exactly 1/1000: 15 tokens.
+        assert_eq!(out.owed, 15 * ONE);
+        assert_eq!(out.largest_now, largest);
+        assert_eq!(out.paid, largest);
+        // ceil(15,000e9 * 10.909090909 / 15)
+        let burned = (15_000 * u128::from(ONE) * u128::from(largest)).div_ceil(15 * u128::from(ONE)) as u64;
+        assert_eq!(out.shares_burned, burned);
+        let left = 15_000 * ONE - burned;
+        assert_eq!(
+            out.remaining_value_at_request,
+            (u128::from(15 * ONE) * u128::from(left) / (15_000 * u128::from(ONE))) as u64
+        );
+        // Small enough: paid whole.
+        let out = withdrawal_payout(&v, &oracle(100), &p, 5_000 * ONE, 5 * ONE).unwrap();
+        assert_eq!((out.paid, out.shares_burned), (5 * ONE, 5_000 * ONE));
+        // The lower of the two values is what is owed.
+        let out = withdrawal_payout(&v, &oracle(100), &p, 5_000 * ONE, 3 * ONE).unwrap();
+        assert_eq!(out.paid, 3 * ONE);
+        // Nothing can leave (traders' 10 tokens exceed 1.1 * C = 9.9): nothing is
+        // paid, everything stays queued.
+        let full = VaultView {
+            collateral: 9 * ONE,
+            ..v
+        };
+        let out = withdrawal_payout(&full, &oracle(100), &p, 1_000 * ONE, ONE).unwrap();
+        assert_eq!((out.paid, out.shares_burned, out.largest_now), (0, 0, 0));
+        assert_eq!(out.remaining_value_at_request, ONE);
+        // Shares worth nothing are owed nothing: refused by name.
+        assert_eq!(
+            withdrawal_payout(&v, &oracle(100), &p, 1, 0),
+            Err(EngineError::WithdrawalTooSmall)
         );
     }
 

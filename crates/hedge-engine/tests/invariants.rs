@@ -46,7 +46,7 @@ proptest! {
         for (who, tenths, usd, conf_bp) in steps {
             let price = usd * PRICE_PRECISION;
             let m = MarketView { params: &p, units, oracle: oracle(price, price * conf_bp / 10_000), funding_index: 0 };
-            let ctx = TradeContext { vault_collateral: collateral, aggregates: agg };
+            let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: collateral, aggregates: agg };
             if tenths == 0 { continue; }
             if let Ok(out) = execute_trade(&positions[who], &ctx, tenths * ONE / 10, &m) {
                 positions[who] = out.position;
@@ -95,11 +95,11 @@ proptest! {
             agg.net_base = 1_000 * i128::from(one);
             agg.long_base = 1_000 * one as u128;
         }
-        let ctx = TradeContext { vault_collateral: 10_000 * one as u64, aggregates: agg };
+        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * one as u64, aggregates: agg };
         let open = execute_trade(&pos, &ctx, delta, &m);
         prop_assume!(open.is_ok());
         let open = open.unwrap();
-        let ctx2 = TradeContext { vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let ctx2 = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates };
         let close = execute_trade(&open.position, &ctx2, -delta, &m).unwrap();
         prop_assert_eq!(close.position.base, 0);
         prop_assert!(close.position.margin <= margin);
@@ -254,7 +254,7 @@ proptest! {
             agg.net_base = 1_000 * i128::from(ONE);
             agg.long_base = 1_000 * ONE as u128;
         }
-        let ctx = TradeContext { vault_collateral: 10_000 * ONE as u64, aggregates: agg };
+        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * ONE as u64, aggregates: agg };
         let open = execute_trade(&Position { margin: ONE, ..Default::default() }, &ctx, if long { size } else { -size }, &m0);
         prop_assume!(open.is_ok());
         let open = open.unwrap();
@@ -267,7 +267,7 @@ proptest! {
         let m1 = MarketView { params: &p, units, oracle: oracle(p1, p1 * conf_bp / 10_000), funding_index: 0 };
         let pos = open.position;
         prop_assume!(is_liquidatable(&pos, &m1).unwrap());
-        let c = TradeContext { vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let c = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates };
         let out = liquidate(&pos, &c, insurance, &m1).unwrap();
         let before = equity_floor(&pos, &m1).unwrap();
         let after = equity_floor(&out.position, &m1).unwrap();
@@ -311,5 +311,71 @@ proptest! {
         let (ins, vault) = hedge_engine::position::split_fee(fee, &p).unwrap();
         prop_assert_eq!(ins + vault, fee);
         prop_assert!(u128::from(ins) <= u128::from(fee) * u128::from(share) / 1_000_000);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+    /// The finding "the impact fee is quadratic per trade, so splitting a trade avoids
+    /// it", replayed at random: the same risk-increasing trade sent whole or in pieces
+    /// (same direction, same total, each piece executed on the state the previous one
+    /// left), from any skew, never pays less in pieces.
+    #[test]
+    fn a_trade_split_into_pieces_never_pays_less_fee(
+        start_tenths in -300i64..=300,
+        others_tenths in 0i64..=2_000,
+        collateral_tokens in 50u64..=300,
+        pieces in prop::collection::vec(1_000_000i64..=4_000_000_000, 1..8),
+        buy in any::<bool>(),
+        usd in 50u128..=150,
+        conf_bp in 0u128..=30,
+        share in prop_oneof![Just(0u32), Just(200_000u32), 0u32..=1_000_000],
+    ) {
+        let mut p = RiskParams::default_for_tests();
+        p.max_position_usd = u64::MAX / 2;
+        p.max_open_interest_usd = u64::MAX / 2;
+        p.over_hedge_cap = 1_000_000;
+        p.insurance_fee_share = share;
+        p.impact_fee_ratio = 5_000;
+        let units = Units { scale: 1_000_000_000 };
+        let price = usd * PRICE_PRECISION;
+        let m = MarketView { params: &p, units, oracle: oracle(price, price * conf_bp / 10_000), funding_index: 0 };
+        // The trader's position, and the rest of the market long `others`.
+        let start = Position { margin: 100 * ONE, ..Default::default() };
+        let others = Position { base: others_tenths * ONE / 10, ..Default::default() };
+        let mut agg = Aggregates::default();
+        agg.replace(&Position::default(), &others).unwrap();
+        let ctx0 = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg };
+        let pos = if start_tenths == 0 {
+            start
+        } else {
+            let o = execute_trade(&start, &ctx0, start_tenths * ONE / 10, &m);
+            prop_assume!(o.is_ok());
+            o.unwrap().position
+        };
+        let mut agg0 = agg;
+        agg0.replace(&Position::default(), &Position { margin: 0, ..pos }).unwrap();
+        let ctx = TradeContext { vault_collateral: ctx0.vault_collateral, aggregates: agg0, ..ctx0 };
+        // Pieces of a risk-increasing trade: away from zero on the position's side
+        // (or from flat).
+        let sign = if pos.base > 0 { 1 } else if pos.base < 0 { -1 } else if buy { 1 } else { -1 };
+        let total: i64 = pieces.iter().sum::<i64>() * sign;
+        let whole = execute_trade(&pos, &ctx, total, &m);
+        prop_assume!(whole.is_ok());
+        let whole = whole.unwrap();
+        let (mut q, mut c, mut fees) = (pos, ctx, 0u64);
+        for piece in &pieces {
+            let o = execute_trade(&q, &c, sign * piece, &m);
+            // A piece may be refused where the whole is not (a reduction that would
+            // leave the rest bankrupt, a cap): then splitting is not an option.
+            prop_assume!(o.is_ok());
+            let o = o.unwrap();
+            fees += o.fee;
+            q = o.position;
+            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, ..c };
+        }
+        prop_assert_eq!(q.base, whole.position.base);
+        prop_assert!(fees >= whole.fee, "pieces paid {} < whole {}", fees, whole.fee);
     }
 }

@@ -24,17 +24,23 @@ pub const SHARE_ESCROW_SEED: &[u8] = b"escrow";
 /// Trader position: `[POSITION_SEED, market, owner]`.
 #[constant]
 pub const POSITION_SEED: &[u8] = b"position";
-/// Pending vault withdrawal: `[WITHDRAW_SEED, market, owner]`.
+/// A pending request: `[REQUEST_SEED, market, owner, [kind]]` (one per kind).
 #[constant]
-pub const WITHDRAW_SEED: &[u8] = b"withdraw";
+pub const REQUEST_SEED: &[u8] = b"request";
 /// Insurance stake: `[STAKE_SEED, market, owner]`.
 #[constant]
 pub const STAKE_SEED: &[u8] = b"stake";
 
-/// Mainnet Pyth oracle program (legacy price accounts).
+/// Mainnet Pyth oracle program, the only accepted owner of legacy price accounts (a
+/// market creator cannot choose another).
 pub const PYTH_ORACLE_PROGRAM: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
-/// Pyth receiver program (pull `PriceUpdateV2` accounts).
+/// Pyth receiver program, the only accepted owner of pull `PriceUpdateV2` accounts.
 pub const PYTH_RECEIVER_PROGRAM: Pubkey = pyth_solana_receiver_sdk::ID;
+/// Pyth push-oracle program: a feed's sponsored price-feed account is its PDA
+/// `[shard (u16 LE), feed_id]`; pull markets pin the one of shard 0.
+pub const PYTH_PUSH_ORACLE_PROGRAM: Pubkey = pubkey!("pythWSnswVUd12oZpeFP8e9CVaEqJg25g1Vtc2biRsT");
+/// Shard of the sponsored price-feed account a pull market pins.
+pub const PYTH_PRICE_FEED_SHARD: u16 = 0;
 
 /// Layout version of the accounts written by this program.
-pub const ACCOUNT_VERSION: u8 = 1;
+pub const ACCOUNT_VERSION: u8 = 2;

@@ -70,11 +70,11 @@ pub enum HedgeError {
     OracleNotFullyVerified,
     #[msg("Collateral mint decimals above 9 are not supported")]
     UnsupportedMintDecimals,
-    #[msg("Withdrawal delay has not passed yet")]
+    #[msg("Withdrawal delay has not passed yet (no longer returned: see RequestNotDue)")]
     WithdrawalNotReady,
-    #[msg("A withdrawal request is already pending; withdraw it first")]
+    #[msg("A withdrawal request is already pending (no longer returned: see RequestAlreadyPending)")]
     WithdrawalAlreadyPending,
-    #[msg("No withdrawal request is pending")]
+    #[msg("No withdrawal request is pending (no longer returned)")]
     NoWithdrawalPending,
     #[msg("Position still has size; close it with a trade first")]
     PositionNotEmpty,
@@ -112,14 +112,48 @@ pub enum HedgeError {
     NotPendingAdmin,
     #[msg("The oracle is still live: settlement needs it dead past the settlement timeout")]
     FeedNotDead,
-    #[msg("The unstake cooldown has not passed")]
+    #[msg("The unstake cooldown has not passed (no longer returned: see RequestNotDue)")]
     UnstakeNotReady,
-    #[msg("No unstake request is pending")]
+    #[msg("No unstake request is pending (no longer returned)")]
     NoUnstakePending,
-    #[msg("An unstake request is already pending")]
+    #[msg("An unstake request is already pending (no longer returned: see RequestAlreadyPending)")]
     UnstakeAlreadyPending,
     #[msg("Not enough insurance shares")]
     InsufficientInsuranceShares,
+    #[msg("The price was published before the request's due time")]
+    OraclePublishedBeforeDueTime,
+    #[msg("The price update is not the first one published at or after the request's due time")]
+    OracleNotUniqueForDueTime,
+    #[msg("The vault does not hold enough tokens to pay this gain now; auto-deleveraging is due")]
+    VaultInsufficientCollateral,
+    #[msg("Auto-deleveraging closes only positions on the side of the traders' net position")]
+    DeleverageWrongSide,
+    #[msg("The trade would grow open interest past what the insurance fund covers on a stress move")]
+    InsuranceCapacityExceeded,
+    #[msg("The request's due time has not come")]
+    RequestNotDue,
+    #[msg("The request's execution window has passed: it can only be cancelled")]
+    RequestExpired,
+    #[msg("Between its due time and the end of its execution window this request can only be executed")]
+    RequestLocked,
+    #[msg("Only the owner may cancel a request before its execution window has passed")]
+    RequestNotExpired,
+    #[msg("A request of this kind is already pending for this owner and market")]
+    RequestAlreadyPending,
+    #[msg("The request is of another kind")]
+    WrongRequestKind,
+    #[msg("The position has pending requests; execute or cancel them first")]
+    PositionHasPendingRequests,
+    #[msg("The settlement price is further from the last accepted price than allowed")]
+    SettlementPriceTooFar,
+    #[msg("The collateral mint has a freeze authority; create with accept_freeze_authority to accept it")]
+    MintHasFreezeAuthority,
+    #[msg("A market needs a seed insurance stake from its creator")]
+    InsuranceSeedRequired,
+    #[msg("The timelock delay can only be lengthened at once; shorten it through the timelock")]
+    TimelockNotLonger,
+    #[msg("The price-feed account is not the feed's sponsored Pyth account")]
+    WrongPriceFeedAccount,
 }
 
 impl From<EngineError> for HedgeError {
@@ -149,7 +183,30 @@ impl From<EngineError> for HedgeError {
             EngineError::PositionEmpty => HedgeError::PositionEmpty,
             EngineError::VaultNotInBreach => HedgeError::VaultNotInBreach,
             EngineError::PositionNotProfitable => HedgeError::PositionNotProfitable,
+            EngineError::OraclePublishedBeforeDueTime => HedgeError::OraclePublishedBeforeDueTime,
+            EngineError::OracleNotUniqueForDueTime => HedgeError::OracleNotUniqueForDueTime,
+            EngineError::VaultInsufficientCollateral => HedgeError::VaultInsufficientCollateral,
+            EngineError::SlippageExceeded => HedgeError::SlippageExceeded,
+            EngineError::DeleverageWrongSide => HedgeError::DeleverageWrongSide,
+            EngineError::WithdrawalTooSmall => HedgeError::WithdrawalTooSmall,
+            EngineError::InsuranceCapacityExceeded => HedgeError::InsuranceCapacityExceeded,
+            EngineError::MarketPaused => HedgeError::MarketPaused,
+            EngineError::MarketReduceOnly => HedgeError::MarketReduceOnly,
+            EngineError::MarketSettled => HedgeError::MarketSettled,
+            EngineError::PositionNotEmpty => HedgeError::PositionNotEmpty,
+            EngineError::WithdrawExceedsFreeMargin => HedgeError::WithdrawExceedsFreeMargin,
+            EngineError::RequestNotDue => HedgeError::RequestNotDue,
+            EngineError::RequestExpired => HedgeError::RequestExpired,
+            EngineError::RequestLocked => HedgeError::RequestLocked,
+            EngineError::RequestNotExpired => HedgeError::RequestNotExpired,
         }
+    }
+}
+
+impl HedgeError {
+    /// The number clients see (`6000 + index`).
+    pub fn code(self) -> u32 {
+        anchor_lang::error::ERROR_CODE_OFFSET + self as u32
     }
 }
 

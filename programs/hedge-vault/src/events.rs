@@ -1,5 +1,6 @@
 //! Every state change emits one of these with `emit_cpi!` (observable natively and on
 //! chain through the inner instruction). Never change a shipped layout; add `...V2`.
+//! (Revision 2 of the protocol replaced the first, unshipped set.)
 
 use anchor_lang::prelude::*;
 
@@ -10,34 +11,75 @@ pub struct MarketCreated {
     pub admin: Pubkey,
     pub collateral_mint: Pubkey,
     pub oracle_kind: u8,
+    /// Legacy: the pinned price account; pull: the sponsored price-feed account.
     pub oracle: Pubkey,
     pub feed_id: [u8; 32],
+    /// The creator's seed insurance stake, native units.
+    pub seed_insurance: u64,
+    /// The collateral mint's freeze authority (default when none).
+    pub freeze_authority: Pubkey,
 }
+
+/// A request was made (PROTOCOL section 6a).
+#[event]
+#[derive(Debug)]
+pub struct RequestCreated {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub request: Pubkey,
+    /// `RequestKind`: 0 deposit, 1 withdrawal, 2 trade, 3 margin withdrawal, 4 unstake.
+    pub kind: u8,
+    /// Unix seconds: the price of this time executes it.
+    pub due_time: i64,
+    /// Lamports for the executor.
+    pub execution_fee: u64,
+    /// Tokens (deposit, margin withdrawal) or shares (withdrawal, unstake).
+    pub amount: u64,
+    pub delta_base: i64,
+    /// precision: 1e18
+    pub limit_price: u128,
+    /// Withdrawal and unstake: value of the shares at request, native units.
+    pub value_at_request: u64,
+}
+
+/// A request ended without executing: its owner cancelled it, it expired, or a check
+/// refused it at execution (then `error` is the refusal's `HedgeError` code).
+#[event]
+#[derive(Debug)]
+pub struct RequestCancelled {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub kind: u8,
+    /// 0 cancelled by its owner, 1 cancelled after its execution window, 2 refused at
+    /// execution.
+    pub cause: u8,
+    /// The refusal's error code (6000 + index of `HedgeError`), or 0.
+    pub error: u32,
+    /// For a refused withdrawal: the largest amount that could be withdrawn.
+    pub largest_allowed: u64,
+    pub by: Pubkey,
+}
+
+/// `RequestCancelled::cause` values.
+pub const CANCELLED_BY_OWNER: u8 = 0;
+pub const CANCELLED_AFTER_WINDOW: u8 = 1;
+pub const CANCELLED_REFUSED: u8 = 2;
 
 #[event]
 #[derive(Debug)]
 pub struct VaultDeposited {
     pub market: Pubkey,
     pub owner: Pubkey,
+    pub executor: Pubkey,
     /// native units
     pub amount: u64,
     /// share units (collateral decimals + 3)
     pub shares: u64,
-    /// precision: 1e18 USD per whole token
+    /// The execution price. precision: 1e18 USD per whole token
     pub price: u128,
+    pub publish_time: i64,
     /// `C` after, native units
     pub collateral: u64,
-}
-
-#[event]
-#[derive(Debug)]
-pub struct VaultWithdrawRequested {
-    pub market: Pubkey,
-    pub owner: Pubkey,
-    pub shares: u64,
-    /// native units, at the band edge least favourable to the withdrawer
-    pub value_at_request: u64,
-    pub requested_at: i64,
 }
 
 #[event]
@@ -45,11 +87,20 @@ pub struct VaultWithdrawRequested {
 pub struct VaultWithdrawn {
     pub market: Pubkey,
     pub owner: Pubkey,
+    pub executor: Pubkey,
+    /// Shares burnt now.
     pub shares: u64,
+    /// Shares still queued (a new due time when non-zero).
+    pub shares_remaining: u64,
     pub value_at_request: u64,
     pub value_now: u64,
-    /// native units paid: min(value_at_request, value_now)
+    /// native units paid: min(value at request, value now), or the largest amount
+    /// that could leave now when that is less.
     pub paid: u64,
+    /// The largest amount that could leave the vault now.
+    pub largest_now: u64,
+    /// precision: 1e18
+    pub price: u128,
     pub collateral: u64,
 }
 
@@ -75,7 +126,9 @@ pub struct MarginDeposited {
 pub struct MarginWithdrawn {
     pub market: Pubkey,
     pub owner: Pubkey,
+    pub executor: Pubkey,
     pub amount: u64,
+    pub funding_paid: i64,
     pub margin: i64,
 }
 
@@ -84,13 +137,17 @@ pub struct MarginWithdrawn {
 pub struct PositionTraded {
     pub market: Pubkey,
     pub owner: Pubkey,
+    pub executor: Pubkey,
     pub delta_base: i64,
     pub base_after: i64,
     /// precision: 1e18 USD per whole token
     pub fill_price: u128,
     /// native units, to the trader (negative: to the vault)
     pub realized_pnl: i64,
+    /// Taker plus impact fee.
     pub fee: u64,
+    pub impact_fee: u64,
+    /// The insurance fund's part of `fee`.
     pub insurance_fee: u64,
     pub funding_paid: i64,
     pub reducing: bool,
@@ -203,18 +260,10 @@ pub struct InsuranceStaked {
 
 #[event]
 #[derive(Debug)]
-pub struct InsuranceUnstakeRequested {
-    pub market: Pubkey,
-    pub owner: Pubkey,
-    pub shares: u64,
-    pub value_at_request: u64,
-}
-
-#[event]
-#[derive(Debug)]
 pub struct InsuranceUnstaked {
     pub market: Pubkey,
     pub owner: Pubkey,
+    pub executor: Pubkey,
     pub shares: u64,
     pub value_at_request: u64,
     pub value_now: u64,
@@ -271,4 +320,11 @@ pub struct AdminProposed {
 pub struct AdminAccepted {
     pub market: Pubkey,
     pub admin: Pubkey,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct TimelockLengthened {
+    pub market: Pubkey,
+    pub timelock_delay: u32,
 }

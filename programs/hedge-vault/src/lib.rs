@@ -2,7 +2,7 @@
 //! Pyth. Thin Anchor program: each instruction validates accounts, reads the clock and
 //! the oracle once, calls the pure engine (`hedge-engine`), applies the result,
 //! transfers tokens and emits an event. Economics: docs/PROTOCOL.md;
-//! units and rounding: docs/RISK.md.
+//! units and rounding: docs/RISK.md; attack classes and their tests: docs/SECURITY.md.
 
 use anchor_lang::prelude::*;
 
@@ -12,6 +12,7 @@ pub mod events;
 pub mod instructions;
 pub mod market_ops;
 pub mod oracle;
+pub mod requests;
 pub mod state;
 pub mod token_util;
 pub mod util;
@@ -27,24 +28,45 @@ declare_id!("HedgeVau1t111111111111111111111111111111111");
 pub mod hedge_vault {
     use super::*;
 
-    /// Creates a market (admin).
+    /// Creates a market and stakes the creator's seed insurance; the creator becomes
+    /// its admin.
     pub fn market_create(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()> {
         instructions::market_create::handler(ctx, args)
     }
 
-    /// Deposits spot tokens into the hedging vault for shares.
-    pub fn vault_deposit(ctx: Context<VaultDeposit>, amount: u64, min_hedge_ratio: u32) -> Result<()> {
-        instructions::vault_deposit::handler(ctx, amount, min_hedge_ratio)
+    /// Requests a deposit: the tokens go into escrow until the due time.
+    pub fn vault_request_deposit(
+        ctx: Context<VaultRequestDeposit>,
+        amount: u64,
+        min_hedge_ratio: u32,
+    ) -> Result<()> {
+        instructions::vault_request_deposit::handler(ctx, amount, min_hedge_ratio)
     }
 
-    /// Locks shares for withdrawal; pays after the delay.
+    /// Executes a due deposit at the price of its due time (anyone).
+    pub fn vault_execute_deposit(ctx: Context<VaultExecuteDeposit>) -> Result<()> {
+        instructions::vault_execute_deposit::handler(ctx)
+    }
+
+    /// Cancels a deposit request (its owner before the due time, anyone after the window).
+    pub fn vault_cancel_deposit(ctx: Context<VaultCancelDeposit>) -> Result<()> {
+        instructions::vault_cancel_deposit::handler(ctx)
+    }
+
+    /// Requests a withdrawal: locks the shares and records their value.
     pub fn vault_request_withdraw(ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()> {
         instructions::vault_request_withdraw::handler(ctx, shares)
     }
 
-    /// Completes a withdrawal after the delay.
-    pub fn vault_withdraw(ctx: Context<VaultWithdraw>) -> Result<()> {
-        instructions::vault_withdraw::handler(ctx)
+    /// Executes a due withdrawal at the price of its due time (anyone); what does not
+    /// fit the limit stays queued.
+    pub fn vault_execute_withdraw(ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
+        instructions::vault_execute_withdraw::handler(ctx)
+    }
+
+    /// Cancels a withdrawal request (its owner at any time, anyone after the window).
+    pub fn vault_cancel_withdraw(ctx: Context<VaultCancelWithdraw>) -> Result<()> {
+        instructions::vault_cancel_withdraw::handler(ctx)
     }
 
     /// Opens a trader position account.
@@ -57,14 +79,30 @@ pub mod hedge_vault {
         instructions::position_deposit::handler(ctx, amount)
     }
 
-    /// Withdraws free margin.
-    pub fn position_withdraw(ctx: Context<PositionWithdraw>, amount: u64) -> Result<()> {
-        instructions::position_withdraw::handler(ctx, amount)
+    /// Requests a margin withdrawal.
+    pub fn position_request_withdraw(ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result<()> {
+        instructions::position_request_withdraw::handler(ctx, amount)
     }
 
-    /// Trades a signed base delta against the vault.
-    pub fn position_trade(ctx: Context<PositionTrade>, args: PositionTradeArgs) -> Result<()> {
-        instructions::position_trade::handler(ctx, args)
+    /// Executes a due margin withdrawal at the price of its due time (anyone).
+    pub fn position_execute_withdraw(ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
+        instructions::position_execute_withdraw::handler(ctx)
+    }
+
+    /// Requests a trade of a signed base delta with a limit price (an order).
+    pub fn position_request_trade(ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) -> Result<()> {
+        instructions::position_request_trade::handler(ctx, args)
+    }
+
+    /// Executes a due order at the price of its due time (anyone).
+    pub fn position_execute_trade(ctx: Context<PositionExecuteTrade>) -> Result<()> {
+        instructions::position_execute_trade::handler(ctx)
+    }
+
+    /// Cancels an order or margin withdrawal (its owner before the due time, anyone
+    /// after the window).
+    pub fn position_cancel_request(ctx: Context<PositionCancelRequest>) -> Result<()> {
+        instructions::position_cancel_request::handler(ctx)
     }
 
     /// Closes an empty position and returns its margin and rent.
@@ -77,7 +115,7 @@ pub mod hedge_vault {
         instructions::position_settle_funding::handler(ctx)
     }
 
-    /// Liquidates a position below maintenance margin (permissionless).
+    /// Liquidates a position below maintenance margin (permissionless, at once).
     pub fn position_liquidate(ctx: Context<PositionLiquidate>) -> Result<()> {
         instructions::position_liquidate::handler(ctx)
     }
@@ -87,7 +125,8 @@ pub mod hedge_vault {
         instructions::market_update_funding::handler(ctx)
     }
 
-    /// Closes a profitable position while the vault is below maintenance (permissionless).
+    /// Closes a profitable position on the side of the net while the vault is in
+    /// breach (permissionless, at once).
     pub fn market_auto_deleverage(ctx: Context<MarketAutoDeleverage>) -> Result<()> {
         instructions::market_auto_deleverage::handler(ctx)
     }
@@ -98,18 +137,23 @@ pub mod hedge_vault {
     }
 
     /// Proposes a settlement price for a dead feed behind the timelock (admin).
-    pub fn market_propose_settlement(ctx: Context<MarketAdmin>, price: u128) -> Result<()> {
+    pub fn market_propose_settlement(ctx: Context<MarketAdminOracle>, price: u128) -> Result<()> {
         instructions::admin::propose_settlement_handler(ctx, price)
     }
 
-    /// Applies the pending proposal after the timelock (admin).
-    pub fn market_apply_proposal(ctx: Context<MarketAdmin>) -> Result<()> {
+    /// Applies the pending proposal after the timelock, accruing funding first (admin).
+    pub fn market_apply_proposal(ctx: Context<MarketAdminOracle>) -> Result<()> {
         instructions::admin::apply_handler(ctx)
     }
 
     /// Cancels the pending proposal (admin).
     pub fn market_cancel_proposal(ctx: Context<MarketAdmin>) -> Result<()> {
         instructions::admin::cancel_handler(ctx)
+    }
+
+    /// Lengthens the timelock delay at once (admin).
+    pub fn market_lengthen_timelock(ctx: Context<MarketAdmin>, timelock_delay: u32) -> Result<()> {
+        instructions::admin::lengthen_timelock_handler(ctx, timelock_delay)
     }
 
     /// Sets the guardian (admin).
@@ -142,13 +186,18 @@ pub mod hedge_vault {
         instructions::insurance::stake_handler(ctx, amount)
     }
 
-    /// Locks insurance shares to leave after the cooldown.
+    /// Requests an unstake: locks shares, executable after the cooldown.
     pub fn insurance_request_unstake(ctx: Context<InsuranceRequestUnstake>, shares: u64) -> Result<()> {
         instructions::insurance::request_unstake_handler(ctx, shares)
     }
 
-    /// Leaves the insurance fund after the cooldown.
-    pub fn insurance_unstake(ctx: Context<InsuranceUnstake>) -> Result<()> {
-        instructions::insurance::unstake_handler(ctx)
+    /// Executes a due unstake (anyone).
+    pub fn insurance_execute_unstake(ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
+        instructions::insurance::execute_unstake_handler(ctx)
+    }
+
+    /// Cancels an unstake request (its owner at any time, anyone after the window).
+    pub fn insurance_cancel_unstake(ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
+        instructions::insurance::cancel_unstake_handler(ctx)
     }
 }

@@ -1,99 +1,166 @@
-//! Reads the market's Pyth account (legacy or PriceUpdateV2), checks identity and
-//! format here, and everything numeric (age, confidence, sign, exponent, monotonic
-//! publish time) in the engine's `accept_price`. Updates the market's last accepted
-//! publish time.
+//! Reads the market's Pyth account (legacy or PriceUpdateV2): identity and format are
+//! checked here (the owner is a program constant, never the creator's choice), and
+//! everything numeric in the engine: `accept_price` for instant uses (liquidation,
+//! the funding crank, valuations), `accept_price_at` for executions at a request's
+//! due time (the unique update, PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
-use hedge_engine::oracle::{accept_price, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::market::MarketState;
+use hedge_engine::oracle::{accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::EngineError;
 use pyth_sdk_solana::state::{load_price_account, PriceStatus, SolanaPriceAccount};
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
-use crate::constants::PYTH_RECEIVER_PROGRAM;
+use crate::constants::{PYTH_ORACLE_PROGRAM, PYTH_RECEIVER_PROGRAM};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::state::{Market, OracleKind};
 
-/// Decodes a legacy Pyth price account into a raw price. Only `Trading` aggregates
-/// are used; the previous price of a halted feed is never silently substituted.
-pub fn decode_legacy(data: &[u8]) -> Result<RawPrice> {
+/// A legacy price account's aggregate: (raw price, trading status).
+pub fn decode_legacy_any_status(data: &[u8]) -> Result<(RawPrice, bool)> {
     let acc = load_price_account::<32, ()>(data).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
     let _: &SolanaPriceAccount = acc;
-    if acc.agg.status != PriceStatus::Trading {
-        return err!(HedgeError::OracleNotTrading);
-    }
-    Ok(RawPrice {
-        price: acc.agg.price,
-        conf: acc.agg.conf,
-        expo: acc.expo,
-        publish_time: acc.timestamp,
-    })
+    Ok((
+        RawPrice {
+            price: acc.agg.price,
+            conf: acc.agg.conf,
+            expo: acc.expo,
+            publish_time: acc.timestamp,
+        },
+        acc.agg.status == PriceStatus::Trading,
+    ))
 }
 
-/// Decodes a `PriceUpdateV2` account: (raw price, feed id, fully verified).
-pub fn decode_pull(data: &[u8]) -> Result<(RawPrice, [u8; 32], bool)> {
+/// Decodes a legacy Pyth price account. Only `Trading` aggregates are used; the
+/// previous price of a halted feed is never silently substituted.
+pub fn decode_legacy(data: &[u8]) -> Result<RawPrice> {
+    let (raw, trading) = decode_legacy_any_status(data)?;
+    require!(trading, HedgeError::OracleNotTrading);
+    Ok(raw)
+}
+
+/// A decoded `PriceUpdateV2`.
+pub struct PullUpdate {
+    pub raw: RawPrice,
+    /// Publish time of the feed's previous update.
+    pub prev_publish_time: i64,
+    pub feed_id: [u8; 32],
+    pub fully_verified: bool,
+}
+
+/// Decodes a `PriceUpdateV2` account.
+pub fn decode_pull(data: &[u8]) -> Result<PullUpdate> {
     let mut slice = data;
     let upd =
         PriceUpdateV2::try_deserialize(&mut slice).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
     let m = &upd.price_message;
-    Ok((
-        RawPrice {
+    Ok(PullUpdate {
+        raw: RawPrice {
             price: m.price,
             conf: m.conf,
             expo: m.exponent,
             publish_time: m.publish_time,
         },
-        m.feed_id,
-        upd.verification_level == VerificationLevel::Full,
-    ))
+        prev_publish_time: m.prev_publish_time,
+        feed_id: m.feed_id,
+        fully_verified: upd.verification_level == VerificationLevel::Full,
+    })
 }
 
-/// Reads the raw price from `oracle` after checking it is the market's oracle.
-pub fn read_raw(market: &Market, oracle: &AccountInfo) -> Result<RawPrice> {
+/// The sponsored price-feed account of a pull feed (the Pyth push oracle's PDA
+/// `[shard, feed_id]`), which a pull market pins to judge whether the feed is dead.
+pub fn sponsored_price_feed(feed_id: &[u8; 32]) -> Pubkey {
+    Pubkey::find_program_address(
+        &[&crate::constants::PYTH_PRICE_FEED_SHARD.to_le_bytes(), feed_id],
+        &crate::constants::PYTH_PUSH_ORACLE_PROGRAM,
+    )
+    .0
+}
+
+/// Reads the raw price from `oracle` after checking it is the market's: legacy, the
+/// pinned account owned by the Pyth oracle program; pull, any update of the feed
+/// owned by the Pyth receiver and fully verified. Returns the previous publish time
+/// for pull updates.
+pub fn read_raw(market: &Market, oracle: &AccountInfo) -> Result<(RawPrice, Option<i64>)> {
     match market.oracle_kind {
         OracleKind::PythLegacy => {
             require_keys_eq!(oracle.key(), market.oracle, HedgeError::WrongOracle);
-            require_keys_eq!(*oracle.owner, market.oracle_program, HedgeError::WrongOracleOwner);
+            require_keys_eq!(*oracle.owner, PYTH_ORACLE_PROGRAM, HedgeError::WrongOracleOwner);
             let data = oracle.try_borrow_data()?;
-            decode_legacy(&data)
+            Ok((decode_legacy(&data)?, None))
         }
         OracleKind::PythPullV2 => {
             require_keys_eq!(*oracle.owner, PYTH_RECEIVER_PROGRAM, HedgeError::WrongOracleOwner);
             let data = oracle.try_borrow_data()?;
-            let (raw, feed_id, full) = decode_pull(&data)?;
-            require!(feed_id == market.feed_id, HedgeError::WrongOracle);
-            require!(full, HedgeError::OracleNotFullyVerified);
-            Ok(raw)
+            let u = decode_pull(&data)?;
+            require!(u.feed_id == market.feed_id, HedgeError::WrongOracle);
+            require!(u.fully_verified, HedgeError::OracleNotFullyVerified);
+            Ok((u.raw, Some(u.prev_publish_time)))
         }
     }
 }
 
-/// Reads, checks and normalizes the price for `use_`, and records its publish time
-/// as the newest accepted.
-pub fn read_price(
-    market: &mut Market,
+/// The publish time the feed itself shows: the pinned account's (legacy: the price
+/// account; pull: the sponsored price-feed account), whatever its status. Used only
+/// to judge whether the feed is dead.
+pub fn feed_publish_time(market: &Market, oracle: &AccountInfo) -> Result<i64> {
+    require_keys_eq!(oracle.key(), market.oracle, HedgeError::WrongOracle);
+    let data = oracle.try_borrow_data()?;
+    match market.oracle_kind {
+        OracleKind::PythLegacy => {
+            require_keys_eq!(*oracle.owner, PYTH_ORACLE_PROGRAM, HedgeError::WrongOracleOwner);
+            Ok(decode_legacy_any_status(&data)?.0.publish_time)
+        }
+        OracleKind::PythPullV2 => {
+            require_keys_eq!(*oracle.owner, PYTH_RECEIVER_PROGRAM, HedgeError::WrongOracleOwner);
+            let u = decode_pull(&data)?;
+            require!(u.feed_id == market.feed_id, HedgeError::WrongOracle);
+            Ok(u.raw.publish_time)
+        }
+    }
+}
+
+/// Reads the price for an instant use (`Reduce` or `Liquidate`): never older than the
+/// newest the market accepted, within the use's age; records it as the newest. A
+/// settled market gives its settlement price.
+pub fn read_now(
+    st: &mut MarketState,
+    market: &Market,
     oracle: &AccountInfo,
     now: i64,
     use_: OracleUse,
 ) -> Result<OraclePrice> {
-    // A settled market uses its settlement price (no confidence) and refuses
-    // risk-increasing uses.
-    if market.is_settled() {
-        require!(use_ != OracleUse::Increase, HedgeError::MarketSettled);
-        return Ok(OraclePrice {
-            price: market.settlement_price,
-            conf: 0,
-            publish_time: now,
-        });
+    if let Some(p) = st.settlement_oracle(now) {
+        return Ok(p);
     }
-    let raw = read_raw(market, oracle)?;
-    let price = accept_price(
-        &raw,
-        &market.oracle_config.into(),
-        market.last_publish_time,
-        now,
-        use_,
-    )
-    .named()?;
-    market.last_publish_time = price.publish_time;
-    market.last_price = price.price;
-    Ok(price)
+    let (raw, _) = read_raw(market, oracle)?;
+    let p = accept_price(&raw, &st.limits, st.last_publish_time, now, use_).named()?;
+    st.observe(&p);
+    Ok(p)
+}
+
+/// Reads the price a request due at `due` executes at. The outer result fails the
+/// transaction (a wrong account, a wrong or not-unique update: what the executor
+/// passed); the inner one is the engine's verdict on the unique price, which may be a
+/// reason to cancel the request (`requests::cancels_request`). A settled market gives
+/// its settlement price.
+pub fn read_at_due(
+    st: &mut MarketState,
+    market: &Market,
+    oracle: &AccountInfo,
+    due: i64,
+    now: i64,
+    use_: OracleUse,
+) -> Result<core::result::Result<OraclePrice, EngineError>> {
+    if let Some(p) = st.settlement_oracle(now) {
+        return Ok(Ok(p));
+    }
+    let (raw, prev) = read_raw(market, oracle)?;
+    match accept_price_at(&raw, prev, &st.limits, due, now, use_) {
+        Ok(p) => {
+            st.observe(&p);
+            Ok(Ok(p))
+        }
+        Err(e) if hedge_engine::requests::cancels_request(e) => Ok(Err(e)),
+        Err(e) => Err(HedgeError::from(e).into()),
+    }
 }

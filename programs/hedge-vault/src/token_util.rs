@@ -68,6 +68,9 @@ pub fn mint_shares<'info>(
     seeds: &[&[&[u8]]],
     amount: u64,
 ) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
     let accounts = MintTo {
         mint: mint.clone(),
         to: to.clone(),
@@ -88,6 +91,9 @@ pub fn burn_shares<'info>(
     seeds: &[&[&[u8]]],
     amount: u64,
 ) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
     let accounts = Burn {
         mint: mint.clone(),
         from: from.clone(),

@@ -346,6 +346,16 @@ mod tests {
         assert_eq!(run(250, &mut NoMeter), None);
     }
 
+    /// Every position of the scenarios' market opened: 790 + 10 long, 50 + 5 short.
+    #[test]
+    fn the_world_holds_every_position() {
+        const ONE: i64 = 1_000_000_000;
+        assert_eq!(
+            super::scenarios::world_bases(),
+            (i128::from(745 * ONE), 10 * ONE, -5 * ONE)
+        );
+    }
+
     /// The liquidation scenarios are what their names say.
     #[test]
     fn the_liquidation_scenarios_are_partial_and_bankrupt() {

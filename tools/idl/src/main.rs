@@ -10,7 +10,13 @@ fn main() -> anyhow::Result<()> {
     // anchor-lang-idl 0.1.4 turns a set RUSTUP_TOOLCHAIN into a literal
     // `cargo +{toolchain}` argument; rust-toolchain.toml picks the toolchain anyway.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The checkout `cargo run` was started in: cargo sets CARGO_MANIFEST_DIR for the
+    // process. The compile-time value would name whichever checkout first built this
+    // binary into a shared target directory, and check that checkout instead.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| anyhow::anyhow!("run it with `cargo run -p hedge-idl`"))?;
+    let root = manifest.join("../..");
     let program = root.join("programs/hedge-vault");
     let idl = anchor_lang_idl::build::IdlBuilder::new()
         .program_path(program)

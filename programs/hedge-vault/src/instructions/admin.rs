@@ -1,17 +1,25 @@
 //! Administration (PROTOCOL section 8). Every economic parameter, the oracle
 //! configuration and the admin delays change only through the timelock: propose,
-//! wait `timelock_delay`, apply. A dead feed (silent past `settlement_timeout`) can be
-//! given a settlement price the same way; the market then allows only closing and
-//! withdrawal. The guardian (or the admin) pauses at once; only the admin unpauses.
-//! Admin handover is two-step. These small instructions share their account shapes,
-//! so they live in one file.
+//! wait `timelock_delay`, apply; applying accrues funding first under the old
+//! parameters. The timelock delay can also be lengthened at once, never shortened but
+//! through the timelock. A dead feed (the price account itself silent past
+//! `settlement_timeout`) can be given a settlement price within
+//! `settlement_max_deviation` of the last accepted one, the same way; the market then
+//! allows only closing and withdrawal. The guardian (or the admin) pauses at once;
+//! only the admin unpauses. Admin handover is two-step. These small instructions share
+//! their account shapes, so they live in one file.
 
 use anchor_lang::prelude::*;
-use hedge_engine::params::{validate_oracle_limits, RiskParams};
+use hedge_engine::math::{mul_div, Rounding};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::params::validate_market_config;
+use hedge_engine::RATIO_PRECISION;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
+use crate::market_ops::refresh;
+use crate::oracle::feed_publish_time;
 use crate::state::{AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED};
 
 /// Accounts of every admin-signed instruction.
@@ -48,15 +56,39 @@ fn eta(market: &Market, now: i64) -> Result<i64> {
         .ok_or_else(|| error!(HedgeError::MathOverflow))
 }
 
-/// Whether the feed has been silent past the settlement timeout.
-fn feed_dead(market: &Market, now: i64) -> bool {
-    now.saturating_sub(market.last_publish_time) > i64::from(market.admin_config.settlement_timeout)
+/// Whether the feed is dead: the price account itself shows no update for the
+/// settlement timeout, and neither has the market accepted any price since.
+fn check_feed_dead(market: &Market, oracle: &AccountInfo, now: i64) -> Result<()> {
+    let timeout = i64::from(market.admin_config.settlement_timeout);
+    let silent = |t: i64| now.saturating_sub(t) > timeout;
+    require!(
+        silent(feed_publish_time(market, oracle)?) && silent(market.last_publish_time),
+        HedgeError::FeedNotDead
+    );
+    Ok(())
+}
+
+/// Whether `price` is within `settlement_max_deviation` of the last accepted price.
+fn check_settlement_price(market: &Market, price: u128) -> Result<()> {
+    require!(price > 0, HedgeError::ZeroAmount);
+    let last = market.last_price;
+    let bound = mul_div(
+        last,
+        u128::from(market.admin_config.settlement_max_deviation),
+        u128::from(RATIO_PRECISION),
+        Rounding::Floor,
+    )
+    .named()?;
+    require!(
+        last > 0 && price.abs_diff(last) <= bound,
+        HedgeError::SettlementPriceTooFar
+    );
+    Ok(())
 }
 
 /// Proposes new parameters (replacing any pending proposal), range-checked now.
 pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs) -> Result<()> {
-    RiskParams::from(args.params).validate().named()?;
-    validate_oracle_limits(&args.oracle_config.into()).named()?;
+    validate_market_config(&args.params.into(), &args.oracle_config.into()).named()?;
     args.admin_config.validate(&args.oracle_config)?;
     let now = Clock::get()?.unix_timestamp;
     let m = &mut ctx.accounts.market;
@@ -78,13 +110,32 @@ pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs
     Ok(())
 }
 
-/// Proposes a settlement price for a dead feed.
-pub fn propose_settlement_handler(ctx: Context<MarketAdmin>, price: u128) -> Result<()> {
-    require!(price > 0, HedgeError::ZeroAmount);
+/// Accounts of the instructions that read the oracle: applying a proposal (funding
+/// accrues first) and proposing a settlement (the feed must be dead).
+#[event_cpi]
+#[derive(Accounts)]
+pub struct MarketAdminOracle<'info> {
+    pub admin: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()],
+        bump = market.bump,
+        has_one = admin @ HedgeError::Unauthorized
+    )]
+    pub market: Box<Account<'info, Market>>,
+    /// CHECK: a price for the accrual (`oracle::read_now`), or, for a settlement, the
+    /// market's pinned price account (`oracle::feed_publish_time`).
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Proposes a settlement price for a dead feed, within the allowed distance of the
+/// last accepted price.
+pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>, price: u128) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let m = &mut ctx.accounts.market;
     require!(!m.is_settled(), HedgeError::MarketSettled);
-    require!(feed_dead(m, now), HedgeError::FeedNotDead);
+    check_feed_dead(m, &ctx.accounts.oracle, now)?;
+    check_settlement_price(m, price)?;
     let eta = eta(m, now)?;
     m.proposal = Proposal {
         kind: ProposalKind::Settlement,
@@ -101,30 +152,61 @@ pub fn propose_settlement_handler(ctx: Context<MarketAdmin>, price: u128) -> Res
     Ok(())
 }
 
-/// Applies the pending proposal once its delay has passed.
-pub fn apply_handler(ctx: Context<MarketAdmin>) -> Result<()> {
+/// Applies the pending proposal once its delay has passed, accruing funding first
+/// under the old parameters (at a live price; a settlement, whose feed is dead, at
+/// the last accepted one).
+pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let m = &mut ctx.accounts.market;
-    let p = m.proposal;
+    let a = &mut ctx.accounts;
+    let p = a.market.proposal;
     require!(p.kind != ProposalKind::None, HedgeError::NoPendingProposal);
     require!(now >= p.eta, HedgeError::TimelockNotElapsed);
+    let mut st = a.market.state()?;
     match p.kind {
         ProposalKind::Params => {
+            refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
+            a.market.set_state(&st);
+            let m = &mut a.market;
             m.params = p.params;
             m.oracle_config = p.oracle_config;
             m.admin_config = p.admin_config;
         }
         ProposalKind::Settlement => {
-            require!(feed_dead(m, now), HedgeError::FeedNotDead);
-            m.settlement_price = p.settlement_price;
-            m.funding_rate = 0;
+            check_feed_dead(&a.market, &a.oracle, now)?;
+            check_settlement_price(&a.market, p.settlement_price)?;
+            st.accrue(a.market.last_price, now).named()?;
+            st.settlement_price = p.settlement_price;
+            st.funding.rate = 0;
+            a.market.set_state(&st);
         }
         ProposalKind::None => {}
     }
+    let m = &mut a.market;
     m.proposal.kind = ProposalKind::None;
     let event = ProposalApplied {
         market: m.key(),
         kind: kind_code(p.kind),
+    };
+    emit_cpi!(event);
+    Ok(())
+}
+
+/// Lengthens the timelock delay at once (shortening goes through the timelock).
+pub fn lengthen_timelock_handler(ctx: Context<MarketAdmin>, timelock_delay: u32) -> Result<()> {
+    let m = &mut ctx.accounts.market;
+    require!(
+        timelock_delay > m.admin_config.timelock_delay,
+        HedgeError::TimelockNotLonger
+    );
+    let next = AdminConfig {
+        timelock_delay,
+        ..m.admin_config
+    };
+    next.validate(&m.oracle_config)?;
+    m.admin_config = next;
+    let event = TimelockLengthened {
+        market: m.key(),
+        timelock_delay,
     };
     emit_cpi!(event);
     Ok(())

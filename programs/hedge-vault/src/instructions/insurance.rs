@@ -1,17 +1,21 @@
 //! The insurance fund: donations (`insurance_deposit`) and staking. Stakers hold
 //! insurance shares priced with virtual shares against inflation attacks; leaving is
-//! `insurance_request_unstake`, the cooldown, then `insurance_unstake`, paid
-//! `min(value at request, value at withdrawal)` so a staker cannot leave ahead of a
-//! loss. Four small instructions sharing their accounts live in one file.
+//! a request (`insurance_request_unstake`, which locks the shares and records their
+//! value), the cooldown, and an execution by anyone (`insurance_execute_unstake`)
+//! paying `min(value at request, value at execution)`, so a staker cannot leave ahead
+//! of a loss. The owner may cancel a pending unstake at any time
+//! (`insurance_cancel_unstake`). These instructions share their accounts, so they
+//! live in one file.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::vault::{amount_for_shares_floor, shares_for_amount_floor};
+use hedge_engine::requests::{check_executable, RequestKind};
 
-use crate::constants::{MARKET_SEED, STAKE_SEED};
+use crate::constants::{MARKET_SEED, REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
-use crate::state::{InsuranceStake, Market};
+use crate::requests::{self, Opening, KIND_UNSTAKE};
+use crate::state::{InsuranceStake, Market, Request};
 use crate::token_util::{transfer_in, transfer_out};
 
 #[event_cpi]
@@ -39,11 +43,9 @@ pub fn deposit_handler(mut ctx: Context<InsuranceDeposit>, amount: u64) -> Resul
         HedgeError::InsufficientFunds
     );
     let a = &mut ctx.accounts;
-    a.market.insurance = a
-        .market
-        .insurance
-        .checked_add(amount)
-        .ok_or(HedgeError::MathOverflow)?;
+    let mut st = a.market.state()?;
+    st.donate_insurance(amount).named()?;
+    a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),
         &a.depositor_token.to_account_info(),
@@ -55,7 +57,7 @@ pub fn deposit_handler(mut ctx: Context<InsuranceDeposit>, amount: u64) -> Resul
         market: a.market.key(),
         depositor: a.depositor.key(),
         amount,
-        insurance_after: a.market.insurance,
+        insurance_after: st.insurance,
     };
     emit_cpi!(event);
     Ok(())
@@ -97,24 +99,15 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
     );
     let bump = ctx.bumps.stake;
     let a = &mut ctx.accounts;
-    let market = &mut a.market;
-    let shares =
-        shares_for_amount_floor(amount, market.insurance_shares, u128::from(market.insurance)).named()?;
-    require!(shares > 0, HedgeError::DepositTooSmall);
-    market.insurance = market
-        .insurance
-        .checked_add(amount)
-        .ok_or(HedgeError::MathOverflow)?;
-    market.insurance_shares = market
-        .insurance_shares
-        .checked_add(shares)
-        .ok_or(HedgeError::MathOverflow)?;
-    let (market_key, insurance_after) = (market.key(), market.insurance);
-    let st = &mut a.stake;
-    st.market = market_key;
-    st.owner = a.owner.key();
-    st.bump = bump;
-    st.shares = st.shares.checked_add(shares).ok_or(HedgeError::MathOverflow)?;
+    let mut st = a.market.state()?;
+    let shares = st.stake_insurance(amount).named()?;
+    a.market.set_state(&st);
+    let market_key = a.market.key();
+    let s = &mut a.stake;
+    s.market = market_key;
+    s.owner = a.owner.key();
+    s.bump = bump;
+    s.shares = s.shares.checked_add(shares).ok_or(HedgeError::MathOverflow)?;
     transfer_in(
         &a.token_program.to_account_info(),
         &a.owner_token.to_account_info(),
@@ -127,7 +120,7 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
         owner: a.owner.key(),
         amount,
         shares,
-        insurance_after,
+        insurance_after: st.insurance,
     };
     emit_cpi!(event);
     Ok(())
@@ -136,6 +129,7 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InsuranceRequestUnstake<'info> {
+    #[account(mut)]
     pub owner: Signer<'info>,
     #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
@@ -145,26 +139,59 @@ pub struct InsuranceRequestUnstake<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub stake: Box<Account<'info, InsuranceStake>>,
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = 8 + Request::INIT_SPACE,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_UNSTAKE]],
+        bump
+    )]
+    pub request: Box<Account<'info, Request>>,
+    pub system_program: Program<'info, System>,
 }
 
-/// Locks `shares` and records their value now.
+/// Locks `shares` and records their value now; executable after the cooldown.
 pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares: u64) -> Result<()> {
     require!(shares > 0, HedgeError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
+    let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
-    require!(a.stake.pending_shares == 0, HedgeError::UnstakeAlreadyPending);
     require!(a.stake.shares >= shares, HedgeError::InsufficientInsuranceShares);
-    let value =
-        amount_for_shares_floor(shares, a.market.insurance_shares, u128::from(a.market.insurance)).named()?;
-    let st = &mut a.stake;
-    st.shares = st.shares.checked_sub(shares).ok_or(HedgeError::MathOverflow)?;
-    st.pending_shares = shares;
-    st.pending_value = value;
-    st.requested_at = now;
-    let event = InsuranceUnstakeRequested {
+    let st = a.market.state()?;
+    let value = st.insurance_value(shares).named()?;
+    let due = now
+        .checked_add(i64::from(st.params.insurance_cooldown))
+        .ok_or(HedgeError::MathOverflow)?;
+    requests::open(
+        &mut a.request,
+        Opening {
+            market: a.market.key(),
+            owner: &a.owner.to_account_info(),
+            system_program: &a.system_program.to_account_info(),
+            kind: RequestKind::Unstake,
+            bump,
+            now,
+            due,
+            execution_fee: st.params.execution_fee_lamports,
+        },
+    )?;
+    a.request.amount = shares;
+    a.request.value_at_request = value;
+    a.stake.shares = a
+        .stake
+        .shares
+        .checked_sub(shares)
+        .ok_or(HedgeError::MathOverflow)?;
+    let event = RequestCreated {
         market: a.market.key(),
         owner: a.owner.key(),
-        shares,
+        request: a.request.key(),
+        kind: KIND_UNSTAKE,
+        due_time: due,
+        execution_fee: a.request.execution_fee,
+        amount: shares,
+        delta_base: 0,
+        limit_price: 0,
         value_at_request: value,
     };
     emit_cpi!(event);
@@ -173,55 +200,44 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
 
 #[event_cpi]
 #[derive(Accounts)]
-pub struct InsuranceUnstake<'info> {
-    pub owner: Signer<'info>,
+pub struct InsuranceExecuteUnstake<'info> {
+    #[account(mut)]
+    pub executor: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_UNSTAKE]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
     #[account(
         mut,
         constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
-    pub market: Box<Account<'info, Market>>,
-    #[account(
-        mut,
-        has_one = market @ HedgeError::WrongMarket,
-        has_one = owner @ HedgeError::WrongOwner
-    )]
-    pub stake: Box<Account<'info, InsuranceStake>>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
 
 /// After the cooldown, pays `min(value at request, value now)` for the locked shares.
-pub fn unstake_handler(mut ctx: Context<InsuranceUnstake>) -> Result<()> {
+pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let shares = a.stake.pending_shares;
-    require!(shares > 0, HedgeError::NoUnstakePending);
-    let ready = a
-        .stake
-        .requested_at
-        .checked_add(i64::from(a.market.params.insurance_cooldown))
-        .ok_or(HedgeError::MathOverflow)?;
-    require!(now >= ready, HedgeError::UnstakeNotReady);
-    let market = &mut a.market;
-    let value_now =
-        amount_for_shares_floor(shares, market.insurance_shares, u128::from(market.insurance)).named()?;
-    let value_at_request = a.stake.pending_value;
-    let paid = value_now.min(value_at_request).min(market.insurance);
-    market.insurance = market
-        .insurance
-        .checked_sub(paid)
-        .ok_or(HedgeError::MathOverflow)?;
-    market.insurance_shares = market
-        .insurance_shares
-        .checked_sub(shares)
-        .ok_or(HedgeError::MathOverflow)?;
-    a.stake.pending_shares = 0;
-    a.stake.pending_value = 0;
-    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
+    let mut st = a.market.state()?;
+    check_executable(a.request.due_time, st.params.execution_window, now).named()?;
+    let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);
+    let value_now = st.insurance_value(shares).named()?;
+    let paid = st.execute_unstake(shares, value_at_request).named()?;
+    a.market.set_state(&st);
+    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     transfer_out(
         &a.token_program.to_account_info(),
         &a.insurance_vault.to_account_info(),
@@ -233,11 +249,59 @@ pub fn unstake_handler(mut ctx: Context<InsuranceUnstake>) -> Result<()> {
     let event = InsuranceUnstaked {
         market: a.market.key(),
         owner: a.owner.key(),
+        executor: a.executor.key(),
         shares,
         value_at_request,
         value_now,
         paid,
     };
+    requests::end_executed(
+        &mut a.request,
+        &a.executor.to_account_info(),
+        &a.owner.to_account_info(),
+    )?;
+    emit_cpi!(event);
+    Ok(())
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct InsuranceCancelUnstake<'info> {
+    pub signer: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_UNSTAKE]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub stake: Box<Account<'info, InsuranceStake>>,
+}
+
+/// The owner (at any time) or anyone after the window cancels a pending unstake: the
+/// shares go back to the stake, the lamports to the owner.
+pub fn cancel_unstake_handler(mut ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let window = a.market.params.execution_window;
+    let cause = requests::authorize_cancel(&a.request, RequestKind::Unstake, &a.signer.key(), window, now)?;
+    a.stake.shares = a
+        .stake
+        .shares
+        .checked_add(a.request.amount)
+        .ok_or(HedgeError::MathOverflow)?;
+    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
     emit_cpi!(event);
     Ok(())
 }

@@ -1,20 +1,19 @@
 //! `market_auto_deleverage`: permissionless. When traders' gains push vault equity
-//! below maintenance on its short (`E < r_m * N`), the market becomes reduce-only and
-//! profitable positions are closed at the oracle price, no fee, until the vault is
-//! back above initial margin (`E >= r_i * N`), which lifts reduce-only. The keeper
-//! picks the most profitable positions first (it ranks them with the same engine);
-//! the program checks the breach and that each closed position is profitable.
+//! below maintenance on its position (`E < r_m * |N|`, on either side), the market
+//! becomes reduce-only and positions on the side of `N` that are in profit at the
+//! oracle price are closed at that price, no fee, until the vault is back above
+//! initial margin (`E >= r_i * |N|`), which lifts reduce-only. The keeper picks the
+//! most profitable first (ranking them with the same engine); the program checks the
+//! breach, the side and the profit. Acts at once, on a price no older than
+//! `max_age_liquidate`.
 
 use anchor_lang::prelude::*;
-use hedge_engine::liquidation::auto_deleverage;
 use hedge_engine::oracle::OracleUse;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::AutoDeleveraged;
-use crate::market_ops::{
-    book_position, market_view, refresh, settle_position_funding, trade_context, update_reduce_only,
-};
+use crate::market_ops::refresh;
 use crate::state::{Market, Position};
 
 #[event_cpi]
@@ -24,7 +23,7 @@ pub struct MarketAutoDeleverage<'info> {
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,
-    /// CHECK: checked against the market by `oracle::read_price`.
+    /// CHECK: checked against the market by `oracle::read_now`.
     pub oracle: UncheckedAccount<'info>,
 }
 
@@ -32,28 +31,20 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
     require!(ctx.accounts.position.base != 0, HedgeError::PositionEmpty);
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let market = &mut a.market;
-    let oracle = refresh(market, &a.oracle, now, OracleUse::Liquidate)?;
-    let params = market.risk_params();
-    let view = market_view(market, &params, oracle)?;
-    // In breach, or flagged and not yet restored: the flag is (still) set.
-    require!(update_reduce_only(market, &view)?, HedgeError::VaultNotInBreach);
-
+    let mut st = a.market.state()?;
+    let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Liquidate)?;
     let mut pos = a.position.engine();
-    let funding_paid = settle_position_funding(market, &mut pos, &view)?;
-    let closed = pos.base.unsigned_abs();
-    let (next, agg, collateral, realized) = auto_deleverage(&pos, &trade_context(market), &view).named()?;
-    book_position(market, &pos, &next, &agg, collateral)?;
-    a.position.set_engine(&next);
-    let reduce_only_after = update_reduce_only(market, &view)?;
+    let x = st.deleverage(&mut pos, price).named()?;
+    a.market.set_state(&st);
+    a.position.set_engine(&pos);
     let event = AutoDeleveraged {
-        market: market.key(),
+        market: a.market.key(),
         owner: a.position.owner,
-        closed,
-        fill_price: oracle.price,
-        realized_pnl: realized,
-        reduce_only_after,
-        funding_paid,
+        closed: x.closed,
+        fill_price: price.price,
+        realized_pnl: x.realized_pnl,
+        reduce_only_after: x.reduce_only_after,
+        funding_paid: x.funding_paid,
     };
     emit_cpi!(event);
     Ok(())

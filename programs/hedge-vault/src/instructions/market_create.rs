@@ -1,24 +1,28 @@
-//! `market_create` (admin): a market for one collateral mint and one Pyth feed, with
-//! its program-owned collateral and insurance token accounts, share mint and share
-//! escrow.
+//! `market_create`: anyone creates a market for one collateral mint and one Pyth feed
+//! and becomes its admin. It gets its program-owned collateral and insurance token
+//! accounts, share mint and share escrow, and the creator's seed insurance stake (so
+//! the stress-sized cap lets it trade from the start). The oracle's owner is a program
+//! constant; a pull market pins the feed's sponsored price-feed account. A mint with a
+//! freeze authority is refused unless the creator accepts it.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use hedge_engine::params::{token_scale, validate_oracle_limits, RiskParams};
+use hedge_engine::params::{token_scale, validate_market_config};
 use hedge_engine::SHARE_DECIMALS_OFFSET;
 
 use crate::constants::*;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarketCreated;
-use crate::oracle::{decode_legacy, decode_pull};
-use crate::state::{AdminConfig, Market, MarketParams, OracleConfig, OracleKind, Proposal, ProposalKind};
+use crate::oracle::{decode_legacy, decode_pull, sponsored_price_feed};
+use crate::state::{
+    AdminConfig, InsuranceStake, Market, MarketParams, OracleConfig, OracleKind, Proposal, ProposalKind,
+    FLAG_FREEZABLE_MINT,
+};
+use crate::token_util::transfer_in;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct MarketCreateArgs {
     pub oracle_kind: OracleKind,
-    /// Owner of legacy price accounts (the Pyth oracle program). Ignored for pull
-    /// oracles, whose owner is always the Pyth receiver.
-    pub oracle_program: Pubkey,
     /// Pyth feed id (pull oracles); zeros for legacy.
     pub feed_id: [u8; 32],
     pub oracle_config: OracleConfig,
@@ -26,6 +30,11 @@ pub struct MarketCreateArgs {
     pub admin_config: AdminConfig,
     /// May pause the market at once.
     pub guardian: Pubkey,
+    /// The creator's seed insurance stake, native units (> 0).
+    pub seed_insurance: u64,
+    /// Accept a collateral mint with a freeze authority (its holder could freeze the
+    /// market's token accounts).
+    pub accept_freeze_authority: bool,
 }
 
 #[event_cpi]
@@ -82,10 +91,25 @@ pub struct MarketCreate<'info> {
         token::token_program = token_program
     )]
     pub share_escrow: Box<Account<'info, TokenAccount>>,
-    /// CHECK: validated in `validate`: a legacy price account owned by
-    /// `args.oracle_program`, or a `PriceUpdateV2` of `args.feed_id` owned by the
-    /// Pyth receiver.
+    /// CHECK: validated in `validate`: a legacy price account owned by the Pyth oracle
+    /// program, or the sponsored `PriceUpdateV2` account of `args.feed_id` owned by
+    /// the Pyth receiver.
     pub oracle: UncheckedAccount<'info>,
+    /// The creator's token account the seed insurance stake comes from.
+    #[account(
+        mut,
+        constraint = admin_token.mint == collateral_mint.key() @ HedgeError::WrongMint,
+        constraint = admin_token.owner == admin.key() @ HedgeError::WrongOwner
+    )]
+    pub admin_token: Box<Account<'info, TokenAccount>>,
+    #[account(
+        init,
+        payer = admin,
+        space = 8 + InsuranceStake::INIT_SPACE,
+        seeds = [STAKE_SEED, market.key().as_ref(), admin.key().as_ref()],
+        bump
+    )]
+    pub admin_stake: Box<Account<'info, InsuranceStake>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
@@ -96,15 +120,23 @@ impl MarketCreate<'_> {
             token_scale(self.collateral_mint.decimals).is_ok(),
             HedgeError::UnsupportedMintDecimals
         );
-        RiskParams::from(args.params).validate().named()?;
-        validate_oracle_limits(&args.oracle_config.into()).named()?;
+        validate_market_config(&args.params.into(), &args.oracle_config.into()).named()?;
         args.admin_config.validate(&args.oracle_config)?;
+        require!(
+            self.collateral_mint.freeze_authority.is_none() || args.accept_freeze_authority,
+            HedgeError::MintHasFreezeAuthority
+        );
+        require!(args.seed_insurance > 0, HedgeError::InsuranceSeedRequired);
+        require!(
+            self.admin_token.amount >= args.seed_insurance,
+            HedgeError::InsufficientFunds
+        );
         let data = self.oracle.try_borrow_data()?;
         match args.oracle_kind {
             OracleKind::PythLegacy => {
                 require_keys_eq!(
                     *self.oracle.owner,
-                    args.oracle_program,
+                    PYTH_ORACLE_PROGRAM,
                     HedgeError::WrongOracleOwner
                 );
                 decode_legacy(&data)?;
@@ -115,27 +147,37 @@ impl MarketCreate<'_> {
                     PYTH_RECEIVER_PROGRAM,
                     HedgeError::WrongOracleOwner
                 );
-                let (_, feed_id, _) = decode_pull(&data)?;
-                require!(feed_id == args.feed_id, HedgeError::WrongOracle);
+                require_keys_eq!(
+                    self.oracle.key(),
+                    sponsored_price_feed(&args.feed_id),
+                    HedgeError::WrongPriceFeedAccount
+                );
+                let u = decode_pull(&data)?;
+                require!(u.feed_id == args.feed_id, HedgeError::WrongOracle);
             }
         }
         Ok(())
     }
 }
 
-pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()> {
+pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()> {
     ctx.accounts.validate(&args)?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    let (oracle, oracle_program, feed_id) = match args.oracle_kind {
-        OracleKind::PythLegacy => (a.oracle.key(), args.oracle_program, [0u8; 32]),
-        OracleKind::PythPullV2 => (Pubkey::default(), PYTH_RECEIVER_PROGRAM, args.feed_id),
+    let (oracle, feed_id) = match args.oracle_kind {
+        OracleKind::PythLegacy => (a.oracle.key(), [0u8; 32]),
+        OracleKind::PythPullV2 => (a.oracle.key(), args.feed_id),
     };
-    let market = Market {
+    let freeze_authority: Option<Pubkey> = a.collateral_mint.freeze_authority.into();
+    let mut market = Market {
         bump: ctx.bumps.market,
         version: ACCOUNT_VERSION,
         decimals: a.collateral_mint.decimals,
-        flags: 0,
+        flags: if freeze_authority.is_some() {
+            FLAG_FREEZABLE_MINT
+        } else {
+            0
+        },
         admin: a.admin.key(),
         collateral_mint: a.collateral_mint.key(),
         collateral_vault: a.collateral_vault.key(),
@@ -144,7 +186,6 @@ pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()>
         share_escrow: a.share_escrow.key(),
         oracle_kind: args.oracle_kind,
         oracle,
-        oracle_program,
         feed_id,
         oracle_config: args.oracle_config,
         params: args.params,
@@ -180,8 +221,13 @@ pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()>
         total_socialized: 0,
         funding_skipped_seconds: 0,
         creator: a.admin.key(),
-        reserved: [0; 256],
+        escrowed_deposits: 0,
+        reserved: [0; 248],
     };
+    // The seed insurance stake.
+    let mut st = market.state()?;
+    let shares = st.stake_insurance(args.seed_insurance).named()?;
+    market.set_state(&st);
     let event = MarketCreated {
         market: a.market.key(),
         admin: market.admin,
@@ -189,8 +235,26 @@ pub fn handler(ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result<()>
         oracle_kind: args.oracle_kind as u8,
         oracle,
         feed_id,
+        seed_insurance: args.seed_insurance,
+        freeze_authority: freeze_authority.unwrap_or_default(),
     };
-    ctx.accounts.market.set_inner(market);
+    let market_key = a.market.key();
+    let admin_key = a.admin.key();
+    let stake_bump = ctx.bumps.admin_stake;
+    let a = &mut ctx.accounts;
+    a.market.set_inner(market);
+    let s = &mut a.admin_stake;
+    s.market = market_key;
+    s.owner = admin_key;
+    s.shares = shares;
+    s.bump = stake_bump;
+    transfer_in(
+        &a.token_program.to_account_info(),
+        &a.admin_token.to_account_info(),
+        &a.insurance_vault.to_account_info(),
+        &a.admin.to_account_info(),
+        args.seed_insurance,
+    )?;
     emit_cpi!(event);
     Ok(())
 }

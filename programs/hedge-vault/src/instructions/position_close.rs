@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::constants::MARKET_SEED;
-use crate::error::HedgeError;
+use crate::error::{EngineResultExt, HedgeError};
 use crate::events::PositionClosed;
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
@@ -37,13 +37,15 @@ pub struct PositionClose<'info> {
 
 pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
     let a = &mut ctx.accounts;
-    require!(a.position.base == 0, HedgeError::PositionNotEmpty);
+    require!(
+        a.position.pending_requests == 0,
+        HedgeError::PositionHasPendingRequests
+    );
     // With zero base the funding snapshot is zero: nothing is owed.
-    let margin = a.position.margin;
-    require!(margin >= 0, HedgeError::PositionBankrupt);
-    let returned = margin.unsigned_abs();
+    let mut st = a.market.state()?;
+    let returned = st.close_position(&a.position.engine()).named()?;
     let market = &mut a.market;
-    market.add_margin(-i128::from(margin))?;
+    market.set_state(&st);
     market.position_count = market
         .position_count
         .checked_sub(1)

@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::constants::MARKET_SEED;
-use crate::error::HedgeError;
+use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginDeposited;
 use crate::state::{Market, Position};
 use crate::token_util::transfer_in;
@@ -35,13 +35,11 @@ pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
         HedgeError::InsufficientFunds
     );
     let a = &mut ctx.accounts;
-    let add = i64::try_from(amount).map_err(|_| HedgeError::MathOverflow)?;
-    a.position.margin = a
-        .position
-        .margin
-        .checked_add(add)
-        .ok_or(HedgeError::MathOverflow)?;
-    a.market.add_margin(i128::from(amount))?;
+    let mut st = a.market.state()?;
+    let mut pos = a.position.engine();
+    st.deposit_margin(&mut pos, amount).named()?;
+    a.market.set_state(&st);
+    a.position.set_engine(&pos);
     transfer_in(
         &a.token_program.to_account_info(),
         &a.owner_token.to_account_info(),

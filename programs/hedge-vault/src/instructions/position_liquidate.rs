@@ -2,17 +2,17 @@
 //! (below maintenance at the oracle price) to bring the rest to the target margin, at
 //! the oracle price moved against it; pays the liquidator first, the insurance fund
 //! after; resolves bad debt by the waterfall (insurance fund, then shareholders).
-//! Uses the long oracle age and the looser liquidation confidence limit.
+//! Acts at once, on a price no older than `max_age_liquidate` and never older than the
+//! last accepted one, with the exits' confidence limit `max_conf_reduce`.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::liquidation::liquidate;
 use hedge_engine::oracle::OracleUse;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{BadDebtResolved, PositionLiquidated};
-use crate::market_ops::{book_position, market_view, refresh, settle_position_funding, trade_context};
+use crate::market_ops::refresh;
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -42,26 +42,14 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     require!(ctx.accounts.position.base != 0, HedgeError::PositionEmpty);
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let market = &mut a.market;
-    let oracle = refresh(market, &a.oracle, now, OracleUse::Liquidate)?;
-    let params = market.risk_params();
-    let view = market_view(market, &params, oracle)?;
+    let mut st = a.market.state()?;
+    let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Liquidate)?;
     let mut pos = a.position.engine();
-    let funding_paid = settle_position_funding(market, &mut pos, &view)?;
-    let out = liquidate(&pos, &trade_context(market), market.insurance, &view).named()?;
-
-    book_position(market, &pos, &out.position, &out.aggregates, out.vault_collateral)?;
-    market.insurance = out.insurance;
-    market.total_insurance_covered = market
-        .total_insurance_covered
-        .checked_add(out.insurance_covered)
-        .ok_or(HedgeError::MathOverflow)?;
-    market.total_socialized = market
-        .total_socialized
-        .checked_add(out.socialized)
-        .ok_or(HedgeError::MathOverflow)?;
-    a.position.set_engine(&out.position);
-
+    let x = st.liquidate(&mut pos, price).named()?;
+    let (out, funding_paid) = (x.outcome, x.funding_paid);
+    a.market.set_state(&st);
+    a.position.set_engine(&pos);
+    let market = &a.market;
     let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let market_key = market.key();
     let (collateral_after, insurance_after) = (market.collateral, market.insurance);

@@ -5,9 +5,9 @@ use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
 
 use crate::constants::MARKET_SEED;
-use crate::error::HedgeError;
+use crate::error::{EngineResultExt, HedgeError};
 use crate::events::FundingSettled;
-use crate::market_ops::{market_view, refresh, settle_position_funding};
+use crate::market_ops::refresh;
 use crate::state::{Market, Position};
 
 #[event_cpi]
@@ -17,22 +17,21 @@ pub struct PositionSettleFunding<'info> {
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,
-    /// CHECK: checked against the market by `oracle::read_price`.
+    /// CHECK: checked against the market by `oracle::read_now`.
     pub oracle: UncheckedAccount<'info>,
 }
 
 pub fn handler(mut ctx: Context<PositionSettleFunding>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let market = &mut a.market;
-    let oracle = refresh(market, &a.oracle, now, OracleUse::Reduce)?;
-    let params = market.risk_params();
-    let view = market_view(market, &params, oracle)?;
+    let mut st = a.market.state()?;
+    let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
     let mut pos = a.position.engine();
-    let paid = settle_position_funding(market, &mut pos, &view)?;
+    let paid = st.settle_position_funding(&mut pos, price).named()?;
+    a.market.set_state(&st);
     a.position.set_engine(&pos);
     let event = FundingSettled {
-        market: market.key(),
+        market: a.market.key(),
         owner: a.position.owner,
         paid,
         margin_after: pos.margin,

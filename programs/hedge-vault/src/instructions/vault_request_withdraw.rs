@@ -1,17 +1,20 @@
 //! `vault_request_withdraw(shares)`: first step of a withdrawal. Locks the shares in
 //! the market's escrow and records their value now (at the band edge least favourable
-//! to the withdrawer); `vault_withdraw` pays the lower of that and the value then.
+//! to the withdrawer); after `withdraw_delay` anyone executes it at the price of its
+//! due time (`vault_execute_withdraw`), paying the lower of the two values. The owner
+//! can cancel at any time (`vault_cancel_withdraw`).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::vault::value_of_shares_floor;
+use hedge_engine::requests::RequestKind;
 
-use crate::constants::{MARKET_SEED, WITHDRAW_SEED};
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::VaultWithdrawRequested;
-use crate::market_ops::{refresh, vault_view};
-use crate::state::{Market, WithdrawRequest};
+use crate::events::RequestCreated;
+use crate::market_ops::refresh;
+use crate::requests::{self, Opening, KIND_WITHDRAW};
+use crate::state::{Market, Request};
 use crate::token_util::transfer_in;
 
 #[event_cpi]
@@ -24,11 +27,11 @@ pub struct VaultRequestWithdraw<'info> {
     #[account(
         init_if_needed,
         payer = owner,
-        space = 8 + WithdrawRequest::INIT_SPACE,
-        seeds = [WITHDRAW_SEED, market.key().as_ref(), owner.key().as_ref()],
+        space = 8 + Request::INIT_SPACE,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_WITHDRAW]],
         bump
     )]
-    pub withdraw_request: Box<Account<'info, WithdrawRequest>>,
+    pub request: Box<Account<'info, Request>>,
     #[account(
         mut,
         constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
@@ -39,7 +42,7 @@ pub struct VaultRequestWithdraw<'info> {
     pub share_escrow: Box<Account<'info, TokenAccount>>,
     #[account(address = market.share_mint @ HedgeError::WrongMint)]
     pub share_mint: Box<Account<'info, Mint>>,
-    /// CHECK: checked against the market by `oracle::read_price`.
+    /// CHECK: checked against the market by `oracle::read_now`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
@@ -51,30 +54,32 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
         ctx.accounts.owner_shares.amount >= shares,
         HedgeError::InsufficientShares
     );
-    require!(
-        ctx.accounts.withdraw_request.shares == 0,
-        HedgeError::WithdrawalAlreadyPending
-    );
     let now = Clock::get()?.unix_timestamp;
+    let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
     let supply = a.share_mint.supply;
-    let market = &mut a.market;
-    let oracle = refresh(market, &a.oracle, now, OracleUse::Reduce)?;
-    let agg = market.aggregates();
-    let view = vault_view(market, supply, &agg)?;
-    let value = value_of_shares_floor(&view, &oracle, shares).named()?;
-    market.pending_withdraw_shares = market
-        .pending_withdraw_shares
-        .checked_add(shares)
+    let mut st = a.market.state()?;
+    let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
+    let value = st.request_withdraw(supply, shares, price).named()?;
+    let due = now
+        .checked_add(i64::from(st.params.withdraw_delay))
         .ok_or(HedgeError::MathOverflow)?;
-    let market_key = market.key();
-    let req = &mut a.withdraw_request;
-    req.market = market_key;
-    req.owner = a.owner.key();
-    req.shares = shares;
-    req.value_at_request = value;
-    req.requested_at = now;
-    req.bump = ctx.bumps.withdraw_request;
+    requests::open(
+        &mut a.request,
+        Opening {
+            market: a.market.key(),
+            owner: &a.owner.to_account_info(),
+            system_program: &a.system_program.to_account_info(),
+            kind: RequestKind::Withdraw,
+            bump,
+            now,
+            due,
+            execution_fee: st.params.execution_fee_lamports,
+        },
+    )?;
+    a.request.amount = shares;
+    a.request.value_at_request = value;
+    a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),
         &a.owner_shares.to_account_info(),
@@ -82,12 +87,17 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
         &a.owner.to_account_info(),
         shares,
     )?;
-    let event = VaultWithdrawRequested {
-        market: market_key,
+    let event = RequestCreated {
+        market: a.market.key(),
         owner: a.owner.key(),
-        shares,
+        request: a.request.key(),
+        kind: KIND_WITHDRAW,
+        due_time: due,
+        execution_fee: a.request.execution_fee,
+        amount: shares,
+        delta_base: 0,
+        limit_price: 0,
         value_at_request: value,
-        requested_at: now,
     };
     emit_cpi!(event);
     Ok(())

@@ -1,5 +1,5 @@
-//! An insurance fund staker's shares and pending unstake (one PDA per owner and
-//! market).
+//! An insurance fund staker's shares (one PDA per owner and market). Shares being
+//! unstaked move into the owner's unstake request until it executes or is cancelled.
 
 use anchor_lang::prelude::*;
 
@@ -8,13 +8,8 @@ use anchor_lang::prelude::*;
 pub struct InsuranceStake {
     pub market: Pubkey,
     pub owner: Pubkey,
-    /// Shares held (not counting those pending unstake).
+    /// Shares held (not counting those in a pending unstake request).
     pub shares: u64,
-    /// Shares locked by a pending unstake request; zero when none.
-    pub pending_shares: u64,
-    /// Value of the pending shares at request, native units.
-    pub pending_value: u64,
-    pub requested_at: i64,
     pub bump: u8,
-    pub reserved: [u8; 32],
+    pub reserved: [u8; 48],
 }

@@ -2,6 +2,8 @@
 //! traders' aggregates, the insurance fund ledger and every parameter.
 
 use anchor_lang::prelude::*;
+use hedge_engine::funding::FundingState;
+use hedge_engine::market::MarketState;
 use hedge_engine::oracle::OracleLimits;
 use hedge_engine::params::RiskParams;
 use hedge_engine::position::{Aggregates, Units};
@@ -17,17 +19,20 @@ pub enum OracleKind {
     PythPullV2,
 }
 
-/// Oracle acceptance limits (PROTOCOL section 6).
+/// Oracle acceptance limits (PROTOCOL section 6); mirrors
+/// `hedge_engine::oracle::OracleLimits`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct OracleConfig {
-    /// Maximum age for risk-increasing trades and deposits, seconds.
+    /// Oldest price a risk-increasing request may execute at, seconds.
     pub max_age_increase: u32,
-    /// Maximum age for reducing, withdrawing, funding and liquidation, seconds.
+    /// Maximum age for instant valuations (funding, withdrawal requests), seconds.
     pub max_age: u32,
-    /// Maximum `conf / price`. precision: 1e6
+    /// Maximum age for liquidation and auto-deleveraging, seconds.
+    pub max_age_liquidate: u32,
+    /// Maximum `conf / price` for risk-increasing executions. precision: 1e6
     pub max_conf: u32,
-    /// Looser maximum `conf / price` for liquidations. precision: 1e6
-    pub max_conf_liquidate: u32,
+    /// Maximum `conf / price` for exits, liquidations and valuations. precision: 1e6
+    pub max_conf_reduce: u32,
 }
 
 impl From<OracleConfig> for OracleLimits {
@@ -35,8 +40,21 @@ impl From<OracleConfig> for OracleLimits {
         OracleLimits {
             max_age_increase: c.max_age_increase,
             max_age: c.max_age,
+            max_age_liquidate: c.max_age_liquidate,
             max_conf: c.max_conf,
-            max_conf_liquidate: c.max_conf_liquidate,
+            max_conf_reduce: c.max_conf_reduce,
+        }
+    }
+}
+
+impl From<OracleLimits> for OracleConfig {
+    fn from(l: OracleLimits) -> Self {
+        OracleConfig {
+            max_age_increase: l.max_age_increase,
+            max_age: l.max_age,
+            max_age_liquidate: l.max_age_liquidate,
+            max_conf: l.max_conf,
+            max_conf_reduce: l.max_conf_reduce,
         }
     }
 }
@@ -83,6 +101,12 @@ pub struct MarketParams {
     pub stress_move: u32,
     /// precision: 1e6
     pub liquidator_reward_share: u32,
+    /// seconds
+    pub execution_delay: u32,
+    /// seconds
+    pub execution_window: u32,
+    /// lamports
+    pub execution_fee_lamports: u64,
 }
 
 /// Both conversions between the stored parameters and the engine's, from one list of
@@ -122,6 +146,9 @@ mirror_params!(
     max_funding_interval,
     stress_move,
     liquidator_reward_share,
+    execution_delay,
+    execution_window,
+    execution_fee_lamports,
 );
 
 /// A parameter change or settlement waiting out the timelock.
@@ -146,22 +173,30 @@ pub struct Proposal {
     pub settlement_price: u128,
 }
 
-/// Administrative delays, themselves changed only through the timelock.
+/// Administrative delays and bounds, themselves changed only through the timelock
+/// (the timelock delay can also be lengthened at once).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct AdminConfig {
     /// Wait between proposing and applying, seconds. Range [60 s, 30 days].
     pub timelock_delay: u32,
-    /// How long the oracle must have been silent before a settlement price can be
+    /// How long the feed must have shown no update before a settlement price can be
     /// proposed (and applied), seconds. Range [oracle max_age, 30 days].
     pub settlement_timeout: u32,
+    /// Largest distance of a settlement price from the last accepted price.
+    /// precision: 1e6, range (0, 50%].
+    pub settlement_max_deviation: u32,
 }
+
+/// Largest `settlement_max_deviation`: 50%.
+pub const MAX_SETTLEMENT_DEVIATION: u32 = 500_000;
 
 impl AdminConfig {
     pub fn validate(&self, oracle: &OracleConfig) -> Result<()> {
         let max = hedge_engine::params::MAX_DELAY_SECONDS;
         require!(
             (60..=max).contains(&self.timelock_delay)
-                && (oracle.max_age..=max).contains(&self.settlement_timeout),
+                && (oracle.max_age..=max).contains(&self.settlement_timeout)
+                && (1..=MAX_SETTLEMENT_DEVIATION).contains(&self.settlement_max_deviation),
             HedgeError::InvalidParameter
         );
         Ok(())
@@ -170,8 +205,11 @@ impl AdminConfig {
 
 /// `Market::flags` bits.
 pub const FLAG_PAUSED: u8 = 1;
-/// Set by auto-deleveraging while the vault is below initial margin.
+/// Set while the vault is in margin breach and not yet back above initial margin.
 pub const FLAG_REDUCE_ONLY: u8 = 2;
+/// The collateral mint has a freeze authority, accepted by the creator at creation:
+/// that authority can freeze the market's token accounts (docs/RISK.md).
+pub const FLAG_FREEZABLE_MINT: u8 = 4;
 
 /// The market account. Byte offsets for clients (after the 8-byte discriminator):
 /// `collateral_mint` at 8 + 4 + 32 = 44.
@@ -191,10 +229,10 @@ pub struct Market {
     pub share_mint: Pubkey,
     pub share_escrow: Pubkey,
     pub oracle_kind: OracleKind,
-    /// Legacy: the pinned price account. Pull: unused (default).
+    /// Legacy: the pinned price account. Pull: the feed's sponsored price-feed
+    /// account (the Pyth push oracle's PDA for the feed id, shard 0), read only to
+    /// judge whether the feed is dead; executions take any update of the feed.
     pub oracle: Pubkey,
-    /// Expected owner of the oracle account.
-    pub oracle_program: Pubkey,
     /// Pull: the Pyth feed id. Legacy: zeros.
     pub feed_id: [u8; 32],
     pub oracle_config: OracleConfig,
@@ -248,7 +286,10 @@ pub struct Market {
     pub funding_skipped_seconds: u64,
     /// The market's creator, part of its PDA seeds; never changes.
     pub creator: Pubkey,
-    pub reserved: [u8; 256],
+    /// Deposits requested and not yet executed or cancelled, native units, held in
+    /// the collateral account apart from `C`.
+    pub escrowed_deposits: u64,
+    pub reserved: [u8; 248],
 }
 
 impl Market {
@@ -291,20 +332,59 @@ impl Market {
         }
     }
 
-    pub fn set_aggregates(&mut self, a: &Aggregates) {
-        self.net_base = a.net_base;
-        self.long_base = a.long_base;
-        self.short_base = a.short_base;
-        self.entry_quote = a.entry_quote;
-        self.funding_basis = a.funding_basis;
+    /// The engine's copy of everything economic about the market.
+    pub fn state(&self) -> Result<MarketState> {
+        Ok(MarketState {
+            params: self.params.into(),
+            limits: self.oracle_config.into(),
+            units: self.units()?,
+            collateral: self.collateral,
+            insurance: self.insurance,
+            insurance_shares: self.insurance_shares,
+            total_margin: self.total_margin,
+            escrowed_deposits: self.escrowed_deposits,
+            aggregates: self.aggregates(),
+            funding: FundingState {
+                index: self.funding_index,
+                rate: self.funding_rate,
+                last_time: self.last_funding_time,
+            },
+            funding_skipped_seconds: self.funding_skipped_seconds,
+            last_publish_time: self.last_publish_time,
+            last_price: self.last_price,
+            settlement_price: self.settlement_price,
+            paused: self.is_paused(),
+            reduce_only: self.is_reduce_only(),
+            pending_withdraw_shares: self.pending_withdraw_shares,
+            total_insurance_covered: self.total_insurance_covered,
+            total_socialized: self.total_socialized,
+        })
     }
 
-    /// Adds `delta` to the margin ledger total.
-    pub fn add_margin(&mut self, delta: i128) -> Result<()> {
-        self.total_margin = self
-            .total_margin
-            .checked_add(delta)
-            .ok_or(HedgeError::MathOverflow)?;
-        Ok(())
+    /// Writes the engine's state back (parameters and limits change only through
+    /// the timelock, so they are written by `market_apply_proposal` alone).
+    pub fn set_state(&mut self, s: &MarketState) {
+        self.collateral = s.collateral;
+        self.insurance = s.insurance;
+        self.insurance_shares = s.insurance_shares;
+        self.total_margin = s.total_margin;
+        self.escrowed_deposits = s.escrowed_deposits;
+        self.net_base = s.aggregates.net_base;
+        self.long_base = s.aggregates.long_base;
+        self.short_base = s.aggregates.short_base;
+        self.entry_quote = s.aggregates.entry_quote;
+        self.funding_basis = s.aggregates.funding_basis;
+        self.funding_index = s.funding.index;
+        self.funding_rate = s.funding.rate;
+        self.last_funding_time = s.funding.last_time;
+        self.funding_skipped_seconds = s.funding_skipped_seconds;
+        self.last_publish_time = s.last_publish_time;
+        self.last_price = s.last_price;
+        self.settlement_price = s.settlement_price;
+        self.set_flag(FLAG_PAUSED, s.paused);
+        self.set_flag(FLAG_REDUCE_ONLY, s.reduce_only);
+        self.pending_withdraw_shares = s.pending_withdraw_shares;
+        self.total_insurance_covered = s.total_insurance_covered;
+        self.total_socialized = s.total_socialized;
     }
 }

@@ -3,9 +3,9 @@
 pub mod insurance_stake;
 pub mod market;
 pub mod position;
-pub mod withdraw_request;
+pub mod request;
 
 pub use insurance_stake::*;
 pub use market::*;
 pub use position::*;
-pub use withdraw_request::*;
+pub use request::*;

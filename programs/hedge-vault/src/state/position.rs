@@ -21,7 +21,10 @@ pub struct Position {
     pub bump: u8,
     pub version: u8,
     pub opened_at: i64,
-    pub reserved: [u8; 64],
+    /// Trade and margin-withdrawal requests pending on this position; it cannot be
+    /// closed while any is.
+    pub pending_requests: u8,
+    pub reserved: [u8; 63],
 }
 
 /// Offset of `market` in a position account, for memcmp filters.

@@ -1,0 +1,123 @@
+//! `hedge insurance`: donate to the insurance fund, stake in it, unstake (a request
+//! executed after the cooldown: the command waits and executes it unless a keeper
+//! has; `--no-wait` returns after the request).
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, Result};
+use clap::Subcommand;
+use hedge_engine::requests::RequestKind;
+use hedge_vault::events::InsuranceStaked;
+use hedge_vault::state::{InsuranceStake, Request};
+use serde_json::json;
+
+use super::{kv, out, request::follow, sent_line, Output};
+use crate::client::Client;
+use crate::units::{format_amount, parse_amount};
+use crate::{ix, keys};
+
+#[derive(Subcommand, Debug)]
+pub enum InsuranceCmd {
+    /// Donate to the insurance fund (no shares)
+    Deposit { market: Pubkey, amount: String },
+    /// Stake for insurance shares
+    Stake { market: Pubkey, amount: String },
+    /// Unstake SHARES (whole units, or "all"): paid after the cooldown at the lower of
+    /// their value now and then
+    Unstake {
+        market: Pubkey,
+        shares: String,
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// The fund and your stake
+    Show {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+}
+
+pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
+    let me = client.pubkey();
+    match cmd {
+        InsuranceCmd::Deposit { market, amount } => {
+            let m = client.market(&market, None).await?;
+            let amount = parse_amount(&amount, m.state.decimals)?;
+            let token = Client::ata(&me, &m.state.collateral_mint);
+            let sent = client
+                .send(&[ix::insurance_deposit(&m.keys, &me, &token, amount)], &[])
+                .await?;
+            Ok(out(
+                json!({"signature": sent.signature}),
+                sent_line("Donated to the insurance fund", &sent.signature),
+            ))
+        }
+        InsuranceCmd::Stake { market, amount } => {
+            let m = client.market(&market, None).await?;
+            let amount = parse_amount(&amount, m.state.decimals)?;
+            let token = Client::ata(&me, &m.state.collateral_mint);
+            let sent = client
+                .send(&[ix::insurance_stake(&m.keys, &me, &token, amount)], &[])
+                .await?;
+            let shares = sent
+                .events::<InsuranceStaked>()
+                .into_iter()
+                .next()
+                .map(|e| e.shares);
+            Ok(out(
+                json!({"signature": sent.signature, "shares": shares}),
+                sent_line(
+                    &format!("Staked for {} shares", shares.unwrap_or_default()),
+                    &sent.signature,
+                ),
+            ))
+        }
+        InsuranceCmd::Unstake {
+            market,
+            shares,
+            no_wait,
+        } => {
+            let m = client.market(&market, None).await?;
+            let stake: InsuranceStake = client.chain.anchor(&keys::stake(&market, &me)).await?;
+            let n = if shares == "all" {
+                stake.shares
+            } else {
+                shares.parse().map_err(|_| anyhow!("shares are whole units"))?
+            };
+            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let sent = client
+                .send(&[ix::insurance_request_unstake(&m.keys, &me, n)], &[])
+                .await?;
+            follow(client, &m, RequestKind::Unstake, &sent, no_wait, oracle).await
+        }
+        InsuranceCmd::Show { market, owner } => {
+            let owner = owner.unwrap_or(me);
+            let m = client.market(&market, oracle).await?;
+            let shares = client
+                .chain
+                .anchor_opt::<InsuranceStake>(&keys::stake(&market, &owner))
+                .await?
+                .map(|s| s.shares)
+                .unwrap_or(0);
+            let pending = client
+                .chain
+                .anchor_opt::<Request>(&keys::request(&market, &owner, RequestKind::Unstake))
+                .await?
+                .filter(Request::is_pending)
+                .map(|r| r.amount)
+                .unwrap_or(0);
+            let d = m.state.decimals;
+            let value = m.state.state()?.insurance_value(shares).unwrap_or(0);
+            let json = json!({
+                "market": market.to_string(),
+                "fund": format_amount(m.state.insurance.into(), d),
+                "shares_outstanding": m.state.insurance_shares,
+                "your_shares": shares,
+                "your_value": format_amount(value.into(), d),
+                "your_pending_unstake_shares": pending,
+                "total_covered": format_amount(m.state.total_insurance_covered.into(), d),
+            });
+            Ok(out(json.clone(), kv(&json)))
+        }
+    }
+}

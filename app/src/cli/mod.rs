@@ -1,0 +1,184 @@
+//! The `hedge` command line: global options as the Solana CLI has them, commands
+//! grouped by resource (one file each), amounts in UI units, `--json` everywhere.
+//! [`execute`] runs one command against a [`Client`] and returns its output, so tests
+//! drive every command in-process on the embedded chain exactly as the binary does.
+
+use std::path::PathBuf;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::demo;
+
+pub mod insurance;
+pub mod keeper;
+pub mod market;
+pub mod oracle;
+pub mod position;
+pub mod request;
+pub mod vault;
+
+pub use insurance::InsuranceCmd;
+pub use keeper::{CrankCmd, KeeperCmd};
+pub use market::{MarketCmd, MarketCreateArgs};
+pub use oracle::OracleCmd;
+pub use position::PositionCmd;
+pub use request::RequestCmd;
+pub use vault::VaultCmd;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hedge",
+    version,
+    about = "Hedging vault and perpetual market on Solana: wallet, trader and keeper CLI"
+)]
+pub struct Cli {
+    /// RPC URL or moniker: localhost, devnet, mainnet-beta [default: from the Solana CLI config]
+    #[arg(long, short = 'u', global = true)]
+    pub url: Option<String>,
+    /// Keypair file of the wallet [default: from the Solana CLI config]
+    #[arg(long, short = 'k', global = true)]
+    pub keypair: Option<String>,
+    /// processed, confirmed or finalized [default: from the Solana CLI config, else confirmed]
+    #[arg(long, global = true)]
+    pub commitment: Option<String>,
+    /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
+    #[arg(long, short = 'C', global = true)]
+    pub config: Option<PathBuf>,
+    /// Price account to pass instead of the market's pinned one (an execution on a
+    /// pull market: the PriceUpdateV2 published first at or after the due time)
+    #[arg(long, global = true)]
+    pub oracle: Option<Pubkey>,
+    /// Machine-readable output
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, show and list markets
+    #[command(subcommand)]
+    Market(MarketCmd),
+    /// Hedge: deposit spot tokens, withdraw them (requests executed at their due time)
+    #[command(subcommand)]
+    Vault(VaultCmd),
+    /// Trade: leveraged positions against the vault
+    #[command(subcommand)]
+    Position(PositionCmd),
+    /// The insurance fund: donate, stake, unstake
+    #[command(subcommand)]
+    Insurance(InsuranceCmd),
+    /// Pending requests: list, execute, cancel
+    #[command(subcommand)]
+    Request(RequestCmd),
+    /// Permissionless cranks
+    #[command(subcommand)]
+    Crank(CrankCmd),
+    /// Run a keeper loop
+    #[command(subcommand)]
+    Keeper(KeeperCmd),
+    /// Decode a Pyth account
+    #[command(subcommand)]
+    Oracle(OracleCmd),
+    /// The whole story on an embedded chain: hedge, trade, a price path, liquidations, withdrawal
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Date,...,Close CSV (e.g. data/ETH-USD.csv) [default: built-in May 2021 ETH path]
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Use at most this many days of the path
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Tokens the holder hedges
+    #[arg(long, default_value_t = 100)]
+    pub deposit: u64,
+    /// A line per step on stderr
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl Command {
+    /// Commands that only read accounts (and so need no wallet).
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Market(MarketCmd::Show { .. } | MarketCmd::List)
+                | Command::Vault(VaultCmd::Show { .. })
+                | Command::Position(PositionCmd::Show { .. })
+                | Command::Insurance(InsuranceCmd::Show { .. })
+                | Command::Request(RequestCmd::List { .. })
+                | Command::Oracle(_)
+        )
+    }
+}
+
+/// What a command produced: data, and the same for people.
+pub struct Output {
+    pub json: Value,
+    pub text: String,
+}
+
+pub(crate) fn out(json: Value, text: impl Into<String>) -> Output {
+    Output {
+        json,
+        text: text.into(),
+    }
+}
+
+pub(crate) fn sent_line(what: &str, sig: &str) -> String {
+    format!("{what}\nSignature: {sig}")
+}
+
+/// `key: value` lines for a flat JSON object.
+pub(crate) fn kv(v: &Value) -> String {
+    match v.as_object() {
+        Some(o) => o
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => "-".into(),
+                    other => other.to_string(),
+                };
+                format!("{:<32} {s}", format!("{}:", k.replace('_', " ")))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => v.to_string(),
+    }
+}
+
+/// Runs one command (everything except `demo`, which makes its own chain).
+pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
+    match cmd {
+        Command::Demo(_) => bail!("`demo` runs on its own embedded chain: call demo::run"),
+        Command::Market(c) => market::run(c, client, oracle).await,
+        Command::Vault(c) => vault::run(c, client, oracle).await,
+        Command::Position(c) => position::run(c, client, oracle).await,
+        Command::Insurance(c) => insurance::run(c, client, oracle).await,
+        Command::Request(c) => request::run(c, client, oracle).await,
+        Command::Crank(c) => keeper::crank(c, client, oracle).await,
+        Command::Keeper(c) => keeper::keeper(c, client, oracle).await,
+        Command::Oracle(c) => oracle::run(c, client).await,
+    }
+}
+
+/// Runs the demo command.
+pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
+    let report = demo::run(&demo::DemoOptions {
+        prices: a.prices.clone(),
+        steps: a.steps,
+        deposit_tokens: a.deposit,
+        verbose: a.verbose,
+    })
+    .await?;
+    Ok(out(serde_json::to_value(&report)?, demo::render(&report)))
+}

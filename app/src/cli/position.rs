@@ -1,0 +1,133 @@
+//! `hedge position`: a leveraged position against the vault. Trades and margin
+//! withdrawals are requests executed at the price of their due time: the command sends
+//! the request, waits for the due time and executes it unless a keeper already has
+//! (`--no-wait` returns after the request).
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Result;
+use clap::Subcommand;
+use hedge_engine::requests::RequestKind;
+use hedge_vault::events::PositionClosed;
+use hedge_vault::state::Position;
+use serde_json::json;
+
+use super::{kv, out, request::follow, sent_line, Output};
+use crate::client::Client;
+use crate::units::{format_amount, parse_amount, parse_price, parse_signed_amount};
+use crate::{ix, keys, views};
+
+#[derive(Subcommand, Debug)]
+pub enum PositionCmd {
+    /// Open your position account in a market
+    Open { market: Pubkey },
+    /// Deposit margin
+    Deposit { market: Pubkey, amount: String },
+    /// Withdraw free margin (at most min(margin, equity - initial margin) at the price
+    /// of the due time)
+    Withdraw {
+        market: Pubkey,
+        amount: String,
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Trade a signed size in tokens (positive buys, negative sells)
+    Trade {
+        market: Pubkey,
+        #[arg(allow_hyphen_values = true)]
+        delta: String,
+        /// Worst acceptable fill price in USD
+        #[arg(long)]
+        limit: Option<String>,
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Close an empty position and get its margin and rent back
+    Close { market: Pubkey },
+    /// Equity, margin ratio and liquidation price
+    Show {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+}
+
+pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
+    let me = client.pubkey();
+    match cmd {
+        PositionCmd::Open { market } => {
+            let m = client.market(&market, None).await?;
+            let sent = client.send(&[ix::position_open(&m.keys, &me)], &[]).await?;
+            let pos = keys::position(&market, &me);
+            Ok(out(
+                json!({"signature": sent.signature, "position": pos.to_string()}),
+                sent_line(&format!("Opened position {pos}"), &sent.signature),
+            ))
+        }
+        PositionCmd::Deposit { market, amount } => {
+            let m = client.market(&market, None).await?;
+            let amount = parse_amount(&amount, m.state.decimals)?;
+            let token = Client::ata(&me, &m.state.collateral_mint);
+            let sent = client
+                .send(&[ix::position_deposit(&m.keys, &me, &token, amount)], &[])
+                .await?;
+            Ok(out(
+                json!({"signature": sent.signature, "amount": format_amount(amount.into(), m.state.decimals)}),
+                sent_line("Deposited margin", &sent.signature),
+            ))
+        }
+        PositionCmd::Withdraw {
+            market,
+            amount,
+            no_wait,
+        } => {
+            let m = client.market(&market, None).await?;
+            let amount = parse_amount(&amount, m.state.decimals)?;
+            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let sent = client
+                .send(&[ix::position_request_withdraw(&m.keys, &me, amount)], &[])
+                .await?;
+            follow(client, &m, RequestKind::MarginWithdraw, &sent, no_wait, oracle).await
+        }
+        PositionCmd::Trade {
+            market,
+            delta,
+            limit,
+            no_wait,
+        } => {
+            let m = client.market(&market, None).await?;
+            let delta = parse_signed_amount(&delta, m.state.decimals)?;
+            let limit = limit.map(|l| parse_price(&l)).transpose()?.unwrap_or(0);
+            let sent = client
+                .send(&[ix::position_request_trade(&m.keys, &me, delta, limit)], &[])
+                .await?;
+            follow(client, &m, RequestKind::Trade, &sent, no_wait, oracle).await
+        }
+        PositionCmd::Close { market } => {
+            let m = client.market(&market, None).await?;
+            let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let sent = client
+                .send(&[ix::position_close(&m.keys, &me, &token)], &[])
+                .await?;
+            let returned = sent
+                .events::<PositionClosed>()
+                .into_iter()
+                .next()
+                .map(|e| e.returned);
+            Ok(out(
+                json!({"signature": sent.signature, "returned": returned.map(|r| format_amount(r.into(), m.state.decimals))}),
+                sent_line("Closed position", &sent.signature),
+            ))
+        }
+        PositionCmd::Show { market, owner } => {
+            let owner = owner.unwrap_or(me);
+            let m = client.market(&market, oracle).await?;
+            let p = client.price(&m).await?;
+            let key = keys::position(&market, &owner);
+            let pos: Position = client.chain.anchor(&key).await?;
+            let now = client.chain.unix_time().await?;
+            let r = views::position_report(&key, &owner, &pos.engine(), &m.state, &p.price, now)?;
+            let json = serde_json::to_value(&r)?;
+            Ok(out(json.clone(), kv(&json)))
+        }
+    }
+}

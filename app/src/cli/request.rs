@@ -1,0 +1,279 @@
+//! `hedge request`: list, execute and cancel pending requests; and what the other
+//! commands use after sending a request: wait for its due time, execute it unless a
+//! keeper has, and say what became of it.
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, Result};
+use clap::Subcommand;
+use hedge_engine::requests::RequestKind;
+use hedge_vault::events::*;
+use serde_json::{json, Value};
+
+use super::{out, Output};
+use crate::chain::Sent;
+use crate::client::{Client, LoadedMarket};
+use crate::requests::{self, Settled};
+use crate::units::{format_amount, format_price};
+
+#[derive(Subcommand, Debug)]
+pub enum RequestCmd {
+    /// Pending requests of a market (yours, or everyone's with --all)
+    List {
+        market: Pubkey,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Execute a due request (anyone may; you are paid its execution fee)
+    Execute {
+        market: Pubkey,
+        /// deposit, withdraw, trade, margin-withdraw or unstake
+        kind: String,
+        /// Whose request [default: yours]
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+    /// Cancel a request (yours before its due time, a withdrawal or unstake at any
+    /// time; anyone's after its execution window)
+    Cancel {
+        market: Pubkey,
+        kind: String,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+}
+
+pub fn parse_kind(s: &str) -> Result<RequestKind> {
+    Ok(match s {
+        "deposit" => RequestKind::Deposit,
+        "withdraw" => RequestKind::Withdraw,
+        "trade" => RequestKind::Trade,
+        "margin-withdraw" => RequestKind::MarginWithdraw,
+        "unstake" => RequestKind::Unstake,
+        other => {
+            return Err(anyhow!(
+                "unknown request kind {other}: deposit, withdraw, trade, margin-withdraw or unstake"
+            ))
+        }
+    })
+}
+
+pub fn kind_name(k: RequestKind) -> &'static str {
+    match k {
+        RequestKind::Deposit => "deposit",
+        RequestKind::Withdraw => "withdraw",
+        RequestKind::Trade => "trade",
+        RequestKind::MarginWithdraw => "margin-withdraw",
+        RequestKind::Unstake => "unstake",
+    }
+}
+
+/// A refusal's error name and message, from its code.
+fn refusal(code: u32) -> (String, String) {
+    crate::errors::program_errors()
+        .get(&code)
+        .cloned()
+        .unwrap_or_else(|| (format!("error {code}"), String::new()))
+}
+
+/// What a request's execution did, as data and as a sentence.
+pub fn describe(sent: &Sent, decimals: u8) -> (Value, String) {
+    let d = decimals;
+    let sig = &sent.signature;
+    if let Some(c) = sent.events::<RequestCancelled>().into_iter().next() {
+        let (name, msg) = refusal(c.error);
+        let largest = (c.largest_allowed > 0).then(|| format_amount(c.largest_allowed.into(), d));
+        let text = format!(
+            "Refused at the price of its due time: {name} ({msg}){}; the request was cancelled and \
+             everything returned\nSignature: {sig}",
+            largest
+                .as_ref()
+                .map(|l| format!("; the largest amount allowed was {l}"))
+                .unwrap_or_default()
+        );
+        return (
+            json!({"signature": sig, "executed": false, "refused": name, "largest_allowed": largest}),
+            text,
+        );
+    }
+    if let Some(e) = sent.events::<VaultDeposited>().into_iter().next() {
+        return (
+            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "shares": format_amount(e.shares.into(), d + 3), "price": format_price(e.price, 6)}),
+            format!(
+                "Deposited {} tokens for {} shares at {} USD\nSignature: {sig}",
+                format_amount(e.amount.into(), d),
+                format_amount(e.shares.into(), d + 3),
+                format_price(e.price, 6)
+            ),
+        );
+    }
+    if let Some(e) = sent.events::<VaultWithdrawn>().into_iter().next() {
+        let queued = if e.shares_remaining > 0 {
+            format!(
+                "; {} shares stay queued (the largest amount that could leave was {})",
+                format_amount(e.shares_remaining.into(), d + 3),
+                format_amount(e.largest_now.into(), d)
+            )
+        } else {
+            String::new()
+        };
+        return (
+            json!({"signature": sig, "executed": true, "paid": format_amount(e.paid.into(), d), "shares_burned": format_amount(e.shares.into(), d + 3), "shares_remaining": format_amount(e.shares_remaining.into(), d + 3), "largest_now": format_amount(e.largest_now.into(), d), "price": format_price(e.price, 6)}),
+            format!(
+                "Withdrew {} tokens for {} shares at {} USD{queued}\nSignature: {sig}",
+                format_amount(e.paid.into(), d),
+                format_amount(e.shares.into(), d + 3),
+                format_price(e.price, 6)
+            ),
+        );
+    }
+    if let Some(e) = sent.events::<PositionTraded>().into_iter().next() {
+        return (
+            json!({"signature": sig, "executed": true, "base_after": format_amount(e.base_after.into(), d), "fill_price": format_price(e.fill_price, 6), "fee": format_amount(e.fee.into(), d), "impact_fee": format_amount(e.impact_fee.into(), d), "realized_pnl": format_amount(e.realized_pnl.into(), d), "reducing": e.reducing}),
+            format!(
+                "Filled {} at {} USD, fee {} (impact {}), realized {}; position now {}\nSignature: {sig}",
+                format_amount(e.delta_base.into(), d),
+                format_price(e.fill_price, 6),
+                format_amount(e.fee.into(), d),
+                format_amount(e.impact_fee.into(), d),
+                format_amount(e.realized_pnl.into(), d),
+                format_amount(e.base_after.into(), d),
+            ),
+        );
+    }
+    if let Some(e) = sent.events::<MarginWithdrawn>().into_iter().next() {
+        return (
+            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "margin_after": format_amount(e.margin.into(), d)}),
+            format!(
+                "Withdrew {} tokens of margin; margin now {}\nSignature: {sig}",
+                format_amount(e.amount.into(), d),
+                format_amount(e.margin.into(), d)
+            ),
+        );
+    }
+    if let Some(e) = sent.events::<InsuranceUnstaked>().into_iter().next() {
+        return (
+            json!({"signature": sig, "executed": true, "paid": format_amount(e.paid.into(), d), "shares": e.shares}),
+            format!(
+                "Unstaked {} shares for {} tokens\nSignature: {sig}",
+                e.shares,
+                format_amount(e.paid.into(), d)
+            ),
+        );
+    }
+    (json!({"signature": sig}), format!("Executed\nSignature: {sig}"))
+}
+
+/// After a request was sent: unless `no_wait`, waits for its due time and executes it
+/// (unless a keeper did). Returns the combined output.
+pub async fn follow(
+    client: &mut Client,
+    m: &LoadedMarket,
+    kind: RequestKind,
+    requested: &Sent,
+    no_wait: bool,
+    oracle: Option<Pubkey>,
+) -> Result<Output> {
+    let ev = requested
+        .events::<RequestCreated>()
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("the request's event is missing"))?;
+    let name = kind_name(kind);
+    let head = format!(
+        "Requested {name}, due at {} (execution fee {} lamports)\nSignature: {}",
+        ev.due_time, ev.execution_fee, requested.signature
+    );
+    let req_json =
+        json!({"signature": requested.signature, "request": ev.request.to_string(), "due_time": ev.due_time});
+    if no_wait {
+        return Ok(out(json!({"request": req_json}), head));
+    }
+    let me = client.pubkey();
+    // The oracle override is for the execution only; the request used the pinned one.
+    match requests::wait_and_execute(client, &m.keys.market, &me, kind, oracle).await? {
+        Settled::Executed(sent) => {
+            let (j, t) = describe(&sent, m.state.decimals);
+            Ok(out(json!({"request": req_json, "execution": j}), format!("{head}\n{t}")))
+        }
+        Settled::ByOthers => Ok(out(
+            json!({"request": req_json, "execution": "by a keeper"}),
+            format!("{head}\nExecuted (or cancelled) by a keeper before you: see `hedge request list` and your balances"),
+        )),
+    }
+}
+
+pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
+    let me = client.pubkey();
+    match cmd {
+        RequestCmd::List { market, all } => {
+            let m = client.market(&market, oracle).await?;
+            let now = client.chain.unix_time().await?;
+            let rows: Vec<Value> = requests::pending(client, &market)
+                .await?
+                .into_iter()
+                .filter(|p| all || p.request.owner == me)
+                .map(|p| {
+                    let state = if requests::executable(&m, &p, now) {
+                        "due"
+                    } else if requests::expired(&m, &p, now) {
+                        "expired"
+                    } else {
+                        "waiting"
+                    };
+                    json!({
+                        "request": p.key.to_string(),
+                        "owner": p.request.owner.to_string(),
+                        "kind": p.kind().map(kind_name).unwrap_or("?"),
+                        "due_time": p.request.due_time,
+                        "state": state,
+                        "amount": p.request.amount,
+                        "delta_base": p.request.delta_base,
+                    })
+                })
+                .collect();
+            let text = if rows.is_empty() {
+                "no pending requests".to_string()
+            } else {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{} {} {} due {} ({})",
+                            r["request"], r["kind"], r["owner"], r["due_time"], r["state"]
+                        )
+                        .replace('"', "")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            Ok(out(json!(rows), text))
+        }
+        RequestCmd::Execute { market, kind, owner } => {
+            let kind = parse_kind(&kind)?;
+            let owner = owner.unwrap_or(me);
+            let m = client.market(&market, None).await?;
+            let p = requests::find(client, &market, &owner, kind)
+                .await?
+                .ok_or_else(|| anyhow!("no pending {} request of {owner}", kind_name(kind)))?;
+            let sent = requests::execute(client, &m, &p, oracle).await?;
+            let (j, t) = describe(&sent, m.state.decimals);
+            Ok(out(j, t))
+        }
+        RequestCmd::Cancel { market, kind, owner } => {
+            let kind = parse_kind(&kind)?;
+            let owner = owner.unwrap_or(me);
+            let m = client.market(&market, oracle).await?;
+            let p = requests::find(client, &market, &owner, kind)
+                .await?
+                .ok_or_else(|| anyhow!("no pending {} request of {owner}", kind_name(kind)))?;
+            let ix = requests::cancel_ix(&m, &me, &p)?;
+            let sent = client.send(&[ix], &[]).await?;
+            Ok(out(
+                json!({"signature": sent.signature}),
+                format!(
+                    "Cancelled; everything went back to {owner}\nSignature: {}",
+                    sent.signature
+                ),
+            ))
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! `hedge vault`: deposit spot tokens to hedge them, withdraw them, see the vault.
+//! Deposits and withdrawals are requests executed at the price of their due time:
+//! the command sends the request, waits for the due time and executes it unless a
+//! keeper already has (`--no-wait` returns after the request).
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Result;
+use clap::Subcommand;
+use hedge_engine::requests::RequestKind;
+use hedge_vault::state::Request;
+
+use super::{kv, out, request::follow, Output};
+use crate::client::Client;
+use crate::units::{parse_amount, parse_ratio};
+use crate::{ix, keys, views};
+
+#[derive(Subcommand, Debug)]
+pub enum VaultCmd {
+    /// Deposit tokens from your wallet; shares are minted to your share account at the
+    /// price of the request's due time
+    Deposit {
+        market: Pubkey,
+        /// Amount in tokens (UI units)
+        amount: String,
+        /// Refund instead if the vault's hedge ratio after the deposit is below this, e.g. 50%
+        #[arg(long, default_value = "0%")]
+        min_hedge_ratio: String,
+        /// Return after sending the request (a keeper, or `hedge request execute`, executes it)
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Withdraw: lock shares now, paid after the withdrawal delay at the lower of their
+    /// value now and then (what does not fit the vault's limit stays queued)
+    Withdraw {
+        market: Pubkey,
+        /// Shares (UI units), or "all"
+        shares: String,
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Share value, live delta per share, hedge ratio, and your position in the vault
+    Show {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+}
+
+pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
+    let me = client.pubkey();
+    match cmd {
+        VaultCmd::Deposit {
+            market,
+            amount,
+            min_hedge_ratio,
+            no_wait,
+        } => {
+            let m = client.market(&market, None).await?;
+            let amount = parse_amount(&amount, m.state.decimals)?;
+            let token = Client::ata(&me, &m.state.collateral_mint);
+            // The share account the execution mints into.
+            client.ensure_ata(&me, &m.keys.share_mint).await?;
+            let ix = ix::vault_request_deposit(&m.keys, &me, &token, amount, parse_ratio(&min_hedge_ratio)?);
+            let sent = client.send(&[ix], &[]).await?;
+            follow(client, &m, RequestKind::Deposit, &sent, no_wait, oracle).await
+        }
+        VaultCmd::Withdraw {
+            market,
+            shares,
+            no_wait,
+        } => {
+            let m = client.market(&market, None).await?;
+            let share_acc = Client::ata(&me, &m.keys.share_mint);
+            let amount = if shares == "all" {
+                client.token_balance(&share_acc).await?
+            } else {
+                parse_amount(&shares, m.state.decimals + 3)?
+            };
+            // The token account the execution pays into.
+            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let ix = ix::vault_request_withdraw(&m.keys, &me, &share_acc, amount);
+            let sent = client.send(&[ix], &[]).await?;
+            follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
+        }
+        VaultCmd::Show { market, owner } => {
+            let owner = owner.unwrap_or(me);
+            let m = client.market(&market, oracle).await?;
+            let p = client.price(&m).await?;
+            let supply = client.mint_supply(&m.keys.share_mint).await?;
+            let user_shares = client
+                .token_balance(&Client::ata(&owner, &m.keys.share_mint))
+                .await?;
+            let pending = client
+                .chain
+                .anchor_opt::<Request>(&keys::request(&market, &owner, RequestKind::Withdraw))
+                .await?
+                .filter(Request::is_pending)
+                .map(|r| r.amount)
+                .unwrap_or(0);
+            let now = client.chain.unix_time().await?;
+            let r = views::vault_report(&views::VaultInputs {
+                market: &m.state,
+                key: &market,
+                supply,
+                price: &p.price,
+                now,
+                user_shares,
+                pending,
+            })?;
+            let json = serde_json::to_value(&r)?;
+            Ok(out(json.clone(), kv(&json)))
+        }
+    }
+}

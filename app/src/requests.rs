@@ -1,0 +1,202 @@
+//! Requests from the client's side (PROTOCOL section 6a): finding pending ones,
+//! finding the price account a due request executes at, building the execution or
+//! cancellation of any kind, and the flow a person uses: request, wait for the due
+//! time, execute it if no keeper has.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{anyhow, bail, Result};
+use hedge_engine::requests::{check_cancellable, check_executable, RequestKind};
+use hedge_vault::state::{OracleKind, Request, REQUEST_MARKET_OFFSET};
+
+use crate::chain::{Chain, Sent};
+use crate::client::{Client, LoadedMarket};
+use crate::ix::{self, OwnerAccounts};
+use crate::keys;
+
+/// A request account and its address.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub key: Pubkey,
+    pub request: Request,
+}
+
+impl Pending {
+    pub fn kind(&self) -> Result<RequestKind> {
+        RequestKind::from_u8(self.request.kind)
+            .ok_or_else(|| anyhow!("unknown request kind {}", self.request.kind))
+    }
+}
+
+/// Every pending request of a market: `getProgramAccounts` with a memcmp on the
+/// market at byte 8 and the account size.
+pub async fn pending(client: &mut Client, market: &Pubkey) -> Result<Vec<Pending>> {
+    let size = 8 + <Request as anchor_lang::Space>::INIT_SPACE as u64;
+    let found = client
+        .chain
+        .program_accounts(&[(REQUEST_MARKET_OFFSET, market.to_bytes().to_vec())], Some(size))
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(key, a)| {
+            <Request as anchor_lang::AccountDeserialize>::try_deserialize(&mut a.data.as_slice())
+                .ok()
+                .filter(Request::is_pending)
+                .map(|request| Pending { key, request })
+        })
+        .collect())
+}
+
+/// The owner's request of `kind`, if one is pending.
+pub async fn find(
+    client: &mut Client,
+    market: &Pubkey,
+    owner: &Pubkey,
+    kind: RequestKind,
+) -> Result<Option<Pending>> {
+    let key = keys::request(market, owner, kind);
+    Ok(client
+        .chain
+        .anchor_opt::<Request>(&key)
+        .await?
+        .filter(Request::is_pending)
+        .map(|request| Pending { key, request }))
+}
+
+/// The owner's associated token accounts an execution pays into or refunds to.
+pub fn owner_accounts(m: &LoadedMarket, owner: &Pubkey) -> OwnerAccounts {
+    OwnerAccounts {
+        owner: *owner,
+        token: Client::ata(owner, &m.state.collateral_mint),
+        shares: Client::ata(owner, &m.keys.share_mint),
+    }
+}
+
+/// The execution of `p` by `executor` at the price in `oracle`.
+pub fn execute_ix(m: &LoadedMarket, executor: &Pubkey, p: &Pending, oracle: &Pubkey) -> Result<Instruction> {
+    let o = owner_accounts(m, &p.request.owner);
+    let k = &m.keys;
+    Ok(match p.kind()? {
+        RequestKind::Deposit => ix::vault_execute_deposit(k, executor, &o, oracle),
+        RequestKind::Withdraw => ix::vault_execute_withdraw(k, executor, &o, oracle),
+        RequestKind::Trade => ix::position_execute_trade(k, executor, &o.owner, oracle),
+        RequestKind::MarginWithdraw => ix::position_execute_withdraw(k, executor, &o.owner, &o.token, oracle),
+        RequestKind::Unstake => ix::insurance_execute_unstake(k, executor, &o.owner, &o.token),
+    })
+}
+
+/// The cancellation of `p` by `signer`.
+pub fn cancel_ix(m: &LoadedMarket, signer: &Pubkey, p: &Pending) -> Result<Instruction> {
+    let o = owner_accounts(m, &p.request.owner);
+    let k = &m.keys;
+    Ok(match p.kind()? {
+        RequestKind::Deposit => ix::vault_cancel_deposit(k, signer, &o.owner, &o.token),
+        RequestKind::Withdraw => ix::vault_cancel_withdraw(k, signer, &o.owner, &o.shares),
+        kind @ (RequestKind::Trade | RequestKind::MarginWithdraw) => {
+            ix::position_cancel_request(k, signer, &o.owner, kind)
+        }
+        RequestKind::Unstake => ix::insurance_cancel_unstake(k, signer, &o.owner),
+    })
+}
+
+/// Whether `p` can be executed at `now`.
+pub fn executable(m: &LoadedMarket, p: &Pending, now: i64) -> bool {
+    check_executable(p.request.due_time, m.state.params.execution_window, now).is_ok()
+}
+
+/// Whether `p` can be cancelled by someone other than its owner at `now`.
+pub fn expired(m: &LoadedMarket, p: &Pending, now: i64) -> bool {
+    p.kind().is_ok_and(|k| {
+        check_cancellable(k, false, p.request.due_time, m.state.params.execution_window, now).is_ok()
+    })
+}
+
+/// The price account a request due at `due` executes at. Legacy markets: the pinned
+/// account, once its publish time has reached the due time. Pull markets: the update
+/// published first at or after the due time; on the embedded chain it is written from
+/// the feed's sponsored account (the chain's current price), elsewhere it must be
+/// posted to the Pyth receiver and given (`given`).
+pub async fn price_account_for(
+    client: &mut Client,
+    m: &LoadedMarket,
+    due: i64,
+    given: Option<Pubkey>,
+) -> Result<Pubkey> {
+    if let Some(k) = given {
+        return Ok(k);
+    }
+    if m.state.is_settled() {
+        return Ok(m.state.oracle);
+    }
+    if client.chain.is_embedded() {
+        return client.chain.embedded_mut()?.price_update_for(&m.state, due).await;
+    }
+    match m.state.oracle_kind {
+        OracleKind::PythLegacy => Ok(m.state.oracle),
+        OracleKind::PythPullV2 => bail!(
+            "a pull market executes at the Pyth update published first at or after {due}: post it with the \
+             Pyth receiver (Hermes /v2/updates/price/{due}) and pass its account with --oracle"
+        ),
+    }
+}
+
+/// Executes `p` now, as the client's wallet (the executor, paid the fee).
+pub async fn execute(
+    client: &mut Client,
+    m: &LoadedMarket,
+    p: &Pending,
+    given: Option<Pubkey>,
+) -> Result<Sent> {
+    let oracle = price_account_for(client, m, p.request.due_time, given).await?;
+    let ix = execute_ix(m, &client.pubkey(), p, &oracle)?;
+    client.send(&[ix], &[]).await
+}
+
+/// What became of a request the client waited for.
+pub enum Settled {
+    /// The client executed it: the transaction's events.
+    Executed(Sent),
+    /// It was no longer pending at its due time: a keeper executed or cancelled it.
+    ByOthers,
+}
+
+/// The flow a person uses after sending a request: wait for its due time (on the
+/// embedded chain, move the clock there), then execute it unless a keeper already
+/// has.
+pub async fn wait_and_execute(
+    client: &mut Client,
+    market: &Pubkey,
+    owner: &Pubkey,
+    kind: RequestKind,
+    given: Option<Pubkey>,
+) -> Result<Settled> {
+    let Some(p) = find(client, market, owner, kind).await? else {
+        return Ok(Settled::ByOthers);
+    };
+    wait_until(&mut client.chain, p.request.due_time).await?;
+    let m = client.market(market, given).await?;
+    match find(client, market, owner, kind).await? {
+        Some(p) => Ok(Settled::Executed(execute(client, &m, &p, given).await?)),
+        None => Ok(Settled::ByOthers),
+    }
+}
+
+/// Waits until the chain's clock reaches `t`: on the embedded chain the clock is
+/// moved there; on a cluster the client sleeps and polls.
+pub async fn wait_until(chain: &mut Chain, t: i64) -> Result<()> {
+    if chain.is_embedded() {
+        let now = chain.unix_time().await?;
+        if now < t {
+            chain.embedded_mut()?.set_time(t).await?;
+        }
+        return Ok(());
+    }
+    loop {
+        let now = chain.unix_time().await?;
+        if now >= t {
+            return Ok(());
+        }
+        let wait = u64::try_from(t - now).unwrap_or(1).min(5);
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+}

@@ -1,0 +1,648 @@
+//! A market's whole economic state and every instruction's economic step, as atomic
+//! methods: each either applies completely or returns an error and changes nothing.
+//! The program converts its `Market` account to a [`MarketState`], calls one of these
+//! and writes the state back before moving tokens; the client's keeper and the
+//! backtest call the same methods, so a simulation is the program's arithmetic, not a
+//! copy of it.
+//!
+//! Prices reach these methods already accepted (`oracle::accept_price` for instant
+//! uses, `oracle::accept_price_at` for executions at a due time); token movements are
+//! the caller's, from the returned outcomes.
+
+use crate::funding::{accrue, Accrual, FundingInputs, FundingState};
+use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
+use crate::math::{to_i64, SafeMath};
+use crate::oracle::{OracleLimits, OraclePrice};
+use crate::params::RiskParams;
+use crate::position::{
+    check_limit_price, execute_trade, is_risk_reducing, settle_funding, withdrawable_margin_floor,
+    Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
+};
+use crate::vault::{
+    amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
+    value_of_shares_floor, withdrawal_payout, VaultView, WithdrawalPayout,
+};
+use crate::{EngineError, EngineResult};
+
+/// Everything economic about one market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketState {
+    /// Risk parameters.
+    pub params: RiskParams,
+    /// Oracle acceptance limits.
+    pub limits: OracleLimits,
+    /// The collateral mint's unit conversions.
+    pub units: Units,
+    /// `C`: tokens the vault holds.
+    pub collateral: u64,
+    /// The insurance fund, tokens.
+    pub insurance: u64,
+    /// Insurance shares outstanding.
+    pub insurance_shares: u64,
+    /// Sum of every position's margin (negative only while debt awaits liquidation).
+    pub total_margin: i128,
+    /// Deposits requested and not yet executed or cancelled, held in the collateral
+    /// account apart from `C`.
+    pub escrowed_deposits: u64,
+    /// Traders' aggregates.
+    pub aggregates: Aggregates,
+    /// Funding index, rate and time of the last accrual.
+    pub funding: FundingState,
+    /// Seconds not charged because one accrual is capped.
+    pub funding_skipped_seconds: u64,
+    /// Newest publish time accepted.
+    pub last_publish_time: i64,
+    /// Price of the newest accepted publication. precision: 1e18
+    pub last_price: u128,
+    /// Non-zero once settled. precision: 1e18
+    pub settlement_price: u128,
+    /// Deposits and risk-increasing trades are stopped.
+    pub paused: bool,
+    /// Set while the vault is in margin breach and not yet restored.
+    pub reduce_only: bool,
+    /// Shares locked by pending vault withdrawals.
+    pub pending_withdraw_shares: u64,
+    /// Bad debt the insurance fund has paid, cumulative.
+    pub total_insurance_covered: u64,
+    /// Bad debt socialized to shareholders, cumulative.
+    pub total_socialized: u64,
+}
+
+/// A trade's execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeExecution {
+    /// What the trade did.
+    pub outcome: TradeOutcome,
+    /// Funding settled first, tokens to the vault.
+    pub funding_paid: i64,
+}
+
+/// A liquidation's execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationExecution {
+    /// What the liquidation did.
+    pub outcome: LiquidationOutcome,
+    /// Funding settled first, tokens to the vault.
+    pub funding_paid: i64,
+}
+
+/// An auto-deleveraging's execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeleverageExecution {
+    /// Base closed.
+    pub closed: u64,
+    /// Realized gain paid from `C` to the position's margin, tokens.
+    pub realized_pnl: i64,
+    /// Funding settled first, tokens to the vault.
+    pub funding_paid: i64,
+    /// Whether the market is still reduce-only afterwards.
+    pub reduce_only_after: bool,
+}
+
+impl MarketState {
+    /// Whether a settlement price has been applied.
+    pub fn is_settled(&self) -> bool {
+        self.settlement_price != 0
+    }
+
+    /// The engine's view of the market at `oracle`.
+    pub fn view(&self, oracle: OraclePrice) -> MarketView<'_> {
+        MarketView {
+            params: &self.params,
+            units: self.units,
+            oracle,
+            funding_index: self.funding.index,
+        }
+    }
+
+    /// The vault's view with `supply` shares outstanding.
+    pub fn vault_view(&self, supply: u64) -> VaultView<'_> {
+        VaultView {
+            collateral: self.collateral,
+            supply,
+            aggregates: &self.aggregates,
+            units: self.units,
+            funding_index: self.funding.index,
+        }
+    }
+
+    /// The state a trade, liquidation or deleveraging is computed against.
+    pub fn trade_context(&self) -> TradeContext {
+        TradeContext {
+            vault_collateral: self.collateral,
+            aggregates: self.aggregates,
+            insurance: self.insurance,
+        }
+    }
+
+    /// The settlement price as an oracle reading, once settled.
+    pub fn settlement_oracle(&self, now: i64) -> Option<OraclePrice> {
+        self.is_settled().then_some(OraclePrice {
+            price: self.settlement_price,
+            conf: 0,
+            publish_time: now,
+        })
+    }
+
+    /// Records an accepted price: the newest publish time and its price.
+    pub fn observe(&mut self, p: &OraclePrice) {
+        if p.publish_time >= self.last_publish_time {
+            self.last_publish_time = p.publish_time;
+            self.last_price = p.price;
+        }
+    }
+
+    /// Accrues funding from the last accrual to `now` at `price`, with the state as it
+    /// is (PROTOCOL section 4: accrue before every change). A settled market's funding
+    /// stops. Returns the accrual and the hedge imbalance it used.
+    pub fn accrue(&mut self, price: u128, now: i64) -> EngineResult<(Accrual, i128)> {
+        let inputs = FundingInputs::for_market(self.collateral, &self.aggregates, &self.params, price)?;
+        if self.is_settled() {
+            let state = FundingState {
+                index: self.funding.index,
+                rate: 0,
+                last_time: now.max(self.funding.last_time),
+            };
+            self.funding = state;
+            let a = Accrual {
+                state,
+                charged_seconds: 0,
+                skipped_seconds: 0,
+            };
+            return Ok((a, inputs.imbalance));
+        }
+        let a = accrue(&self.funding, &inputs, now)?;
+        let skipped = self
+            .funding_skipped_seconds
+            .add_c(a.skipped_seconds.unsigned_abs())?;
+        self.funding = a.state;
+        self.funding_skipped_seconds = skipped;
+        Ok((a, inputs.imbalance))
+    }
+
+    /// Whether the vault is in margin breach at `oracle`.
+    pub fn in_breach(&self, oracle: OraclePrice) -> EngineResult<bool> {
+        vault_in_breach(&self.vault_view(0), &self.view(oracle))
+    }
+
+    /// Sets reduce-only when the vault is in breach, and lifts it once the vault is
+    /// back above initial margin. Returns the flag.
+    pub fn update_reduce_only(&mut self, oracle: OraclePrice) -> EngineResult<bool> {
+        if self.in_breach(oracle)? {
+            self.reduce_only = true;
+        } else if self.reduce_only && vault_restored(&self.vault_view(0), &self.view(oracle))? {
+            self.reduce_only = false;
+        }
+        Ok(self.reduce_only)
+    }
+
+    /// Moves `delta` tokens into `C` (negative: out of it).
+    fn add_collateral(&mut self, delta: i64) -> EngineResult<()> {
+        let next = i128::from(self.collateral).add_c(i128::from(delta))?;
+        self.collateral = u64::try_from(next).map_err(|_| EngineError::VaultInsufficientCollateral)?;
+        Ok(())
+    }
+
+    /// Settles a position's funding against its snapshot and books it.
+    fn settle_into(&mut self, pos: &mut Position, oracle: OraclePrice) -> EngineResult<i64> {
+        let view = MarketView {
+            params: &self.params,
+            units: self.units,
+            oracle,
+            funding_index: self.funding.index,
+        };
+        let mut agg = self.aggregates;
+        let paid = settle_funding(pos, &mut agg, &view)?;
+        self.aggregates = agg;
+        self.add_collateral(paid)?;
+        self.total_margin = self.total_margin.sub_c(i128::from(paid))?;
+        Ok(paid)
+    }
+
+    /// Books a position change computed from `before`: the margin total moves by the
+    /// position's margin change; `C` and the aggregates take their new values.
+    fn book(
+        &mut self,
+        before: &Position,
+        after: &Position,
+        aggregates: &Aggregates,
+        collateral: u64,
+    ) -> EngineResult<()> {
+        let delta = i128::from(after.margin).sub_c(i128::from(before.margin))?;
+        self.total_margin = self.total_margin.add_c(delta)?;
+        self.collateral = collateral;
+        self.aggregates = *aggregates;
+        Ok(())
+    }
+
+    /// `position_settle_funding`: settles any position's funding.
+    pub fn settle_position_funding(&mut self, pos: &mut Position, oracle: OraclePrice) -> EngineResult<i64> {
+        let (mut st, mut p) = (*self, *pos);
+        let paid = st.settle_into(&mut p, oracle)?;
+        *self = st;
+        *pos = p;
+        Ok(paid)
+    }
+
+    /// `position_deposit`: margin in.
+    pub fn deposit_margin(&mut self, pos: &mut Position, amount: u64) -> EngineResult<()> {
+        if amount == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        let add = to_i64(i128::from(amount))?;
+        let margin = pos.margin.add_c(add)?;
+        self.total_margin = self.total_margin.add_c(i128::from(amount))?;
+        pos.margin = margin;
+        Ok(())
+    }
+
+    /// `position_close`: an empty position returns its margin.
+    pub fn close_position(&mut self, pos: &Position) -> EngineResult<u64> {
+        if pos.base != 0 {
+            return Err(EngineError::PositionNotEmpty);
+        }
+        if pos.margin < 0 {
+            return Err(EngineError::PositionBankrupt);
+        }
+        self.total_margin = self.total_margin.sub_c(i128::from(pos.margin))?;
+        Ok(pos.margin.unsigned_abs())
+    }
+
+    /// The checks that stop new risk: a settled, paused or reduce-only market, or a
+    /// vault in breach before a crank has flagged it.
+    fn allow_new_risk(&self, oracle: OraclePrice) -> EngineResult<()> {
+        if self.is_settled() {
+            return Err(EngineError::MarketSettled);
+        }
+        if self.paused {
+            return Err(EngineError::MarketPaused);
+        }
+        if self.reduce_only || self.in_breach(oracle)? {
+            return Err(EngineError::MarketReduceOnly);
+        }
+        Ok(())
+    }
+
+    /// Executes an order of `delta` base with a limit price (zero: none) at `oracle`,
+    /// the price of its due time. A risk-reducing trade is never refused for pause,
+    /// reduce-only, caps or the net-long rule.
+    pub fn execute_trade(
+        &mut self,
+        pos: &mut Position,
+        delta: i64,
+        limit_price: u128,
+        oracle: OraclePrice,
+    ) -> EngineResult<TradeExecution> {
+        if delta == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        let new_base = pos.base.checked_add(delta).ok_or(EngineError::MathOverflow)?;
+        if !is_risk_reducing(pos.base, new_base) {
+            self.allow_new_risk(oracle)?;
+        }
+        let (mut st, mut p) = (*self, *pos);
+        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let outcome = execute_trade(&p, &st.trade_context(), delta, &st.view(oracle))?;
+        check_limit_price(delta, outcome.fill_price, limit_price)?;
+        st.book(
+            &p,
+            &outcome.position,
+            &outcome.aggregates,
+            outcome.vault_collateral,
+        )?;
+        st.insurance = st.insurance.add_c(outcome.insurance_fee)?;
+        *self = st;
+        *pos = outcome.position;
+        Ok(TradeExecution {
+            outcome,
+            funding_paid,
+        })
+    }
+
+    /// The largest margin withdrawal at `oracle`, after settling funding (on a copy).
+    pub fn withdrawable_margin(&self, pos: &Position, oracle: OraclePrice) -> EngineResult<u64> {
+        let (mut st, mut p) = (*self, *pos);
+        st.settle_into(&mut p, oracle)?;
+        withdrawable_margin_floor(&p, &st.view(oracle))
+    }
+
+    /// Executes a margin withdrawal of `amount` at `oracle`: at most
+    /// `min(margin, equity - IM)`. Returns the funding settled first.
+    pub fn withdraw_margin(
+        &mut self,
+        pos: &mut Position,
+        amount: u64,
+        oracle: OraclePrice,
+    ) -> EngineResult<i64> {
+        if amount == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        let (mut st, mut p) = (*self, *pos);
+        let funding_paid = st.settle_into(&mut p, oracle)?;
+        if amount > withdrawable_margin_floor(&p, &st.view(oracle))? {
+            return Err(EngineError::WithdrawExceedsFreeMargin);
+        }
+        p.margin = p.margin.sub_c(to_i64(i128::from(amount))?)?;
+        st.total_margin = st.total_margin.sub_c(i128::from(amount))?;
+        *self = st;
+        *pos = p;
+        Ok(funding_paid)
+    }
+
+    /// Liquidates a position below maintenance at `oracle` (acting at once).
+    pub fn liquidate(
+        &mut self,
+        pos: &mut Position,
+        oracle: OraclePrice,
+    ) -> EngineResult<LiquidationExecution> {
+        if pos.base == 0 {
+            return Err(EngineError::PositionEmpty);
+        }
+        let (mut st, mut p) = (*self, *pos);
+        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let outcome = liquidate(&p, &st.trade_context(), st.insurance, &st.view(oracle))?;
+        st.book(
+            &p,
+            &outcome.position,
+            &outcome.aggregates,
+            outcome.vault_collateral,
+        )?;
+        st.insurance = outcome.insurance;
+        st.total_insurance_covered = st.total_insurance_covered.add_c(outcome.insurance_covered)?;
+        st.total_socialized = st.total_socialized.add_c(outcome.socialized)?;
+        *self = st;
+        *pos = outcome.position;
+        Ok(LiquidationExecution {
+            outcome,
+            funding_paid,
+        })
+    }
+
+    /// Auto-deleverages a position while the vault is in breach (or flagged and not
+    /// yet restored).
+    pub fn deleverage(
+        &mut self,
+        pos: &mut Position,
+        oracle: OraclePrice,
+    ) -> EngineResult<DeleverageExecution> {
+        if pos.base == 0 {
+            return Err(EngineError::PositionEmpty);
+        }
+        let (mut st, mut p) = (*self, *pos);
+        if !st.update_reduce_only(oracle)? {
+            return Err(EngineError::VaultNotInBreach);
+        }
+        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let closed = p.base.unsigned_abs();
+        let (next, agg, collateral, realized) = auto_deleverage(&p, &st.trade_context(), &st.view(oracle))?;
+        st.book(&p, &next, &agg, collateral)?;
+        let reduce_only_after = st.update_reduce_only(oracle)?;
+        *self = st;
+        *pos = next;
+        Ok(DeleverageExecution {
+            closed,
+            realized_pnl: realized,
+            funding_paid,
+            reduce_only_after,
+        })
+    }
+
+    /// `vault_request_deposit`: `amount` enters the escrow.
+    pub fn request_deposit(&mut self, amount: u64) -> EngineResult<()> {
+        if amount == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        if self.is_settled() {
+            return Err(EngineError::MarketSettled);
+        }
+        if self.paused {
+            return Err(EngineError::MarketPaused);
+        }
+        self.escrowed_deposits = self.escrowed_deposits.add_c(amount)?;
+        Ok(())
+    }
+
+    /// A deposit request leaves the escrow without executing (cancelled or refunded).
+    pub fn release_deposit(&mut self, amount: u64) -> EngineResult<()> {
+        self.escrowed_deposits = self.escrowed_deposits.sub_c(amount)?;
+        Ok(())
+    }
+
+    /// Executes a deposit of `amount` at `oracle`: returns the shares to mint, at the
+    /// band edge that gives the depositor fewer, after checking the depositor's
+    /// minimum hedge ratio. The escrowed tokens become `C`.
+    pub fn execute_deposit(
+        &mut self,
+        supply: u64,
+        amount: u64,
+        min_hedge_ratio: u32,
+        oracle: OraclePrice,
+    ) -> EngineResult<u64> {
+        if self.is_settled() {
+            return Err(EngineError::MarketSettled);
+        }
+        if self.paused {
+            return Err(EngineError::MarketPaused);
+        }
+        let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, amount)?;
+        let collateral = self.collateral.add_c(amount)?;
+        check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
+        let escrow = self.escrowed_deposits.sub_c(amount)?;
+        self.collateral = collateral;
+        self.escrowed_deposits = escrow;
+        Ok(shares)
+    }
+
+    /// `vault_request_withdraw`: locks `shares` and returns their value now, at the
+    /// band edge least favourable to the withdrawer.
+    pub fn request_withdraw(&mut self, supply: u64, shares: u64, oracle: OraclePrice) -> EngineResult<u64> {
+        let value = value_of_shares_floor(&self.vault_view(supply), &oracle, shares)?;
+        if value == 0 {
+            return Err(EngineError::WithdrawalTooSmall);
+        }
+        self.pending_withdraw_shares = self.pending_withdraw_shares.add_c(shares)?;
+        Ok(value)
+    }
+
+    /// A pending withdrawal's shares go back to their owner.
+    pub fn release_withdraw(&mut self, shares: u64) -> EngineResult<()> {
+        self.pending_withdraw_shares = self.pending_withdraw_shares.sub_c(shares)?;
+        Ok(())
+    }
+
+    /// Executes a withdrawal of `shares` at `oracle` (PROTOCOL section 3): what fits
+    /// the limit is paid, the rest stays queued.
+    pub fn execute_withdraw(
+        &mut self,
+        supply: u64,
+        shares: u64,
+        value_at_request: u64,
+        oracle: OraclePrice,
+    ) -> EngineResult<WithdrawalPayout> {
+        let payout = withdrawal_payout(
+            &self.vault_view(supply),
+            &oracle,
+            &self.params,
+            shares,
+            value_at_request,
+        )?;
+        let collateral = self.collateral.sub_c(payout.paid)?;
+        let pending = self.pending_withdraw_shares.sub_c(payout.shares_burned)?;
+        self.collateral = collateral;
+        self.pending_withdraw_shares = pending;
+        Ok(payout)
+    }
+
+    /// `insurance_deposit`: a donation.
+    pub fn donate_insurance(&mut self, amount: u64) -> EngineResult<()> {
+        if amount == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        self.insurance = self.insurance.add_c(amount)?;
+        Ok(())
+    }
+
+    /// `insurance_stake`: returns the insurance shares for `amount`.
+    pub fn stake_insurance(&mut self, amount: u64) -> EngineResult<u64> {
+        if amount == 0 {
+            return Err(EngineError::ZeroAmount);
+        }
+        let shares = shares_for_amount_floor(amount, self.insurance_shares, u128::from(self.insurance))?;
+        if shares == 0 {
+            return Err(EngineError::DepositTooSmall);
+        }
+        let insurance = self.insurance.add_c(amount)?;
+        let supply = self.insurance_shares.add_c(shares)?;
+        self.insurance = insurance;
+        self.insurance_shares = supply;
+        Ok(shares)
+    }
+
+    /// The value of `shares` insurance shares now.
+    pub fn insurance_value(&self, shares: u64) -> EngineResult<u64> {
+        amount_for_shares_floor(shares, self.insurance_shares, u128::from(self.insurance))
+    }
+
+    /// Executes an unstake: pays `min(value at request, value now)` and retires the
+    /// shares.
+    pub fn execute_unstake(&mut self, shares: u64, value_at_request: u64) -> EngineResult<u64> {
+        let paid = self
+            .insurance_value(shares)?
+            .min(value_at_request)
+            .min(self.insurance);
+        let insurance = self.insurance.sub_c(paid)?;
+        let supply = self.insurance_shares.sub_c(shares)?;
+        self.insurance = insurance;
+        self.insurance_shares = supply;
+        Ok(paid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::funding::FundingState;
+    use crate::PRICE_PRECISION;
+
+    const ONE: u64 = 1_000_000_000;
+
+    fn state() -> MarketState {
+        MarketState {
+            params: RiskParams::default_for_tests(),
+            limits: OracleLimits {
+                max_age_increase: 30,
+                max_age: 120,
+                max_age_liquidate: 15,
+                max_conf: 20_000,
+                max_conf_reduce: 50_000,
+            },
+            units: Units { scale: 1_000_000_000 },
+            collateral: 100 * ONE,
+            insurance: 50 * ONE,
+            insurance_shares: 50_000 * ONE,
+            total_margin: 0,
+            escrowed_deposits: 0,
+            aggregates: Aggregates::default(),
+            funding: FundingState::default(),
+            funding_skipped_seconds: 0,
+            last_publish_time: 0,
+            last_price: 0,
+            settlement_price: 0,
+            paused: false,
+            reduce_only: false,
+            pending_withdraw_shares: 0,
+            total_insurance_covered: 0,
+            total_socialized: 0,
+        }
+    }
+
+    fn at(usd: u128) -> OraclePrice {
+        OraclePrice {
+            price: usd * PRICE_PRECISION,
+            conf: 0,
+            publish_time: 0,
+        }
+    }
+
+    /// A refused step changes nothing; a paused market still lets a trader reduce.
+    #[test]
+    fn refusals_change_nothing_and_exits_pass_a_pause() {
+        let mut st = state();
+        let mut pos = Position::default();
+        st.deposit_margin(&mut pos, ONE).unwrap();
+        st.execute_trade(&mut pos, 5 * ONE as i64, 0, at(100)).unwrap();
+        let (before, pos_before) = (st, pos);
+        // A limit the fill cannot meet: refused, nothing moved.
+        assert_eq!(
+            st.execute_trade(&mut pos, ONE as i64, 99 * PRICE_PRECISION, at(100)),
+            Err(EngineError::SlippageExceeded)
+        );
+        assert_eq!((st, pos), (before, pos_before));
+        st.paused = true;
+        assert_eq!(
+            st.execute_trade(&mut pos, ONE as i64, 0, at(100)),
+            Err(EngineError::MarketPaused)
+        );
+        assert_eq!(
+            (st, pos),
+            (
+                MarketState {
+                    paused: true,
+                    ..before
+                },
+                pos_before
+            )
+        );
+        // Reducing is an exit: allowed while paused.
+        st.execute_trade(&mut pos, -(ONE as i64), 0, at(100)).unwrap();
+        assert_eq!(pos.base, 4 * ONE as i64);
+        st.reduce_only = true;
+        st.execute_trade(&mut pos, -(ONE as i64), 0, at(100)).unwrap();
+        st.settlement_price = 100 * PRICE_PRECISION;
+        assert_eq!(st.request_deposit(ONE), Err(EngineError::MarketSettled));
+    }
+
+    /// Escrow, execution and release of a deposit keep the ledger whole.
+    #[test]
+    fn deposits_move_from_escrow_to_collateral() {
+        let mut st = MarketState {
+            collateral: 0,
+            ..state()
+        };
+        st.request_deposit(10 * ONE).unwrap();
+        assert_eq!(st.escrowed_deposits, 10 * ONE);
+        let shares = st.execute_deposit(0, 10 * ONE, 0, at(100)).unwrap();
+        assert_eq!(shares, 10_000 * ONE);
+        assert_eq!((st.escrowed_deposits, st.collateral), (0, 10 * ONE));
+        st.request_deposit(ONE).unwrap();
+        // Nobody trades: a 1% minimum hedge ratio fails and nothing moves.
+        let before = st;
+        assert_eq!(
+            st.execute_deposit(shares, ONE, 10_000, at(100)),
+            Err(EngineError::HedgeRatioBelowMinimum)
+        );
+        assert_eq!(st, before);
+        st.release_deposit(ONE).unwrap();
+        assert_eq!(st.escrowed_deposits, 0);
+    }
+}

@@ -1,0 +1,48 @@
+//! `position_cancel_request`: the trader before the due time, or anyone after the
+//! execution window, cancels a pending order or margin withdrawal; the execution fee
+//! and the rent go back to the trader.
+
+use anchor_lang::prelude::*;
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::HedgeError;
+use crate::requests;
+use crate::state::{Market, Position, Request};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionCancelRequest<'info> {
+    pub signer: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[request.kind]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+}
+
+pub fn handler(mut ctx: Context<PositionCancelRequest>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let kind = a.request.kind()?;
+    require!(
+        matches!(kind, RequestKind::Trade | RequestKind::MarginWithdraw),
+        HedgeError::WrongRequestKind
+    );
+    let window = a.market.params.execution_window;
+    let cause = requests::authorize_cancel(&a.request, kind, &a.signer.key(), window, now)?;
+    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    emit_cpi!(event);
+    Ok(())
+}

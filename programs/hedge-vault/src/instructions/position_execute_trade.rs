@@ -1,0 +1,132 @@
+//! `position_execute_trade`: anyone executes a due order at the unique price of its
+//! due time. It settles funding, fills at that price moved against the taker, pays
+//! the taker and impact fees (the insurance fund's part moved to its token account),
+//! and checks the limit price, margin, caps and the market's state. A refusal cancels
+//! the order with its reason; the executor is paid either way.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::position::is_risk_reducing;
+use hedge_engine::requests::{cancels_request, check_executable};
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::{PositionTraded, CANCELLED_REFUSED};
+use crate::oracle::read_at_due;
+use crate::requests::{self, KIND_TRADE};
+use crate::state::{Market, Position, Request};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionExecuteTrade<'info> {
+    #[account(mut)]
+    pub executor: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_TRADE]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: checked against the market by `oracle::read_at_due`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let (delta, limit, due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
+    let mut st = a.market.state()?;
+    check_executable(due, st.params.execution_window, now).named()?;
+    let base = a.position.base;
+    let new_base = base.checked_add(delta).ok_or(HedgeError::MathOverflow)?;
+    let use_ = if is_risk_reducing(base, new_base) {
+        OracleUse::Reduce
+    } else {
+        OracleUse::Increase
+    };
+    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, use_)?;
+    let mut pos = a.position.engine();
+    let result = match price {
+        Ok(p) => st
+            .accrue(p.price, now)
+            .and_then(|_| st.execute_trade(&mut pos, delta, limit, p)),
+        Err(e) => Err(e),
+    };
+    let (mut executed, mut cancelled) = (None, None);
+    match result {
+        Ok(x) => {
+            a.market.set_state(&st);
+            a.position.set_engine(&pos);
+            let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+            transfer_out(
+                &a.token_program.to_account_info(),
+                &a.collateral_vault.to_account_info(),
+                &a.insurance_vault.to_account_info(),
+                &a.market.to_account_info(),
+                crate::market_seeds!(mint, creator, bump),
+                x.outcome.insurance_fee,
+            )?;
+            let o = x.outcome;
+            let event = PositionTraded {
+                market: a.market.key(),
+                owner: a.owner.key(),
+                executor: a.executor.key(),
+                delta_base: delta,
+                base_after: o.position.base,
+                fill_price: o.fill_price,
+                realized_pnl: o.realized_pnl,
+                fee: o.fee,
+                impact_fee: o.impact_fee,
+                insurance_fee: o.insurance_fee,
+                funding_paid: x.funding_paid,
+                reducing: o.reducing,
+                margin_after: o.position.margin,
+                net_base_after: o.aggregates.net_base,
+                collateral_after: o.vault_collateral,
+            };
+            executed = Some(event);
+        }
+        Err(e) if cancels_request(e) => {
+            // The accrual (a market-wide step) stands; the position is untouched.
+            a.market.set_state(&st);
+            let event = requests::cancelled(
+                &a.request,
+                CANCELLED_REFUSED,
+                HedgeError::from(e).code(),
+                0,
+                a.executor.key(),
+            );
+            cancelled = Some(event);
+        }
+        Err(e) => return Err(HedgeError::from(e).into()),
+    }
+    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+    requests::end_executed(
+        &mut a.request,
+        &a.executor.to_account_info(),
+        &a.owner.to_account_info(),
+    )?;
+    if let Some(e) = executed {
+        emit_cpi!(e);
+    }
+    if let Some(e) = cancelled {
+        emit_cpi!(e);
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! `position_execute_withdraw`: anyone executes a due margin withdrawal at the unique
+//! price of its due time, paying at most `min(margin, equity - initial margin)` (gains
+//! are not withdrawn before they are realized). Asking for more cancels the request;
+//! the event and the return data name the largest amount.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::requests::{cancels_request, check_executable};
+use hedge_engine::EngineError;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::{MarginWithdrawn, CANCELLED_REFUSED};
+use crate::oracle::read_at_due;
+use crate::requests::{self, KIND_MARGIN_WITHDRAW};
+use crate::state::{Market, Position, Request};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionExecuteWithdraw<'info> {
+    #[account(mut)]
+    pub executor: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_MARGIN_WITHDRAW]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: checked against the market by `oracle::read_at_due`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let (amount, due) = (a.request.amount, a.request.due_time);
+    let mut st = a.market.state()?;
+    check_executable(due, st.params.execution_window, now).named()?;
+    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
+    let mut pos = a.position.engine();
+    let mut largest = 0;
+    let result = match price.and_then(|p| st.accrue(p.price, now).map(|_| p)) {
+        Ok(p) => {
+            let r = st.withdraw_margin(&mut pos, amount, p);
+            if r == Err(EngineError::WithdrawExceedsFreeMargin) {
+                largest = st.withdrawable_margin(&pos, p).unwrap_or(0);
+            }
+            r
+        }
+        Err(e) => Err(e),
+    };
+    let (mut executed, mut cancelled) = (None, None);
+    match result {
+        Ok(funding_paid) => {
+            a.market.set_state(&st);
+            a.position.set_engine(&pos);
+            let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+            transfer_out(
+                &a.token_program.to_account_info(),
+                &a.collateral_vault.to_account_info(),
+                &a.owner_token.to_account_info(),
+                &a.market.to_account_info(),
+                crate::market_seeds!(mint, creator, bump),
+                amount,
+            )?;
+            let event = MarginWithdrawn {
+                market: a.market.key(),
+                owner: a.owner.key(),
+                executor: a.executor.key(),
+                amount,
+                funding_paid,
+                margin: pos.margin,
+            };
+            executed = Some(event);
+        }
+        Err(e) if cancels_request(e) => {
+            a.market.set_state(&st);
+            let event = requests::cancelled(
+                &a.request,
+                CANCELLED_REFUSED,
+                HedgeError::from(e).code(),
+                largest,
+                a.executor.key(),
+            );
+            cancelled = Some(event);
+        }
+        Err(e) => return Err(HedgeError::from(e).into()),
+    }
+    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+    requests::end_executed(
+        &mut a.request,
+        &a.executor.to_account_info(),
+        &a.owner.to_account_info(),
+    )?;
+    if let Some(e) = executed {
+        emit_cpi!(e);
+    }
+    if let Some(e) = cancelled {
+        emit_cpi!(e);
+        // Last: an event's self-CPI would clear it.
+        crate::util::set_return_u64(largest);
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! `position_request_trade(delta_base, limit_price)`: an order. Anyone executes it at
+//! the unique price of its due time (`position_execute_trade`); the trader may cancel
+//! it before the due time (`position_cancel_request`). A risk-increasing order is
+//! refused at once while the market is paused, reduce-only or settled (it would be
+//! cancelled at execution anyway); a risk-reducing one never is.
+
+use anchor_lang::prelude::*;
+use hedge_engine::position::is_risk_reducing;
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::HedgeError;
+use crate::events::RequestCreated;
+use crate::requests::{self, Opening, KIND_TRADE};
+use crate::state::{Market, Position, Request};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct PositionTradeArgs {
+    /// Signed change of base, native units (> 0 buys).
+    pub delta_base: i64,
+    /// Worst acceptable fill, 1e18 USD per whole token: a buy fills at or below it, a
+    /// sell at or above it. Zero: no limit.
+    pub limit_price: u128,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionRequestTrade<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = 8 + Request::INIT_SPACE,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_TRADE]],
+        bump
+    )]
+    pub request: Box<Account<'info, Request>>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) -> Result<()> {
+    require!(args.delta_base != 0, HedgeError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let bump = ctx.bumps.request;
+    let a = &mut ctx.accounts;
+    let base = a.position.base;
+    let new_base = base
+        .checked_add(args.delta_base)
+        .ok_or(HedgeError::MathOverflow)?;
+    if !is_risk_reducing(base, new_base) {
+        require!(!a.market.is_settled(), HedgeError::MarketSettled);
+        require!(!a.market.is_paused(), HedgeError::MarketPaused);
+        require!(!a.market.is_reduce_only(), HedgeError::MarketReduceOnly);
+    }
+    let params = a.market.params;
+    let due = now
+        .checked_add(i64::from(params.execution_delay))
+        .ok_or(HedgeError::MathOverflow)?;
+    requests::open(
+        &mut a.request,
+        Opening {
+            market: a.market.key(),
+            owner: &a.owner.to_account_info(),
+            system_program: &a.system_program.to_account_info(),
+            kind: RequestKind::Trade,
+            bump,
+            now,
+            due,
+            execution_fee: params.execution_fee_lamports,
+        },
+    )?;
+    a.request.delta_base = args.delta_base;
+    a.request.limit_price = args.limit_price;
+    a.position.pending_requests = a
+        .position
+        .pending_requests
+        .checked_add(1)
+        .ok_or(HedgeError::MathOverflow)?;
+    let event = RequestCreated {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        request: a.request.key(),
+        kind: KIND_TRADE,
+        due_time: due,
+        execution_fee: a.request.execution_fee,
+        amount: 0,
+        delta_base: args.delta_base,
+        limit_price: args.limit_price,
+        value_at_request: 0,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

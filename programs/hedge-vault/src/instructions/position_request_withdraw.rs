@@ -1,0 +1,76 @@
+//! `position_request_withdraw(amount)`: a margin withdrawal, executed by anyone at the
+//! unique price of its due time (`position_execute_withdraw`), since what may be
+//! withdrawn (`min(margin, equity - IM)`) depends on the price.
+
+use anchor_lang::prelude::*;
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::HedgeError;
+use crate::events::RequestCreated;
+use crate::requests::{self, Opening, KIND_MARGIN_WITHDRAW};
+use crate::state::{Market, Position, Request};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PositionRequestWithdraw<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
+    pub position: Box<Account<'info, Position>>,
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = 8 + Request::INIT_SPACE,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_MARGIN_WITHDRAW]],
+        bump
+    )]
+    pub request: Box<Account<'info, Request>>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result<()> {
+    require!(amount > 0, HedgeError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let bump = ctx.bumps.request;
+    let a = &mut ctx.accounts;
+    let params = a.market.params;
+    let due = now
+        .checked_add(i64::from(params.execution_delay))
+        .ok_or(HedgeError::MathOverflow)?;
+    requests::open(
+        &mut a.request,
+        Opening {
+            market: a.market.key(),
+            owner: &a.owner.to_account_info(),
+            system_program: &a.system_program.to_account_info(),
+            kind: RequestKind::MarginWithdraw,
+            bump,
+            now,
+            due,
+            execution_fee: params.execution_fee_lamports,
+        },
+    )?;
+    a.request.amount = amount;
+    a.position.pending_requests = a
+        .position
+        .pending_requests
+        .checked_add(1)
+        .ok_or(HedgeError::MathOverflow)?;
+    let event = RequestCreated {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        request: a.request.key(),
+        kind: KIND_MARGIN_WITHDRAW,
+        due_time: due,
+        execution_fee: a.request.execution_fee,
+        amount,
+        delta_base: 0,
+        limit_price: 0,
+        value_at_request: 0,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `vault_cancel_deposit`: the depositor before the due time, or anyone after the
+//! execution window, cancels a deposit request: the escrowed tokens, the execution fee
+//! and the rent go back to the depositor.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::requests::{self, KIND_DEPOSIT};
+use crate::state::{Market, Request};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct VaultCancelDeposit<'info> {
+    pub signer: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_DEPOSIT]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let mut st = a.market.state()?;
+    let window = st.params.execution_window;
+    let cause = requests::authorize_cancel(&a.request, RequestKind::Deposit, &a.signer.key(), window, now)?;
+    let amount = a.request.amount;
+    st.release_deposit(amount).named()?;
+    a.market.set_state(&st);
+    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+    transfer_out(
+        &a.token_program.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.owner_token.to_account_info(),
+        &a.market.to_account_info(),
+        crate::market_seeds!(mint, creator, bump),
+        amount,
+    )?;
+    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `vault_cancel_withdraw`: the owner cancels a pending withdrawal at any time, or
+//! anyone after its execution window: the locked shares, the execution fee and the
+//! rent go back to the owner. Shares are never locked for good.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::requests::{self, KIND_WITHDRAW};
+use crate::state::{Market, Request};
+use crate::token_util::transfer_out;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct VaultCancelWithdraw<'info> {
+    pub signer: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_WITHDRAW]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
+        constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_shares: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
+    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let mut st = a.market.state()?;
+    let window = st.params.execution_window;
+    let cause = requests::authorize_cancel(&a.request, RequestKind::Withdraw, &a.signer.key(), window, now)?;
+    let shares = a.request.amount;
+    st.release_withdraw(shares).named()?;
+    a.market.set_state(&st);
+    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+    transfer_out(
+        &a.token_program.to_account_info(),
+        &a.share_escrow.to_account_info(),
+        &a.owner_shares.to_account_info(),
+        &a.market.to_account_info(),
+        crate::market_seeds!(mint, creator, bump),
+        shares,
+    )?;
+    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    emit_cpi!(event);
+    Ok(())
+}

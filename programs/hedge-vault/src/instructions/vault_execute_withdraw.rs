@@ -1,0 +1,176 @@
+//! `vault_execute_withdraw`: anyone executes a due withdrawal at the unique price of
+//! its due time. It pays `min(value at request, value now)` if that keeps
+//! `C' >= reserve` and `N <= (1 + k) * h * C'`; otherwise it pays the largest amount
+//! that can leave now (burning the shares that pays for) and the rest stays queued
+//! with a new due time. The largest amount is in the event and the return data. Shares
+//! owed nothing go back to their owner and the request is cancelled.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use hedge_engine::oracle::OracleUse;
+use hedge_engine::requests::{cancels_request, check_executable};
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::{VaultWithdrawn, CANCELLED_REFUSED};
+use crate::oracle::read_at_due;
+use crate::requests::{self, KIND_WITHDRAW};
+use crate::state::{Market, Request};
+use crate::token_util::{burn_shares, transfer_out};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct VaultExecuteWithdraw<'info> {
+    #[account(mut)]
+    pub executor: Signer<'info>,
+    /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
+    #[account(mut)]
+    pub owner: UncheckedAccount<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        mut,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_WITHDRAW]],
+        bump = request.bump,
+        has_one = market @ HedgeError::WrongMarket,
+        has_one = owner @ HedgeError::WrongOwner
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// Where the shares go back if the withdrawal is refused.
+    #[account(
+        mut,
+        constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
+        constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_shares: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
+    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.share_mint @ HedgeError::WrongMint)]
+    pub share_mint: Box<Account<'info, Mint>>,
+    /// CHECK: checked against the market by `oracle::read_at_due`.
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
+    let mut st = a.market.state()?;
+    check_executable(due, st.params.execution_window, now).named()?;
+    let supply = a.share_mint.supply;
+    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
+    let result = match price {
+        Ok(p) => st
+            .accrue(p.price, now)
+            .and_then(|_| st.execute_withdraw(supply, shares, value_at_request, p))
+            .map(|payout| (payout, p)),
+        Err(e) => Err(e),
+    };
+    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+    let tp = a.token_program.to_account_info();
+    let market_ai = a.market.to_account_info();
+    let (mut executed, mut cancelled) = (None, None);
+    let mut largest_now = None;
+    match result {
+        Ok((payout, p)) => {
+            a.market.set_state(&st);
+            burn_shares(
+                &tp,
+                &a.share_mint.to_account_info(),
+                &a.share_escrow.to_account_info(),
+                &market_ai,
+                crate::market_seeds!(mint, creator, bump),
+                payout.shares_burned,
+            )?;
+            transfer_out(
+                &tp,
+                &a.collateral_vault.to_account_info(),
+                &a.owner_token.to_account_info(),
+                &market_ai,
+                crate::market_seeds!(mint, creator, bump),
+                payout.paid,
+            )?;
+            let remaining = shares
+                .checked_sub(payout.shares_burned)
+                .ok_or(HedgeError::MathOverflow)?;
+            largest_now = Some(payout.largest_now);
+            let event = VaultWithdrawn {
+                market: a.market.key(),
+                owner: a.owner.key(),
+                executor: a.executor.key(),
+                shares: payout.shares_burned,
+                shares_remaining: remaining,
+                value_at_request,
+                value_now: payout.value_now,
+                paid: payout.paid,
+                largest_now: payout.largest_now,
+                price: p.price,
+                collateral: st.collateral,
+            };
+            executed = Some(event);
+            if remaining > 0 {
+                // The rest stays queued; the executor is paid once something was.
+                a.request.amount = remaining;
+                a.request.value_at_request = payout.remaining_value_at_request;
+                a.request.due_time = now
+                    .checked_add(i64::from(st.params.execution_delay))
+                    .ok_or(HedgeError::MathOverflow)?;
+                if payout.paid > 0 {
+                    requests::pay_executor(&mut a.request, &a.executor.to_account_info())?;
+                }
+                if let Some(e) = executed.take() {
+                    emit_cpi!(e);
+                }
+                // Last: an event's self-CPI would clear it.
+                crate::util::set_return_u64(payout.largest_now);
+                return Ok(());
+            }
+        }
+        Err(e) if cancels_request(e) => {
+            st.release_withdraw(shares).named()?;
+            a.market.set_state(&st);
+            transfer_out(
+                &tp,
+                &a.share_escrow.to_account_info(),
+                &a.owner_shares.to_account_info(),
+                &market_ai,
+                crate::market_seeds!(mint, creator, bump),
+                shares,
+            )?;
+            let event = requests::cancelled(
+                &a.request,
+                CANCELLED_REFUSED,
+                HedgeError::from(e).code(),
+                0,
+                a.executor.key(),
+            );
+            cancelled = Some(event);
+        }
+        Err(e) => return Err(HedgeError::from(e).into()),
+    }
+    requests::end_executed(
+        &mut a.request,
+        &a.executor.to_account_info(),
+        &a.owner.to_account_info(),
+    )?;
+    if let Some(e) = executed {
+        emit_cpi!(e);
+    }
+    if let Some(e) = cancelled {
+        emit_cpi!(e);
+    }
+    // Last: an event's self-CPI would clear it.
+    if let Some(l) = largest_now {
+        crate::util::set_return_u64(l);
+    }
+    Ok(())
+}

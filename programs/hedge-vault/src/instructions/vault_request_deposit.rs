@@ -1,0 +1,95 @@
+//! `vault_request_deposit(amount, min_hedge_ratio)`: first step of a deposit. The
+//! tokens move from the depositor's wallet into the market's escrow (booked apart from
+//! `C`); anyone executes the request at the price of its due time
+//! (`vault_execute_deposit`).
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::requests::RequestKind;
+
+use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::error::{EngineResultExt, HedgeError};
+use crate::events::RequestCreated;
+use crate::requests::{self, Opening, KIND_DEPOSIT};
+use crate::state::{Market, Request};
+use crate::token_util::transfer_in;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct VaultRequestDeposit<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = 8 + Request::INIT_SPACE,
+        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_DEPOSIT]],
+        bump
+    )]
+    pub request: Box<Account<'info, Request>>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(mut ctx: Context<VaultRequestDeposit>, amount: u64, min_hedge_ratio: u32) -> Result<()> {
+    require!(amount > 0, HedgeError::ZeroAmount);
+    require!(
+        ctx.accounts.owner_token.amount >= amount,
+        HedgeError::InsufficientFunds
+    );
+    let now = Clock::get()?.unix_timestamp;
+    let bump = ctx.bumps.request;
+    let a = &mut ctx.accounts;
+    let mut st = a.market.state()?;
+    st.request_deposit(amount).named()?;
+    let due = now
+        .checked_add(i64::from(st.params.execution_delay))
+        .ok_or(HedgeError::MathOverflow)?;
+    requests::open(
+        &mut a.request,
+        Opening {
+            market: a.market.key(),
+            owner: &a.owner.to_account_info(),
+            system_program: &a.system_program.to_account_info(),
+            kind: RequestKind::Deposit,
+            bump,
+            now,
+            due,
+            execution_fee: st.params.execution_fee_lamports,
+        },
+    )?;
+    a.request.amount = amount;
+    a.request.min_hedge_ratio = min_hedge_ratio;
+    a.market.set_state(&st);
+    transfer_in(
+        &a.token_program.to_account_info(),
+        &a.owner_token.to_account_info(),
+        &a.collateral_vault.to_account_info(),
+        &a.owner.to_account_info(),
+        amount,
+    )?;
+    let event = RequestCreated {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        request: a.request.key(),
+        kind: KIND_DEPOSIT,
+        due_time: due,
+        execution_fee: a.request.execution_fee,
+        amount,
+        delta_base: 0,
+        limit_price: 0,
+        value_at_request: 0,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! A pending request (PROTOCOL section 6a): a deposit, withdrawal, trade, margin
+//! withdrawal or unstake waiting for its due time. One per owner, market and kind
+//! (PDA `[REQUEST_SEED, market, owner, [kind]]`). The account holds its rent plus the
+//! execution fee (lamports) the owner set aside for whoever executes it.
+
+use anchor_lang::prelude::*;
+use hedge_engine::requests::RequestKind;
+
+use crate::error::HedgeError;
+
+/// Byte offsets for `getProgramAccounts` filters (after the 8-byte discriminator):
+/// `market` at 8, `owner` at 40, `kind` at 72.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Request {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    /// `RequestKind` discriminant.
+    pub kind: u8,
+    pub bump: u8,
+    pub version: u8,
+    /// Unix seconds; zero while the account holds no request.
+    pub created_at: i64,
+    /// Unix seconds: the price of this time (the first published at or after it)
+    /// executes the request.
+    pub due_time: i64,
+    /// Lamports set aside for the executor (zero once paid).
+    pub execution_fee: u64,
+    /// Deposit: tokens escrowed. Withdrawal and unstake: shares locked. Margin
+    /// withdrawal: tokens asked for. Native units.
+    pub amount: u64,
+    /// Trade: signed change of base, native units.
+    pub delta_base: i64,
+    /// Trade: worst acceptable fill, 1e18 USD per whole token; zero for none.
+    pub limit_price: u128,
+    /// Deposit: the depositor's minimum hedge ratio after the deposit. precision: 1e6
+    pub min_hedge_ratio: u32,
+    /// Withdrawal and unstake: value of the locked shares at request, native units.
+    pub value_at_request: u64,
+    pub reserved: [u8; 64],
+}
+
+/// Offset of `market` in a request account, for memcmp filters.
+pub const REQUEST_MARKET_OFFSET: usize = 8;
+/// Offset of `owner` in a request account, for memcmp filters.
+pub const REQUEST_OWNER_OFFSET: usize = 40;
+
+impl Request {
+    pub fn kind(&self) -> Result<RequestKind> {
+        RequestKind::from_u8(self.kind).ok_or_else(|| error!(HedgeError::WrongRequestKind))
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.created_at != 0
+    }
+}
