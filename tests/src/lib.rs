@@ -591,7 +591,8 @@ impl Harness {
         self.send(&[ix], &[]).await.ok();
     }
 
-    async fn create_mint(&mut self, mint: &Keypair, decimals: u8) {
+    /// Creates a mint whose authority is the harness's mint authority.
+    pub async fn create_mint(&mut self, mint: &Keypair, decimals: u8) {
         let rent = self.ctx.banks_client.get_rent().await.unwrap();
         let payer = self.payer();
         let space = <spl_token::state::Mint as anchor_lang::solana_program::program_pack::Pack>::LEN;
@@ -640,9 +641,15 @@ impl Harness {
 
     /// Mints collateral tokens to `to`.
     pub async fn mint_to(&mut self, to: &Pubkey, amount: u64) {
+        let mint = self.mint;
+        self.mint_of_to(&mint, to, amount).await;
+    }
+
+    /// Mints tokens of `mint` (one of the harness's mints) to `to`.
+    pub async fn mint_of_to(&mut self, mint: &Pubkey, to: &Pubkey, amount: u64) {
         let auth = self.mint_authority.insecure_clone();
-        let ix = spl_token::instruction::mint_to(&spl_token::ID, &self.mint, to, &auth.pubkey(), &[], amount)
-            .unwrap();
+        let ix =
+            spl_token::instruction::mint_to(&spl_token::ID, mint, to, &auth.pubkey(), &[], amount).unwrap();
         self.send(&[ix], &[&auth]).await.ok();
     }
 

@@ -305,4 +305,44 @@ async fn keeper_transaction_sizes() {
         .collect();
     let twelve = measure("position_liquidate x12", many, &[&liq.kp]);
     assert!(twelve <= 1232, "12 liquidations fit in one transaction: {twelve}");
+    // Request executions: the executor signs; each execution of another owner adds
+    // the owner and its accounts, the market's and the price update are shared.
+    let keeper = h.keeper.kp.insecure_clone();
+    let oracle = h.oracle;
+    let exec = |kind: RequestKind, u: &User| execute(&h, kind, u, &oracle);
+    measure(
+        "position_execute_trade x1",
+        vec![exec(RequestKind::Trade, &t)],
+        &[&keeper],
+    );
+    measure(
+        "vault_execute_deposit x1",
+        vec![exec(RequestKind::Deposit, &t)],
+        &[&keeper],
+    );
+    measure(
+        "vault_execute_withdraw x1",
+        vec![exec(RequestKind::Withdraw, &t)],
+        &[&keeper],
+    );
+    let others: Vec<User> = (0..16)
+        .map(|_| User {
+            kp: solana_keypair::Keypair::new(),
+            token: Pubkey::new_unique(),
+            shares: Pubkey::new_unique(),
+        })
+        .collect();
+    let fit = |kind: RequestKind| {
+        (1..=others.len())
+            .take_while(|&n| {
+                let ixs = others[..n].iter().map(|u| exec(kind, u)).collect();
+                measure(&format!("{kind:?} executions x{n}"), ixs, &[&keeper]) <= 1232
+            })
+            .last()
+            .unwrap_or(0)
+    };
+    let trades = fit(RequestKind::Trade);
+    let deposits = fit(RequestKind::Deposit);
+    println!("per transaction: {trades} trade executions, {deposits} deposit executions");
+    assert!(trades >= 6 && deposits >= 5, "{trades} {deposits}");
 }
