@@ -1,0 +1,217 @@
+//! Sizes and the bank's compute-unit figures of every account and user-facing
+//! instruction (docs/PERFORMANCE.md): account bytes and rent, each instruction's
+//! account count and serialized transaction size, and the compute units the bank
+//! charges for it.
+//!
+//! The program runs natively here, so the bank charges its own code 1 CU per
+//! invocation (solana-program-test's mock builtin) and charges in full what it calls
+//! on SBF: the SPL Token program (a real SBF binary in the bank). The CU figure of an
+//! instruction is therefore its SPL Token cost, measured; PERFORMANCE.md adds the
+//! engine's (measured on the SBF VM) and Anchor's and the CPIs' (cited).
+//!
+//!     RUST_LOG=error cargo test -p hedge-tests --test sizes -- --nocapture
+
+use anchor_spl::token::spl_token;
+use hedge_engine::requests::RequestKind;
+use hedge_tests::builders::*;
+use hedge_tests::*;
+use solana_signer::Signer;
+
+const ONE: u64 = 1_000_000_000;
+const IONE: i64 = ONE as i64;
+
+/// (name, accounts, transaction bytes, bank CU) of one instruction sent alone.
+struct Measured {
+    name: &'static str,
+    accounts: usize,
+    bytes: usize,
+    cu: u64,
+}
+
+fn tx_bytes(h: &Harness, ix: &Instruction, signers: &[&solana_keypair::Keypair]) -> usize {
+    let payer = h.payer();
+    let mut keys = vec![&payer];
+    keys.extend_from_slice(signers);
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        std::slice::from_ref(ix),
+        Some(&payer.pubkey()),
+        &keys,
+        h.ctx.last_blockhash,
+    );
+    1 + tx.signatures.len() * 64 + tx.message.serialize().len()
+}
+
+async fn measure(
+    h: &mut Harness,
+    out: &mut Vec<Measured>,
+    name: &'static str,
+    ix: Instruction,
+    signers: &[&solana_keypair::Keypair],
+) -> Outcome {
+    let bytes = tx_bytes(h, &ix, signers);
+    let accounts = ix.accounts.len();
+    let o = h.send(&[ix], signers).await;
+    o.ok();
+    out.push(Measured {
+        name,
+        accounts,
+        bytes,
+        cu: o.compute_units,
+    });
+    o
+}
+
+#[tokio::test]
+async fn account_sizes_rent_and_instruction_costs() {
+    let mut h = Harness::new(Setup::default()).await;
+    let rent = h.ctx.banks_client.get_rent().await.unwrap();
+    let mut rows = Vec::new();
+    // A plain SPL Token transfer, the unit of every movement of tokens.
+    let (a, b) = (h.user(10 * ONE).await, h.user(0).await);
+    let t = spl_token::instruction::transfer(&spl_token::ID, &a.token, &b.token, &a.key(), &[], ONE).unwrap();
+    let transfer = measure(&mut h, &mut rows, "SPL Token transfer (reference)", t, &[&a.kp])
+        .await
+        .compute_units;
+    let u = market_update_funding(&h);
+    let empty = measure(&mut h, &mut rows, "market_update_funding", u, &[])
+        .await
+        .compute_units;
+    // The compute-budget instruction and the mock builtin's 1 CU per invocation: what
+    // an instruction without token movements is charged.
+    assert!(empty < 500, "{empty}");
+    assert!(transfer > 1_000, "{transfer}");
+
+    let lp = h.user(100 * ONE).await;
+    let r = vault_request_deposit(&h, &lp, 50 * ONE, 0);
+    measure(&mut h, &mut rows, "vault_request_deposit", r, &[&lp.kp]).await;
+    let r = h.request_state(&lp.key(), RequestKind::Deposit).await.unwrap();
+    h.set_time(r.due_time).await;
+    let o = h.publish_for_due(r.due_time).await;
+    let keeper = h.keeper.kp.insecure_clone();
+    let x = execute(&h, RequestKind::Deposit, &lp, &o);
+    let dep = measure(&mut h, &mut rows, "vault_execute_deposit", x, &[&keeper]).await;
+    // One transfer (escrow to C is a ledger move) and one mint: the bank charges
+    // the mint alone.
+    assert!(dep.compute_units > empty, "{}", dep.compute_units);
+
+    let t = h.user(10 * ONE).await;
+    let o = position_open(&h, &t);
+    measure(&mut h, &mut rows, "position_open", o, &[&t.kp]).await;
+    h.positions.push(position_pda(&h.market, &t.key()));
+    let d = position_deposit(&h, &t, 2 * ONE);
+    let pd = measure(&mut h, &mut rows, "position_deposit", d, &[&t.kp]).await;
+    // One transfer: the reference transfer's cost, give or take the mock builtin's
+    // 1 CU per invocation (the event's self-CPI) and its 140 CU per sysvar read (the
+    // execution reads the clock once more than the crank).
+    let one_transfer = |cu: u64| (cu - empty).abs_diff(transfer - empty) <= 10;
+    assert!(one_transfer(pd.compute_units), "{}", pd.compute_units);
+    let q = position_request_trade(&h, &t, 5 * IONE, 0);
+    measure(&mut h, &mut rows, "position_request_trade", q, &[&t.kp]).await;
+    let r = h.request_state(&t.key(), RequestKind::Trade).await.unwrap();
+    h.set_time(r.due_time).await;
+    let o = h.publish_for_due(r.due_time).await;
+    let x = execute(&h, RequestKind::Trade, &t, &o);
+    let tr = measure(&mut h, &mut rows, "position_execute_trade", x, &[&keeper]).await;
+    // The insurance fund's share of the fee moves in one transfer.
+    assert!(one_transfer(tr.compute_units - 140), "{}", tr.compute_units);
+    h.set_usd(100.0).await;
+    let s = position_settle_funding(&h, &t.key());
+    measure(&mut h, &mut rows, "position_settle_funding", s, &[]).await;
+    let w = position_request_withdraw(&h, &t, ONE / 10);
+    measure(&mut h, &mut rows, "position_request_withdraw", w, &[&t.kp]).await;
+    let r = h
+        .request_state(&t.key(), RequestKind::MarginWithdraw)
+        .await
+        .unwrap();
+    h.set_time(r.due_time).await;
+    let o = h.publish_for_due(r.due_time).await;
+    let x = execute(&h, RequestKind::MarginWithdraw, &t, &o);
+    measure(&mut h, &mut rows, "position_execute_withdraw", x, &[&keeper]).await;
+
+    // A liquidation: a 9x long and a 9% drop.
+    let v = h.user(10 * ONE).await;
+    h.trader(&v, ONE).await;
+    h.trade(&v, 9 * IONE).await;
+    h.set_usd(91.0).await;
+    let liq = h.user(0).await;
+    let l = position_liquidate(&h, &liq, &v.key());
+    measure(&mut h, &mut rows, "position_liquidate", l, &[&liq.kp]).await;
+    h.set_usd(100.0).await;
+
+    let shares = h.token_balance(lp.shares).await;
+    let w = vault_request_withdraw(&h, &lp, shares / 10);
+    measure(&mut h, &mut rows, "vault_request_withdraw", w, &[&lp.kp]).await;
+    let r = h.request_state(&lp.key(), RequestKind::Withdraw).await.unwrap();
+    h.set_time(r.due_time).await;
+    let o = h.publish_for_due(r.due_time).await;
+    let x = execute(&h, RequestKind::Withdraw, &lp, &o);
+    measure(&mut h, &mut rows, "vault_execute_withdraw", x, &[&keeper]).await;
+
+    let s = insurance_stake(&h, &lp, ONE);
+    measure(&mut h, &mut rows, "insurance_stake", s, &[&lp.kp]).await;
+    let st: hedge_vault::state::InsuranceStake = h.anchor_account(stake_pda(&h.market, &lp.key())).await;
+    let u = insurance_request_unstake(&h, &lp, st.shares);
+    measure(&mut h, &mut rows, "insurance_request_unstake", u, &[&lp.kp]).await;
+    let r = h.request_state(&lp.key(), RequestKind::Unstake).await.unwrap();
+    h.set_time(r.due_time).await;
+    let oracle = h.oracle;
+    let x = execute(&h, RequestKind::Unstake, &lp, &oracle);
+    measure(&mut h, &mut rows, "insurance_execute_unstake", x, &[&keeper]).await;
+
+    // Close the trader (flat first).
+    h.trade(&t, -5 * IONE).await;
+    let c = position_close(&h, &t);
+    measure(&mut h, &mut rows, "position_close", c, &[&t.kp]).await;
+
+    println!("| instruction | accounts | transaction bytes | bank CU (SPL Token part) |");
+    println!("|---|---:|---:|---:|");
+    for r in &rows {
+        println!("| {} | {} | {} | {} |", r.name, r.accounts, r.bytes, r.cu);
+    }
+
+    // Account sizes: what the program allocates, as the chain holds it.
+    let market = h.account(h.market).await.unwrap();
+    let position = h.account(position_pda(&h.market, &v.key())).await.unwrap();
+    let stake = h.account(stake_pda(&h.market, &h.admin.pubkey())).await.unwrap();
+    let q = position_request_trade(&h, &v, -IONE, 0);
+    h.send(&[q], &[&v.kp]).await.ok();
+    let request = h
+        .account(request_pda(&h.market, &v.key(), RequestKind::Trade))
+        .await
+        .unwrap();
+    let spaces = [
+        (
+            "Market",
+            market.data.len(),
+            8 + <hedge_vault::state::Market as anchor_lang::Space>::INIT_SPACE,
+        ),
+        (
+            "Position",
+            position.data.len(),
+            8 + <hedge_vault::state::Position as anchor_lang::Space>::INIT_SPACE,
+        ),
+        (
+            "Request",
+            request.data.len(),
+            8 + <hedge_vault::state::Request as anchor_lang::Space>::INIT_SPACE,
+        ),
+        (
+            "InsuranceStake",
+            stake.data.len(),
+            8 + <hedge_vault::state::InsuranceStake as anchor_lang::Space>::INIT_SPACE,
+        ),
+        ("SPL token account", 165, 165),
+        ("SPL mint", 82, 82),
+    ];
+    println!("| account | bytes | rent-exempt lamports |");
+    println!("|---|---:|---:|");
+    for (name, len, space) in spaces {
+        assert_eq!(len, space, "{name}");
+        println!("| {name} | {len} | {} |", rent.minimum_balance(len));
+    }
+    // The request account holds its rent and the execution fee until it closes.
+    assert_eq!(
+        request.lamports,
+        rent.minimum_balance(request.data.len()) + h.setup.params.execution_fee_lamports
+    );
+}
