@@ -39,8 +39,16 @@ fn process_instruction(
 }
 
 /// A `ProgramTest` with the program registered natively (its real entrypoint) and
-/// the SPL programs program-test loads by default.
+/// the SPL programs program-test loads by default. With `HEDGE_PROGRAM_SO_DIR` set to
+/// a directory holding `hedge_vault.so`, that SBF build is loaded instead and runs in
+/// the bank's SBF VM (docs/PERFORMANCE.md, the whole-program build).
 pub fn program_test() -> ProgramTest {
+    if let Some(dir) = std::env::var_os("HEDGE_PROGRAM_SO_DIR") {
+        std::env::set_var("SBF_OUT_DIR", dir);
+        let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, None);
+        pt.prefer_bpf(true);
+        return pt;
+    }
     let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
     pt.prefer_bpf(false);
     pt

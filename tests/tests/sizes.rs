@@ -76,9 +76,12 @@ async fn account_sizes_rent_and_instruction_costs() {
     let empty = measure(&mut h, &mut rows, "market_update_funding", u, &[])
         .await
         .compute_units;
-    // The compute-budget instruction and the mock builtin's 1 CU per invocation: what
-    // an instruction without token movements is charged.
-    assert!(empty < 500, "{empty}");
+    // Loaded from an SBF build (HEDGE_PROGRAM_SO_DIR), the program's own work is
+    // metered too and the figures are whole instructions' costs.
+    let sbf = std::env::var_os("HEDGE_PROGRAM_SO_DIR").is_some();
+    // Natively: the compute-budget instruction and the mock builtin's 1 CU per
+    // invocation: what an instruction without token movements is charged.
+    assert!(sbf || empty < 500, "{empty}");
     assert!(transfer > 1_000, "{transfer}");
 
     let lp = h.user(100 * ONE).await;
@@ -92,7 +95,7 @@ async fn account_sizes_rent_and_instruction_costs() {
     let dep = measure(&mut h, &mut rows, "vault_execute_deposit", x, &[&keeper]).await;
     // One transfer (escrow to C is a ledger move) and one mint: the bank charges
     // the mint alone.
-    assert!(dep.compute_units > empty, "{}", dep.compute_units);
+    assert!(sbf || dep.compute_units > empty, "{}", dep.compute_units);
 
     let t = h.user(10 * ONE).await;
     let o = position_open(&h, &t);
@@ -103,7 +106,7 @@ async fn account_sizes_rent_and_instruction_costs() {
     // One transfer: the reference transfer's cost, give or take the mock builtin's
     // 1 CU per invocation (the event's self-CPI) and its 140 CU per sysvar read (the
     // execution reads the clock once more than the crank).
-    let one_transfer = |cu: u64| (cu - empty).abs_diff(transfer - empty) <= 10;
+    let one_transfer = |cu: u64| sbf || (cu - empty).abs_diff(transfer - empty) <= 10;
     assert!(one_transfer(pd.compute_units), "{}", pd.compute_units);
     let q = position_request_trade(&h, &t, 5 * IONE, 0);
     measure(&mut h, &mut rows, "position_request_trade", q, &[&t.kp]).await;
@@ -158,12 +161,65 @@ async fn account_sizes_rent_and_instruction_costs() {
     let x = execute(&h, RequestKind::Unstake, &lp, &oracle);
     measure(&mut h, &mut rows, "insurance_execute_unstake", x, &[&keeper]).await;
 
+    // Six trade executions due at the same time, in one transaction: what fits its
+    // bytes (docs/KEEPERS.md), and what it costs.
+    let mut batch = Vec::new();
+    let mut owners = Vec::new();
+    for _ in 0..6 {
+        let o = h.user(2 * ONE).await;
+        h.trader(&o, ONE).await;
+        owners.push(o);
+    }
+    for o in &owners {
+        let q = position_request_trade(&h, o, IONE / 2, 0);
+        h.send(&[q], &[&o.kp]).await.ok();
+    }
+    let due = h
+        .request_state(&owners[5].key(), RequestKind::Trade)
+        .await
+        .unwrap()
+        .due_time;
+    h.set_time(due).await;
+    let mut o = h.publish_for_due(due).await;
+    for u in &owners {
+        let r = h.request_state(&u.key(), RequestKind::Trade).await.unwrap();
+        if r.due_time != due {
+            o = h.publish_for_due(r.due_time).await;
+        }
+        batch.push(execute(&h, RequestKind::Trade, u, &o));
+    }
+    let payer = h.payer();
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &batch,
+        Some(&payer.pubkey()),
+        &[&payer, &keeper],
+        h.ctx.last_blockhash,
+    );
+    let bytes = 1 + tx.signatures.len() * 64 + tx.message.serialize().len();
+    let out = h.send(&batch, &[&keeper]).await;
+    out.ok();
+    assert_eq!(out.events::<hedge_vault::events::PositionTraded>().len(), 6);
+    assert!(bytes <= 1232 && out.compute_units <= 1_400_000);
+    println!(
+        "batch of 6 trade executions: {bytes} bytes, {} compute units",
+        out.compute_units
+    );
+
     // Close the trader (flat first).
     h.trade(&t, -5 * IONE).await;
     let c = position_close(&h, &t);
     measure(&mut h, &mut rows, "position_close", c, &[&t.kp]).await;
 
-    println!("| instruction | accounts | transaction bytes | bank CU (SPL Token part) |");
+    // Every instruction fits the default per-instruction budget.
+    for r in &rows {
+        assert!(r.cu < 200_000, "{}: {} CU", r.name, r.cu);
+    }
+    let what = if sbf {
+        "bank CU (whole instruction, SBF)"
+    } else {
+        "bank CU (SPL Token part)"
+    };
+    println!("| instruction | accounts | transaction bytes | {what} |");
     println!("|---|---:|---:|---:|");
     for r in &rows {
         println!("| {} | {} | {} | {} |", r.name, r.accounts, r.bytes, r.cu);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the program's test suite (tests/, every instruction, the attack matrix) against
+# the SBF build of the program (build.sh) in solana-program-test's SBF VM, and prints
+# each instruction's compute units and the program's largest stack frame.
+#
+# The VM differs from agave 3.1's in one setting: call frames without gaps between
+# them (SIMD-0460, active on devnet and testnet). Upstream LLVM passes a sixth argument
+# on the stack assuming that layout; agave 3.1 puts a 4 KiB gap after each SBPF v0
+# frame, where such a call faults ("Access violation in stack frame"). The tests run
+# from a copy of the tracked files with agave-syscalls patched to that one setting
+# through cargo's `--config patch` (the copy's lock file changes, not the repository's).
+#
+#   bench/program-sbf/test.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cache="${HEDGE_SBF_CACHE:-$HOME/.cache/hedge-vault}"
+so_dir=$("$here/build.sh")
+
+# agave-syscalls 3.1.12 with gap-free frames for SBPF v0.
+cd "$repo"
+cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+orig=$(ls -d "$registry"/*/agave-syscalls-3.1.12 | head -1)
+patched="$cache/agave-syscalls-3.1.12-no-frame-gaps"
+if [[ ! -f "$patched/.patched" ]]; then
+  rm -rf "$patched"; mkdir -p "$patched"; cp -r "$orig/." "$patched/"
+  python3 - "$patched" <<'PY'
+import sys
+root = sys.argv[1]
+p = root + "/src/lib.rs"
+s = open(p).read()
+old = "        enable_address_translation: true,\n        enable_stack_frame_gaps: true,"
+assert s.count(old) == 1, "agave-syscalls changed: no single v1 environment to patch"
+open(p, "w").write(s.replace(old, old.replace("gaps: true", "gaps: false")))
+p = root + "/Cargo.toml"
+s = open(p).read()
+# A path dependency's lints are not capped: its `warnings = "deny"` would fail on
+# deprecations its registry build never shows.
+open(p, "w").write(s.replace('warnings = "deny"', 'warnings = "warn"'))
+PY
+  touch "$patched/.patched"
+fi
+
+run="$cache/sbf-run-src"
+rm -rf "$run"; mkdir -p "$run"
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+  git -C "$repo" ls-files -z | tar --null -T - -cf - | tar -xf - -C "$run"
+else
+  # A copy of the tracked files already (.ci/run's isolated copy).
+  tar --exclude=./target -cf - . | tar -xf - -C "$run"
+fi
+cd "$run"
+export CARGO_TARGET_DIR="$cache/sbf-run-target"
+export HEDGE_PROGRAM_SO_DIR="$so_dir"
+export RUST_LOG=error
+patch_arg="patch.crates-io.agave-syscalls.path=\"$patched\""
+cargo test -p hedge-tests --config "$patch_arg"
+echo
+echo "Compute units of each instruction, the program loaded from its SBF build:"
+cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^(\||batch)'
+cargo test -q -p hedge-tests --config "$patch_arg" --test liquidation -- --nocapture 2>/dev/null | grep -E '^batch' || true
+echo
+bin="$(rustc +"${HEDGE_SBF_NIGHTLY:-nightly-2026-10-30}" --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin"
+"$bin/llvm-objdump" -d --no-show-raw-insn "$so_dir/hedge_vault.so" | python3 -c '
+import re, sys
+offsets = sorted({int(o, 16) for line in sys.stdin for o in re.findall(r"r10 - 0x([0-9a-f]+)", line)})
+locals_ = [o for o in offsets if o < 4096 - 64]
+print(f"Stack: the deepest local of any function is {max(locals_)} bytes below its frame pointer "
+      f"(frames are 4096 bytes); offsets {offsets[-3:]} are the outgoing-argument area.")
+'
