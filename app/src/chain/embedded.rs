@@ -1,0 +1,251 @@
+//! The embedded bank: solana-program-test's BanksClient with the program registered
+//! natively (its real entrypoint), the real SPL Token program, rent and the clock.
+
+use std::collections::BTreeSet;
+
+use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{anyhow, Result};
+use base64::Engine;
+use solana_account::Account;
+use solana_keypair::Keypair;
+use solana_program_test::{processor, BanksClient, ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, UiCompiledInstruction, UiInnerInstructions, UiInstruction,
+};
+
+use super::{event_payloads, tx_error, Sent};
+
+fn bincode_tx(tx: &Transaction) -> Result<Vec<u8>> {
+    bincode::serialize(tx).map_err(|e| anyhow!("serializing the transaction: {e}"))
+}
+
+/// The embedded bank.
+pub struct Embedded {
+    pub ctx: ProgramTestContext,
+    /// Every account key a transaction sent through this client named: the set
+    /// `Chain::program_accounts` scans (the bank has no `getProgramAccounts`).
+    pub(crate) known: BTreeSet<Pubkey>,
+    nonce: u32,
+}
+
+/// Anchor's entry with the lifetimes solana-program-test's `processor!` wants.
+fn process_instruction(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // SAFETY: the runtime keeps the account infos alive for the whole instruction;
+    // Anchor's `entry` only needs the slice and its elements to share one lifetime.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    hedge_vault::entry(program_id, accounts, data)
+}
+
+/// A `ProgramTest` with the program registered natively (its real entrypoint) and
+/// the SPL programs program-test loads by default. With `HEDGE_PROGRAM_SO_DIR` set to
+/// a directory holding `hedge_vault.so`, that SBF build is loaded instead and runs in
+/// the bank's SBF VM (docs/PERFORMANCE.md, the whole-program build).
+pub fn program_test() -> ProgramTest {
+    if let Some(dir) = std::env::var_os("HEDGE_PROGRAM_SO_DIR") {
+        std::env::set_var("SBF_OUT_DIR", dir);
+        let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, None);
+        pt.prefer_bpf(true);
+        return pt;
+    }
+    let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
+    pt.prefer_bpf(false);
+    pt
+}
+
+/// What simulating a transaction on the bank shows that processing it does not.
+pub struct Simulated {
+    /// `emit_cpi!` event payloads (discriminator + borsh) from the inner instructions.
+    pub events: Vec<Vec<u8>>,
+    pub return_data: Option<Vec<u8>>,
+}
+
+/// The inner instructions of a simulation, as a cluster's `getTransaction` reports
+/// them, so one decoder reads both.
+pub fn ui_inner_instructions(
+    inner: &[Vec<solana_message::inner_instruction::InnerInstruction>],
+) -> Vec<UiInnerInstructions> {
+    inner
+        .iter()
+        .enumerate()
+        .map(|(i, list)| UiInnerInstructions {
+            index: i as u8,
+            instructions: list
+                .iter()
+                .map(|ix| {
+                    UiInstruction::Compiled(UiCompiledInstruction::from(
+                        &ix.instruction,
+                        Some(u32::from(ix.stack_height)),
+                    ))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Simulates `tx` on the bank: natively, events are only visible this way.
+pub async fn simulate(banks: &BanksClient, tx: &Transaction) -> Result<Simulated> {
+    let sim = banks.simulate_transaction(tx.clone()).await?;
+    let mut events = Vec::new();
+    let mut return_data = None;
+    if let Some(d) = &sim.simulation_details {
+        let inner = ui_inner_instructions(d.inner_instructions.as_deref().unwrap_or_default());
+        events = event_payloads(&inner, &tx.message.account_keys);
+        return_data = d.return_data.as_ref().map(|r| r.data.clone());
+    }
+    Ok(Simulated { events, return_data })
+}
+
+impl Embedded {
+    pub async fn start() -> Embedded {
+        Embedded {
+            ctx: program_test().start_with_context().await,
+            known: BTreeSet::new(),
+            nonce: 0,
+        }
+    }
+
+    /// Sends on the bank: simulated first (natively, the events are only visible
+    /// there), then processed.
+    pub(super) async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        keys: &[&Keypair],
+    ) -> Result<Sent> {
+        self.nonce = self.nonce.wrapping_add(1);
+        // A distinct compute limit keeps otherwise identical transactions apart.
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - (self.nonce % 100_000),
+            ),
+        ];
+        all.extend_from_slice(ixs);
+        for ix in ixs {
+            self.known.extend(ix.accounts.iter().map(|m| m.pubkey));
+        }
+        // The bank advances a slot every few milliseconds: take a fresh blockhash.
+        let bh = self.ctx.banks_client.get_latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), keys, bh);
+        let sim = self.ctx.banks_client.simulate_transaction(tx.clone()).await?;
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx.clone())
+            .await?;
+        if let Err(err) = res.result {
+            return Err(tx_error(err));
+        }
+        let signature = tx.signatures[0].to_string();
+        let (inner, sim_return) = sim
+            .simulation_details
+            .map(|d| (d.inner_instructions.unwrap_or_default(), d.return_data))
+            .unwrap_or_default();
+        let (logs, units) = res
+            .metadata
+            .map(|m| (m.log_messages, m.compute_units_consumed))
+            .unwrap_or_default();
+        // The transaction as a cluster's getTransaction serves it, read by the same code
+        // that reads a cluster's.
+        let inner = ui_inner_instructions(&inner);
+        let return_data = sim_return.map(|r| {
+            serde_json::json!({
+                "programId": r.program_id.to_string(),
+                "data": [base64::engine::general_purpose::STANDARD.encode(&r.data), "base64"],
+            })
+        });
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bincode_tx(&tx)?);
+        // `EncodedConfirmedTransactionWithStatusMeta` flattens the transaction and its
+        // meta next to the slot, as the JSON-RPC answer does.
+        let served = serde_json::json!({
+            "slot": 0,
+            "blockTime": null,
+            "transaction": [b64, "base64"],
+            "meta": {
+                "err": null,
+                "status": {"Ok": null},
+                "fee": 0,
+                "preBalances": [],
+                "postBalances": [],
+                "innerInstructions": inner,
+                "logMessages": logs,
+                "returnData": return_data,
+                "computeUnitsConsumed": units,
+            },
+        });
+        let t: EncodedConfirmedTransactionWithStatusMeta = serde_json::from_value(served)?;
+        super::rpc::outcome(&signature, &tx.message.account_keys, &t)
+    }
+
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Sets the bank clock.
+    pub async fn set_time(&mut self, unix: i64) -> Result<()> {
+        let mut clock = self.ctx.banks_client.get_sysvar::<Clock>().await?;
+        clock.unix_timestamp = unix;
+        self.ctx.set_sysvar(&clock);
+        Ok(())
+    }
+
+    /// Writes an account directly into the bank (oracle updates on the embedded chain).
+    pub fn set_account(&mut self, key: &Pubkey, account: Account) {
+        self.known.insert(*key);
+        self.ctx.set_account(key, &account.into());
+    }
+
+    /// The price account a request of `market` due at `due` executes at, published
+    /// from the market's pinned account (the embedded chain's current price): a legacy
+    /// market's pinned account republished now if it is older than the due time; for a
+    /// pull market, a new `PriceUpdateV2` published at the due time whose previous
+    /// update was a second before, the unique update for that time.
+    pub async fn price_update_for(
+        &mut self,
+        market: &hedge_vault::state::Market,
+        due: i64,
+    ) -> Result<Pubkey> {
+        use hedge_vault::state::OracleKind;
+        let now = self.ctx.banks_client.get_sysvar::<Clock>().await?.unix_timestamp;
+        if now < due {
+            // Not due: no price exists for it yet, and the program refuses the
+            // execution by name (RequestNotDue) before it reads one.
+            return Ok(market.oracle);
+        }
+        let pinned = self
+            .ctx
+            .banks_client
+            .get_account(market.oracle)
+            .await?
+            .ok_or_else(|| anyhow!("the market's price account {} is missing", market.oracle))?;
+        let r = crate::pyth::decode(&pinned.owner, &pinned.data)?;
+        match market.oracle_kind {
+            OracleKind::PythLegacy => {
+                if r.publish_time < due {
+                    let acc = crate::pyth::legacy_account(r.price, r.conf, r.expo, now);
+                    self.set_account(&market.oracle, acc);
+                }
+                Ok(market.oracle)
+            }
+            OracleKind::PythPullV2 => {
+                let key = Pubkey::new_unique();
+                let upd = crate::pyth::PullUpdate {
+                    feed_id: market.feed_id,
+                    price: r.price,
+                    conf: r.conf,
+                    expo: r.expo,
+                    publish_time: due,
+                    prev_publish_time: due.saturating_sub(1),
+                };
+                self.set_account(&key, crate::pyth::pull_update(&upd, true));
+                Ok(key)
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A JSON-RPC cluster (solana-test-validator, `hedge localnet`, devnet, mainnet).
+//! After confirmation the transaction is fetched (`getTransaction`) and read with the
+//! embedded chain's decoder: events from the inner instructions, logs, return data and
+//! compute units, so every command reports the same outcome on both backends.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{anyhow, Context, Result};
+use base64::Engine;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::config::RpcTransactionConfig;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_status_client_types::{
+    option_serializer::OptionSerializer, EncodedConfirmedTransactionWithStatusMeta, UiTransactionEncoding,
+};
+
+use super::{event_payloads, tx_error, Sent};
+
+pub struct Rpc {
+    pub client: RpcClient,
+    pub url: String,
+}
+
+impl Rpc {
+    pub fn new(url: &str, commitment: CommitmentConfig) -> Rpc {
+        Rpc {
+            client: RpcClient::new_with_commitment(url.to_string(), commitment),
+            url: url.to_string(),
+        }
+    }
+
+    pub(super) async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        keys: &[&Keypair],
+    ) -> Result<Sent> {
+        let bh = self
+            .client
+            .get_latest_blockhash()
+            .await
+            .context("fetching a blockhash")?;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), keys, bh);
+        let sig = match self.client.send_and_confirm_transaction(&tx).await {
+            Ok(sig) => sig,
+            Err(err) => {
+                return Err(match err.get_transaction_error() {
+                    Some(te) => tx_error(te),
+                    None => anyhow!(err),
+                })
+            }
+        };
+        // A confirmed transaction can take a moment to be served by getTransaction.
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.client.commitment()),
+            max_supported_transaction_version: Some(0),
+        };
+        let mut last = None;
+        for _ in 0..20 {
+            match self.client.get_transaction_with_config(&sig, config).await {
+                Ok(t) => return outcome(&sig.to_string(), &tx.message.account_keys, &t),
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        Err(anyhow!(
+            "transaction {sig} confirmed but not served by getTransaction: {last:?}"
+        ))
+    }
+}
+
+/// What a fetched transaction did, read as the embedded chain reads its own.
+pub fn outcome(
+    signature: &str,
+    keys: &[Pubkey],
+    t: &EncodedConfirmedTransactionWithStatusMeta,
+) -> Result<Sent> {
+    let meta = t
+        .transaction
+        .meta
+        .as_ref()
+        .ok_or_else(|| anyhow!("transaction {signature} has no status metadata"))?;
+    let inner = match &meta.inner_instructions {
+        OptionSerializer::Some(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let logs = match &meta.log_messages {
+        OptionSerializer::Some(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let return_data = match &meta.return_data {
+        OptionSerializer::Some(r) => base64::engine::general_purpose::STANDARD.decode(&r.data.0).ok(),
+        _ => None,
+    };
+    let compute_units = match meta.compute_units_consumed {
+        OptionSerializer::Some(c) => Some(c),
+        _ => None,
+    };
+    Ok(Sent {
+        signature: signature.to_string(),
+        events: event_payloads(&inner, keys),
+        logs,
+        return_data,
+        compute_units,
+    })
+}
