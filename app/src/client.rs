@@ -21,6 +21,7 @@ pub struct Client {
 }
 
 /// A loaded market: its account, its addresses, and the oracle account to pass.
+#[derive(Clone)]
 pub struct LoadedMarket {
     pub state: Market,
     pub keys: MarketKeys,

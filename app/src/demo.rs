@@ -19,7 +19,7 @@ use solana_signer::Signer;
 
 use crate::chain::Chain;
 use crate::client::Client;
-use crate::keeper;
+use crate::keeper::{self, PassConfig};
 use crate::keys::{self, MarketKeys};
 use crate::{ix, pyth};
 
@@ -282,7 +282,6 @@ struct World {
     now: i64,
     tx: usize,
     traders: Vec<Trader>,
-    keeper_token: Pubkey,
     report: DemoReport,
 }
 
@@ -347,13 +346,23 @@ impl World {
     async fn settle_requests(&mut self, usd: f64, wait: i64) -> Result<Vec<crate::chain::Sent>> {
         self.now += wait;
         self.set_price(usd).await?;
-        let m = self.client_market().await?;
-        let s = keeper::execute_due(&mut self.client, &m, self.now).await?;
-        self.tx += s.executed + s.refused + s.expired + s.failed.len();
-        for sent in &s.sent {
+        let cfg = PassConfig {
+            requests: true,
+            ..PassConfig::none()
+        };
+        let pass = self.keeper_pass(&cfg).await?;
+        for sent in &pass.sent {
             self.book_trades(sent);
         }
-        Ok(s.sent)
+        Ok(pass.sent)
+    }
+
+    /// One keeper pass of the demo's keeper (the admin's wallet).
+    async fn keeper_pass(&mut self, cfg: &PassConfig) -> Result<keeper::Pass> {
+        let mut venue = keeper::ChainVenue::new(&mut self.client, self.keys.market, None);
+        let pass = keeper::run(&mut venue, cfg, None).await?;
+        self.tx += pass.transactions;
+        Ok(pass)
     }
 }
 
@@ -392,7 +401,6 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         now: start,
         tx: 1,
         traders: Vec::new(),
-        keeper_token: Pubkey::default(),
         report: DemoReport {
             program: hedge_vault::ID.to_string(),
             market: keys.market.to_string(),
@@ -445,7 +453,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     };
     w.send(&[ix::market_create(&w.keys, &admin, &admin_token, args)], &[])
         .await?;
-    w.keeper_token = w.client.ensure_ata(&admin, &mint).await?;
+    w.client.ensure_ata(&admin, &mint).await?;
     let delay = i64::from(params.execution_delay);
 
     // The holder hedges from a wallet: a deposit request, executed at its due time.
@@ -479,47 +487,35 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     for (i, (date, usd)) in path.iter().enumerate().skip(1) {
         w.now = start + (i as i64) * DAY;
         w.set_price(*usd).await?;
-        let m = w.client_market().await?;
-        if let Some(ev) = keeper::crank_funding(&mut w.client, &m).await? {
-            if opts.verbose {
-                eprintln!(
-                    "{date} price {usd:>10.2} funding rate {:+.4}%/day",
-                    ev.rate as f64 / 1e10
-                );
-            }
+        // The keeper's pass: due requests, funding, liquidations, deleveraging.
+        let pass = w.keeper_pass(&PassConfig::full(keeper::DEFAULT_BATCH)).await?;
+        for sent in &pass.sent {
+            w.book_trades(sent);
         }
-        w.tx += 1;
-        // The keeper: liquidations, and deleveraging if the vault is in breach.
+        if let (Some(rate), true) = (pass.funding.as_ref().and_then(|f| f.rate), opts.verbose) {
+            eprintln!(
+                "{date} price {usd:>10.2} funding rate {:+.4}%/day",
+                rate as f64 / 1e10
+            );
+        }
+        let s = &pass.liquidations;
+        w.report.liquidations += s.liquidated;
+        w.report.liquidator_rewards_tokens += tokens(s.liquidator_rewards.into());
+        w.report.bad_debt_tokens += tokens(s.bad_debt.into());
+        w.report.insurance_covered_tokens += tokens(s.insurance_covered.into());
+        w.report.socialized_loss_tokens += tokens(s.socialized.into());
+        w.report.funding_to_vault_tokens += tokens(s.funding_to_vault.into());
+        if s.liquidated > 0 && opts.verbose {
+            eprintln!(
+                "{date} liquidated {} position(s), bad debt {:.6}",
+                s.liquidated,
+                tokens(s.bad_debt.into())
+            );
+        }
+        w.report.auto_deleveraged += pass.deleverage.deleveraged;
+        w.report.funding_to_vault_tokens += tokens(pass.deleverage.funding_to_vault.into());
         let m = w.client_market().await?;
-        let positions = keeper::scan(&mut w.client, &w.keys.market).await?;
         let price = w.client.price(&m).await?.price;
-        let targets = keeper::liquidatable(&positions, &m.state, &price, w.now)?;
-        if !targets.is_empty() {
-            let token = w.keeper_token;
-            let s =
-                keeper::liquidate(&mut w.client, &m, &token, &targets, keeper::DEFAULT_BATCH, None).await?;
-            w.tx += s.transactions;
-            w.report.liquidations += s.liquidated;
-            w.report.liquidator_rewards_tokens += tokens(s.liquidator_rewards.into());
-            w.report.bad_debt_tokens += tokens(s.bad_debt.into());
-            w.report.insurance_covered_tokens += tokens(s.insurance_covered.into());
-            w.report.socialized_loss_tokens += tokens(s.socialized.into());
-            w.report.funding_to_vault_tokens += tokens(s.funding_to_vault.into());
-            if opts.verbose {
-                eprintln!(
-                    "{date} liquidated {} position(s), bad debt {:.6}",
-                    s.liquidated,
-                    tokens(s.bad_debt.into())
-                );
-            }
-        }
-        let m = w.client_market().await?;
-        if m.state.is_reduce_only() || keeper::in_breach(&m.state, &price, w.now)? {
-            let d = keeper::deleverage(&mut w.client, &m, &price, w.now).await?;
-            w.tx += d.len();
-            w.report.auto_deleveraged += d.len();
-            w.report.funding_to_vault_tokens += d.iter().map(|e| tokens(e.funding_paid.into())).sum::<f64>();
-        }
         // Traders whose gains exceed their margin take profit (an order to close),
         // and those liquidated or deleveraged reclaim what is left and go.
         let units = m.state.units()?;

@@ -7,29 +7,17 @@ use hedge_engine::math::Rounding;
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::position::{
     equity_floor, funding_owed_quote, initial_margin_ceil, liquidation_price, maintenance_margin_ceil,
-    unrealized_pnl_quote, withdrawable_margin_floor, MarketView, Position as EnginePosition,
+    unrealized_pnl_quote, withdrawable_margin_floor, Position as EnginePosition,
 };
 use hedge_engine::vault::{
     equity_band, hedge_imbalance, hedge_ratio_floor, hedge_target_floor, max_withdrawal_floor, reserve_ceil,
-    value_of_shares_floor, VaultView,
+    value_of_shares_floor,
 };
 use hedge_engine::{PRICE_PRECISION, RATIO_PRECISION};
 use hedge_vault::state::Market;
 use serde::Serialize;
 
 use crate::units::{format_amount, format_price, format_ratio};
-
-/// The market's funding index accrued to `now` at `price`: the program's own accrual
-/// (`MarketState::accrue`), so keeper decisions match the program's.
-pub fn index_now(m: &Market, price: u128, now: i64) -> i128 {
-    let Ok(mut st) = m.state() else {
-        return m.funding_index;
-    };
-    match st.accrue(price, now) {
-        Ok(_) => st.funding.index,
-        Err(_) => m.funding_index,
-    }
-}
 
 #[derive(Debug, Serialize)]
 pub struct MarketReport {
@@ -154,16 +142,10 @@ pub struct VaultInputs<'a> {
 pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     let m = i.market;
     let d = m.decimals;
-    let agg = m.aggregates();
-    let params = m.risk_params();
-    let units = m.units()?;
-    let v = VaultView {
-        collateral: m.collateral,
-        supply: i.supply,
-        aggregates: &agg,
-        units,
-        funding_index: index_now(m, i.price.price, i.now),
-    };
+    // The program's state with funding accrued to now, as every instruction sees it.
+    let st = crate::keeper::accrued(m, i.price, i.now)?;
+    let (agg, params, units) = (st.aggregates, st.params, st.units);
+    let v = st.vault_view(i.supply);
     let e = |x: hedge_engine::EngineError| anyhow::anyhow!("engine: {x:?}");
     let (low, high) = equity_band(&v, i.price).map_err(e)?;
     let share_unit = 10u64.pow(u32::from(d) + 3);
@@ -232,14 +214,9 @@ pub fn position_report(
     now: i64,
 ) -> anyhow::Result<PositionReport> {
     let d = m.decimals;
-    let params = m.risk_params();
-    let units = m.units()?;
-    let view = MarketView {
-        params: &params,
-        units,
-        oracle: *price,
-        funding_index: index_now(m, price.price, now),
-    };
+    let st = crate::keeper::accrued(m, price, now)?;
+    let (params, units) = (st.params, st.units);
+    let view = st.view(*price);
     let e = |x: hedge_engine::EngineError| anyhow::anyhow!("engine: {x:?}");
     let equity = equity_floor(p, &view).map_err(e)?;
     let size = i128::from(p.base.unsigned_abs());

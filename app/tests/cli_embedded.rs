@@ -370,7 +370,8 @@ async fn every_command_on_the_embedded_chain() {
         .await
         .unwrap();
     assert_eq!(v["passes"], 1);
-    assert!(v["last"]["funding_rate"].is_i64(), "{v}");
+    assert!(v["last"]["funding"]["rate"].is_i64(), "{v}");
+    assert_eq!(v["last"]["transactions"], 1, "{v}");
 }
 
 /// Many positions at different leverages; the price falls; `crank liquidate` finds

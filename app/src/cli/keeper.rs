@@ -2,15 +2,14 @@
 //! requests, liquidations, deleveraging), one pass at a time or in a loop.
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Subcommand;
-use hedge_vault::events::FundingUpdated;
 use serde_json::json;
 
 use super::{out, sent_line, Output};
 use crate::client::Client;
+use crate::keeper::{self, ChainVenue, PassConfig};
 use crate::units::format_amount;
-use crate::{ix, keeper};
 
 #[derive(Subcommand, Debug)]
 pub enum CrankCmd {
@@ -29,7 +28,7 @@ pub enum CrankCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum KeeperCmd {
-    /// Loop: funding, due requests, liquidation scan, deleveraging; one JSON log line per pass
+    /// Loop: due requests, funding, liquidations, deleveraging; one JSON log line per pass
     Run {
         market: Pubkey,
         /// Seconds between passes
@@ -43,34 +42,50 @@ pub enum KeeperCmd {
     },
 }
 
+/// One pass of the keeper with the steps of `cfg`, as the client's wallet.
+async fn pass(
+    client: &mut Client,
+    market: Pubkey,
+    oracle: Option<Pubkey>,
+    cfg: PassConfig,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<keeper::Pass> {
+    let mut venue = ChainVenue::new(client, market, oracle);
+    keeper::run(&mut venue, &cfg, progress).await
+}
+
 pub async fn crank(cmd: CrankCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
-    let me = client.pubkey();
     match cmd {
         CrankCmd::Funding { market } => {
-            let m = client.market(&market, oracle).await?;
-            let sent = client.send(&[ix::market_update_funding(&m.keys)], &[]).await?;
-            let ev = sent.events::<FundingUpdated>().into_iter().next();
-            let rate = ev.as_ref().map(|e| e.rate);
+            let cfg = PassConfig {
+                funding: true,
+                ..PassConfig::none()
+            };
+            let p = pass(client, market, oracle, cfg, None).await?;
+            if let Some(e) = p.funding_error {
+                bail!("funding crank refused: {e}");
+            }
+            let f = p.funding.unwrap_or_default();
             Ok(out(
-                json!({"signature": sent.signature, "rate_per_day": rate.map(|r| r as f64 / 1e12), "charged_seconds": ev.as_ref().map(|e| e.charged_seconds)}),
-                sent_line("Funding accrued", &sent.signature),
+                json!({"signature": f.signature, "rate_per_day": f.rate.map(|r| r as f64 / 1e12), "charged_seconds": f.charged_seconds}),
+                sent_line("Funding accrued", &f.signature),
             ))
         }
         CrankCmd::Liquidate { market, batch } => {
-            let m = client.market(&market, oracle).await?;
-            let price = client.price(&m).await?;
-            let now = client.chain.unix_time().await?;
-            let positions = keeper::scan(client, &market).await?;
-            let targets = keeper::liquidatable(&positions, &m.state, &price.price, now)?;
-            let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
-            let pb = indicatif::ProgressBar::new(targets.len() as u64);
+            let cfg = PassConfig {
+                liquidations: true,
+                batch,
+                ..PassConfig::none()
+            };
+            let decimals = client.market(&market, oracle).await?.state.decimals;
+            let pb = indicatif::ProgressBar::new(0);
             pb.set_style(
                 indicatif::ProgressStyle::with_template("liquidating {bar:30} {pos}/{len} positions")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            let mut s = keeper::liquidate(client, &m, &token, &targets, batch, Some(&pb)).await?;
+            let p = pass(client, market, oracle, cfg, Some(&pb)).await?;
             pb.finish_and_clear();
-            s.scanned = positions.len();
+            let s = &p.liquidations;
             let text = format!(
                 "Scanned {} positions: {} liquidatable, {} liquidated in {} transaction(s), {} failed; rewards {} tokens",
                 s.scanned,
@@ -78,14 +93,17 @@ pub async fn crank(cmd: CrankCmd, client: &mut Client, oracle: Option<Pubkey>) -
                 s.liquidated,
                 s.transactions,
                 s.failed.len(),
-                format_amount(s.liquidator_rewards.into(), m.state.decimals)
+                format_amount(s.liquidator_rewards.into(), decimals)
             );
-            Ok(out(serde_json::to_value(&s)?, text))
+            Ok(out(serde_json::to_value(s)?, text))
         }
         CrankCmd::Requests { market } => {
-            let m = client.market(&market, oracle).await?;
-            let now = client.chain.unix_time().await?;
-            let s = keeper::execute_due(client, &m, now).await?;
+            let cfg = PassConfig {
+                requests: true,
+                ..PassConfig::none()
+            };
+            let p = pass(client, market, oracle, cfg, None).await?;
+            let s = &p.requests;
             let text = format!(
                 "{} pending: {} executed, {} refused at execution, {} expired and cancelled, {} failed",
                 s.pending,
@@ -94,7 +112,7 @@ pub async fn crank(cmd: CrankCmd, client: &mut Client, oracle: Option<Pubkey>) -
                 s.expired,
                 s.failed.len()
             );
-            Ok(out(serde_json::to_value(&s)?, text))
+            Ok(out(serde_json::to_value(s)?, text))
         }
     }
 }
@@ -110,8 +128,8 @@ pub async fn keeper(cmd: KeeperCmd, client: &mut Client, oracle: Option<Pubkey>)
             let mut n = 0u64;
             let mut last;
             loop {
-                let line = match keeper::tick(client, &market, oracle, batch).await {
-                    Ok(t) => serde_json::to_value(&t)?,
+                let line = match pass(client, market, oracle, PassConfig::full(batch), None).await {
+                    Ok(p) => serde_json::to_value(&p)?,
                     Err(e) => json!({"error": e.to_string()}),
                 };
                 println!("{}", serde_json::to_string(&line)?);
