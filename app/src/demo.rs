@@ -182,6 +182,8 @@ pub struct DemoReport {
     pub take_profits: usize,
     pub auto_deleveraged: usize,
     pub transactions: usize,
+    /// The holder's `hedge vault statement` after the withdrawal.
+    pub statement: Option<crate::statement::Statement>,
 }
 
 fn tokens(v: i128) -> f64 {
@@ -430,6 +432,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
             take_profits: 0,
             auto_deleveraged: 0,
             transactions: 0,
+            statement: None,
         },
     };
     w.set_price(path[0].1).await?;
@@ -629,7 +632,10 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let _ = holder_token;
 
     let m = w.client_market().await?;
+    let statement =
+        crate::statement::for_owner(&mut w.client, &w.keys.market, Some(w.oracle), &holder.pubkey()).await?;
     let r = &mut w.report;
+    r.statement = Some(statement);
     r.withdrawn_tokens = tokens(paid.into());
     r.hedged_usd = r.withdrawn_tokens * end_usd;
     r.unhedged_usd = r.deposited_tokens * end_usd;
@@ -650,7 +656,17 @@ impl World {
 /// The report as a person reads it.
 pub fn render(r: &DemoReport) -> String {
     let pct = |x: f64| format!("{:+.2}%", x * 100.0);
-    format!(
+    let statement = r
+        .statement
+        .as_ref()
+        .map(|s| {
+            format!(
+                "\n\nThe holder's `hedge vault statement`:\n{}",
+                crate::statement::render(s)
+            )
+        })
+        .unwrap_or_default();
+    let story = format!(
         "Hedge vault demo (embedded chain, program {program})
 market {market}
 price path: {path}
@@ -695,7 +711,8 @@ Transactions:                 {tx}",
         tp = r.take_profits,
         adl = r.auto_deleveraged,
         tx = r.transactions,
-    )
+    );
+    story + &statement
 }
 
 #[cfg(test)]

@@ -15,5 +15,6 @@ pub mod keeper;
 pub mod keys;
 pub mod pyth;
 pub mod requests;
+pub mod statement;
 pub mod units;
 pub mod views;

@@ -139,6 +139,22 @@ pub struct VaultInputs<'a> {
     pub pending: u64,
 }
 
+/// What `shares` of a vault with `supply` outstanding are worth now, tokens: the
+/// program's `value_of_shares_floor` on the state accrued to now.
+pub fn shares_value(
+    m: &Market,
+    supply: u64,
+    price: &OraclePrice,
+    now: i64,
+    shares: u64,
+) -> anyhow::Result<u64> {
+    if shares == 0 || supply == 0 {
+        return Ok(0);
+    }
+    let st = crate::keeper::accrued(m, price, now)?;
+    value_of_shares_floor(&st.vault_view(supply), price, shares).map_err(|e| anyhow::anyhow!("engine: {e:?}"))
+}
+
 pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     let m = i.market;
     let d = m.decimals;
@@ -162,11 +178,7 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     } else {
         (i128::from(m.collateral) - m.net_base) * i128::from(share_unit) / i128::from(i.supply)
     };
-    let your_value = if i.user_shares == 0 {
-        0
-    } else {
-        value_of_shares_floor(&v, i.price, i.user_shares).unwrap_or(0)
-    };
+    let your_value = shares_value(m, i.supply, i.price, i.now, i.user_shares)?;
     Ok(VaultReport {
         market: i.key.to_string(),
         shares_outstanding: format_amount(i.supply.into(), d + 3),

@@ -315,6 +315,8 @@ async fn every_command_on_the_embedded_chain() {
         .await
         .unwrap();
     assert_eq!(s(&v["execution"], "base_after"), "0.000000000", "{v}");
+    let amount = |v: &Value, k: &str| hedge_client::units::parse_amount(&s(v, k), 9).unwrap();
+    let close_taker_fee = amount(&v["execution"], "fee") - amount(&v["execution"], "impact_fee");
     let v = env
         .run_as(&trader, &format!("position withdraw {market} 0.5"))
         .await
@@ -327,6 +329,37 @@ async fn every_command_on_the_embedded_chain() {
         .unwrap();
     let returned = hedge_client::units::parse_amount(&s(&v, "returned"), 9).unwrap();
     assert_eq!(env.balance(&trader.pubkey()).await, before + returned);
+
+    // vault statement: replayed from the market's history. The holder was the only
+    // shareholder through both trades, so the vault's part of their taker fees (80%;
+    // the impact fee goes to the insurance fund) is all theirs.
+    let st = env
+        .run_as(&holder, &format!("vault statement {market}"))
+        .await
+        .unwrap();
+    assert_eq!(st["deposits"].as_array().unwrap().len(), 1, "{st}");
+    assert_eq!(s(&st, "deposited_tokens"), "12.500000000");
+    assert_eq!(st["deposited_usd"], 1250.0);
+    assert_eq!(st["withdrawals"].as_array().unwrap().len(), 1, "{st}");
+    assert_eq!(amount(&st, "withdrawn_tokens"), paid);
+    assert_eq!(
+        amount(&st["fees"], "tokens"),
+        (10_000_000 + close_taker_fee) * 4 / 5,
+        "{st}"
+    );
+    assert_eq!(s(&st["socialized"], "tokens"), "0.000000000");
+    assert_eq!(s(&st, "shares_unaccounted"), "0.000000000000");
+    assert_eq!(s(&st, "supply_unaccounted"), "0.000000000000");
+    let shown = env
+        .run_as(&holder, &format!("vault show {market}"))
+        .await
+        .unwrap();
+    assert_eq!(s(&st, "value_now_tokens"), s(&shown, "your_value"));
+    let hedged = st["value_now_usd"].as_f64().unwrap() + st["withdrawn_usd"].as_f64().unwrap() - 1250.0;
+    assert!(
+        (st["hedged_result_usd"].as_f64().unwrap() - hedged).abs() < 1e-6,
+        "{st}"
+    );
 
     // insurance unstake: the request, the cooldown (1 day, the embedded clock moves
     // there), the execution

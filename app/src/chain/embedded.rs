@@ -29,6 +29,13 @@ pub struct Embedded {
     /// `Chain::program_accounts` scans (the bank has no `getProgramAccounts`).
     pub(crate) known: BTreeSet<Pubkey>,
     nonce: u32,
+    /// Every successful transaction, for `Chain::history` (logs dropped).
+    history: Vec<HistoryEntry>,
+}
+
+struct HistoryEntry {
+    keys: Vec<Pubkey>,
+    sent: Sent,
 }
 
 /// Anchor's entry with the lifetimes solana-program-test's `processor!` wants.
@@ -108,6 +115,7 @@ impl Embedded {
             ctx: program_test().start_with_context().await,
             known: BTreeSet::new(),
             nonce: 0,
+            history: Vec::new(),
         }
     }
 
@@ -180,7 +188,25 @@ impl Embedded {
             },
         });
         let t: EncodedConfirmedTransactionWithStatusMeta = serde_json::from_value(served)?;
-        super::rpc::outcome(&signature, &tx.message.account_keys, &t)
+        let sent = super::rpc::outcome(&signature, &t)?;
+        self.history.push(HistoryEntry {
+            keys: tx.message.account_keys.clone(),
+            sent: Sent {
+                logs: Vec::new(),
+                ..sent.clone()
+            },
+        });
+        Ok(sent)
+    }
+
+    /// Every successful transaction sent through this client that named `address`,
+    /// oldest first.
+    pub fn history(&self, address: &Pubkey) -> Vec<Sent> {
+        self.history
+            .iter()
+            .filter(|h| h.keys.contains(address))
+            .map(|h| h.sent.clone())
+            .collect()
     }
 
     pub fn payer(&self) -> Keypair {

@@ -30,7 +30,7 @@ use crate::errors;
 /// What a sent transaction did: the same on both backends (the embedded bank reads
 /// it from a simulation and the processing metadata, a cluster from
 /// `getTransaction`).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Sent {
     pub signature: String,
     /// Event payloads (discriminator + borsh), from the program's `emit_cpi!` inner
@@ -205,6 +205,16 @@ impl Chain {
         match self {
             Chain::Embedded(e) => e.send(ixs, payer, &keys).await,
             Chain::Rpc(r) => r.send(ixs, payer, &keys).await,
+        }
+    }
+
+    /// Every successful transaction that named `address`, oldest first: on a cluster
+    /// from `getSignaturesForAddress` and `getTransaction` (as far back as the node
+    /// keeps history), on the embedded chain from what this client sent.
+    pub async fn history(&mut self, address: &Pubkey) -> Result<Vec<Sent>> {
+        match self {
+            Chain::Embedded(e) => Ok(e.history(address)),
+            Chain::Rpc(r) => r.history(address).await,
         }
     }
 

@@ -10,12 +10,15 @@ use base64::Engine;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::config::RpcTransactionConfig;
+use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, EncodedConfirmedTransactionWithStatusMeta, UiTransactionEncoding,
 };
+use std::str::FromStr;
 
 use super::{event_payloads, tx_error, Sent};
 
@@ -54,15 +57,10 @@ impl Rpc {
             }
         };
         // A confirmed transaction can take a moment to be served by getTransaction.
-        let config = RpcTransactionConfig {
-            encoding: Some(UiTransactionEncoding::Base64),
-            commitment: Some(self.client.commitment()),
-            max_supported_transaction_version: Some(0),
-        };
         let mut last = None;
         for _ in 0..20 {
-            match self.client.get_transaction_with_config(&sig, config).await {
-                Ok(t) => return outcome(&sig.to_string(), &tx.message.account_keys, &t),
+            match self.fetch(&sig).await {
+                Ok(sent) => return Ok(sent),
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
@@ -71,14 +69,63 @@ impl Rpc {
             "transaction {sig} confirmed but not served by getTransaction: {last:?}"
         ))
     }
+
+    /// A confirmed transaction, read with the shared decoder.
+    async fn fetch(&self, sig: &Signature) -> Result<Sent> {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.client.commitment()),
+            max_supported_transaction_version: Some(0),
+        };
+        let t = self.client.get_transaction_with_config(sig, config).await?;
+        outcome(&sig.to_string(), &t)
+    }
+
+    /// Every successful transaction that named `address`, oldest first
+    /// (`getSignaturesForAddress` paged back to the first, then `getTransaction`).
+    pub(super) async fn history(&self, address: &Pubkey) -> Result<Vec<Sent>> {
+        const PAGE: usize = 1000;
+        let mut sigs = Vec::new();
+        let mut before = None;
+        loop {
+            let config = GetConfirmedSignaturesForAddress2Config {
+                before,
+                until: None,
+                limit: Some(PAGE),
+                commitment: Some(self.client.commitment()),
+            };
+            let page = self
+                .client
+                .get_signatures_for_address_with_config(address, config)
+                .await
+                .with_context(|| format!("listing the transactions of {address}"))?;
+            let n = page.len();
+            before = match page.last() {
+                Some(s) => Some(Signature::from_str(&s.signature)?),
+                None => None,
+            };
+            sigs.extend(page.into_iter().filter(|s| s.err.is_none()).map(|s| s.signature));
+            if n < PAGE {
+                break;
+            }
+        }
+        let mut out = Vec::with_capacity(sigs.len());
+        for s in sigs.iter().rev() {
+            out.push(self.fetch(&Signature::from_str(s)?).await?);
+        }
+        Ok(out)
+    }
 }
 
 /// What a fetched transaction did, read as the embedded chain reads its own.
-pub fn outcome(
-    signature: &str,
-    keys: &[Pubkey],
-    t: &EncodedConfirmedTransactionWithStatusMeta,
-) -> Result<Sent> {
+pub fn outcome(signature: &str, t: &EncodedConfirmedTransactionWithStatusMeta) -> Result<Sent> {
+    // Instruction program indices refer to the transaction's own account keys.
+    let keys: Vec<Pubkey> = t
+        .transaction
+        .transaction
+        .decode()
+        .map(|tx| tx.message.static_account_keys().to_vec())
+        .ok_or_else(|| anyhow!("transaction {signature} was not served in a binary encoding"))?;
     let meta = t
         .transaction
         .meta
@@ -102,7 +149,7 @@ pub fn outcome(
     };
     Ok(Sent {
         signature: signature.to_string(),
-        events: event_payloads(&inner, keys),
+        events: event_payloads(&inner, &keys),
         logs,
         return_data,
         compute_units,

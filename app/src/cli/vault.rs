@@ -7,12 +7,11 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
-use hedge_vault::state::Request;
 
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
 use crate::units::{parse_amount, parse_ratio};
-use crate::{ix, keys, views};
+use crate::{ix, statement, views};
 
 #[derive(Subcommand, Debug)]
 pub enum VaultCmd {
@@ -40,6 +39,13 @@ pub enum VaultCmd {
     },
     /// Share value, live delta per share, hedge ratio, and your position in the vault
     Show {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+    /// Your deposits and withdrawals, value now, hedged result against having held the
+    /// tokens, and the funding, fees and socialized losses attributed to your shares
+    Statement {
         market: Pubkey,
         #[arg(long)]
         owner: Option<Pubkey>,
@@ -87,16 +93,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             let m = client.market(&market, oracle).await?;
             let p = client.price(&m).await?;
             let supply = client.mint_supply(&m.keys.share_mint).await?;
-            let user_shares = client
-                .token_balance(&Client::ata(&owner, &m.keys.share_mint))
-                .await?;
-            let pending = client
-                .chain
-                .anchor_opt::<Request>(&keys::request(&market, &owner, RequestKind::Withdraw))
-                .await?
-                .filter(Request::is_pending)
-                .map(|r| r.amount)
-                .unwrap_or(0);
+            let (user_shares, pending) =
+                statement::holder_shares(client, &market, &m.keys.share_mint, &owner).await?;
             let now = client.chain.unix_time().await?;
             let r = views::vault_report(&views::VaultInputs {
                 market: &m.state,
@@ -109,6 +107,10 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             })?;
             let json = serde_json::to_value(&r)?;
             Ok(out(json.clone(), kv(&json)))
+        }
+        VaultCmd::Statement { market, owner } => {
+            let s = statement::for_owner(client, &market, oracle, &owner.unwrap_or(me)).await?;
+            Ok(out(serde_json::to_value(&s)?, statement::render(&s)))
         }
     }
 }
