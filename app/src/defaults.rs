@@ -3,9 +3,11 @@
 //! the demo uses. docs/RISK.md lists the ranges; docs/BACKTESTS.md records how they
 //! were chosen.
 
+use anchor_lang::prelude::Pubkey;
 use hedge_engine::oracle::OracleLimits;
 use hedge_engine::params::RiskParams;
-use hedge_vault::state::AdminConfig;
+use hedge_vault::state::{AdminConfig, OracleKind};
+use hedge_vault::MarketCreateArgs;
 
 /// Risk parameters for a market of a token with `decimals` decimals: the engine's
 /// defaults (10x at most, 0.1% taker and impact fees, fully hedged, 1-hour withdrawal
@@ -37,5 +39,26 @@ pub fn admin_config() -> AdminConfig {
         timelock_delay: 86_400,
         settlement_timeout: 86_400,
         settlement_max_deviation: 100_000, // 10%
+    }
+}
+
+/// The arguments of `market_create` with the defaults above, `admin` as guardian,
+/// refusing a mint with a freeze authority; callers override fields by name.
+pub fn market_create_args(
+    oracle_kind: OracleKind,
+    feed_id: [u8; 32],
+    params: RiskParams,
+    admin: Pubkey,
+    seed_insurance: u64,
+) -> MarketCreateArgs {
+    MarketCreateArgs {
+        oracle_kind,
+        feed_id,
+        oracle_config: oracle_limits().into(),
+        params: params.into(),
+        admin_config: admin_config(),
+        guardian: admin,
+        seed_insurance,
+        accept_freeze_authority: false,
     }
 }

@@ -9,7 +9,7 @@ use hedge_client::client::Client;
 use hedge_client::config::read_keypair;
 use hedge_client::{ix, keys, requests};
 use hedge_engine::requests::RequestKind;
-use hedge_vault::state::{AdminConfig, OracleConfig, OracleKind};
+use hedge_vault::state::OracleKind;
 use solana_commitment_config::CommitmentConfig;
 
 const PYTH_SOL_USD: &str = "H6ARHf6YXhGYeQfUzQNGk6rDNnLBQKrenN712K4AQJEG";
@@ -35,26 +35,13 @@ async fn market_on_a_local_validator() {
     let k = keys::MarketKeys::new(mint, me, oracle);
     let seed = 1_000_000_000;
     let my_token = client.mint_to(&mint, &me, 2 * seed).await.unwrap();
-    let args = hedge_vault::MarketCreateArgs {
-        oracle_kind: OracleKind::PythLegacy,
-        feed_id: [0; 32],
-        oracle_config: OracleConfig {
-            max_age_increase: 30,
-            max_age: 120,
-            max_age_liquidate: 30,
-            max_conf: 20_000,
-            max_conf_reduce: 50_000,
-        },
-        params: hedge_engine::params::RiskParams::default_for_tests().into(),
-        admin_config: AdminConfig {
-            timelock_delay: 86_400,
-            settlement_timeout: 86_400,
-            settlement_max_deviation: 100_000,
-        },
-        guardian: me,
-        seed_insurance: seed,
-        accept_freeze_authority: false,
-    };
+    let args = hedge_client::defaults::market_create_args(
+        OracleKind::PythLegacy,
+        [0; 32],
+        hedge_client::defaults::risk_params(9),
+        me,
+        seed,
+    );
     client
         .send(&[ix::market_create(&k, &me, &my_token, args)], &[])
         .await

@@ -150,21 +150,13 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             params.max_position_usd = a.max_position_usd.unwrap_or(params.max_position_usd);
             params.withdraw_delay = a.withdraw_delay.unwrap_or(params.withdraw_delay);
             params.execution_delay = a.execution_delay.unwrap_or(params.execution_delay);
-            let mut admin_config = defaults::admin_config();
-            admin_config.timelock_delay = a.timelock.unwrap_or(admin_config.timelock_delay);
             let seed = parse_amount(&a.seed_insurance, d)?;
             let keys = keys::MarketKeys::new(a.mint, me, a.price_account);
             let token = Client::ata(&me, &a.mint);
-            let args = hedge_vault::MarketCreateArgs {
-                oracle_kind: kind,
-                feed_id,
-                oracle_config: defaults::oracle_limits().into(),
-                params: params.into(),
-                admin_config,
-                guardian: a.guardian.unwrap_or(me),
-                seed_insurance: seed,
-                accept_freeze_authority: a.accept_freeze_authority,
-            };
+            let mut args = defaults::market_create_args(kind, feed_id, params, me, seed);
+            args.admin_config.timelock_delay = a.timelock.unwrap_or(args.admin_config.timelock_delay);
+            args.guardian = a.guardian.unwrap_or(me);
+            args.accept_freeze_authority = a.accept_freeze_authority;
             let sent = client
                 .send(&[ix::market_create(&keys, &me, &token, args)], &[])
                 .await?;
