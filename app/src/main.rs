@@ -68,6 +68,10 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let output = match &cli.command {
         Command::Demo(a) => quiet_program_output(run_demo(a)).await?,
+        Command::Localnet(a) => {
+            hedge_client::cli::run_localnet(a)?;
+            return Ok(());
+        }
         _ => {
             let cfg = load_config(cli.config.as_deref());
             let url = resolve_url(

@@ -23,6 +23,9 @@ pub struct OracleReading {
     pub conf: u64,
     pub expo: i32,
     pub publish_time: i64,
+    /// The previous update's publish time (pull); the update is the unique one of
+    /// every time in `(prev_publish_time, publish_time]`.
+    pub prev_publish_time: Option<i64>,
     /// Hex feed id (pull) or none (legacy).
     pub feed_id: Option<String>,
     /// Legacy aggregate status, or pull verification level.
@@ -58,6 +61,10 @@ pub fn decimal(mantissa: i128, expo: i32) -> String {
     format!("{}{}.{}", if neg { "-" } else { "" }, int, frac)
 }
 
+/// Byte offset of the feed id in a `PriceUpdateV2` with `Full` verification
+/// (discriminator 8, write authority 32, verification level 1), for memcmp filters.
+pub const PULL_FEED_ID_OFFSET: usize = 41;
+
 /// Decodes a Pyth account by its owner and layout.
 pub fn decode(owner: &Pubkey, data: &[u8]) -> Result<OracleReading> {
     if *owner == hedge_vault::PYTH_RECEIVER_PROGRAM || data.len() == PriceUpdateV2::LEN {
@@ -75,6 +82,7 @@ pub fn decode(owner: &Pubkey, data: &[u8]) -> Result<OracleReading> {
             conf: m.conf,
             expo: m.exponent,
             publish_time: m.publish_time,
+            prev_publish_time: Some(m.prev_publish_time),
             feed_id: Some(hex(&m.feed_id)),
             status,
         });
@@ -91,6 +99,7 @@ pub fn decode(owner: &Pubkey, data: &[u8]) -> Result<OracleReading> {
         conf: acc.agg.conf,
         expo: acc.expo,
         publish_time: acc.timestamp,
+        prev_publish_time: None,
         feed_id: None,
         status: format!("{:?}", acc.agg.status),
     })
@@ -256,6 +265,26 @@ pub fn pull_update(u: &PullUpdate, full: bool) -> Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_feed_id_of_a_full_update_sits_at_its_filter_offset() {
+        let u = PullUpdate {
+            feed_id: [0xab; 32],
+            price: 1,
+            conf: 1,
+            expo: -8,
+            publish_time: 10,
+            prev_publish_time: 9,
+        };
+        let a = pull_update(&u, true);
+        assert_eq!(
+            &a.data[PULL_FEED_ID_OFFSET..PULL_FEED_ID_OFFSET + 32],
+            &[0xab; 32]
+        );
+        assert_eq!(&a.data[PULL_FEED_ID_OFFSET - 1], &1, "VerificationLevel::Full");
+        let r = decode(&a.owner, &a.data).unwrap();
+        assert_eq!((r.publish_time, r.prev_publish_time), (10, Some(9)));
+    }
 
     #[test]
     fn decimals_are_exact() {

@@ -133,11 +133,51 @@ pub async fn price_account_for(
     }
     match m.state.oracle_kind {
         OracleKind::PythLegacy => Ok(m.state.oracle),
-        OracleKind::PythPullV2 => bail!(
-            "a pull market executes at the Pyth update published first at or after {due}: post it with the \
-             Pyth receiver (Hermes /v2/updates/price/{due}) and pass its account with --oracle"
-        ),
+        OracleKind::PythPullV2 => match wait_for_posted_update(&mut client.chain, &m.state.feed_id, due).await {
+            Some(k) => Ok(k),
+            None => bail!(
+                "a pull market executes at the Pyth update published first at or after {due}: post it with the \
+                 Pyth receiver (Hermes /v2/updates/price/{due}) and pass its account with --oracle"
+            ),
+        },
     }
+}
+
+/// `posted_update`, retried for a few seconds: an update published at the due time
+/// reaches the RPC node's commitment a slot or two after the clock does.
+async fn wait_for_posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64) -> Option<Pubkey> {
+    for _ in 0..20 {
+        match posted_update(chain, feed_id, due).await {
+            Ok(Some(k)) => return Some(k),
+            Ok(None) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            // The node refuses the scan (a public cluster): ask for --oracle.
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// A `PriceUpdateV2` already posted for `feed_id` that is the unique update of time
+/// `due` (`prev_publish_time < due <= publish_time`): found with `getProgramAccounts`
+/// on the Pyth receiver filtered by feed id. `hedge localnet` keeps every second's
+/// update in such accounts; a public cluster's RPC usually refuses this scan, and
+/// then the caller asks for the account (`--oracle`).
+pub async fn posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64) -> Result<Option<Pubkey>> {
+    let found = chain
+        .accounts_of(
+            &hedge_vault::PYTH_RECEIVER_PROGRAM,
+            &[(crate::pyth::PULL_FEED_ID_OFFSET, feed_id.to_vec())],
+            None,
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(k, a)| {
+            let r = crate::pyth::decode(&a.owner, &a.data).ok()?;
+            (r.publish_time >= due && r.prev_publish_time? < due).then_some((r.publish_time, k))
+        })
+        .min()
+        .map(|(_, k)| k))
 }
 
 /// Executes `p` now, as the client's wallet (the executor, paid the fee).

@@ -18,29 +18,8 @@ cache="${HEDGE_SBF_CACHE:-$HOME/.cache/hedge-vault}"
 so_dir=$("$here/build.sh")
 
 # agave-syscalls 3.1.12 with gap-free frames for SBPF v0.
+patched=$("$here/patched-syscalls.sh")
 cd "$repo"
-cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked
-registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-orig=$(ls -d "$registry"/*/agave-syscalls-3.1.12 | head -1)
-patched="$cache/agave-syscalls-3.1.12-no-frame-gaps"
-if [[ ! -f "$patched/.patched" ]]; then
-  rm -rf "$patched"; mkdir -p "$patched"; cp -r "$orig/." "$patched/"
-  python3 - "$patched" <<'PY'
-import sys
-root = sys.argv[1]
-p = root + "/src/lib.rs"
-s = open(p).read()
-old = "        enable_address_translation: true,\n        enable_stack_frame_gaps: true,"
-assert s.count(old) == 1, "agave-syscalls changed: no single v1 environment to patch"
-open(p, "w").write(s.replace(old, old.replace("gaps: true", "gaps: false")))
-p = root + "/Cargo.toml"
-s = open(p).read()
-# A path dependency's lints are not capped: its `warnings = "deny"` would fail on
-# deprecations its registry build never shows.
-open(p, "w").write(s.replace('warnings = "deny"', 'warnings = "warn"'))
-PY
-  touch "$patched/.patched"
-fi
 
 run="$cache/sbf-run-src"
 rm -rf "$run"; mkdir -p "$run"

@@ -225,6 +225,18 @@ impl Chain {
         filters: &[(usize, Vec<u8>)],
         data_size: Option<u64>,
     ) -> Result<Vec<(Pubkey, Account)>> {
+        self.accounts_of(&hedge_vault::ID, filters, data_size).await
+    }
+
+    /// Accounts owned by `owner` matching every `(offset, bytes)` memcmp filter and, if
+    /// given, the data size (`getProgramAccounts`; on the embedded chain, among the
+    /// accounts the client knows).
+    pub async fn accounts_of(
+        &mut self,
+        owner: &Pubkey,
+        filters: &[(usize, Vec<u8>)],
+        data_size: Option<u64>,
+    ) -> Result<Vec<(Pubkey, Account)>> {
         match self {
             Chain::Rpc(r) => {
                 let mut f: Vec<RpcFilterType> = filters
@@ -244,7 +256,7 @@ impl Chain {
                 };
                 let found = r
                     .client
-                    .get_program_ui_accounts_with_config(&hedge_vault::ID, config)
+                    .get_program_ui_accounts_with_config(owner, config)
                     .await?;
                 Ok(found
                     .into_iter()
@@ -258,7 +270,7 @@ impl Chain {
                     let Some(acc) = e.ctx.banks_client.get_account(k).await? else {
                         continue;
                     };
-                    if acc.owner != hedge_vault::ID {
+                    if acc.owner != *owner {
                         continue;
                     }
                     if data_size.is_some_and(|n| acc.data.len() as u64 != n) {

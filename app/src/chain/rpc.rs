@@ -56,17 +56,19 @@ impl Rpc {
                 })
             }
         };
-        // A confirmed transaction can take a moment to be served by getTransaction.
+        // A node writes its transaction-status history a moment after confirming; wait
+        // up to 30 s for it.
         let mut last = None;
-        for _ in 0..20 {
+        for _ in 0..60 {
             match self.fetch(&sig).await {
                 Ok(sent) => return Ok(sent),
                 Err(e) => last = Some(e),
             }
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
+        let why = last.map(|e| format!("{e:#}")).unwrap_or_default();
         Err(anyhow!(
-            "transaction {sig} confirmed but not served by getTransaction: {last:?}"
+            "transaction {sig} confirmed but not served by getTransaction: {why}"
         ))
     }
 

@@ -87,6 +87,39 @@ pub enum Command {
     Oracle(OracleCmd),
     /// The whole story on an embedded chain: hedge, trade, a price path, liquidations, withdrawal
     Demo(DemoArgs),
+    /// Start a local validator with the program, SPL Token, a collateral token and a
+    /// moving Pyth pull price (runs `hedge-localnet`; docs/LOCALNET.md)
+    Localnet(LocalnetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LocalnetArgs {
+    /// Arguments for hedge-localnet (`hedge localnet -- --help` lists them)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs `hedge-localnet` (beside this binary, else on PATH) with `args`, until it exits.
+pub fn run_localnet(a: &LocalnetArgs) -> Result<Output> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("hedge-localnet")))
+        .filter(|p| p.is_file());
+    let bin = beside.unwrap_or_else(|| PathBuf::from("hedge-localnet"));
+    let status = std::process::Command::new(&bin)
+        .args(&a.args)
+        .status()
+        .map_err(|e| {
+            anyhow::anyhow!(
+            "cannot run {}: {e}. hedge-localnet has its own workspace: start it with tools/localnet/run.sh \
+             from the repository (docs/LOCALNET.md)",
+            bin.display()
+        )
+        })?;
+    if !status.success() {
+        bail!("hedge-localnet exited with {status}");
+    }
+    Ok(out(Value::Null, String::new()))
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +193,7 @@ pub(crate) fn kv(v: &Value) -> String {
 pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
     match cmd {
         Command::Demo(_) => bail!("`demo` runs on its own embedded chain: call demo::run"),
+        Command::Localnet(a) => run_localnet(&a),
         Command::Market(c) => market::run(c, client, oracle).await,
         Command::Vault(c) => vault::run(c, client, oracle).await,
         Command::Position(c) => position::run(c, client, oracle).await,

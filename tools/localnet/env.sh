@@ -1,0 +1,11 @@
+# Sourced by run.sh and test.sh: the cargo settings every hedge-localnet build uses.
+# agave-syscalls is patched to gap-free SBPF v0 call frames (SIMD-0460) so the
+# validator runs the upstream-LLVM build of the program, as program-test does in
+# bench/program-sbf/test.sh; the patch goes through `--config`, so the repository's
+# files name no path outside it.
+localnet_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$localnet_dir/../.." && pwd)"
+cache="${HEDGE_SBF_CACHE:-$HOME/.cache/hedge-vault}"
+patched="$("$repo/bench/program-sbf/patched-syscalls.sh")"
+localnet_cargo=(--config "patch.crates-io.agave-syscalls.path=\"$patched\"")
+export CARGO_TARGET_DIR="$cache/localnet-target"
