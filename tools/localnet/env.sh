@@ -9,3 +9,15 @@ cache="${HEDGE_SBF_CACHE:-$HOME/.cache/hedge-vault}"
 patched="$("$repo/bench/program-sbf/patched-syscalls.sh")"
 localnet_cargo=(--config "patch.crates-io.agave-syscalls.path=\"$patched\"")
 export CARGO_TARGET_DIR="$cache/localnet-target"
+
+# RocksDB's bindings need libclang; install it where apt can (CI, a fresh Debian).
+if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing libclang-dev for RocksDB's bindings" >&2
+    sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+    $sudo_cmd apt-get install -y -q libclang-dev >&2
+  else
+    echo "hedge-localnet needs libclang (RocksDB's bindings): install your system's libclang package" >&2
+    exit 1
+  fi
+fi

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use solana_keypair::Keypair;
-use solana_rpc::rpc::JsonRpcConfig;
 use solana_pubkey::Pubkey;
+use solana_rpc::rpc::JsonRpcConfig;
 use solana_signer::Signer;
 use solana_streamer::socket::SocketAddrSpace;
 use solana_test_validator::{TestValidator, TestValidatorGenesis, UpgradeableProgramInfo};
