@@ -122,6 +122,24 @@ async fn every_command_on_the_embedded_chain() {
     let admin = env.client.wallet.insecure_clone();
     let (oracle, market) = (env.oracle, env.market);
 
+    // market create: parameters out of range are refused before sending, by rule.
+    let (mint, price_account) = (env.mint, env.oracle);
+    let e = env
+        .run_as(
+            &admin,
+            &format!(
+                "market create --mint {mint} --price-account {price_account} --oracle-kind legacy \
+                 --seed-insurance 10 --withdraw-delay 5"
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "market parameters out of range: withdraw_delay between 60 s and the delay maximum \
+         (the program refuses them with InvalidParameter)"
+    );
+
     // market create | list | show
     let v = env
         .create_market(&admin, 10, "--skew-scale 100 --withdraw-delay 600")

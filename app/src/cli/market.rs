@@ -150,6 +150,12 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             params.max_position_usd = a.max_position_usd.unwrap_or(params.max_position_usd);
             params.withdraw_delay = a.withdraw_delay.unwrap_or(params.withdraw_delay);
             params.execution_delay = a.execution_delay.unwrap_or(params.execution_delay);
+            // The program refuses these with InvalidParameter; name the rule first.
+            if let Some(rule) = params.first_violation() {
+                bail!(
+                    "market parameters out of range: {rule} (the program refuses them with InvalidParameter)"
+                );
+            }
             let seed = parse_amount(&a.seed_insurance, d)?;
             let keys = keys::MarketKeys::new(a.mint, me, a.price_account);
             let token = Client::ata(&me, &a.mint);

@@ -123,42 +123,94 @@ pub fn token_scale(decimals: u8) -> EngineResult<u128> {
 impl RiskParams {
     /// Range checks, including `f < r_m < r_i <= 100%`.
     pub fn validate(&self) -> EngineResult<()> {
-        let r = RATIO_PRECISION as u32;
-        let ok = self.liquidation_fee_ratio > 0
-            && self.liquidation_fee_ratio < self.maintenance_margin_ratio
-            && self.maintenance_margin_ratio < self.initial_margin_ratio
-            && self.initial_margin_ratio <= r
-            && self.taker_fee_ratio <= MAX_FEE_RATIO
-            && self.impact_fee_ratio <= MAX_FEE_RATIO
-            && self.insurance_fee_share <= r
-            && self.hedge_ratio > 0
-            && self.hedge_ratio <= r
-            && self.over_hedge_cap <= r
-            && self.skew_scale > 0
-            && self.min_position_base > 0
-            && self.max_open_interest_usd > 0
-            && self.max_position_usd > 0
-            && self.max_position_usd <= self.max_open_interest_usd
-            && (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.withdraw_delay)
-            && self.withdraw_delay >= self.execution_delay
-            && (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.insurance_cooldown)
-            && (MIN_EXECUTION_DELAY..=MAX_EXECUTION_DELAY).contains(&self.execution_delay)
-            && (MIN_EXECUTION_WINDOW..=MAX_ORACLE_AGE_SECONDS).contains(&self.execution_window)
-            && self.execution_fee_lamports <= MAX_EXECUTION_FEE_LAMPORTS
-            && self.max_funding_rate >= 0
-            && self.max_funding_rate <= MAX_FUNDING_RATE
-            && self.max_funding_velocity >= 0
-            && self.max_funding_velocity <= MAX_FUNDING_RATE
-            && self.max_funding_interval > 0
-            && self.max_funding_interval <= MAX_FUNDING_INTERVAL
-            && self.stress_move > 0
-            && self.stress_move <= r
-            && self.liquidator_reward_share <= r;
-        if ok {
-            Ok(())
-        } else {
-            Err(EngineError::InvalidParameter)
+        match self.first_violation() {
+            None => Ok(()),
+            Some(_) => Err(EngineError::InvalidParameter),
         }
+    }
+
+    /// The first range rule these parameters break, by name (what `validate` refuses
+    /// with `InvalidParameter`), so a client can say which before sending.
+    pub fn first_violation(&self) -> Option<&'static str> {
+        let r = RATIO_PRECISION as u32;
+        let rules: [(&'static str, bool); 30] = [
+            ("liquidation_fee_ratio > 0", self.liquidation_fee_ratio > 0),
+            (
+                "liquidation_fee_ratio < maintenance_margin_ratio",
+                self.liquidation_fee_ratio < self.maintenance_margin_ratio,
+            ),
+            (
+                "maintenance_margin_ratio < initial_margin_ratio",
+                self.maintenance_margin_ratio < self.initial_margin_ratio,
+            ),
+            ("initial_margin_ratio <= 100%", self.initial_margin_ratio <= r),
+            (
+                "taker_fee_ratio <= the fee maximum",
+                self.taker_fee_ratio <= MAX_FEE_RATIO,
+            ),
+            (
+                "impact_fee_ratio <= the fee maximum",
+                self.impact_fee_ratio <= MAX_FEE_RATIO,
+            ),
+            ("insurance_fee_share <= 100%", self.insurance_fee_share <= r),
+            ("hedge_ratio > 0", self.hedge_ratio > 0),
+            ("hedge_ratio <= 100%", self.hedge_ratio <= r),
+            ("over_hedge_cap <= 100%", self.over_hedge_cap <= r),
+            ("skew_scale > 0", self.skew_scale > 0),
+            ("min_position_base > 0", self.min_position_base > 0),
+            ("max_open_interest_usd > 0", self.max_open_interest_usd > 0),
+            ("max_position_usd > 0", self.max_position_usd > 0),
+            (
+                "max_position_usd <= max_open_interest_usd",
+                self.max_position_usd <= self.max_open_interest_usd,
+            ),
+            (
+                "withdraw_delay between 60 s and the delay maximum",
+                (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.withdraw_delay),
+            ),
+            (
+                "withdraw_delay >= execution_delay",
+                self.withdraw_delay >= self.execution_delay,
+            ),
+            (
+                "insurance_cooldown between 60 s and the delay maximum",
+                (MIN_WITHDRAW_DELAY..=MAX_DELAY_SECONDS).contains(&self.insurance_cooldown),
+            ),
+            (
+                "execution_delay in range",
+                (MIN_EXECUTION_DELAY..=MAX_EXECUTION_DELAY).contains(&self.execution_delay),
+            ),
+            (
+                "execution_window in range",
+                (MIN_EXECUTION_WINDOW..=MAX_ORACLE_AGE_SECONDS).contains(&self.execution_window),
+            ),
+            (
+                "execution_fee_lamports <= its maximum",
+                self.execution_fee_lamports <= MAX_EXECUTION_FEE_LAMPORTS,
+            ),
+            ("max_funding_rate >= 0", self.max_funding_rate >= 0),
+            (
+                "max_funding_rate <= its maximum",
+                self.max_funding_rate <= MAX_FUNDING_RATE,
+            ),
+            ("max_funding_velocity >= 0", self.max_funding_velocity >= 0),
+            (
+                "max_funding_velocity <= its maximum",
+                self.max_funding_velocity <= MAX_FUNDING_RATE,
+            ),
+            ("max_funding_interval > 0", self.max_funding_interval > 0),
+            (
+                "max_funding_interval <= its maximum",
+                self.max_funding_interval <= MAX_FUNDING_INTERVAL,
+            ),
+            ("stress_move > 0", self.stress_move > 0),
+            ("stress_move <= 100%", self.stress_move <= r),
+            (
+                "liquidator_reward_share <= 100%",
+                self.liquidator_reward_share <= r,
+            ),
+        ];
+        rules.iter().find(|(_, ok)| !ok).map(|(name, _)| *name)
     }
 
     /// Sensible defaults for a liquid token; every test and the demo start here.
@@ -193,6 +245,18 @@ impl RiskParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_broken_rule_is_named() {
+        assert_eq!(RiskParams::default_for_tests().first_violation(), None);
+        let mut p = RiskParams::default_for_tests();
+        p.withdraw_delay = 5;
+        assert_eq!(
+            p.first_violation(),
+            Some("withdraw_delay between 60 s and the delay maximum")
+        );
+        assert_eq!(p.validate(), Err(EngineError::InvalidParameter));
+    }
 
     #[test]
     fn defaults_are_valid() {
