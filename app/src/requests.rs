@@ -28,22 +28,16 @@ impl Pending {
     }
 }
 
-/// Every pending request of a market: `getProgramAccounts` with a memcmp on the
-/// market at byte 8 and the account size.
+/// Every pending request of a market.
 pub async fn pending(client: &mut Client, market: &Pubkey) -> Result<Vec<Pending>> {
-    let size = 8 + <Request as anchor_lang::Space>::INIT_SPACE as u64;
     let found = client
         .chain
-        .program_accounts(&[(REQUEST_MARKET_OFFSET, market.to_bytes().to_vec())], Some(size))
+        .market_accounts::<Request>(REQUEST_MARKET_OFFSET, market)
         .await?;
     Ok(found
         .into_iter()
-        .filter_map(|(key, a)| {
-            <Request as anchor_lang::AccountDeserialize>::try_deserialize(&mut a.data.as_slice())
-                .ok()
-                .filter(Request::is_pending)
-                .map(|request| Pending { key, request })
-        })
+        .filter(|(_, r)| r.is_pending())
+        .map(|(key, request)| Pending { key, request })
         .collect())
 }
 

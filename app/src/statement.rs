@@ -180,9 +180,10 @@ pub fn statement(i: &StatementInputs) -> Statement {
                 price = e.price;
                 if e.owner == i.owner {
                     mine += i128::from(e.shares);
+                    let usd = usd_of(e.amount as f64, e.price);
                     dep_native += i128::from(e.amount);
-                    dep_usd += usd_of(e.amount as f64, e.price);
-                    deposits.push(flow(sent, e.amount, e.shares, e.price, i.decimals));
+                    dep_usd += usd;
+                    deposits.push(flow(sent, e.amount, e.shares, e.price, usd, i.decimals));
                 }
             } else if let Some(e) = decode::<VaultWithdrawn>(payload) {
                 if e.market != i.market {
@@ -192,9 +193,10 @@ pub fn statement(i: &StatementInputs) -> Statement {
                 price = e.price;
                 if e.owner == i.owner {
                     mine -= i128::from(e.shares);
+                    let usd = usd_of(e.paid as f64, e.price);
                     wd_native += i128::from(e.paid);
-                    wd_usd += usd_of(e.paid as f64, e.price);
-                    withdrawals.push(flow(sent, e.paid, e.shares, e.price, i.decimals));
+                    wd_usd += usd;
+                    withdrawals.push(flow(sent, e.paid, e.shares, e.price, usd, i.decimals));
                 }
             } else if let Some(e) = decode::<PositionTraded>(payload) {
                 price = e.fill_price;
@@ -253,14 +255,13 @@ pub fn statement(i: &StatementInputs) -> Statement {
     }
 }
 
-fn flow(sent: &Sent, tokens: u64, shares: u64, price: u128, decimals: u8) -> Flow {
-    let price_usd = price as f64 / 1e18;
+fn flow(sent: &Sent, tokens: u64, shares: u64, price: u128, usd: f64, decimals: u8) -> Flow {
     Flow {
         signature: sent.signature.clone(),
         tokens: format_amount(tokens.into(), decimals),
         shares: format_amount(shares.into(), decimals + 3),
-        price_usd: round6(price_usd),
-        usd: round6(tokens as f64 / 10f64.powi(i32::from(decimals)) * price_usd),
+        price_usd: round6(price as f64 / 1e18),
+        usd: round6(usd),
     }
 }
 

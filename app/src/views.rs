@@ -11,7 +11,7 @@ use hedge_engine::position::{
 };
 use hedge_engine::vault::{
     equity_band, hedge_imbalance, hedge_ratio_floor, hedge_target_floor, max_withdrawal_floor, reserve_ceil,
-    value_of_shares_floor,
+    value_of_shares_floor, VaultView,
 };
 use hedge_engine::{PRICE_PRECISION, RATIO_PRECISION};
 use hedge_vault::state::Market;
@@ -152,7 +152,15 @@ pub fn shares_value(
         return Ok(0);
     }
     let st = crate::keeper::accrued(m, price, now)?;
-    value_of_shares_floor(&st.vault_view(supply), price, shares).map_err(|e| anyhow::anyhow!("engine: {e:?}"))
+    value_of(&st.vault_view(supply), price, shares)
+}
+
+/// `value_of_shares_floor`, zero for no shares or an empty vault.
+fn value_of(v: &VaultView, price: &OraclePrice, shares: u64) -> anyhow::Result<u64> {
+    if shares == 0 || v.supply == 0 {
+        return Ok(0);
+    }
+    value_of_shares_floor(v, price, shares).map_err(|e| anyhow::anyhow!("engine: {e:?}"))
 }
 
 pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
@@ -165,11 +173,7 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     let e = |x: hedge_engine::EngineError| anyhow::anyhow!("engine: {x:?}");
     let (low, high) = equity_band(&v, i.price).map_err(e)?;
     let share_unit = 10u64.pow(u32::from(d) + 3);
-    let one_share_value = if i.supply == 0 {
-        0
-    } else {
-        value_of_shares_floor(&v, i.price, share_unit).unwrap_or(0)
-    };
+    let one_share_value = value_of(&v, i.price, share_unit).unwrap_or(0);
     let usd = units
         .quote_of(one_share_value.into(), i.price.price, Rounding::Floor)
         .unwrap_or(0);
@@ -178,7 +182,7 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     } else {
         (i128::from(m.collateral) - m.net_base) * i128::from(share_unit) / i128::from(i.supply)
     };
-    let your_value = shares_value(m, i.supply, i.price, i.now, i.user_shares)?;
+    let your_value = value_of(&v, i.price, i.user_shares)?;
     Ok(VaultReport {
         market: i.key.to_string(),
         shares_outstanding: format_amount(i.supply.into(), d + 3),

@@ -218,6 +218,24 @@ impl Chain {
         }
     }
 
+    /// Every program account of type `T` whose market, at byte `offset`, is `market`
+    /// (`getProgramAccounts` with a memcmp on it and the account size; on the
+    /// embedded chain, among the accounts the client knows).
+    pub async fn market_accounts<T: anchor_lang::AccountDeserialize + anchor_lang::Space>(
+        &mut self,
+        offset: usize,
+        market: &Pubkey,
+    ) -> Result<Vec<(Pubkey, T)>> {
+        let size = 8 + T::INIT_SPACE as u64;
+        let found = self
+            .program_accounts(&[(offset, market.to_bytes().to_vec())], Some(size))
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(k, a)| T::try_deserialize(&mut a.data.as_slice()).ok().map(|t| (k, t)))
+            .collect())
+    }
+
     /// Accounts owned by the program matching every `(offset, bytes)` memcmp filter
     /// and, if given, the data size.
     pub async fn program_accounts(

@@ -41,25 +41,9 @@ impl<'a> ChainVenue<'a> {
     }
 }
 
-/// Every position of a market: `getProgramAccounts` with a memcmp on the market at
-/// byte 8 and the account size (on the embedded chain, the client's complete index).
+/// Every position of a market.
 pub async fn scan(client: &mut Client, market: &Pubkey) -> Result<Vec<(Pubkey, Position)>> {
-    let size = 8 + <Position as anchor_lang::Space>::INIT_SPACE as u64;
-    let found = client
-        .chain
-        .program_accounts(
-            &[(POSITION_MARKET_OFFSET, market.to_bytes().to_vec())],
-            Some(size),
-        )
-        .await?;
-    Ok(found
-        .into_iter()
-        .filter_map(|(k, a)| {
-            <Position as anchor_lang::AccountDeserialize>::try_deserialize(&mut a.data.as_slice())
-                .ok()
-                .map(|p| (k, p))
-        })
-        .collect())
+    client.chain.market_accounts(POSITION_MARKET_OFFSET, market).await
 }
 
 impl Venue for ChainVenue<'_> {

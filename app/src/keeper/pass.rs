@@ -161,14 +161,15 @@ pub async fn run<V: Venue>(
     cfg: &PassConfig,
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<Pass> {
-    let (_, price, now) = venue.market().await?;
+    let (m, price, now) = venue.market().await?;
     let mut pass = Pass {
         unix_time: now,
         price: crate::units::format_price(price.price, 6),
         ..Default::default()
     };
     if cfg.requests {
-        requests(venue, &mut pass).await?;
+        // Requests come first: the market just loaded is the one they see.
+        requests(venue, &mut pass, &m, now).await?;
     }
     if cfg.funding {
         match venue.crank_funding().await {
@@ -195,8 +196,7 @@ pub async fn run<V: Venue>(
     Ok(pass)
 }
 
-async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass) -> Result<()> {
-    let (m, _, now) = venue.market().await?;
+async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, m: &Market, now: i64) -> Result<()> {
     let all = venue.requests().await?;
     pass.requests.pending = all.len();
     for p in &all {

@@ -5,11 +5,12 @@
 
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
-use hedge_engine::requests::{check_cancellable, RequestKind};
+use hedge_engine::requests::{cancels_request, check_cancellable, RequestKind};
+use hedge_engine::EngineError;
 
 use crate::constants::ACCOUNT_VERSION;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{RequestCancelled, CANCELLED_AFTER_WINDOW, CANCELLED_BY_OWNER};
+use crate::events::{RequestCancelled, CANCELLED_AFTER_WINDOW, CANCELLED_BY_OWNER, CANCELLED_REFUSED};
 use crate::state::Request;
 
 /// Seed byte of each kind's request address.
@@ -102,6 +103,27 @@ pub fn cancelled(
         largest_allowed,
         by,
     }
+}
+
+/// A refusal at execution: the cancellation event when the refusal is final for the
+/// request (`cancels_request`: it is cancelled with its reason, the executor paid),
+/// else the error that fails the transaction and leaves the request pending.
+pub fn refused(
+    request: &Request,
+    e: EngineError,
+    largest_allowed: u64,
+    by: Pubkey,
+) -> Result<RequestCancelled> {
+    if !cancels_request(e) {
+        return Err(HedgeError::from(e).into());
+    }
+    Ok(cancelled(
+        request,
+        CANCELLED_REFUSED,
+        HedgeError::from(e).code(),
+        largest_allowed,
+        by,
+    ))
 }
 
 /// Ends an executed (or refused) request: the execution fee to `executor`, the rent

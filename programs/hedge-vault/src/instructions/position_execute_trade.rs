@@ -8,11 +8,11 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::position::is_risk_reducing;
-use hedge_engine::requests::{cancels_request, check_executable};
+use hedge_engine::requests::check_executable;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{PositionTraded, CANCELLED_REFUSED};
+use crate::events::PositionTraded;
 use crate::oracle::read_at_due;
 use crate::requests::{self, KIND_TRADE};
 use crate::state::{Market, Position, Request};
@@ -102,19 +102,12 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
             };
             executed = Some(event);
         }
-        Err(e) if cancels_request(e) => {
+        Err(e) => {
+            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
             // The accrual (a market-wide step) stands; the position is untouched.
             a.market.set_state(&st);
-            let event = requests::cancelled(
-                &a.request,
-                CANCELLED_REFUSED,
-                HedgeError::from(e).code(),
-                0,
-                a.executor.key(),
-            );
             cancelled = Some(event);
         }
-        Err(e) => return Err(HedgeError::from(e).into()),
     }
     a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
     requests::end_executed(

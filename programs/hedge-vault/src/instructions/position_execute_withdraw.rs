@@ -6,12 +6,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::{cancels_request, check_executable};
+use hedge_engine::requests::check_executable;
 use hedge_engine::EngineError;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{MarginWithdrawn, CANCELLED_REFUSED};
+use crate::events::MarginWithdrawn;
 use crate::oracle::read_at_due;
 use crate::requests::{self, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
@@ -93,18 +93,11 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
             };
             executed = Some(event);
         }
-        Err(e) if cancels_request(e) => {
+        Err(e) => {
+            let event = requests::refused(&a.request, e, largest, a.executor.key())?;
             a.market.set_state(&st);
-            let event = requests::cancelled(
-                &a.request,
-                CANCELLED_REFUSED,
-                HedgeError::from(e).code(),
-                largest,
-                a.executor.key(),
-            );
             cancelled = Some(event);
         }
-        Err(e) => return Err(HedgeError::from(e).into()),
     }
     a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
     requests::end_executed(

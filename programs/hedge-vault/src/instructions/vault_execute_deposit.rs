@@ -7,11 +7,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::{cancels_request, check_executable};
+use hedge_engine::requests::check_executable;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{VaultDeposited, CANCELLED_REFUSED};
+use crate::events::VaultDeposited;
 use crate::oracle::read_at_due;
 use crate::requests::{self, KIND_DEPOSIT};
 use crate::state::{Market, Request};
@@ -99,7 +99,8 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
             };
             executed = Some(event);
         }
-        Err(e) if cancels_request(e) => {
+        Err(e) => {
+            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
             st.release_deposit(amount).named()?;
             a.market.set_state(&st);
             transfer_out(
@@ -110,16 +111,8 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 crate::market_seeds!(mint, creator, bump),
                 amount,
             )?;
-            let event = requests::cancelled(
-                &a.request,
-                CANCELLED_REFUSED,
-                HedgeError::from(e).code(),
-                0,
-                a.executor.key(),
-            );
             cancelled = Some(event);
         }
-        Err(e) => return Err(HedgeError::from(e).into()),
     }
     requests::end_executed(
         &mut a.request,

@@ -8,11 +8,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::{cancels_request, check_executable};
+use hedge_engine::requests::check_executable;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{VaultWithdrawn, CANCELLED_REFUSED};
+use crate::events::VaultWithdrawn;
 use crate::oracle::read_at_due;
 use crate::requests::{self, KIND_WITHDRAW};
 use crate::state::{Market, Request};
@@ -135,7 +135,8 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
                 return Ok(());
             }
         }
-        Err(e) if cancels_request(e) => {
+        Err(e) => {
+            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
             st.release_withdraw(shares).named()?;
             a.market.set_state(&st);
             transfer_out(
@@ -146,16 +147,8 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
                 crate::market_seeds!(mint, creator, bump),
                 shares,
             )?;
-            let event = requests::cancelled(
-                &a.request,
-                CANCELLED_REFUSED,
-                HedgeError::from(e).code(),
-                0,
-                a.executor.key(),
-            );
             cancelled = Some(event);
         }
-        Err(e) => return Err(HedgeError::from(e).into()),
     }
     requests::end_executed(
         &mut a.request,
