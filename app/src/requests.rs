@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Result};
 use hedge_engine::requests::{check_cancellable, check_executable, RequestKind};
-use hedge_vault::state::{OracleKind, Request, REQUEST_MARKET_OFFSET};
+use hedge_vault::state::{Market, OracleKind, Request, REQUEST_MARKET_OFFSET};
 
 use crate::chain::{Chain, Sent};
 use crate::client::{Client, LoadedMarket};
@@ -127,7 +127,7 @@ pub async fn price_account_for(
     }
     match m.state.oracle_kind {
         OracleKind::PythLegacy => Ok(m.state.oracle),
-        OracleKind::PythPullV2 => match wait_for_posted_update(&mut client.chain, &m.state.feed_id, due).await {
+        OracleKind::PythPullV2 => match wait_for_posted_update(&mut client.chain, &m.state, due).await {
             Some(k) => Ok(k),
             None => bail!(
                 "a pull market executes at the Pyth update published first at or after {due}: post it with the \
@@ -139,9 +139,9 @@ pub async fn price_account_for(
 
 /// `posted_update`, retried for a few seconds: an update published at the due time
 /// reaches the RPC node's commitment a slot or two after the clock does.
-async fn wait_for_posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64) -> Option<Pubkey> {
+async fn wait_for_posted_update(chain: &mut Chain, market: &Market, due: i64) -> Option<Pubkey> {
     for _ in 0..20 {
-        match posted_update(chain, feed_id, due).await {
+        match posted_update(chain, &market.feed_id, due, &market.oracle).await {
             Ok(Some(k)) => return Some(k),
             Ok(None) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
             // The node refuses the scan (a public cluster): ask for --oracle.
@@ -156,7 +156,16 @@ async fn wait_for_posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64)
 /// on the Pyth receiver filtered by feed id. `hedge localnet` keeps every second's
 /// update in such accounts; a public cluster's RPC usually refuses this scan, and
 /// then the caller asks for the account (`--oracle`).
-pub async fn posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64) -> Result<Option<Pubkey>> {
+///
+/// `moving` is the feed account the market pins (the sponsored one): it holds the
+/// update of time `due` for one second only and is rewritten before a transaction
+/// that names it lands, so it is never the answer.
+pub async fn posted_update(
+    chain: &mut Chain,
+    feed_id: &[u8; 32],
+    due: i64,
+    moving: &Pubkey,
+) -> Result<Option<Pubkey>> {
     let found = chain
         .accounts_of(
             &hedge_vault::PYTH_RECEIVER_PROGRAM,
@@ -166,6 +175,7 @@ pub async fn posted_update(chain: &mut Chain, feed_id: &[u8; 32], due: i64) -> R
         .await?;
     Ok(found
         .into_iter()
+        .filter(|(k, _)| k != moving)
         .filter_map(|(k, a)| {
             let r = crate::pyth::decode(&a.owner, &a.data).ok()?;
             (r.publish_time >= due && r.prev_publish_time? < due).then_some((r.publish_time, k))
