@@ -3,6 +3,7 @@
 //! embedded bank, account views and keeper decisions computed with the same engine
 //! the program uses, and the end-to-end demo.
 
+pub mod backtest;
 pub mod chain;
 pub mod cli;
 pub mod client;

@@ -68,6 +68,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let output = match &cli.command {
         Command::Demo(a) => quiet_program_output(run_demo(a)).await?,
+        Command::Backtest(a) => hedge_client::cli::run_backtest(a)?,
         Command::Localnet(a) => {
             hedge_client::cli::run_localnet(a)?;
             return Ok(());

@@ -155,11 +155,11 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(s(&v, "price"), "100.000000");
     assert_eq!(s(&v, "vault_collateral"), "0.000000000");
     assert_eq!(v["paused"], false);
-    // The 10-token seed stake at 100 USD covers 1000 / (50% - 10%) = 2500 USD of open
-    // interest on a 50% gap; the configured cap is larger, and flagged.
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "2500");
+    // The 10-token seed stake at 100 USD covers 1000 / (30% - 10%) = 5000 USD of open
+    // interest on a 30% gap; the configured cap is larger, and flagged.
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "5000");
     assert!(
-        s(&v, "warning").contains("exceeds what the insurance fund covers on a 50.0000% gap"),
+        s(&v, "warning").contains("exceeds what the insurance fund covers on a 30.0000% gap"),
         "{v}"
     );
 
@@ -261,12 +261,12 @@ async fn every_command_on_the_embedded_chain() {
         s(&v, "your_value"),
         hedge_client::units::format_amount(value as i128, 9)
     );
-    // 12.502 tokens at 100 USD cover 1250.2 / 0.4 = 3125 USD on a 50% gap.
+    // 12.502 tokens at 100 USD cover 1250.2 / 0.2 = 6251 USD on a 30% gap.
     let v = env
         .run_as(&admin, &format!("market show {market}"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "3125");
+    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "6251");
 
     // crank funding; time passes
     env.advance(3_600, 100.0).await;

@@ -90,6 +90,39 @@ pub enum Command {
     /// Start a local validator with the program, SPL Token, a collateral token and a
     /// moving Pyth pull price (runs `hedge-localnet`; docs/LOCALNET.md)
     Localnet(LocalnetArgs),
+    /// Replay a daily OHLC series stepped intraday at engine level with a population
+    /// of hedgers, speculators, funding arbitrageurs and stakers: the hedge's report
+    /// and four plots (docs/BACKTESTS.md)
+    Backtest(BacktestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BacktestArgs {
+    /// Date,Open,High,Low,Close CSV (e.g. data/ETH-USD.csv)
+    #[arg(long)]
+    pub prices: PathBuf,
+    /// Directory for report.json and the plots (PNG and SVG)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seconds between intraday points and keeper passes (divides a day)
+    #[arg(long, default_value_t = 900)]
+    pub substep: i64,
+    /// Seed of the intraday bridge and the population
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Use only the first N days
+    #[arg(long)]
+    pub days: Option<usize>,
+    /// Tokens the hedgers deposit at the start
+    #[arg(long, default_value_t = 1_000)]
+    pub deposit: u64,
+    /// No progress bar
+    #[arg(long)]
+    pub quiet: bool,
+    /// Change a market parameter from the defaults, e.g. --set stress_move=300000
+    /// (the parameter study's knobs; docs/BACKTESTS.md)
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -194,6 +227,7 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
     match cmd {
         Command::Demo(_) => bail!("`demo` runs on its own embedded chain: call demo::run"),
         Command::Localnet(a) => run_localnet(&a),
+        Command::Backtest(a) => run_backtest(&a),
         Command::Market(c) => market::run(c, client, oracle).await,
         Command::Vault(c) => vault::run(c, client, oracle).await,
         Command::Position(c) => position::run(c, client, oracle).await,
@@ -206,6 +240,56 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
 }
 
 /// Runs the demo command.
+/// `hedge backtest`.
+pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
+    use crate::backtest;
+    let days = backtest::path::read_ohlc(&a.prices)?;
+    let mut opts = backtest::Options {
+        substep: a.substep,
+        seed: a.seed,
+        days: a.days,
+        ..Default::default()
+    };
+    opts.population.deposit_tokens = a.deposit;
+    for kv in &a.set {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--set {kv}: write NAME=VALUE"))?;
+        opts.overrides.push((k.to_string(), v.to_string()));
+    }
+    let pb = (!a.quiet).then(|| {
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} steps ({per_sec})",
+            )
+            .expect("a valid template"),
+        );
+        pb
+    });
+    let started = std::time::Instant::now();
+    let source = a.prices.display().to_string();
+    let (run, report) = backtest::run(&days, &opts, &source, pb.as_ref())?;
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut text = report.render();
+    text += &format!("  {} steps in {elapsed:.2} s\n", report.steps);
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(
+            &serde_json::json!({"report": &report, "options": &opts, "series": &run.series}),
+        )?;
+        std::fs::write(dir.join("report.json"), json)?;
+        text += &format!("  wrote {}\n", dir.join("report.json").display());
+        for f in backtest::plots::write_all(dir, &run.series, &report)? {
+            text += &format!("  wrote {}\n", f.display());
+        }
+    }
+    Ok(out(serde_json::to_value(&report)?, text))
+}
+
 pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
     let report = demo::run(&demo::DemoOptions {
         prices: a.prices.clone(),

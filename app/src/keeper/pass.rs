@@ -1,8 +1,10 @@
 //! One keeper pass, the only one: `hedge keeper run`, `hedge crank`, the demo, the
 //! localnet test and the backtest all call [`run`] on a [`Venue`].
 //!
-//! Order, each step on freshly loaded accounts: execute due requests (each at the
-//! price of its due time) and cancel expired ones; crank funding; liquidate every
+//! Order, each step on freshly loaded accounts: crank funding (so that every later
+//! step, and the backtest's attribution, sees funding already accrued to now);
+//! execute due requests (each at the price of its due time) and cancel expired ones;
+//! liquidate every
 //! position the program would liquidate, lowest equity first, in batches (a batch
 //! that fails is retried one by one); then, while the vault is in breach,
 //! auto-deleverage the most profitable position on the side of `N` until the
@@ -167,10 +169,6 @@ pub async fn run<V: Venue>(
         price: crate::units::format_price(price.price, 6),
         ..Default::default()
     };
-    if cfg.requests {
-        // Requests come first: the market just loaded is the one they see.
-        requests(venue, &mut pass, &m, now).await?;
-    }
     if cfg.funding {
         match venue.crank_funding().await {
             Ok(sent) => {
@@ -184,6 +182,9 @@ pub async fn run<V: Venue>(
             }
             Err(e) => pass.funding_error = Some(reason(&e)),
         }
+    }
+    if cfg.requests {
+        requests(venue, &mut pass, &m, now).await?;
     }
     if cfg.liquidations {
         liquidations(venue, &mut pass, cfg.batch, progress).await?;

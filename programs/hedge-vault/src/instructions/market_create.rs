@@ -15,8 +15,8 @@ use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarketCreated;
 use crate::oracle::{decode_legacy, decode_pull, sponsored_price_feed};
 use crate::state::{
-    AdminConfig, InsuranceStake, Market, MarketParams, OracleConfig, OracleKind, Proposal, ProposalKind,
-    FLAG_FREEZABLE_MINT,
+    market_feed_id, AdminConfig, InsuranceStake, Market, MarketAccounts, MarketParams, OracleConfig,
+    OracleKind,
 };
 use crate::token_util::transfer_in;
 
@@ -164,66 +164,25 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
     ctx.accounts.validate(&args)?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    let (oracle, feed_id) = match args.oracle_kind {
-        OracleKind::PythLegacy => (a.oracle.key(), [0u8; 32]),
-        OracleKind::PythPullV2 => (a.oracle.key(), args.feed_id),
-    };
+    let oracle = a.oracle.key();
+    let feed_id = market_feed_id(&args);
     let freeze_authority: Option<Pubkey> = a.collateral_mint.freeze_authority.into();
-    let mut market = Market {
-        bump: ctx.bumps.market,
-        version: ACCOUNT_VERSION,
-        decimals: a.collateral_mint.decimals,
-        flags: if freeze_authority.is_some() {
-            FLAG_FREEZABLE_MINT
-        } else {
-            0
+    let mut market = Market::new(
+        &MarketAccounts {
+            admin: a.admin.key(),
+            collateral_mint: a.collateral_mint.key(),
+            collateral_vault: a.collateral_vault.key(),
+            insurance_vault: a.insurance_vault.key(),
+            share_mint: a.share_mint.key(),
+            share_escrow: a.share_escrow.key(),
+            oracle,
         },
-        admin: a.admin.key(),
-        collateral_mint: a.collateral_mint.key(),
-        collateral_vault: a.collateral_vault.key(),
-        insurance_vault: a.insurance_vault.key(),
-        share_mint: a.share_mint.key(),
-        share_escrow: a.share_escrow.key(),
-        oracle_kind: args.oracle_kind,
-        oracle,
-        feed_id,
-        oracle_config: args.oracle_config,
-        params: args.params,
-        last_publish_time: 0,
-        last_price: 0,
-        collateral: 0,
-        insurance: 0,
-        total_margin: 0,
-        net_base: 0,
-        long_base: 0,
-        short_base: 0,
-        entry_quote: 0,
-        funding_basis: 0,
-        funding_index: 0,
-        funding_rate: 0,
-        last_funding_time: now,
-        pending_withdraw_shares: 0,
-        position_count: 0,
-        guardian: args.guardian,
-        pending_admin: Pubkey::default(),
-        admin_config: args.admin_config,
-        proposal: Proposal {
-            kind: ProposalKind::None,
-            eta: 0,
-            params: args.params,
-            oracle_config: args.oracle_config,
-            admin_config: args.admin_config,
-            settlement_price: 0,
-        },
-        settlement_price: 0,
-        insurance_shares: 0,
-        total_insurance_covered: 0,
-        total_socialized: 0,
-        funding_skipped_seconds: 0,
-        creator: a.admin.key(),
-        escrowed_deposits: 0,
-        reserved: [0; 248],
-    };
+        &args,
+        ctx.bumps.market,
+        a.collateral_mint.decimals,
+        freeze_authority.is_some(),
+        now,
+    );
     // The seed insurance stake.
     let mut st = market.state()?;
     let shares = st.stake_insurance(args.seed_insurance).named()?;

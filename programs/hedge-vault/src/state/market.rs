@@ -292,6 +292,91 @@ pub struct Market {
     pub reserved: [u8; 248],
 }
 
+/// The accounts a new market records (`Market::new`).
+pub struct MarketAccounts {
+    pub admin: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub insurance_vault: Pubkey,
+    pub share_mint: Pubkey,
+    pub share_escrow: Pubkey,
+    pub oracle: Pubkey,
+}
+
+/// The feed id a new market pins: the pull feed's, zeros for a legacy account.
+pub fn market_feed_id(args: &crate::MarketCreateArgs) -> [u8; 32] {
+    match args.oracle_kind {
+        OracleKind::PythLegacy => [0u8; 32],
+        OracleKind::PythPullV2 => args.feed_id,
+    }
+}
+
+impl Market {
+    /// A market as `market_create` writes it, before the seed insurance stake: empty
+    /// ledgers, funding starting at `now`. The backtest's simulation builds its market
+    /// with this too.
+    pub fn new(
+        k: &MarketAccounts,
+        args: &crate::MarketCreateArgs,
+        bump: u8,
+        decimals: u8,
+        freezable_mint: bool,
+        now: i64,
+    ) -> Market {
+        Market {
+            bump,
+            version: crate::constants::ACCOUNT_VERSION,
+            decimals,
+            flags: if freezable_mint { FLAG_FREEZABLE_MINT } else { 0 },
+            admin: k.admin,
+            collateral_mint: k.collateral_mint,
+            collateral_vault: k.collateral_vault,
+            insurance_vault: k.insurance_vault,
+            share_mint: k.share_mint,
+            share_escrow: k.share_escrow,
+            oracle_kind: args.oracle_kind,
+            oracle: k.oracle,
+            feed_id: market_feed_id(args),
+            oracle_config: args.oracle_config,
+            params: args.params,
+            last_publish_time: 0,
+            last_price: 0,
+            collateral: 0,
+            insurance: 0,
+            total_margin: 0,
+            net_base: 0,
+            long_base: 0,
+            short_base: 0,
+            entry_quote: 0,
+            funding_basis: 0,
+            funding_index: 0,
+            funding_rate: 0,
+            last_funding_time: now,
+            pending_withdraw_shares: 0,
+            position_count: 0,
+            guardian: args.guardian,
+            pending_admin: Pubkey::default(),
+            admin_config: args.admin_config,
+            proposal: Proposal {
+                kind: ProposalKind::None,
+                eta: 0,
+                params: args.params,
+                oracle_config: args.oracle_config,
+                admin_config: args.admin_config,
+                settlement_price: 0,
+            },
+            settlement_price: 0,
+            insurance_shares: 0,
+            total_insurance_covered: 0,
+            total_socialized: 0,
+            funding_skipped_seconds: 0,
+            creator: k.admin,
+            escrowed_deposits: 0,
+            reserved: [0; 248],
+        }
+    }
+}
+
 impl Market {
     pub fn is_paused(&self) -> bool {
         self.flags & FLAG_PAUSED != 0

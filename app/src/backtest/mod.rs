@@ -1,0 +1,279 @@
+//! `hedge backtest`: a market run at engine level over a real daily OHLC series
+//! stepped intraday, with a population of hedgers, speculators, funding
+//! arbitrageurs and insurance stakers, and the keeper's own pass every sub-step
+//! (docs/BACKTESTS.md). The simulation (`sim`) is a keeper venue built from the
+//! program's accounts and the engine's calls; `report` measures the hedge; `plots`
+//! draws it.
+
+pub mod path;
+pub mod plots;
+pub mod population;
+pub mod report;
+pub mod sim;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Result};
+use hedge_engine::oracle::RawPrice;
+use hedge_vault::events::{BadDebtResolved, PositionLiquidated, RequestCancelled};
+use hedge_vault::state::OracleKind;
+use serde::Serialize;
+
+use crate::keeper::{self, PassConfig};
+use path::{Day, Point};
+use population::{Agents, Population};
+use report::{Report, Series};
+use sim::Sim;
+
+/// Decimals of the simulated token.
+pub const DECIMALS: u8 = 9;
+/// Exponent of the simulated Pyth price.
+pub const EXPO: i32 = -8;
+/// Confidence published with every price, fraction of the price (5 bp).
+pub const CONF: f64 = 0.0005;
+
+/// What a run is given.
+#[derive(Clone, Debug, Serialize)]
+pub struct Options {
+    /// Seconds between the path's points (and the keeper's passes).
+    pub substep: i64,
+    /// Seed of the intraday bridge and of the population.
+    pub seed: u64,
+    /// Use only the first this many days.
+    pub days: Option<usize>,
+    pub population: Population,
+    /// Market parameters changed from the defaults (`--set name=value`).
+    pub overrides: Vec<(String, String)>,
+}
+
+/// Applies `name=value` overrides to the market's parameters (the study's knobs;
+/// ratios in millionths, rates in 1e-12 per day, like the program's fields).
+pub fn apply_overrides(
+    p: &mut hedge_engine::params::RiskParams,
+    seed: &mut u64,
+    over: &[(String, String)],
+) -> Result<()> {
+    for (k, v) in over {
+        let n: u64 = v
+            .parse()
+            .map_err(|_| anyhow!("--set {k}={v}: the value must be a whole number"))?;
+        let small = || u32::try_from(n).map_err(|_| anyhow!("--set {k}={v}: too large"));
+        match k.as_str() {
+            "initial_margin_ratio" => p.initial_margin_ratio = small()?,
+            "maintenance_margin_ratio" => p.maintenance_margin_ratio = small()?,
+            "liquidation_fee_ratio" => p.liquidation_fee_ratio = small()?,
+            "taker_fee_ratio" => p.taker_fee_ratio = small()?,
+            "impact_fee_ratio" => p.impact_fee_ratio = small()?,
+            "over_hedge_cap" => p.over_hedge_cap = small()?,
+            "skew_scale" => p.skew_scale = n,
+            "max_funding_rate" => p.max_funding_rate = n as i64,
+            "max_funding_velocity" => p.max_funding_velocity = n as i64,
+            "max_funding_interval" => p.max_funding_interval = small()?,
+            "stress_move" => p.stress_move = small()?,
+            "max_open_interest_usd" => p.max_open_interest_usd = n,
+            "max_position_usd" => p.max_position_usd = n,
+            "seed_insurance" => *seed = n,
+            _ => bail!("--set {k}: not a parameter the backtest varies"),
+        }
+    }
+    if let Some(bad) = p.first_violation() {
+        bail!("the parameters break a rule: {bad}");
+    }
+    Ok(())
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            substep: 900,
+            seed: 1,
+            days: None,
+            population: Population::default(),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+/// The raw Pyth price of `usd` published at `t`.
+pub fn raw_price(usd: f64, t: i64) -> RawPrice {
+    let m = (usd * 10f64.powi(-EXPO)).round() as i64;
+    RawPrice {
+        price: m,
+        conf: ((m as f64) * CONF).round().max(1.0) as u64,
+        expo: EXPO,
+        publish_time: t,
+    }
+}
+
+/// The market every backtest creates: the project's defaults (`defaults`), the
+/// creator's seed stake sized to the deposit.
+pub fn market_args(
+    admin: Pubkey,
+    deposit: u64,
+    over: &[(String, String)],
+) -> Result<hedge_vault::MarketCreateArgs> {
+    let mut params = crate::defaults::risk_params(DECIMALS);
+    let mut seed = crate::defaults::seed_insurance(deposit);
+    apply_overrides(&mut params, &mut seed, over)?;
+    Ok(crate::defaults::market_create_args(
+        OracleKind::PythLegacy,
+        [0; 32],
+        params,
+        admin,
+        seed,
+    ))
+}
+
+/// A run in progress: the market, the agents, the path and what is measured.
+pub struct Run {
+    pub sim: Sim,
+    pub agents: Agents,
+    pub path: Vec<Point>,
+    pub step: usize,
+    pub series: Series,
+    pub seed: u64,
+    delay: i64,
+}
+
+impl Run {
+    pub fn new(days: &[Day], opts: &Options) -> Result<Run> {
+        let admin = population::agent_wallet(u64::MAX);
+        let market = crate::keys::market(&Pubkey::new_from_array([1; 32]), &admin);
+        Run::with_market(days, opts, market, admin, false)
+    }
+
+    /// A run whose market has the address `market`, created by `admin` (the keeper);
+    /// `record`: keep the log of user actions (`Sim::log`).
+    pub fn with_market(
+        days: &[Day],
+        opts: &Options,
+        market: Pubkey,
+        admin: Pubkey,
+        record: bool,
+    ) -> Result<Run> {
+        let days = match opts.days {
+            Some(n) => &days[..n.clamp(2, days.len())],
+            None => days,
+        };
+        let path = path::intraday(days, opts.substep, opts.seed)?;
+        let one = 10u64.pow(u32::from(DECIMALS));
+        let deposit = opts.population.deposit_tokens * one;
+        let args = market_args(admin, deposit, &opts.overrides)?;
+        let start = path[0];
+        let mut sim = Sim::new(
+            market,
+            admin,
+            &args,
+            DECIMALS,
+            start.t,
+            raw_price(start.usd, start.t),
+        )?;
+        if record {
+            sim.log = Some(Vec::new());
+        }
+        let mut agents = Agents::new(opts.population.clone(), DECIMALS, opts.seed);
+        agents.start(&mut sim);
+        let delay = i64::from(sim.market.params.execution_delay);
+        Ok(Run {
+            sim,
+            agents,
+            series: Series::new(days),
+            path,
+            step: 0,
+            seed: opts.seed,
+            delay,
+        })
+    }
+
+    pub fn done(&self) -> bool {
+        self.step >= self.path.len()
+    }
+
+    /// One sub-step: the price of this point, the keeper's full pass, the agents'
+    /// actions; then, `execution_delay` later (the price interpolated), a pass that
+    /// executes the requests just made.
+    pub fn step(&mut self) -> Result<()> {
+        let p = self.path[self.step];
+        let (_, t2, usd2) = self.times();
+        let next = self.path.get(self.step + 1).copied();
+        self.sim.advance(p.t, raw_price(p.usd, p.t));
+        let pass = block_on(keeper::run(
+            &mut self.sim,
+            &PassConfig::full(keeper::DEFAULT_BATCH),
+            None,
+        ))?;
+        self.series.record_pass(
+            &p,
+            &pass.events::<PositionLiquidated>(),
+            &pass.events::<BadDebtResolved>(),
+        );
+        self.series.record_refusals(&pass.events::<RequestCancelled>());
+        let dt = next.map_or(self.path[1].t - self.path[0].t, |n| n.t - p.t);
+        self.agents.act(&mut self.sim, dt);
+        self.sim.advance(t2, raw_price(usd2, t2));
+        let pass = block_on(keeper::run(&mut self.sim, &Run::second_pass(), None))?;
+        self.series.record_refusals(&pass.events::<RequestCancelled>());
+        self.series.record_state(&p, &self.sim);
+        self.step += 1;
+        Ok(())
+    }
+
+    /// This step's point, and the time and price of its second pass (requests due
+    /// `execution_delay` later; the price interpolated toward the next point).
+    pub fn times(&self) -> (Point, i64, f64) {
+        let p = self.path[self.step];
+        let next = self.path.get(self.step + 1).copied();
+        let t2 = p.t + self.delay;
+        let usd2 = next.map_or(p.usd, |n| {
+            p.usd + (n.usd - p.usd) * self.delay as f64 / (n.t - p.t) as f64
+        });
+        (p, t2, usd2)
+    }
+
+    /// The second pass's steps.
+    pub fn second_pass() -> PassConfig {
+        PassConfig {
+            funding: true,
+            requests: true,
+            ..PassConfig::none()
+        }
+    }
+
+    pub fn report(&self, source: &str) -> Result<Report> {
+        Report::build(self, source)
+    }
+}
+
+/// The keeper pass is async (it awaits the chain); on the simulation nothing ever
+/// waits, so one poll finishes it.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => unreachable!("the simulation never waits"),
+    }
+}
+
+/// Runs the whole path; `progress` is told each step.
+pub fn run(
+    days: &[Day],
+    opts: &Options,
+    source: &str,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(Run, Report)> {
+    let mut r = Run::new(days, opts)?;
+    if let Some(pb) = progress {
+        pb.set_length(r.path.len() as u64);
+    }
+    while !r.done() {
+        r.step()
+            .map_err(|e| anyhow!("step {} ({}): {e:#}", r.step, r.path[r.step].t))?;
+        if let Some(pb) = progress {
+            if r.step % 256 == 0 {
+                pb.set_position(r.step as u64);
+            }
+        }
+    }
+    let report = r.report(source)?;
+    Ok((r, report))
+}

@@ -1,0 +1,288 @@
+//! Daily OHLC rows stepped intraday (docs/BACKTESTS.md, "The intraday path").
+//!
+//! Each day is a path through its open, its two extremes and its close: on a day
+//! that closes at or above its open, open -> low -> high -> close; otherwise open ->
+//! high -> low -> close (the order that travels the whole range and meets the
+//! extreme opposite to the day's direction first: the harder one for leveraged
+//! traders and the keeper). The day's sub-steps are shared among the three legs in
+//! proportion to how far each moves (at least one each). Inside a leg the log price
+//! follows a Brownian bridge from one anchor to the next, its volatility set from the
+//! day's range, clipped to the day's low and high so that the extremes are the ones
+//! in the data. A seed makes the path reproducible.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+/// One daily row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Day {
+    pub date: String,
+    /// Unix seconds of 00:00 UTC.
+    pub start: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+}
+
+/// Reads a `Date,Open,High,Low,Close,...` CSV (the files in data/).
+pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .ok_or_else(|| anyhow!("{} is empty", path.display()))?
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            anyhow!(
+                "{}: no `{name}` column (want Date,Open,High,Low,Close)",
+                path.display()
+            )
+        })
+    };
+    let (d, o, h, l, c) = (
+        col("date")?,
+        col("open")?,
+        col("high")?,
+        col("low")?,
+        col("close")?,
+    );
+    let mut days = Vec::new();
+    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |j: usize| -> Result<f64> {
+            let s = f
+                .get(j)
+                .ok_or_else(|| anyhow!("line {}: too few columns", i + 2))?;
+            let v: f64 = s
+                .trim()
+                .parse()
+                .map_err(|_| anyhow!("line {}: `{s}` is not a number", i + 2))?;
+            if !(v.is_finite() && v > 0.0) {
+                bail!("line {}: prices must be positive, got {v}", i + 2);
+            }
+            Ok(v)
+        };
+        let date = f
+            .get(d)
+            .ok_or_else(|| anyhow!("line {}: no date", i + 2))?
+            .trim()
+            .to_string();
+        let start = crate::demo::unix_day(&date)
+            .map(|x| x * 86_400)
+            .map_err(|_| anyhow!("line {}: `{date}` is not a YYYY-MM-DD date", i + 2))?;
+        let (open, high, low, close) = (num(o)?, num(h)?, num(l)?, num(c)?);
+        if high < open.max(close) || low > open.min(close) {
+            bail!(
+                "line {}: high {high} / low {low} do not contain open {open} and close {close}",
+                i + 2
+            );
+        }
+        days.push(Day {
+            date,
+            start,
+            open,
+            high,
+            low,
+            close,
+        });
+    }
+    if days.len() < 2 {
+        bail!("{}: at least two days are needed", path.display());
+    }
+    Ok(days)
+}
+
+/// SplitMix64 with Box-Muller normals: small, seedable, the same on every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// Exponential with the given mean.
+    pub fn exponential(&mut self, mean: f64) -> f64 {
+        -mean * self.uniform().ln()
+    }
+}
+
+/// One point of the path.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub t: i64,
+    pub usd: f64,
+    /// Index of its day.
+    pub day: usize,
+}
+
+/// The intraday path: `substep` seconds apart (dividing a day), `86_400 / substep`
+/// points a day, the first at the day's open, the last at its close.
+pub fn intraday(days: &[Day], substep: i64, seed: u64) -> Result<Vec<Point>> {
+    if substep <= 0 || 86_400 % substep != 0 || 86_400 / substep < 4 {
+        bail!("the sub-step must divide a day into at least 4 steps (got {substep} s)");
+    }
+    let n = (86_400 / substep) as usize;
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(days.len() * n);
+    for (di, d) in days.iter().enumerate() {
+        let anchors = if d.close >= d.open {
+            [d.open, d.low, d.high, d.close]
+        } else {
+            [d.open, d.high, d.low, d.close]
+        };
+        // n points: index 0 is the open, n-1 the close; 3 legs share n-1 intervals.
+        let moves: Vec<f64> = anchors.windows(2).map(|w| (w[1] / w[0]).ln().abs()).collect();
+        let steps = share(n - 1, &moves);
+        let (lo, hi) = (d.low.ln(), d.high.ln());
+        // Volatility per interval from the day's range (Parkinson): sigma_day =
+        // ln(H/L) / (2 sqrt(ln 2)).
+        let sigma = (hi - lo) / (2.0 * std::f64::consts::LN_2.sqrt()) / ((n - 1) as f64).sqrt();
+        let mut idx = 0usize;
+        out.push(Point {
+            t: d.start,
+            usd: d.open,
+            day: di,
+        });
+        for (leg, &k) in steps.iter().enumerate() {
+            let (a, b) = (anchors[leg].ln(), anchors[leg + 1].ln());
+            // A Brownian bridge from 0 to 0 over k intervals.
+            let mut walk = Vec::with_capacity(k + 1);
+            walk.push(0.0);
+            for _ in 0..k {
+                let last = *walk.last().expect("non-empty");
+                walk.push(last + sigma * rng.normal());
+            }
+            let end = walk[k];
+            for (i, w) in walk.iter().enumerate().skip(1) {
+                idx += 1;
+                let f = i as f64 / k as f64;
+                let x = if i == k {
+                    b
+                } else {
+                    (a + (b - a) * f + w - f * end).clamp(lo, hi)
+                };
+                out.push(Point {
+                    t: d.start + idx as i64 * substep,
+                    usd: x.exp(),
+                    day: di,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `total` intervals shared in proportion to `weights`, at least one each.
+fn share(total: usize, weights: &[f64]) -> Vec<usize> {
+    let k = weights.len();
+    let sum: f64 = weights.iter().sum();
+    let spare = total - k;
+    let mut out: Vec<usize> = weights
+        .iter()
+        .map(|w| {
+            1 + if sum > 0.0 {
+                (w / sum * spare as f64).floor() as usize
+            } else {
+                0
+            }
+        })
+        .collect();
+    let mut left = total - out.iter().sum::<usize>();
+    let mut i = 0;
+    while left > 0 {
+        out[i % k] += 1;
+        left -= 1;
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(open: f64, high: f64, low: f64, close: f64) -> Day {
+        Day {
+            date: "2022-06-13".into(),
+            start: 1_655_078_400,
+            open,
+            high,
+            low,
+            close,
+        }
+    }
+
+    #[test]
+    fn a_day_passes_through_open_extremes_and_close_and_stays_inside_them() {
+        let mut next = day(85.0, 95.0, 84.0, 94.0);
+        next.start += 86_400;
+        let days = [day(100.0, 110.0, 80.0, 85.0), next];
+        let p = intraday(&days, 900, 7).unwrap();
+        assert_eq!(p.len(), 2 * 96);
+        let first: Vec<f64> = p[..96].iter().map(|x| x.usd).collect();
+        assert_eq!(first[0], 100.0);
+        assert!((first[95] - 85.0).abs() < 1e-9, "close {}", first[95]);
+        let max = first.iter().cloned().fold(f64::MIN, f64::max);
+        let min = first.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(
+            (max - 110.0).abs() < 1e-9 && (min - 80.0).abs() < 1e-9,
+            "{min}..{max}"
+        );
+        // A down day meets its high before its low.
+        let hi_at = first.iter().position(|x| (x - 110.0).abs() < 1e-9).unwrap();
+        let lo_at = first.iter().position(|x| (x - 80.0).abs() < 1e-9).unwrap();
+        assert!(hi_at < lo_at);
+        // An up day meets its low first.
+        let second: Vec<f64> = p[96..].iter().map(|x| x.usd).collect();
+        let hi_at = second.iter().position(|x| (x - 95.0).abs() < 1e-9).unwrap();
+        let lo_at = second.iter().position(|x| (x - 84.0).abs() < 1e-9).unwrap();
+        assert!(lo_at < hi_at);
+        assert!(p.windows(2).all(|w| w[1].t - w[0].t == 900));
+    }
+
+    #[test]
+    fn the_seed_makes_it_reproducible_and_changes_it() {
+        let days = [day(100.0, 110.0, 80.0, 85.0)];
+        assert_eq!(intraday(&days, 900, 1).unwrap(), intraday(&days, 900, 1).unwrap());
+        assert_ne!(intraday(&days, 900, 1).unwrap(), intraday(&days, 900, 2).unwrap());
+    }
+
+    #[test]
+    fn a_sub_step_that_does_not_divide_a_day_is_refused() {
+        let e = intraday(&[day(1.0, 1.0, 1.0, 1.0)], 7_000, 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the sub-step must divide a day into at least 4 steps (got 7000 s)"
+        );
+    }
+
+    #[test]
+    fn legs_share_the_intervals() {
+        assert_eq!(share(95, &[1.0, 2.0, 1.0]), vec![24, 47, 24]);
+        assert_eq!(share(3, &[0.0, 0.0, 0.0]), vec![1, 1, 1]);
+        assert_eq!(share(95, &[0.0, 1.0, 0.0]).iter().sum::<usize>(), 95);
+    }
+}

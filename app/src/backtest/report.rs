@@ -1,0 +1,338 @@
+//! What a backtest measures (docs/BACKTESTS.md, "The report").
+
+use hedge_engine::vault::hedge_ratio_floor;
+use hedge_vault::events::{BadDebtResolved, PositionLiquidated, RequestCancelled, CANCELLED_REFUSED};
+use serde::Serialize;
+
+use super::path::{Day, Point};
+use super::sim::{Attribution, Sim};
+use super::Run;
+
+/// Per sub-step and per day samples.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Series {
+    pub dates: Vec<String>,
+    /// Per day, at its last sub-step: token price, share value (USD), insurance fund
+    /// (tokens), hedge ratio, funding rate (per year, positive: longs pay).
+    pub day_price: Vec<f64>,
+    pub day_share: Vec<f64>,
+    pub day_insurance: Vec<f64>,
+    pub day_hedge_ratio: Vec<f64>,
+    pub day_funding: Vec<f64>,
+    /// Hedge ratio at every sub-step (for its distribution).
+    #[serde(skip)]
+    pub hedge_ratio: Vec<f64>,
+    pub liquidations: usize,
+    pub liquidated_usd: f64,
+    /// Days with liquidations, and how many.
+    pub liquidation_days: Vec<(usize, usize)>,
+    #[serde(skip)]
+    all_dates: Vec<String>,
+    pub bad_debt_tokens: f64,
+    pub insurance_covered_tokens: f64,
+    /// (day, tokens) socialized.
+    pub socialized: Vec<(usize, f64)>,
+    /// Requests the program refused at execution, by error name.
+    pub refused: std::collections::BTreeMap<String, usize>,
+    #[serde(skip)]
+    last_day: Option<usize>,
+}
+
+fn tokens(v: u64) -> f64 {
+    v as f64 / 10f64.powi(i32::from(super::DECIMALS))
+}
+
+impl Series {
+    pub fn new(days: &[Day]) -> Series {
+        Series {
+            dates: Vec::with_capacity(days.len()),
+            all_dates: days.iter().map(|d| d.date.clone()).collect(),
+            ..Default::default()
+        }
+    }
+
+    pub fn record_refusals(&mut self, cancelled: &[RequestCancelled]) {
+        for c in cancelled.iter().filter(|c| c.cause == CANCELLED_REFUSED) {
+            let name = crate::errors::program_errors()
+                .get(&c.error)
+                .map_or_else(|| c.error.to_string(), |e| e.0.clone());
+            *self.refused.entry(name).or_default() += 1;
+        }
+    }
+
+    pub fn record_pass(&mut self, p: &Point, liq: &[PositionLiquidated], bad: &[BadDebtResolved]) {
+        if !liq.is_empty() {
+            self.liquidations += liq.len();
+            for e in liq {
+                self.liquidated_usd += tokens(e.closed) * e.fill_price as f64 / 1e18;
+            }
+            match self.liquidation_days.last_mut() {
+                Some((d, n)) if *d == p.day => *n += liq.len(),
+                _ => self.liquidation_days.push((p.day, liq.len())),
+            }
+        }
+        for b in bad {
+            self.bad_debt_tokens += tokens(b.bad_debt);
+            self.insurance_covered_tokens += tokens(b.insurance_covered);
+            if b.socialized > 0 {
+                self.socialized.push((p.day, tokens(b.socialized)));
+            }
+        }
+    }
+
+    pub fn record_state(&mut self, p: &Point, sim: &Sim) {
+        let st = sim.market.state().ok();
+        let h = st
+            .as_ref()
+            .and_then(|s| hedge_ratio_floor(s.collateral, &s.aggregates, &s.params).ok())
+            .map_or(0.0, |r| r.min(10_000_000) as f64 / 1e6);
+        self.hedge_ratio.push(h);
+        let last_of_day = self.last_day != Some(p.day);
+        if last_of_day {
+            self.dates
+                .push(self.all_dates.get(p.day).cloned().unwrap_or_default());
+            self.day_price.push(0.0);
+            self.day_share.push(0.0);
+            self.day_insurance.push(0.0);
+            self.day_hedge_ratio.push(0.0);
+            self.day_funding.push(0.0);
+            self.last_day = Some(p.day);
+        }
+        // Overwritten at each sub-step: the day's last one stays.
+        let i = self.day_price.len() - 1;
+        self.day_price[i] = p.usd;
+        self.day_share[i] = sim.share_usd().unwrap_or(f64::NAN);
+        self.day_insurance[i] = tokens(sim.market.insurance);
+        self.day_hedge_ratio[i] = h;
+        self.day_funding[i] = st.map_or(0.0, |s| s.funding.rate as f64 / 1e12 * 365.0);
+    }
+}
+
+/// The report `hedge backtest` prints and writes as JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub source: String,
+    pub first_date: String,
+    pub last_date: String,
+    pub days: usize,
+    pub steps: usize,
+    pub substep_seconds: i64,
+    pub seed: u64,
+    pub token_start_usd: f64,
+    pub token_end_usd: f64,
+    /// A whole share's USD value at the first deposit and at the end.
+    pub share_start_usd: f64,
+    pub share_end_usd: f64,
+    pub share_return: f64,
+    pub token_return: f64,
+    /// 1 - Var(daily returns of the share's USD value) / Var(daily returns of the
+    /// token's).
+    pub hedge_effectiveness: f64,
+    pub hedge_ratio_min: f64,
+    pub hedge_ratio_median: f64,
+    /// Share of sub-steps with the hedge ratio below 90%.
+    pub hedge_ratio_below_90: f64,
+    /// USD per share by cause; sums to `share_end_usd - share_start_usd` (the
+    /// residual `unattributed` is floating-point error).
+    pub attribution: Attribution,
+    pub unattributed: f64,
+    /// Funding earned by the vault, per year, as a fraction of a share's value.
+    pub funding_annual: f64,
+    pub liquidations: usize,
+    pub liquidated_usd: f64,
+    pub bad_debt_tokens: f64,
+    pub insurance_covered_tokens: f64,
+    pub insurance_start_tokens: f64,
+    pub insurance_end_tokens: f64,
+    pub insurance_min_tokens: f64,
+    pub socialized_tokens: f64,
+    pub socialized_dates: Vec<String>,
+    /// Worst peak-to-trough fall of the share's USD value.
+    pub share_max_drawdown: f64,
+    /// Positions opened, hedgers, and the insurance stake added by stakers.
+    pub hedgers: usize,
+    pub open_positions_at_end: usize,
+    pub refused: std::collections::BTreeMap<String, usize>,
+}
+
+fn variance(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let mean = x.iter().sum::<f64>() / n;
+    x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+}
+
+fn returns(x: &[f64]) -> Vec<f64> {
+    x.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
+}
+
+/// 1 - Var(returns of `hedged`) / Var(returns of `token`).
+pub fn effectiveness(hedged: &[f64], token: &[f64]) -> f64 {
+    let v = variance(&returns(token));
+    if v == 0.0 {
+        return f64::NAN;
+    }
+    1.0 - variance(&returns(hedged)) / v
+}
+
+/// Worst peak-to-trough fall, as a fraction of the peak.
+pub fn max_drawdown(x: &[f64]) -> f64 {
+    let mut peak = f64::MIN;
+    let mut worst = 0.0f64;
+    for &v in x {
+        peak = peak.max(v);
+        worst = worst.max(1.0 - v / peak);
+    }
+    worst
+}
+
+impl Report {
+    pub fn build(run: &Run, source: &str) -> anyhow::Result<Report> {
+        let s = &run.series;
+        let start = run.path.first().expect("non-empty path");
+        let end = run.path.last().expect("non-empty path");
+        // The share's value exists from the first executed deposit on.
+        let first = s.day_share.iter().position(|v| v.is_finite()).unwrap_or(0);
+        let shares: Vec<f64> = s.day_share[first..].to_vec();
+        let prices: Vec<f64> = s.day_price[first..].to_vec();
+        let share_start = run.sim.share_start.unwrap_or(f64::NAN);
+        let share_end = run.sim.share_usd().unwrap_or(f64::NAN);
+        let mut sorted = s.hedge_ratio.clone();
+        sorted.sort_by(f64::total_cmp);
+        let days = s.day_price.len();
+        let years = (end.t - start.t) as f64 / (365.0 * 86_400.0);
+        let a = run.sim.attribution;
+        let dates = &s.dates;
+        Ok(Report {
+            source: source.to_string(),
+            first_date: dates.first().cloned().unwrap_or_default(),
+            last_date: dates.last().cloned().unwrap_or_default(),
+            days,
+            steps: run.path.len(),
+            substep_seconds: run.path.get(1).map_or(0, |p| p.t - start.t),
+            seed: run.seed,
+            token_start_usd: start.usd,
+            token_end_usd: end.usd,
+            share_start_usd: share_start,
+            share_end_usd: share_end,
+            share_return: share_end / share_start - 1.0,
+            token_return: end.usd / start.usd - 1.0,
+            hedge_effectiveness: effectiveness(&shares, &prices),
+            hedge_ratio_min: sorted.first().copied().unwrap_or(0.0),
+            hedge_ratio_median: sorted.get(sorted.len() / 2).copied().unwrap_or(0.0),
+            hedge_ratio_below_90: sorted.iter().filter(|h| **h < 0.9).count() as f64
+                / sorted.len().max(1) as f64,
+            attribution: a,
+            unattributed: (share_end - share_start) - a.total(),
+            funding_annual: a.funding / share_start / years.max(1e-9),
+            liquidations: s.liquidations,
+            liquidated_usd: s.liquidated_usd,
+            bad_debt_tokens: s.bad_debt_tokens,
+            insurance_covered_tokens: s.insurance_covered_tokens,
+            insurance_start_tokens: s.day_insurance.first().copied().unwrap_or(0.0),
+            insurance_end_tokens: s.day_insurance.last().copied().unwrap_or(0.0),
+            insurance_min_tokens: s.day_insurance.iter().copied().fold(f64::MAX, f64::min),
+            socialized_tokens: s.socialized.iter().map(|x| x.1).sum::<f64>() + 0.0,
+            socialized_dates: s.socialized.iter().map(|x| dates[x.0].clone()).collect(),
+            share_max_drawdown: max_drawdown(&shares),
+            hedgers: run.agents.hedgers.len(),
+            open_positions_at_end: run.sim.positions.values().filter(|p| p.base != 0).count(),
+            refused: s.refused.clone(),
+        })
+    }
+
+    /// The text `hedge backtest` prints.
+    pub fn render(&self) -> String {
+        let a = &self.attribution;
+        let pct = |v: f64| format!("{:+.3}%", v / self.share_start_usd * 100.0);
+        let mut o = String::new();
+        o += &format!(
+            "backtest of {}: {} .. {}, {} days, {} steps of {} s (seed {})\n",
+            self.source,
+            self.first_date,
+            self.last_date,
+            self.days,
+            self.steps,
+            self.substep_seconds,
+            self.seed
+        );
+        o += &format!(
+            "  token          {:>12.2} -> {:>12.2} USD  ({:+.2}%)\n",
+            self.token_start_usd,
+            self.token_end_usd,
+            self.token_return * 100.0
+        );
+        o += &format!(
+            "  one share      {:>12.6} -> {:>12.6} USD  ({:+.3}%), worst drawdown {:.3}%\n",
+            self.share_start_usd,
+            self.share_end_usd,
+            self.share_return * 100.0,
+            self.share_max_drawdown * 100.0
+        );
+        o += &format!(
+            "  hedge effectiveness {:.4}% (1 - Var(share daily returns) / Var(token daily returns))\n",
+            self.hedge_effectiveness * 100.0
+        );
+        o += &format!(
+            "  hedge ratio    min {:.1}%, median {:.1}%, below 90% for {:.2}% of the time\n",
+            self.hedge_ratio_min * 100.0,
+            self.hedge_ratio_median * 100.0,
+            self.hedge_ratio_below_90 * 100.0
+        );
+        o += "  a share's USD result by cause (of its starting value):\n";
+        o += &format!("    exposure (hedge shortfall/excess) {}\n    funding                            {}  ({:+.2}% a year)\n    fees                               {}\n    socialized loss                    {}\n    deleveraging                       {}\n    rounding                           {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));
+        o += &format!(
+            "  liquidations   {} ({:.0} USD closed); bad debt {:.4} tokens, {:.4} covered by insurance\n",
+            self.liquidations, self.liquidated_usd, self.bad_debt_tokens, self.insurance_covered_tokens
+        );
+        o += &format!(
+            "  insurance fund {:.2} -> {:.2} tokens (lowest {:.2})\n",
+            self.insurance_start_tokens, self.insurance_end_tokens, self.insurance_min_tokens
+        );
+        if !self.refused.is_empty() {
+            let r: Vec<String> = self.refused.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            o += &format!("  refused at execution: {}\n", r.join(", "));
+        }
+        o += &format!(
+            "  socialized     {:.6} tokens{}\n",
+            self.socialized_tokens,
+            if self.socialized_dates.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", self.socialized_dates.join(", "))
+            }
+        );
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flat_share_is_a_perfect_hedge_and_a_held_token_none() {
+        let token = [100.0, 110.0, 90.0, 95.0, 120.0];
+        assert_eq!(effectiveness(&[1.0; 5], &token), 1.0);
+        assert!(effectiveness(&token, &token).abs() < 1e-12);
+        // Half the exposure: a quarter of the variance remains.
+        let half: Vec<f64> = returns(&token)
+            .iter()
+            .scan(1.0, |v, r| {
+                *v *= 1.0 + r / 2.0;
+                Some(*v)
+            })
+            .collect();
+        let mut h = vec![1.0];
+        h.extend(half);
+        assert!((effectiveness(&h, &token) - 0.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn drawdown_is_the_worst_fall_from_a_peak() {
+        assert_eq!(max_drawdown(&[1.0, 2.0, 1.0, 1.5, 0.5, 3.0]), 0.75);
+        assert_eq!(max_drawdown(&[1.0, 1.1, 1.2]), 0.0);
+    }
+}
