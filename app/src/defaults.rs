@@ -32,15 +32,11 @@ pub fn risk_params(decimals: u8) -> RiskParams {
     }
 }
 
-/// Oracle limits.
+/// Oracle limits: the engine's for a liquid token (30 s for risk-increasing
+/// executions, 120 s for valuations, 15 s for liquidations; confidence up to 2%, 5%
+/// for exits).
 pub fn oracle_limits() -> OracleLimits {
-    OracleLimits {
-        max_age_increase: 30,
-        max_age: 120,
-        max_age_liquidate: 15,
-        max_conf: 20_000,        // 2%
-        max_conf_reduce: 50_000, // 5%
-    }
+    OracleLimits::default_for_tests()
 }
 
 /// Admin configuration.

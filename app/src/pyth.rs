@@ -152,6 +152,26 @@ pub fn read_account_json(path: &std::path::Path) -> Result<(Option<Pubkey>, Acco
     ))
 }
 
+/// The exponent of the prices the demo and the backtest publish.
+pub const USD_EXPO: i32 = -8;
+
+/// `usd` as a Pyth price at [`USD_EXPO`] published at `t`, with a confidence of
+/// `conf_ratio` of the price (at least one unit).
+pub fn usd_price(usd: f64, conf_ratio: f64, t: i64) -> hedge_engine::oracle::RawPrice {
+    let m = (usd * 10f64.powi(-USD_EXPO)).round() as i64;
+    hedge_engine::oracle::RawPrice {
+        price: m,
+        conf: ((m as f64) * conf_ratio).round().max(1.0) as u64,
+        expo: USD_EXPO,
+        publish_time: t,
+    }
+}
+
+/// A legacy price account in `Trading` status holding `r`.
+pub fn legacy_account_of(r: &hedge_engine::oracle::RawPrice) -> Account {
+    legacy_account(r.price, r.conf, r.expo, r.publish_time)
+}
+
 /// A legacy price account in `Trading` status (for the embedded chain and tests).
 pub fn legacy_account(price: i64, conf: u64, expo: i32, publish_time: i64) -> Account {
     legacy_account_with_status(price, conf, expo, publish_time, PriceStatus::Trading)

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Result};
+use hedge_engine::oracle::check_update_of;
 use hedge_engine::requests::{check_cancellable, check_executable, RequestKind};
 use hedge_vault::state::{Market, OracleKind, Request, REQUEST_MARKET_OFFSET};
 
@@ -178,7 +179,10 @@ pub async fn posted_update(
         .filter(|(k, _)| k != moving)
         .filter_map(|(k, a)| {
             let r = crate::pyth::decode(&a.owner, &a.data).ok()?;
-            (r.publish_time >= due && r.prev_publish_time? < due).then_some((r.publish_time, k))
+            let prev = r.prev_publish_time?;
+            check_update_of(r.publish_time, Some(prev), due)
+                .is_ok()
+                .then_some((r.publish_time, k))
         })
         .min()
         .map(|(_, k)| k))

@@ -14,7 +14,6 @@
 //! for events without one) and are for reading; token amounts are exact.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AnchorDeserialize, Discriminator};
 use hedge_vault::events::{
     AutoDeleveraged, BadDebtResolved, FundingSettled, FundingUpdated, MarginWithdrawn, PositionLiquidated,
     PositionTraded, VaultDeposited, VaultWithdrawn,
@@ -25,9 +24,9 @@ use anyhow::Result;
 use hedge_engine::requests::RequestKind;
 use hedge_vault::state::Request;
 
-use crate::chain::Sent;
+use crate::chain::{decode_event, Sent};
 use crate::client::Client;
-use crate::units::format_amount;
+use crate::units::{format_amount, share_decimals};
 use crate::{keys, views};
 
 /// The owner's shares: in their share account, and locked by a pending withdrawal.
@@ -146,12 +145,6 @@ pub struct Statement {
     pub supply_unaccounted: String,
 }
 
-fn decode<E: AnchorDeserialize + Discriminator>(payload: &[u8]) -> Option<E> {
-    payload
-        .strip_prefix(E::DISCRIMINATOR)
-        .and_then(|rest| E::try_from_slice(rest).ok())
-}
-
 /// The statement, replayed from `i.history`.
 pub fn statement(i: &StatementInputs) -> Statement {
     let scale = 10f64.powi(i32::from(i.decimals));
@@ -172,7 +165,7 @@ pub fn statement(i: &StatementInputs) -> Statement {
                 line.native += tokens * fraction;
                 line.usd += usd_of(tokens * fraction, price);
             };
-            if let Some(e) = decode::<VaultDeposited>(payload) {
+            if let Some(e) = decode_event::<VaultDeposited>(payload) {
                 if e.market != i.market {
                     continue;
                 }
@@ -185,7 +178,7 @@ pub fn statement(i: &StatementInputs) -> Statement {
                     dep_usd += usd;
                     deposits.push(flow(sent, e.amount, e.shares, e.price, usd, i.decimals));
                 }
-            } else if let Some(e) = decode::<VaultWithdrawn>(payload) {
+            } else if let Some(e) = decode_event::<VaultWithdrawn>(payload) {
                 if e.market != i.market {
                     continue;
                 }
@@ -198,23 +191,23 @@ pub fn statement(i: &StatementInputs) -> Statement {
                     wd_usd += usd;
                     withdrawals.push(flow(sent, e.paid, e.shares, e.price, usd, i.decimals));
                 }
-            } else if let Some(e) = decode::<PositionTraded>(payload) {
+            } else if let Some(e) = decode_event::<PositionTraded>(payload) {
                 price = e.fill_price;
                 attribute(&mut funding, e.funding_paid as f64, price);
                 attribute(&mut fees, e.fee.saturating_sub(e.insurance_fee) as f64, price);
-            } else if let Some(e) = decode::<PositionLiquidated>(payload) {
+            } else if let Some(e) = decode_event::<PositionLiquidated>(payload) {
                 price = e.fill_price;
                 attribute(&mut funding, e.funding_paid as f64, price);
-            } else if let Some(e) = decode::<AutoDeleveraged>(payload) {
+            } else if let Some(e) = decode_event::<AutoDeleveraged>(payload) {
                 price = e.fill_price;
                 attribute(&mut funding, e.funding_paid as f64, price);
-            } else if let Some(e) = decode::<MarginWithdrawn>(payload) {
+            } else if let Some(e) = decode_event::<MarginWithdrawn>(payload) {
                 attribute(&mut funding, e.funding_paid as f64, price);
-            } else if let Some(e) = decode::<FundingSettled>(payload) {
+            } else if let Some(e) = decode_event::<FundingSettled>(payload) {
                 attribute(&mut funding, e.paid as f64, price);
-            } else if let Some(e) = decode::<BadDebtResolved>(payload) {
+            } else if let Some(e) = decode_event::<BadDebtResolved>(payload) {
                 attribute(&mut socialized, -(e.socialized as f64), price);
-            } else if let Some(e) = decode::<FundingUpdated>(payload) {
+            } else if let Some(e) = decode_event::<FundingUpdated>(payload) {
                 price = e.price;
             }
         }
@@ -238,7 +231,7 @@ pub fn statement(i: &StatementInputs) -> Statement {
         deposited_usd: round6(dep_usd),
         withdrawn_tokens: format_amount(wd_native, i.decimals),
         withdrawn_usd: round6(wd_usd),
-        shares_now: format_amount(i.shares_now.into(), i.decimals + 3),
+        shares_now: format_amount(i.shares_now.into(), share_decimals(i.decimals)),
         value_now_tokens: format_amount(i.value_now.into(), i.decimals),
         value_now_usd: round6(value_now_usd),
         price_now_usd: round6(i.price_now as f64 / 1e18),
@@ -250,8 +243,8 @@ pub fn statement(i: &StatementInputs) -> Statement {
         fees: line(fees),
         socialized: line(socialized),
         exposure_and_other_usd: round6(other),
-        shares_unaccounted: format_amount(i128::from(i.shares_now) - mine, i.decimals + 3),
-        supply_unaccounted: format_amount(i128::from(i.supply_now) - supply, i.decimals + 3),
+        shares_unaccounted: format_amount(i128::from(i.shares_now) - mine, share_decimals(i.decimals)),
+        supply_unaccounted: format_amount(i128::from(i.supply_now) - supply, share_decimals(i.decimals)),
     }
 }
 
@@ -259,7 +252,7 @@ fn flow(sent: &Sent, tokens: u64, shares: u64, price: u128, usd: f64, decimals: 
     Flow {
         signature: sent.signature.clone(),
         tokens: format_amount(tokens.into(), decimals),
-        shares: format_amount(shares.into(), decimals + 3),
+        shares: format_amount(shares.into(), share_decimals(decimals)),
         price_usd: round6(price as f64 / 1e18),
         usd: round6(usd),
     }

@@ -43,6 +43,16 @@ pub fn parse_signed_amount(s: &str, decimals: u8) -> Result<i64> {
 }
 
 /// Formats native units with `decimals`, trailing zeros kept as spl-token does.
+/// `v` native units as whole tokens (or shares), for reading and plotting.
+pub fn whole(v: i128, decimals: u8) -> f64 {
+    v as f64 / 10f64.powi(i32::from(decimals))
+}
+
+/// Decimals of a market's vault shares: the token's plus the engine's offset.
+pub fn share_decimals(token_decimals: u8) -> u8 {
+    token_decimals + hedge_engine::SHARE_DECIMALS_OFFSET
+}
+
 pub fn format_amount(v: i128, decimals: u8) -> String {
     crate::pyth::decimal(v, -i32::from(decimals))
 }

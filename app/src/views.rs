@@ -17,7 +17,7 @@ use hedge_engine::{PRICE_PRECISION, RATIO_PRECISION};
 use hedge_vault::state::Market;
 use serde::Serialize;
 
-use crate::units::{format_amount, format_price, format_ratio};
+use crate::units::{format_amount, format_price, format_ratio, share_decimals};
 
 #[derive(Debug, Serialize)]
 pub struct MarketReport {
@@ -172,7 +172,7 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     let v = st.vault_view(i.supply);
     let e = |x: hedge_engine::EngineError| anyhow::anyhow!("engine: {x:?}");
     let (low, high) = equity_band(&v, i.price).map_err(e)?;
-    let share_unit = 10u64.pow(u32::from(d) + 3);
+    let share_unit = 10u64.pow(u32::from(share_decimals(d)));
     let one_share_value = value_of(&v, i.price, share_unit).unwrap_or(0);
     let usd = units
         .quote_of(one_share_value.into(), i.price.price, Rounding::Floor)
@@ -185,7 +185,7 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
     let your_value = value_of(&v, i.price, i.user_shares)?;
     Ok(VaultReport {
         market: i.key.to_string(),
-        shares_outstanding: format_amount(i.supply.into(), d + 3),
+        shares_outstanding: format_amount(i.supply.into(), share_decimals(d)),
         collateral: format_amount(m.collateral.into(), d),
         equity_low: format_amount(low, d),
         equity_high: format_amount(high, d),
@@ -195,9 +195,9 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
         hedge_ratio: format_ratio(hedge_ratio_floor(m.collateral, &agg, &params).unwrap_or(0)),
         reserve: format_amount(reserve_ceil(&v, i.price, &params).unwrap_or(0) as i128, d),
         max_withdrawal_now: format_amount(max_withdrawal_floor(&v, i.price, &params).unwrap_or(0).into(), d),
-        your_shares: format_amount(i.user_shares.into(), d + 3),
+        your_shares: format_amount(i.user_shares.into(), share_decimals(d)),
         your_value: format_amount(your_value.into(), d),
-        your_pending_withdrawal_shares: format_amount(i.pending.into(), d + 3),
+        your_pending_withdrawal_shares: format_amount(i.pending.into(), share_decimals(d)),
     })
 }
 

@@ -28,8 +28,7 @@ struct Replay {
 
 impl Replay {
     async fn publish(&mut self, t: i64, usd: f64) {
-        let r = raw_price(usd, t);
-        let acc = pyth::legacy_account(r.price, r.conf, r.expo, r.publish_time);
+        let acc = pyth::legacy_account_of(&raw_price(usd, t));
         let e = self.client.chain.embedded_mut().unwrap();
         e.set_time(t).await.unwrap();
         e.set_account(&self.oracle, acc);
@@ -185,7 +184,7 @@ async fn the_first_sub_steps_of_a_backtest_are_the_programs_to_the_unit() {
         wallets: HashMap::new(),
         funded: HashSet::new(),
     };
-    let (p0, _, _) = run.times();
+    let p0 = run.times().point;
     r.publish(p0.t, p0.usd).await;
     let deposit = opts.population.deposit_tokens * 10u64.pow(u32::from(DECIMALS));
     let args = backtest::market_args(admin, deposit, &[]).unwrap();
@@ -219,7 +218,9 @@ async fn the_first_sub_steps_of_a_backtest_are_the_programs_to_the_unit() {
             }
             init = false;
         }
-        let (p, t2, usd2) = run.times();
+        let backtest::StepTimes {
+            point: p, t2, usd2, ..
+        } = run.times();
         run.step().unwrap();
         r.publish(p.t, p.usd).await;
         r.pass(&PassConfig::full(keeper::DEFAULT_BATCH)).await;

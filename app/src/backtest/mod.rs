@@ -26,8 +26,6 @@ use sim::Sim;
 
 /// Decimals of the simulated token.
 pub const DECIMALS: u8 = 9;
-/// Exponent of the simulated Pyth price.
-pub const EXPO: i32 = -8;
 /// Confidence published with every price, fraction of the price (5 bp).
 pub const CONF: f64 = 0.0005;
 
@@ -95,13 +93,7 @@ impl Default for Options {
 
 /// The raw Pyth price of `usd` published at `t`.
 pub fn raw_price(usd: f64, t: i64) -> RawPrice {
-    let m = (usd * 10f64.powi(-EXPO)).round() as i64;
-    RawPrice {
-        price: m,
-        conf: ((m as f64) * CONF).round().max(1.0) as u64,
-        expo: EXPO,
-        publish_time: t,
-    }
+    crate::pyth::usd_price(usd, CONF, t)
 }
 
 /// The market every backtest creates: the project's defaults (`defaults`), the
@@ -121,6 +113,17 @@ pub fn market_args(
         admin,
         seed,
     ))
+}
+
+/// When a sub-step's two passes happen.
+#[derive(Clone, Copy, Debug)]
+pub struct StepTimes {
+    pub point: Point,
+    /// Seconds to the next point.
+    pub dt: i64,
+    /// The second pass: time and price.
+    pub t2: i64,
+    pub usd2: f64,
 }
 
 /// A run in progress: the market, the agents, the path and what is measured.
@@ -192,9 +195,12 @@ impl Run {
     /// actions; then, `execution_delay` later (the price interpolated), a pass that
     /// executes the requests just made.
     pub fn step(&mut self) -> Result<()> {
-        let p = self.path[self.step];
-        let (_, t2, usd2) = self.times();
-        let next = self.path.get(self.step + 1).copied();
+        let StepTimes {
+            point: p,
+            dt,
+            t2,
+            usd2,
+        } = self.times();
         self.sim.advance(p.t, raw_price(p.usd, p.t));
         let pass = block_on(keeper::run(
             &mut self.sim,
@@ -207,7 +213,6 @@ impl Run {
             &pass.events::<BadDebtResolved>(),
         );
         self.series.record_refusals(&pass.events::<RequestCancelled>());
-        let dt = next.map_or(self.path[1].t - self.path[0].t, |n| n.t - p.t);
         self.agents.act(&mut self.sim, dt);
         self.sim.advance(t2, raw_price(usd2, t2));
         let pass = block_on(keeper::run(&mut self.sim, &Run::second_pass(), None))?;
@@ -217,16 +222,20 @@ impl Run {
         Ok(())
     }
 
-    /// This step's point, and the time and price of its second pass (requests due
-    /// `execution_delay` later; the price interpolated toward the next point).
-    pub fn times(&self) -> (Point, i64, f64) {
+    /// This step's point, its length, and the time and price of its second pass
+    /// (requests due `execution_delay` later; the price interpolated toward the next
+    /// point).
+    pub fn times(&self) -> StepTimes {
         let p = self.path[self.step];
         let next = self.path.get(self.step + 1).copied();
-        let t2 = p.t + self.delay;
-        let usd2 = next.map_or(p.usd, |n| {
-            p.usd + (n.usd - p.usd) * self.delay as f64 / (n.t - p.t) as f64
-        });
-        (p, t2, usd2)
+        let dt = next.map_or(self.path[1].t - self.path[0].t, |n| n.t - p.t);
+        let usd2 = next.map_or(p.usd, |n| p.usd + (n.usd - p.usd) * self.delay as f64 / dt as f64);
+        StepTimes {
+            point: p,
+            dt,
+            t2: p.t + self.delay,
+            usd2,
+        }
     }
 
     /// The second pass's steps.

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -64,6 +65,73 @@ fn e<E: std::fmt::Debug>(x: E) -> anyhow::Error {
     anyhow!("plotting: {x:?}")
 }
 
+/// Sizes of a chart, in pixels: a whole picture's, or half of one.
+#[derive(Clone, Copy)]
+struct Frame {
+    caption: u32,
+    margin: u32,
+    x_area: u32,
+    y_area: u32,
+    labels: u32,
+}
+
+const FULL: Frame = Frame {
+    caption: 22,
+    margin: 15,
+    x_area: 40,
+    y_area: 60,
+    labels: 14,
+};
+
+const HALF: Frame = Frame {
+    caption: 20,
+    margin: 10,
+    x_area: 30,
+    y_area: 60,
+    labels: 13,
+};
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart over the run's days (dates on the x axis) and `y`, its mesh drawn.
+fn daily_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: &Series,
+    caption: &str,
+    f: Frame,
+    y: (f64, f64),
+    y_desc: &str,
+) -> Result<Chart<'a, DB>> {
+    let n = s.day_price.len();
+    let mut c = ChartBuilder::on(area)
+        .caption(caption, (FONT, f.caption))
+        .margin(f.margin)
+        .x_label_area_size(f.x_area)
+        .y_label_area_size(f.y_area)
+        .build_cartesian_2d(0f64..(n.max(2) - 1) as f64, y.0..y.1)
+        .map_err(e)?;
+    c.configure_mesh()
+        .x_label_formatter(&date_label(s))
+        .x_labels(8)
+        .y_desc(y_desc)
+        .label_style((FONT, f.labels))
+        .draw()
+        .map_err(e)?;
+    Ok(c)
+}
+
+/// The series' labels, upper left.
+fn legend<'a, DB: DrawingBackend + 'a>(c: &mut Chart<'a, DB>) -> Result<()> {
+    c.configure_series_labels()
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
 fn date_label(s: &Series) -> impl Fn(&f64) -> String + '_ {
     move |x| {
         s.dates
@@ -92,7 +160,7 @@ fn title(r: &Report, what: &str) -> String {
 
 fn price_vs_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series, r: &Report) -> Result<()> {
     let n = s.day_price.len();
-    let first = s.day_share.iter().position(|v| v.is_finite()).unwrap_or(0);
+    let first = s.first_share_day();
     let (p0, u0) = (s.day_price[first], s.day_share[first]);
     let token: Vec<(f64, f64)> = (first..n)
         .map(|i| (i as f64, s.day_price[i] / p0 * 100.0))
@@ -101,23 +169,8 @@ fn price_vs_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series,
         .map(|i| (i as f64, s.day_share[i] / u0 * 100.0))
         .collect();
     let (lo, hi) = bounds(token.iter().chain(share.iter()).map(|p| p.1), 0.05);
-    let mut c = ChartBuilder::on(root)
-        .caption(
-            title(r, "Token price vs a share's USD value (start = 100)"),
-            (FONT, 22),
-        )
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..(n.max(2) - 1) as f64, lo..hi)
-        .map_err(e)?;
-    c.configure_mesh()
-        .x_label_formatter(&date_label(s))
-        .x_labels(8)
-        .y_desc("USD, start = 100")
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let caption = title(r, "Token price vs a share's USD value (start = 100)");
+    let mut c = daily_chart(root, s, &caption, FULL, (lo, hi), "USD, start = 100")?;
     c.draw_series(LineSeries::new(token, RGBColor(120, 120, 120).stroke_width(2)))
         .map_err(e)?
         .label(format!("token ({:+.1}%)", r.token_return * 100.0))
@@ -130,14 +183,7 @@ fn price_vs_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series,
             r.hedge_effectiveness * 100.0
         ))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    c.configure_series_labels()
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    legend(&mut c)
 }
 
 fn hedge_ratio_funding<DB: DrawingBackend>(
@@ -154,20 +200,8 @@ fn hedge_ratio_funding<DB: DrawingBackend>(
         .map(|(i, v)| (i as f64, v * 100.0))
         .collect();
     let (lo, hi) = bounds(hr.iter().map(|p| p.1).chain([90.0, 100.0]), 0.05);
-    let mut c = ChartBuilder::on(&top)
-        .caption(title(r, "Hedge ratio N / (h C) at each day's close"), (FONT, 20))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..(n.max(2) - 1) as f64, lo..hi)
-        .map_err(e)?;
-    c.configure_mesh()
-        .x_label_formatter(&date_label(s))
-        .x_labels(8)
-        .y_desc("%")
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(e)?;
+    let caption = title(r, "Hedge ratio N / (h C) at each day's close");
+    let mut c = daily_chart(&top, s, &caption, HALF, (lo, hi), "%")?;
     c.draw_series(LineSeries::new(hr, BLUE.stroke_width(2)))
         .map_err(e)?;
     c.draw_series(LineSeries::new(
@@ -182,30 +216,14 @@ fn hedge_ratio_funding<DB: DrawingBackend>(
         .map(|(i, v)| (i as f64, v * 100.0))
         .collect();
     let (lo, hi) = bounds(fr.iter().map(|p| p.1).chain([0.0]), 0.05);
-    let mut c = ChartBuilder::on(&bottom)
-        .caption(
-            "Funding rate, % a year (positive: longs pay the vault)",
-            (FONT, 20),
-        )
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..(n.max(2) - 1) as f64, lo..hi)
-        .map_err(e)?;
-    c.configure_mesh()
-        .x_label_formatter(&date_label(s))
-        .x_labels(8)
-        .y_desc("% / year")
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(e)?;
+    let caption = "Funding rate, % a year (positive: longs pay the vault)";
+    let mut c = daily_chart(&bottom, s, caption, HALF, (lo, hi), "% / year")?;
     c.draw_series(LineSeries::new(fr, RGBColor(0, 130, 0).stroke_width(2)))
         .map_err(e)?;
     Ok(())
 }
 
 fn insurance_fund<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series, r: &Report) -> Result<()> {
-    let n = s.day_price.len();
     let fund: Vec<(f64, f64)> = s
         .day_insurance
         .iter()
@@ -213,23 +231,9 @@ fn insurance_fund<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series,
         .map(|(i, v)| (i as f64, *v))
         .collect();
     let (_, hi) = bounds(fund.iter().map(|p| p.1), 0.1);
-    let mut c = ChartBuilder::on(root)
-        .caption(
-            title(r, "Insurance fund (tokens), liquidations and socialized losses"),
-            (FONT, 22),
-        )
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..(n.max(2) - 1) as f64, 0f64..hi)
-        .map_err(e)?;
-    c.configure_mesh()
-        .x_label_formatter(&date_label(s))
-        .x_labels(8)
-        .y_desc("tokens")
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let caption = title(r, "Insurance fund (tokens), liquidations and socialized losses");
+    let wide = Frame { y_area: 70, ..FULL };
+    let mut c = daily_chart(root, s, &caption, wide, (0.0, hi), "tokens")?;
     c.draw_series(LineSeries::new(fund.clone(), BLUE.stroke_width(2)))
         .map_err(e)?
         .label("insurance fund")
@@ -256,14 +260,7 @@ fn insurance_fund<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series,
     .map_err(e)?
     .label(format!("socialized loss ({:.4} tokens)", r.socialized_tokens))
     .legend(|(x, y)| Cross::new((x + 10, y), 6, RED.stroke_width(3)));
-    c.configure_series_labels()
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    legend(&mut c)
 }
 
 fn attribution<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, _s: &Series, r: &Report) -> Result<()> {
@@ -288,14 +285,15 @@ fn attribution<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, _s: &Series, r
     bars.push(("total", 0.0, level));
     let (lo, hi) = bounds(bars.iter().flat_map(|b| [b.1, b.2]).chain([0.0]), 0.15);
     let k = bars.len();
+    let f = Frame { y_area: 70, ..FULL };
     let mut c = ChartBuilder::on(root)
         .caption(
             title(r, "A share's USD result by cause (% of its starting value)"),
-            (FONT, 22),
+            (FONT, f.caption),
         )
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+        .margin(f.margin)
+        .x_label_area_size(f.x_area)
+        .y_label_area_size(f.y_area)
         .build_cartesian_2d(0f64..k as f64, lo..hi)
         .map_err(e)?;
     let names: Vec<&str> = bars.iter().map(|b| b.0).collect();

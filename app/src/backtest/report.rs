@@ -39,7 +39,7 @@ pub struct Series {
 }
 
 fn tokens(v: u64) -> f64 {
-    v as f64 / 10f64.powi(i32::from(super::DECIMALS))
+    crate::units::whole(v.into(), super::DECIMALS)
 }
 
 impl Series {
@@ -49,6 +49,11 @@ impl Series {
             all_dates: days.iter().map(|d| d.date.clone()).collect(),
             ..Default::default()
         }
+    }
+
+    /// The first day a share existed (its value measured).
+    pub fn first_share_day(&self) -> usize {
+        self.day_share.iter().position(|v| v.is_finite()).unwrap_or(0)
     }
 
     pub fn record_refusals(&mut self, cancelled: &[RequestCancelled]) {
@@ -194,7 +199,7 @@ impl Report {
         let start = run.path.first().expect("non-empty path");
         let end = run.path.last().expect("non-empty path");
         // The share's value exists from the first executed deposit on.
-        let first = s.day_share.iter().position(|v| v.is_finite()).unwrap_or(0);
+        let first = s.first_share_day();
         let shares: Vec<f64> = s.day_share[first..].to_vec();
         let prices: Vec<f64> = s.day_price[first..].to_vec();
         let share_start = run.sim.share_start.unwrap_or(f64::NAN);

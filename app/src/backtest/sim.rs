@@ -14,13 +14,14 @@ use anchor_lang::Event;
 use anyhow::{anyhow, bail, Result};
 use hedge_engine::error::EngineError;
 use hedge_engine::market::MarketState;
-use hedge_engine::oracle::{accept_price, accept_price_at, normalize, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::oracle::{normalize, OraclePrice, OracleUse, RawPrice};
 use hedge_engine::position::is_risk_reducing;
-use hedge_engine::requests::{cancels_request, check_executable, RequestKind};
+use hedge_engine::requests::{check_executable, RequestKind};
 use hedge_vault::events::{
     AutoDeleveraged, BadDebtResolved, FundingUpdated, PositionLiquidated, PositionTraded, VaultDeposited,
     VaultWithdrawn, CANCELLED_AFTER_WINDOW,
 };
+use hedge_vault::oracle::{accept_at_due, accept_now};
 use hedge_vault::state::{Market, MarketAccounts, Position, Request};
 use hedge_vault::{HedgeError, MarketCreateArgs, ACCOUNT_VERSION};
 
@@ -28,6 +29,7 @@ use crate::chain::{Sent, TxError};
 use crate::keeper::Venue;
 use crate::keys;
 use crate::requests::Pending;
+use crate::units::{share_decimals, whole};
 
 /// An engine refusal as the chain reports it: the program's error, by name.
 fn refused(e: EngineError) -> anyhow::Error {
@@ -215,10 +217,9 @@ impl Sim {
             hedge_engine::math::Rounding::Floor,
         )
         .ok()?;
-        let share_one =
-            10f64.powi(i32::from(self.market.decimals) + i32::from(hedge_engine::SHARE_DECIMALS_OFFSET));
-        let token_one = 10f64.powi(i32::from(self.market.decimals));
-        Some(equity as f64 / token_one / (self.supply as f64 / share_one) * (price.price as f64 / 1e18))
+        let d = self.market.decimals;
+        let (tokens, shares) = (whole(equity, d), whole(self.supply.into(), share_decimals(d)));
+        Some(tokens / shares * (price.price as f64 / 1e18))
     }
 
     /// Books the change of a share's value since `before` to `cause`.
@@ -306,9 +307,7 @@ impl Sim {
         if let Some(p) = st.settlement_oracle(self.now) {
             return Ok(p);
         }
-        let p = accept_price(&self.raw, &st.limits, st.last_publish_time, self.now, use_).map_err(refused)?;
-        st.observe(&p);
-        Ok(p)
+        accept_now(st, &self.raw, self.now, use_).map_err(refused)
     }
 
     /// `oracle::read_at_due`: the outer error fails the transaction, the inner one
@@ -322,14 +321,7 @@ impl Sim {
         if let Some(p) = st.settlement_oracle(self.now) {
             return Ok(Ok(p));
         }
-        match accept_price_at(&self.raw, None, &st.limits, due, self.now, use_) {
-            Ok(p) => {
-                st.observe(&p);
-                Ok(Ok(p))
-            }
-            Err(e) if cancels_request(e) => Ok(Err(e)),
-            Err(e) => Err(refused(e)),
-        }
+        accept_at_due(st, &self.raw, None, due, self.now, use_).map_err(refused)
     }
 
     /// `requests::open` on a fresh account.
@@ -645,25 +637,7 @@ impl Sim {
             Ok(x) => {
                 self.market.set_state(&st);
                 account.set_engine(&pos);
-                let o = x.outcome;
-                PositionTraded {
-                    market: self.key,
-                    owner: r.owner,
-                    executor: self.keeper,
-                    delta_base: r.delta_base,
-                    base_after: o.position.base,
-                    fill_price: o.fill_price,
-                    realized_pnl: o.realized_pnl,
-                    fee: o.fee,
-                    impact_fee: o.impact_fee,
-                    insurance_fee: o.insurance_fee,
-                    funding_paid: x.funding_paid,
-                    reducing: o.reducing,
-                    margin_after: o.position.margin,
-                    net_base_after: o.aggregates.net_base,
-                    collateral_after: o.vault_collateral,
-                }
-                .data()
+                PositionTraded::new(self.key, r.owner, self.keeper, r.delta_base, &x).data()
             }
             Err(e) => {
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
@@ -699,46 +673,60 @@ impl Venue for Sim {
     }
 
     async fn crank_funding(&mut self) -> Result<Sent> {
-        let before = self.share_usd();
-        let r = self.crank();
-        self.book(Cause::Funding, before);
-        r
+        self.booked(Cause::Funding, Sim::crank)
     }
 
     async fn execute_request(&mut self, p: &Pending) -> Result<Sent> {
-        let before = self.share_usd();
         let cause = match self.requests.get(&p.key).map(|r| r.kind) {
             Some(k) if k == RequestKind::Trade as u8 => Cause::Fees,
             _ => Cause::Rounding,
         };
-        let r = self.execute(p);
-        self.book(cause, before);
-        r
+        self.booked(cause, |s| s.execute(p))
     }
 
     async fn cancel_request(&mut self, p: &Pending) -> Result<Sent> {
-        let before = self.share_usd();
-        let r = self.cancel(p);
-        self.book(Cause::Rounding, before);
-        r
+        self.booked(Cause::Rounding, |s| s.cancel(p))
     }
 
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
-        let before = self.share_usd();
-        let r = self.liquidate_all(targets);
-        self.book(Cause::Socialized, before);
-        r
+        self.booked(Cause::Socialized, |s| s.liquidate_all(targets))
     }
 
     async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent> {
-        let before = self.share_usd();
-        let r = self.deleverage_one(target);
-        self.book(Cause::Deleveraging, before);
-        r
+        self.booked(Cause::Deleveraging, |s| s.deleverage_one(target))
     }
 }
 
 impl Sim {
+    /// Runs `f`, booking the change of a share's value to `cause`.
+    fn booked<T>(&mut self, cause: Cause, f: impl FnOnce(&mut Sim) -> Result<T>) -> Result<T> {
+        let before = self.share_usd();
+        let r = f(self);
+        self.book(cause, before);
+        r
+    }
+
+    /// A pending request, by address.
+    fn pending(&self, key: &Pubkey) -> Result<Request> {
+        self.requests
+            .get(key)
+            .cloned()
+            .ok_or_else(|| anyhow!("simulated: no pending request {key}"))
+    }
+
+    /// A position that is open (`require!(base != 0, PositionEmpty)`).
+    fn open_position_account(&self, key: &Pubkey) -> Result<Position> {
+        let account = self
+            .positions
+            .get(key)
+            .cloned()
+            .ok_or_else(|| anyhow!("simulated: no position {key}"))?;
+        if account.base == 0 {
+            return Err(refused_named(HedgeError::PositionEmpty));
+        }
+        Ok(account)
+    }
+
     /// `market_update_funding`.
     fn crank(&mut self) -> Result<Sent> {
         let mut st = self.market.state()?;
@@ -746,24 +734,17 @@ impl Sim {
         let (a, imbalance) = st.accrue(oracle.price, self.now).map_err(refused)?;
         st.update_reduce_only(oracle).map_err(refused)?;
         self.market.set_state(&st);
-        Ok(sent(vec![FundingUpdated {
-            market: self.key,
-            index: a.state.index,
-            rate: a.state.rate,
-            charged_seconds: a.charged_seconds,
-            skipped_seconds: a.skipped_seconds,
+        Ok(sent(vec![FundingUpdated::new(
+            self.key,
+            &a,
             imbalance,
-            price: oracle.price,
-        }
+            oracle.price,
+        )
         .data()]))
     }
 
     fn execute(&mut self, p: &Pending) -> Result<Sent> {
-        let r = self
-            .requests
-            .get(&p.key)
-            .cloned()
-            .ok_or_else(|| anyhow!("simulated: no pending request {}", p.key))?;
+        let r = self.pending(&p.key)?;
         let events = match r.kind()? {
             RequestKind::Deposit => self.execute_deposit(p.key, r)?,
             RequestKind::Withdraw => self.execute_withdraw(p.key, r)?,
@@ -776,11 +757,7 @@ impl Sim {
     /// `vault_cancel_deposit`, `vault_cancel_withdraw`, `position_cancel_request`, by
     /// the keeper after the window.
     fn cancel(&mut self, p: &Pending) -> Result<Sent> {
-        let r = self
-            .requests
-            .get(&p.key)
-            .cloned()
-            .ok_or_else(|| anyhow!("simulated: no pending request {}", p.key))?;
+        let r = self.pending(&p.key)?;
         let kind = r.kind()?;
         let window = self.market.params.execution_window;
         hedge_engine::requests::check_cancellable(kind, self.keeper == r.owner, r.due_time, window, self.now)
@@ -827,14 +804,7 @@ impl Sim {
 
     /// `market_auto_deleverage`.
     fn deleverage_one(&mut self, target: &Pubkey) -> Result<Sent> {
-        let mut account = self
-            .positions
-            .get(target)
-            .cloned()
-            .ok_or_else(|| anyhow!("simulated: no position {target}"))?;
-        if account.base == 0 {
-            return Err(refused_named(HedgeError::PositionEmpty));
-        }
+        let mut account = self.open_position_account(target)?;
         let mut st = self.market.state()?;
         let price = self.refresh(&mut st, OracleUse::Liquidate)?;
         let mut pos = account.engine();
@@ -843,67 +813,28 @@ impl Sim {
         account.set_engine(&pos);
         let owner = account.owner;
         self.positions.insert(*target, account);
-        Ok(sent(vec![AutoDeleveraged {
-            market: self.key,
-            owner,
-            closed: x.closed,
-            fill_price: price.price,
-            realized_pnl: x.realized_pnl,
-            reduce_only_after: x.reduce_only_after,
-            funding_paid: x.funding_paid,
-        }
-        .data()]))
+        Ok(sent(vec![
+            AutoDeleveraged::new(self.key, owner, price.price, &x).data()
+        ]))
     }
 
     /// `position_liquidate`: the reward to the keeper's wallet.
     fn liquidate_one(&mut self, target: &Pubkey) -> Result<Vec<Vec<u8>>> {
-        let mut account = self
-            .positions
-            .get(target)
-            .cloned()
-            .ok_or_else(|| anyhow!("simulated: no position {target}"))?;
-        if account.base == 0 {
-            return Err(refused_named(HedgeError::PositionEmpty));
-        }
+        let mut account = self.open_position_account(target)?;
         let mut st = self.market.state()?;
         let price = self.refresh(&mut st, OracleUse::Liquidate)?;
         let mut pos = account.engine();
         let x = st.liquidate(&mut pos, price).map_err(refused)?;
-        let (out, funding_paid) = (x.outcome, x.funding_paid);
         self.market.set_state(&st);
         account.set_engine(&pos);
         let owner = account.owner;
         self.positions.insert(*target, account);
         let keeper = self.keeper;
-        self.credit(&keeper, out.liquidator_reward);
-        let mut events = vec![PositionLiquidated {
-            market: self.key,
-            owner,
-            liquidator: self.keeper,
-            closed: out.closed,
-            base_after: out.position.base,
-            fill_price: out.fill_price,
-            realized_pnl: out.realized_pnl,
-            liquidator_reward: out.liquidator_reward,
-            insurance_reward: out.insurance_reward,
-            bad_debt: out.bad_debt,
-            margin_after: out.position.margin,
-            funding_paid,
-        }
-        .data()];
-        if out.bad_debt > 0 {
-            events.push(
-                BadDebtResolved {
-                    market: self.key,
-                    owner,
-                    bad_debt: out.bad_debt,
-                    insurance_covered: out.insurance_covered,
-                    socialized: out.socialized,
-                    insurance_after: self.market.insurance,
-                    collateral_after: self.market.collateral,
-                }
-                .data(),
-            );
+        self.credit(&keeper, x.outcome.liquidator_reward);
+        let mut events = vec![PositionLiquidated::new(self.key, owner, keeper, &x).data()];
+        let (insurance, collateral) = (self.market.insurance, self.market.collateral);
+        if let Some(b) = BadDebtResolved::of(self.key, owner, &x.outcome, insurance, collateral) {
+            events.push(b.data());
         }
         Ok(events)
     }

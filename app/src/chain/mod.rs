@@ -86,6 +86,15 @@ pub fn decode_events<E: anchor_lang::Event + anchor_lang::Discriminator + anchor
         .map(|d| E::try_from_slice(&d[E::DISCRIMINATOR.len()..]))
 }
 
+/// One event payload as `E`, if it is one (matched by discriminator) and decodes.
+pub fn decode_event<E: anchor_lang::Discriminator + anchor_lang::AnchorDeserialize>(
+    payload: &[u8],
+) -> Option<E> {
+    payload
+        .strip_prefix(E::DISCRIMINATOR)
+        .and_then(|rest| E::try_from_slice(rest).ok())
+}
+
 /// A failed transaction, with the program error by name.
 #[derive(Debug)]
 pub struct TxError {

@@ -13,7 +13,7 @@ use super::{out, Output};
 use crate::chain::Sent;
 use crate::client::{Client, LoadedMarket};
 use crate::requests::{self, Settled};
-use crate::units::{format_amount, format_price};
+use crate::units::{format_amount, format_price, share_decimals};
 
 #[derive(Subcommand, Debug)]
 pub enum RequestCmd {
@@ -97,11 +97,11 @@ pub fn describe(sent: &Sent, decimals: u8) -> (Value, String) {
     }
     if let Some(e) = sent.events::<VaultDeposited>().into_iter().next() {
         return (
-            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "shares": format_amount(e.shares.into(), d + 3), "price": format_price(e.price, 6)}),
+            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "shares": format_amount(e.shares.into(), share_decimals(d)), "price": format_price(e.price, 6)}),
             format!(
                 "Deposited {} tokens for {} shares at {} USD\nSignature: {sig}",
                 format_amount(e.amount.into(), d),
-                format_amount(e.shares.into(), d + 3),
+                format_amount(e.shares.into(), share_decimals(d)),
                 format_price(e.price, 6)
             ),
         );
@@ -110,18 +110,18 @@ pub fn describe(sent: &Sent, decimals: u8) -> (Value, String) {
         let queued = if e.shares_remaining > 0 {
             format!(
                 "; {} shares stay queued (the largest amount that could leave was {})",
-                format_amount(e.shares_remaining.into(), d + 3),
+                format_amount(e.shares_remaining.into(), share_decimals(d)),
                 format_amount(e.largest_now.into(), d)
             )
         } else {
             String::new()
         };
         return (
-            json!({"signature": sig, "executed": true, "paid": format_amount(e.paid.into(), d), "shares_burned": format_amount(e.shares.into(), d + 3), "shares_remaining": format_amount(e.shares_remaining.into(), d + 3), "largest_now": format_amount(e.largest_now.into(), d), "price": format_price(e.price, 6)}),
+            json!({"signature": sig, "executed": true, "paid": format_amount(e.paid.into(), d), "shares_burned": format_amount(e.shares.into(), share_decimals(d)), "shares_remaining": format_amount(e.shares_remaining.into(), share_decimals(d)), "largest_now": format_amount(e.largest_now.into(), d), "price": format_price(e.price, 6)}),
             format!(
                 "Withdrew {} tokens for {} shares at {} USD{queued}\nSignature: {sig}",
                 format_amount(e.paid.into(), d),
-                format_amount(e.shares.into(), d + 3),
+                format_amount(e.shares.into(), share_decimals(d)),
                 format_price(e.price, 6)
             ),
         );

@@ -10,7 +10,7 @@ use hedge_engine::requests::RequestKind;
 
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
-use crate::units::{parse_amount, parse_ratio};
+use crate::units::{parse_amount, parse_ratio, share_decimals};
 use crate::{ix, statement, views};
 
 #[derive(Subcommand, Debug)]
@@ -80,7 +80,7 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             let amount = if shares == "all" {
                 client.token_balance(&share_acc).await?
             } else {
-                parse_amount(&shares, m.state.decimals + 3)?
+                parse_amount(&shares, share_decimals(m.state.decimals))?
             };
             // The token account the execution pays into.
             client.ensure_ata(&me, &m.state.collateral_mint).await?;

@@ -17,7 +17,7 @@ use crate::chain::Chain;
 use crate::client::Client;
 use crate::ix;
 use crate::keeper::{self, PassConfig};
-use crate::keys::{self, MarketKeys};
+use crate::keys::MarketKeys;
 
 mod prices;
 mod report;
@@ -29,7 +29,6 @@ pub use prices::{read_prices, unix_day, BUILTIN_PATH};
 pub use report::{render, DemoReport};
 
 const DECIMALS: u8 = 9;
-const EXPO: i32 = -8;
 const DAY: i64 = 86_400;
 
 #[derive(Clone, Debug)]
@@ -56,11 +55,7 @@ impl Default for DemoOptions {
 }
 
 fn tokens(v: i128) -> f64 {
-    v as f64 / 10f64.powi(i32::from(DECIMALS))
-}
-
-fn mantissa(usd: f64) -> i64 {
-    (usd * 10f64.powi(-EXPO)).round() as i64
+    crate::units::whole(v, DECIMALS)
 }
 
 /// Market parameters for daily steps: funding may accrue a whole day per crank.
@@ -234,13 +229,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         let units = m.state.units()?;
         let mut still = Vec::new();
         for t in std::mem::take(&mut w.traders) {
-            let key = keys::position(&w.keys.market, &t.kp.pubkey());
-            let Some(p) = w
-                .client
-                .chain
-                .anchor_opt::<hedge_vault::state::Position>(&key)
-                .await?
-            else {
+            let Some(p) = w.position_of(&t).await? else {
                 continue;
             };
             if p.base == 0 {
@@ -295,13 +284,7 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let end_usd = path[path.len() - 1].1;
     let mut closing = Vec::new();
     for t in std::mem::take(&mut w.traders) {
-        let key = keys::position(&w.keys.market, &t.kp.pubkey());
-        let Some(p) = w
-            .client
-            .chain
-            .anchor_opt::<hedge_vault::state::Position>(&key)
-            .await?
-        else {
+        let Some(p) = w.position_of(&t).await? else {
             continue;
         };
         if p.base != 0 && p.pending_requests == 0 {

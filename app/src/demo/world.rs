@@ -6,7 +6,7 @@ use hedge_vault::events::PositionTraded;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use super::{mantissa, tokens, DemoReport, EXPO};
+use super::{tokens, DemoReport};
 use crate::client::Client;
 use crate::keeper::{self, PassConfig};
 use crate::keys::MarketKeys;
@@ -30,12 +30,7 @@ pub(super) struct World {
 
 impl World {
     pub(super) async fn set_price(&mut self, usd: f64) -> Result<()> {
-        let acc = pyth::legacy_account(
-            mantissa(usd),
-            mantissa(usd * 0.0005).max(1) as u64,
-            EXPO,
-            self.now,
-        );
+        let acc = pyth::legacy_account_of(&crate::backtest::raw_price(usd, self.now));
         let e = self.client.chain.embedded_mut()?;
         e.set_time(self.now).await?;
         e.set_account(&self.oracle, acc);
@@ -110,6 +105,12 @@ impl World {
 }
 
 impl World {
+    /// `t`'s position account, if it still exists.
+    pub(super) async fn position_of(&mut self, t: &Trader) -> Result<Option<hedge_vault::state::Position>> {
+        let key = crate::keys::position(&self.keys.market, &t.kp.pubkey());
+        self.client.chain.anchor_opt(&key).await
+    }
+
     pub(super) async fn client_market(&mut self) -> Result<crate::client::LoadedMarket> {
         let market = self.keys.market;
         self.client.market(&market, Some(self.oracle)).await

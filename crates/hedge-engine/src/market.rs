@@ -100,6 +100,36 @@ pub struct DeleverageExecution {
 }
 
 impl MarketState {
+    /// A market with nothing in it yet: no collateral, insurance, margin or position,
+    /// funding starting at `now`.
+    pub fn new(params: RiskParams, limits: OracleLimits, units: Units, now: i64) -> MarketState {
+        MarketState {
+            params,
+            limits,
+            units,
+            collateral: 0,
+            insurance: 0,
+            insurance_shares: 0,
+            total_margin: 0,
+            escrowed_deposits: 0,
+            aggregates: Aggregates::default(),
+            funding: FundingState {
+                index: 0,
+                rate: 0,
+                last_time: now,
+            },
+            funding_skipped_seconds: 0,
+            last_publish_time: 0,
+            last_price: 0,
+            settlement_price: 0,
+            paused: false,
+            reduce_only: false,
+            pending_withdraw_shares: 0,
+            total_insurance_covered: 0,
+            total_socialized: 0,
+        }
+    }
+
     /// Whether a settlement price has been applied.
     pub fn is_settled(&self) -> bool {
         self.settlement_price != 0
@@ -541,38 +571,22 @@ impl MarketState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::funding::FundingState;
     use crate::PRICE_PRECISION;
 
     const ONE: u64 = 1_000_000_000;
 
     fn state() -> MarketState {
+        let limits = OracleLimits::default_for_tests();
         MarketState {
-            params: RiskParams::default_for_tests(),
-            limits: OracleLimits {
-                max_age_increase: 30,
-                max_age: 120,
-                max_age_liquidate: 15,
-                max_conf: 20_000,
-                max_conf_reduce: 50_000,
-            },
-            units: Units { scale: 1_000_000_000 },
             collateral: 100 * ONE,
             insurance: 50 * ONE,
             insurance_shares: 50_000 * ONE,
-            total_margin: 0,
-            escrowed_deposits: 0,
-            aggregates: Aggregates::default(),
-            funding: FundingState::default(),
-            funding_skipped_seconds: 0,
-            last_publish_time: 0,
-            last_price: 0,
-            settlement_price: 0,
-            paused: false,
-            reduce_only: false,
-            pending_withdraw_shares: 0,
-            total_insurance_covered: 0,
-            total_socialized: 0,
+            ..MarketState::new(
+                RiskParams::default_for_tests(),
+                limits,
+                Units { scale: 1_000_000_000 },
+                0,
+            )
         }
     }
 

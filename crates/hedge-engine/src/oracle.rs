@@ -86,6 +86,20 @@ pub struct OracleLimits {
 }
 
 impl OracleLimits {
+    /// Limits for a liquid token (2% confidence, 5% for exits); the tests and the
+    /// client's defaults start here.
+    pub const fn default_for_tests() -> Self {
+        OracleLimits {
+            max_age_increase: 30,
+            max_age: 120,
+            max_age_liquidate: 15,
+            max_conf: 20_000,
+            max_conf_reduce: 50_000,
+        }
+    }
+}
+
+impl OracleLimits {
     fn max_conf_for(&self, use_: OracleUse) -> u32 {
         match use_ {
             OracleUse::Increase => self.max_conf,
@@ -170,7 +184,15 @@ pub fn accept_price_at(
     now: i64,
     use_: OracleUse,
 ) -> EngineResult<OraclePrice> {
-    if raw.publish_time < due {
+    check_update_of(raw.publish_time, prev_publish_time, due)?;
+    checked(raw, limits, now, use_)
+}
+
+/// Whether an update published at `publish_time`, after one published at
+/// `prev_publish_time` (`None`: unknown, a legacy account), is the first published at
+/// or after `due`: `prev < due <= publish_time`.
+pub fn check_update_of(publish_time: i64, prev_publish_time: Option<i64>, due: i64) -> EngineResult<()> {
+    if publish_time < due {
         return Err(EngineError::OraclePublishedBeforeDueTime);
     }
     if let Some(prev) = prev_publish_time {
@@ -178,7 +200,7 @@ pub fn accept_price_at(
             return Err(EngineError::OracleNotUniqueForDueTime);
         }
     }
-    checked(raw, limits, now, use_)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 use hedge_engine::market::MarketState;
 use hedge_engine::oracle::{OracleLimits, OraclePrice};
 use hedge_engine::params::RiskParams;
-use hedge_engine::position::{unrealized_pnl_quote, Aggregates, Position, Units};
+use hedge_engine::position::{unrealized_pnl_quote, Position, Units};
 use hedge_engine::requests::cancels_request;
 use hedge_engine::vault::value_of_shares_floor;
 use hedge_engine::PRICE_PRECISION;
@@ -109,33 +109,13 @@ const NAMES: [&str; 14] = [
 ];
 
 fn state() -> MarketState {
-    MarketState {
-        params: RiskParams::default_for_tests(),
-        limits: OracleLimits {
-            max_age_increase: 30,
-            max_age: 120,
-            max_age_liquidate: 15,
-            max_conf: 20_000,
-            max_conf_reduce: 50_000,
-        },
-        units: Units { scale: ONE as u128 },
-        collateral: 0,
-        insurance: 0,
-        insurance_shares: 0,
-        total_margin: 0,
-        escrowed_deposits: 0,
-        aggregates: Aggregates::default(),
-        funding: Default::default(),
-        funding_skipped_seconds: 0,
-        last_publish_time: 0,
-        last_price: 0,
-        settlement_price: 0,
-        paused: false,
-        reduce_only: false,
-        pending_withdraw_shares: 0,
-        total_insurance_covered: 0,
-        total_socialized: 0,
-    }
+    let limits = OracleLimits::default_for_tests();
+    MarketState::new(
+        RiskParams::default_for_tests(),
+        limits,
+        Units { scale: ONE as u128 },
+        0,
+    )
 }
 
 impl World {

@@ -328,3 +328,115 @@ pub struct TimelockLengthened {
     pub market: Pubkey,
     pub timelock_delay: u32,
 }
+
+// The events whose fields come from one engine outcome are built here, once, for the
+// handlers and for the backtest's simulation (which emits the same events).
+
+impl PositionTraded {
+    pub fn new(
+        market: Pubkey,
+        owner: Pubkey,
+        executor: Pubkey,
+        delta_base: i64,
+        x: &hedge_engine::market::TradeExecution,
+    ) -> Self {
+        let o = &x.outcome;
+        PositionTraded {
+            market,
+            owner,
+            executor,
+            delta_base,
+            base_after: o.position.base,
+            fill_price: o.fill_price,
+            realized_pnl: o.realized_pnl,
+            fee: o.fee,
+            impact_fee: o.impact_fee,
+            insurance_fee: o.insurance_fee,
+            funding_paid: x.funding_paid,
+            reducing: o.reducing,
+            margin_after: o.position.margin,
+            net_base_after: o.aggregates.net_base,
+            collateral_after: o.vault_collateral,
+        }
+    }
+}
+
+impl FundingUpdated {
+    pub fn new(market: Pubkey, a: &hedge_engine::funding::Accrual, imbalance: i128, price: u128) -> Self {
+        FundingUpdated {
+            market,
+            index: a.state.index,
+            rate: a.state.rate,
+            charged_seconds: a.charged_seconds,
+            skipped_seconds: a.skipped_seconds,
+            imbalance,
+            price,
+        }
+    }
+}
+
+impl PositionLiquidated {
+    pub fn new(
+        market: Pubkey,
+        owner: Pubkey,
+        liquidator: Pubkey,
+        x: &hedge_engine::market::LiquidationExecution,
+    ) -> Self {
+        let out = &x.outcome;
+        PositionLiquidated {
+            market,
+            owner,
+            liquidator,
+            closed: out.closed,
+            base_after: out.position.base,
+            fill_price: out.fill_price,
+            realized_pnl: out.realized_pnl,
+            liquidator_reward: out.liquidator_reward,
+            insurance_reward: out.insurance_reward,
+            bad_debt: out.bad_debt,
+            margin_after: out.position.margin,
+            funding_paid: x.funding_paid,
+        }
+    }
+}
+
+impl BadDebtResolved {
+    /// The liquidation's bad debt, if any (`insurance_after`, `collateral_after`: the
+    /// market's ledgers once it is resolved).
+    pub fn of(
+        market: Pubkey,
+        owner: Pubkey,
+        out: &hedge_engine::liquidation::LiquidationOutcome,
+        insurance_after: u64,
+        collateral_after: u64,
+    ) -> Option<Self> {
+        (out.bad_debt > 0).then_some(BadDebtResolved {
+            market,
+            owner,
+            bad_debt: out.bad_debt,
+            insurance_covered: out.insurance_covered,
+            socialized: out.socialized,
+            insurance_after,
+            collateral_after,
+        })
+    }
+}
+
+impl AutoDeleveraged {
+    pub fn new(
+        market: Pubkey,
+        owner: Pubkey,
+        fill_price: u128,
+        x: &hedge_engine::market::DeleverageExecution,
+    ) -> Self {
+        AutoDeleveraged {
+            market,
+            owner,
+            closed: x.closed,
+            fill_price,
+            realized_pnl: x.realized_pnl,
+            reduce_only_after: x.reduce_only_after,
+            funding_paid: x.funding_paid,
+        }
+    }
+}

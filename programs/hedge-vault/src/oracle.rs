@@ -133,7 +133,19 @@ pub fn read_now(
         return Ok(p);
     }
     let (raw, _) = read_raw(market, oracle)?;
-    let p = accept_price(&raw, &st.limits, st.last_publish_time, now, use_).named()?;
+    accept_now(st, &raw, now, use_).named()
+}
+
+/// `read_now` once the account is read: the engine's checks for an instant use, then
+/// the price recorded as the newest. The backtest's simulation calls it on its own
+/// price.
+pub fn accept_now(
+    st: &mut MarketState,
+    raw: &RawPrice,
+    now: i64,
+    use_: OracleUse,
+) -> core::result::Result<OraclePrice, EngineError> {
+    let p = accept_price(raw, &st.limits, st.last_publish_time, now, use_)?;
     st.observe(&p);
     Ok(p)
 }
@@ -155,12 +167,27 @@ pub fn read_at_due(
         return Ok(Ok(p));
     }
     let (raw, prev) = read_raw(market, oracle)?;
-    match accept_price_at(&raw, prev, &st.limits, due, now, use_) {
+    accept_at_due(st, &raw, prev, due, now, use_).map_err(|e| HedgeError::from(e).into())
+}
+
+/// `read_at_due` once the account is read (`prev`: the update's previous publish
+/// time, `None` for a legacy account). The outer error fails the transaction, the
+/// inner one cancels the request; an accepted price is recorded as the newest. The
+/// backtest's simulation calls it on its own price.
+pub fn accept_at_due(
+    st: &mut MarketState,
+    raw: &RawPrice,
+    prev: Option<i64>,
+    due: i64,
+    now: i64,
+    use_: OracleUse,
+) -> core::result::Result<core::result::Result<OraclePrice, EngineError>, EngineError> {
+    match accept_price_at(raw, prev, &st.limits, due, now, use_) {
         Ok(p) => {
             st.observe(&p);
             Ok(Ok(p))
         }
         Err(e) if hedge_engine::requests::cancels_request(e) => Ok(Err(e)),
-        Err(e) => Err(HedgeError::from(e).into()),
+        Err(e) => Err(e),
     }
 }

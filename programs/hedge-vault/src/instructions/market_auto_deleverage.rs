@@ -37,15 +37,7 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
     let x = st.deleverage(&mut pos, price).named()?;
     a.market.set_state(&st);
     a.position.set_engine(&pos);
-    let event = AutoDeleveraged {
-        market: a.market.key(),
-        owner: a.position.owner,
-        closed: x.closed,
-        fill_price: price.price,
-        realized_pnl: x.realized_pnl,
-        reduce_only_after: x.reduce_only_after,
-        funding_paid: x.funding_paid,
-    };
+    let event = AutoDeleveraged::new(a.market.key(), a.position.owner, price.price, &x);
     emit_cpi!(event);
     Ok(())
 }

@@ -15,8 +15,7 @@ use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarketCreated;
 use crate::oracle::{decode_legacy, decode_pull, sponsored_price_feed};
 use crate::state::{
-    market_feed_id, AdminConfig, InsuranceStake, Market, MarketAccounts, MarketParams, OracleConfig,
-    OracleKind,
+    AdminConfig, InsuranceStake, Market, MarketAccounts, MarketParams, OracleConfig, OracleKind,
 };
 use crate::token_util::transfer_in;
 
@@ -165,7 +164,6 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let oracle = a.oracle.key();
-    let feed_id = market_feed_id(&args);
     let freeze_authority: Option<Pubkey> = a.collateral_mint.freeze_authority.into();
     let mut market = Market::new(
         &MarketAccounts {
@@ -193,7 +191,7 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
         collateral_mint: market.collateral_mint,
         oracle_kind: args.oracle_kind as u8,
         oracle,
-        feed_id,
+        feed_id: market.feed_id,
         seed_insurance: args.seed_insurance,
         freeze_authority: freeze_authority.unwrap_or_default(),
     };

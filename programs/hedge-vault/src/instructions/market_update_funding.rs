@@ -29,15 +29,7 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     let (a, imbalance) = st.accrue(oracle.price, now).named()?;
     st.update_reduce_only(oracle).named()?;
     market.set_state(&st);
-    let event = FundingUpdated {
-        market: market.key(),
-        index: a.state.index,
-        rate: a.state.rate,
-        charged_seconds: a.charged_seconds,
-        skipped_seconds: a.skipped_seconds,
-        imbalance,
-        price: oracle.price,
-    };
+    let event = FundingUpdated::new(market.key(), &a, imbalance, oracle.price);
     emit_cpi!(event);
     Ok(())
 }

@@ -82,24 +82,7 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
                 crate::market_seeds!(mint, creator, bump),
                 x.outcome.insurance_fee,
             )?;
-            let o = x.outcome;
-            let event = PositionTraded {
-                market: a.market.key(),
-                owner: a.owner.key(),
-                executor: a.executor.key(),
-                delta_base: delta,
-                base_after: o.position.base,
-                fill_price: o.fill_price,
-                realized_pnl: o.realized_pnl,
-                fee: o.fee,
-                impact_fee: o.impact_fee,
-                insurance_fee: o.insurance_fee,
-                funding_paid: x.funding_paid,
-                reducing: o.reducing,
-                margin_after: o.position.margin,
-                net_base_after: o.aggregates.net_base,
-                collateral_after: o.vault_collateral,
-            };
+            let event = PositionTraded::new(a.market.key(), a.owner.key(), a.executor.key(), delta, &x);
             executed = Some(event);
         }
         Err(e) => {

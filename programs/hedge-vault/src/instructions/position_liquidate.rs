@@ -46,7 +46,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Liquidate)?;
     let mut pos = a.position.engine();
     let x = st.liquidate(&mut pos, price).named()?;
-    let (out, funding_paid) = (x.outcome, x.funding_paid);
+    let out = x.outcome;
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     let market = &a.market;
@@ -73,31 +73,9 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     transfer_out(&tp, &ins_ai, &coll_ai, &market_ai, seeds, out.insurance_covered)?;
 
     let owner = a.position.owner;
-    let liquidated = PositionLiquidated {
-        market: market_key,
-        owner,
-        liquidator: a.liquidator.key(),
-        closed: out.closed,
-        base_after: out.position.base,
-        fill_price: out.fill_price,
-        realized_pnl: out.realized_pnl,
-        liquidator_reward: out.liquidator_reward,
-        insurance_reward: out.insurance_reward,
-        bad_debt: out.bad_debt,
-        margin_after: out.position.margin,
-        funding_paid,
-    };
+    let liquidated = PositionLiquidated::new(market_key, owner, a.liquidator.key(), &x);
     emit_cpi!(liquidated);
-    if out.bad_debt > 0 {
-        let resolved = BadDebtResolved {
-            market: market_key,
-            owner,
-            bad_debt: out.bad_debt,
-            insurance_covered: out.insurance_covered,
-            socialized: out.socialized,
-            insurance_after,
-            collateral_after,
-        };
+    if let Some(resolved) = BadDebtResolved::of(market_key, owner, &out, insurance_after, collateral_after) {
         emit_cpi!(resolved);
     }
     Ok(())

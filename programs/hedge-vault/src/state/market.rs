@@ -303,14 +303,6 @@ pub struct MarketAccounts {
     pub oracle: Pubkey,
 }
 
-/// The feed id a new market pins: the pull feed's, zeros for a legacy account.
-pub fn market_feed_id(args: &crate::MarketCreateArgs) -> [u8; 32] {
-    match args.oracle_kind {
-        OracleKind::PythLegacy => [0u8; 32],
-        OracleKind::PythPullV2 => args.feed_id,
-    }
-}
-
 impl Market {
     /// A market as `market_create` writes it, before the seed insurance stake: empty
     /// ledgers, funding starting at `now`. The backtest's simulation builds its market
@@ -336,7 +328,11 @@ impl Market {
             share_escrow: k.share_escrow,
             oracle_kind: args.oracle_kind,
             oracle: k.oracle,
-            feed_id: market_feed_id(args),
+            // The pull feed's id; zeros for a legacy account.
+            feed_id: match args.oracle_kind {
+                OracleKind::PythLegacy => [0u8; 32],
+                OracleKind::PythPullV2 => args.feed_id,
+            },
             oracle_config: args.oracle_config,
             params: args.params,
             last_publish_time: 0,
