@@ -29,45 +29,13 @@ async fn main() {
     }
 }
 
-/// Runs `f` with file descriptor 1 pointed at /dev/null (at stderr when
-/// `HEDGE_PROGRAM_LOGS` is set): a program registered natively in the embedded bank
-/// prints its `msg!` lines to stdout, which must stay clean for the report and
-/// `--json`. Transaction logs are still captured per transaction.
-async fn quiet_program_output<T>(f: impl std::future::Future<Output = T>) -> T {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let target = if std::env::var_os("HEDGE_PROGRAM_LOGS").is_some() {
-        2
-    } else {
-        // SAFETY: opening /dev/null write-only; closed below.
-        unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY) }
-    };
-    // SAFETY: plain descriptor duplication; restored below.
-    let saved = unsafe { libc::dup(1) };
-    if saved >= 0 && target >= 0 {
-        unsafe { libc::dup2(target, 1) };
-    }
-    if target > 2 {
-        unsafe { libc::close(target) };
-    }
-    let out = f.await;
-    let _ = std::io::stdout().flush();
-    if saved >= 0 {
-        unsafe {
-            libc::dup2(saved, 1);
-            libc::close(saved);
-        }
-    }
-    out
-}
-
 async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     if std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "error");
     }
     let output = match &cli.command {
-        Command::Demo(a) => quiet_program_output(run_demo(a)).await?,
+        Command::Demo(a) => hedge_client::chain::quiet_program_output(run_demo(a)).await?,
         Command::Backtest(a) => hedge_client::cli::run_backtest(a)?,
         Command::Localnet(a) => {
             hedge_client::cli::run_localnet(a)?;

@@ -1,7 +1,7 @@
 //! The embedded bank: solana-program-test's BanksClient with the program registered
 //! natively (its real entrypoint), the real SPL Token program, rent and the clock.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
@@ -22,12 +22,21 @@ fn bincode_tx(tx: &Transaction) -> Result<Vec<u8>> {
     bincode::serialize(tx).map_err(|e| anyhow!("serializing the transaction: {e}"))
 }
 
+/// The owner of the sysvar accounts, which the bank changes by itself.
+const SYSVAR_OWNER: Pubkey = Pubkey::from_str_const("Sysvar1111111111111111111111111111111111111");
+
 /// The embedded bank.
 pub struct Embedded {
-    pub ctx: ProgramTestContext,
+    pub(crate) ctx: ProgramTestContext,
     /// Every account key a transaction sent through this client named: the set
     /// `Chain::program_accounts` scans (the bank has no `getProgramAccounts`).
     pub(crate) known: BTreeSet<Pubkey>,
+    /// Accounts as last read from the bank (`None`: absent). An account changes only
+    /// when a transaction names it writable or `set_account` writes it, and both drop
+    /// it here, so an entry is always the bank's current account; sysvars, which the
+    /// bank changes itself, are never kept. Scans of the known keys then read only
+    /// what changed.
+    cache: HashMap<Pubkey, Option<Account>>,
     nonce: u32,
     /// Every successful transaction, for `Chain::history` (logs dropped).
     history: Vec<HistoryEntry>,
@@ -114,6 +123,7 @@ impl Embedded {
         Embedded {
             ctx: program_test().start_with_context().await,
             known: BTreeSet::new(),
+            cache: HashMap::new(),
             nonce: 0,
             history: Vec::new(),
         }
@@ -141,6 +151,11 @@ impl Embedded {
         // The bank advances a slot every few milliseconds: take a fresh blockhash.
         let bh = self.ctx.banks_client.get_latest_blockhash().await?;
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), keys, bh);
+        for (i, k) in tx.message.account_keys.iter().enumerate() {
+            if tx.message.is_maybe_writable(i, None) {
+                self.cache.remove(k);
+            }
+        }
         let sim = self.ctx.banks_client.simulate_transaction(tx.clone()).await?;
         let res = self
             .ctx
@@ -209,6 +224,38 @@ impl Embedded {
             .collect()
     }
 
+    /// The account at `key` (through the cache).
+    pub async fn account(&mut self, key: &Pubkey) -> Result<Option<Account>> {
+        if let Some(a) = self.cache.get(key) {
+            return Ok(a.clone());
+        }
+        let a = self.ctx.banks_client.get_account(*key).await?;
+        if a.as_ref().is_none_or(|a| a.owner != SYSVAR_OWNER) {
+            self.cache.insert(*key, a.clone());
+        }
+        Ok(a)
+    }
+
+    /// The known accounts owned by `owner`.
+    pub(crate) async fn owned_by(&mut self, owner: &Pubkey) -> Result<Vec<(Pubkey, Account)>> {
+        let keys: Vec<Pubkey> = self.known.iter().copied().collect();
+        let mut out = Vec::new();
+        for k in keys {
+            match self.cache.get(&k) {
+                Some(Some(acc)) if acc.owner == *owner => out.push((k, acc.clone())),
+                Some(_) => {}
+                None => {
+                    if let Some(acc) = self.account(&k).await? {
+                        if acc.owner == *owner {
+                            out.push((k, acc));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn payer(&self) -> Keypair {
         self.ctx.payer.insecure_clone()
     }
@@ -224,6 +271,7 @@ impl Embedded {
     /// Writes an account directly into the bank (oracle updates on the embedded chain).
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
         self.known.insert(*key);
+        self.cache.remove(key);
         self.ctx.set_account(key, &account.into());
     }
 
@@ -274,4 +322,36 @@ impl Embedded {
             }
         }
     }
+}
+
+/// Runs `f` with file descriptor 1 pointed at /dev/null (at stderr when
+/// `HEDGE_PROGRAM_LOGS` is set): a program registered natively in the embedded bank
+/// prints its `msg!` lines to stdout, which must stay clean for the report and
+/// `--json`. Transaction logs are still captured per transaction.
+pub async fn quiet_program_output<T>(f: impl std::future::Future<Output = T>) -> T {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let target = if std::env::var_os("HEDGE_PROGRAM_LOGS").is_some() {
+        2
+    } else {
+        // SAFETY: opening /dev/null write-only; closed below.
+        unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY) }
+    };
+    // SAFETY: plain descriptor duplication; restored below.
+    let saved = unsafe { libc::dup(1) };
+    if saved >= 0 && target >= 0 {
+        unsafe { libc::dup2(target, 1) };
+    }
+    if target > 2 {
+        unsafe { libc::close(target) };
+    }
+    let out = f.await;
+    let _ = std::io::stdout().flush();
+    if saved >= 0 {
+        unsafe {
+            libc::dup2(saved, 1);
+            libc::close(saved);
+        }
+    }
+    out
 }

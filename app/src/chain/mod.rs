@@ -11,7 +11,7 @@
 mod embedded;
 mod rpc;
 
-pub use embedded::{program_test, simulate, Embedded, Simulated};
+pub use embedded::{program_test, quiet_program_output, simulate, Embedded, Simulated};
 pub use rpc::Rpc;
 
 use anchor_lang::prelude::{Clock, Pubkey};
@@ -149,7 +149,7 @@ impl Chain {
 
     pub async fn account(&mut self, key: &Pubkey) -> Result<Option<Account>> {
         match self {
-            Chain::Embedded(e) => Ok(e.ctx.banks_client.get_account(*key).await?),
+            Chain::Embedded(e) => e.account(key).await,
             Chain::Rpc(r) => Ok(r
                 .client
                 .get_account_with_commitment(key, r.client.commitment())
@@ -290,28 +290,17 @@ impl Chain {
                     .filter_map(|(k, ui)| ui.decode::<Account>().map(|a| (k, a)))
                     .collect())
             }
-            Chain::Embedded(e) => {
-                let keys: Vec<Pubkey> = e.known.iter().copied().collect();
-                let mut out = Vec::new();
-                for k in keys {
-                    let Some(acc) = e.ctx.banks_client.get_account(k).await? else {
-                        continue;
-                    };
-                    if acc.owner != *owner {
-                        continue;
-                    }
-                    if data_size.is_some_and(|n| acc.data.len() as u64 != n) {
-                        continue;
-                    }
-                    let ok = filters
-                        .iter()
-                        .all(|(o, b)| acc.data.get(*o..*o + b.len()) == Some(b.as_slice()));
-                    if ok {
-                        out.push((k, acc));
-                    }
-                }
-                Ok(out)
-            }
+            Chain::Embedded(e) => Ok(e
+                .owned_by(owner)
+                .await?
+                .into_iter()
+                .filter(|(_, acc)| {
+                    data_size.is_none_or(|n| acc.data.len() as u64 == n)
+                        && filters
+                            .iter()
+                            .all(|(o, b)| acc.data.get(*o..*o + b.len()) == Some(b.as_slice()))
+                })
+                .collect()),
         }
     }
 }
