@@ -225,6 +225,120 @@ async fn account_sizes_rent_and_instruction_costs() {
         println!("| {} | {} | {} | {} |", r.name, r.accounts, r.bytes, r.cu);
     }
 
+    // The other instructions: accounts and transaction bytes (built, not sent; their
+    // preconditions are the subject of admin.rs, market.rs and liquidation.rs).
+    let admin = h.admin.insecure_clone();
+    let a = admin.pubkey();
+    let p = h.setup.params.into();
+    let oc = h.setup.oracle_config;
+    let ac = h.setup.admin_config;
+    let kp = |u: &User| u.kp.insecure_clone();
+    let others: Vec<(&str, Instruction, Vec<solana_keypair::Keypair>)> = vec![
+        (
+            "market_create",
+            market_create(&h, p, oc),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "vault_cancel_deposit",
+            cancel(&h, RequestKind::Deposit, &lp.key(), &lp),
+            vec![kp(&lp)],
+        ),
+        (
+            "vault_cancel_withdraw",
+            cancel(&h, RequestKind::Withdraw, &lp.key(), &lp),
+            vec![kp(&lp)],
+        ),
+        (
+            "position_cancel_request",
+            cancel(&h, RequestKind::Trade, &v.key(), &v),
+            vec![kp(&v)],
+        ),
+        (
+            "market_auto_deleverage",
+            market_auto_deleverage(&h, &v.key()),
+            vec![],
+        ),
+        (
+            "market_propose_params",
+            market_propose_params(&h, &a, p, oc, ac),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_propose_settlement",
+            market_propose_settlement(&h, &a, 100 * hedge_engine::PRICE_PRECISION),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_apply_proposal",
+            market_apply_proposal(&h, &a),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_cancel_proposal",
+            market_cancel_proposal(&h, &a),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_lengthen_timelock",
+            market_lengthen_timelock(&h, &a, 2 * 86_400),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_set_guardian",
+            market_set_guardian(&h, &a, lp.key()),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_propose_admin",
+            market_propose_admin(&h, &a, lp.key()),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "market_accept_admin",
+            market_accept_admin(&h, &lp.key()),
+            vec![kp(&lp)],
+        ),
+        (
+            "market_set_pause",
+            market_set_pause(&h, &a, true),
+            vec![admin.insecure_clone()],
+        ),
+        (
+            "insurance_deposit",
+            insurance_deposit(&h, &lp, ONE),
+            vec![kp(&lp)],
+        ),
+        (
+            "insurance_cancel_unstake",
+            cancel(&h, RequestKind::Unstake, &lp.key(), &lp),
+            vec![kp(&lp)],
+        ),
+    ];
+    println!("| instruction | accounts | transaction bytes |");
+    println!("|---|---:|---:|");
+    for (name, ix, signers) in &others {
+        let signers: Vec<&solana_keypair::Keypair> = signers.iter().collect();
+        let bytes = tx_bytes(&h, ix, &signers);
+        assert!(bytes <= 1232, "{name}: {bytes} bytes");
+        println!("| {name} | {} | {bytes} |", ix.accounts.len());
+    }
+    // With the measured ones, every instruction of the program's IDL.
+    let idl: serde_json::Value = serde_json::from_str(include_str!("../../idl/hedge_vault.json")).unwrap();
+    let in_idl: std::collections::BTreeSet<&str> = idl["instructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    let here: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .skip(1)
+        .map(|r| r.name)
+        .chain(others.iter().map(|o| o.0))
+        .collect();
+    assert_eq!(here, in_idl);
+
     // Account sizes: what the program allocates, as the chain holds it.
     let market = h.account(h.market).await.unwrap();
     let position = h.account(position_pda(&h.market, &v.key())).await.unwrap();
