@@ -140,7 +140,11 @@ impl Client {
 
     /// Creates a new SPL mint with the wallet as mint authority (embedded demo, tests).
     pub async fn create_mint(&mut self, decimals: u8) -> Result<Pubkey> {
-        let mint = Keypair::new();
+        self.create_mint_at(&Keypair::new(), decimals).await
+    }
+
+    /// A new mint at `mint`'s address, the wallet its authority.
+    pub async fn create_mint_at(&mut self, mint: &Keypair, decimals: u8) -> Result<Pubkey> {
         let space = <spl_token::state::Mint as anchor_lang::solana_program::program_pack::Pack>::LEN;
         let lamports = self.chain.rent_exempt(space).await?;
         let ixs = [
@@ -159,7 +163,7 @@ impl Client {
                 decimals,
             )?,
         ];
-        self.send(&ixs, &[&mint]).await?;
+        self.send(&ixs, &[mint]).await?;
         Ok(mint.pubkey())
     }
 

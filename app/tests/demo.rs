@@ -25,45 +25,82 @@ fn f(v: &serde_json::Value, k: &str) -> f64 {
 #[test]
 fn the_built_in_story_hedges_the_holder() {
     let v = demo(&[]);
-    assert_eq!(v["steps"], 92);
-    assert_eq!(v["first_date"], "2021-04-25");
-    assert_eq!(f(&v, "deposited_tokens"), 100.0);
-    // Unhedged return is the price move itself.
+    // Fourteen days of 15-minute steps through the May 2021 crash, every one checked
+    // against the simulation.
+    assert_eq!(v["steps_checked"], 14 * 96);
+    assert_eq!(v["first_date"], "2021-05-12");
+    assert_eq!(v["last_date"], "2021-05-25");
+    // The first of four hedgers sharing the 1,000-token opening deposit.
+    assert_eq!(f(&v, "deposited_tokens"), 250.0);
+    // Unhedged: the same tokens kept, valued at the end against their USD value when
+    // the deposit executed (2 s after the path's first point).
+    let held = f(&v, "deposited_tokens") * f(&v, "end_price_usd");
+    assert!((f(&v, "unhedged_usd") - held).abs() < 1e-6);
+    assert!((f(&v, "unhedged_return") - (held / f(&v, "deposited_usd") - 1.0)).abs() < 1e-9);
     let price_move = f(&v, "end_price_usd") / f(&v, "start_price_usd") - 1.0;
-    assert!((f(&v, "unhedged_return") - price_move).abs() < 1e-9);
-    // The hedge held the USD value far closer than holding did, through an 80% rally
-    // and a 57% crash; what it lost is the socialized bad debt, which the report names.
-    assert!(f(&v, "hedged_return").abs() < 0.05, "{v}");
-    assert!(f(&v, "liquidations") > 0.0);
+    assert!((f(&v, "unhedged_return") - price_move).abs() < 1e-4);
+    assert!(price_move < -0.3, "{price_move}");
+    // The hedge kept the holder's USD value within 10% through a 35% fall.
+    assert!(f(&v, "hedged_return").abs() < 0.10, "{v}");
+    assert!((f(&v, "hedged_usd") - f(&v, "withdrawn_tokens") * f(&v, "end_price_usd")).abs() < 1e-6);
+    // What the chain's events say equals what the simulation booked.
+    let b = &v["backtest"];
+    assert_eq!(v["liquidations"], b["liquidations"]);
+    assert_eq!(f(&v, "socialized_loss_tokens"), 0.0);
+    assert_eq!(f(b, "socialized_tokens"), 0.0);
     assert!(
         f(&v, "bad_debt_tokens")
             >= f(&v, "insurance_covered_tokens") + f(&v, "socialized_loss_tokens") - 1e-9
     );
-    assert!(f(&v, "withdrawn_tokens") > 0.0);
-    assert!((f(&v, "hedged_usd") - f(&v, "withdrawn_tokens") * f(&v, "end_price_usd")).abs() < 1e-6);
+    // The statement, replayed from the market's history, agrees on the withdrawal.
+    let st = &v["statement"];
+    let withdrawn: f64 = st["withdrawn_tokens"].as_str().unwrap().parse().unwrap();
+    assert!((withdrawn - f(&v, "withdrawn_tokens")).abs() < 1e-9, "{st}");
+    assert!(f(&v, "transactions") > 1_000.0);
 }
 
 #[test]
 fn a_csv_path_plays_out_too() {
     let csv = format!("{}/../data/BTC-USD.csv", manifest_dir());
-    let v = demo(&["--prices", &csv, "--steps", "60", "--deposit", "10"]);
-    assert_eq!(v["steps"], 60);
-    assert_eq!(v["first_date"], "2021-01-01");
-    assert_eq!(f(&v, "start_price_usd"), 29_374.152344);
-    assert_eq!(f(&v, "deposited_tokens"), 10.0);
-    assert!(f(&v, "transactions") > 60.0);
+    let v = demo(&[
+        "--prices",
+        &csv,
+        "--from",
+        "2022-06-11",
+        "--days",
+        "3",
+        "--deposit",
+        "100",
+    ]);
+    assert_eq!(v["steps_checked"], 3 * 96);
+    assert_eq!(v["first_date"], "2022-06-11");
+    assert_eq!(v["last_date"], "2022-06-13");
+    // The path starts at the first day's open.
+    assert_eq!(f(&v, "start_price_usd"), 29_084.666016);
+    assert_eq!(f(&v, "deposited_tokens"), 25.0);
+    assert!(f(&v, "withdrawn_tokens") > 25.0);
 }
 
 #[test]
-fn a_bad_csv_is_refused_clearly() {
+fn a_bad_csv_or_window_is_refused_clearly() {
     let dir = std::env::temp_dir().join("hedge-demo-bad.csv");
-    std::fs::write(&dir, "Date,Open\n2021-01-01,5\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hedge"))
-        .args(["demo", "--prices", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no Close column"));
+    std::fs::write(&dir, "Date,Close\n2021-01-01,5\n").unwrap();
+    let refused = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hedge"))
+            .arg("demo")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let e = refused(&["--prices", dir.to_str().unwrap()]);
+    assert!(
+        e.contains("no `open` column (want Date,Open,High,Low,Close)"),
+        "{e}"
+    );
+    let e = refused(&["--from", "2030-01-01"]);
+    assert!(e.contains("has no day 2030-01-01"), "{e}");
 }
 
 /// This crate's directory in the checkout being tested: cargo sets it for the test

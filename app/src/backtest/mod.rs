@@ -8,6 +8,7 @@
 pub mod path;
 pub mod plots;
 pub mod population;
+pub mod replay;
 pub mod report;
 pub mod sim;
 
@@ -91,6 +92,18 @@ impl Default for Options {
     }
 }
 
+/// The market's creator (and keeper) in every run. With the mint's, a fixed key:
+/// a run's addresses, and so the order in which the keeper meets positions, are the
+/// same on every run, on the simulation and on the chain.
+pub fn creator_keypair() -> solana_keypair::Keypair {
+    population::agent_keypair(u64::MAX)
+}
+
+/// The token's mint in every run.
+pub fn mint_keypair() -> solana_keypair::Keypair {
+    population::agent_keypair(u64::MAX - 1)
+}
+
 /// The raw Pyth price of `usd` published at `t`.
 pub fn raw_price(usd: f64, t: i64) -> RawPrice {
     crate::pyth::usd_price(usd, CONF, t)
@@ -139,8 +152,9 @@ pub struct Run {
 
 impl Run {
     pub fn new(days: &[Day], opts: &Options) -> Result<Run> {
-        let admin = population::agent_wallet(u64::MAX);
-        let market = crate::keys::market(&Pubkey::new_from_array([1; 32]), &admin);
+        use solana_signer::Signer;
+        let admin = creator_keypair().pubkey();
+        let market = crate::keys::market(&mint_keypair().pubkey(), &admin);
         Run::with_market(days, opts, market, admin, false)
     }
 

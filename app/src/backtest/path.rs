@@ -26,23 +26,44 @@ pub struct Day {
     pub close: f64,
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+pub fn unix_day(date: &str) -> Result<i64> {
+    let mut it = date.trim().splitn(3, '-');
+    let (y, m, d): (i64, i64, i64) = (
+        it.next().ok_or_else(|| anyhow!("bad date {date}"))?.parse()?,
+        it.next().ok_or_else(|| anyhow!("bad date {date}"))?.parse()?,
+        it.next().ok_or_else(|| anyhow!("bad date {date}"))?.parse()?,
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Ok(era * 146_097 + doe - 719_468)
+}
+
 /// Reads a `Date,Open,High,Low,Close,...` CSV (the files in data/).
 pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_ohlc(&text, &path.display().to_string())
+}
+
+/// The daily rows of a `Date,Open,High,Low,Close,...` CSV's text; `name` says where
+/// it came from in errors.
+pub fn parse_ohlc(text: &str, name: &str) -> Result<Vec<Day>> {
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()
-        .ok_or_else(|| anyhow!("{} is empty", path.display()))?
+        .ok_or_else(|| anyhow!("{name} is empty"))?
         .split(',')
         .map(|s| s.trim().to_ascii_lowercase())
         .collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            anyhow!(
-                "{}: no `{name}` column (want Date,Open,High,Low,Close)",
-                path.display()
-            )
-        })
+    let col = |col: &str| {
+        header
+            .iter()
+            .position(|h| h == col)
+            .ok_or_else(|| anyhow!("{name}: no `{col}` column (want Date,Open,High,Low,Close)"))
     };
     let (d, o, h, l, c) = (
         col("date")?,
@@ -72,7 +93,7 @@ pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
             .ok_or_else(|| anyhow!("line {}: no date", i + 2))?
             .trim()
             .to_string();
-        let start = crate::demo::unix_day(&date)
+        let start = unix_day(&date)
             .map(|x| x * 86_400)
             .map_err(|_| anyhow!("line {}: `{date}` is not a YYYY-MM-DD date", i + 2))?;
         let (open, high, low, close) = (num(o)?, num(h)?, num(l)?, num(c)?);
@@ -92,7 +113,7 @@ pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
         });
     }
     if days.len() < 2 {
-        bail!("{}: at least two days are needed", path.display());
+        bail!("{name}: at least two days are needed");
     }
     Ok(days)
 }

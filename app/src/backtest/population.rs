@@ -130,6 +130,11 @@ impl Agents {
         a
     }
 
+    /// How many agent wallets have been named (`agent_wallet(0..named)`).
+    pub fn named(&self) -> u64 {
+        self.next
+    }
+
     fn fresh(&mut self) -> Pubkey {
         let w = agent_wallet(self.next);
         self.next += 1;

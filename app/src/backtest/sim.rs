@@ -122,6 +122,22 @@ pub enum Action {
     Stake(Pubkey, u64),
 }
 
+impl Action {
+    /// The wallet that signs the action.
+    pub fn owner(&self) -> Pubkey {
+        match *self {
+            Action::MintTo(w, _)
+            | Action::RequestDeposit(w, _)
+            | Action::RequestWithdraw(w, _)
+            | Action::OpenPosition(w)
+            | Action::DepositMargin(w, _)
+            | Action::RequestTrade(w, _, _)
+            | Action::ClosePosition(w)
+            | Action::Stake(w, _) => w,
+        }
+    }
+}
+
 /// The causes [`Attribution`] separates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cause {

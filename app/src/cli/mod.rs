@@ -157,16 +157,25 @@ pub fn run_localnet(a: &LocalnetArgs) -> Result<Output> {
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Date,...,Close CSV (e.g. data/ETH-USD.csv) [default: built-in May 2021 ETH path]
+    /// Date,Open,High,Low,Close CSV (e.g. data/BTC-USD.csv) [default: data/ETH-USD.csv, built in]
     #[arg(long)]
     pub prices: Option<PathBuf>,
-    /// Use at most this many days of the path
+    /// First day, YYYY-MM-DD [default: the series' first; 2021-05-12 built in]
     #[arg(long)]
-    pub steps: Option<usize>,
-    /// Tokens the holder hedges
-    #[arg(long, default_value_t = 100)]
+    pub from: Option<String>,
+    /// Days to run [default: the rest of the series; 14 built in]
+    #[arg(long)]
+    pub days: Option<usize>,
+    /// The hedgers' opening deposit, whole tokens
+    #[arg(long, default_value_t = 1_000)]
     pub deposit: u64,
-    /// A line per step on stderr
+    /// Seconds between the keeper's passes (the backtest's sub-step)
+    #[arg(long, default_value_t = 900)]
+    pub substep: i64,
+    /// Seed of the intraday path and the population
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A line per day on stderr
     #[arg(long)]
     pub verbose: bool,
 }
@@ -291,10 +300,17 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
 }
 
 pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
+    let mut backtest = crate::backtest::Options {
+        substep: a.substep,
+        seed: a.seed,
+        ..Default::default()
+    };
+    backtest.population.deposit_tokens = a.deposit;
     let report = demo::run(&demo::DemoOptions {
         prices: a.prices.clone(),
-        steps: a.steps,
-        deposit_tokens: a.deposit,
+        from: a.from.clone(),
+        days: a.days,
+        backtest,
         verbose: a.verbose,
     })
     .await?;

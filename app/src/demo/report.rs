@@ -1,17 +1,32 @@
 //! The demo's report, and how a person reads it.
 
+use anchor_lang::prelude::Pubkey;
+use anyhow::Result;
+use hedge_vault::events::{PositionTraded, VaultDeposited};
 use serde::Serialize;
+
+use super::{closes, tokens};
+use crate::backtest::path::Day;
+use crate::backtest::replay::Replay;
+use crate::backtest::report::Report;
+use crate::backtest::Run;
+use crate::keeper::Pass;
+use crate::statement::Statement;
 
 #[derive(Debug, Serialize)]
 pub struct DemoReport {
     pub program: String,
     pub market: String,
     pub path: String,
-    pub steps: usize,
+    /// Sub-steps run; after each the market's ledgers and the share supply on the
+    /// chain equalled the simulation's.
+    pub steps_checked: usize,
     pub first_date: String,
     pub last_date: String,
     pub start_price_usd: f64,
     pub end_price_usd: f64,
+    /// The holder: the first hedger, who stays to the end and then withdraws all.
+    pub holder: String,
     pub deposited_tokens: f64,
     pub deposited_usd: f64,
     pub withdrawn_tokens: f64,
@@ -23,22 +38,119 @@ pub struct DemoReport {
     pub hedged_return: f64,
     /// unhedged_usd / deposited_usd - 1
     pub unhedged_return: f64,
-    /// Funding settled into the vault (negative: the vault paid), tokens.
+    /// What the chain's keeper passes did (from the program's events).
     pub funding_to_vault_tokens: f64,
     pub fees_paid_tokens: f64,
     pub fees_to_insurance_tokens: f64,
+    pub trades: usize,
+    pub positions_closed_by_trade: usize,
     pub liquidations: usize,
     pub liquidator_rewards_tokens: f64,
     pub bad_debt_tokens: f64,
     pub insurance_covered_tokens: f64,
     pub socialized_loss_tokens: f64,
-    pub insurance_fund_tokens: f64,
-    pub positions_opened: usize,
-    pub take_profits: usize,
     pub auto_deleveraged: usize,
+    pub insurance_fund_tokens: f64,
     pub transactions: usize,
+    /// The engine-level backtest of the same window (equal to the chain, checked).
+    pub backtest: Option<Report>,
     /// The holder's `hedge vault statement` after the withdrawal.
-    pub statement: Option<crate::statement::Statement>,
+    pub statement: Option<Statement>,
+}
+
+impl DemoReport {
+    pub(super) fn new(r: &Replay, run: &Run, days: &[Day], source: &str) -> DemoReport {
+        let first = run.path.first().expect("a path");
+        let last = run.path.last().expect("a path");
+        DemoReport {
+            program: hedge_vault::ID.to_string(),
+            market: r.keys.market.to_string(),
+            path: source.to_string(),
+            steps_checked: 0,
+            first_date: days.first().map(|d| d.date.clone()).unwrap_or_default(),
+            last_date: days.last().map(|d| d.date.clone()).unwrap_or_default(),
+            start_price_usd: first.usd,
+            end_price_usd: last.usd,
+            holder: String::new(),
+            deposited_tokens: 0.0,
+            deposited_usd: 0.0,
+            withdrawn_tokens: 0.0,
+            hedged_usd: 0.0,
+            unhedged_usd: 0.0,
+            hedged_return: 0.0,
+            unhedged_return: 0.0,
+            funding_to_vault_tokens: 0.0,
+            fees_paid_tokens: 0.0,
+            fees_to_insurance_tokens: 0.0,
+            trades: 0,
+            positions_closed_by_trade: 0,
+            liquidations: 0,
+            liquidator_rewards_tokens: 0.0,
+            bad_debt_tokens: 0.0,
+            insurance_covered_tokens: 0.0,
+            socialized_loss_tokens: 0.0,
+            auto_deleveraged: 0,
+            insurance_fund_tokens: 0.0,
+            transactions: 0,
+            backtest: None,
+            statement: None,
+        }
+    }
+
+    /// Adds what a keeper pass on the chain did.
+    pub(super) fn book_pass(&mut self, pass: &Pass) {
+        for t in pass.events::<PositionTraded>() {
+            self.trades += 1;
+            self.fees_paid_tokens += tokens(t.fee.into());
+            self.fees_to_insurance_tokens += tokens(t.insurance_fee.into());
+            self.funding_to_vault_tokens += tokens(t.funding_paid.into());
+        }
+        self.positions_closed_by_trade += closes(pass);
+        let s = &pass.liquidations;
+        self.liquidations += s.liquidated;
+        self.liquidator_rewards_tokens += tokens(s.liquidator_rewards.into());
+        self.bad_debt_tokens += tokens(s.bad_debt.into());
+        self.insurance_covered_tokens += tokens(s.insurance_covered.into());
+        self.socialized_loss_tokens += tokens(s.socialized.into());
+        self.funding_to_vault_tokens += tokens(s.funding_to_vault.into());
+        self.auto_deleveraged += pass.deleverage.deleveraged;
+        self.funding_to_vault_tokens += tokens(pass.deleverage.funding_to_vault.into());
+    }
+
+    /// The holder's result, the insurance fund and the transaction count.
+    pub(super) async fn finish(
+        &mut self,
+        r: &mut Replay,
+        holder: Pubkey,
+        end_usd: f64,
+        paid: u64,
+        statement: Statement,
+    ) -> Result<()> {
+        let deposited: u64 = r
+            .client
+            .chain
+            .history(&r.keys.market)
+            .await?
+            .iter()
+            .flat_map(|s| s.events::<VaultDeposited>())
+            .filter(|e| e.owner == holder)
+            .map(|e| e.amount)
+            .sum();
+        let deposited_usd = statement.deposited_usd;
+        let m = r.market().await?;
+        self.holder = holder.to_string();
+        self.deposited_tokens = tokens(deposited.into());
+        self.deposited_usd = deposited_usd;
+        self.withdrawn_tokens = tokens(paid.into());
+        self.hedged_usd = self.withdrawn_tokens * end_usd;
+        self.unhedged_usd = self.deposited_tokens * end_usd;
+        self.hedged_return = self.hedged_usd / deposited_usd - 1.0;
+        self.unhedged_return = self.unhedged_usd / deposited_usd - 1.0;
+        self.insurance_fund_tokens = tokens(m.state()?.insurance.into());
+        self.transactions = r.transactions;
+        self.statement = Some(statement);
+        Ok(())
+    }
 }
 
 /// The report as a person reads it.
@@ -54,31 +166,47 @@ pub fn render(r: &DemoReport) -> String {
             )
         })
         .unwrap_or_default();
+    let backtest = r
+        .backtest
+        .as_ref()
+        .map(|b| {
+            format!(
+                "\n\nThe same window as `hedge backtest` measures it:\n{}",
+                b.render()
+            )
+        })
+        .unwrap_or_default();
     let story = format!(
         "Hedge vault demo (embedded chain, program {program})
 market {market}
-price path: {path}
-  {steps} steps, {d0} -> {d1}, {p0:.2} -> {p1:.2} USD
+price path: {path}, {d0} -> {d1}, {p0:.2} -> {p1:.2} USD
+  {steps} sub-steps; after each the chain's market ledgers and share supply equalled the
+  engine-level simulation's, and every position and wallet did at the end
 
-The holder deposited {dep:.4} tokens = {dep_usd:.2} USD
-  and withdrew        {wd:.4} tokens = {h_usd:.2} USD at the end   ({h_ret} in USD, hedged)
-  had they held:      {dep:.4} tokens = {u_usd:.2} USD              ({u_ret} in USD, unhedged)
+At the end the traders closed their positions and the first hedger withdrew everything:
+The holder {holder}
+  deposited      {dep:.4} tokens = {dep_usd:.2} USD
+  withdrew       {wd:.4} tokens = {h_usd:.2} USD   ({h_ret} in USD, hedged)
+  had they held  {dep:.4} tokens = {u_usd:.2} USD   ({u_ret} in USD, unhedged)
 
+On the chain, from the program's events:
+Trades executed:              {trades} ({closed} closed a position)
 Funding settled to the vault: {fund:+.6} tokens
 Fees paid by traders:         {fees:.6} tokens ({fees_ins:.6} to the insurance fund)
 Liquidations:                 {liq} (keeper rewards {rew:.6} tokens)
 Bad debt:                     {bad:.6} tokens: {cov:.6} paid by the insurance fund, {soc:.6} socialized
+Auto-deleveraged:             {adl}
 Insurance fund at the end:    {ins:.6} tokens
-Traders:                      {opened} positions opened, {tp} took profit, {adl} auto-deleveraged
 Transactions:                 {tx}",
         program = r.program,
         market = r.market,
         path = r.path,
-        steps = r.steps,
+        steps = r.steps_checked,
         d0 = r.first_date,
         d1 = r.last_date,
         p0 = r.start_price_usd,
         p1 = r.end_price_usd,
+        holder = r.holder,
         dep = r.deposited_tokens,
         dep_usd = r.deposited_usd,
         wd = r.withdrawn_tokens,
@@ -86,6 +214,8 @@ Transactions:                 {tx}",
         h_ret = pct(r.hedged_return),
         u_usd = r.unhedged_usd,
         u_ret = pct(r.unhedged_return),
+        trades = r.trades,
+        closed = r.positions_closed_by_trade,
         fund = r.funding_to_vault_tokens,
         fees = r.fees_paid_tokens,
         fees_ins = r.fees_to_insurance_tokens,
@@ -94,11 +224,9 @@ Transactions:                 {tx}",
         bad = r.bad_debt_tokens,
         cov = r.insurance_covered_tokens,
         soc = r.socialized_loss_tokens,
-        ins = r.insurance_fund_tokens,
-        opened = r.positions_opened,
-        tp = r.take_profits,
         adl = r.auto_deleveraged,
+        ins = r.insurance_fund_tokens,
         tx = r.transactions,
     );
-    story + &statement
+    story + &backtest + &statement
 }
