@@ -3,7 +3,10 @@
 //! trades, margin withdrawals and unstakes; a keeper executes what is due (at the
 //! unique price of its due time), cancels what expired, liquidates what the engine
 //! says is due; owners cancel; the price moves and time passes, sometimes past the
-//! execution window. After every step: token conservation (7.1) and zero-sum (7.2);
+//! execution window; the guardian pauses and resumes; the admin proposes, cancels and
+//! applies parameters across the timelock; the keeper tries auto-deleveraging;
+//! traders close flat positions (an exit: never refused) and open them again.
+//! After every step: token conservation (7.1) and zero-sum (7.2);
 //! every refusal must be a named error (a program error or Anchor's), never a panic
 //! or an unnamed failure.
 
@@ -13,7 +16,8 @@ use hedge_engine::requests::RequestKind;
 use hedge_engine::PRICE_PRECISION;
 use hedge_tests::builders::*;
 use hedge_tests::*;
-use hedge_vault::state::InsuranceStake;
+use hedge_vault::state::{InsuranceStake, ProposalKind};
+use solana_signer::Signer;
 
 const ONE: u64 = 1_000_000_000;
 
@@ -48,7 +52,7 @@ fn named(out: &Outcome) {
     );
 }
 
-const ACTIONS: usize = 14;
+const ACTIONS: usize = 18;
 
 /// Successes and refusals per action kind, to show the sequence did real work.
 #[derive(Default, Debug)]
@@ -58,6 +62,10 @@ struct Tally {
     /// Executions that filled, and executions that cancelled the request with a
     /// refusal at its due time's price.
     executed: u32,
+    pauses: u32,
+    applied: u32,
+    deleveraged: u32,
+    closes: u32,
     execution_refusals: u32,
     expired_cancels: u32,
     liquidations: u32,
@@ -93,7 +101,13 @@ async fn run(seed: u64, steps: usize) -> Tally {
     let window = i64::from(h.setup.params.execution_window);
     let mut usd: f64 = 100.0;
     for _ in 0..steps {
-        let action = rng.below(ACTIONS as u64) as usize;
+        // The admin's, the guardian's and the closes are rarer than the users' and the
+        // keeper's actions.
+        let action = if rng.below(8) == 0 {
+            14 + rng.below(4) as usize
+        } else {
+            rng.below(14) as usize
+        };
         let out = match action {
             0 => {
                 // The price moves up to 12%; usually seconds pass, sometimes more
@@ -162,6 +176,9 @@ async fn run(seed: u64, steps: usize) -> Tally {
                 let keeper = h.keeper.clone();
                 let mut last = None;
                 for t in &traders {
+                    if h.account(position_pda(&h.market, &t.key())).await.is_none() {
+                        continue; // closed
+                    }
                     let p = h.position_state(&t.key()).await;
                     if is_liquidatable(&p.engine(), &view).unwrap_or(false) {
                         let ix = position_liquidate(&h, &keeper, &t.key());
@@ -234,6 +251,72 @@ async fn run(seed: u64, steps: usize) -> Tally {
                 }
                 last
             }
+            14 => {
+                // The guardian pauses the market; the admin resumes it (the guardian
+                // may only pause: refused by name).
+                let paused = h.market_state().await.is_paused();
+                let g = if paused && rng.below(8) != 0 {
+                    h.admin.insecure_clone()
+                } else {
+                    h.guardian.insecure_clone()
+                };
+                let ix = market_set_pause(&h, &g.pubkey(), !paused);
+                let out = h.send(&[ix], &[&g]).await;
+                tally.pauses += u32::from(out.result.is_ok() && !paused);
+                Some(out)
+            }
+            15 => {
+                // The admin proposes the same parameters again, cancels, or applies
+                // (sometimes a day later, past the timelock).
+                let admin = h.admin.insecure_clone();
+                let a = admin.pubkey();
+                let m = h.market_state().await;
+                let ix = if m.proposal.kind == ProposalKind::None {
+                    market_propose_params(
+                        &h,
+                        &a,
+                        h.setup.params.into(),
+                        h.setup.oracle_config,
+                        h.setup.admin_config,
+                    )
+                } else if rng.below(4) == 0 {
+                    market_cancel_proposal(&h, &a)
+                } else {
+                    if rng.below(3) == 0 {
+                        h.advance(86_400).await;
+                        h.set_usd(usd).await;
+                    }
+                    market_apply_proposal(&h, &a)
+                };
+                let out = h.send(&[ix], &[&admin]).await;
+                tally.applied += u32::from(out.result.is_ok() && m.proposal.kind != ProposalKind::None);
+                Some(out)
+            }
+            16 => {
+                // The keeper tries to deleverage a trader (refused by name unless the
+                // vault is in breach and the position qualifies).
+                let t = &traders[rng.below(4) as usize];
+                let out = h.send(&[market_auto_deleverage(&h, &t.key())], &[]).await;
+                tally.deleveraged += u32::from(out.result.is_ok());
+                Some(out)
+            }
+            17 => {
+                // A trader closes its position when flat, or opens it again. Closing
+                // a flat position without requests is an exit: never refused.
+                let t = &traders[rng.below(4) as usize];
+                match h.account(position_pda(&h.market, &t.key())).await {
+                    None => Some(h.send(&[position_open(&h, t)], &[&t.kp]).await),
+                    Some(_) => {
+                        let p = h.position_state(&t.key()).await;
+                        let out = h.send(&[position_close(&h, t)], &[&t.kp]).await;
+                        if p.base == 0 && p.pending_requests == 0 {
+                            assert!(out.result.is_ok(), "closing a flat position: {:?}", out.result);
+                            tally.closes += 1;
+                        }
+                        Some(out)
+                    }
+                }
+            }
             _ => {
                 // An owner cancels one of its requests (refused while it is locked).
                 let (u, kind) = requesters[rng.below(requesters.len() as u64) as usize];
@@ -261,13 +344,17 @@ async fn run(seed: u64, steps: usize) -> Tally {
 async fn random_sequences_keep_the_invariants() {
     let mut total = Tally::default();
     for seed in 1..=4 {
-        let t = run(seed, 250).await;
+        let t = run(seed, 400).await;
         println!("seed {seed}: {t:?}");
         total.executed += t.executed;
         total.execution_refusals += t.execution_refusals;
         total.expired_cancels += t.expired_cancels;
         total.liquidations += t.liquidations;
         total.ok[13] += t.ok[13];
+        total.pauses += t.pauses;
+        total.applied += t.applied;
+        total.closes += t.closes;
+        total.deleveraged += t.deleveraged;
     }
     // The sequences did real work, not only refusals: requests filled, requests were
     // refused at their due time's price, expired ones were cancelled, owners
@@ -276,5 +363,11 @@ async fn random_sequences_keep_the_invariants() {
     assert!(total.execution_refusals > 0, "{total:?}");
     assert!(total.expired_cancels > 0, "{total:?}");
     assert!(total.ok[13] > 0, "{total:?}");
+    // The guardian paused, proposals were applied after the timelock, flat positions
+    // were closed.
+    assert!(
+        total.pauses > 0 && total.applied > 0 && total.closes > 0,
+        "{total:?}"
+    );
     assert!(total.liquidations > 0, "{total:?}");
 }
