@@ -19,12 +19,12 @@ use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, ensure, Result};
-use hedge_client::backtest::{self, population, raw_price, DECIMALS};
+use hedge_client::backtest::{population, replay};
 use hedge_client::chain::Chain;
 use hedge_client::client::Client;
+use hedge_client::ix;
 use hedge_client::keeper::{self, ChainVenue, PassConfig};
 use hedge_client::keys::MarketKeys;
-use hedge_client::{ix, pyth};
 use solana_signer::Signer;
 
 const ONE: u64 = 1_000_000_000;
@@ -39,11 +39,7 @@ struct Bench {
 
 impl Bench {
     async fn publish(&mut self, usd: f64) -> Result<()> {
-        let acc = pyth::legacy_account_of(&raw_price(usd, self.now));
-        let e = self.client.chain.embedded_mut()?;
-        e.set_time(self.now).await?;
-        e.set_account(&self.oracle, acc);
-        Ok(())
+        replay::publish(&mut self.client, &self.oracle, self.now, usd).await
     }
 
     async fn pass(&mut self, cfg: &PassConfig) -> Result<keeper::Pass> {
@@ -107,40 +103,32 @@ async fn run() -> Result<String> {
         }
     }
 
-    // The market and its vault.
-    let mut chain = Chain::embedded().await?;
-    let payer = chain.embedded_mut()?.payer();
-    let creator = backtest::creator_keypair();
-    let mut client = Client::new(chain, payer);
-    client.fund(&creator.pubkey(), 10_000 * ONE).await?;
-    let mut client = Client::new(client.chain, creator);
-    let mint = client.create_mint_at(&backtest::mint_keypair(), DECIMALS).await?;
-    let admin = client.pubkey();
-    let oracle = Pubkey::new_unique();
-    let keys = MarketKeys::new(mint, admin, oracle);
-    let mut b = Bench {
-        client,
-        keys,
-        oracle,
-        now: 1_700_000_000,
-    };
-    b.publish(USD).await?;
-    // The defaults, with the skew scale at the vault's size (the default's 1,000 tokens
-    // suit the backtests' 1,000-token vault) and a seed stake whose stress-sized cap
-    // carries every position.
+    // The market and its vault: the defaults, with the skew scale at the vault's size
+    // (the default's 1,000 tokens suit the backtests' 1,000-token vault) and a seed
+    // stake whose stress-sized cap carries every position.
+    let now = 1_700_000_000;
     let deposit = 120_000 * ONE;
     let over = [
         ("skew_scale".to_string(), deposit.to_string()),
         ("seed_insurance".to_string(), (100_000 * ONE).to_string()),
     ];
-    let args = backtest::market_args(admin, deposit, &over)?;
-    let admin_token = b
-        .client
-        .mint_to(&mint, &admin, args.seed_insurance + deposit)
-        .await?;
-    b.client
-        .send(&[ix::market_create(&keys, &admin, &admin_token, args)], &[])
-        .await?;
+    let big = 40_000 * ONE;
+    let m = replay::open_market(
+        Chain::embedded().await?,
+        now,
+        USD,
+        deposit,
+        &over,
+        deposit + big / 2,
+    )
+    .await?;
+    let (keys, admin, admin_token, mint) = (m.keys, m.client.pubkey(), m.creator_token, m.keys.mint);
+    let mut b = Bench {
+        client: m.client,
+        keys,
+        oracle: m.oracle,
+        now,
+    };
     b.client.ensure_ata(&admin, &keys.share_mint).await?;
     b.client
         .send(
@@ -162,8 +150,6 @@ async fn run() -> Result<String> {
     );
     // The creator holds a 40,000-token long (80 million USD at 2x), so that shorts
     // executed before the longs of their round never leave the vault net long.
-    let big = 40_000 * ONE;
-    b.client.mint_to(&mint, &admin, big / 2).await?;
     b.client
         .send(
             &[

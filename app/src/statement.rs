@@ -116,6 +116,9 @@ pub struct Statement {
     pub deposits: Vec<Flow>,
     pub withdrawals: Vec<Flow>,
     pub deposited_tokens: String,
+    /// `deposited_tokens` in native units.
+    #[serde(skip)]
+    pub deposited_native: i128,
     pub deposited_usd: f64,
     pub withdrawn_tokens: String,
     pub withdrawn_usd: f64,
@@ -228,6 +231,7 @@ pub fn statement(i: &StatementInputs) -> Statement {
         deposits,
         withdrawals,
         deposited_tokens: format_amount(dep_native, i.decimals),
+        deposited_native: dep_native,
         deposited_usd: round6(dep_usd),
         withdrawn_tokens: format_amount(wd_native, i.decimals),
         withdrawn_usd: round6(wd_usd),

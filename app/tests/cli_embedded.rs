@@ -6,7 +6,8 @@ use clap::Parser;
 use hedge_client::chain::{Chain, TxError};
 use hedge_client::cli::{execute, Cli, Output};
 use hedge_client::client::Client;
-use hedge_client::{keys, pyth};
+use hedge_client::keys;
+use hedge_engine::oracle::RawPrice;
 use serde_json::Value;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -42,12 +43,14 @@ impl Env {
     }
 
     async fn price(&mut self, usd: f64) {
+        let raw = RawPrice {
+            price: (usd * 1e8) as i64,
+            conf: 0,
+            expo: -8,
+            publish_time: self.now,
+        };
         let e = self.client.chain.embedded_mut().unwrap();
-        e.set_time(self.now).await.unwrap();
-        e.set_account(
-            &self.oracle,
-            pyth::legacy_account((usd * 1e8) as i64, 0, -8, self.now),
-        );
+        e.publish_legacy(&self.oracle, &raw).await.unwrap();
     }
 
     /// Moves the clock `dt` seconds past the chain's time (commands that wait for a

@@ -512,11 +512,15 @@ impl Harness {
     }
 
     pub async fn anchor_account<T: AccountDeserialize>(&mut self, key: Pubkey) -> T {
-        let acc = self
-            .account(key)
+        self.anchor_account_opt(key)
             .await
-            .unwrap_or_else(|| panic!("account {key} missing"));
-        T::try_deserialize(&mut acc.data.as_slice()).expect("decodes")
+            .unwrap_or_else(|| panic!("account {key} missing"))
+    }
+
+    /// The account at `key` decoded as `T`, or `None` when there is none.
+    pub async fn anchor_account_opt<T: AccountDeserialize>(&mut self, key: Pubkey) -> Option<T> {
+        let acc = self.account(key).await?;
+        Some(T::try_deserialize(&mut acc.data.as_slice()).expect("decodes"))
     }
 
     pub async fn market_state(&mut self) -> Market {

@@ -232,27 +232,22 @@ async fn account_sizes_rent_and_instruction_costs() {
     let p = h.setup.params.into();
     let oc = h.setup.oracle_config;
     let ac = h.setup.admin_config;
-    let kp = |u: &User| u.kp.insecure_clone();
-    let others: Vec<(&str, Instruction, Vec<solana_keypair::Keypair>)> = vec![
-        (
-            "market_create",
-            market_create(&h, p, oc),
-            vec![admin.insecure_clone()],
-        ),
+    let others: Vec<(&str, Instruction, Vec<&solana_keypair::Keypair>)> = vec![
+        ("market_create", market_create(&h, p, oc), vec![&admin]),
         (
             "vault_cancel_deposit",
             cancel(&h, RequestKind::Deposit, &lp.key(), &lp),
-            vec![kp(&lp)],
+            vec![&lp.kp],
         ),
         (
             "vault_cancel_withdraw",
             cancel(&h, RequestKind::Withdraw, &lp.key(), &lp),
-            vec![kp(&lp)],
+            vec![&lp.kp],
         ),
         (
             "position_cancel_request",
             cancel(&h, RequestKind::Trade, &v.key(), &v),
-            vec![kp(&v)],
+            vec![&v.kp],
         ),
         (
             "market_auto_deleverage",
@@ -262,64 +257,55 @@ async fn account_sizes_rent_and_instruction_costs() {
         (
             "market_propose_params",
             market_propose_params(&h, &a, p, oc, ac),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_propose_settlement",
             market_propose_settlement(&h, &a, 100 * hedge_engine::PRICE_PRECISION),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_apply_proposal",
             market_apply_proposal(&h, &a),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_cancel_proposal",
             market_cancel_proposal(&h, &a),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_lengthen_timelock",
             market_lengthen_timelock(&h, &a, 2 * 86_400),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_set_guardian",
             market_set_guardian(&h, &a, lp.key()),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_propose_admin",
             market_propose_admin(&h, &a, lp.key()),
-            vec![admin.insecure_clone()],
+            vec![&admin],
         ),
         (
             "market_accept_admin",
             market_accept_admin(&h, &lp.key()),
-            vec![kp(&lp)],
+            vec![&lp.kp],
         ),
-        (
-            "market_set_pause",
-            market_set_pause(&h, &a, true),
-            vec![admin.insecure_clone()],
-        ),
-        (
-            "insurance_deposit",
-            insurance_deposit(&h, &lp, ONE),
-            vec![kp(&lp)],
-        ),
+        ("market_set_pause", market_set_pause(&h, &a, true), vec![&admin]),
+        ("insurance_deposit", insurance_deposit(&h, &lp, ONE), vec![&lp.kp]),
         (
             "insurance_cancel_unstake",
             cancel(&h, RequestKind::Unstake, &lp.key(), &lp),
-            vec![kp(&lp)],
+            vec![&lp.kp],
         ),
     ];
     println!("| instruction | accounts | transaction bytes |");
     println!("|---|---:|---:|");
     for (name, ix, signers) in &others {
-        let signers: Vec<&solana_keypair::Keypair> = signers.iter().collect();
-        let bytes = tx_bytes(&h, ix, &signers);
+        let bytes = tx_bytes(&h, ix, signers);
         assert!(bytes <= 1232, "{name}: {bytes} bytes");
         println!("| {name} | {} | {bytes} |", ix.accounts.len());
     }

@@ -104,6 +104,13 @@ pub fn mint_keypair() -> solana_keypair::Keypair {
     population::agent_keypair(u64::MAX - 1)
 }
 
+/// The runs' market address and its creator's.
+pub fn market_address() -> (Pubkey, Pubkey) {
+    use solana_signer::Signer;
+    let creator = creator_keypair().pubkey();
+    (crate::keys::market(&mint_keypair().pubkey(), &creator), creator)
+}
+
 /// The raw Pyth price of `usd` published at `t`.
 pub fn raw_price(usd: f64, t: i64) -> RawPrice {
     crate::pyth::usd_price(usd, CONF, t)
@@ -152,9 +159,7 @@ pub struct Run {
 
 impl Run {
     pub fn new(days: &[Day], opts: &Options) -> Result<Run> {
-        use solana_signer::Signer;
-        let admin = creator_keypair().pubkey();
-        let market = crate::keys::market(&mint_keypair().pubkey(), &admin);
+        let (market, admin) = market_address();
         Run::with_market(days, opts, market, admin, false)
     }
 

@@ -35,44 +35,86 @@ pub struct Replay {
     pub actions: usize,
 }
 
+/// A market of the runs' creator and mint on an embedded chain (`open_market`).
+pub struct OpenMarket {
+    /// Its wallet is the creator: the mint authority and the keeper.
+    pub client: Client,
+    pub keys: MarketKeys,
+    /// The legacy Pyth price account the market reads.
+    pub oracle: Pubkey,
+    /// The creator's token account.
+    pub creator_token: Pubkey,
+}
+
+/// Creates on the embedded `chain` (paid by its payer) the runs' market: the creator
+/// funded, the mint at its fixed key, `usd` published at `t`, the market created with
+/// `market_args(deposit, over)` and the creator's seed stake; the creator keeps
+/// `extra` tokens besides.
+pub async fn open_market(
+    mut chain: crate::chain::Chain,
+    t: i64,
+    usd: f64,
+    deposit: u64,
+    over: &[(String, String)],
+    extra: u64,
+) -> Result<OpenMarket> {
+    let payer = chain.embedded_mut()?.payer();
+    let creator = super::creator_keypair();
+    let mut client = Client::new(chain, payer);
+    client.fund(&creator.pubkey(), 10_000_000_000_000).await?;
+    let mut client = Client::new(client.chain, creator);
+    let mint = client.create_mint_at(&super::mint_keypair(), DECIMALS).await?;
+    let oracle = Pubkey::new_unique();
+    let admin = client.pubkey();
+    let keys = MarketKeys::new(mint, admin, oracle);
+    publish(&mut client, &oracle, t, usd).await?;
+    let args = super::market_args(admin, deposit, over)?;
+    let creator_token = client.mint_to(&mint, &admin, args.seed_insurance + extra).await?;
+    client
+        .send(&[ix::market_create(&keys, &admin, &creator_token, args)], &[])
+        .await
+        .context("creating the market")?;
+    Ok(OpenMarket {
+        client,
+        keys,
+        oracle,
+        creator_token,
+    })
+}
+
+/// Publishes `usd` at `t` on `client`'s embedded chain, its clock moved to `t`.
+pub async fn publish(client: &mut Client, oracle: &Pubkey, t: i64, usd: f64) -> Result<()> {
+    client
+        .chain
+        .embedded_mut()?
+        .publish_legacy(oracle, &raw_price(usd, t))
+        .await
+}
+
 impl Replay {
     /// Creates the token and the market on the embedded `chain` (paid by its payer,
     /// created by the runs' fixed creator) and the run that mirrors it (recording its
     /// actions), and replays the opening deposits.
     pub async fn start(
-        mut chain: crate::chain::Chain,
+        chain: crate::chain::Chain,
         days: &[super::path::Day],
         opts: &super::Options,
     ) -> Result<(Replay, Run)> {
-        let payer = chain.embedded_mut()?.payer();
-        let creator = super::creator_keypair();
-        let mut client = Client::new(chain, payer);
-        client.fund(&creator.pubkey(), 1_000_000_000_000).await?;
-        let mut client = Client::new(client.chain, creator);
-        let mint = client.create_mint_at(&super::mint_keypair(), DECIMALS).await?;
-        let oracle = Pubkey::new_unique();
-        let admin = client.pubkey();
-        let keys = MarketKeys::new(mint, admin, oracle);
-        let mut run = Run::with_market(days, opts, keys.market, admin, true)?;
+        let (market, creator) = super::market_address();
+        let mut run = Run::with_market(days, opts, market, creator, true)?;
+        let p0 = run.times().point;
+        let deposit = opts.population.deposit_tokens * 10u64.pow(u32::from(DECIMALS));
+        let m = open_market(chain, p0.t, p0.usd, deposit, &opts.overrides, 0).await?;
         let mut r = Replay {
-            client,
-            keys,
-            oracle,
+            client: m.client,
+            keys: m.keys,
+            oracle: m.oracle,
             wallets: HashMap::new(),
             named: 0,
             funded: HashSet::new(),
-            transactions: 0,
+            transactions: 1, // the market's creation
             actions: 0,
         };
-        let p0 = run.times().point;
-        r.publish(p0.t, p0.usd).await?;
-        let deposit = opts.population.deposit_tokens * 10u64.pow(u32::from(DECIMALS));
-        let args = super::market_args(admin, deposit, &opts.overrides)?;
-        let admin_token = r.client.mint_to(&mint, &admin, args.seed_insurance).await?;
-        r.send(vec![ix::market_create(&keys, &admin, &admin_token, args)], None)
-            .await
-            .context("creating the market")?;
-        r.client.ensure_ata(&admin, &mint).await?;
         r.replay_actions(&mut run).await?;
         Ok((r, run))
     }
@@ -94,11 +136,7 @@ impl Replay {
 
     /// Sets the chain's clock to `t` and publishes `usd` at `t`.
     pub async fn publish(&mut self, t: i64, usd: f64) -> Result<()> {
-        let acc = crate::pyth::legacy_account_of(&raw_price(usd, t));
-        let e = self.client.chain.embedded_mut()?;
-        e.set_time(t).await?;
-        e.set_account(&self.oracle, acc);
-        Ok(())
+        publish(&mut self.client, &self.oracle, t, usd).await
     }
 
     /// The keeper's pass on the chain; anything it could not do is an error (the
@@ -249,20 +287,14 @@ impl Replay {
             if *w == run.sim.keeper {
                 continue; // the chain's keeper also pays fees and rent from its wallet
             }
-            let chain = self.token_balance(w).await?;
+            let chain = self
+                .client
+                .token_balance(&Client::ata(w, &self.keys.mint))
+                .await?;
             if chain != sim {
                 bail!("wallet {w}: {chain} on the chain, {sim} in the simulation, after sub-step {step}");
             }
         }
         Ok(())
-    }
-
-    /// `w`'s balance of the market's token (0 without an account).
-    pub async fn token_balance(&mut self, w: &Pubkey) -> Result<u64> {
-        let ata = Client::ata(w, &self.keys.mint);
-        match self.client.chain.account(&ata).await? {
-            Some(_) => self.client.token_balance(&ata).await,
-            None => Ok(0),
-        }
     }
 }

@@ -268,6 +268,18 @@ impl Embedded {
         Ok(())
     }
 
+    /// Moves the clock to `raw`'s publish time and writes `raw` into `oracle` as a
+    /// legacy Pyth price account: a price published now.
+    pub async fn publish_legacy(
+        &mut self,
+        oracle: &Pubkey,
+        raw: &hedge_engine::oracle::RawPrice,
+    ) -> Result<()> {
+        self.set_time(raw.publish_time).await?;
+        self.set_account(oracle, crate::pyth::legacy_account_of(raw));
+        Ok(())
+    }
+
     /// Writes an account directly into the bank (oracle updates on the embedded chain).
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
         self.known.insert(*key);

@@ -104,18 +104,11 @@ pub struct BacktestArgs {
     /// Directory for report.json and the plots (PNG and SVG)
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Seconds between intraday points and keeper passes (divides a day)
-    #[arg(long, default_value_t = 900)]
-    pub substep: i64,
-    /// Seed of the intraday bridge and the population
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Use only the first N days
     #[arg(long)]
     pub days: Option<usize>,
-    /// Tokens the hedgers deposit at the start
-    #[arg(long, default_value_t = 1_000)]
-    pub deposit: u64,
     /// No progress bar
     #[arg(long)]
     pub quiet: bool,
@@ -123,6 +116,33 @@ pub struct BacktestArgs {
     /// (the parameter study's knobs; docs/BACKTESTS.md)
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+}
+
+/// What a backtest and the demo share.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Seconds between intraday points and keeper passes (divides a day)
+    #[arg(long, default_value_t = 900)]
+    pub substep: i64,
+    /// Seed of the intraday bridge and the population
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Tokens the hedgers deposit at the start
+    #[arg(long, default_value_t = 1_000)]
+    pub deposit: u64,
+}
+
+impl RunArgs {
+    /// The run's options (the population's other knobs at their defaults).
+    pub fn options(&self) -> crate::backtest::Options {
+        let mut o = crate::backtest::Options {
+            substep: self.substep,
+            seed: self.seed,
+            ..Default::default()
+        };
+        o.population.deposit_tokens = self.deposit;
+        o
+    }
 }
 
 #[derive(Args, Debug)]
@@ -166,15 +186,8 @@ pub struct DemoArgs {
     /// Days to run [default: the rest of the series; 14 built in]
     #[arg(long)]
     pub days: Option<usize>,
-    /// The hedgers' opening deposit, whole tokens
-    #[arg(long, default_value_t = 1_000)]
-    pub deposit: u64,
-    /// Seconds between the keeper's passes (the backtest's sub-step)
-    #[arg(long, default_value_t = 900)]
-    pub substep: i64,
-    /// Seed of the intraday path and the population
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// A line per day on stderr
     #[arg(long)]
     pub verbose: bool,
@@ -248,18 +261,14 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
     }
 }
 
-/// Runs the demo command.
 /// `hedge backtest`.
 pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
     use crate::backtest;
     let days = backtest::path::read_ohlc(&a.prices)?;
     let mut opts = backtest::Options {
-        substep: a.substep,
-        seed: a.seed,
         days: a.days,
-        ..Default::default()
+        ..a.run.options()
     };
-    opts.population.deposit_tokens = a.deposit;
     for kv in &a.set {
         let (k, v) = kv
             .split_once('=')
@@ -299,18 +308,13 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
     Ok(out(serde_json::to_value(&report)?, text))
 }
 
+/// `hedge demo`.
 pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
-    let mut backtest = crate::backtest::Options {
-        substep: a.substep,
-        seed: a.seed,
-        ..Default::default()
-    };
-    backtest.population.deposit_tokens = a.deposit;
     let report = demo::run(&demo::DemoOptions {
         prices: a.prices.clone(),
         from: a.from.clone(),
         days: a.days,
-        backtest,
+        backtest: a.run.options(),
         verbose: a.verbose,
     })
     .await?;

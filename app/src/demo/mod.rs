@@ -10,15 +10,14 @@
 //! compares their USD value with and without the hedge.
 
 use anyhow::{anyhow, bail, Result};
-use hedge_vault::events::{PositionTraded, VaultWithdrawn};
+use hedge_vault::events::VaultWithdrawn;
 
 use crate::backtest::path::{self, Day};
 use crate::backtest::replay::Replay;
-use crate::backtest::{self, Options};
+use crate::backtest::{self, Options, Run};
 use crate::chain::Chain;
 use crate::client::Client;
 use crate::ix;
-use crate::keeper::PassConfig;
 
 mod report;
 
@@ -172,24 +171,10 @@ impl Replay {
     async fn wait(&mut self, seconds: i64, usd: f64, rep: &mut DemoReport) -> Result<crate::keeper::Pass> {
         let now = self.client.chain.unix_time().await?;
         self.publish(now + seconds, usd).await?;
-        let pass = self
-            .pass(&PassConfig {
-                requests: true,
-                funding: true,
-                ..PassConfig::none()
-            })
-            .await?;
+        let pass = self.pass(&Run::second_pass()).await?;
         rep.book_pass(&pass);
         Ok(pass)
     }
-}
-
-/// Trades executed by a pass that closed a position.
-fn closes(pass: &crate::keeper::Pass) -> usize {
-    pass.events::<PositionTraded>()
-        .iter()
-        .filter(|e| e.reducing && e.base_after == 0)
-        .count()
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
-use hedge_vault::events::{PositionTraded, VaultDeposited};
+use hedge_vault::events::PositionTraded;
 use serde::Serialize;
 
-use super::{closes, tokens};
+use super::tokens;
 use crate::backtest::path::Day;
 use crate::backtest::replay::Replay;
 use crate::backtest::report::Report;
@@ -13,7 +13,7 @@ use crate::backtest::Run;
 use crate::keeper::Pass;
 use crate::statement::Statement;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct DemoReport {
     pub program: String,
     pub market: String,
@@ -66,34 +66,11 @@ impl DemoReport {
             program: hedge_vault::ID.to_string(),
             market: r.keys.market.to_string(),
             path: source.to_string(),
-            steps_checked: 0,
             first_date: days.first().map(|d| d.date.clone()).unwrap_or_default(),
             last_date: days.last().map(|d| d.date.clone()).unwrap_or_default(),
             start_price_usd: first.usd,
             end_price_usd: last.usd,
-            holder: String::new(),
-            deposited_tokens: 0.0,
-            deposited_usd: 0.0,
-            withdrawn_tokens: 0.0,
-            hedged_usd: 0.0,
-            unhedged_usd: 0.0,
-            hedged_return: 0.0,
-            unhedged_return: 0.0,
-            funding_to_vault_tokens: 0.0,
-            fees_paid_tokens: 0.0,
-            fees_to_insurance_tokens: 0.0,
-            trades: 0,
-            positions_closed_by_trade: 0,
-            liquidations: 0,
-            liquidator_rewards_tokens: 0.0,
-            bad_debt_tokens: 0.0,
-            insurance_covered_tokens: 0.0,
-            socialized_loss_tokens: 0.0,
-            auto_deleveraged: 0,
-            insurance_fund_tokens: 0.0,
-            transactions: 0,
-            backtest: None,
-            statement: None,
+            ..Default::default()
         }
     }
 
@@ -101,11 +78,11 @@ impl DemoReport {
     pub(super) fn book_pass(&mut self, pass: &Pass) {
         for t in pass.events::<PositionTraded>() {
             self.trades += 1;
+            self.positions_closed_by_trade += usize::from(t.reducing && t.base_after == 0);
             self.fees_paid_tokens += tokens(t.fee.into());
             self.fees_to_insurance_tokens += tokens(t.insurance_fee.into());
             self.funding_to_vault_tokens += tokens(t.funding_paid.into());
         }
-        self.positions_closed_by_trade += closes(pass);
         let s = &pass.liquidations;
         self.liquidations += s.liquidated;
         self.liquidator_rewards_tokens += tokens(s.liquidator_rewards.into());
@@ -126,20 +103,10 @@ impl DemoReport {
         paid: u64,
         statement: Statement,
     ) -> Result<()> {
-        let deposited: u64 = r
-            .client
-            .chain
-            .history(&r.keys.market)
-            .await?
-            .iter()
-            .flat_map(|s| s.events::<VaultDeposited>())
-            .filter(|e| e.owner == holder)
-            .map(|e| e.amount)
-            .sum();
         let deposited_usd = statement.deposited_usd;
         let m = r.market().await?;
         self.holder = holder.to_string();
-        self.deposited_tokens = tokens(deposited.into());
+        self.deposited_tokens = tokens(statement.deposited_native);
         self.deposited_usd = deposited_usd;
         self.withdrawn_tokens = tokens(paid.into());
         self.hedged_usd = self.withdrawn_tokens * end_usd;

@@ -86,13 +86,7 @@ fn params() -> RiskParams {
 }
 
 fn limits() -> OracleLimits {
-    OracleLimits {
-        max_age_increase: 30,
-        max_age: 120,
-        max_age_liquidate: 15,
-        max_conf: 20_000,
-        max_conf_reduce: 50_000,
-    }
+    OracleLimits::default_for_tests()
 }
 
 /// SOL-like price in USD cents with a 0.05% confidence interval.

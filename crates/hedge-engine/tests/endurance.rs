@@ -518,15 +518,35 @@ fn step_rng(seed: u64, i: u64) -> Rng {
 type Extra = dyn Fn(&World, &Tally) -> Result<(), String>;
 
 /// Plays the steps numbered `steps` of the run seeded `seed` on a new market; the
-/// first failure: its position in `steps` and the message.
-fn replay(seed: u64, steps: &[u64], extra: &Extra, t: &mut Tally) -> Result<(), (usize, String)> {
+/// first failure: its position in `steps` and the message. With `log`, a line per
+/// step played.
+fn replay(
+    seed: u64,
+    steps: &[u64],
+    extra: &Extra,
+    t: &mut Tally,
+    mut log: Option<&mut Vec<String>>,
+) -> Result<(), (usize, String)> {
     let mut w = World::new();
     for (pos, &i) in steps.iter().enumerate() {
-        let res = w.step(&mut step_rng(seed, i), t).and_then(|(kind, ok)| {
-            w.check()?;
-            extra(&w, t)?;
-            Ok((kind, ok))
-        });
+        let stepped = w.step(&mut step_rng(seed, i), t);
+        let res = stepped.clone().and_then(|_| w.check()).and_then(|_| extra(&w, t));
+        if let Some(log) = log.as_deref_mut() {
+            log.push(format!(
+                "step {i}: {} (price {:.4}, C {}, insurance {}){}",
+                match &stepped {
+                    Ok((kind, ok)) => format!("{} {}", NAMES[*kind], if *ok { "ok" } else { "refused" }),
+                    Err(e) => format!("failed: {e}"),
+                },
+                w.price as f64 / PRICE_PRECISION as f64,
+                w.st.collateral,
+                w.st.insurance,
+                match (&stepped, &res) {
+                    (Ok(_), Err(e)) => format!(" <- {e}"),
+                    _ => String::new(),
+                }
+            ));
+        }
         if let Err(e) = res {
             return Err((pos, e));
         }
@@ -577,32 +597,16 @@ fn run(seed: u64, steps: u64, extra: &Extra) -> Result<Tally, String> {
         Ok(list) => list.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
         Err(_) => (0..steps).collect(),
     };
-    let Err((pos, e)) = replay(seed, &all, extra, &mut t) else {
+    let Err((pos, e)) = replay(seed, &all, extra, &mut t, None) else {
         return Ok(t);
     };
     let failing = all[..=pos].to_vec();
     let what = invariant(&e).to_string();
-    let fails = |s: &[u64]| matches!(replay(seed, s, extra, &mut Tally::default()), Err((_, e2)) if invariant(&e2) == what);
+    let fails = |s: &[u64]| matches!(replay(seed, s, extra, &mut Tally::default(), None), Err((_, e2)) if invariant(&e2) == what);
     let minimal = shrink(failing, &fails, std::time::Duration::from_secs(60));
     // The minimal sequence, step by step, as it replays.
-    let mut w = World::new();
     let mut lines = Vec::new();
-    let mut tally = Tally::default();
-    for &i in &minimal {
-        let r = w.step(&mut step_rng(seed, i), &mut tally);
-        let checked = r.clone().and_then(|_| w.check()).and_then(|_| extra(&w, &tally));
-        lines.push(format!(
-            "step {i}: {} (price {:.4}, C {}, insurance {}){}",
-            match r {
-                Ok((kind, ok)) => format!("{} {}", NAMES[kind], if ok { "ok" } else { "refused" }),
-                Err(e) => format!("failed: {e}"),
-            },
-            w.price as f64 / PRICE_PRECISION as f64,
-            w.st.collateral,
-            w.st.insurance,
-            checked.err().map(|e| format!(" <- {e}")).unwrap_or_default()
-        ));
-    }
+    let _ = replay(seed, &minimal, extra, &mut Tally::default(), Some(&mut lines));
     let list: Vec<String> = minimal.iter().map(u64::to_string).collect();
     Err(format!(
         "seed {seed}, step {}: {e}\nminimal failing sequence ({} of {} steps):\n  {}\nreplay: HEDGE_ENDURANCE_SEED={seed} HEDGE_ENDURANCE_REPLAY={}",
@@ -697,7 +701,7 @@ fn a_failure_prints_a_minimal_sequence_that_replays_it() {
     let minimal: Vec<u64> = list.split(',').map(|x| x.trim().parse().unwrap()).collect();
     assert!(minimal.len() < 15 && minimal.len() * 10 < first, "{e}");
     // It fails, and without any one of its steps it does not.
-    let fails = |s: &[u64]| replay(0x5eed, s, after_a_liquidation, &mut Tally::default()).is_err();
+    let fails = |s: &[u64]| replay(0x5eed, s, after_a_liquidation, &mut Tally::default(), None).is_err();
     assert!(fails(&minimal));
     for k in 0..minimal.len() {
         let mut less = minimal.clone();
