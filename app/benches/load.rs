@@ -270,15 +270,13 @@ async fn run() -> Result<String> {
     let t = Instant::now();
     let positions = keeper::chain::scan(&mut b.client, &keys.market).await?;
     let scan_s = t.elapsed().as_secs_f64();
-    let (m, price, now, venue_positions) = {
+    let (m, price, now) = {
         use hedge_client::keeper::Venue;
-        let mut v = ChainVenue::new(&mut b.client, keys.market, None);
-        let (m, price, now) = v.market().await?;
-        (m, price, now, v.positions().await?)
+        ChainVenue::new(&mut b.client, keys.market, None).market().await?
     };
     let st = keeper::accrued(&m, &price, now)?;
     let t = Instant::now();
-    let left = keeper::liquidatable(&venue_positions, &st, &price);
+    let left = keeper::liquidatable(&positions, &st, &price);
     let check_s = t.elapsed().as_secs_f64();
     ensure!(left.is_empty(), "{} liquidatable positions left", left.len());
     let (ms, cu, accounts) = b.crank().await?;
@@ -328,9 +326,9 @@ async fn run() -> Result<String> {
     writeln!(
         o,
         "| engine liquidation check, natively | {} positions in {:.1} ms ({:.1} million/s) |",
-        venue_positions.len(),
+        positions.len(),
         check_s * 1e3,
-        venue_positions.len() as f64 / check_s / 1e6
+        positions.len() as f64 / check_s / 1e6
     )?;
     Ok(o)
 }
