@@ -1,0 +1,326 @@
+//! The keeper's instructions on the simulated market and the [`Venue`] the keeper's
+//! pass runs on.
+
+use super::*;
+
+impl Sim {
+    /// `vault_execute_deposit`.
+    fn execute_deposit(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        let mut st = self.market.state()?;
+        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
+        let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Increase)? {
+            Ok(p) => st
+                .accrue(p.price, self.now)
+                .and_then(|_| st.execute_deposit(self.supply, r.amount, r.min_hedge_ratio, p))
+                .map(|shares| (shares, p)),
+            Err(e) => Err(e),
+        };
+        self.requests.remove(&key);
+        match result {
+            Ok((shares, p)) => {
+                self.market.set_state(&st);
+                self.supply += shares;
+                *self.shares.entry(r.owner).or_default() += shares;
+                Ok(vec![VaultDeposited {
+                    market: self.key,
+                    owner: r.owner,
+                    executor: self.keeper,
+                    amount: r.amount,
+                    shares,
+                    price: p.price,
+                    publish_time: p.publish_time,
+                    collateral: st.collateral,
+                }
+                .data()])
+            }
+            Err(e) => {
+                let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
+                st.release_deposit(r.amount).map_err(refused)?;
+                self.market.set_state(&st);
+                self.credit(&r.owner, r.amount);
+                Ok(vec![ev.data()])
+            }
+        }
+    }
+
+    /// `vault_execute_withdraw` (a partial payout keeps the request, due again after
+    /// the execution delay).
+    fn execute_withdraw(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        let mut st = self.market.state()?;
+        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
+        let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Reduce)? {
+            Ok(p) => st
+                .accrue(p.price, self.now)
+                .and_then(|_| st.execute_withdraw(self.supply, r.amount, r.value_at_request, p))
+                .map(|payout| (payout, p)),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok((payout, p)) => {
+                self.market.set_state(&st);
+                self.supply -= payout.shares_burned;
+                self.escrow_shares -= payout.shares_burned;
+                self.credit(&r.owner, payout.paid);
+                let remaining = r.amount - payout.shares_burned;
+                let ev = VaultWithdrawn {
+                    market: self.key,
+                    owner: r.owner,
+                    executor: self.keeper,
+                    shares: payout.shares_burned,
+                    shares_remaining: remaining,
+                    value_at_request: r.value_at_request,
+                    value_now: payout.value_now,
+                    paid: payout.paid,
+                    largest_now: payout.largest_now,
+                    price: p.price,
+                    collateral: st.collateral,
+                };
+                if remaining > 0 {
+                    let left = self.requests.get_mut(&key).expect("pending");
+                    left.amount = remaining;
+                    left.value_at_request = payout.remaining_value_at_request;
+                    left.due_time = self.now + i64::from(st.params.execution_delay);
+                } else {
+                    self.requests.remove(&key);
+                }
+                Ok(vec![ev.data()])
+            }
+            Err(e) => {
+                let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
+                st.release_withdraw(r.amount).map_err(refused)?;
+                self.market.set_state(&st);
+                self.escrow_shares -= r.amount;
+                *self.shares.entry(r.owner).or_default() += r.amount;
+                self.requests.remove(&key);
+                Ok(vec![ev.data()])
+            }
+        }
+    }
+
+    /// `position_execute_trade`.
+    fn execute_trade(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        let mut st = self.market.state()?;
+        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
+        let (pkey, mut account) = self.position_mut(&r.owner)?;
+        let new_base = account
+            .base
+            .checked_add(r.delta_base)
+            .ok_or_else(|| refused_named(HedgeError::MathOverflow))?;
+        let use_ = if is_risk_reducing(account.base, new_base) {
+            OracleUse::Reduce
+        } else {
+            OracleUse::Increase
+        };
+        let mut pos = account.engine();
+        let result = match self.read_at_due(&mut st, r.due_time, use_)? {
+            Ok(p) => st
+                .accrue(p.price, self.now)
+                .and_then(|_| st.execute_trade(&mut pos, r.delta_base, r.limit_price, p)),
+            Err(e) => Err(e),
+        };
+        let ev = match result {
+            Ok(x) => {
+                self.market.set_state(&st);
+                account.set_engine(&pos);
+                PositionTraded::new(self.key, r.owner, self.keeper, r.delta_base, &x).data()
+            }
+            Err(e) => {
+                let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
+                self.market.set_state(&st);
+                ev.data()
+            }
+        };
+        account.pending_requests = account.pending_requests.saturating_sub(1);
+        self.positions.insert(pkey, account);
+        self.requests.remove(&key);
+        Ok(vec![ev])
+    }
+}
+
+impl Venue for Sim {
+    async fn market(&mut self) -> Result<(Market, OraclePrice, i64)> {
+        Ok((self.market.clone(), self.price()?, self.now))
+    }
+
+    async fn positions(&mut self) -> Result<Vec<(Pubkey, Position)>> {
+        Ok(self.positions.iter().map(|(k, p)| (*k, p.clone())).collect())
+    }
+
+    async fn requests(&mut self) -> Result<Vec<Pending>> {
+        Ok(self
+            .requests
+            .iter()
+            .map(|(k, r)| Pending {
+                key: *k,
+                request: r.clone(),
+            })
+            .collect())
+    }
+
+    async fn crank_funding(&mut self) -> Result<Sent> {
+        self.booked(Cause::Funding, Sim::crank)
+    }
+
+    async fn execute_request(&mut self, p: &Pending) -> Result<Sent> {
+        let cause = match self.requests.get(&p.key).map(|r| r.kind) {
+            Some(k) if k == RequestKind::Trade as u8 => Cause::Fees,
+            _ => Cause::Rounding,
+        };
+        self.booked(cause, |s| s.execute(p))
+    }
+
+    async fn cancel_request(&mut self, p: &Pending) -> Result<Sent> {
+        self.booked(Cause::Rounding, |s| s.cancel(p))
+    }
+
+    async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
+        self.booked(Cause::Socialized, |s| s.liquidate_all(targets))
+    }
+
+    async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent> {
+        self.booked(Cause::Deleveraging, |s| s.deleverage_one(target))
+    }
+}
+
+impl Sim {
+    /// Runs `f`, booking the change of a share's value to `cause`.
+    fn booked<T>(&mut self, cause: Cause, f: impl FnOnce(&mut Sim) -> Result<T>) -> Result<T> {
+        let before = self.share_usd();
+        let r = f(self);
+        self.book(cause, before);
+        r
+    }
+
+    /// A pending request, by address.
+    fn pending(&self, key: &Pubkey) -> Result<Request> {
+        self.requests
+            .get(key)
+            .cloned()
+            .ok_or_else(|| anyhow!("simulated: no pending request {key}"))
+    }
+
+    /// A position that is open (`require!(base != 0, PositionEmpty)`).
+    fn open_position_account(&self, key: &Pubkey) -> Result<Position> {
+        let account = self
+            .positions
+            .get(key)
+            .cloned()
+            .ok_or_else(|| anyhow!("simulated: no position {key}"))?;
+        if account.base == 0 {
+            return Err(refused_named(HedgeError::PositionEmpty));
+        }
+        Ok(account)
+    }
+
+    /// `market_update_funding`.
+    fn crank(&mut self) -> Result<Sent> {
+        let mut st = self.market.state()?;
+        let oracle = self.read_now(&mut st, OracleUse::Reduce)?;
+        let (a, imbalance) = st.accrue(oracle.price, self.now).map_err(refused)?;
+        st.update_reduce_only(oracle).map_err(refused)?;
+        self.market.set_state(&st);
+        Ok(sent(vec![FundingUpdated::new(
+            self.key,
+            &a,
+            imbalance,
+            oracle.price,
+        )
+        .data()]))
+    }
+
+    fn execute(&mut self, p: &Pending) -> Result<Sent> {
+        let r = self.pending(&p.key)?;
+        let events = match r.kind()? {
+            RequestKind::Deposit => self.execute_deposit(p.key, r)?,
+            RequestKind::Withdraw => self.execute_withdraw(p.key, r)?,
+            RequestKind::Trade => self.execute_trade(p.key, r)?,
+            k => bail!("simulated: the backtest's population makes no {k:?} request"),
+        };
+        Ok(sent(events))
+    }
+
+    /// `vault_cancel_deposit`, `vault_cancel_withdraw`, `position_cancel_request`, by
+    /// the keeper after the window.
+    fn cancel(&mut self, p: &Pending) -> Result<Sent> {
+        let r = self.pending(&p.key)?;
+        let kind = r.kind()?;
+        let window = self.market.params.execution_window;
+        hedge_engine::requests::check_cancellable(kind, self.keeper == r.owner, r.due_time, window, self.now)
+            .map_err(refused)?;
+        let mut st = self.market.state()?;
+        match kind {
+            RequestKind::Deposit => {
+                st.release_deposit(r.amount).map_err(refused)?;
+                self.credit(&r.owner, r.amount);
+            }
+            RequestKind::Withdraw => {
+                st.release_withdraw(r.amount).map_err(refused)?;
+                self.escrow_shares -= r.amount;
+                *self.shares.entry(r.owner).or_default() += r.amount;
+            }
+            _ => {
+                let (pkey, mut account) = self.position_mut(&r.owner)?;
+                account.pending_requests = account.pending_requests.saturating_sub(1);
+                self.positions.insert(pkey, account);
+            }
+        }
+        self.market.set_state(&st);
+        self.requests.remove(&p.key);
+        let ev = hedge_vault::requests::cancelled(&r, CANCELLED_AFTER_WINDOW, 0, 0, self.keeper);
+        Ok(sent(vec![ev.data()]))
+    }
+
+    /// `position_liquidate` of each target, all or none (one transaction).
+    fn liquidate_all(&mut self, targets: &[Pubkey]) -> Result<Sent> {
+        let (market, positions, wallets) =
+            (self.market.clone(), self.positions.clone(), self.wallets.clone());
+        let mut events = Vec::new();
+        for k in targets {
+            match self.liquidate_one(k) {
+                Ok(mut e) => events.append(&mut e),
+                Err(e) => {
+                    (self.market, self.positions, self.wallets) = (market, positions, wallets);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(sent(events))
+    }
+
+    /// `market_auto_deleverage`.
+    fn deleverage_one(&mut self, target: &Pubkey) -> Result<Sent> {
+        let mut account = self.open_position_account(target)?;
+        let mut st = self.market.state()?;
+        let price = self.refresh(&mut st, OracleUse::Liquidate)?;
+        let mut pos = account.engine();
+        let x = st.deleverage(&mut pos, price).map_err(refused)?;
+        self.market.set_state(&st);
+        account.set_engine(&pos);
+        let owner = account.owner;
+        self.positions.insert(*target, account);
+        Ok(sent(vec![
+            AutoDeleveraged::new(self.key, owner, price.price, &x).data()
+        ]))
+    }
+
+    /// `position_liquidate`: the reward to the keeper's wallet.
+    fn liquidate_one(&mut self, target: &Pubkey) -> Result<Vec<Vec<u8>>> {
+        let mut account = self.open_position_account(target)?;
+        let mut st = self.market.state()?;
+        let price = self.refresh(&mut st, OracleUse::Liquidate)?;
+        let mut pos = account.engine();
+        let x = st.liquidate(&mut pos, price).map_err(refused)?;
+        self.market.set_state(&st);
+        account.set_engine(&pos);
+        let owner = account.owner;
+        self.positions.insert(*target, account);
+        let keeper = self.keeper;
+        self.credit(&keeper, x.outcome.liquidator_reward);
+        let mut events = vec![PositionLiquidated::new(self.key, owner, keeper, &x).data()];
+        let (insurance, collateral) = (self.market.insurance, self.market.collateral);
+        if let Some(b) = BadDebtResolved::of(self.key, owner, &x.outcome, insurance, collateral) {
+            events.push(b.data());
+        }
+        Ok(events)
+    }
+}
