@@ -1,122 +1,52 @@
 //! Every `hedge` command, parsed from argv exactly as the binary parses it, run on the
-//! embedded chain; assertions on balances and report fields.
+//! embedded chain; assertions on balances and report fields. The scenario the
+//! localnet test runs over JSON-RPC (`app/tests/scenario/steps.json`) runs here too,
+//! with the same checks.
 
-use anchor_lang::prelude::Pubkey;
-use clap::Parser;
-use hedge_client::chain::{Chain, TxError};
-use hedge_client::cli::{execute, Cli, Output};
-use hedge_client::client::Client;
-use hedge_client::keys;
-use hedge_engine::oracle::RawPrice;
+mod env;
+mod keeper;
+#[path = "../scenario/mod.rs"]
+mod scenario;
+
+use env::{err_name, s, Env, ONE};
+use scenario::{Scenario, Step};
 use serde_json::Value;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-const ONE: u64 = 1_000_000_000;
-const T0: i64 = 1_700_000_000;
+/// Pyth's SOL/USD feed id, the feed `hedge-localnet` publishes.
+const SOL_USD_FEED: &str = "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d";
 
-struct Env {
-    client: Client,
-    mint: Pubkey,
-    oracle: Pubkey,
-    market: Pubkey,
-    now: i64,
-}
-
-impl Env {
-    async fn new() -> Env {
-        let mut chain = Chain::embedded().await.unwrap();
-        let payer = chain.embedded_mut().unwrap().payer();
-        let mut client = Client::new(chain, payer);
-        let mint = client.create_mint(9).await.unwrap();
-        let oracle = Pubkey::new_unique();
-        let creator = client.pubkey();
-        let mut env = Env {
-            client,
-            mint,
-            oracle,
-            market: keys::market(&mint, &creator),
-            now: T0,
-        };
-        env.price(100.0).await;
-        env
+#[tokio::test]
+async fn the_localnet_scenario_on_the_embedded_chain() {
+    let feed = hedge_client::pyth::parse_feed_id(SOL_USD_FEED).unwrap();
+    let mut env = Env::pull(feed).await;
+    let admin = env.client.wallet.insecure_clone();
+    let me = admin.pubkey();
+    // As on the localnet: the keypair holds a million tokens.
+    let mint = env.mint;
+    env.client.mint_to(&mint, &me, 1_000_000 * ONE).await.unwrap();
+    let mut sc = Scenario::new(&[
+        ("mint", mint.to_string()),
+        ("price_account", env.oracle.to_string()),
+        ("feed", SOL_USD_FEED.to_string()),
+    ]);
+    // The localnet rewrites the feed's sponsored account every second; here it is
+    // republished at the chain's time before each command.
+    let mut usd = 100.0;
+    for i in 0..sc.len() {
+        match sc.step(i) {
+            Step::Run(cmd) => {
+                env.advance(0, usd).await;
+                let out = env
+                    .run_as(&admin, &cmd)
+                    .await
+                    .unwrap_or_else(|e| panic!("step {i}: hedge {cmd}: {e:#}"));
+                sc.check(i, &out);
+            }
+            Step::Price(p) => usd = p,
+        }
     }
-
-    async fn price(&mut self, usd: f64) {
-        let raw = RawPrice {
-            price: (usd * 1e8) as i64,
-            conf: 0,
-            expo: -8,
-            publish_time: self.now,
-        };
-        let e = self.client.chain.embedded_mut().unwrap();
-        e.publish_legacy(&self.oracle, &raw).await.unwrap();
-    }
-
-    /// Moves the clock `dt` seconds past the chain's time (commands that wait for a
-    /// due time move it too) and publishes `usd` then.
-    async fn advance(&mut self, dt: i64, usd: f64) {
-        let chain_now = self.client.chain.unix_time().await.unwrap();
-        self.now = self.now.max(chain_now) + dt;
-        self.price(usd).await;
-    }
-
-    /// Creates the market as `admin` (legacy price account, seed stake `seed` tokens
-    /// minted to the admin first) with extra flags.
-    async fn create_market(&mut self, admin: &Keypair, seed: u64, flags: &str) -> Value {
-        let (mint, oracle) = (self.mint, self.oracle);
-        self.client
-            .mint_to(&mint, &admin.pubkey(), seed * ONE)
-            .await
-            .unwrap();
-        self.run_as(
-            admin,
-            &format!(
-                "market create --mint {mint} --price-account {oracle} --oracle-kind legacy --seed-insurance {seed} {flags}"
-            ),
-        )
-        .await
-        .unwrap()
-    }
-
-    /// Runs `hedge <args> --json` as `who` and returns the JSON output.
-    async fn run_as(&mut self, who: &Keypair, args: &str) -> anyhow::Result<Value> {
-        let argv: Vec<String> = std::iter::once("hedge".to_string())
-            .chain(args.split_whitespace().map(str::to_string))
-            .chain(std::iter::once("--json".to_string()))
-            .collect();
-        let cli = Cli::try_parse_from(argv)?;
-        assert!(cli.json);
-        let saved = std::mem::replace(&mut self.client.wallet, who.insecure_clone());
-        let res = execute(cli.command, &mut self.client, cli.oracle).await;
-        self.client.wallet = saved;
-        res.map(|o: Output| o.json)
-    }
-
-    async fn user(&mut self, tokens: u64) -> Keypair {
-        let kp = Keypair::new();
-        self.client.fund(&kp.pubkey(), 1_000_000_000).await.unwrap();
-        self.client
-            .mint_to(&self.mint, &kp.pubkey(), tokens)
-            .await
-            .unwrap();
-        kp
-    }
-
-    async fn balance(&mut self, owner: &Pubkey) -> u64 {
-        let ata = Client::ata(owner, &self.mint);
-        self.client.token_balance(&ata).await.unwrap()
-    }
-}
-
-fn err_name(e: &anyhow::Error) -> Option<String> {
-    e.downcast_ref::<TxError>().and_then(|t| t.name.clone())
-}
-
-fn s(v: &Value, k: &str) -> String {
-    v[k].as_str()
-        .unwrap_or_else(|| panic!("{k} missing in {v}"))
-        .to_string()
+    assert_eq!(sc.var("market"), env.market.to_string());
 }
 
 #[tokio::test]
@@ -426,73 +356,4 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(v["passes"], 1);
     assert!(v["last"]["funding"]["rate"].is_i64(), "{v}");
     assert_eq!(v["last"]["transactions"], 1, "{v}");
-}
-
-/// Many positions at different leverages; the price falls; `crank liquidate` finds
-/// them with the scan and liquidates exactly the ones below maintenance, in batches.
-#[tokio::test]
-async fn the_keeper_liquidates_exactly_the_underwater_positions() {
-    let mut env = Env::new().await;
-    let admin = env.client.wallet.insecure_clone();
-    let market = env.market;
-    // 200 tokens of seed stake: 20,000 USD / 0.4 = 50,000 USD of open interest.
-    env.create_market(&admin, 200, "--skew-scale 1000").await;
-    let lp = env.user(1_000 * ONE).await;
-    env.run_as(&lp, &format!("vault deposit {market} 1000"))
-        .await
-        .unwrap();
-    // 20 traders, 10 tokens each, margin from 1.1 (about 9x) to 3.0 (about 3.3x).
-    let mut traders = Vec::new();
-    for i in 0..20u64 {
-        let t = env.user(10 * ONE).await;
-        let margin = 1.1 + 0.1 * i as f64;
-        env.run_as(&t, &format!("position open {market}")).await.unwrap();
-        env.run_as(&t, &format!("position deposit {market} {margin:.2}"))
-            .await
-            .unwrap();
-        env.run_as(&t, &format!("position trade {market} 10"))
-            .await
-            .unwrap();
-        traders.push(t);
-    }
-    // The price falls 15%: the expected set, from each position's own liquidation price.
-    env.advance(60, 85.0).await;
-    let mut expected = Vec::new();
-    for t in &traders {
-        let v = env.run_as(t, &format!("position show {market}")).await.unwrap();
-        let liq: f64 = s(&v, "liquidation_price").parse().unwrap_or(0.0);
-        assert_eq!(v["liquidatable"].as_bool().unwrap(), liq > 85.0, "{v}");
-        if liq > 85.0 {
-            expected.push(t.pubkey());
-        }
-    }
-    assert!(
-        expected.len() >= 8 && expected.len() < 20,
-        "{} of 20",
-        expected.len()
-    );
-    let keeper = env.user(0).await;
-    let v = env
-        .run_as(&keeper, &format!("crank liquidate {market} --batch 8"))
-        .await
-        .unwrap();
-    assert_eq!(v["scanned"].as_u64(), Some(20));
-    assert_eq!(v["eligible"].as_u64(), Some(expected.len() as u64));
-    assert_eq!(v["liquidated"].as_u64(), Some(expected.len() as u64));
-    assert_eq!(
-        v["transactions"].as_u64(),
-        Some(expected.len().div_ceil(8) as u64),
-        "batched 8 per transaction"
-    );
-    for t in &traders {
-        let v = env.run_as(t, &format!("position show {market}")).await.unwrap();
-        let base = hedge_client::units::parse_signed_amount(&s(&v, "base"), 9).unwrap();
-        if expected.contains(&t.pubkey()) {
-            assert!(base < 10 * ONE as i64, "liquidated");
-        } else {
-            assert_eq!(base, 10 * ONE as i64, "healthy position untouched");
-        }
-    }
-    // The keeper was paid.
-    assert!(env.balance(&keeper.pubkey()).await > 0);
 }
