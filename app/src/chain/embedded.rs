@@ -280,6 +280,21 @@ impl Embedded {
         Ok(())
     }
 
+    /// Moves the clock to `raw`'s publish time and writes `raw` into `account` as a
+    /// fully verified `PriceUpdateV2` of `feed_id` (its previous update a second
+    /// before): a pull feed's sponsored account updated now.
+    pub async fn publish_pull(
+        &mut self,
+        account: &Pubkey,
+        feed_id: [u8; 32],
+        raw: &hedge_engine::oracle::RawPrice,
+    ) -> Result<()> {
+        self.set_time(raw.publish_time).await?;
+        let acc = crate::pyth::pull_account(feed_id, raw.price, raw.conf, raw.expo, raw.publish_time, true);
+        self.set_account(account, acc);
+        Ok(())
+    }
+
     /// Writes an account directly into the bank (oracle updates on the embedded chain).
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
         self.known.insert(*key);

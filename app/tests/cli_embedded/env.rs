@@ -60,30 +60,27 @@ impl Env {
         env
     }
 
-    /// Publishes `usd` at `now`.
+    /// Publishes `usd` at `now`: on a pull feed with hedge-localnet's rounding and
+    /// 5 bp confidence.
     pub async fn price(&mut self, usd: f64) {
-        let (oracle, now) = (self.oracle, self.now);
+        let (price, conf) = match self.feed {
+            None => ((usd * 1e8) as i64, 0),
+            Some(_) => {
+                let p = (usd * 1e8).round() as i64;
+                (p, p.unsigned_abs() * 5 / 10_000)
+            }
+        };
+        let raw = RawPrice {
+            price,
+            conf,
+            expo: -8,
+            publish_time: self.now,
+        };
+        let (oracle, feed) = (self.oracle, self.feed);
         let e = self.client.chain.embedded_mut().unwrap();
-        match self.feed {
-            None => {
-                let raw = RawPrice {
-                    price: (usd * 1e8) as i64,
-                    conf: 0,
-                    expo: -8,
-                    publish_time: now,
-                };
-                e.publish_legacy(&oracle, &raw).await.unwrap();
-            }
-            Some(feed) => {
-                // As hedge-localnet publishes it.
-                let mantissa = (usd * 1e8).round() as i64;
-                let conf = mantissa.unsigned_abs() * 5 / 10_000;
-                e.set_time(now).await.unwrap();
-                e.set_account(
-                    &oracle,
-                    hedge_client::pyth::pull_account(feed, mantissa, conf, -8, now, true),
-                );
-            }
+        match feed {
+            None => e.publish_legacy(&oracle, &raw).await.unwrap(),
+            Some(f) => e.publish_pull(&oracle, f, &raw).await.unwrap(),
         }
     }
 

@@ -13,23 +13,16 @@ use scenario::{Scenario, Step};
 use serde_json::Value;
 use solana_signer::Signer;
 
-/// Pyth's SOL/USD feed id, the feed `hedge-localnet` publishes.
-const SOL_USD_FEED: &str = "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d";
-
 #[tokio::test]
 async fn the_localnet_scenario_on_the_embedded_chain() {
-    let feed = hedge_client::pyth::parse_feed_id(SOL_USD_FEED).unwrap();
-    let mut env = Env::pull(feed).await;
+    let mut sc = Scenario::new();
+    let mut env = Env::pull(hedge_client::pyth::parse_feed_id(sc.feed()).unwrap()).await;
     let admin = env.client.wallet.insecure_clone();
     let me = admin.pubkey();
     // As on the localnet: the keypair holds a million tokens.
     let mint = env.mint;
     env.client.mint_to(&mint, &me, 1_000_000 * ONE).await.unwrap();
-    let mut sc = Scenario::new(&[
-        ("mint", mint.to_string()),
-        ("price_account", env.oracle.to_string()),
-        ("feed", SOL_USD_FEED.to_string()),
-    ]);
+    sc.bind(&mint.to_string(), &env.oracle.to_string());
     // The localnet rewrites the feed's sponsored account every second; here it is
     // republished at the chain's time before each command.
     let mut usd = 100.0;

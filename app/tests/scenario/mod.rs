@@ -20,17 +20,32 @@ pub enum Step {
 
 pub struct Scenario {
     steps: Vec<Value>,
+    feed: String,
     vars: HashMap<String, String>,
 }
 
 impl Scenario {
-    /// The script, with the backend's own `mint`, `price_account` and `feed`.
-    pub fn new(vars: &[(&str, String)]) -> Scenario {
+    /// The script; `bind` then names the backend's market inputs.
+    pub fn new() -> Scenario {
         let script: Value = serde_json::from_str(include_str!("steps.json")).expect("steps.json parses");
+        let feed = script["feed"].as_str().expect("feed").to_string();
         Scenario {
             steps: script["steps"].as_array().expect("steps").clone(),
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            vars: HashMap::from([("feed".to_string(), feed.clone())]),
+            feed,
         }
+    }
+
+    /// The backend's collateral `mint` and the account it publishes the feed's prices
+    /// at.
+    pub fn bind(&mut self, mint: &str, price_account: &str) {
+        self.vars.insert("mint".into(), mint.into());
+        self.vars.insert("price_account".into(), price_account.into());
+    }
+
+    /// The Pyth feed id (hex) the backend must publish the script's prices on.
+    pub fn feed(&self) -> &str {
+        &self.feed
     }
 
     pub fn len(&self) -> usize {

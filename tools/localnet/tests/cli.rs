@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use hedge_localnet::{parse_feed_id, Localnet, Options, Path_, SOL_USD_FEED};
+use hedge_localnet::{parse_feed_id, Localnet, Options, Path_};
 use serde_json::Value;
 
 #[path = "../../../app/tests/scenario/mod.rs"]
@@ -53,12 +53,13 @@ fn every_step_from_a_market_to_a_withdrawal_over_json_rpc() {
     let program = PathBuf::from(
         std::env::var("HEDGE_PROGRAM_SO").expect("HEDGE_PROGRAM_SO: the SBF build (tools/localnet/test.sh)"),
     );
+    let mut sc = Scenario::new();
     let ledger = std::env::temp_dir().join(format!("hedge-localnet-test-{}", std::process::id()));
     let net = Localnet::start(&Options {
         program,
         ledger: ledger.clone(),
         rpc_port: 18_899,
-        feed_id: parse_feed_id(SOL_USD_FEED).unwrap(),
+        feed_id: parse_feed_id(sc.feed()).unwrap(),
         path: Path_::Series(vec![100.0]),
         step_seconds: 60,
         conf_bps: 5,
@@ -69,16 +70,10 @@ fn every_step_from_a_market_to_a_withdrawal_over_json_rpc() {
         url: net.url.clone(),
         keypair: net.keypair_path.clone(),
     };
-    let (mint, price_account) = (net.mint, net.price_account);
-
     // The script the embedded chain also runs (app/tests/cli_embedded): its checks
     // hold on both backends. The price account holds a fresh update first.
     std::thread::sleep(Duration::from_secs(2));
-    let mut sc = Scenario::new(&[
-        ("mint", mint.to_string()),
-        ("price_account", price_account.to_string()),
-        ("feed", SOL_USD_FEED.to_string()),
-    ]);
+    sc.bind(&net.mint.to_string(), &net.price_account.to_string());
     for i in 0..sc.len() {
         match sc.step(i) {
             Step::Run(cmd) => {
