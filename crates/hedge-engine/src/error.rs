@@ -80,11 +80,17 @@ pub enum EngineError {
     WithdrawExceedsFreeMargin,
     /// The request's due time has not come.
     RequestNotDue,
-    /// The request's execution window has passed: it can only be cancelled.
-    RequestExpired,
-    /// Between the due time and the end of the execution window a deposit, trade or
-    /// margin withdrawal can only be executed, not cancelled by its owner.
+    /// From its due time on, a request can only be executed, never cancelled: a
+    /// cancel after a price for the due time exists would be a free option.
     RequestLocked,
-    /// Only the owner may cancel before the execution window has passed.
-    RequestNotExpired,
+    /// Only the request's owner may cancel it.
+    NotRequestOwner,
+    /// The confirmation update is not the first one published at or after the
+    /// liquidation price's publish time minus `liquidation_confirmation`.
+    ConfirmationNotUnique,
+    /// The confirmation update is not published before the liquidation price.
+    ConfirmationNotEarlier,
+    /// The position is not liquidatable (the vault not in breach) at the confirmation
+    /// price: a move shorter than `liquidation_confirmation` does not liquidate.
+    LiquidationNotConfirmed,
 }

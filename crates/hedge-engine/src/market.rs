@@ -15,7 +15,7 @@ use crate::math::{to_i64, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_risk_reducing, settle_funding, withdrawable_margin_floor,
+    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, withdrawable_margin_floor,
     Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
 };
 use crate::vault::{
@@ -62,6 +62,11 @@ pub struct MarketState {
     pub reduce_only: bool,
     /// Shares locked by pending vault withdrawals.
     pub pending_withdraw_shares: u64,
+    /// Tokens held in the collateral account for claims: payments whose destination
+    /// could not take them (PROTOCOL section 6a), until their owners claim them.
+    pub claimable_tokens: u64,
+    /// Shares held in the share escrow for claims.
+    pub claimable_shares: u64,
     /// Bad debt the insurance fund has paid, cumulative.
     pub total_insurance_covered: u64,
     /// Bad debt socialized to shareholders, cumulative.
@@ -125,6 +130,8 @@ impl MarketState {
             paused: false,
             reduce_only: false,
             pending_withdraw_shares: 0,
+            claimable_tokens: 0,
+            claimable_shares: 0,
             total_insurance_covered: 0,
             total_socialized: 0,
         }
@@ -379,14 +386,31 @@ impl MarketState {
         Ok(funding_paid)
     }
 
-    /// Liquidates a position below maintenance at `oracle` (acting at once).
+    /// Whether `pos` is liquidatable at `confirm`, the price that confirms a
+    /// liquidation (PROTOCOL section 6), with its funding settled on a copy.
+    fn liquidatable_at(&self, pos: &Position, confirm: OraclePrice) -> EngineResult<bool> {
+        let (mut st, mut p) = (*self, *pos);
+        st.settle_into(&mut p, confirm)?;
+        is_liquidatable(&p, &st.view(confirm))
+    }
+
+    /// Liquidates a position below maintenance at `oracle` (acting at once), if it is
+    /// also below maintenance at `confirm`, the unique price of
+    /// `liquidation_confirmation` seconds earlier (a legacy market: `oracle` itself).
     pub fn liquidate(
         &mut self,
         pos: &mut Position,
+        confirm: OraclePrice,
         oracle: OraclePrice,
     ) -> EngineResult<LiquidationExecution> {
         if pos.base == 0 {
             return Err(EngineError::PositionEmpty);
+        }
+        if !self.liquidatable_at(pos, oracle)? {
+            return Err(EngineError::PositionHealthy);
+        }
+        if !self.liquidatable_at(pos, confirm)? {
+            return Err(EngineError::LiquidationNotConfirmed);
         }
         let (mut st, mut p) = (*self, *pos);
         let funding_paid = st.settle_into(&mut p, oracle)?;
@@ -409,10 +433,11 @@ impl MarketState {
     }
 
     /// Auto-deleverages a position while the vault is in breach (or flagged and not
-    /// yet restored).
+    /// yet restored) at `oracle`, the breach confirmed at `confirm` as a liquidation is.
     pub fn deleverage(
         &mut self,
         pos: &mut Position,
+        confirm: OraclePrice,
         oracle: OraclePrice,
     ) -> EngineResult<DeleverageExecution> {
         if pos.base == 0 {
@@ -421,6 +446,10 @@ impl MarketState {
         let (mut st, mut p) = (*self, *pos);
         if !st.update_reduce_only(oracle)? {
             return Err(EngineError::VaultNotInBreach);
+        }
+        let mut at_confirm = *self;
+        if !at_confirm.update_reduce_only(confirm)? {
+            return Err(EngineError::LiquidationNotConfirmed);
         }
         let funding_paid = st.settle_into(&mut p, oracle)?;
         let closed = p.base.unsigned_abs();
@@ -553,6 +582,27 @@ impl MarketState {
         amount_for_shares_floor(shares, self.insurance_shares, u128::from(self.insurance))
     }
 
+    /// A payment whose destination cannot take it is held for its owner's claim
+    /// (PROTOCOL section 6a): `tokens` stay in (or move to) the collateral account,
+    /// `shares` in the share escrow.
+    pub fn hold_for_claim(&mut self, tokens: u64, shares: u64) -> EngineResult<()> {
+        let t = self.claimable_tokens.add_c(tokens)?;
+        let s = self.claimable_shares.add_c(shares)?;
+        self.claimable_tokens = t;
+        self.claimable_shares = s;
+        Ok(())
+    }
+
+    /// A claim is paid out: `tokens` leave the collateral account, `shares` the share
+    /// escrow.
+    pub fn pay_claim(&mut self, tokens: u64, shares: u64) -> EngineResult<()> {
+        let t = self.claimable_tokens.sub_c(tokens)?;
+        let s = self.claimable_shares.sub_c(shares)?;
+        self.claimable_tokens = t;
+        self.claimable_shares = s;
+        Ok(())
+    }
+
     /// Executes an unstake: pays `min(value at request, value now)` and retires the
     /// shares.
     pub fn execute_unstake(&mut self, shares: u64, value_at_request: u64) -> EngineResult<u64> {
@@ -634,6 +684,39 @@ mod tests {
         st.execute_trade(&mut pos, -(ONE as i64), 0, at(100)).unwrap();
         st.settlement_price = 100 * PRICE_PRECISION;
         assert_eq!(st.request_deposit(ONE), Err(EngineError::MarketSettled));
+    }
+
+    /// A 9x long at 100 is below maintenance at 94: liquidated only if it is also
+    /// below maintenance at the confirmation price (a wick that is over is not).
+    #[test]
+    fn a_liquidation_needs_its_confirmation_price_too() {
+        let mut st = state();
+        let mut pos = Position::default();
+        st.deposit_margin(&mut pos, ONE).unwrap();
+        st.execute_trade(&mut pos, 9 * ONE as i64, 0, at(100)).unwrap();
+        let (before, pos_before) = (st, pos);
+        assert_eq!(
+            st.liquidate(&mut pos, at(94), at(100)),
+            Err(EngineError::PositionHealthy)
+        );
+        assert_eq!(
+            st.liquidate(&mut pos, at(100), at(94)),
+            Err(EngineError::LiquidationNotConfirmed)
+        );
+        assert_eq!((st, pos), (before, pos_before));
+        let x = st.liquidate(&mut pos, at(93), at(94)).unwrap();
+        assert!(x.outcome.closed > 0);
+    }
+
+    /// Claims are booked apart from everything else and paid out exactly once.
+    #[test]
+    fn claims_are_held_and_paid_out() {
+        let mut st = state();
+        st.hold_for_claim(5, 7).unwrap();
+        assert_eq!((st.claimable_tokens, st.claimable_shares), (5, 7));
+        assert_eq!(st.pay_claim(6, 0), Err(EngineError::MathOverflow));
+        st.pay_claim(5, 7).unwrap();
+        assert_eq!((st.claimable_tokens, st.claimable_shares), (0, 0));
     }
 
     /// Escrow, execution and release of a deposit keep the ledger whole.

@@ -70,13 +70,13 @@ pub enum OracleUse {
 /// The market's acceptance limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OracleLimits {
-    /// Oldest price a risk-increasing request may execute at, seconds after
-    /// publication (the execution window must fit in it).
-    pub max_age_increase: u32,
     /// Maximum age in seconds for instant valuations.
     pub max_age: u32,
     /// Maximum age in seconds for liquidation and auto-deleveraging.
     pub max_age_liquidate: u32,
+    /// Seconds between a liquidation's price and the update that confirms it
+    /// (PROTOCOL section 6: a wick shorter than this never liquidates).
+    pub liquidation_confirmation: u32,
     /// Maximum `conf / price` for risk-increasing executions, precision
     /// [`RATIO_PRECISION`].
     pub max_conf: u32,
@@ -86,13 +86,13 @@ pub struct OracleLimits {
 }
 
 impl OracleLimits {
-    /// Limits for a liquid token (2% confidence, 5% for exits); the tests and the
-    /// client's defaults start here.
+    /// Limits for a liquid token (2% confidence, 5% for exits, liquidations confirmed
+    /// 5 s apart); the tests and the client's defaults start here.
     pub const fn default_for_tests() -> Self {
         OracleLimits {
-            max_age_increase: 30,
             max_age: 120,
             max_age_liquidate: 15,
+            liquidation_confirmation: 5,
             max_conf: 20_000,
             max_conf_reduce: 50_000,
         }
@@ -156,8 +156,7 @@ pub fn accept_price(
 ) -> EngineResult<OraclePrice> {
     let p = checked(raw, limits, now, use_)?;
     let max_age = match use_ {
-        OracleUse::Increase => limits.max_age_increase,
-        OracleUse::Reduce => limits.max_age,
+        OracleUse::Increase | OracleUse::Reduce => limits.max_age,
         OracleUse::Liquidate => limits.max_age_liquidate,
     };
     if now.sub_c(raw.publish_time)? > i64::from(max_age) {
@@ -174,8 +173,8 @@ pub fn accept_price(
 /// `prev_publish_time` is the publish time of the feed's previous update and exactly
 /// one update satisfies `prev_publish_time < due <= publish_time`; a legacy price
 /// account has no previous time (`None`) and only `publish_time >= due` is checked.
-/// The caller checks that `now` is inside the execution window; the age of the price
-/// is then bounded by it.
+/// No age limit: a request never expires, and its outcome is the one of its due
+/// time's price however late it is executed (PROTOCOL section 6a).
 pub fn accept_price_at(
     raw: &RawPrice,
     prev_publish_time: Option<i64>,
@@ -186,6 +185,45 @@ pub fn accept_price_at(
 ) -> EngineResult<OraclePrice> {
     check_update_of(raw.publish_time, prev_publish_time, due)?;
     checked(raw, limits, now, use_)
+}
+
+/// Checks the update that confirms a liquidation at a price published at
+/// `liquidation_publish_time` (PROTOCOL section 6): it is the unique update for the
+/// time `liquidation_confirmation` seconds earlier (`prev < t - d <= publish_time`),
+/// and published before the liquidation's price. The caller checks its sign and
+/// confidence like the liquidation's (`accept_confirmation`).
+pub fn check_confirmation(
+    publish_time: i64,
+    prev_publish_time: Option<i64>,
+    liquidation_publish_time: i64,
+    limits: &OracleLimits,
+) -> EngineResult<()> {
+    let at = liquidation_publish_time.sub_c(i64::from(limits.liquidation_confirmation))?;
+    if check_update_of(publish_time, prev_publish_time, at).is_err() {
+        return Err(EngineError::ConfirmationNotUnique);
+    }
+    if publish_time >= liquidation_publish_time {
+        return Err(EngineError::ConfirmationNotEarlier);
+    }
+    Ok(())
+}
+
+/// Accepts the confirmation of a liquidation at `liquidation` (PROTOCOL section 6):
+/// a pull update checked by [`check_confirmation`] and, like the liquidation's price,
+/// for sign, exponent and the exits' confidence limit. A legacy account holds only its
+/// newest price and confirms itself: the caller passes `None` and gets the
+/// liquidation's price back.
+pub fn accept_confirmation(
+    raw: Option<(&RawPrice, i64)>,
+    liquidation: &OraclePrice,
+    limits: &OracleLimits,
+    now: i64,
+) -> EngineResult<OraclePrice> {
+    let Some((raw, prev)) = raw else {
+        return Ok(*liquidation);
+    };
+    check_confirmation(raw.publish_time, Some(prev), liquidation.publish_time, limits)?;
+    checked(raw, limits, now, OracleUse::Liquidate)
 }
 
 /// Whether an update published at `publish_time`, after one published at
@@ -209,9 +247,9 @@ mod tests {
     use crate::PRICE_PRECISION;
 
     const LIMITS: OracleLimits = OracleLimits {
-        max_age_increase: 30,
         max_age: 120,
         max_age_liquidate: 15,
+        liquidation_confirmation: 5,
         max_conf: 10_000,        // 1%
         max_conf_reduce: 50_000, // 5%
     };
@@ -271,12 +309,8 @@ mod tests {
             accept_price(&ok, &LIMITS, 0, 99, OracleUse::Reduce),
             Err(EngineError::OraclePublishTimeInFuture)
         );
-        // 31 s old: too old to increase risk, fine for a valuation, too old to
-        // liquidate (15 s).
-        assert_eq!(
-            accept_price(&ok, &LIMITS, 0, 131, OracleUse::Increase),
-            Err(EngineError::OracleStale)
-        );
+        // 31 s old: fine for a valuation, too old to liquidate (15 s).
+        assert!(accept_price(&ok, &LIMITS, 0, 131, OracleUse::Increase).is_ok());
         assert!(accept_price(&ok, &LIMITS, 0, 131, OracleUse::Reduce).is_ok());
         assert_eq!(
             accept_price(&ok, &LIMITS, 0, 116, OracleUse::Liquidate),
@@ -360,6 +394,38 @@ mod tests {
             accept_price_at(&first, Some(999), &LIMITS, due, 999, OracleUse::Reduce),
             Err(EngineError::OraclePublishTimeInFuture)
         );
+    }
+
+    /// A liquidation at an update published at 1_000 is confirmed only by the unique
+    /// update for 995 (5 s earlier), which must be older than the liquidation's.
+    #[test]
+    fn a_liquidation_is_confirmed_by_the_unique_update_of_its_confirmation_time() {
+        let liq = OraclePrice {
+            price: 94 * crate::PRICE_PRECISION,
+            conf: 0,
+            publish_time: 1_000,
+        };
+        let at = |t: i64, prev: i64| {
+            accept_confirmation(Some((&raw(100_000_000, 0, -6, t), prev)), &liq, &LIMITS, 1_002)
+        };
+        assert_eq!(at(995, 994).map(|p| p.price), Ok(100 * crate::PRICE_PRECISION));
+        assert_eq!(at(996, 994).map(|p| p.publish_time), Ok(996));
+        // Published before the confirmation time, or not the first after it.
+        assert_eq!(at(994, 993), Err(EngineError::ConfirmationNotUnique));
+        assert_eq!(at(997, 995), Err(EngineError::ConfirmationNotUnique));
+        // The liquidation's own update, after a 5-second silence, confirms nothing.
+        assert_eq!(at(1_000, 994), Err(EngineError::ConfirmationNotEarlier));
+        // Checked like the liquidation's price.
+        assert_eq!(
+            accept_confirmation(Some((&raw(0, 0, -6, 995), 994)), &liq, &LIMITS, 1_002),
+            Err(EngineError::OraclePriceNotPositive)
+        );
+        assert_eq!(
+            accept_confirmation(Some((&raw(100_000_000, 6_000_000, -6, 995), 994)), &liq, &LIMITS, 1_002),
+            Err(EngineError::OracleConfidenceTooWide)
+        );
+        // A legacy account confirms itself.
+        assert_eq!(accept_confirmation(None, &liq, &LIMITS, 1_002), Ok(liq));
     }
 
     #[test]

@@ -23,9 +23,6 @@ pub const MIN_WITHDRAW_DELAY: u32 = 60;
 pub const MIN_EXECUTION_DELAY: u32 = 1;
 /// See [`MIN_EXECUTION_DELAY`].
 pub const MAX_EXECUTION_DELAY: u32 = 300;
-/// Shortest execution window, seconds: long enough for a keeper to post the price
-/// update and execute.
-pub const MIN_EXECUTION_WINDOW: u32 = 5;
 /// Largest execution fee a request may have to set aside, lamports (0.01 SOL).
 pub const MAX_EXECUTION_FEE_LAMPORTS: u64 = 10_000_000;
 
@@ -75,17 +72,14 @@ pub struct RiskParams {
     pub liquidator_reward_share: u32,
     /// Seconds from a deposit, trade or margin-withdrawal request to its due time.
     pub execution_delay: u32,
-    /// Seconds after the due time during which a request can be executed; after it,
-    /// anyone may cancel it.
-    pub execution_window: u32,
     /// Lamports a requester sets aside for whoever executes the request.
     pub execution_fee_lamports: u64,
 }
 
 /// Oracle configuration parameters, checked with the risk parameters.
 pub fn validate_oracle_limits(l: &OracleLimits) -> EngineResult<()> {
-    let ok = l.max_age_increase > 0
-        && l.max_age_increase <= l.max_age
+    let ok = l.liquidation_confirmation > 0
+        && l.liquidation_confirmation <= l.max_age
         && l.max_age_liquidate > 0
         && l.max_age_liquidate <= l.max_age
         && l.max_age <= MAX_ORACLE_AGE_SECONDS
@@ -99,17 +93,11 @@ pub fn validate_oracle_limits(l: &OracleLimits) -> EngineResult<()> {
     }
 }
 
-/// Everything a market is created or re-parameterized with: the risk parameters, the
-/// oracle limits, and how they fit together (a request's execution window fits in the
-/// age a risk-increasing execution may have, so an execution price is never older
-/// than that).
+/// Everything a market is created or re-parameterized with: the risk parameters and
+/// the oracle limits.
 pub fn validate_market_config(p: &RiskParams, l: &OracleLimits) -> EngineResult<()> {
     p.validate()?;
-    validate_oracle_limits(l)?;
-    if p.execution_window > l.max_age_increase {
-        return Err(EngineError::InvalidParameter);
-    }
-    Ok(())
+    validate_oracle_limits(l)
 }
 
 /// Checks the token decimals are supported and returns `10^decimals`.
@@ -133,7 +121,7 @@ impl RiskParams {
     /// with `InvalidParameter`), so a client can say which before sending.
     pub fn first_violation(&self) -> Option<&'static str> {
         let r = RATIO_PRECISION as u32;
-        let rules: [(&'static str, bool); 30] = [
+        let rules: [(&'static str, bool); 29] = [
             ("liquidation_fee_ratio > 0", self.liquidation_fee_ratio > 0),
             (
                 "liquidation_fee_ratio < maintenance_margin_ratio",
@@ -179,10 +167,6 @@ impl RiskParams {
             (
                 "execution_delay in range",
                 (MIN_EXECUTION_DELAY..=MAX_EXECUTION_DELAY).contains(&self.execution_delay),
-            ),
-            (
-                "execution_window in range",
-                (MIN_EXECUTION_WINDOW..=MAX_ORACLE_AGE_SECONDS).contains(&self.execution_window),
             ),
             (
                 "execution_fee_lamports <= its maximum",
@@ -236,7 +220,6 @@ impl RiskParams {
             stress_move: 500_000,             // 50%
             liquidator_reward_share: 500_000, // half of the reward
             execution_delay: 2,
-            execution_window: 30,
             execution_fee_lamports: 20_000,
         }
     }
@@ -277,9 +260,9 @@ mod tests {
     }
 
     const L: OracleLimits = OracleLimits {
-        max_age_increase: 30,
         max_age: 120,
         max_age_liquidate: 15,
+        liquidation_confirmation: 5,
         max_conf: 1,
         max_conf_reduce: 2,
     };
@@ -288,7 +271,7 @@ mod tests {
     fn oracle_limits_are_ordered() {
         assert_eq!(validate_oracle_limits(&L), Ok(()));
         for bad in [
-            OracleLimits { max_age: 20, ..L },
+            OracleLimits { max_age: 14, ..L },
             OracleLimits { max_conf: 3, ..L },
             OracleLimits {
                 max_age_liquidate: 0,
@@ -299,6 +282,14 @@ mod tests {
                 ..L
             },
             OracleLimits { max_age: 3_601, ..L },
+            OracleLimits {
+                liquidation_confirmation: 0,
+                ..L
+            },
+            OracleLimits {
+                liquidation_confirmation: 121,
+                ..L
+            },
             OracleLimits {
                 max_conf_reduce: 200_001,
                 ..L
@@ -313,9 +304,9 @@ mod tests {
     }
 
     /// PROTOCOL section 8: non-zero lower bounds on the withdrawal delay, the insurance
-    /// cooldown and the execution delay; the execution window fits the increase age.
+    /// cooldown and the execution delay.
     #[test]
-    fn delays_have_lower_bounds_and_the_window_fits_the_oracle_age() {
+    fn delays_have_lower_bounds() {
         let ok = RiskParams::default_for_tests();
         assert_eq!(validate_market_config(&ok, &L), Ok(()));
         let bad = [
@@ -340,10 +331,6 @@ mod tests {
                 ..ok
             },
             RiskParams {
-                execution_window: 4,
-                ..ok
-            },
-            RiskParams {
                 execution_fee_lamports: 10_000_001,
                 ..ok
             },
@@ -356,15 +343,6 @@ mod tests {
         for p in bad {
             assert_eq!(p.validate(), Err(EngineError::InvalidParameter), "{p:?}");
         }
-        let wide = RiskParams {
-            execution_window: 31,
-            ..ok
-        };
-        assert_eq!(wide.validate(), Ok(()));
-        assert_eq!(
-            validate_market_config(&wide, &L),
-            Err(EngineError::InvalidParameter)
-        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and which refusals at execution cancel it instead of failing the executor's
 //! transaction. The program and the keeper decide with these same functions.
 
-use crate::math::SafeMath;
+use crate::oracle::OraclePrice;
 use crate::{EngineError, EngineResult};
 
 /// What a request asks for. The discriminant is part of the request's address.
@@ -36,46 +36,44 @@ impl RequestKind {
         Self::ALL.get(usize::from(k)).copied()
     }
 
-    /// Kinds whose owner may cancel at any time: the payout is capped at the value at
-    /// request, so cancelling after seeing the due time's price gains nothing.
-    pub fn owner_cancels_any_time(self) -> bool {
-        matches!(self, RequestKind::Withdraw | RequestKind::Unstake)
+    /// Whether the kind's outcome depends on a price (an unstake's does not).
+    pub fn needs_price(self) -> bool {
+        self != RequestKind::Unstake
     }
 }
 
-/// Whether a request due at `due` can be executed at `now`: from the due time to the
-/// end of the execution window.
-pub fn check_executable(due: i64, window: u32, now: i64) -> EngineResult<()> {
+/// Whether a request due at `due` can be executed at `now`: from its due time on, for
+/// ever (PROTOCOL section 6a: a request never expires; its outcome is fixed by the
+/// price of its due time, whenever it is executed).
+pub fn check_executable(due: i64, now: i64) -> EngineResult<()> {
     if now < due {
         return Err(EngineError::RequestNotDue);
-    }
-    if now > due.add_c(i64::from(window))? {
-        return Err(EngineError::RequestExpired);
     }
     Ok(())
 }
 
-/// Whether the request can be cancelled at `now`, by its owner or by someone else.
-/// Anyone may cancel after the execution window (everything goes back to the owner).
-/// The owner may also cancel before the due time (before any price for it exists),
-/// and a withdrawal or unstake at any time; between the due time and the end of the
-/// window a deposit, trade or margin withdrawal can only be executed: cancelling it
-/// after seeing the price would be a free option.
-pub fn check_cancellable(
-    kind: RequestKind,
-    by_owner: bool,
-    due: i64,
-    window: u32,
-    now: i64,
-) -> EngineResult<()> {
-    let expired = now > due.add_c(i64::from(window))?;
-    let ok = expired || (by_owner && (kind.owner_cancels_any_time() || now < due));
-    if ok {
-        Ok(())
-    } else if by_owner {
-        Err(EngineError::RequestLocked)
+/// Whether `signer_is_owner` may cancel a request due at `due` at `now`: only its
+/// owner, only before its due time, whatever the kind. From the due time on a price
+/// for it exists, and a cancel after seeing it would be a free option (invariant 8).
+pub fn check_cancellable(signer_is_owner: bool, due: i64, now: i64) -> EngineResult<()> {
+    if !signer_is_owner {
+        return Err(EngineError::NotRequestOwner);
+    }
+    if now >= due {
+        return Err(EngineError::RequestLocked);
+    }
+    Ok(())
+}
+
+/// The price funding is accrued at when a request executes: the newer of its due-time
+/// price and the newest price the market accepted (`last_price` published at
+/// `last_publish_time`). An execution long after its due time must not scale the
+/// funding of the interval since the last accrual by an old price.
+pub fn accrual_price(due_price: &OraclePrice, last_price: u128, last_publish_time: i64) -> u128 {
+    if last_price > 0 && last_publish_time > due_price.publish_time {
+        last_price
     } else {
-        Err(EngineError::RequestNotExpired)
+        due_price.price
     }
 }
 
@@ -84,9 +82,10 @@ pub fn check_cancellable(
 /// the request itself at the price of its due time are final, so they cancel: limit
 /// price, margin, caps, the net-long rule, pause, reduce-only, settlement, the
 /// depositor's minimum hedge ratio, an exit the vault cannot pay now, a confidence
-/// interval too wide for the use. Whatever depends on what the executor passed (the
+/// interval too wide for the use. Each is a function of the due-time price and the
+/// market's state (invariant 8). Whatever depends on what the executor passed (the
 /// wrong price update, a wrong account) or on arithmetic fails the transaction and
-/// leaves the request for a correct execution or, after the window, a cancel.
+/// leaves the request pending for a correct execution.
 pub fn cancels_request(e: EngineError) -> bool {
     use EngineError::*;
     matches!(
@@ -119,44 +118,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn execution_happens_between_the_due_time_and_the_end_of_the_window() {
-        assert_eq!(check_executable(100, 30, 99), Err(EngineError::RequestNotDue));
-        assert_eq!(check_executable(100, 30, 100), Ok(()));
-        assert_eq!(check_executable(100, 30, 130), Ok(()));
-        assert_eq!(check_executable(100, 30, 131), Err(EngineError::RequestExpired));
+    fn a_request_is_executable_from_its_due_time_for_ever() {
+        assert_eq!(check_executable(100, 99), Err(EngineError::RequestNotDue));
+        assert_eq!(check_executable(100, 100), Ok(()));
+        assert_eq!(check_executable(100, 100 + 365 * 86_400), Ok(()));
     }
 
     #[test]
-    fn cancellation_rules_leave_no_free_option() {
-        use RequestKind::*;
-        for kind in [Deposit, Trade, MarginWithdraw] {
-            assert_eq!(check_cancellable(kind, true, 100, 30, 99), Ok(()));
-            assert_eq!(
-                check_cancellable(kind, true, 100, 30, 100),
-                Err(EngineError::RequestLocked)
-            );
-            assert_eq!(
-                check_cancellable(kind, true, 100, 30, 130),
-                Err(EngineError::RequestLocked)
-            );
-            assert_eq!(check_cancellable(kind, true, 100, 30, 131), Ok(()));
+    fn only_the_owner_cancels_and_only_before_the_due_time() {
+        assert_eq!(check_cancellable(true, 100, 99), Ok(()));
+        for now in [100, 101, 10_000] {
+            assert_eq!(check_cancellable(true, 100, now), Err(EngineError::RequestLocked));
         }
-        for kind in [Withdraw, Unstake] {
-            for now in [0, 100, 130, 131] {
-                assert_eq!(check_cancellable(kind, true, 100, 30, now), Ok(()));
-            }
+        for now in [0, 99, 100, 10_000] {
+            assert_eq!(check_cancellable(false, 100, now), Err(EngineError::NotRequestOwner));
         }
-        for kind in RequestKind::ALL {
-            assert_eq!(
-                check_cancellable(kind, false, 100, 30, 99),
-                Err(EngineError::RequestNotExpired)
-            );
-            assert_eq!(
-                check_cancellable(kind, false, 100, 30, 130),
-                Err(EngineError::RequestNotExpired)
-            );
-            assert_eq!(check_cancellable(kind, false, 100, 30, 131), Ok(()));
-        }
+    }
+
+    #[test]
+    fn a_late_execution_accrues_funding_at_the_newest_price() {
+        let due = OraclePrice {
+            price: 100,
+            conf: 0,
+            publish_time: 1_000,
+        };
+        // The market has seen a newer price (97 at 1_500): funding uses it.
+        assert_eq!(accrual_price(&due, 97, 1_500), 97);
+        // Nothing newer: the due time's price.
+        assert_eq!(accrual_price(&due, 97, 1_000), 100);
+        assert_eq!(accrual_price(&due, 97, 900), 100);
+        assert_eq!(accrual_price(&due, 0, 0), 100);
     }
 
     #[test]

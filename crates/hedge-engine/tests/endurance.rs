@@ -379,12 +379,12 @@ impl World {
                 let mut any = false;
                 for i in 0..TRADERS {
                     let (mut copy, mut pos) = (self.st, self.traders[i]);
-                    if copy.liquidate(&mut pos, o).is_err() {
+                    if copy.liquidate(&mut pos, o, o).is_err() {
                         continue;
                     }
                     let x = self
                         .st
-                        .liquidate(&mut self.traders[i], o)
+                        .liquidate(&mut self.traders[i], o, o)
                         .map_err(|e| format!("{e:?}"))?;
                     let l = x.outcome;
                     if l.socialized > 0 && l.insurance > 0 {
@@ -405,7 +405,7 @@ impl World {
                 let mut order: Vec<(i128, usize)> = (0..TRADERS)
                     .filter(|&i| {
                         let (mut copy, mut pos) = (self.st, self.traders[i]);
-                        copy.deleverage(&mut pos, o).is_ok()
+                        copy.deleverage(&mut pos, o, o).is_ok()
                     })
                     .map(|i| {
                         (
@@ -419,7 +419,7 @@ impl World {
                     None => false,
                     Some(&(_, i)) => {
                         self.st
-                            .deleverage(&mut self.traders[i], o)
+                            .deleverage(&mut self.traders[i], o, o)
                             .map_err(|e| format!("{e:?}"))?;
                         t.deleveraged += 1;
                         true

@@ -132,12 +132,12 @@ pub enum HedgeError {
     InsuranceCapacityExceeded,
     #[msg("The request's due time has not come")]
     RequestNotDue,
-    #[msg("The request's execution window has passed: it can only be cancelled")]
+    #[msg("Requests no longer expire (no longer returned)")]
     RequestExpired,
-    #[msg("Between its due time and the end of its execution window this request can only be executed")]
+    #[msg("From its due time on this request can only be executed, never cancelled")]
     RequestLocked,
-    #[msg("Only the owner may cancel a request before its execution window has passed")]
-    RequestNotExpired,
+    #[msg("Only the request's owner may cancel it")]
+    NotRequestOwner,
     #[msg("A request of this kind is already pending for this owner and market")]
     RequestAlreadyPending,
     #[msg("The request is of another kind")]
@@ -154,6 +154,20 @@ pub enum HedgeError {
     TimelockNotLonger,
     #[msg("The price-feed account is not the feed's sponsored Pyth account")]
     WrongPriceFeedAccount,
+    #[msg("The confirmation update is not the first one published at or after the liquidation price's time minus the confirmation delay")]
+    ConfirmationNotUnique,
+    #[msg("The confirmation update must be published before the liquidation price")]
+    ConfirmationNotEarlier,
+    #[msg("Not liquidatable (or the vault not in breach) at the confirmation price: a move shorter than the confirmation delay does not liquidate")]
+    LiquidationNotConfirmed,
+    #[msg("This request account holds an unclaimed payment: claim it first (hedge request claim)")]
+    ClaimPending,
+    #[msg("The request holds no claim")]
+    NothingToClaim,
+    #[msg("A token account to receive the claim is missing")]
+    ClaimAccountMissing,
+    #[msg("No settlement is pending")]
+    NoSettlementPending,
 }
 
 impl From<EngineError> for HedgeError {
@@ -196,9 +210,11 @@ impl From<EngineError> for HedgeError {
             EngineError::PositionNotEmpty => HedgeError::PositionNotEmpty,
             EngineError::WithdrawExceedsFreeMargin => HedgeError::WithdrawExceedsFreeMargin,
             EngineError::RequestNotDue => HedgeError::RequestNotDue,
-            EngineError::RequestExpired => HedgeError::RequestExpired,
             EngineError::RequestLocked => HedgeError::RequestLocked,
-            EngineError::RequestNotExpired => HedgeError::RequestNotExpired,
+            EngineError::NotRequestOwner => HedgeError::NotRequestOwner,
+            EngineError::ConfirmationNotUnique => HedgeError::ConfirmationNotUnique,
+            EngineError::ConfirmationNotEarlier => HedgeError::ConfirmationNotEarlier,
+            EngineError::LiquidationNotConfirmed => HedgeError::LiquidationNotConfirmed,
         }
     }
 }
