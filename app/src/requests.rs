@@ -6,7 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Result};
-use hedge_engine::oracle::check_update_of;
+use hedge_engine::oracle::{check_update_of, normalize, OraclePrice};
 use hedge_engine::requests::{check_cancellable, check_executable, RequestKind};
 use hedge_vault::state::{Market, OracleKind, Request, REQUEST_MARKET_OFFSET};
 
@@ -58,7 +58,8 @@ pub async fn find(
         .map(|request| Pending { key, request }))
 }
 
-/// The owner's associated token accounts an execution pays into or refunds to.
+/// The owner's associated token accounts: where the client's requests ask to be
+/// paid, and where his claims and cancellations pay.
 pub fn owner_accounts(m: &LoadedMarket, owner: &Pubkey) -> OwnerAccounts {
     OwnerAccounts {
         owner: *owner,
@@ -67,9 +68,11 @@ pub fn owner_accounts(m: &LoadedMarket, owner: &Pubkey) -> OwnerAccounts {
     }
 }
 
-/// The execution of `p` by `executor` at the price in `oracle`.
+/// The execution of `p` by `executor` at the price in `oracle`: it names the
+/// destinations the request recorded, whatever became of them (the program pays there,
+/// or holds the payment for the owner's claim).
 pub fn execute_ix(m: &LoadedMarket, executor: &Pubkey, p: &Pending, oracle: &Pubkey) -> Result<Instruction> {
-    let o = owner_accounts(m, &p.request.owner);
+    let o = OwnerAccounts::of_request(&p.request);
     let k = &m.keys;
     Ok(match p.kind()? {
         RequestKind::Deposit => ix::vault_execute_deposit(k, executor, &o, oracle),
@@ -80,30 +83,105 @@ pub fn execute_ix(m: &LoadedMarket, executor: &Pubkey, p: &Pending, oracle: &Pub
     })
 }
 
-/// The cancellation of `p` by `signer`.
-pub fn cancel_ix(m: &LoadedMarket, signer: &Pubkey, p: &Pending) -> Result<Instruction> {
+/// The cancellation of `p` by its owner (refunds to his associated token accounts).
+pub fn cancel_ix(m: &LoadedMarket, p: &Pending) -> Result<Instruction> {
     let o = owner_accounts(m, &p.request.owner);
     let k = &m.keys;
     Ok(match p.kind()? {
-        RequestKind::Deposit => ix::vault_cancel_deposit(k, signer, &o.owner, &o.token),
-        RequestKind::Withdraw => ix::vault_cancel_withdraw(k, signer, &o.owner, &o.shares),
-        kind @ (RequestKind::Trade | RequestKind::MarginWithdraw) => {
-            ix::position_cancel_request(k, signer, &o.owner, kind)
+        RequestKind::Deposit => ix::vault_cancel_deposit(k, &o.owner, &o.token),
+        RequestKind::Withdraw => ix::vault_cancel_withdraw(k, &o.owner, &o.shares),
+        kind @ (RequestKind::Trade | RequestKind::MarginWithdraw) => ix::position_cancel_request(k, &o.owner, kind),
+        RequestKind::Unstake => ix::insurance_cancel_unstake(k, &o.owner),
+    })
+}
+
+/// Whether `p` can be executed at `now`: from its due time on, for ever.
+pub fn executable(p: &Pending, now: i64) -> bool {
+    check_executable(p.request.due_time, now).is_ok()
+}
+
+/// Whether its owner can still cancel `p` at `now` (before its due time).
+pub fn cancellable(p: &Pending, now: i64) -> bool {
+    check_cancellable(true, p.request.due_time, now).is_ok()
+}
+
+/// A request account holding a payment for its owner's claim.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub key: Pubkey,
+    pub request: Request,
+}
+
+impl Claim {
+    pub fn kind(&self) -> Result<RequestKind> {
+        RequestKind::from_u8(self.request.kind)
+            .ok_or_else(|| anyhow!("unknown request kind {}", self.request.kind))
+    }
+}
+
+/// The owner's request accounts in `market` that hold a claim (or, ended, only their
+/// rent), one per kind at most.
+pub async fn claims(client: &mut Client, market: &Pubkey, owner: &Pubkey) -> Result<Vec<Claim>> {
+    let mut out = Vec::new();
+    for kind in RequestKind::ALL {
+        let key = keys::request(market, owner, kind);
+        if let Some(r) = client.chain.anchor_opt::<Request>(&key).await? {
+            if r.has_claim() || !r.is_pending() {
+                out.push(Claim { key, request: r });
+            }
         }
-        RequestKind::Unstake => ix::insurance_cancel_unstake(k, signer, &o.owner),
-    })
+    }
+    Ok(out)
 }
 
-/// Whether `p` can be executed at `now`.
-pub fn executable(m: &LoadedMarket, p: &Pending, now: i64) -> bool {
-    check_executable(p.request.due_time, m.state.params.execution_window, now).is_ok()
+/// `request_claim` of `c` into the owner's associated token accounts (created first
+/// when missing, by `Client::ensure_ata` in the caller).
+pub fn claim_ix(m: &LoadedMarket, c: &Claim) -> Result<Instruction> {
+    let o = owner_accounts(m, &c.request.owner);
+    let token = (c.request.claim_tokens > 0).then_some(o.token);
+    let shares = (c.request.claim_shares > 0).then_some(o.shares);
+    Ok(ix::request_claim(&m.keys, &o.owner, c.kind()?, token, shares))
 }
 
-/// Whether `p` can be cancelled by someone other than its owner at `now`.
-pub fn expired(m: &LoadedMarket, p: &Pending, now: i64) -> bool {
-    p.kind().is_ok_and(|k| {
-        check_cancellable(k, false, p.request.due_time, m.state.params.execution_window, now).is_ok()
-    })
+/// The account and price that confirm a liquidation at `price` (PROTOCOL section 6):
+/// a legacy market's pinned account; for a pull market the feed's unique update for
+/// `price.publish_time - liquidation_confirmation` (on the embedded chain it is
+/// published from the feed's history; elsewhere it must have been posted, as
+/// `hedge localnet` posts every second's update).
+pub async fn confirmation(client: &mut Client, m: &LoadedMarket, price: &OraclePrice) -> Result<(Pubkey, OraclePrice)> {
+    if m.state.is_settled() || m.state.oracle_kind == OracleKind::PythLegacy {
+        return Ok((m.state.oracle, *price));
+    }
+    let t = price.publish_time - i64::from(m.state.oracle_config.liquidation_confirmation);
+    let key = if client.chain.is_embedded() {
+        client
+            .chain
+            .embedded_mut()?
+            .confirmation_for(&m.state, price.publish_time)
+            .await?
+    } else {
+        posted_update(&mut client.chain, &m.state.feed_id, t, &m.state.oracle)
+            .await?
+            .ok_or_else(|| {
+                anyhow!(
+                    "no posted update of the feed confirms a liquidation at {}: post the update of {t} \
+                     (Hermes /v2/updates/price/{t})",
+                    price.publish_time
+                )
+            })?
+    };
+    let acc = client
+        .chain
+        .account(&key)
+        .await?
+        .ok_or_else(|| anyhow!("the confirmation update {key} is missing"))?;
+    let r = crate::pyth::decode(&acc.owner, &acc.data)?;
+    let confirm = OraclePrice {
+        price: normalize(r.price.max(0).unsigned_abs(), r.expo).map_err(|e| anyhow!("oracle: {e:?}"))?,
+        conf: normalize(r.conf, r.expo).map_err(|e| anyhow!("oracle: {e:?}"))?,
+        publish_time: r.publish_time,
+    };
+    Ok((key, confirm))
 }
 
 /// The price account a request due at `due` executes at. Legacy markets: the pinned

@@ -213,14 +213,21 @@ impl Replay {
                 return Ok(());
             }
             Action::RequestDeposit(w, amount) => {
-                vec![ix::vault_request_deposit(&k, &w, &token(&w), amount, 0)]
+                let o = ix::OwnerAccounts {
+                    owner: w,
+                    token: token(&w),
+                    shares: Client::ata(&w, &k.share_mint),
+                };
+                vec![ix::vault_request_deposit(&k, &o, amount, 0)]
             }
-            Action::RequestWithdraw(w, shares) => vec![ix::vault_request_withdraw(
-                &k,
-                &w,
-                &Client::ata(&w, &k.share_mint),
-                shares,
-            )],
+            Action::RequestWithdraw(w, shares) => {
+                let o = ix::OwnerAccounts {
+                    owner: w,
+                    token: token(&w),
+                    shares: Client::ata(&w, &k.share_mint),
+                };
+                vec![ix::vault_request_withdraw(&k, &o, shares)]
+            }
             Action::OpenPosition(w) => vec![ix::position_open(&k, &w)],
             Action::DepositMargin(w, amount) => vec![ix::position_deposit(&k, &w, &token(&w), amount)],
             Action::RequestTrade(w, delta, limit) => {

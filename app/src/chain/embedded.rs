@@ -40,6 +40,10 @@ pub struct Embedded {
     nonce: u32,
     /// Every successful transaction, for `Chain::history` (logs dropped).
     history: Vec<HistoryEntry>,
+    /// Every price written into a Pyth account, by account and publish time: the
+    /// feed's history, from which an update for any past time is published (a
+    /// request's due time, a liquidation's confirmation), as Hermes serves them.
+    prices: HashMap<Pubkey, std::collections::BTreeMap<i64, hedge_engine::oracle::RawPrice>>,
 }
 
 struct HistoryEntry {
@@ -126,6 +130,7 @@ impl Embedded {
             cache: HashMap::new(),
             nonce: 0,
             history: Vec::new(),
+            prices: HashMap::new(),
         }
     }
 
@@ -295,18 +300,72 @@ impl Embedded {
         Ok(())
     }
 
-    /// Writes an account directly into the bank (oracle updates on the embedded chain).
+    /// Writes an account directly into the bank (oracle updates on the embedded chain;
+    /// a Pyth price is also kept in the feed's history).
     pub fn set_account(&mut self, key: &Pubkey, account: Account) {
+        if let Ok(r) = crate::pyth::decode(&account.owner, &account.data) {
+            let raw = hedge_engine::oracle::RawPrice {
+                price: r.price,
+                conf: r.conf,
+                expo: r.expo,
+                publish_time: r.publish_time,
+            };
+            self.prices.entry(*key).or_default().insert(r.publish_time, raw);
+        }
         self.known.insert(*key);
         self.cache.remove(key);
         self.ctx.set_account(key, &account.into());
     }
 
-    /// The price account a request of `market` due at `due` executes at, published
-    /// from the market's pinned account (the embedded chain's current price): a legacy
-    /// market's pinned account republished now if it is older than the due time; for a
-    /// pull market, a new `PriceUpdateV2` published at the due time whose previous
-    /// update was a second before, the unique update for that time.
+    /// The price the feed showed at `t`: the last one written into `account` at or
+    /// before `t` (the first one if none was), else the account's current one.
+    async fn price_at(&mut self, account: &Pubkey, t: i64) -> Result<hedge_engine::oracle::RawPrice> {
+        if let Some(h) = self.prices.get(account) {
+            if let Some((_, r)) = h.range(..=t).next_back().or_else(|| h.iter().next()) {
+                return Ok(*r);
+            }
+        }
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*account)
+            .await?
+            .ok_or_else(|| anyhow!("the price account {account} is missing"))?;
+        let r = crate::pyth::decode(&acc.owner, &acc.data)?;
+        Ok(hedge_engine::oracle::RawPrice {
+            price: r.price,
+            conf: r.conf,
+            expo: r.expo,
+            publish_time: r.publish_time,
+        })
+    }
+
+    /// Writes a fully verified `PriceUpdateV2` of `market`'s feed published at `t`
+    /// (its previous update a second before: the unique update for `t`) carrying the
+    /// price the feed showed at `t`, at a new address, and returns it.
+    async fn pull_update_at(&mut self, market: &hedge_vault::state::Market, t: i64) -> Result<Pubkey> {
+        let r = self.price_at(&market.oracle, t).await?;
+        let key = Pubkey::new_unique();
+        let upd = crate::pyth::PullUpdate {
+            feed_id: market.feed_id,
+            price: r.price,
+            conf: r.conf,
+            expo: r.expo,
+            publish_time: t,
+            prev_publish_time: t.saturating_sub(1),
+        };
+        // Not through `set_account`: an update at a new address is not the feed's
+        // history, only a copy of it.
+        self.known.insert(key);
+        self.cache.remove(&key);
+        self.ctx.set_account(&key, &crate::pyth::pull_update(&upd, true).into());
+        Ok(key)
+    }
+
+    /// The price account a request of `market` due at `due` executes at: a legacy
+    /// market's pinned account, republished now with its current price if it is older
+    /// than the due time; for a pull market, the feed's unique update for the due time
+    /// (the price the feed showed then).
     pub async fn price_update_for(
         &mut self,
         market: &hedge_vault::state::Market,
@@ -319,33 +378,34 @@ impl Embedded {
             // execution by name (RequestNotDue) before it reads one.
             return Ok(market.oracle);
         }
-        let pinned = self
-            .ctx
-            .banks_client
-            .get_account(market.oracle)
-            .await?
-            .ok_or_else(|| anyhow!("the market's price account {} is missing", market.oracle))?;
-        let r = crate::pyth::decode(&pinned.owner, &pinned.data)?;
         match market.oracle_kind {
             OracleKind::PythLegacy => {
+                let r = self.price_at(&market.oracle, now).await?;
                 if r.publish_time < due {
                     let acc = crate::pyth::legacy_account(r.price, r.conf, r.expo, now);
                     self.set_account(&market.oracle, acc);
                 }
                 Ok(market.oracle)
             }
+            OracleKind::PythPullV2 => self.pull_update_at(market, due).await,
+        }
+    }
+
+    /// The account that confirms a liquidation at a price published at
+    /// `publish_time` (PROTOCOL section 6): a legacy market's pinned account; for a
+    /// pull market, the feed's unique update for `publish_time -
+    /// liquidation_confirmation`.
+    pub async fn confirmation_for(
+        &mut self,
+        market: &hedge_vault::state::Market,
+        publish_time: i64,
+    ) -> Result<Pubkey> {
+        use hedge_vault::state::OracleKind;
+        match market.oracle_kind {
+            OracleKind::PythLegacy => Ok(market.oracle),
             OracleKind::PythPullV2 => {
-                let key = Pubkey::new_unique();
-                let upd = crate::pyth::PullUpdate {
-                    feed_id: market.feed_id,
-                    price: r.price,
-                    conf: r.conf,
-                    expo: r.expo,
-                    publish_time: due,
-                    prev_publish_time: due.saturating_sub(1),
-                };
-                self.set_account(&key, crate::pyth::pull_update(&upd, true));
-                Ok(key)
+                let t = publish_time - i64::from(market.oracle_config.liquidation_confirmation);
+                self.pull_update_at(market, t).await
             }
         }
     }

@@ -78,15 +78,16 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
+            super::request::claim_before_request(client, &m, RequestKind::Unstake).await?;
             let stake: InsuranceStake = client.chain.anchor(&keys::stake(&market, &me)).await?;
             let n = if shares == "all" {
                 stake.shares
             } else {
                 shares.parse().map_err(|_| anyhow!("shares are whole units"))?
             };
-            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
             let sent = client
-                .send(&[ix::insurance_request_unstake(&m.keys, &me, n)], &[])
+                .send(&[ix::insurance_request_unstake(&m.keys, &me, &token, n)], &[])
                 .await?;
             follow(client, &m, RequestKind::Unstake, &sent, no_wait, oracle).await
         }

@@ -105,11 +105,11 @@ pub async fn crank(cmd: CrankCmd, client: &mut Client, oracle: Option<Pubkey>) -
             let p = pass(client, market, oracle, cfg, None).await?;
             let s = &p.requests;
             let text = format!(
-                "{} pending: {} executed, {} refused at execution, {} expired and cancelled, {} failed",
+                "{} pending: {} executed, {} refused at execution, {} with a payment held for its owner's claim, {} failed",
                 s.pending,
                 s.executed,
                 s.refused,
-                s.expired,
+                s.held,
                 s.failed.len()
             );
             Ok(out(serde_json::to_value(s)?, text))

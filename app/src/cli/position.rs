@@ -81,10 +81,11 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
+            super::request::claim_before_request(client, &m, RequestKind::MarginWithdraw).await?;
             let amount = parse_amount(&amount, m.state.decimals)?;
-            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
             let sent = client
-                .send(&[ix::position_request_withdraw(&m.keys, &me, amount)], &[])
+                .send(&[ix::position_request_withdraw(&m.keys, &me, &token, amount)], &[])
                 .await?;
             follow(client, &m, RequestKind::MarginWithdraw, &sent, no_wait, oracle).await
         }
@@ -95,6 +96,7 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
+            super::request::claim_before_request(client, &m, RequestKind::Trade).await?;
             let delta = parse_signed_amount(&delta, m.state.decimals)?;
             let limit = limit.map(|l| parse_price(&l)).transpose()?.unwrap_or(0);
             let sent = client

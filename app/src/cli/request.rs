@@ -1,6 +1,7 @@
-//! `hedge request`: list, execute and cancel pending requests; and what the other
-//! commands use after sending a request: wait for its due time, execute it unless a
-//! keeper has, and say what became of it.
+//! `hedge request`: list, execute and cancel pending requests, and take claims
+//! (payments an execution held because the account named at request could not take
+//! them); and what the other commands use after sending a request: wait for its due
+//! time, execute it unless a keeper has, and say what became of it.
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Result};
@@ -17,7 +18,7 @@ use crate::units::{format_amount, format_price, share_decimals};
 
 #[derive(Subcommand, Debug)]
 pub enum RequestCmd {
-    /// Pending requests of a market (yours, or everyone's with --all)
+    /// Pending requests of a market (yours, or everyone's with --all), and your claims
     List {
         market: Pubkey,
         #[arg(long)]
@@ -32,13 +33,15 @@ pub enum RequestCmd {
         #[arg(long)]
         owner: Option<Pubkey>,
     },
-    /// Cancel a request (yours before its due time, a withdrawal or unstake at any
-    /// time; anyone's after its execution window)
-    Cancel {
+    /// Cancel one of your requests before its due time (after it, a request can only
+    /// be executed)
+    Cancel { market: Pubkey, kind: String },
+    /// Take what your request accounts hold for you (payments an execution could not
+    /// push to the account you had named), into your associated token accounts
+    Claim {
         market: Pubkey,
-        kind: String,
-        #[arg(long)]
-        owner: Option<Pubkey>,
+        /// Only this kind's account [default: every one that holds something]
+        kind: Option<String>,
     },
 }
 
@@ -78,6 +81,21 @@ fn refusal(code: u32) -> (String, String) {
 /// What a request's execution did, as data and as a sentence.
 pub fn describe(sent: &Sent, decimals: u8) -> (Value, String) {
     let d = decimals;
+    let (mut json, text) = describe_execution(sent, d);
+    if let Some(h) = sent.events::<PaymentHeld>().into_iter().next() {
+        json["held_for_claim"] = json!({"tokens": format_amount(h.tokens.into(), d), "shares": format_amount(h.shares.into(), share_decimals(d))});
+        let text = format!(
+            "{text}\nThe account named at request could not take the payment: {} tokens and {} shares are held \
+             for you (`hedge request claim`)",
+            format_amount(h.tokens.into(), d),
+            format_amount(h.shares.into(), share_decimals(d))
+        );
+        return (json, text);
+    }
+    (json, text)
+}
+
+fn describe_execution(sent: &Sent, d: u8) -> (Value, String) {
     let sig = &sent.signature;
     if let Some(c) = sent.events::<RequestCancelled>().into_iter().next() {
         let (name, msg) = refusal(c.error);
@@ -213,10 +231,8 @@ pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -
                 .into_iter()
                 .filter(|p| all || p.request.owner == me)
                 .map(|p| {
-                    let state = if requests::executable(&m, &p, now) {
+                    let state = if requests::executable(&p, now) {
                         "due"
-                    } else if requests::expired(&m, &p, now) {
-                        "expired"
                     } else {
                         "waiting"
                     };
@@ -231,7 +247,7 @@ pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -
                     })
                 })
                 .collect();
-            let text = if rows.is_empty() {
+            let mut text = if rows.is_empty() {
                 "no pending requests".to_string()
             } else {
                 rows.iter()
@@ -245,7 +261,29 @@ pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -
                     .collect::<Vec<_>>()
                     .join("\n")
             };
-            Ok(out(json!(rows), text))
+            let d = m.state.decimals;
+            let claims: Vec<Value> = requests::claims(client, &market, &me)
+                .await?
+                .into_iter()
+                .filter(|c| c.request.has_claim())
+                .map(|c| {
+                    json!({
+                        "request": c.key.to_string(),
+                        "kind": c.kind().map(kind_name).unwrap_or("?"),
+                        "tokens": format_amount(c.request.claim_tokens.into(), d),
+                        "shares": format_amount(c.request.claim_shares.into(), share_decimals(d)),
+                    })
+                })
+                .collect();
+            for c in &claims {
+                text += &format!(
+                    "\nclaim {} ({}): {} tokens, {} shares held for you: `hedge request claim {market}`",
+                    c["request"], c["kind"], c["tokens"], c["shares"]
+                )
+                .replace('"', "");
+            }
+            let _ = m;
+            Ok(out(json!({"requests": rows, "claims": claims}), text))
         }
         RequestCmd::Execute { market, kind, owner } => {
             let kind = parse_kind(&kind)?;
@@ -258,22 +296,92 @@ pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -
             let (j, t) = describe(&sent, m.state.decimals);
             Ok(out(j, t))
         }
-        RequestCmd::Cancel { market, kind, owner } => {
+        RequestCmd::Cancel { market, kind } => {
             let kind = parse_kind(&kind)?;
-            let owner = owner.unwrap_or(me);
             let m = client.market(&market, oracle).await?;
-            let p = requests::find(client, &market, &owner, kind)
+            let p = requests::find(client, &market, &me, kind)
                 .await?
-                .ok_or_else(|| anyhow!("no pending {} request of {owner}", kind_name(kind)))?;
-            let ix = requests::cancel_ix(&m, &me, &p)?;
+                .ok_or_else(|| anyhow!("no pending {} request of {me}", kind_name(kind)))?;
+            let now = client.chain.unix_time().await?;
+            if !requests::cancellable(&p, now) {
+                return Err(anyhow!(
+                    "the {} request was due at {}: from its due time on a request can only be executed \
+                     (`hedge request execute {market} {}`)",
+                    kind_name(kind),
+                    p.request.due_time,
+                    kind_name(kind)
+                ));
+            }
+            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+            client.ensure_ata(&me, &m.keys.share_mint).await?;
+            let ix = requests::cancel_ix(&m, &p)?;
             let sent = client.send(&[ix], &[]).await?;
             Ok(out(
                 json!({"signature": sent.signature}),
-                format!(
-                    "Cancelled; everything went back to {owner}\nSignature: {}",
-                    sent.signature
-                ),
+                format!("Cancelled; everything went back to you\nSignature: {}", sent.signature),
             ))
         }
+        RequestCmd::Claim { market, kind } => {
+            let only = kind.as_deref().map(parse_kind).transpose()?;
+            let m = client.market(&market, oracle).await?;
+            let claimed = claim_all(client, &m, only).await?;
+            if claimed.is_empty() {
+                return Ok(out(json!([]), "nothing held for you".to_string()));
+            }
+            let d = m.state.decimals;
+            let text = claimed
+                .iter()
+                .map(|(k, e, sig)| {
+                    format!(
+                        "Claimed {} tokens and {} shares from your {} request account\nSignature: {sig}",
+                        format_amount(e.tokens.into(), d),
+                        format_amount(e.shares.into(), share_decimals(d)),
+                        kind_name(*k)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let j: Vec<Value> = claimed
+                .iter()
+                .map(|(k, e, sig)| json!({"kind": kind_name(*k), "tokens": e.tokens, "shares": e.shares, "signature": sig}))
+                .collect();
+            Ok(out(json!(j), text))
+        }
     }
+}
+
+/// Claims everything the wallet's request accounts in `m` hold (of kind `only`, if
+/// given) into its associated token accounts, created when missing. Returns what each
+/// claim paid.
+pub async fn claim_all(
+    client: &mut Client,
+    m: &LoadedMarket,
+    only: Option<RequestKind>,
+) -> Result<Vec<(RequestKind, PaymentClaimed, String)>> {
+    let me = client.pubkey();
+    let mut done = Vec::new();
+    for c in requests::claims(client, &m.keys.market, &me).await? {
+        let kind = c.kind()?;
+        if only.is_some_and(|k| k != kind) {
+            continue;
+        }
+        if c.request.claim_tokens > 0 {
+            client.ensure_ata(&me, &m.state.collateral_mint).await?;
+        }
+        if c.request.claim_shares > 0 {
+            client.ensure_ata(&me, &m.keys.share_mint).await?;
+        }
+        let ix = requests::claim_ix(m, &c)?;
+        let sent = client.send(&[ix], &[]).await?;
+        if let Some(e) = sent.events::<PaymentClaimed>().into_iter().next() {
+            done.push((kind, e, sent.signature.clone()));
+        }
+    }
+    Ok(done)
+}
+
+/// Before a new request of `kind`: its account must hold no unclaimed payment (the
+/// program refuses with `ClaimPending`), so anything held is claimed first.
+pub async fn claim_before_request(client: &mut Client, m: &LoadedMarket, kind: RequestKind) -> Result<()> {
+    claim_all(client, m, Some(kind)).await.map(|_| ())
 }

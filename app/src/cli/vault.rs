@@ -11,7 +11,7 @@ use hedge_engine::requests::RequestKind;
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
 use crate::units::{parse_amount, parse_ratio, share_decimals};
-use crate::{ix, statement, views};
+use crate::{ix, requests, statement, views};
 
 #[derive(Subcommand, Debug)]
 pub enum VaultCmd {
@@ -62,11 +62,12 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
+            super::request::claim_before_request(client, &m, RequestKind::Deposit).await?;
             let amount = parse_amount(&amount, m.state.decimals)?;
-            let token = Client::ata(&me, &m.state.collateral_mint);
-            // The share account the execution mints into.
+            // The share account the execution mints into (named in the request).
             client.ensure_ata(&me, &m.keys.share_mint).await?;
-            let ix = ix::vault_request_deposit(&m.keys, &me, &token, amount, parse_ratio(&min_hedge_ratio)?);
+            let o = requests::owner_accounts(&m, &me);
+            let ix = ix::vault_request_deposit(&m.keys, &o, amount, parse_ratio(&min_hedge_ratio)?);
             let sent = client.send(&[ix], &[]).await?;
             follow(client, &m, RequestKind::Deposit, &sent, no_wait, oracle).await
         }
@@ -76,15 +77,17 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
+            super::request::claim_before_request(client, &m, RequestKind::Withdraw).await?;
             let share_acc = Client::ata(&me, &m.keys.share_mint);
             let amount = if shares == "all" {
                 client.token_balance(&share_acc).await?
             } else {
                 parse_amount(&shares, share_decimals(m.state.decimals))?
             };
-            // The token account the execution pays into.
+            // The token account the execution pays into (named in the request).
             client.ensure_ata(&me, &m.state.collateral_mint).await?;
-            let ix = ix::vault_request_withdraw(&m.keys, &me, &share_acc, amount);
+            let o = requests::owner_accounts(&m, &me);
+            let ix = ix::vault_request_withdraw(&m.keys, &o, amount);
             let sent = client.send(&[ix], &[]).await?;
             follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
         }

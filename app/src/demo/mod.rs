@@ -137,7 +137,12 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
         .await?;
     let share_account = Client::ata(&holder, &r.keys.share_mint);
     let shares = r.client.token_balance(&share_account).await?;
-    let ix = ix::vault_request_withdraw(&r.keys, &holder, &share_account, shares);
+    let o = ix::OwnerAccounts {
+        owner: holder,
+        token: Client::ata(&holder, &r.keys.mint),
+        shares: share_account,
+    };
+    let ix = ix::vault_request_withdraw(&r.keys, &o, shares);
     r.send_as(ix, &holder).await?;
     let mut paid = 0;
     for _ in 0..4 {

@@ -57,24 +57,27 @@ pub fn insurance_stake(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: u
     )
 }
 
+/// An unstake request of `owner`, to be paid into `token`.
 pub fn insurance_request_unstake_accounts(
     k: &MarketKeys,
     owner: &Pubkey,
+    token: &Pubkey,
 ) -> accounts::InsuranceRequestUnstake {
     accounts::InsuranceRequestUnstake {
         owner: *owner,
         market: k.market,
         stake: keys::stake(&k.market, owner),
         request: request(k, owner, RequestKind::Unstake),
+        owner_token: *token,
         system_program: SYSTEM,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn insurance_request_unstake(k: &MarketKeys, owner: &Pubkey, shares: u64) -> Instruction {
+pub fn insurance_request_unstake(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, shares: u64) -> Instruction {
     build(
-        insurance_request_unstake_accounts(k, owner),
+        insurance_request_unstake_accounts(k, owner, token),
         instruction::InsuranceRequestUnstake { shares },
     )
 }
@@ -90,8 +93,9 @@ pub fn insurance_execute_unstake_accounts(
         owner: *owner,
         market: k.market,
         request: request(k, owner, RequestKind::Unstake),
-        owner_token: *token,
+        token_destination: *token,
         insurance_vault: k.insurance_vault,
+        collateral_vault: k.collateral_vault,
         token_program: spl_token::ID,
         event_authority: event_authority(),
         program: hedge_vault::ID,
@@ -110,13 +114,8 @@ pub fn insurance_execute_unstake(
     )
 }
 
-pub fn insurance_cancel_unstake_accounts(
-    k: &MarketKeys,
-    signer: &Pubkey,
-    owner: &Pubkey,
-) -> accounts::InsuranceCancelUnstake {
+pub fn insurance_cancel_unstake_accounts(k: &MarketKeys, owner: &Pubkey) -> accounts::InsuranceCancelUnstake {
     accounts::InsuranceCancelUnstake {
-        signer: *signer,
         owner: *owner,
         market: k.market,
         request: request(k, owner, RequestKind::Unstake),
@@ -126,9 +125,9 @@ pub fn insurance_cancel_unstake_accounts(
     }
 }
 
-pub fn insurance_cancel_unstake(k: &MarketKeys, signer: &Pubkey, owner: &Pubkey) -> Instruction {
+pub fn insurance_cancel_unstake(k: &MarketKeys, owner: &Pubkey) -> Instruction {
     build(
-        insurance_cancel_unstake_accounts(k, signer, owner),
+        insurance_cancel_unstake_accounts(k, owner),
         instruction::InsuranceCancelUnstake {},
     )
 }

@@ -61,19 +61,27 @@ pub fn market_update_funding(k: &MarketKeys) -> Instruction {
     )
 }
 
-pub fn market_auto_deleverage_accounts(k: &MarketKeys, position: &Pubkey) -> accounts::MarketAutoDeleverage {
+/// Auto-deleveraging of `position` at `k.oracle`'s price, confirmed by `confirm`
+/// (a pull market: the unique update `liquidation_confirmation` seconds earlier; a
+/// legacy one: the pinned account again).
+pub fn market_auto_deleverage_accounts(
+    k: &MarketKeys,
+    position: &Pubkey,
+    confirm: &Pubkey,
+) -> accounts::MarketAutoDeleverage {
     accounts::MarketAutoDeleverage {
         market: k.market,
         position: *position,
         oracle: k.oracle,
+        oracle_confirm: *confirm,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn market_auto_deleverage(k: &MarketKeys, position: &Pubkey) -> Instruction {
+pub fn market_auto_deleverage(k: &MarketKeys, position: &Pubkey, confirm: &Pubkey) -> Instruction {
     build(
-        market_auto_deleverage_accounts(k, position),
+        market_auto_deleverage_accounts(k, position, confirm),
         instruction::MarketAutoDeleverage {},
     )
 }
@@ -191,5 +199,28 @@ pub fn market_set_pause(k: &MarketKeys, authority: &Pubkey, paused: bool) -> Ins
     build(
         market_set_pause_accounts(k, authority),
         instruction::MarketSetPause { paused },
+    )
+}
+
+pub fn market_prove_feed_alive_accounts(
+    k: &MarketKeys,
+    signer: &Pubkey,
+    oracle: &Pubkey,
+) -> accounts::MarketProveFeedAlive {
+    accounts::MarketProveFeedAlive {
+        signer: *signer,
+        market: k.market,
+        oracle: *oracle,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+/// Proves the feed alive with `oracle` (any fresh, fully verified update of the feed;
+/// legacy: the pinned account), cancelling a pending settlement.
+pub fn market_prove_feed_alive(k: &MarketKeys, signer: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(
+        market_prove_feed_alive_accounts(k, signer, oracle),
+        instruction::MarketProveFeedAlive {},
     )
 }

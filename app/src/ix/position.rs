@@ -49,24 +49,27 @@ pub fn position_deposit(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: 
     )
 }
 
+/// A margin withdrawal request of `owner`, to be paid into `token`.
 pub fn position_request_withdraw_accounts(
     k: &MarketKeys,
     owner: &Pubkey,
+    token: &Pubkey,
 ) -> accounts::PositionRequestWithdraw {
     accounts::PositionRequestWithdraw {
         owner: *owner,
         market: k.market,
         position: keys::position(&k.market, owner),
         request: request(k, owner, RequestKind::MarginWithdraw),
+        owner_token: *token,
         system_program: SYSTEM,
         event_authority: event_authority(),
         program: hedge_vault::ID,
     }
 }
 
-pub fn position_request_withdraw(k: &MarketKeys, owner: &Pubkey, amount: u64) -> Instruction {
+pub fn position_request_withdraw(k: &MarketKeys, owner: &Pubkey, token: &Pubkey, amount: u64) -> Instruction {
     build(
-        position_request_withdraw_accounts(k, owner),
+        position_request_withdraw_accounts(k, owner, token),
         instruction::PositionRequestWithdraw { amount },
     )
 }
@@ -84,7 +87,7 @@ pub fn position_execute_withdraw_accounts(
         market: k.market,
         position: keys::position(&k.market, owner),
         request: request(k, owner, RequestKind::MarginWithdraw),
-        owner_token: *token,
+        token_destination: *token,
         collateral_vault: k.collateral_vault,
         oracle: *oracle,
         token_program: spl_token::ID,
@@ -170,12 +173,10 @@ pub fn position_execute_trade(
 
 pub fn position_cancel_request_accounts(
     k: &MarketKeys,
-    signer: &Pubkey,
     owner: &Pubkey,
     kind: RequestKind,
 ) -> accounts::PositionCancelRequest {
     accounts::PositionCancelRequest {
-        signer: *signer,
         owner: *owner,
         market: k.market,
         position: keys::position(&k.market, owner),
@@ -185,14 +186,9 @@ pub fn position_cancel_request_accounts(
     }
 }
 
-pub fn position_cancel_request(
-    k: &MarketKeys,
-    signer: &Pubkey,
-    owner: &Pubkey,
-    kind: RequestKind,
-) -> Instruction {
+pub fn position_cancel_request(k: &MarketKeys, owner: &Pubkey, kind: RequestKind) -> Instruction {
     build(
-        position_cancel_request_accounts(k, signer, owner, kind),
+        position_cancel_request_accounts(k, owner, kind),
         instruction::PositionCancelRequest {},
     )
 }
@@ -237,11 +233,15 @@ pub fn position_settle_funding(k: &MarketKeys, position: &Pubkey) -> Instruction
     )
 }
 
+/// Liquidation of `position` at `k.oracle`'s price, confirmed by `confirm` (a pull
+/// market: the unique update `liquidation_confirmation` seconds earlier; a legacy
+/// one: the pinned account again).
 pub fn position_liquidate_accounts(
     k: &MarketKeys,
     liquidator: &Pubkey,
     liquidator_token: &Pubkey,
     position: &Pubkey,
+    confirm: &Pubkey,
 ) -> accounts::PositionLiquidate {
     accounts::PositionLiquidate {
         liquidator: *liquidator,
@@ -251,6 +251,7 @@ pub fn position_liquidate_accounts(
         collateral_vault: k.collateral_vault,
         insurance_vault: k.insurance_vault,
         oracle: k.oracle,
+        oracle_confirm: *confirm,
         token_program: spl_token::ID,
         event_authority: event_authority(),
         program: hedge_vault::ID,
@@ -262,9 +263,46 @@ pub fn position_liquidate(
     liquidator: &Pubkey,
     liquidator_token: &Pubkey,
     position: &Pubkey,
+    confirm: &Pubkey,
 ) -> Instruction {
     build(
-        position_liquidate_accounts(k, liquidator, liquidator_token, position),
+        position_liquidate_accounts(k, liquidator, liquidator_token, position, confirm),
         instruction::PositionLiquidate {},
+    )
+}
+
+/// `request_claim` of `owner`'s request of `kind`: held tokens into `token`, held
+/// shares into `shares` (`None` when the request holds none of them).
+pub fn request_claim_accounts(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    kind: RequestKind,
+    token: Option<Pubkey>,
+    shares: Option<Pubkey>,
+) -> accounts::RequestClaim {
+    accounts::RequestClaim {
+        owner: *owner,
+        market: k.market,
+        request: request(k, owner, kind),
+        token_account: token,
+        share_account: shares,
+        collateral_vault: k.collateral_vault,
+        share_escrow: k.share_escrow,
+        token_program: spl_token::ID,
+        event_authority: event_authority(),
+        program: hedge_vault::ID,
+    }
+}
+
+pub fn request_claim(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    kind: RequestKind,
+    token: Option<Pubkey>,
+    shares: Option<Pubkey>,
+) -> Instruction {
+    build(
+        request_claim_accounts(k, owner, kind, token, shares),
+        instruction::RequestClaim {},
     )
 }

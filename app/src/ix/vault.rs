@@ -9,16 +9,15 @@ use hedge_vault::{accounts, instruction};
 use super::{build, request, SYSTEM};
 use crate::keys::{event_authority, MarketKeys};
 
-pub fn vault_request_deposit_accounts(
-    k: &MarketKeys,
-    owner: &Pubkey,
-    token: &Pubkey,
-) -> accounts::VaultRequestDeposit {
+/// A deposit request of `owner` paying from `o.token`; its shares are to go to
+/// `o.shares` (refunds back to `o.token`).
+pub fn vault_request_deposit_accounts(k: &MarketKeys, o: &OwnerAccounts) -> accounts::VaultRequestDeposit {
     accounts::VaultRequestDeposit {
-        owner: *owner,
+        owner: o.owner,
         market: k.market,
-        request: request(k, owner, RequestKind::Deposit),
-        owner_token: *token,
+        request: request(k, &o.owner, RequestKind::Deposit),
+        owner_token: o.token,
+        owner_shares: o.shares,
         collateral_vault: k.collateral_vault,
         token_program: spl_token::ID,
         system_program: SYSTEM,
@@ -27,15 +26,9 @@ pub fn vault_request_deposit_accounts(
     }
 }
 
-pub fn vault_request_deposit(
-    k: &MarketKeys,
-    owner: &Pubkey,
-    token: &Pubkey,
-    amount: u64,
-    min_hedge_ratio: u32,
-) -> Instruction {
+pub fn vault_request_deposit(k: &MarketKeys, o: &OwnerAccounts, amount: u64, min_hedge_ratio: u32) -> Instruction {
     build(
-        vault_request_deposit_accounts(k, owner, token),
+        vault_request_deposit_accounts(k, o),
         instruction::VaultRequestDeposit {
             amount,
             min_hedge_ratio,
@@ -43,7 +36,9 @@ pub fn vault_request_deposit(
     )
 }
 
-/// The owner's accounts an execution pays into or refunds to.
+/// A request's owner and where its payments go: at request, the owner's token
+/// accounts it names; at execution, the destinations the request recorded
+/// ([`OwnerAccounts::of_request`]).
 #[derive(Clone, Copy, Debug)]
 pub struct OwnerAccounts {
     pub owner: Pubkey,
@@ -51,6 +46,19 @@ pub struct OwnerAccounts {
     pub token: Pubkey,
     /// Share token account.
     pub shares: Pubkey,
+}
+
+impl OwnerAccounts {
+    /// The owner and the destinations a request recorded at request time: an
+    /// execution must name these (the program pays there, or holds the payment for the
+    /// owner's claim when the account cannot take it).
+    pub fn of_request(r: &hedge_vault::state::Request) -> OwnerAccounts {
+        OwnerAccounts {
+            owner: r.owner,
+            token: r.token_destination,
+            shares: r.share_destination,
+        }
+    }
 }
 
 pub fn vault_execute_deposit_accounts(
@@ -64,9 +72,10 @@ pub fn vault_execute_deposit_accounts(
         owner: o.owner,
         market: k.market,
         request: request(k, &o.owner, RequestKind::Deposit),
-        owner_token: o.token,
-        owner_shares: o.shares,
+        token_destination: o.token,
+        share_destination: o.shares,
         collateral_vault: k.collateral_vault,
+        share_escrow: k.share_escrow,
         share_mint: k.share_mint,
         oracle: *oracle,
         token_program: spl_token::ID,
@@ -87,14 +96,8 @@ pub fn vault_execute_deposit(
     )
 }
 
-pub fn vault_cancel_deposit_accounts(
-    k: &MarketKeys,
-    signer: &Pubkey,
-    owner: &Pubkey,
-    token: &Pubkey,
-) -> accounts::VaultCancelDeposit {
+pub fn vault_cancel_deposit_accounts(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> accounts::VaultCancelDeposit {
     accounts::VaultCancelDeposit {
-        signer: *signer,
         owner: *owner,
         market: k.market,
         request: request(k, owner, RequestKind::Deposit),
@@ -106,23 +109,22 @@ pub fn vault_cancel_deposit_accounts(
     }
 }
 
-pub fn vault_cancel_deposit(k: &MarketKeys, signer: &Pubkey, owner: &Pubkey, token: &Pubkey) -> Instruction {
+pub fn vault_cancel_deposit(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> Instruction {
     build(
-        vault_cancel_deposit_accounts(k, signer, owner, token),
+        vault_cancel_deposit_accounts(k, owner, token),
         instruction::VaultCancelDeposit {},
     )
 }
 
-pub fn vault_request_withdraw_accounts(
-    k: &MarketKeys,
-    owner: &Pubkey,
-    shares: &Pubkey,
-) -> accounts::VaultRequestWithdraw {
+/// A withdrawal request of `owner` locking shares from `o.shares` (where refused shares
+/// go back), to be paid into `o.token`.
+pub fn vault_request_withdraw_accounts(k: &MarketKeys, o: &OwnerAccounts) -> accounts::VaultRequestWithdraw {
     accounts::VaultRequestWithdraw {
-        owner: *owner,
+        owner: o.owner,
         market: k.market,
-        request: request(k, owner, RequestKind::Withdraw),
-        owner_shares: *shares,
+        request: request(k, &o.owner, RequestKind::Withdraw),
+        owner_shares: o.shares,
+        owner_token: o.token,
         share_escrow: k.share_escrow,
         share_mint: k.share_mint,
         oracle: k.oracle,
@@ -133,14 +135,9 @@ pub fn vault_request_withdraw_accounts(
     }
 }
 
-pub fn vault_request_withdraw(
-    k: &MarketKeys,
-    owner: &Pubkey,
-    shares_account: &Pubkey,
-    shares: u64,
-) -> Instruction {
+pub fn vault_request_withdraw(k: &MarketKeys, o: &OwnerAccounts, shares: u64) -> Instruction {
     build(
-        vault_request_withdraw_accounts(k, owner, shares_account),
+        vault_request_withdraw_accounts(k, o),
         instruction::VaultRequestWithdraw { shares },
     )
 }
@@ -156,8 +153,8 @@ pub fn vault_execute_withdraw_accounts(
         owner: o.owner,
         market: k.market,
         request: request(k, &o.owner, RequestKind::Withdraw),
-        owner_token: o.token,
-        owner_shares: o.shares,
+        token_destination: o.token,
+        share_destination: o.shares,
         collateral_vault: k.collateral_vault,
         share_escrow: k.share_escrow,
         share_mint: k.share_mint,
@@ -180,14 +177,8 @@ pub fn vault_execute_withdraw(
     )
 }
 
-pub fn vault_cancel_withdraw_accounts(
-    k: &MarketKeys,
-    signer: &Pubkey,
-    owner: &Pubkey,
-    shares: &Pubkey,
-) -> accounts::VaultCancelWithdraw {
+pub fn vault_cancel_withdraw_accounts(k: &MarketKeys, owner: &Pubkey, shares: &Pubkey) -> accounts::VaultCancelWithdraw {
     accounts::VaultCancelWithdraw {
-        signer: *signer,
         owner: *owner,
         market: k.market,
         request: request(k, owner, RequestKind::Withdraw),
@@ -199,14 +190,9 @@ pub fn vault_cancel_withdraw_accounts(
     }
 }
 
-pub fn vault_cancel_withdraw(
-    k: &MarketKeys,
-    signer: &Pubkey,
-    owner: &Pubkey,
-    shares: &Pubkey,
-) -> Instruction {
+pub fn vault_cancel_withdraw(k: &MarketKeys, owner: &Pubkey, shares: &Pubkey) -> Instruction {
     build(
-        vault_cancel_withdraw_accounts(k, signer, owner, shares),
+        vault_cancel_withdraw_accounts(k, owner, shares),
         instruction::VaultCancelWithdraw {},
     )
 }

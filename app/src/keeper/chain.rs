@@ -20,6 +20,8 @@ pub struct ChainVenue<'a> {
     loaded: Option<LoadedMarket>,
     /// The wallet's collateral token account, paid liquidation rewards.
     reward_token: Option<Pubkey>,
+    /// The account confirming liquidations at the price last loaded.
+    confirm: Option<Pubkey>,
 }
 
 impl<'a> ChainVenue<'a> {
@@ -30,7 +32,14 @@ impl<'a> ChainVenue<'a> {
             oracle,
             loaded: None,
             reward_token: None,
+            confirm: None,
         }
+    }
+
+    /// The confirmation account found by `confirmation()`.
+    fn confirm_key(&self) -> Result<Pubkey> {
+        self.confirm
+            .ok_or_else(|| anyhow!("the keeper liquidated before finding the confirmation price"))
     }
 
     /// The market as last loaded by `market()`.
@@ -74,9 +83,11 @@ impl Venue for ChainVenue<'_> {
         requests::execute(self.client, &m, p, None).await
     }
 
-    async fn cancel_request(&mut self, p: &Pending) -> Result<Sent> {
-        let ix = requests::cancel_ix(self.loaded()?, &self.client.pubkey(), p)?;
-        self.client.send(&[ix], &[]).await
+    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice> {
+        let m = self.loaded()?.clone();
+        let (key, confirm) = requests::confirmation(self.client, &m, price).await?;
+        self.confirm = Some(key);
+        Ok(confirm)
     }
 
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
@@ -90,15 +101,17 @@ impl Venue for ChainVenue<'_> {
                 t
             }
         };
+        let confirm = self.confirm_key()?;
         let ixs: Vec<_> = targets
             .iter()
-            .map(|p| ix::position_liquidate(&keys, &me, &token, p))
+            .map(|p| ix::position_liquidate(&keys, &me, &token, p, &confirm))
             .collect();
         self.client.send(&ixs, &[]).await
     }
 
     async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent> {
-        let ix = ix::market_auto_deleverage(&self.loaded()?.keys, target);
+        let confirm = self.confirm_key()?;
+        let ix = ix::market_auto_deleverage(&self.loaded()?.keys, target, &confirm);
         self.client.send(&[ix], &[]).await
     }
 }

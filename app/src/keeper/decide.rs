@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 use hedge_engine::market::MarketState;
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::position::{equity_floor, unrealized_pnl_quote};
-use hedge_engine::requests::{check_cancellable, check_executable, RequestKind};
+use hedge_engine::requests::{check_executable, RequestKind};
 use hedge_vault::state::{Market, Position, Request};
 
 /// The market's engine state with funding accrued to `now` at `price`, as the program
@@ -19,16 +19,21 @@ pub fn accrued(m: &Market, price: &OraclePrice, now: i64) -> Result<MarketState>
     Ok(st)
 }
 
-/// Positions the program would liquidate at `price` (its `MarketState::liquidate`
-/// succeeds on a copy), lowest equity first.
-pub fn liquidatable(positions: &[(Pubkey, Position)], st: &MarketState, price: &OraclePrice) -> Vec<Pubkey> {
+/// Positions the program would liquidate at `price`, confirmed at `confirm` (its
+/// `MarketState::liquidate` succeeds on a copy), lowest equity first.
+pub fn liquidatable(
+    positions: &[(Pubkey, Position)],
+    st: &MarketState,
+    confirm: &OraclePrice,
+    price: &OraclePrice,
+) -> Vec<Pubkey> {
     let view = st.view(*price);
     let mut out: Vec<(i128, Pubkey)> = positions
         .iter()
         .filter(|(_, p)| p.base != 0)
         .filter(|(_, p)| {
             let (mut copy, mut pos) = (*st, p.engine());
-            copy.liquidate(&mut pos, *price).is_ok()
+            copy.liquidate(&mut pos, *confirm, *price).is_ok()
         })
         .map(|(k, p)| (equity_floor(&p.engine(), &view).unwrap_or(i128::MIN), *k))
         .collect();
@@ -41,11 +46,13 @@ pub fn in_breach(st: &MarketState, price: &OraclePrice) -> bool {
     st.reduce_only || st.in_breach(*price).unwrap_or(false)
 }
 
-/// Positions the program would deleverage now (its `MarketState::deleverage`
-/// succeeds on a copy: on the side of `N`, in profit), most profitable first.
+/// Positions the program would deleverage now, the breach confirmed at `confirm`
+/// (its `MarketState::deleverage` succeeds on a copy: on the side of `N`, in profit),
+/// most profitable first.
 pub fn deleverage_order(
     positions: &[(Pubkey, Position)],
     st: &MarketState,
+    confirm: &OraclePrice,
     price: &OraclePrice,
 ) -> Vec<Pubkey> {
     let mut v: Vec<(i128, Pubkey)> = positions
@@ -53,7 +60,7 @@ pub fn deleverage_order(
         .filter(|(_, p)| p.base != 0)
         .filter(|(_, p)| {
             let (mut copy, mut pos) = (*st, p.engine());
-            copy.deleverage(&mut pos, *price).is_ok()
+            copy.deleverage(&mut pos, *confirm, *price).is_ok()
         })
         .filter_map(|(k, p)| {
             unrealized_pnl_quote(&p.engine(), st.units, price.price)
@@ -68,22 +75,17 @@ pub fn deleverage_order(
 /// What a keeper does with a pending request now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestAction {
-    /// Due and inside its execution window: execute at the price of its due time.
+    /// Due: execute at the price of its due time, however late (nothing expires).
     Execute,
-    /// Its window has passed: anyone may cancel it, everything back to its owner.
-    Cancel,
     /// Not yet due.
     Wait,
 }
 
-/// The program's own checks (`check_executable`, `check_cancellable` by a stranger)
-/// applied to `r` at `now`.
-pub fn request_action(r: &Request, window: u32, now: i64) -> Result<RequestAction> {
-    let kind = RequestKind::from_u8(r.kind).ok_or_else(|| anyhow!("unknown request kind {}", r.kind))?;
-    Ok(if check_executable(r.due_time, window, now).is_ok() {
+/// The program's own check (`check_executable`) applied to `r` at `now`.
+pub fn request_action(r: &Request, now: i64) -> Result<RequestAction> {
+    RequestKind::from_u8(r.kind).ok_or_else(|| anyhow!("unknown request kind {}", r.kind))?;
+    Ok(if check_executable(r.due_time, now).is_ok() {
         RequestAction::Execute
-    } else if check_cancellable(kind, false, r.due_time, window, now).is_ok() {
-        RequestAction::Cancel
     } else {
         RequestAction::Wait
     })
@@ -108,25 +110,27 @@ mod tests {
             limit_price: 0,
             min_hedge_ratio: 0,
             value_at_request: 0,
-            reserved: [0; 64],
+            token_destination: Pubkey::new_unique(),
+            share_destination: Pubkey::new_unique(),
+            claim_tokens: 0,
+            claim_shares: 0,
+            reserved: [0; 32],
         }
     }
 
     #[test]
-    fn a_request_waits_until_due_executes_in_its_window_and_is_cancelled_after() {
+    fn a_request_waits_until_due_then_is_executed_however_late() {
         let r = request(RequestKind::Trade, 1_000);
-        let window = 60;
-        assert_eq!(request_action(&r, window, 999).unwrap(), RequestAction::Wait);
-        assert_eq!(request_action(&r, window, 1_000).unwrap(), RequestAction::Execute);
-        assert_eq!(request_action(&r, window, 1_060).unwrap(), RequestAction::Execute);
-        assert_eq!(request_action(&r, window, 1_061).unwrap(), RequestAction::Cancel);
+        assert_eq!(request_action(&r, 999).unwrap(), RequestAction::Wait);
+        assert_eq!(request_action(&r, 1_000).unwrap(), RequestAction::Execute);
+        assert_eq!(request_action(&r, 1_000_000).unwrap(), RequestAction::Execute);
     }
 
     #[test]
     fn an_unknown_kind_is_named() {
         let mut r = request(RequestKind::Deposit, 1_000);
         r.kind = 77;
-        let e = request_action(&r, 60, 1_000).unwrap_err();
+        let e = request_action(&r, 1_000).unwrap_err();
         assert_eq!(e.to_string(), "unknown request kind 77");
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! Order, each step on freshly loaded accounts: crank funding (so that every later
 //! step, and the backtest's attribution, sees funding already accrued to now);
-//! execute due requests (each at the price of its due time) and cancel expired ones;
-//! liquidate every
-//! position the program would liquidate, lowest equity first, in batches (a batch
+//! execute every due request (each at the price of its due time, however late:
+//! nothing expires, and nothing its owner did can stop it); liquidate every
+//! position the program would liquidate (at the price, confirmed at the price
+//! `liquidation_confirmation` seconds earlier), lowest equity first, in batches (a batch
 //! that fails is retried one by one); then, while the vault is in breach,
 //! auto-deleverage the most profitable position on the side of `N` until the
 //! program reports it restored.
@@ -14,7 +15,8 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use hedge_engine::oracle::OraclePrice;
 use hedge_vault::events::{
-    AutoDeleveraged, BadDebtResolved, FundingUpdated, PositionLiquidated, RequestCancelled, CANCELLED_REFUSED,
+    AutoDeleveraged, BadDebtResolved, FundingUpdated, PaymentHeld, PositionLiquidated, RequestCancelled,
+    CANCELLED_REFUSED,
 };
 use hedge_vault::state::{Market, Position};
 use serde::Serialize;
@@ -36,7 +38,11 @@ pub trait Venue {
     async fn crank_funding(&mut self) -> Result<Sent>;
     /// Executes `p` at the price of its due time.
     async fn execute_request(&mut self, p: &Pending) -> Result<Sent>;
-    async fn cancel_request(&mut self, p: &Pending) -> Result<Sent>;
+    /// The price that confirms a liquidation or deleveraging at `price` (PROTOCOL
+    /// section 6): a pull feed's unique update `liquidation_confirmation` seconds
+    /// before it, a legacy account's own price. The venue keeps what the liquidation
+    /// instructions need to name it.
+    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice>;
     /// Liquidates `targets` in one transaction.
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent>;
     async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent>;
@@ -83,8 +89,9 @@ pub struct RequestSummary {
     pub executed: usize,
     /// Refused at execution: cancelled with their reason (the executor still paid).
     pub refused: usize,
-    /// Expired and cancelled (everything back to their owners).
-    pub expired: usize,
+    /// Executed with a payment held for its owner's claim (the account named at
+    /// request could not take it).
+    pub held: usize,
     pub failed: Vec<String>,
 }
 
@@ -163,7 +170,7 @@ pub async fn run<V: Venue>(
     cfg: &PassConfig,
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<Pass> {
-    let (m, price, now) = venue.market().await?;
+    let (_, price, now) = venue.market().await?;
     let mut pass = Pass {
         unix_time: now,
         price: crate::units::format_price(price.price, 6),
@@ -184,7 +191,7 @@ pub async fn run<V: Venue>(
         }
     }
     if cfg.requests {
-        requests(venue, &mut pass, &m, now).await?;
+        requests(venue, &mut pass, now).await?;
     }
     if cfg.liquidations {
         liquidations(venue, &mut pass, cfg.batch, progress).await?;
@@ -197,11 +204,11 @@ pub async fn run<V: Venue>(
     Ok(pass)
 }
 
-async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, m: &Market, now: i64) -> Result<()> {
+async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, now: i64) -> Result<()> {
     let all = venue.requests().await?;
     pass.requests.pending = all.len();
     for p in &all {
-        let result = match request_action(&p.request, m.params.execution_window, now)? {
+        let result = match request_action(&p.request, now)? {
             RequestAction::Wait => continue,
             RequestAction::Execute => venue.execute_request(p).await.map(|sent| {
                 let refused = sent
@@ -213,10 +220,7 @@ async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, m: &Market, now: i64
                 } else {
                     pass.requests.executed += 1;
                 }
-                pass.record(sent);
-            }),
-            RequestAction::Cancel => venue.cancel_request(p).await.map(|sent| {
-                pass.requests.expired += 1;
+                pass.requests.held += sent.events::<PaymentHeld>().len();
                 pass.record(sent);
             }),
         };
@@ -235,8 +239,9 @@ async fn liquidations<V: Venue>(
 ) -> Result<()> {
     let (m, price, now) = venue.market().await?;
     let st = accrued(&m, &price, now)?;
+    let confirm = venue.confirmation(&price).await?;
     let positions = venue.positions().await?;
-    let targets = liquidatable(&positions, &st, &price);
+    let targets = liquidatable(&positions, &st, &confirm, &price);
     let s = &mut pass.liquidations;
     s.scanned = positions.len();
     s.eligible = targets.len();
@@ -284,8 +289,9 @@ async fn deleverage<V: Venue>(venue: &mut V, pass: &mut Pass) -> Result<()> {
     if !in_breach(&st, &price) {
         return Ok(());
     }
+    let confirm = venue.confirmation(&price).await?;
     let positions = venue.positions().await?;
-    for p in deleverage_order(&positions, &st, &price) {
+    for p in deleverage_order(&positions, &st, &confirm, &price) {
         let sent = venue.deleverage(&p).await?;
         let evs = sent.events::<AutoDeleveraged>();
         pass.record(sent);

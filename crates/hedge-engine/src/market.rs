@@ -217,6 +217,15 @@ impl MarketState {
         Ok((a, inputs.imbalance))
     }
 
+    /// Accrues funding to `now` before a request executes at its due-time price `p`:
+    /// at the newer of `p` and the newest price the market accepted
+    /// (`requests::accrual_price`), so an execution long after its due time never
+    /// scales funding by an old price.
+    pub fn accrue_for_execution(&mut self, p: &OraclePrice, now: i64) -> EngineResult<(Accrual, i128)> {
+        let price = crate::requests::accrual_price(p, self.last_price, self.last_publish_time);
+        self.accrue(price, now)
+    }
+
     /// Whether the vault is in margin breach at `oracle`.
     pub fn in_breach(&self, oracle: OraclePrice) -> EngineResult<bool> {
         vault_in_breach(&self.vault_view(0), &self.view(oracle))

@@ -42,16 +42,17 @@ pub struct RequestCreated {
     pub value_at_request: u64,
 }
 
-/// A request ended without executing: its owner cancelled it, it expired, or a check
-/// refused it at execution (then `error` is the refusal's `HedgeError` code).
+/// A request ended without executing: its owner cancelled it before its due time, or
+/// a check refused it at the price of its due time (then `error` is the refusal's
+/// `HedgeError` code).
 #[event]
 #[derive(Debug)]
 pub struct RequestCancelled {
     pub market: Pubkey,
     pub owner: Pubkey,
     pub kind: u8,
-    /// 0 cancelled by its owner, 1 cancelled after its execution window, 2 refused at
-    /// execution.
+    /// 0 cancelled by its owner, 2 refused at execution (1, cancelled after an
+    /// execution window, is no longer used: requests do not expire).
     pub cause: u8,
     /// The refusal's error code (6000 + index of `HedgeError`), or 0.
     pub error: u32,
@@ -62,8 +63,49 @@ pub struct RequestCancelled {
 
 /// `RequestCancelled::cause` values.
 pub const CANCELLED_BY_OWNER: u8 = 0;
-pub const CANCELLED_AFTER_WINDOW: u8 = 1;
 pub const CANCELLED_REFUSED: u8 = 2;
+
+/// An execution's payment could not be pushed to the destination its owner named (the
+/// account was closed, frozen, given away, never created...): it is held for his
+/// claim (PROTOCOL section 6a). `tokens` and `shares` are this execution's;
+/// `claim_tokens` and `claim_shares` everything the request now holds.
+#[event]
+#[derive(Debug)]
+pub struct PaymentHeld {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub request: Pubkey,
+    pub kind: u8,
+    pub tokens: u64,
+    pub shares: u64,
+    pub claim_tokens: u64,
+    pub claim_shares: u64,
+}
+
+/// An owner took what a request held for him (`request_claim`).
+#[event]
+#[derive(Debug)]
+pub struct PaymentClaimed {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub request: Pubkey,
+    pub tokens: u64,
+    pub shares: u64,
+    /// Whether the request account was closed (nothing pending any more).
+    pub closed: bool,
+}
+
+/// Someone proved the feed alive during a settlement's wait: the settlement is
+/// cancelled (PROTOCOL section 6).
+#[event]
+#[derive(Debug)]
+pub struct SettlementCancelled {
+    pub market: Pubkey,
+    pub by: Pubkey,
+    /// The fresh update's publish time and price (1e18 USD per whole token).
+    pub publish_time: i64,
+    pub price: u128,
+}
 
 #[event]
 #[derive(Debug)]

@@ -48,7 +48,7 @@ pub mod hedge_vault {
         instructions::vault_execute_deposit::handler(ctx)
     }
 
-    /// Cancels a deposit request (its owner before the due time, anyone after the window).
+    /// Cancels a deposit request (its owner, before the due time).
     pub fn vault_cancel_deposit(ctx: Context<VaultCancelDeposit>) -> Result<()> {
         instructions::vault_cancel_deposit::handler(ctx)
     }
@@ -64,7 +64,7 @@ pub mod hedge_vault {
         instructions::vault_execute_withdraw::handler(ctx)
     }
 
-    /// Cancels a withdrawal request (its owner at any time, anyone after the window).
+    /// Cancels a withdrawal request (its owner, before the due time).
     pub fn vault_cancel_withdraw(ctx: Context<VaultCancelWithdraw>) -> Result<()> {
         instructions::vault_cancel_withdraw::handler(ctx)
     }
@@ -99,8 +99,7 @@ pub mod hedge_vault {
         instructions::position_execute_trade::handler(ctx)
     }
 
-    /// Cancels an order or margin withdrawal (its owner before the due time, anyone
-    /// after the window).
+    /// Cancels an order or margin withdrawal (its owner, before the due time).
     pub fn position_cancel_request(ctx: Context<PositionCancelRequest>) -> Result<()> {
         instructions::position_cancel_request::handler(ctx)
     }
@@ -115,7 +114,8 @@ pub mod hedge_vault {
         instructions::position_settle_funding::handler(ctx)
     }
 
-    /// Liquidates a position below maintenance margin (permissionless, at once).
+    /// Liquidates a position below maintenance margin at a price and at its
+    /// confirmation (permissionless, at once).
     pub fn position_liquidate(ctx: Context<PositionLiquidate>) -> Result<()> {
         instructions::position_liquidate::handler(ctx)
     }
@@ -196,8 +196,20 @@ pub mod hedge_vault {
         instructions::insurance::execute_unstake_handler(ctx)
     }
 
-    /// Cancels an unstake request (its owner at any time, anyone after the window).
+    /// Cancels an unstake request (its owner, before the due time).
     pub fn insurance_cancel_unstake(ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
         instructions::insurance::cancel_unstake_handler(ctx)
+    }
+
+    /// Takes what a request account holds for its owner (payments an execution could
+    /// not push to the destination he named), and closes it if nothing is pending.
+    pub fn request_claim(ctx: Context<RequestClaim>) -> Result<()> {
+        instructions::request_claim::handler(ctx)
+    }
+
+    /// Proves the feed alive with any fresh update of it (anyone), cancelling a
+    /// pending settlement.
+    pub fn market_prove_feed_alive(ctx: Context<MarketProveFeedAlive>) -> Result<()> {
+        instructions::admin::prove_feed_alive_handler(ctx)
     }
 }

@@ -8,7 +8,7 @@ use hedge_engine::market::MarketState;
 use hedge_engine::oracle::{OraclePrice, OracleUse};
 
 use crate::error::EngineResultExt;
-use crate::oracle::read_now;
+use crate::oracle::{read_liquidation, read_now};
 use crate::state::Market;
 
 /// Reads the price for an instant `use_` and accrues funding to `now`.
@@ -22,4 +22,18 @@ pub fn refresh(
     let price = read_now(st, market, oracle, now, use_)?;
     st.accrue(price.price, now).named()?;
     Ok(price)
+}
+
+/// Reads a liquidation's price and its confirmation (`oracle::read_liquidation`) and
+/// accrues funding to `now` at the price. Returns `(confirmation, price)`.
+pub fn refresh_confirmed(
+    st: &mut MarketState,
+    market: &Market,
+    oracle: &AccountInfo,
+    confirm: &AccountInfo,
+    now: i64,
+) -> Result<(OraclePrice, OraclePrice)> {
+    let (confirmation, price) = read_liquidation(st, market, oracle, confirm, now)?;
+    st.accrue(price.price, now).named()?;
+    Ok((confirmation, price))
 }

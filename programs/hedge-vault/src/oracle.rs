@@ -6,7 +6,7 @@
 
 use anchor_lang::prelude::*;
 use hedge_engine::market::MarketState;
-use hedge_engine::oracle::{accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::oracle::{accept_confirmation, accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice};
 use hedge_engine::EngineError;
 use pyth_sdk_solana::state::{load_price_account, PriceStatus, SolanaPriceAccount};
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
@@ -134,6 +134,40 @@ pub fn read_now(
     }
     let (raw, _) = read_raw(market, oracle)?;
     accept_now(st, &raw, now, use_).named()
+}
+
+/// Reads a liquidation's (or an auto-deleveraging's) price from `oracle`, an instant
+/// use (`max_age_liquidate`, never older than the newest accepted, recorded as the
+/// newest), and its confirmation from `confirm` (PROTOCOL section 6): on a pull market
+/// the unique update of the feed for `liquidation_confirmation` seconds before it; a
+/// legacy account holds only its newest price and confirms itself (`confirm` must be
+/// the pinned account). Returns `(confirmation, price)`; a settled market gives its
+/// settlement price for both.
+pub fn read_liquidation(
+    st: &mut MarketState,
+    market: &Market,
+    oracle: &AccountInfo,
+    confirm: &AccountInfo,
+    now: i64,
+) -> Result<(OraclePrice, OraclePrice)> {
+    if let Some(p) = st.settlement_oracle(now) {
+        return Ok((p, p));
+    }
+    let (raw, _) = read_raw(market, oracle)?;
+    let price = accept_now(st, &raw, now, OracleUse::Liquidate).named()?;
+    let confirmation = match market.oracle_kind {
+        OracleKind::PythLegacy => {
+            require_keys_eq!(confirm.key(), market.oracle, HedgeError::WrongOracle);
+            accept_confirmation(None, &price, &st.limits, now)
+        }
+        OracleKind::PythPullV2 => {
+            let (raw_c, prev) = read_raw(market, confirm)?;
+            let prev = prev.ok_or(HedgeError::InvalidOracleAccount)?;
+            accept_confirmation(Some((&raw_c, prev)), &price, &st.limits, now)
+        }
+    }
+    .named()?;
+    Ok((confirmation, price))
 }
 
 /// `read_now` once the account is read: the engine's checks for an instant use, then

@@ -1,17 +1,26 @@
-//! The mechanics every request shares: opening one (its execution fee moved in from
-//! the owner), and closing it (the fee to whoever executed it, the rest to the owner).
+//! The one request lifecycle (PROTOCOL section 6a), shared by every kind: opening a
+//! request (its execution fee moved in from the owner, where its payments go
+//! recorded), paying an execution's tokens and shares (pushed to the destination the
+//! owner named, or held as a claim when it cannot take them), ending it (the fee to
+//! the executor, the rent back to the owner), cancelling it (its owner, before the
+//! due time), and claiming what was held. Nothing here depends on an account the
+//! owner controls being usable, so no owner can block an execution (invariant 8).
 //! When a request may be executed or cancelled is the engine's
 //! (`hedge_engine::requests`).
 
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
+use anchor_spl::token::spl_token;
+use anchor_lang::solana_program::program_pack::Pack;
+use hedge_engine::market::MarketState;
 use hedge_engine::requests::{cancels_request, check_cancellable, RequestKind};
 use hedge_engine::EngineError;
 
 use crate::constants::ACCOUNT_VERSION;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{RequestCancelled, CANCELLED_AFTER_WINDOW, CANCELLED_BY_OWNER, CANCELLED_REFUSED};
-use crate::state::Request;
+use crate::events::{PaymentHeld, RequestCancelled, CANCELLED_BY_OWNER, CANCELLED_REFUSED};
+use crate::state::{Market, Request};
+use crate::token_util::{mint_shares, transfer_out};
 
 /// Seed byte of each kind's request address.
 pub const KIND_DEPOSIT: u8 = RequestKind::Deposit as u8;
@@ -30,12 +39,18 @@ pub struct Opening<'a, 'info> {
     pub now: i64,
     pub due: i64,
     pub execution_fee: u64,
+    /// Where its tokens are paid (a token account of the owner's, checked by the
+    /// instruction), or the default key when it pays none.
+    pub token_destination: Pubkey,
+    /// Where its shares are paid, or the default key.
+    pub share_destination: Pubkey,
 }
 
-/// Fills a fresh request account (refused when one of its kind is pending) and moves
-/// the execution fee into it from the owner.
+/// Fills a request account (refused while one of its kind is pending, or while it
+/// holds an unclaimed payment) and moves the execution fee into it from the owner.
 pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>) -> Result<()> {
     require!(!request.is_pending(), HedgeError::RequestAlreadyPending);
+    require!(!request.has_claim(), HedgeError::ClaimPending);
     request.market = o.market;
     request.owner = o.owner.key();
     request.kind = o.kind as u8;
@@ -44,6 +59,13 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.created_at = o.now;
     request.due_time = o.due;
     request.execution_fee = o.execution_fee;
+    request.amount = 0;
+    request.delta_base = 0;
+    request.limit_price = 0;
+    request.min_hedge_ratio = 0;
+    request.value_at_request = 0;
+    request.token_destination = o.token_destination;
+    request.share_destination = o.share_destination;
     if o.execution_fee > 0 {
         system_program::transfer(
             CpiContext::new(
@@ -56,6 +78,179 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
             o.execution_fee,
         )?;
     }
+    Ok(())
+}
+
+/// Whether `dest` can take `amount` of `mint` for `owner` now: an initialized SPL
+/// token account of that mint, owned by `owner`, not frozen, whose balance does not
+/// overflow. Anything else (a closed or never-created account, a frozen one, one given
+/// to someone else) makes the payment a claim instead.
+pub fn can_take(dest: &AccountInfo, mint: &Pubkey, owner: &Pubkey, amount: u64) -> bool {
+    if *dest.owner != spl_token::ID || dest.executable || !dest.is_writable {
+        return false;
+    }
+    let Ok(data) = dest.try_borrow_data() else {
+        return false;
+    };
+    let Ok(acc) = spl_token::state::Account::unpack(&data) else {
+        return false;
+    };
+    acc.mint == *mint
+        && acc.owner == *owner
+        && acc.state == spl_token::state::AccountState::Initialized
+        && acc.amount.checked_add(amount).is_some()
+}
+
+/// The accounts every payment of an execution moves through: the token program and
+/// the market PDA that signs for the market's token accounts.
+pub struct Payer<'a, 'info> {
+    pub token_program: &'a AccountInfo<'info>,
+    pub market: &'a AccountInfo<'info>,
+    pub collateral_mint: Pubkey,
+    pub share_mint: Pubkey,
+    pub creator: Pubkey,
+    pub bump: u8,
+    /// The market's collateral token account, where held tokens wait.
+    pub collateral_vault: &'a AccountInfo<'info>,
+}
+
+impl<'a, 'info> Payer<'a, 'info> {
+    pub fn new(
+        market: &'a Account<'info, Market>,
+        market_ai: &'a AccountInfo<'info>,
+        token_program: &'a AccountInfo<'info>,
+        collateral_vault: &'a AccountInfo<'info>,
+    ) -> Self {
+        Payer {
+            token_program,
+            market: market_ai,
+            collateral_mint: market.collateral_mint,
+            share_mint: market.share_mint,
+            creator: market.creator,
+            bump: market.bump,
+            collateral_vault,
+        }
+    }
+
+    fn out(&self, from: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64) -> Result<()> {
+        transfer_out(
+            self.token_program,
+            from,
+            to,
+            self.market,
+            crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
+            amount,
+        )
+    }
+
+    /// Pays `amount` tokens from `source` (a market token account) to the request's
+    /// token destination, or holds them for its owner's claim in the collateral
+    /// account.
+    pub fn tokens(
+        &self,
+        st: &mut MarketState,
+        r: &mut Request,
+        held: &mut Held,
+        source: &AccountInfo<'info>,
+        dest: &AccountInfo<'info>,
+        amount: u64,
+    ) -> Result<()> {
+        if amount == 0 {
+            return Ok(());
+        }
+        if can_take(dest, &self.collateral_mint, &r.owner, amount) {
+            return self.out(source, dest, amount);
+        }
+        if source.key() != self.collateral_vault.key() {
+            self.out(source, self.collateral_vault, amount)?;
+        }
+        hold(st, r, held, amount, 0)
+    }
+
+    /// Mints `amount` new shares to the request's share destination, or into the
+    /// share escrow held for its owner's claim.
+    pub fn new_shares(
+        &self,
+        st: &mut MarketState,
+        r: &mut Request,
+        held: &mut Held,
+        share_mint: &AccountInfo<'info>,
+        share_escrow: &AccountInfo<'info>,
+        dest: &AccountInfo<'info>,
+        amount: u64,
+    ) -> Result<()> {
+        let to = if can_take(dest, &self.share_mint, &r.owner, amount) {
+            dest
+        } else {
+            hold(st, r, held, 0, amount)?;
+            share_escrow
+        };
+        mint_shares(
+            self.token_program,
+            share_mint,
+            to,
+            self.market,
+            crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
+            amount,
+        )
+    }
+
+    /// Returns `amount` escrowed shares to the request's share destination, or keeps
+    /// them in the escrow held for its owner's claim.
+    pub fn escrowed_shares(
+        &self,
+        st: &mut MarketState,
+        r: &mut Request,
+        held: &mut Held,
+        share_escrow: &AccountInfo<'info>,
+        dest: &AccountInfo<'info>,
+        amount: u64,
+    ) -> Result<()> {
+        if amount == 0 {
+            return Ok(());
+        }
+        if can_take(dest, &self.share_mint, &r.owner, amount) {
+            return self.out(share_escrow, dest, amount);
+        }
+        hold(st, r, held, 0, amount)
+    }
+}
+
+/// What an execution held for its owner's claim (its event, when not nothing).
+#[derive(Default, Clone, Copy)]
+pub struct Held {
+    pub tokens: u64,
+    pub shares: u64,
+}
+
+impl Held {
+    /// The event of what was held, if anything was.
+    pub fn event(&self, r: &Request, request: Pubkey) -> Option<PaymentHeld> {
+        (self.tokens != 0 || self.shares != 0).then(|| PaymentHeld {
+            market: r.market,
+            owner: r.owner,
+            request,
+            kind: r.kind,
+            tokens: self.tokens,
+            shares: self.shares,
+            claim_tokens: r.claim_tokens,
+            claim_shares: r.claim_shares,
+        })
+    }
+}
+
+fn hold(st: &mut MarketState, r: &mut Request, held: &mut Held, tokens: u64, shares: u64) -> Result<()> {
+    st.hold_for_claim(tokens, shares).named()?;
+    r.claim_tokens = r
+        .claim_tokens
+        .checked_add(tokens)
+        .ok_or(HedgeError::MathOverflow)?;
+    r.claim_shares = r
+        .claim_shares
+        .checked_add(shares)
+        .ok_or(HedgeError::MathOverflow)?;
+    held.tokens = held.tokens.checked_add(tokens).ok_or(HedgeError::MathOverflow)?;
+    held.shares = held.shares.checked_add(shares).ok_or(HedgeError::MathOverflow)?;
     Ok(())
 }
 
@@ -79,11 +274,27 @@ pub fn pay_executor<'info>(
     Ok(())
 }
 
-/// Closes the request: every lamport it still holds (its rent, and the fee if
-/// unpaid) goes to its owner.
-pub fn close<'info>(request: &mut Account<'info, Request>, owner: &AccountInfo<'info>) -> Result<()> {
+/// Ends a request: it is no longer pending. Closed, every lamport to its owner, when
+/// it holds no claim and the owner's account can take lamports; otherwise kept, its
+/// rent in it, until the owner claims (an executable account refuses a lamport credit:
+/// an owner who made his own wallet one cannot block anything by it).
+pub fn end<'info>(request: &mut Account<'info, Request>, owner: &AccountInfo<'info>) -> Result<()> {
     request.created_at = 0;
+    if request.has_claim() || owner.executable {
+        return Ok(());
+    }
     request.close(owner.clone())
+}
+
+/// Ends an executed (or refused) request: the execution fee to `executor`, then
+/// [`end`]. A request still pending (a withdrawal's queued rest) only pays the fee.
+pub fn end_executed<'info>(
+    request: &mut Account<'info, Request>,
+    executor: &AccountInfo<'info>,
+    owner: &AccountInfo<'info>,
+) -> Result<()> {
+    pay_executor(request, executor)?;
+    end(request, owner)
 }
 
 /// The event of a request ending without execution.
@@ -126,50 +337,19 @@ pub fn refused(
     ))
 }
 
-/// Ends an executed (or refused) request: the execution fee to `executor`, the rent
-/// to the owner.
-pub fn end_executed<'info>(
-    request: &mut Account<'info, Request>,
-    executor: &AccountInfo<'info>,
-    owner: &AccountInfo<'info>,
-) -> Result<()> {
-    pay_executor(request, executor)?;
-    close(request, owner)
+/// Checks that `signer` may cancel `request` at `now` (its owner, before the due
+/// time: the engine's rule).
+pub fn authorize_cancel(request: &Request, signer: &Pubkey, now: i64) -> Result<()> {
+    check_cancellable(*signer == request.owner, request.due_time, now).named()
 }
 
-/// Checks that `signer` may cancel `request` of `kind` at `now` (the engine's rule)
-/// and returns the cause its event records.
-pub fn authorize_cancel(
-    request: &Request,
-    kind: RequestKind,
-    signer: &Pubkey,
-    window: u32,
-    now: i64,
-) -> Result<u8> {
-    let by_owner = *signer == request.owner;
-    check_cancellable(kind, by_owner, request.due_time, window, now).named()?;
-    Ok(cancel_cause(by_owner, request.due_time, window, now))
-}
-
-/// Ends a cancelled request: every lamport it holds (rent and the unpaid execution
-/// fee) back to the owner. Returns its event.
+/// Ends a request its owner cancelled: every lamport back to him (the rent and the
+/// unpaid execution fee). Returns its event.
 pub fn end_cancelled<'info>(
     request: &mut Account<'info, Request>,
-    cause: u8,
-    by: Pubkey,
     owner: &AccountInfo<'info>,
 ) -> Result<RequestCancelled> {
-    let event = cancelled(request, cause, 0, 0, by);
-    close(request, owner)?;
+    let event = cancelled(request, CANCELLED_BY_OWNER, 0, 0, owner.key());
+    end(request, owner)?;
     Ok(event)
-}
-
-/// Whether a cancellation is the owner's own or one after the execution window.
-pub fn cancel_cause(by_owner: bool, due: i64, window: u32, now: i64) -> u8 {
-    let expired = now > due.saturating_add(i64::from(window));
-    if by_owner && !expired {
-        CANCELLED_BY_OWNER
-    } else {
-        CANCELLED_AFTER_WINDOW
-    }
 }

@@ -26,7 +26,7 @@ use hedge_engine::position::is_risk_reducing;
 use hedge_engine::requests::{check_executable, RequestKind};
 use hedge_vault::events::{
     AutoDeleveraged, BadDebtResolved, FundingUpdated, PositionLiquidated, PositionTraded, VaultDeposited,
-    VaultWithdrawn, CANCELLED_AFTER_WINDOW,
+    VaultWithdrawn,
 };
 use hedge_vault::oracle::{accept_at_due, accept_now};
 use hedge_vault::state::{Market, MarketAccounts, Position, Request};

@@ -23,7 +23,14 @@ impl Sim {
             limit_price: 0,
             min_hedge_ratio: 0,
             value_at_request: 0,
-            reserved: [0; 64],
+            // The population's wallets always hold their token and share accounts:
+            // payments are pushed, never held (the keys are not needed at engine
+            // level).
+            token_destination: Pubkey::default(),
+            share_destination: Pubkey::default(),
+            claim_tokens: 0,
+            claim_shares: 0,
+            reserved: [0; 32],
         };
         self.requests.insert(key, r);
         Ok(key)
@@ -123,6 +130,9 @@ impl Sim {
             return Err(refused_named(HedgeError::InsufficientFunds));
         }
         let (key, mut account) = self.position_mut(owner)?;
+        if account.pending_requests != 0 {
+            return Err(refused_named(HedgeError::PositionHasPendingRequests));
+        }
         let mut st = self.market.state()?;
         let mut pos = account.engine();
         st.deposit_margin(&mut pos, amount).map_err(refused)?;
@@ -139,6 +149,9 @@ impl Sim {
             return Err(refused_named(HedgeError::ZeroAmount));
         }
         let (key, mut account) = self.position_mut(owner)?;
+        if account.pending_requests != 0 {
+            return Err(refused_named(HedgeError::PositionHasPendingRequests));
+        }
         let new_base = account
             .base
             .checked_add(delta)

@@ -6,11 +6,11 @@ use super::*;
 impl Sim {
     /// `vault_execute_deposit`.
     fn execute_deposit(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
-        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
         let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Increase)? {
             Ok(p) => st
-                .accrue(p.price, self.now)
+                .accrue_for_execution(&p, self.now)
                 .and_then(|_| st.execute_deposit(self.supply, r.amount, r.min_hedge_ratio, p))
                 .map(|shares| (shares, p)),
             Err(e) => Err(e),
@@ -46,11 +46,11 @@ impl Sim {
     /// `vault_execute_withdraw` (a partial payout keeps the request, due again after
     /// the execution delay).
     fn execute_withdraw(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
-        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
         let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Reduce)? {
             Ok(p) => st
-                .accrue(p.price, self.now)
+                .accrue_for_execution(&p, self.now)
                 .and_then(|_| st.execute_withdraw(self.supply, r.amount, r.value_at_request, p))
                 .map(|payout| (payout, p)),
             Err(e) => Err(e),
@@ -99,8 +99,8 @@ impl Sim {
 
     /// `position_execute_trade`.
     fn execute_trade(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
+        check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
-        check_executable(r.due_time, st.params.execution_window, self.now).map_err(refused)?;
         let (pkey, mut account) = self.position_mut(&r.owner)?;
         let new_base = account
             .base
@@ -114,7 +114,7 @@ impl Sim {
         let mut pos = account.engine();
         let result = match self.read_at_due(&mut st, r.due_time, use_)? {
             Ok(p) => st
-                .accrue(p.price, self.now)
+                .accrue_for_execution(&p, self.now)
                 .and_then(|_| st.execute_trade(&mut pos, r.delta_base, r.limit_price, p)),
             Err(e) => Err(e),
         };
@@ -169,8 +169,9 @@ impl Venue for Sim {
         self.booked(cause, |s| s.execute(p))
     }
 
-    async fn cancel_request(&mut self, p: &Pending) -> Result<Sent> {
-        self.booked(Cause::Rounding, |s| s.cancel(p))
+    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice> {
+        // The simulated market reads a legacy account, which confirms itself.
+        Ok(*price)
     }
 
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
@@ -239,37 +240,6 @@ impl Sim {
         Ok(sent(events))
     }
 
-    /// `vault_cancel_deposit`, `vault_cancel_withdraw`, `position_cancel_request`, by
-    /// the keeper after the window.
-    fn cancel(&mut self, p: &Pending) -> Result<Sent> {
-        let r = self.pending(&p.key)?;
-        let kind = r.kind()?;
-        let window = self.market.params.execution_window;
-        hedge_engine::requests::check_cancellable(kind, self.keeper == r.owner, r.due_time, window, self.now)
-            .map_err(refused)?;
-        let mut st = self.market.state()?;
-        match kind {
-            RequestKind::Deposit => {
-                st.release_deposit(r.amount).map_err(refused)?;
-                self.credit(&r.owner, r.amount);
-            }
-            RequestKind::Withdraw => {
-                st.release_withdraw(r.amount).map_err(refused)?;
-                self.escrow_shares -= r.amount;
-                *self.shares.entry(r.owner).or_default() += r.amount;
-            }
-            _ => {
-                let (pkey, mut account) = self.position_mut(&r.owner)?;
-                account.pending_requests = account.pending_requests.saturating_sub(1);
-                self.positions.insert(pkey, account);
-            }
-        }
-        self.market.set_state(&st);
-        self.requests.remove(&p.key);
-        let ev = hedge_vault::requests::cancelled(&r, CANCELLED_AFTER_WINDOW, 0, 0, self.keeper);
-        Ok(sent(vec![ev.data()]))
-    }
-
     /// `position_liquidate` of each target, all or none (one transaction).
     fn liquidate_all(&mut self, targets: &[Pubkey]) -> Result<Sent> {
         let (market, positions, wallets) =
@@ -293,7 +263,8 @@ impl Sim {
         let mut st = self.market.state()?;
         let price = self.refresh(&mut st, OracleUse::Liquidate)?;
         let mut pos = account.engine();
-        let x = st.deleverage(&mut pos, price).map_err(refused)?;
+        // A legacy account confirms itself (PROTOCOL section 6).
+        let x = st.deleverage(&mut pos, price, price).map_err(refused)?;
         self.market.set_state(&st);
         account.set_engine(&pos);
         let owner = account.owner;
@@ -309,7 +280,8 @@ impl Sim {
         let mut st = self.market.state()?;
         let price = self.refresh(&mut st, OracleUse::Liquidate)?;
         let mut pos = account.engine();
-        let x = st.liquidate(&mut pos, price).map_err(refused)?;
+        // A legacy account confirms itself (PROTOCOL section 6).
+        let x = st.liquidate(&mut pos, price, price).map_err(refused)?;
         self.market.set_state(&st);
         account.set_engine(&pos);
         let owner = account.owner;

@@ -20,7 +20,10 @@ use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
 use crate::market_ops::refresh;
 use crate::oracle::feed_publish_time;
-use crate::state::{AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED};
+use crate::oracle::read_now;
+use crate::state::{
+    AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED, MIN_SETTLEMENT_DELAY,
+};
 
 /// Accounts of every admin-signed instruction.
 #[event_cpi]
@@ -136,7 +139,12 @@ pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>, price: u128) 
     require!(!m.is_settled(), HedgeError::MarketSettled);
     check_feed_dead(m, &ctx.accounts.oracle, now)?;
     check_settlement_price(m, price)?;
-    let eta = eta(m, now)?;
+    // At least MIN_SETTLEMENT_DELAY, whatever the timelock: time for anyone to prove
+    // the feed alive (`market_prove_feed_alive`).
+    let eta = eta(m, now)?.max(
+        now.checked_add(i64::from(MIN_SETTLEMENT_DELAY))
+            .ok_or(HedgeError::MathOverflow)?,
+    );
     m.proposal = Proposal {
         kind: ProposalKind::Settlement,
         eta,
@@ -186,6 +194,42 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
     let event = ProposalApplied {
         market: m.key(),
         kind: kind_code(p.kind),
+    };
+    emit_cpi!(event);
+    Ok(())
+}
+
+/// Accounts of `market_prove_feed_alive`: anyone, with any fresh update of the feed.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct MarketProveFeedAlive<'info> {
+    pub signer: Signer<'info>,
+    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    pub market: Box<Account<'info, Market>>,
+    /// CHECK: any fully verified update of the market's feed (pull), or the pinned
+    /// account (legacy), checked by `oracle::read_now` as an instant valuation.
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Anyone proves the feed alive during a settlement's wait with a fresh update of the
+/// feed (`max_age`, never older than the newest accepted): the update is recorded as
+/// the newest price and the settlement is cancelled (PROTOCOL section 6).
+pub fn prove_feed_alive_handler(mut ctx: Context<MarketProveFeedAlive>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    require!(
+        a.market.proposal.kind == ProposalKind::Settlement,
+        HedgeError::NoSettlementPending
+    );
+    let mut st = a.market.state()?;
+    let p = read_now(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
+    a.market.set_state(&st);
+    a.market.proposal.kind = ProposalKind::None;
+    let event = SettlementCancelled {
+        market: a.market.key(),
+        by: a.signer.key(),
+        publish_time: p.publish_time,
+        price: p.price,
     };
     emit_cpi!(event);
     Ok(())

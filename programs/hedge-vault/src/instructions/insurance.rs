@@ -3,9 +3,10 @@
 //! a request (`insurance_request_unstake`, which locks the shares and records their
 //! value), the cooldown, and an execution by anyone (`insurance_execute_unstake`)
 //! paying `min(value at request, value at execution)`, so a staker cannot leave ahead
-//! of a loss. The owner may cancel a pending unstake at any time
-//! (`insurance_cancel_unstake`). These instructions share their accounts, so they
-//! live in one file.
+//! of a loss. The payment goes to the token account named at request, or is held for
+//! the owner's claim if that account cannot take it (PROTOCOL section 6a). The owner
+//! may cancel a pending unstake before its due time (`insurance_cancel_unstake`).
+//! These instructions share their accounts, so they live in one file.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -14,9 +15,9 @@ use hedge_engine::requests::{check_executable, RequestKind};
 use crate::constants::{MARKET_SEED, REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
-use crate::requests::{self, Opening, KIND_UNSTAKE};
+use crate::requests::{self, Held, Opening, Payer, KIND_UNSTAKE};
 use crate::state::{InsuranceStake, Market, Request};
-use crate::token_util::{transfer_in, transfer_out};
+use crate::token_util::transfer_in;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -147,6 +148,12 @@ pub struct InsuranceRequestUnstake<'info> {
         bump
     )]
     pub request: Box<Account<'info, Request>>,
+    /// Where the unstake is to be paid.
+    #[account(
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
     pub system_program: Program<'info, System>,
 }
 
@@ -173,6 +180,8 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
             now,
             due,
             execution_fee: st.params.execution_fee_lamports,
+            token_destination: a.owner_token.key(),
+            share_destination: Pubkey::default(),
         },
     )?;
     a.request.amount = shares;
@@ -216,14 +225,15 @@ pub struct InsuranceExecuteUnstake<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub request: Box<Account<'info, Request>>,
-    #[account(
-        mut,
-        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
-        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the address the owner named at request (`request.token_destination`):
+    /// the payment goes there, or is held for his claim if it cannot take it.
+    #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
+    pub token_destination: UncheckedAccount<'info>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// Where a held payment waits for its claim.
+    #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -231,21 +241,25 @@ pub struct InsuranceExecuteUnstake<'info> {
 pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
+    check_executable(a.request.due_time, now).named()?;
     let mut st = a.market.state()?;
-    check_executable(a.request.due_time, st.params.execution_window, now).named()?;
     let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);
     let value_now = st.insurance_value(shares).named()?;
     let paid = st.execute_unstake(shares, value_at_request).named()?;
-    a.market.set_state(&st);
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-    transfer_out(
-        &a.token_program.to_account_info(),
+    let tp = a.token_program.to_account_info();
+    let market_ai = a.market.to_account_info();
+    let vault_ai = a.collateral_vault.to_account_info();
+    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
+    let mut held = Held::default();
+    pay.tokens(
+        &mut st,
+        &mut a.request,
+        &mut held,
         &a.insurance_vault.to_account_info(),
-        &a.owner_token.to_account_info(),
-        &a.market.to_account_info(),
-        crate::market_seeds!(mint, creator, bump),
+        &a.token_destination.to_account_info(),
         paid,
     )?;
+    a.market.set_state(&st);
     let event = InsuranceUnstaked {
         market: a.market.key(),
         owner: a.owner.key(),
@@ -255,22 +269,24 @@ pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Res
         value_now,
         paid,
     };
+    let held_event = held.event(&a.request, a.request.key());
     requests::end_executed(
         &mut a.request,
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
     )?;
     emit_cpi!(event);
+    if let Some(e) = held_event {
+        emit_cpi!(e);
+    }
     Ok(())
 }
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InsuranceCancelUnstake<'info> {
-    pub signer: Signer<'info>,
-    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
     #[account(mut)]
-    pub owner: UncheckedAccount<'info>,
+    pub owner: Signer<'info>,
     #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
@@ -289,19 +305,18 @@ pub struct InsuranceCancelUnstake<'info> {
     pub stake: Box<Account<'info, InsuranceStake>>,
 }
 
-/// The owner (at any time) or anyone after the window cancels a pending unstake: the
-/// shares go back to the stake, the lamports to the owner.
+/// The owner cancels a pending unstake before its due time: the shares go back to the
+/// stake, the lamports to him.
 pub fn cancel_unstake_handler(mut ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let window = a.market.params.execution_window;
-    let cause = requests::authorize_cancel(&a.request, RequestKind::Unstake, &a.signer.key(), window, now)?;
+    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     a.stake.shares = a
         .stake
         .shares
         .checked_add(a.request.amount)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
     emit_cpi!(event);
     Ok(())
 }

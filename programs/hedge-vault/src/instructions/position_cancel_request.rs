@@ -1,6 +1,6 @@
-//! `position_cancel_request`: the trader before the due time, or anyone after the
-//! execution window, cancels a pending order or margin withdrawal; the execution fee
-//! and the rent go back to the trader.
+//! `position_cancel_request`: the trader cancels his pending order or margin
+//! withdrawal before its due time (after it, it can only be executed: PROTOCOL
+//! section 6a); the execution fee and the rent go back to him.
 
 use anchor_lang::prelude::*;
 use hedge_engine::requests::RequestKind;
@@ -13,10 +13,8 @@ use crate::state::{Market, Position, Request};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct PositionCancelRequest<'info> {
-    pub signer: Signer<'info>,
-    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
     #[account(mut)]
-    pub owner: UncheckedAccount<'info>,
+    pub owner: Signer<'info>,
     #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
@@ -39,10 +37,9 @@ pub fn handler(mut ctx: Context<PositionCancelRequest>) -> Result<()> {
         matches!(kind, RequestKind::Trade | RequestKind::MarginWithdraw),
         HedgeError::WrongRequestKind
     );
-    let window = a.market.params.execution_window;
-    let cause = requests::authorize_cancel(&a.request, kind, &a.signer.key(), window, now)?;
+    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
-    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
     emit_cpi!(event);
     Ok(())
 }

@@ -1,4 +1,7 @@
-//! `position_deposit(amount)`: margin from the owner's wallet into the position.
+//! `position_deposit(amount)`: margin from the owner's wallet into the position,
+//! refused while an order or margin withdrawal of the position is pending: margin
+//! added after seeing the due time's price would turn a refusal for margin into a
+//! fill (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -35,6 +38,10 @@ pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
         HedgeError::InsufficientFunds
     );
     let a = &mut ctx.accounts;
+    require!(
+        a.position.pending_requests == 0,
+        HedgeError::PositionHasPendingRequests
+    );
     let mut st = a.market.state()?;
     let mut pos = a.position.engine();
     st.deposit_margin(&mut pos, amount).named()?;

@@ -2,7 +2,8 @@
 //! due time. It settles funding, fills at that price moved against the taker, pays
 //! the taker and impact fees (the insurance fund's part moved to its token account),
 //! and checks the limit price, margin, caps and the market's state. A refusal cancels
-//! the order with its reason; the executor is paid either way.
+//! the order with its reason; the executor is paid either way. An order never expires:
+//! it executes at its due time's price however late (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -51,8 +52,8 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (delta, limit, due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
+    check_executable(due, now).named()?;
     let mut st = a.market.state()?;
-    check_executable(due, st.params.execution_window, now).named()?;
     let base = a.position.base;
     let new_base = base.checked_add(delta).ok_or(HedgeError::MathOverflow)?;
     let use_ = if is_risk_reducing(base, new_base) {
@@ -64,7 +65,7 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
     let mut pos = a.position.engine();
     let result = match price {
         Ok(p) => st
-            .accrue(p.price, now)
+            .accrue_for_execution(&p, now)
             .and_then(|_| st.execute_trade(&mut pos, delta, limit, p)),
         Err(e) => Err(e),
     };

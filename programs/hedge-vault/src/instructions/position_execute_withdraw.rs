@@ -1,7 +1,9 @@
 //! `position_execute_withdraw`: anyone executes a due margin withdrawal at the unique
 //! price of its due time, paying at most `min(margin, equity - initial margin)` (gains
 //! are not withdrawn before they are realized). Asking for more cancels the request;
-//! the event and the return data name the largest amount.
+//! the event and the return data name the largest amount. The margin goes where the
+//! owner said at request, or is held for his claim if that account cannot take it
+//! (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -13,9 +15,8 @@ use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginWithdrawn;
 use crate::oracle::read_at_due;
-use crate::requests::{self, KIND_MARGIN_WITHDRAW};
+use crate::requests::{self, Held, Payer, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
-use crate::token_util::transfer_out;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -37,12 +38,10 @@ pub struct PositionExecuteWithdraw<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub request: Box<Account<'info, Request>>,
-    #[account(
-        mut,
-        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
-        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the address the owner named at request (`request.token_destination`):
+    /// the margin goes there, or is held for his claim if it cannot take it.
+    #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
+    pub token_destination: UncheckedAccount<'info>,
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
@@ -54,12 +53,12 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (amount, due) = (a.request.amount, a.request.due_time);
+    check_executable(due, now).named()?;
     let mut st = a.market.state()?;
-    check_executable(due, st.params.execution_window, now).named()?;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
     let mut pos = a.position.engine();
     let mut largest = 0;
-    let result = match price.and_then(|p| st.accrue(p.price, now).map(|_| p)) {
+    let result = match price.and_then(|p| st.accrue_for_execution(&p, now).map(|_| p)) {
         Ok(p) => {
             let r = st.withdraw_margin(&mut pos, amount, p);
             if r == Err(EngineError::WithdrawExceedsFreeMargin) {
@@ -69,43 +68,48 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
         }
         Err(e) => Err(e),
     };
+    let tp = a.token_program.to_account_info();
+    let market_ai = a.market.to_account_info();
+    let vault_ai = a.collateral_vault.to_account_info();
+    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
+    let mut held = Held::default();
     let (mut executed, mut cancelled) = (None, None);
     match result {
         Ok(funding_paid) => {
-            a.market.set_state(&st);
             a.position.set_engine(&pos);
-            let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-            transfer_out(
-                &a.token_program.to_account_info(),
-                &a.collateral_vault.to_account_info(),
-                &a.owner_token.to_account_info(),
-                &a.market.to_account_info(),
-                crate::market_seeds!(mint, creator, bump),
+            pay.tokens(
+                &mut st,
+                &mut a.request,
+                &mut held,
+                &vault_ai,
+                &a.token_destination.to_account_info(),
                 amount,
             )?;
-            let event = MarginWithdrawn {
+            executed = Some(MarginWithdrawn {
                 market: a.market.key(),
                 owner: a.owner.key(),
                 executor: a.executor.key(),
                 amount,
                 funding_paid,
                 margin: pos.margin,
-            };
-            executed = Some(event);
+            });
         }
         Err(e) => {
-            let event = requests::refused(&a.request, e, largest, a.executor.key())?;
-            a.market.set_state(&st);
-            cancelled = Some(event);
+            cancelled = Some(requests::refused(&a.request, e, largest, a.executor.key())?);
         }
     }
+    a.market.set_state(&st);
     a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+    let held_event = held.event(&a.request, a.request.key());
     requests::end_executed(
         &mut a.request,
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
     )?;
     if let Some(e) = executed {
+        emit_cpi!(e);
+    }
+    if let Some(e) = held_event {
         emit_cpi!(e);
     }
     if let Some(e) = cancelled {

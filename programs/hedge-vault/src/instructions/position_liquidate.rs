@@ -3,16 +3,18 @@
 //! the oracle price moved against it; pays the liquidator first, the insurance fund
 //! after; resolves bad debt by the waterfall (insurance fund, then shareholders).
 //! Acts at once, on a price no older than `max_age_liquidate` and never older than the
-//! last accepted one, with the exits' confidence limit `max_conf_reduce`.
+//! last accepted one, with the exits' confidence limit `max_conf_reduce`, confirmed by
+//! the unique update of `liquidation_confirmation` seconds earlier: the position must
+//! be liquidatable at both, so a wick that is no longer the price does not liquidate
+//! (PROTOCOL section 6).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::oracle::OracleUse;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{BadDebtResolved, PositionLiquidated};
-use crate::market_ops::refresh;
+use crate::market_ops::refresh_confirmed;
 use crate::state::{Market, Position};
 use crate::token_util::transfer_out;
 
@@ -33,8 +35,10 @@ pub struct PositionLiquidate<'info> {
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    /// CHECK: checked against the market by `oracle::read_price`.
+    /// CHECK: checked against the market by `oracle::read_liquidation`.
     pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the confirmation update, checked by `oracle::read_liquidation`.
+    pub oracle_confirm: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -43,9 +47,9 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let mut st = a.market.state()?;
-    let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Liquidate)?;
+    let (confirm, price) = refresh_confirmed(&mut st, &a.market, &a.oracle, &a.oracle_confirm, now)?;
     let mut pos = a.position.engine();
-    let x = st.liquidate(&mut pos, price).named()?;
+    let x = st.liquidate(&mut pos, confirm, price).named()?;
     let out = x.outcome;
     a.market.set_state(&st);
     a.position.set_engine(&pos);

@@ -2,7 +2,9 @@
 //! the unique price of its due time (`position_execute_trade`); the trader may cancel
 //! it before the due time (`position_cancel_request`). A risk-increasing order is
 //! refused at once while the market is paused, reduce-only or settled (it would be
-//! cancelled at execution anyway); a risk-reducing one never is.
+//! cancelled at execution anyway); a risk-reducing one never is. A position has at
+//! most one pending request, so nobody can order the execution of two of his own
+//! requests after seeing their prices (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use hedge_engine::position::is_risk_reducing;
@@ -48,6 +50,10 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
     let now = Clock::get()?.unix_timestamp;
     let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
+    require!(
+        a.position.pending_requests == 0,
+        HedgeError::PositionHasPendingRequests
+    );
     let base = a.position.base;
     let new_base = base
         .checked_add(args.delta_base)
@@ -72,6 +78,8 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
             now,
             due,
             execution_fee: params.execution_fee_lamports,
+            token_destination: Pubkey::default(),
+            share_destination: Pubkey::default(),
         },
     )?;
     a.request.delta_base = args.delta_base;

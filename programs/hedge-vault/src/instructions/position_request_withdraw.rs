@@ -1,9 +1,13 @@
 //! `position_request_withdraw(amount)`: a margin withdrawal, executed by anyone at the
 //! unique price of its due time (`position_execute_withdraw`), since what may be
-//! withdrawn (`min(margin, equity - IM)`) depends on the price.
+//! withdrawn (`min(margin, equity - IM)`) depends on the price. It is paid into the
+//! token account named here (`owner_token`), or held for the owner's claim if that
+//! account cannot take it. One pending request per position (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use hedge_engine::requests::RequestKind;
+
+use anchor_spl::token::TokenAccount;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::HedgeError;
@@ -28,6 +32,12 @@ pub struct PositionRequestWithdraw<'info> {
         bump
     )]
     pub request: Box<Account<'info, Request>>,
+    /// Where the margin is to be paid.
+    #[account(
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
     pub system_program: Program<'info, System>,
 }
 
@@ -36,6 +46,10 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
     let now = Clock::get()?.unix_timestamp;
     let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
+    require!(
+        a.position.pending_requests == 0,
+        HedgeError::PositionHasPendingRequests
+    );
     let params = a.market.params;
     let due = now
         .checked_add(i64::from(params.execution_delay))
@@ -51,6 +65,8 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
             now,
             due,
             execution_fee: params.execution_fee_lamports,
+            token_destination: a.owner_token.key(),
+            share_destination: Pubkey::default(),
         },
     )?;
     a.request.amount = amount;

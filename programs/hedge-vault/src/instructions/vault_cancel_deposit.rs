@@ -1,10 +1,10 @@
-//! `vault_cancel_deposit`: the depositor before the due time, or anyone after the
-//! execution window, cancels a deposit request: the escrowed tokens, the execution fee
-//! and the rent go back to the depositor.
+//! `vault_cancel_deposit`: the depositor cancels his deposit request before its due
+//! time (after it the request can only be executed: PROTOCOL section 6a): the
+//! escrowed tokens go to a token account of his, the execution fee and the rent back
+//! to him.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::requests::RequestKind;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
@@ -15,10 +15,8 @@ use crate::token_util::transfer_out;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct VaultCancelDeposit<'info> {
-    pub signer: Signer<'info>,
-    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
     #[account(mut)]
-    pub owner: UncheckedAccount<'info>,
+    pub owner: Signer<'info>,
     #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
@@ -43,9 +41,8 @@ pub struct VaultCancelDeposit<'info> {
 pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
+    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
-    let window = st.params.execution_window;
-    let cause = requests::authorize_cancel(&a.request, RequestKind::Deposit, &a.signer.key(), window, now)?;
     let amount = a.request.amount;
     st.release_deposit(amount).named()?;
     a.market.set_state(&st);
@@ -58,7 +55,7 @@ pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
         crate::market_seeds!(mint, creator, bump),
         amount,
     )?;
-    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
     emit_cpi!(event);
     Ok(())
 }

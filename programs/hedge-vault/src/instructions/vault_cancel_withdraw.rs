@@ -1,10 +1,10 @@
-//! `vault_cancel_withdraw`: the owner cancels a pending withdrawal at any time, or
-//! anyone after its execution window: the locked shares, the execution fee and the
-//! rent go back to the owner. Shares are never locked for good.
+//! `vault_cancel_withdraw`: the owner cancels his withdrawal before its due time (or a
+//! queued rest before its new due time): the locked shares, the execution fee and the
+//! rent go back to him. After the due time a withdrawal can only be executed, by
+//! anyone (PROTOCOL section 6a), so shares are never locked for good.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::requests::RequestKind;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
@@ -15,10 +15,8 @@ use crate::token_util::transfer_out;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct VaultCancelWithdraw<'info> {
-    pub signer: Signer<'info>,
-    /// CHECK: the request's owner (`has_one` on `request`); receives the lamports.
     #[account(mut)]
-    pub owner: UncheckedAccount<'info>,
+    pub owner: Signer<'info>,
     #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
@@ -43,9 +41,8 @@ pub struct VaultCancelWithdraw<'info> {
 pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
+    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
-    let window = st.params.execution_window;
-    let cause = requests::authorize_cancel(&a.request, RequestKind::Withdraw, &a.signer.key(), window, now)?;
     let shares = a.request.amount;
     st.release_withdraw(shares).named()?;
     a.market.set_state(&st);
@@ -58,7 +55,7 @@ pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
         crate::market_seeds!(mint, creator, bump),
         shares,
     )?;
-    let event = requests::end_cancelled(&mut a.request, cause, a.signer.key(), &a.owner.to_account_info())?;
+    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
     emit_cpi!(event);
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! `vault_execute_deposit`: anyone executes a due deposit at the unique price of its
-//! due time. Shares are minted at the band edge that gives the depositor fewer; a
-//! refusal at that price (the depositor's minimum hedge ratio, a paused or settled
-//! market, a vault winding down, a deposit too small) refunds the escrow and cancels
-//! the request with its reason. The executor is paid the request's execution fee.
+//! due time, however late (a request never expires). Shares are minted at the band
+//! edge that gives the depositor fewer; a refusal at that price (the depositor's
+//! minimum hedge ratio, a paused or settled market, a vault winding down, a deposit
+//! too small) refunds the escrow and cancels the request with its reason. The shares
+//! or the refund go where the depositor said at request, or are held for his claim if
+//! that account cannot take them: nothing he does after requesting can block this
+//! (PROTOCOL section 6a). The executor is paid the request's execution fee.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
@@ -13,9 +16,8 @@ use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultDeposited;
 use crate::oracle::read_at_due;
-use crate::requests::{self, KIND_DEPOSIT};
+use crate::requests::{self, Held, Payer, KIND_DEPOSIT};
 use crate::state::{Market, Request};
-use crate::token_util::{mint_shares, transfer_out};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -35,21 +37,18 @@ pub struct VaultExecuteDeposit<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub request: Box<Account<'info, Request>>,
-    /// Where a refused deposit is refunded.
-    #[account(
-        mut,
-        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
-        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_token: Box<Account<'info, TokenAccount>>,
-    #[account(
-        mut,
-        constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
-        constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_shares: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the address the depositor named at request (`request.token_destination`):
+    /// a refused deposit is refunded there, or held for his claim if it cannot take it.
+    #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
+    pub token_destination: UncheckedAccount<'info>,
+    /// CHECK: the address the depositor named at request (`request.share_destination`):
+    /// the shares are minted there, or into the escrow for his claim.
+    #[account(mut, address = request.share_destination @ HedgeError::WrongTokenAccount)]
+    pub share_destination: UncheckedAccount<'info>,
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
+    pub share_escrow: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.share_mint @ HedgeError::WrongMint)]
     pub share_mint: Box<Account<'info, Mint>>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
@@ -61,33 +60,36 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (amount, min_hedge_ratio, due) = (a.request.amount, a.request.min_hedge_ratio, a.request.due_time);
+    check_executable(due, now).named()?;
     let mut st = a.market.state()?;
-    check_executable(due, st.params.execution_window, now).named()?;
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
     let result = match price {
         Ok(p) => st
-            .accrue(p.price, now)
+            .accrue_for_execution(&p, now)
             .and_then(|_| st.execute_deposit(supply, amount, min_hedge_ratio, p))
             .map(|shares| (shares, p)),
         Err(e) => Err(e),
     };
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
+    let vault_ai = a.collateral_vault.to_account_info();
+    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
+    let mut held = Held::default();
+    let r = &mut a.request;
     let (mut executed, mut cancelled) = (None, None);
     match result {
         Ok((shares, p)) => {
-            a.market.set_state(&st);
-            mint_shares(
-                &tp,
+            pay.new_shares(
+                &mut st,
+                r,
+                &mut held,
                 &a.share_mint.to_account_info(),
-                &a.owner_shares.to_account_info(),
-                &market_ai,
-                crate::market_seeds!(mint, creator, bump),
+                &a.share_escrow.to_account_info(),
+                &a.share_destination.to_account_info(),
                 shares,
             )?;
-            let event = VaultDeposited {
+            executed = Some(VaultDeposited {
                 market: a.market.key(),
                 owner: a.owner.key(),
                 executor: a.executor.key(),
@@ -96,24 +98,24 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 price: p.price,
                 publish_time: p.publish_time,
                 collateral: st.collateral,
-            };
-            executed = Some(event);
+            });
         }
         Err(e) => {
-            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
+            let event = requests::refused(r, e, 0, a.executor.key())?;
             st.release_deposit(amount).named()?;
-            a.market.set_state(&st);
-            transfer_out(
-                &tp,
-                &a.collateral_vault.to_account_info(),
-                &a.owner_token.to_account_info(),
-                &market_ai,
-                crate::market_seeds!(mint, creator, bump),
+            pay.tokens(
+                &mut st,
+                r,
+                &mut held,
+                &vault_ai,
+                &a.token_destination.to_account_info(),
                 amount,
             )?;
             cancelled = Some(event);
         }
     }
+    a.market.set_state(&st);
+    let held_event = held.event(&a.request, a.request.key());
     requests::end_executed(
         &mut a.request,
         &a.executor.to_account_info(),
@@ -123,6 +125,9 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         emit_cpi!(e);
     }
     if let Some(e) = cancelled {
+        emit_cpi!(e);
+    }
+    if let Some(e) = held_event {
         emit_cpi!(e);
     }
     Ok(())

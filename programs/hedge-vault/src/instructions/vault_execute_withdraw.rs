@@ -3,7 +3,9 @@
 //! `C' >= reserve` and `N <= (1 + k) * h * C'`; otherwise it pays the largest amount
 //! that can leave now (burning the shares that pays for) and the rest stays queued
 //! with a new due time. The largest amount is in the event and the return data. Shares
-//! owed nothing go back to their owner and the request is cancelled.
+//! owed nothing go back to their owner and the request is cancelled. Tokens and shares
+//! go where the owner said at request, or are held for his claim if that account
+//! cannot take them (PROTOCOL section 6a); a request never expires.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
@@ -14,9 +16,9 @@ use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
 use crate::oracle::read_at_due;
-use crate::requests::{self, KIND_WITHDRAW};
+use crate::requests::{self, Held, Payer, KIND_WITHDRAW};
 use crate::state::{Market, Request};
-use crate::token_util::{burn_shares, transfer_out};
+use crate::token_util::burn_shares;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -36,19 +38,14 @@ pub struct VaultExecuteWithdraw<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub request: Box<Account<'info, Request>>,
-    #[account(
-        mut,
-        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
-        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_token: Box<Account<'info, TokenAccount>>,
-    /// Where the shares go back if the withdrawal is refused.
-    #[account(
-        mut,
-        constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
-        constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
-    )]
-    pub owner_shares: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the address the owner named at request (`request.token_destination`):
+    /// the payout goes there, or is held for his claim if it cannot take it.
+    #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
+    pub token_destination: UncheckedAccount<'info>,
+    /// CHECK: the address the owner named at request (`request.share_destination`):
+    /// shares of a refused withdrawal go back there, or are held for his claim.
+    #[account(mut, address = request.share_destination @ HedgeError::WrongTokenAccount)]
+    pub share_destination: UncheckedAccount<'info>,
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
@@ -64,46 +61,51 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
+    check_executable(due, now).named()?;
     let mut st = a.market.state()?;
-    check_executable(due, st.params.execution_window, now).named()?;
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
     let result = match price {
         Ok(p) => st
-            .accrue(p.price, now)
+            .accrue_for_execution(&p, now)
             .and_then(|_| st.execute_withdraw(supply, shares, value_at_request, p))
             .map(|payout| (payout, p)),
         Err(e) => Err(e),
     };
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
+    let vault_ai = a.collateral_vault.to_account_info();
+    let escrow_ai = a.share_escrow.to_account_info();
+    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
+    let mut held = Held::default();
+    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+    let r = &mut a.request;
     let (mut executed, mut cancelled) = (None, None);
     let mut largest_now = None;
+    let mut still_pending = false;
     match result {
         Ok((payout, p)) => {
-            a.market.set_state(&st);
             burn_shares(
                 &tp,
                 &a.share_mint.to_account_info(),
-                &a.share_escrow.to_account_info(),
+                &escrow_ai,
                 &market_ai,
                 crate::market_seeds!(mint, creator, bump),
                 payout.shares_burned,
             )?;
-            transfer_out(
-                &tp,
-                &a.collateral_vault.to_account_info(),
-                &a.owner_token.to_account_info(),
-                &market_ai,
-                crate::market_seeds!(mint, creator, bump),
+            pay.tokens(
+                &mut st,
+                r,
+                &mut held,
+                &vault_ai,
+                &a.token_destination.to_account_info(),
                 payout.paid,
             )?;
             let remaining = shares
                 .checked_sub(payout.shares_burned)
                 .ok_or(HedgeError::MathOverflow)?;
             largest_now = Some(payout.largest_now);
-            let event = VaultWithdrawn {
+            executed = Some(VaultWithdrawn {
                 market: a.market.key(),
                 owner: a.owner.key(),
                 executor: a.executor.key(),
@@ -115,50 +117,52 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
                 largest_now: payout.largest_now,
                 price: p.price,
                 collateral: st.collateral,
-            };
-            executed = Some(event);
+            });
             if remaining > 0 {
-                // The rest stays queued; the executor is paid once something was.
-                a.request.amount = remaining;
-                a.request.value_at_request = payout.remaining_value_at_request;
-                a.request.due_time = now
+                // The rest stays queued, due again after the execution delay.
+                r.amount = remaining;
+                r.value_at_request = payout.remaining_value_at_request;
+                r.due_time = now
                     .checked_add(i64::from(st.params.execution_delay))
                     .ok_or(HedgeError::MathOverflow)?;
-                if payout.paid > 0 {
-                    requests::pay_executor(&mut a.request, &a.executor.to_account_info())?;
-                }
-                if let Some(e) = executed.take() {
-                    emit_cpi!(e);
-                }
-                // Last: an event's self-CPI would clear it.
-                crate::util::set_return_u64(payout.largest_now);
-                return Ok(());
+                still_pending = true;
             }
         }
         Err(e) => {
-            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
+            let event = requests::refused(r, e, 0, a.executor.key())?;
             st.release_withdraw(shares).named()?;
-            a.market.set_state(&st);
-            transfer_out(
-                &tp,
-                &a.share_escrow.to_account_info(),
-                &a.owner_shares.to_account_info(),
-                &market_ai,
-                crate::market_seeds!(mint, creator, bump),
+            pay.escrowed_shares(
+                &mut st,
+                r,
+                &mut held,
+                &escrow_ai,
+                &a.share_destination.to_account_info(),
                 shares,
             )?;
             cancelled = Some(event);
         }
     }
-    requests::end_executed(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-    )?;
+    a.market.set_state(&st);
+    let held_event = held.event(&a.request, a.request.key());
+    if still_pending {
+        // The executor is paid once something was.
+        if executed.as_ref().is_some_and(|e| e.paid > 0) {
+            requests::pay_executor(&mut a.request, &a.executor.to_account_info())?;
+        }
+    } else {
+        requests::end_executed(
+            &mut a.request,
+            &a.executor.to_account_info(),
+            &a.owner.to_account_info(),
+        )?;
+    }
     if let Some(e) = executed {
         emit_cpi!(e);
     }
     if let Some(e) = cancelled {
+        emit_cpi!(e);
+    }
+    if let Some(e) = held_event {
         emit_cpi!(e);
     }
     // Last: an event's self-CPI would clear it.

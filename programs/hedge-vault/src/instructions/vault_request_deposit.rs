@@ -1,7 +1,10 @@
 //! `vault_request_deposit(amount, min_hedge_ratio)`: first step of a deposit. The
 //! tokens move from the depositor's wallet into the market's escrow (booked apart from
 //! `C`); anyone executes the request at the price of its due time
-//! (`vault_execute_deposit`).
+//! (`vault_execute_deposit`). The request records where its shares go (`owner_shares`)
+//! and where a refused deposit is refunded (`owner_token`, the account it came from);
+//! if either cannot take the payment at execution, it is held for the depositor's
+//! claim (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -35,6 +38,12 @@ pub struct VaultRequestDeposit<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// Where the shares are to be paid.
+    #[account(
+        constraint = owner_shares.mint == market.share_mint @ HedgeError::WrongMint,
+        constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_shares: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
@@ -66,6 +75,8 @@ pub fn handler(mut ctx: Context<VaultRequestDeposit>, amount: u64, min_hedge_rat
             now,
             due,
             execution_fee: st.params.execution_fee_lamports,
+            token_destination: a.owner_token.key(),
+            share_destination: a.owner_shares.key(),
         },
     )?;
     a.request.amount = amount;

@@ -1,8 +1,10 @@
 //! `vault_request_withdraw(shares)`: first step of a withdrawal. Locks the shares in
 //! the market's escrow and records their value now (at the band edge least favourable
 //! to the withdrawer); after `withdraw_delay` anyone executes it at the price of its
-//! due time (`vault_execute_withdraw`), paying the lower of the two values. The owner
-//! can cancel at any time (`vault_cancel_withdraw`).
+//! due time (`vault_execute_withdraw`), paying the lower of the two values into the
+//! token account named here (`owner_token`), or holding it for the owner's claim if
+//! that account cannot take it. The owner can cancel before the due time
+//! (`vault_cancel_withdraw`).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
@@ -38,6 +40,12 @@ pub struct VaultRequestWithdraw<'info> {
         constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_shares: Box<Account<'info, TokenAccount>>,
+    /// Where the withdrawal is to be paid.
+    #[account(
+        constraint = owner_token.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
     pub share_escrow: Box<Account<'info, TokenAccount>>,
     #[account(address = market.share_mint @ HedgeError::WrongMint)]
@@ -75,6 +83,8 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
             now,
             due,
             execution_fee: st.params.execution_fee_lamports,
+            token_destination: a.owner_token.key(),
+            share_destination: a.owner_shares.key(),
         },
     )?;
     a.request.amount = shares;

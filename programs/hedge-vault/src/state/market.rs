@@ -23,12 +23,13 @@ pub enum OracleKind {
 /// `hedge_engine::oracle::OracleLimits`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct OracleConfig {
-    /// Oldest price a risk-increasing request may execute at, seconds.
-    pub max_age_increase: u32,
     /// Maximum age for instant valuations (funding, withdrawal requests), seconds.
     pub max_age: u32,
     /// Maximum age for liquidation and auto-deleveraging, seconds.
     pub max_age_liquidate: u32,
+    /// Seconds between a liquidation's price and the update that confirms it: a wick
+    /// shorter than this never liquidates (PROTOCOL section 6).
+    pub liquidation_confirmation: u32,
     /// Maximum `conf / price` for risk-increasing executions. precision: 1e6
     pub max_conf: u32,
     /// Maximum `conf / price` for exits, liquidations and valuations. precision: 1e6
@@ -38,9 +39,9 @@ pub struct OracleConfig {
 impl From<OracleConfig> for OracleLimits {
     fn from(c: OracleConfig) -> Self {
         OracleLimits {
-            max_age_increase: c.max_age_increase,
             max_age: c.max_age,
             max_age_liquidate: c.max_age_liquidate,
+            liquidation_confirmation: c.liquidation_confirmation,
             max_conf: c.max_conf,
             max_conf_reduce: c.max_conf_reduce,
         }
@@ -50,9 +51,9 @@ impl From<OracleConfig> for OracleLimits {
 impl From<OracleLimits> for OracleConfig {
     fn from(l: OracleLimits) -> Self {
         OracleConfig {
-            max_age_increase: l.max_age_increase,
             max_age: l.max_age,
             max_age_liquidate: l.max_age_liquidate,
+            liquidation_confirmation: l.liquidation_confirmation,
             max_conf: l.max_conf,
             max_conf_reduce: l.max_conf_reduce,
         }
@@ -103,8 +104,6 @@ pub struct MarketParams {
     pub liquidator_reward_share: u32,
     /// seconds
     pub execution_delay: u32,
-    /// seconds
-    pub execution_window: u32,
     /// lamports
     pub execution_fee_lamports: u64,
 }
@@ -147,7 +146,6 @@ mirror_params!(
     stress_move,
     liquidator_reward_share,
     execution_delay,
-    execution_window,
     execution_fee_lamports,
 );
 
@@ -180,22 +178,28 @@ pub struct AdminConfig {
     /// Wait between proposing and applying, seconds. Range [60 s, 30 days].
     pub timelock_delay: u32,
     /// How long the feed must have shown no update before a settlement price can be
-    /// proposed (and applied), seconds. Range [oracle max_age, 30 days].
+    /// proposed (and applied), seconds. Range [24 hours, 30 days].
     pub settlement_timeout: u32,
     /// Largest distance of a settlement price from the last accepted price.
-    /// precision: 1e6, range (0, 50%].
+    /// precision: 1e6, range (0, 5%].
     pub settlement_max_deviation: u32,
 }
 
-/// Largest `settlement_max_deviation`: 50%.
-pub const MAX_SETTLEMENT_DEVIATION: u32 = 500_000;
+/// Largest `settlement_max_deviation`: 5% (PROTOCOL section 6: a floor no creator
+/// can lower).
+pub const MAX_SETTLEMENT_DEVIATION: u32 = 50_000;
+/// Shortest `settlement_timeout`: 24 hours of silence from the feed itself.
+pub const MIN_SETTLEMENT_TIMEOUT: u32 = 86_400;
+/// Shortest wait between proposing a settlement and applying it, whatever the
+/// timelock: 24 hours, during which anyone may prove the feed alive.
+pub const MIN_SETTLEMENT_DELAY: u32 = 86_400;
 
 impl AdminConfig {
-    pub fn validate(&self, oracle: &OracleConfig) -> Result<()> {
+    pub fn validate(&self, _oracle: &OracleConfig) -> Result<()> {
         let max = hedge_engine::params::MAX_DELAY_SECONDS;
         require!(
             (60..=max).contains(&self.timelock_delay)
-                && (oracle.max_age..=max).contains(&self.settlement_timeout)
+                && (MIN_SETTLEMENT_TIMEOUT..=max).contains(&self.settlement_timeout)
                 && (1..=MAX_SETTLEMENT_DEVIATION).contains(&self.settlement_max_deviation),
             HedgeError::InvalidParameter
         );
@@ -289,7 +293,12 @@ pub struct Market {
     /// Deposits requested and not yet executed or cancelled, native units, held in
     /// the collateral account apart from `C`.
     pub escrowed_deposits: u64,
-    pub reserved: [u8; 248],
+    /// Tokens held in the collateral account for claims (payments whose destination
+    /// could not take them, PROTOCOL section 6a), native units.
+    pub claimable_tokens: u64,
+    /// Shares held in the share escrow for claims.
+    pub claimable_shares: u64,
+    pub reserved: [u8; 232],
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -368,7 +377,9 @@ impl Market {
             funding_skipped_seconds: 0,
             creator: k.admin,
             escrowed_deposits: 0,
-            reserved: [0; 248],
+            claimable_tokens: 0,
+            claimable_shares: 0,
+            reserved: [0; 232],
         }
     }
 }
@@ -437,6 +448,8 @@ impl Market {
             paused: self.is_paused(),
             reduce_only: self.is_reduce_only(),
             pending_withdraw_shares: self.pending_withdraw_shares,
+            claimable_tokens: self.claimable_tokens,
+            claimable_shares: self.claimable_shares,
             total_insurance_covered: self.total_insurance_covered,
             total_socialized: self.total_socialized,
         })
@@ -465,6 +478,8 @@ impl Market {
         self.set_flag(FLAG_PAUSED, s.paused);
         self.set_flag(FLAG_REDUCE_ONLY, s.reduce_only);
         self.pending_withdraw_shares = s.pending_withdraw_shares;
+        self.claimable_tokens = s.claimable_tokens;
+        self.claimable_shares = s.claimable_shares;
         self.total_insurance_covered = s.total_insurance_covered;
         self.total_socialized = s.total_socialized;
     }

@@ -1,7 +1,9 @@
 //! A pending request (PROTOCOL section 6a): a deposit, withdrawal, trade, margin
 //! withdrawal or unstake waiting for its due time. One per owner, market and kind
 //! (PDA `[REQUEST_SEED, market, owner, [kind]]`). The account holds its rent plus the
-//! execution fee (lamports) the owner set aside for whoever executes it.
+//! execution fee (lamports) the owner set aside for whoever executes it, and, after
+//! an execution whose destination could not take a payment, that payment's claim
+//! until its owner takes it (`request_claim`).
 
 use anchor_lang::prelude::*;
 use hedge_engine::requests::RequestKind;
@@ -37,7 +39,19 @@ pub struct Request {
     pub min_hedge_ratio: u32,
     /// Withdrawal and unstake: value of the locked shares at request, native units.
     pub value_at_request: u64,
-    pub reserved: [u8; 64],
+    /// Where the request's tokens are paid (a deposit's refund, a withdrawal's,
+    /// margin withdrawal's or unstake's payout), named by the owner at request: a
+    /// collateral token account of his. Default for a trade.
+    pub token_destination: Pubkey,
+    /// Where the request's shares are paid (a deposit's shares, a refused
+    /// withdrawal's shares back). Default for other kinds.
+    pub share_destination: Pubkey,
+    /// Tokens held for the owner's claim: payments whose destination could not take
+    /// them at execution (PROTOCOL section 6a).
+    pub claim_tokens: u64,
+    /// Shares held for the owner's claim.
+    pub claim_shares: u64,
+    pub reserved: [u8; 32],
 }
 
 /// Offset of `market` in a request account, for memcmp filters.
@@ -52,5 +66,10 @@ impl Request {
 
     pub fn is_pending(&self) -> bool {
         self.created_at != 0
+    }
+
+    /// Whether the account holds a payment its owner has not claimed.
+    pub fn has_claim(&self) -> bool {
+        self.claim_tokens != 0 || self.claim_shares != 0
     }
 }
