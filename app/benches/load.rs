@@ -129,12 +129,14 @@ async fn run() -> Result<String> {
         oracle: m.oracle,
         now,
     };
-    b.client.ensure_ata(&admin, &keys.share_mint).await?;
+    let shares = b.client.ensure_ata(&admin, &keys.share_mint).await?;
+    let o = ix::OwnerAccounts {
+        owner: admin,
+        token: admin_token,
+        shares,
+    };
     b.client
-        .send(
-            &[ix::vault_request_deposit(&keys, &admin, &admin_token, deposit, 0)],
-            &[],
-        )
+        .send(&[ix::vault_request_deposit(&keys, &o, deposit, 0)], &[])
         .await?;
     let params = b
         .client
@@ -276,7 +278,8 @@ async fn run() -> Result<String> {
     };
     let st = keeper::accrued(&m, &price, now)?;
     let t = Instant::now();
-    let left = keeper::liquidatable(&positions, &st, &price);
+    // A legacy market: its account confirms itself.
+    let left = keeper::liquidatable(&positions, &st, &price, &price);
     let check_s = t.elapsed().as_secs_f64();
     ensure!(left.is_empty(), "{} liquidatable positions left", left.len());
     let (ms, cu, accounts) = b.crank().await?;

@@ -44,7 +44,7 @@ pub fn admin_config() -> AdminConfig {
     AdminConfig {
         timelock_delay: 86_400,
         settlement_timeout: 86_400,
-        settlement_max_deviation: 100_000, // 10%
+        settlement_max_deviation: 50_000, // 5%, the most allowed (PROTOCOL section 6)
     }
 }
 

@@ -54,8 +54,14 @@ async fn market_on_a_local_validator() {
 
     // A deposit request escrows the tokens; at its due time the dump (published in
     // 2024) is not a price of that time, so the execution is refused by name.
+    let shares = client.ensure_ata(&me, &k.share_mint).await.unwrap();
+    let o = ix::OwnerAccounts {
+        owner: me,
+        token: my_token,
+        shares,
+    };
     client
-        .send(&[ix::vault_request_deposit(&k, &me, &my_token, seed, 0)], &[])
+        .send(&[ix::vault_request_deposit(&k, &o, seed, 0)], &[])
         .await
         .unwrap();
     let err = match requests::wait_and_execute(&mut client, &k.market, &me, RequestKind::Deposit, None).await

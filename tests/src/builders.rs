@@ -121,25 +121,29 @@ pub fn execute(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey) -> Ins
     }
 }
 
-/// The cancellation of `u`'s request of `kind`, signed by `signer`.
-pub fn cancel(h: &Harness, kind: RequestKind, signer: &Pubkey, u: &User) -> Instruction {
+/// The cancellation of `u`'s request of `kind` by `u` (its owner signs).
+pub fn cancel(h: &Harness, kind: RequestKind, u: &User) -> Instruction {
     let k = keys(h);
     let o = owner_accounts(u);
     match kind {
-        RequestKind::Deposit => cix::vault_cancel_deposit(&k, signer, &o.owner, &o.token),
-        RequestKind::Withdraw => cix::vault_cancel_withdraw(&k, signer, &o.owner, &o.shares),
-        RequestKind::Trade | RequestKind::MarginWithdraw => {
-            cix::position_cancel_request(&k, signer, &o.owner, kind)
-        }
-        RequestKind::Unstake => cix::insurance_cancel_unstake(&k, signer, &o.owner),
+        RequestKind::Deposit => cix::vault_cancel_deposit(&k, &o.owner, &o.token),
+        RequestKind::Withdraw => cix::vault_cancel_withdraw(&k, &o.owner, &o.shares),
+        RequestKind::Trade | RequestKind::MarginWithdraw => cix::position_cancel_request(&k, &o.owner, kind),
+        RequestKind::Unstake => cix::insurance_cancel_unstake(&k, &o.owner),
     }
 }
 
+/// `u`'s claim of what its request account of `kind` holds, into its token and share
+/// accounts.
+pub fn request_claim(h: &Harness, u: &User, kind: RequestKind) -> Instruction {
+    cix::request_claim(&keys(h), &u.key(), kind, Some(u.token), Some(u.shares))
+}
+
 pub fn vault_request_deposit_accounts(h: &Harness, u: &User) -> accounts::VaultRequestDeposit {
-    cix::vault_request_deposit_accounts(&keys(h), &u.key(), &u.token)
+    cix::vault_request_deposit_accounts(&keys(h), &owner_accounts(u))
 }
 pub fn vault_request_deposit(h: &Harness, u: &User, amount: u64, min_hedge_ratio: u32) -> Instruction {
-    cix::vault_request_deposit(&keys(h), &u.key(), &u.token, amount, min_hedge_ratio)
+    cix::vault_request_deposit(&keys(h), &owner_accounts(u), amount, min_hedge_ratio)
 }
 pub fn vault_execute_deposit_accounts(
     h: &Harness,
@@ -149,10 +153,10 @@ pub fn vault_execute_deposit_accounts(
     cix::vault_execute_deposit_accounts(&keys(h), &h.keeper.key(), &owner_accounts(u), oracle)
 }
 pub fn vault_request_withdraw_accounts(h: &Harness, u: &User) -> accounts::VaultRequestWithdraw {
-    cix::vault_request_withdraw_accounts(&keys(h), &u.key(), &u.shares)
+    cix::vault_request_withdraw_accounts(&keys(h), &owner_accounts(u))
 }
 pub fn vault_request_withdraw(h: &Harness, u: &User, shares: u64) -> Instruction {
-    cix::vault_request_withdraw(&keys(h), &u.key(), &u.shares, shares)
+    cix::vault_request_withdraw(&keys(h), &owner_accounts(u), shares)
 }
 pub fn vault_execute_withdraw_accounts(
     h: &Harness,
@@ -171,7 +175,7 @@ pub fn position_deposit(h: &Harness, u: &User, amount: u64) -> Instruction {
     cix::position_deposit(&keys(h), &u.key(), &u.token, amount)
 }
 pub fn position_request_withdraw(h: &Harness, u: &User, amount: u64) -> Instruction {
-    cix::position_request_withdraw(&keys(h), &u.key(), amount)
+    cix::position_request_withdraw(&keys(h), &u.key(), &u.token, amount)
 }
 pub fn position_request_trade_accounts(h: &Harness, u: &User) -> accounts::PositionRequestTrade {
     cix::position_request_trade_accounts(&keys(h), &u.key())
@@ -198,28 +202,36 @@ pub fn market_update_funding(h: &Harness) -> Instruction {
 pub fn position_settle_funding(h: &Harness, owner: &Pubkey) -> Instruction {
     cix::position_settle_funding(&keys(h), &position_pda(&h.market, owner))
 }
+/// Liquidation of `owner`'s position at the harness's price account, confirmed by
+/// `confirm` ([`Harness::confirmation`]).
 pub fn position_liquidate_accounts(
     h: &Harness,
     liquidator: &User,
     owner: &Pubkey,
+    confirm: &Pubkey,
 ) -> accounts::PositionLiquidate {
     cix::position_liquidate_accounts(
         &keys(h),
         &liquidator.key(),
         &liquidator.token,
         &position_pda(&h.market, owner),
+        confirm,
     )
 }
-pub fn position_liquidate(h: &Harness, liquidator: &User, owner: &Pubkey) -> Instruction {
+pub fn position_liquidate(h: &Harness, liquidator: &User, owner: &Pubkey, confirm: &Pubkey) -> Instruction {
     cix::position_liquidate(
         &keys(h),
         &liquidator.key(),
         &liquidator.token,
         &position_pda(&h.market, owner),
+        confirm,
     )
 }
-pub fn market_auto_deleverage(h: &Harness, owner: &Pubkey) -> Instruction {
-    cix::market_auto_deleverage(&keys(h), &position_pda(&h.market, owner))
+pub fn market_auto_deleverage(h: &Harness, owner: &Pubkey, confirm: &Pubkey) -> Instruction {
+    cix::market_auto_deleverage(&keys(h), &position_pda(&h.market, owner), confirm)
+}
+pub fn market_prove_feed_alive(h: &Harness, signer: &Pubkey, oracle: &Pubkey) -> Instruction {
+    cix::market_prove_feed_alive(&keys(h), signer, oracle)
 }
 pub fn market_propose_params(
     h: &Harness,
@@ -261,5 +273,5 @@ pub fn insurance_stake(h: &Harness, u: &User, amount: u64) -> Instruction {
     cix::insurance_stake(&keys(h), &u.key(), &u.token, amount)
 }
 pub fn insurance_request_unstake(h: &Harness, u: &User, shares: u64) -> Instruction {
-    cix::insurance_request_unstake(&keys(h), &u.key(), shares)
+    cix::insurance_request_unstake(&keys(h), &u.key(), &u.token, shares)
 }

@@ -174,16 +174,16 @@ impl Default for Setup {
             expo: -8,
             params: hedge_engine::params::RiskParams::default_for_tests(),
             oracle_config: hedge_vault::state::OracleConfig {
-                max_age_increase: 30,
                 max_age: 120,
                 max_age_liquidate: 30,
+                liquidation_confirmation: 5,
                 max_conf: 20_000,
                 max_conf_reduce: 50_000,
             },
             admin_config: hedge_vault::state::AdminConfig {
                 timelock_delay: 86_400,
-                settlement_timeout: 3_600,
-                settlement_max_deviation: 100_000,
+                settlement_timeout: 86_400,
+                settlement_max_deviation: 50_000,
             },
             // Large enough that the stress-sized cap never binds unless a test wants it.
             seed_insurance: 1_000 * 1_000_000_000,
@@ -212,6 +212,9 @@ pub struct Harness {
     nonce: u32,
     /// Position accounts created so far (for the invariant checks).
     pub positions: Vec<Pubkey>,
+    /// Every price written into the pinned account, by publish time: the feed's
+    /// history, from which an update for a past time is published.
+    pub prices: std::collections::BTreeMap<i64, (i64, u64, i32)>,
 }
 
 /// Unix time the harness starts at.
@@ -245,6 +248,7 @@ impl Harness {
             market: Pubkey::default(),
             nonce: 0,
             positions: Vec::new(),
+            prices: std::collections::BTreeMap::new(),
         };
         h.set_time(START_TIME).await;
         let admin = h.admin.pubkey();
@@ -573,8 +577,50 @@ impl Harness {
         self.set_price_at(price, conf, expo, now).await;
     }
 
+    /// The price the feed showed at `t` (the last written at or before it; the first
+    /// one if none was).
+    pub fn price_at(&self, t: i64) -> (i64, u64, i32) {
+        self.prices
+            .range(..=t)
+            .next_back()
+            .or_else(|| self.prices.iter().next())
+            .map(|(_, p)| *p)
+            .expect("a price was published")
+    }
+
+    /// The account that confirms a liquidation at the pinned account's price now
+    /// (PROTOCOL section 6): legacy, the pinned account itself; pull, a new update of
+    /// the feed for `liquidation_confirmation` seconds before the pinned account's
+    /// publish time, carrying the price the feed showed then.
+    pub async fn confirmation(&mut self) -> Pubkey {
+        match self.setup.oracle_kind {
+            OracleKind::PythLegacy => self.oracle,
+            OracleKind::PythPullV2 => {
+                let acc = self.account(self.oracle).await.expect("oracle account");
+                let r = hedge_client::pyth::decode(&acc.owner, &acc.data).expect("decodes");
+                let t = r.publish_time - i64::from(self.setup.oracle_config.liquidation_confirmation);
+                let (price, conf, expo) = self.price_at(t);
+                self.publish_update(price, conf, expo, t, t - 1).await
+            }
+        }
+    }
+
+    /// `liquidator`'s liquidation of `owner`'s position at the pinned account's price,
+    /// confirmed ([`Harness::confirmation`]).
+    pub async fn liquidate_ix(&mut self, liquidator: &User, owner: &Pubkey) -> Instruction {
+        let confirm = self.confirmation().await;
+        builders::position_liquidate(self, liquidator, owner, &confirm)
+    }
+
+    /// The auto-deleveraging of `owner`'s position, confirmed.
+    pub async fn deleverage_ix(&mut self, owner: &Pubkey) -> Instruction {
+        let confirm = self.confirmation().await;
+        builders::market_auto_deleverage(self, owner, &confirm)
+    }
+
     /// Writes the oracle account with this price published at `publish_time`.
     pub async fn set_price_at(&mut self, price: i64, conf: u64, expo: i32, publish_time: i64) {
+        self.prices.insert(publish_time, (price, conf, expo));
         let acc = match self.setup.oracle_kind {
             OracleKind::PythLegacy => pyth::legacy_account(price, conf, expo, publish_time),
             OracleKind::PythPullV2 => pyth::pull_account(self.feed_id, price, conf, expo, publish_time, true),
@@ -682,8 +728,11 @@ impl Harness {
         let ins = self.token_balance(m.insurance_vault).await;
         assert_eq!(
             i128::from(coll),
-            i128::from(m.collateral) + m.total_margin + i128::from(m.escrowed_deposits),
-            "collateral account balance != C + sum(margin) + escrowed deposits"
+            i128::from(m.collateral)
+                + m.total_margin
+                + i128::from(m.escrowed_deposits)
+                + i128::from(m.claimable_tokens),
+            "collateral account balance != C + sum(margin) + escrowed deposits + claims"
         );
         assert_eq!(ins, m.insurance, "insurance account balance != insurance ledger");
         let mut margin = 0i128;
@@ -705,8 +754,9 @@ impl Harness {
         assert_eq!(count, m.position_count, "position count drifted");
         let escrow = self.token_balance(m.share_escrow).await;
         assert_eq!(
-            escrow, m.pending_withdraw_shares,
-            "escrowed shares != pending withdrawals"
+            escrow,
+            m.pending_withdraw_shares + m.claimable_shares,
+            "escrowed shares != pending withdrawals + claims"
         );
     }
 }

@@ -126,7 +126,7 @@ async fn pause_stops_new_risk_and_nothing_else() {
     h.execute_due(RequestKind::Withdraw, &lp).await.executed();
     h.set_usd(70.0).await;
     let liq = h.user(0).await;
-    h.send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+    h.send(&[position_liquidate(&h, &liq, &t.key(), &h.oracle)], &[&liq.kp])
         .await
         .ok();
     h.check_invariants().await;
@@ -192,7 +192,7 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
     h.trade(&t, 5 * IONE).await;
     let admin = h.admin.insecure_clone();
     let a = admin.pubkey();
-    let price = 90 * PRICE_PRECISION;
+    let price = 95 * PRICE_PRECISION;
     // The feed is alive.
     h.expect_error(
         vec![market_propose_settlement(&h, &a, price)],
@@ -200,12 +200,12 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
         code(HedgeError::FeedNotDead),
     )
     .await;
-    // Silent past the settlement timeout (1 h): the price account itself shows no
-    // update, nor has the market accepted any.
-    h.advance(3_601).await;
-    // Within 10% of the last accepted price (100) only.
+    // Silent past the settlement timeout (24 h, the floor): the price account itself
+    // shows no update, nor has the market accepted any.
+    h.advance(86_401).await;
+    // Within 5% of the last accepted price (100) only.
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, 89 * PRICE_PRECISION)],
+        vec![market_propose_settlement(&h, &a, 94 * PRICE_PRECISION)],
         vec![&admin],
         code(HedgeError::SettlementPriceTooFar),
     )
@@ -281,10 +281,10 @@ async fn a_live_quiet_market_cannot_be_settled() {
     )
     .await;
     assert_eq!(h.market_state().await.proposal, before.proposal);
-    // Dead now, but 200 is not within 10% of 100.
-    h.advance(3_601).await;
+    // Dead now (24 h of silence), but 106 is not within 5% of 100.
+    h.advance(86_401).await;
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, 200 * PRICE_PRECISION)],
+        vec![market_propose_settlement(&h, &a, 106 * PRICE_PRECISION)],
         vec![&admin],
         code(HedgeError::SettlementPriceTooFar),
     )

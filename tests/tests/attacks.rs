@@ -360,7 +360,7 @@ impl World {
     async fn cancellation(&mut self, kind: RequestKind, me: &User) -> Prepared {
         self.request(kind, me).await;
         Prepared {
-            ix: cancel(&self.h, kind, &me.key(), me),
+            ix: cancel(&self.h, kind, me),
             signers: vec![me.kp.insecure_clone()],
             mode: OracleMode::None,
         }
@@ -375,6 +375,7 @@ impl World {
         let a = admin.pubkey();
         let max_age = i64::from(self.h.setup.oracle_config.max_age);
         let max_age_liquidate = i64::from(self.h.setup.oracle_config.max_age_liquidate);
+        let confirmation = i64::from(self.h.setup.oracle_config.liquidation_confirmation);
         let h = &mut self.h;
         let one = |ix: Instruction, s: &Keypair, mode: OracleMode| Prepared {
             ix,
@@ -455,9 +456,12 @@ impl World {
                 h.trader(&me, ONE).await;
                 h.trade(&me, 9 * IONE).await;
                 self.h.set_usd(92.0).await;
+                // The fall holds past the confirmation delay (PROTOCOL section 6).
+                self.h.advance(confirmation).await;
                 self.fresh_last().await;
+                let confirm = self.h.confirmation().await;
                 one(
-                    position_liquidate(&self.h, &keeper, &me.key()),
+                    position_liquidate(&self.h, &keeper, &me.key(), &confirm),
                     &keeper.kp,
                     OracleMode::Instant(max_age_liquidate),
                 )
@@ -482,13 +486,15 @@ impl World {
                 h.trader(&me, 10 * ONE).await;
                 h.trade(&me, 10 * IONE).await;
                 h.set_usd(2_600.0).await;
+                h.advance(confirmation).await;
                 self.fresh_last().await;
                 assert!(
                     self.h.market_state().await.is_reduce_only(),
                     "the vault is in breach"
                 );
+                let confirm = self.h.confirmation().await;
                 Prepared {
-                    ix: market_auto_deleverage(&self.h, &me.key()),
+                    ix: market_auto_deleverage(&self.h, &me.key(), &confirm),
                     signers: vec![],
                     mode: OracleMode::Instant(max_age_liquidate),
                 }

@@ -66,7 +66,6 @@ struct Tally {
     applied: u32,
     closes: u32,
     execution_refusals: u32,
-    expired_cancels: u32,
     liquidations: u32,
 }
 
@@ -97,7 +96,6 @@ async fn run(seed: u64, steps: usize) -> Tally {
         requesters.push((t, RequestKind::MarginWithdraw));
     }
     requesters.push((&staker, RequestKind::Unstake));
-    let window = i64::from(h.setup.params.execution_window);
     let mut usd: f64 = 100.0;
     for _ in 0..steps {
         // The admin's, the guardian's and the closes are rarer than the users' and the
@@ -182,7 +180,7 @@ async fn run(seed: u64, steps: usize) -> Tally {
                         continue; // closed
                     };
                     if is_liquidatable(&p.engine(), &view).unwrap_or(false) {
-                        let ix = position_liquidate(&h, &keeper, &t.key());
+                        let ix = position_liquidate(&h, &keeper, &t.key(), &h.oracle);
                         let out = h.send(&[ix], &[&keeper.kp]).await;
                         named(&out);
                         tally.liquidations += u32::from(out.result.is_ok());
@@ -217,11 +215,7 @@ async fn run(seed: u64, steps: usize) -> Tally {
                     let Some(r) = h.request_state(&u.key(), kind).await else {
                         continue;
                     };
-                    let out = if now > r.due_time + window {
-                        let out = h.send(&[cancel(&h, kind, &keeper.key(), u)], &[&keeper.kp]).await;
-                        tally.expired_cancels += u32::from(out.result.is_ok());
-                        out
-                    } else if now >= r.due_time {
+                    let out = if now >= r.due_time {
                         let oracle = h.publish_for_due(r.due_time).await;
                         let out = h.send(&[execute(&h, kind, u, &oracle)], &[&keeper.kp]).await;
                         if out.result.is_ok() {
@@ -294,7 +288,7 @@ async fn run(seed: u64, steps: usize) -> Tally {
                 // The keeper tries to deleverage a trader (refused by name unless the
                 // vault is in breach and the position qualifies).
                 let t = &traders[rng.below(4) as usize];
-                Some(h.send(&[market_auto_deleverage(&h, &t.key())], &[]).await)
+                Some(h.send(&[market_auto_deleverage(&h, &t.key(), &h.oracle)], &[]).await)
             }
             17 => {
                 // A trader closes its position when flat, or opens it again. Closing
@@ -321,7 +315,7 @@ async fn run(seed: u64, steps: usize) -> Tally {
                 if h.request_state(&u.key(), kind).await.is_none() {
                     None
                 } else {
-                    Some(h.send(&[cancel(&h, kind, &u.key(), u)], &[&u.kp]).await)
+                    Some(h.send(&[cancel(&h, kind, u)], &[&u.kp]).await)
                 }
             }
         };
@@ -346,7 +340,6 @@ async fn random_sequences_keep_the_invariants() {
         println!("seed {seed}: {t:?}");
         total.executed += t.executed;
         total.execution_refusals += t.execution_refusals;
-        total.expired_cancels += t.expired_cancels;
         total.liquidations += t.liquidations;
         total.ok[13] += t.ok[13];
         total.pauses += t.pauses;
@@ -358,7 +351,6 @@ async fn random_sequences_keep_the_invariants() {
     // cancelled, and positions were liquidated.
     assert!(total.executed > 40, "{total:?}");
     assert!(total.execution_refusals > 0, "{total:?}");
-    assert!(total.expired_cancels > 0, "{total:?}");
     assert!(total.ok[13] > 0, "{total:?}");
     // The guardian paused, proposals were applied after the timelock, flat positions
     // were closed.

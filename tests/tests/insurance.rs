@@ -121,7 +121,7 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
     h.set_usd(80.0).await;
     let liq = h.user(0).await;
     let out = h
-        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .send(&[position_liquidate(&h, &liq, &t.key(), &h.oracle)], &[&liq.kp])
         .await;
     assert!(out.event::<BadDebtResolved>().insurance_covered > 0);
     let out = h.execute_due(RequestKind::Unstake, &staker).await.executed();
@@ -137,19 +137,19 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
         .await
         .ok();
     let thief = h.user(0).await;
-    let mut a = cancel(&h, RequestKind::Unstake, &thief.key(), &staker);
-    // accounts: signer, owner, market, request, stake, ...
-    a.accounts[4].pubkey = stake_pda(&h.market, &thief.key());
+    let mut a = cancel(&h, RequestKind::Unstake, &staker);
+    // accounts: owner, market, request, stake, ...
+    a.accounts[3].pubkey = stake_pda(&h.market, &thief.key());
     h.expect_error(
         vec![a],
-        vec![&thief.kp],
+        vec![&staker.kp],
         anchor_code(anchor_lang::error::ErrorCode::AccountNotInitialized),
     )
     .await;
-    // The owner may cancel at any time: the shares go back to the stake.
+    // The owner may cancel before the due time: the shares go back to the stake.
     let before: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     h.send(
-        &[cancel(&h, RequestKind::Unstake, &staker.key(), &staker)],
+        &[cancel(&h, RequestKind::Unstake, &staker)],
         &[&staker.kp],
     )
     .await

@@ -38,7 +38,7 @@ async fn partial_liquidation_pays_the_liquidator_first() {
     let (mut h, t, liq) = ten_x().await;
     h.set_usd(95.0).await;
     let out = h
-        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .send(&[position_liquidate(&h, &liq, &t.key(), &h.oracle)], &[&liq.kp])
         .await;
     out.ok();
     let ev: PositionLiquidated = out.event();
@@ -51,7 +51,7 @@ async fn partial_liquidation_pays_the_liquidator_first() {
     assert_eq!(m.insurance, h.setup.seed_insurance + ev.insurance_reward);
     // What remains is healthy: a second call is refused.
     h.expect_error(
-        vec![position_liquidate(&h, &liq, &t.key())],
+        vec![position_liquidate(&h, &liq, &t.key(), &h.oracle)],
         vec![&liq.kp],
         code(HedgeError::PositionHealthy),
     )
@@ -62,7 +62,7 @@ async fn partial_liquidation_pays_the_liquidator_first() {
 #[tokio::test]
 async fn refusals_are_named() {
     let (mut h, t, liq) = ten_x().await;
-    let liq_ix = |h: &Harness| position_liquidate(h, &liq, &t.key());
+    let liq_ix = |h: &Harness| position_liquidate(h, &liq, &t.key(), &h.oracle);
     h.expect_error(vec![liq_ix(&h)], vec![&liq.kp], code(HedgeError::PositionHealthy))
         .await;
     // Stale: older than max_age_liquidate (30 s).
@@ -88,7 +88,7 @@ async fn refusals_are_named() {
     let idle = h.user(ONE).await;
     h.trader(&idle, ONE).await;
     h.expect_error(
-        vec![position_liquidate(&h, &liq, &idle.key())],
+        vec![position_liquidate(&h, &liq, &idle.key(), &h.oracle)],
         vec![&liq.kp],
         code(HedgeError::PositionEmpty),
     )
@@ -99,7 +99,7 @@ async fn refusals_are_named() {
     h.market = other;
     h.send(&[position_open(&h, &idle)], &[&idle.kp]).await.ok();
     h.market = main;
-    let mut a = position_liquidate_accounts(&h, &liq, &idle.key());
+    let mut a = position_liquidate_accounts(&h, &liq, &idle.key(), &h.oracle);
     a.position = position_pda(&other, &idle.key());
     h.expect_error(
         vec![ix(a, hedge_vault::instruction::PositionLiquidate {})],
@@ -120,7 +120,7 @@ async fn bad_debt_goes_to_the_fund_then_to_shareholders() {
         .ok();
     h.set_usd(85.0).await;
     let out = h
-        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .send(&[position_liquidate(&h, &liq, &t.key(), &h.oracle)], &[&liq.kp])
         .await;
     out.ok();
     let ev: BadDebtResolved = out.event();
@@ -150,7 +150,7 @@ async fn bad_debt_goes_to_the_fund_then_to_shareholders() {
     let c_before = h.market_state().await.collateral;
     h.set_usd(85.0).await;
     let out = h
-        .send(&[position_liquidate(&h, &liq, &t.key())], &[&liq.kp])
+        .send(&[position_liquidate(&h, &liq, &t.key(), &h.oracle)], &[&liq.kp])
         .await;
     let ev: BadDebtResolved = out.event();
     let liquidated: PositionLiquidated = out.event();
@@ -185,7 +185,7 @@ async fn eight_liquidations_fit_in_one_transaction() {
     h.set_usd(94.0).await;
     let ixs: Vec<_> = traders
         .iter()
-        .map(|t| position_liquidate(&h, &liq, &t.key()))
+        .map(|t| position_liquidate(&h, &liq, &t.key(), &h.oracle))
         .collect();
     // Size of the transaction as the cluster would receive it.
     let payer = h.payer();
@@ -234,7 +234,7 @@ async fn vault_margin_breach_triggers_auto_deleveraging() {
     h.trade(&a, 10 * IONE).await;
     // Not in breach yet.
     h.expect_error(
-        vec![market_auto_deleverage(&h, &a.key())],
+        vec![market_auto_deleverage(&h, &a.key(), &h.oracle)],
         vec![],
         code(HedgeError::VaultNotInBreach),
     )
@@ -251,12 +251,12 @@ async fn vault_margin_breach_triggers_auto_deleveraging() {
     .await;
     // B is losing: not a deleveraging candidate.
     h.expect_error(
-        vec![market_auto_deleverage(&h, &b.key())],
+        vec![market_auto_deleverage(&h, &b.key(), &h.oracle)],
         vec![],
         code(HedgeError::PositionNotProfitable),
     )
     .await;
-    let out = h.send(&[market_auto_deleverage(&h, &a.key())], &[]).await;
+    let out = h.send(&[market_auto_deleverage(&h, &a.key(), &h.oracle)], &[]).await;
     out.ok();
     let ev: AutoDeleveraged = out.event();
     assert_eq!(ev.closed, 10 * ONE);
@@ -296,16 +296,16 @@ async fn keeper_transaction_sizes() {
     );
     measure(
         "position_liquidate x1",
-        vec![position_liquidate(&h, &liq, &t.key())],
+        vec![position_liquidate(&h, &liq, &t.key(), &h.oracle)],
         &[&liq.kp],
     );
     measure(
         "market_auto_deleverage",
-        vec![market_auto_deleverage(&h, &t.key())],
+        vec![market_auto_deleverage(&h, &t.key(), &h.oracle)],
         &[],
     );
     let many: Vec<_> = (0..12)
-        .map(|_| position_liquidate(&h, &liq, &Pubkey::new_unique()))
+        .map(|_| position_liquidate(&h, &liq, &Pubkey::new_unique(), &h.oracle))
         .collect();
     let twelve = measure("position_liquidate x12", many, &[&liq.kp]);
     assert!(twelve <= 1232, "12 liquidations fit in one transaction: {twelve}");
@@ -348,5 +348,6 @@ async fn keeper_transaction_sizes() {
     let trades = fit(RequestKind::Trade);
     let deposits = fit(RequestKind::Deposit);
     println!("per transaction: {trades} trade executions, {deposits} deposit executions");
-    assert!(trades >= 6 && deposits >= 5, "{trades} {deposits}");
+    // A deposit execution names the share escrow too (where shares wait for a claim).
+    assert!(trades >= 6 && deposits >= 4, "{trades} {deposits}");
 }

@@ -66,13 +66,38 @@ async fn parameters_are_range_checked() {
     let ix2 = market_create(&h, p.into(), h.setup.oracle_config);
     h.expect_error(vec![ix2], vec![&admin], code(HedgeError::InvalidParameter))
         .await;
-    let bad_oracle = OracleConfig {
-        max_age_increase: 200,
-        ..h.setup.oracle_config
-    };
-    let ix3 = market_create(&h, h.setup.params.into(), bad_oracle);
-    h.expect_error(vec![ix3], vec![&admin], code(HedgeError::InvalidParameter))
-        .await;
+    // A confirmation delay longer than an instant price may be old, or none.
+    for liquidation_confirmation in [0, 121] {
+        let bad_oracle = OracleConfig {
+            liquidation_confirmation,
+            ..h.setup.oracle_config
+        };
+        let ix3 = market_create(&h, h.setup.params.into(), bad_oracle);
+        h.expect_error(vec![ix3], vec![&admin], code(HedgeError::InvalidParameter))
+            .await;
+    }
+    // Settlement floors no creator can lower (PROTOCOL section 6): at least 24 hours
+    // of silence, at most 5% from the last price.
+    let floor = h.setup.admin_config;
+    for bad in [
+        hedge_vault::state::AdminConfig {
+            settlement_timeout: 86_399,
+            ..floor
+        },
+        hedge_vault::state::AdminConfig {
+            settlement_max_deviation: 50_001,
+            ..floor
+        },
+    ] {
+        let mut args = market_create_args(&h, h.setup.params.into(), h.setup.oracle_config);
+        args.admin_config = bad;
+        let ix5 = ix(
+            market_create_accounts(&h),
+            hedge_vault::instruction::MarketCreate { args },
+        );
+        h.expect_error(vec![ix5], vec![&admin], code(HedgeError::InvalidParameter))
+            .await;
+    }
     // An oracle account not owned by the named Pyth program.
     let mut a = market_create_accounts(&h);
     a.oracle = Pubkey::new_unique();

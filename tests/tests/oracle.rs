@@ -260,7 +260,7 @@ async fn a_liquidation_cannot_use_an_old_wick() {
     // A wick to 85, 100 s ago; the price now is 100 (the position is healthy).
     let wick = h.publish_update(85_00000000, 0, -8, now - 100, now - 101).await;
     h.set_usd(100.0).await;
-    let mut a = position_liquidate_accounts(&h, &h.keeper, &t.key());
+    let mut a = position_liquidate_accounts(&h, &h.keeper, &t.key(), &h.oracle);
     a.oracle = wick;
     let keeper = h.keeper.kp.insecure_clone();
     h.expect_error(
@@ -272,7 +272,7 @@ async fn a_liquidation_cannot_use_an_old_wick() {
     // A wick 10 s old but older than the price the market last accepted.
     h.send(&[market_update_funding(&h)], &[]).await.ok();
     let recent = h.publish_update(85_00000000, 0, -8, now - 10, now - 11).await;
-    let mut a = position_liquidate_accounts(&h, &h.keeper, &t.key());
+    let mut a = position_liquidate_accounts(&h, &h.keeper, &t.key(), &h.oracle);
     a.oracle = recent;
     h.expect_error(
         vec![ix(a, hedge_vault::instruction::PositionLiquidate {})],

@@ -368,18 +368,35 @@ async fn ownership_and_market_are_enforced() {
     d.accounts[0].is_signer = false;
     h.expect_error(vec![d], vec![], anchor_code(AnchorError::AccountNotSigner))
         .await;
-    // Nobody but the trader cancels a pending order before its window has passed.
+    // Nobody but the trader cancels a pending order: a thief naming himself its
+    // owner names another address than the request's.
     h.send(&[position_request_trade(&h, &t, IONE, 0)], &[&t.kp])
         .await
         .ok();
+    let mut theft = cancel(&h, RequestKind::Trade, &t);
+    theft.accounts[0].pubkey = thief.key();
     h.expect_error(
-        vec![cancel(&h, RequestKind::Trade, &thief.key(), &t)],
+        vec![theft],
         vec![&thief.kp],
-        code(HedgeError::RequestNotExpired),
+        anchor_code(AnchorError::ConstraintHasOne),
+    )
+    .await;
+    // While the order is pending the position takes no second request and no margin
+    // (PROTOCOL section 6a).
+    h.expect_error(
+        vec![position_request_withdraw(&h, &t, 1)],
+        vec![&t.kp],
+        code(HedgeError::PositionHasPendingRequests),
+    )
+    .await;
+    h.expect_error(
+        vec![position_deposit(&h, &t, 1)],
+        vec![&t.kp],
+        code(HedgeError::PositionHasPendingRequests),
     )
     .await;
     let out = h
-        .send(&[cancel(&h, RequestKind::Trade, &t.key(), &t)], &[&t.kp])
+        .send(&[cancel(&h, RequestKind::Trade, &t)], &[&t.kp])
         .await;
     out.ok();
     assert_eq!(h.position_state(&t.key()).await.pending_requests, 0);

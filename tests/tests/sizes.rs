@@ -137,7 +137,7 @@ async fn account_sizes_rent_and_instruction_costs() {
     h.trade(&v, 9 * IONE).await;
     h.set_usd(91.0).await;
     let liq = h.user(0).await;
-    let l = position_liquidate(&h, &liq, &v.key());
+    let l = position_liquidate(&h, &liq, &v.key(), &h.oracle);
     measure(&mut h, &mut rows, "position_liquidate", l, &[&liq.kp]).await;
     h.set_usd(100.0).await;
 
@@ -236,22 +236,22 @@ async fn account_sizes_rent_and_instruction_costs() {
         ("market_create", market_create(&h, p, oc), vec![&admin]),
         (
             "vault_cancel_deposit",
-            cancel(&h, RequestKind::Deposit, &lp.key(), &lp),
+            cancel(&h, RequestKind::Deposit, &lp),
             vec![&lp.kp],
         ),
         (
             "vault_cancel_withdraw",
-            cancel(&h, RequestKind::Withdraw, &lp.key(), &lp),
+            cancel(&h, RequestKind::Withdraw, &lp),
             vec![&lp.kp],
         ),
         (
             "position_cancel_request",
-            cancel(&h, RequestKind::Trade, &v.key(), &v),
+            cancel(&h, RequestKind::Trade, &v),
             vec![&v.kp],
         ),
         (
             "market_auto_deleverage",
-            market_auto_deleverage(&h, &v.key()),
+            market_auto_deleverage(&h, &v.key(), &h.oracle),
             vec![],
         ),
         (
@@ -298,7 +298,7 @@ async fn account_sizes_rent_and_instruction_costs() {
         ("insurance_deposit", insurance_deposit(&h, &lp, ONE), vec![&lp.kp]),
         (
             "insurance_cancel_unstake",
-            cancel(&h, RequestKind::Unstake, &lp.key(), &lp),
+            cancel(&h, RequestKind::Unstake, &lp),
             vec![&lp.kp],
         ),
     ];

@@ -137,7 +137,7 @@ async fn a_deposit_below_the_minimum_hedge_ratio_is_refunded_with_its_reason() {
 }
 
 #[tokio::test]
-async fn executions_happen_only_inside_the_window_and_cancellations_follow_the_rules() {
+async fn a_request_executes_from_its_due_time_for_ever_and_only_its_owner_cancels_before_it() {
     let (mut h, u) = funded().await;
     let stranger = h.user(0).await;
     h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
@@ -148,7 +148,8 @@ async fn executions_happen_only_inside_the_window_and_cancellations_follow_the_r
         .await
         .unwrap()
         .due_time;
-    // Before the due time: not executable; a stranger may not cancel.
+    // Before the due time: not executable; a stranger cannot even name himself the
+    // owner of the request (its address is derived from its owner).
     let oracle = h.oracle;
     let keeper = h.keeper.kp.insecure_clone();
     h.expect_error(
@@ -157,55 +158,47 @@ async fn executions_happen_only_inside_the_window_and_cancellations_follow_the_r
         code(HedgeError::RequestNotDue),
     )
     .await;
+    let mut theft = cancel(&h, RequestKind::Deposit, &u);
+    theft.accounts[0].pubkey = stranger.key();
     h.expect_error(
-        vec![cancel(&h, RequestKind::Deposit, &stranger.key(), &u)],
+        vec![theft],
         vec![&stranger.kp],
-        code(HedgeError::RequestNotExpired),
+        anchor_code(anchor_lang::error::ErrorCode::ConstraintSeeds),
     )
     .await;
-    // At the due time the owner can no longer cancel (no free option).
-    h.set_time(due).await;
-    h.expect_error(
-        vec![cancel(&h, RequestKind::Deposit, &u.key(), &u)],
-        vec![&u.kp],
-        code(HedgeError::RequestLocked),
-    )
-    .await;
-    // After the window (30 s): not executable; anyone may cancel, everything back.
-    h.set_time(due + 31).await;
-    let oracle = h.publish_for_due(due).await;
-    h.expect_error(
-        vec![execute(&h, RequestKind::Deposit, &u, &oracle)],
-        vec![&keeper],
-        code(HedgeError::RequestExpired),
-    )
-    .await;
-    let lamports = h.account(u.key()).await.unwrap().lamports;
-    let out = h
-        .send(
-            &[cancel(&h, RequestKind::Deposit, &stranger.key(), &u)],
-            &[&stranger.kp],
+    // From the due time on the owner can no longer cancel (no free option), a day
+    // later neither: the request never expires.
+    for t in [due, due + 86_400] {
+        h.set_time(t).await;
+        h.expect_error(
+            vec![cancel(&h, RequestKind::Deposit, &u)],
+            vec![&u.kp],
+            code(HedgeError::RequestLocked),
         )
         .await;
-    out.ok();
-    let c: RequestCancelled = out.event();
-    assert_eq!((c.cause, c.by), (CANCELLED_AFTER_WINDOW, stranger.key()));
-    assert_eq!(h.token_balance(u.token).await, 10 * ONE);
-    // The rent and the unpaid execution fee went back to the owner.
-    assert!(h.account(u.key()).await.unwrap().lamports > lamports + 20_000);
-    assert_eq!(h.market_state().await.escrowed_deposits, 0);
+    }
+    // A day late it still executes, at the price of its due time.
+    let lamports = h.account(u.key()).await.unwrap().lamports;
+    let out = h.execute_due(RequestKind::Deposit, &u).await.executed();
+    let ev: VaultDeposited = out.event();
+    assert_eq!(ev.publish_time, due);
+    assert!(h.token_balance(u.shares).await > 0);
+    // The request's rent went back to its owner.
+    assert!(h.account(u.key()).await.unwrap().lamports > lamports);
+    assert!(h.account(request_pda(&h.market, &u.key(), RequestKind::Deposit)).await.is_none());
     h.check_invariants().await;
 
-    // The owner may cancel a new request before its due time.
+    // The owner may cancel a new request before its due time: everything back.
+    let before = h.token_balance(u.token).await;
     h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
         .await
         .ok();
     let out = h
-        .send(&[cancel(&h, RequestKind::Deposit, &u.key(), &u)], &[&u.kp])
+        .send(&[cancel(&h, RequestKind::Deposit, &u)], &[&u.kp])
         .await;
     out.ok();
     assert_eq!(out.event::<RequestCancelled>().cause, CANCELLED_BY_OWNER);
-    assert_eq!(h.token_balance(u.token).await, 10 * ONE);
+    assert_eq!(h.token_balance(u.token).await, before);
     h.check_invariants().await;
 }
 
@@ -352,7 +345,7 @@ async fn a_withdrawal_above_the_limit_is_paid_in_part_and_the_rest_can_be_cancel
     // The owner cancels what is left and gets the shares back.
     let before = h.token_balance(u.shares).await;
     let out = h
-        .send(&[cancel(&h, RequestKind::Withdraw, &u.key(), &u)], &[&u.kp])
+        .send(&[cancel(&h, RequestKind::Withdraw, &u)], &[&u.kp])
         .await;
     out.ok();
     assert_eq!(h.token_balance(u.shares).await, before + ev.shares_remaining);

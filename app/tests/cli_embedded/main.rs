@@ -36,7 +36,12 @@ async fn the_localnet_scenario_on_the_embedded_chain() {
                     .unwrap_or_else(|e| panic!("step {i}: hedge {cmd}: {e:#}"));
                 sc.check(i, &out);
             }
-            Step::Price(p) => usd = p,
+            Step::Price(p) => {
+                // Published at once, as the localnet's feed does.
+                usd = p;
+                env.advance(0, usd).await;
+            }
+            Step::Wait(w) => env.advance(w as i64, usd).await,
         }
     }
     assert_eq!(sc.var("market"), env.market.to_string());
@@ -213,9 +218,10 @@ async fn every_command_on_the_embedded_chain() {
         .run_as(&holder, &format!("request list {market}"))
         .await
         .unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    let list = &v["requests"];
+    assert_eq!(list.as_array().unwrap().len(), 1, "{v}");
     assert_eq!(
-        (s(&v[0], "kind"), s(&v[0], "state")),
+        (s(&list[0], "kind"), s(&list[0], "state")),
         ("withdraw".into(), "waiting".into())
     );
     let early = env
@@ -251,7 +257,7 @@ async fn every_command_on_the_embedded_chain() {
         .run_as(&trader, &format!("request list {market}"))
         .await
         .unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["requests"].as_array().unwrap().len(), 0, "{v}");
 
     // position trade back, withdraw, close
     let v = env
@@ -304,6 +310,51 @@ async fn every_command_on_the_embedded_chain() {
         (st["hedged_result_usd"].as_f64().unwrap() - hedged).abs() < 1e-6,
         "{st}"
     );
+
+    // A withdrawal whose owner closed his token account after requesting: executed all
+    // the same, the payment held for his claim; `request list` shows it and `request
+    // claim` takes it into a re-created account (PROTOCOL section 6a).
+    let v = env
+        .run_as(&holder, &format!("vault withdraw {market} 1 --no-wait"))
+        .await
+        .unwrap();
+    let due = v["request"]["due_time"].as_i64().unwrap();
+    let ata = hedge_client::client::Client::ata(&holder.pubkey(), &env.mint);
+    let admin_ata = env.client.ensure_ata(&admin.pubkey(), &env.mint).await.unwrap();
+    let parked = env.balance(&holder.pubkey()).await;
+    use anchor_spl::token::spl_token::instruction as tok;
+    let ixs = [
+        tok::transfer(&anchor_spl::token::ID, &ata, &admin_ata, &holder.pubkey(), &[], parked).unwrap(),
+        tok::close_account(&anchor_spl::token::ID, &ata, &holder.pubkey(), &holder.pubkey(), &[]).unwrap(),
+    ];
+    env.client.send(&ixs, &[&holder]).await.unwrap();
+    env.advance(due - env.now, 100.0).await;
+    let v = env
+        .run_as(
+            &admin,
+            &format!("request execute {market} withdraw --owner {}", holder.pubkey()),
+        )
+        .await
+        .unwrap();
+    let held = hedge_client::units::parse_amount(&s(&v["held_for_claim"], "tokens"), 9).unwrap();
+    assert_eq!(held, hedge_client::units::parse_amount(&s(&v, "paid"), 9).unwrap(), "{v}");
+    let v = env
+        .run_as(&holder, &format!("request list {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v["claims"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(s(&v["claims"][0], "kind"), "withdraw");
+    let v = env
+        .run_as(&holder, &format!("request claim {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v[0]["tokens"].as_u64(), Some(held), "{v}");
+    assert_eq!(env.balance(&holder.pubkey()).await, held);
+    let v = env
+        .run_as(&holder, &format!("request list {market}"))
+        .await
+        .unwrap();
+    assert_eq!(v["claims"].as_array().unwrap().len(), 0, "{v}");
 
     // insurance unstake: the request, the cooldown (1 day, the embedded clock moves
     // there), the execution

@@ -16,6 +16,9 @@ pub enum Step {
     Run(String),
     /// Publish this USD price on the market's feed.
     Price(f64),
+    /// Let this many seconds pass (the embedded chain moves its clock; a validator
+    /// sleeps).
+    Wait(u64),
 }
 
 pub struct Scenario {
@@ -68,10 +71,11 @@ impl Scenario {
 
     pub fn step(&self, i: usize) -> Step {
         let s = &self.steps[i];
-        match (s["run"].as_str(), s["price"].as_f64()) {
-            (Some(cmd), None) => Step::Run(self.fill(cmd)),
-            (None, Some(p)) => Step::Price(p),
-            _ => panic!("step {i} needs one of run or price: {s}"),
+        match (s["run"].as_str(), s["price"].as_f64(), s["wait"].as_u64()) {
+            (Some(cmd), None, None) => Step::Run(self.fill(cmd)),
+            (None, Some(p), None) => Step::Price(p),
+            (None, None, Some(w)) => Step::Wait(w),
+            _ => panic!("step {i} needs one of run, price or wait: {s}"),
         }
     }
 

@@ -148,6 +148,8 @@ fn world() -> World {
         settlement_price: 0,
         paused: false,
         reduce_only: false,
+        claimable_tokens: 0,
+        claimable_shares: 0,
         pending_withdraw_shares: 25_000 * ONE as u64,
         total_insurance_covered: 0,
         total_socialized: 0,
@@ -478,7 +480,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
                 accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
                     st.observe(&o);
                     st.accrue(o.price, NOW)?;
-                    st.liquidate(&mut p, o)
+                    st.liquidate(&mut p, o, o)
                 });
             bb((&out, &st, &p));
             m.stop();
@@ -541,7 +543,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
                 accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
                     st.observe(&o);
                     st.accrue(o.price, NOW)?;
-                    st.deleverage(&mut p, o)
+                    st.deleverage(&mut p, o, o)
                 });
             bb((&out, &st, &p));
             m.stop();

@@ -84,6 +84,7 @@ fn every_step_from_a_market_to_a_withdrawal_over_json_rpc() {
                 net.set_price(usd);
                 std::thread::sleep(Duration::from_secs(3));
             }
+            Step::Wait(w) => std::thread::sleep(Duration::from_secs(w)),
         }
     }
 
