@@ -83,7 +83,7 @@ pub fn market_create_args(
         admin_config: h.setup.admin_config,
         guardian: h.guardian.pubkey(),
         seed_insurance: h.setup.seed_insurance,
-        accept_freeze_authority: false,
+        accept_freeze_authority: h.setup.accept_freeze_authority,
     }
 }
 

@@ -162,6 +162,8 @@ pub struct Setup {
     pub seed_insurance: u64,
     /// The collateral mint has a freeze authority (the mint authority).
     pub freezable_mint: bool,
+    /// The creator accepts that freeze authority (`accept_freeze_authority`).
+    pub accept_freeze_authority: bool,
 }
 
 impl Default for Setup {
@@ -188,6 +190,7 @@ impl Default for Setup {
             // Large enough that the stress-sized cap never binds unless a test wants it.
             seed_insurance: 1_000 * 1_000_000_000,
             freezable_mint: false,
+            accept_freeze_authority: false,
         }
     }
 }

@@ -180,14 +180,14 @@ async fn risk_increasing_refusals_are_named() {
         code(HedgeError::MathOverflow),
     )
     .await;
-    // One pending order per trader.
+    // One pending request per position (PROTOCOL section 6a).
     h.send(&[position_request_trade(&h, &t, IONE, 0)], &[&t.kp])
         .await
         .ok();
     h.expect_error(
         vec![position_request_trade(&h, &t, IONE, 0)],
         vec![&t.kp],
-        code(HedgeError::RequestAlreadyPending),
+        code(HedgeError::PositionHasPendingRequests),
     )
     .await;
     // A position with a pending order cannot be closed.
@@ -378,7 +378,7 @@ async fn ownership_and_market_are_enforced() {
     h.expect_error(
         vec![theft],
         vec![&thief.kp],
-        anchor_code(AnchorError::ConstraintHasOne),
+        code(HedgeError::WrongOwner),
     )
     .await;
     // While the order is pending the position takes no second request and no margin

@@ -301,6 +301,16 @@ async fn account_sizes_rent_and_instruction_costs() {
             cancel(&h, RequestKind::Unstake, &lp),
             vec![&lp.kp],
         ),
+        (
+            "request_claim",
+            request_claim(&h, &lp, RequestKind::Withdraw),
+            vec![&lp.kp],
+        ),
+        (
+            "market_prove_feed_alive",
+            market_prove_feed_alive(&h, &lp.key(), &h.oracle),
+            vec![&lp.kp],
+        ),
     ];
     println!("| instruction | accounts | transaction bytes |");
     println!("|---|---:|---:|");
