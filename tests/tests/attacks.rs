@@ -73,6 +73,8 @@ const INSTRUCTIONS: &[&str] = &[
     "insurance_request_unstake",
     "insurance_execute_unstake",
     "insurance_cancel_unstake",
+    "request_claim",
+    "market_prove_feed_alive",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -128,7 +130,7 @@ fn admin_ix(ix: &str) -> bool {
     ix.starts_with("market_")
         && !matches!(
             ix,
-            "market_create" | "market_update_funding" | "market_auto_deleverage"
+            "market_create" | "market_update_funding" | "market_auto_deleverage" | "market_prove_feed_alive"
         )
 }
 
@@ -150,6 +152,9 @@ enum OracleMode {
     Pinned,
     /// An instant use with this maximum age.
     Instant(i64),
+    /// A liquidation or deleveraging: an instant use with this maximum age, and its
+    /// confirmation (`oracle_confirm`), the feed before the fall being at 100 USD.
+    Liquidation(i64),
     /// An execution at the price of this due time.
     Due(i64),
 }
@@ -463,7 +468,7 @@ impl World {
                 one(
                     position_liquidate(&self.h, &keeper, &me.key(), &confirm),
                     &keeper.kp,
-                    OracleMode::Instant(max_age_liquidate),
+                    OracleMode::Liquidation(max_age_liquidate),
                 )
             }
             "market_update_funding" => {
@@ -496,7 +501,7 @@ impl World {
                 Prepared {
                     ix: market_auto_deleverage(&self.h, &me.key(), &confirm),
                     signers: vec![],
-                    mode: OracleMode::Instant(max_age_liquidate),
+                    mode: OracleMode::Liquidation(max_age_liquidate),
                 }
             }
             "market_propose_params" => {
@@ -564,6 +569,49 @@ impl World {
                 )
             }
             "insurance_execute_unstake" => self.execution(RequestKind::Unstake, &me).await,
+            "request_claim" => {
+                // A deposit whose owner closed his (empty) share account after
+                // requesting: executed, its shares held for his claim, which he takes
+                // into a new share account.
+                self.request(RequestKind::Deposit, &me).await;
+                let h = &mut self.h;
+                let close = spl_token::instruction::close_account(
+                    &spl_token::ID,
+                    &me.shares,
+                    &me.key(),
+                    &me.key(),
+                    &[],
+                )
+                .unwrap();
+                h.send(&[close], &[&me.kp]).await.ok();
+                let (oracle, _) = self.due(RequestKind::Deposit, &me).await;
+                let h = &mut self.h;
+                let keeper = h.keeper.kp.insecure_clone();
+                let exec = execute(h, RequestKind::Deposit, &me, &oracle);
+                h.send(&[exec], &[&keeper]).await.ok();
+                let share_mint = share_mint_pda(&h.market);
+                let fresh = h.create_token_account(&share_mint, &me.key()).await;
+                let keys = MarketKeys::for_market(h.market, h.mint, h.oracle);
+                one(
+                    cix::request_claim(&keys, &me.key(), RequestKind::Deposit, Some(me.token), Some(fresh)),
+                    &me.kp,
+                    OracleMode::None,
+                )
+            }
+            "market_prove_feed_alive" => {
+                // A settlement pending after a day of silence; then a fresh update.
+                let timeout = i64::from(h.setup.admin_config.settlement_timeout);
+                h.advance(timeout + 1).await;
+                let price = h.market_state().await.last_price;
+                let ix = market_propose_settlement(h, &a, price);
+                h.send(&[ix], &[&admin]).await.ok();
+                self.fresh_last().await;
+                one(
+                    market_prove_feed_alive(&self.h, &me.key(), &self.h.oracle),
+                    &me.kp,
+                    OracleMode::Instant(max_age),
+                )
+            }
             "insurance_cancel_unstake" => self.cancellation(RequestKind::Unstake, &me).await,
             other => panic!("no preparation for {other}"),
         };
@@ -696,6 +744,30 @@ enum OracleCase {
     OtherOwner,
     Partial,
     OtherAccount,
+    /// Confirmation cases (the `oracle_confirm` account of a liquidation).
+    ConfirmNotUnique,
+    ConfirmNotEarlier,
+    ConfirmHealthy,
+    ConfirmWrongFeed,
+    ConfirmPartial,
+    ConfirmOtherOwner,
+    ConfirmOtherAccount,
+}
+
+impl OracleCase {
+    fn is_confirmation(self) -> bool {
+        use OracleCase::*;
+        matches!(
+            self,
+            ConfirmNotUnique
+                | ConfirmNotEarlier
+                | ConfirmHealthy
+                | ConfirmWrongFeed
+                | ConfirmPartial
+                | ConfirmOtherOwner
+                | ConfirmOtherAccount
+        )
+    }
 }
 
 impl OracleCase {
@@ -706,7 +778,9 @@ impl OracleCase {
         };
         match self {
             OracleCase::Stale => match mode {
-                OracleMode::Instant(age) => format!("stale: published {} s ago", age + 1),
+                OracleMode::Instant(age) | OracleMode::Liquidation(age) => {
+                    format!("stale: published {} s ago", age + 1)
+                }
                 _ => "stale".into(),
             },
             OracleCase::Future => "published 30 s in the future".into(),
@@ -722,6 +796,19 @@ impl OracleCase {
             OracleCase::OtherOwner => "owned by another program".into(),
             OracleCase::Partial => "partially verified".into(),
             OracleCase::OtherAccount => "another price account than the pinned one".into(),
+            OracleCase::ConfirmNotUnique => {
+                "confirmation: not the first update after the confirmation time".into()
+            }
+            OracleCase::ConfirmNotEarlier => {
+                "confirmation: published with the price it confirms (after a 5-s silence)".into()
+            }
+            OracleCase::ConfirmHealthy => {
+                "confirmation: the unique update of 5 s earlier, at 100 USD (the fall is a wick)".into()
+            }
+            OracleCase::ConfirmWrongFeed => "confirmation: another feed's update".into(),
+            OracleCase::ConfirmPartial => "confirmation: partially verified".into(),
+            OracleCase::ConfirmOtherOwner => "confirmation: owned by another program".into(),
+            OracleCase::ConfirmOtherAccount => "confirmation: another account than the pinned one".into(),
         }
     }
 }
@@ -740,6 +827,22 @@ fn oracle_cases(mode: OracleMode, kind: OracleKind) -> Vec<OracleCase> {
             } else {
                 vec![OtherOwner, OtherAccount]
             }
+        }
+        OracleMode::Liquidation(a) => {
+            let mut v = oracle_cases(OracleMode::Instant(a), kind);
+            if pull {
+                v.extend([
+                    ConfirmNotUnique,
+                    ConfirmNotEarlier,
+                    ConfirmWrongFeed,
+                    ConfirmPartial,
+                    ConfirmOtherOwner,
+                    ConfirmHealthy,
+                ]);
+            } else {
+                v.push(ConfirmOtherAccount);
+            }
+            v
         }
         OracleMode::Instant(_) => {
             let mut v = vec![
@@ -793,10 +896,46 @@ async fn oracle_account(
         (price, 0u64, expo, h.feed_id, true, true);
     let mut owner = None;
     let mut elsewhere = false;
+    if case.is_confirmation() {
+        // The confirmation of a liquidation at the pinned account's price (published
+        // now): the unique update for `now - liquidation_confirmation` is valid.
+        let x = now - i64::from(h.setup.oracle_config.liquidation_confirmation);
+        let (mut publish, mut prev) = (x, x - 1);
+        match case {
+            OracleCase::ConfirmNotUnique => (publish, prev) = (x + 1, x),
+            OracleCase::ConfirmNotEarlier => (publish, prev) = (now, x - 1),
+            OracleCase::ConfirmHealthy => price = 100 * 10i64.pow(expo.unsigned_abs()),
+            OracleCase::ConfirmWrongFeed => feed[0] ^= 1,
+            OracleCase::ConfirmPartial => full = false,
+            OracleCase::ConfirmOtherOwner => owner = Some(Pubkey::new_unique()),
+            _ => {}
+        }
+        let mut acc = if h.setup.oracle_kind == OracleKind::PythLegacy {
+            legacy_account_with_status(price, 0, expo, now, PriceStatus::Trading)
+        } else {
+            pull_update(
+                &PullUpdate {
+                    feed_id: feed,
+                    price,
+                    conf: 0,
+                    expo,
+                    publish_time: publish,
+                    prev_publish_time: prev,
+                },
+                full,
+            )
+        };
+        if let Some(o) = owner {
+            acc.owner = o;
+        }
+        let key = Pubkey::new_unique();
+        h.ctx.set_account(&key, &acc.into());
+        return (key, None);
+    }
     match case {
         OracleCase::Stale => {
             let age = match mode {
-                OracleMode::Instant(a) => a,
+                OracleMode::Instant(a) | OracleMode::Liquidation(a) => a,
                 _ => 0,
             };
             publish = now - age - 1;
@@ -824,6 +963,8 @@ async fn oracle_account(
         OracleCase::OtherOwner => owner = Some(Pubkey::new_unique()),
         OracleCase::Partial => full = false,
         OracleCase::OtherAccount => elsewhere = true,
+        // Handled above.
+        _ => unreachable!("a confirmation case"),
     }
     if matches!(mode, OracleMode::Create | OracleMode::Pinned) {
         // Identity only: the valid account's data, elsewhere or owned by another
@@ -1007,7 +1148,7 @@ async fn mutations(
         }
     }
     for (i, m) in metas.iter().enumerate() {
-        if m.is_signer && !matches!(names[i].as_str(), "executor" | "liquidator") {
+        if m.is_signer && !matches!(names[i].as_str(), "executor" | "liquidator" | "signer") {
             out.push((
                 Class::WrongOwner,
                 format!("{}: an impostor signs in its place", names[i]),
@@ -1206,7 +1347,8 @@ async fn apply(
         Mutation::Duplicate(i, j) => ix.accounts[*j].pubkey = ix.accounts[*i].pubkey,
         Mutation::Oracle(c) => {
             let names = account_names(name);
-            let oi = names.iter().position(|n| n == "oracle").unwrap();
+            let target = if c.is_confirmation() { "oracle_confirm" } else { "oracle" };
+            let oi = names.iter().position(|n| n == target).unwrap();
             let (k, original) = oracle_account(&mut w.h, *c, p.mode, ix.accounts[oi].pubkey).await;
             ix.accounts[oi].pubkey = k;
             if let Some(o) = original {
@@ -1379,6 +1521,8 @@ fn not_applicable(name: &str, class: Class) -> &'static str {
         Class::Revival => "n/a: closes no account",
         Class::OraclePull | Class::OracleLegacy => "n/a: reads no price",
         Class::OtherOwner if admin_ix(name) => "n/a: no owner (the admin impostor is under wrong owner)",
+        Class::OtherOwner if name == "market_prove_feed_alive" => "n/a: anyone may prove the feed alive",
+        Class::WrongOwner if name == "market_prove_feed_alive" => "n/a: anyone may sign",
         Class::OtherOwner if permissionless_target(name) => {
             "n/a: any position is a valid target (eligibility is checked)"
         }
@@ -1601,5 +1745,7 @@ mod matrix {
         insurance_request_unstake,
         insurance_execute_unstake,
         insurance_cancel_unstake,
+        request_claim,
+        market_prove_feed_alive,
     );
 }

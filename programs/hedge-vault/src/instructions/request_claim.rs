@@ -1,7 +1,7 @@
 //! `request_claim`: the owner takes what one of his request accounts holds for him:
 //! payments an execution could not push to the destination he had named (PROTOCOL
-//! section 6a), into token accounts he names now (any account of the right mint: he
-//! signs). A request no longer pending is then closed, its rent back to him. Nothing
+//! section 6a), into token accounts of his that he names now (any of the right mint
+//! and owner, not necessarily the ones he named at request). A request no longer pending is then closed, its rent back to him. Nothing
 //! else can take a claim, and nothing expires it.
 
 use anchor_lang::prelude::*;
@@ -30,10 +30,18 @@ pub struct RequestClaim<'info> {
     )]
     pub request: Box<Account<'info, Request>>,
     /// Receives the held tokens (needed when the request holds any).
-    #[account(mut, constraint = token_account.mint == market.collateral_mint @ HedgeError::WrongMint)]
+    #[account(
+        mut,
+        constraint = token_account.mint == market.collateral_mint @ HedgeError::WrongMint,
+        constraint = token_account.owner == owner.key() @ HedgeError::WrongOwner
+    )]
     pub token_account: Option<Box<Account<'info, TokenAccount>>>,
     /// Receives the held shares (needed when the request holds any).
-    #[account(mut, constraint = share_account.mint == market.share_mint @ HedgeError::WrongMint)]
+    #[account(
+        mut,
+        constraint = share_account.mint == market.share_mint @ HedgeError::WrongMint,
+        constraint = share_account.owner == owner.key() @ HedgeError::WrongOwner
+    )]
     pub share_account: Option<Box<Account<'info, TokenAccount>>>,
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
