@@ -90,7 +90,9 @@ pub fn cancel_ix(m: &LoadedMarket, p: &Pending) -> Result<Instruction> {
     Ok(match p.kind()? {
         RequestKind::Deposit => ix::vault_cancel_deposit(k, &o.owner, &o.token),
         RequestKind::Withdraw => ix::vault_cancel_withdraw(k, &o.owner, &o.shares),
-        kind @ (RequestKind::Trade | RequestKind::MarginWithdraw) => ix::position_cancel_request(k, &o.owner, kind),
+        kind @ (RequestKind::Trade | RequestKind::MarginWithdraw) => {
+            ix::position_cancel_request(k, &o.owner, kind)
+        }
         RequestKind::Unstake => ix::insurance_cancel_unstake(k, &o.owner),
     })
 }
@@ -148,7 +150,11 @@ pub fn claim_ix(m: &LoadedMarket, c: &Claim) -> Result<Instruction> {
 /// `price.publish_time - liquidation_confirmation` (on the embedded chain it is
 /// published from the feed's history; elsewhere it must have been posted, as
 /// `hedge localnet` posts every second's update).
-pub async fn confirmation(client: &mut Client, m: &LoadedMarket, price: &OraclePrice) -> Result<(Pubkey, OraclePrice)> {
+pub async fn confirmation(
+    client: &mut Client,
+    m: &LoadedMarket,
+    price: &OraclePrice,
+) -> Result<(Pubkey, OraclePrice)> {
     if m.state.is_settled() || m.state.oracle_kind == OracleKind::PythLegacy {
         return Ok((m.state.oracle, *price));
     }

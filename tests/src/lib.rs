@@ -7,6 +7,7 @@
 
 pub mod builders;
 pub mod pyth;
+pub mod shrink;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator, Event};

@@ -593,7 +593,13 @@ impl World {
                 let fresh = h.create_token_account(&share_mint, &me.key()).await;
                 let keys = MarketKeys::for_market(h.market, h.mint, h.oracle);
                 one(
-                    cix::request_claim(&keys, &me.key(), RequestKind::Deposit, Some(me.token), Some(fresh)),
+                    cix::request_claim(
+                        &keys,
+                        &me.key(),
+                        RequestKind::Deposit,
+                        Some(me.token),
+                        Some(fresh),
+                    ),
                     &me.kp,
                     OracleMode::None,
                 )
@@ -1347,7 +1353,11 @@ async fn apply(
         Mutation::Duplicate(i, j) => ix.accounts[*j].pubkey = ix.accounts[*i].pubkey,
         Mutation::Oracle(c) => {
             let names = account_names(name);
-            let target = if c.is_confirmation() { "oracle_confirm" } else { "oracle" };
+            let target = if c.is_confirmation() {
+                "oracle_confirm"
+            } else {
+                "oracle"
+            };
             let oi = names.iter().position(|n| n == target).unwrap();
             let (k, original) = oracle_account(&mut w.h, *c, p.mode, ix.accounts[oi].pubkey).await;
             ix.accounts[oi].pubkey = k;

@@ -83,7 +83,10 @@ async fn a_crash_is_absorbed_by_margin_then_the_fund_then_shareholders() {
                 continue;
             }
             let out = h
-                .send(&[position_liquidate(&h, &keeper, &t.key(), &h.oracle)], &[&keeper.kp])
+                .send(
+                    &[position_liquidate(&h, &keeper, &t.key(), &h.oracle)],
+                    &[&keeper.kp],
+                )
                 .await;
             out.ok();
             liquidations.push(out.event());

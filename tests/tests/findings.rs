@@ -84,7 +84,9 @@ async fn deleveraging_refuses_a_position_whose_close_raises_the_exposure() {
         code(HedgeError::DeleverageWrongSide),
     )
     .await;
-    let out = h.send(&[market_auto_deleverage(&h, &a.key(), &h.oracle)], &[]).await;
+    let out = h
+        .send(&[market_auto_deleverage(&h, &a.key(), &h.oracle)], &[])
+        .await;
     out.ok();
     let after = h.market_state().await.net_base;
     assert_eq!(after, before - i128::from(10 * IONE));
@@ -117,7 +119,9 @@ async fn a_net_long_vault_is_flagged_in_breach_and_deleveraged() {
         code(HedgeError::MarketReduceOnly),
     )
     .await;
-    let out = h.send(&[market_auto_deleverage(&h, &b.key(), &h.oracle)], &[]).await;
+    let out = h
+        .send(&[market_auto_deleverage(&h, &b.key(), &h.oracle)], &[])
+        .await;
     out.ok();
     // 10 * (100 - 51) / 51 tokens, rounded down.
     assert_eq!(out.event::<AutoDeleveraged>().realized_pnl, 9_607_843_137);

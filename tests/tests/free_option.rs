@@ -154,7 +154,13 @@ fn rows() -> Vec<(Req, Move)> {
     ] {
         v.push((Req::MarginWithdraw, m));
     }
-    for m in [CloseToken, FreezeToken, ExecutableWallet, LeaveUnexecuted, CancelAfterDue] {
+    for m in [
+        CloseToken,
+        FreezeToken,
+        ExecutableWallet,
+        LeaveUnexecuted,
+        CancelAfterDue,
+    ] {
         v.push((Req::Unstake, m));
     }
     v
@@ -300,8 +306,15 @@ impl World {
                 .unwrap();
                 // What was in it is his no more; move it out first.
                 let amount = self.h.token_balance(token).await;
-                let t = spl_token::instruction::transfer(&spl_token::ID, &token, &spare_token, &u.key(), &[], amount)
-                    .unwrap();
+                let t = spl_token::instruction::transfer(
+                    &spl_token::ID,
+                    &token,
+                    &spare_token,
+                    &u.key(),
+                    &[],
+                    amount,
+                )
+                .unwrap();
                 self.h.send(&[t, ix], &[&u.kp]).await.ok();
                 None
             }
@@ -309,10 +322,23 @@ impl World {
                 let auth = self.h.mint_authority.insecure_clone();
                 let mint = self.h.mint;
                 let amount = self.h.token_balance(token).await;
-                let t = spl_token::instruction::transfer(&spl_token::ID, &token, &spare_token, &u.key(), &[], amount)
-                    .unwrap();
-                let f =
-                    spl_token::instruction::freeze_account(&spl_token::ID, &token, &mint, &auth.pubkey(), &[]).unwrap();
+                let t = spl_token::instruction::transfer(
+                    &spl_token::ID,
+                    &token,
+                    &spare_token,
+                    &u.key(),
+                    &[],
+                    amount,
+                )
+                .unwrap();
+                let f = spl_token::instruction::freeze_account(
+                    &spl_token::ID,
+                    &token,
+                    &mint,
+                    &auth.pubkey(),
+                    &[],
+                )
+                .unwrap();
                 self.h.send(&[t, f], &[&u.kp, &auth]).await.ok();
                 None
             }
@@ -532,7 +558,8 @@ async fn row(req: Req, m: Move) -> String {
 }
 
 fn render(rows: &[(Req, Move, String)]) -> String {
-    let mut s = String::from("| execution | what the owner does after requesting | outcome |\n|---|---|---|\n");
+    let mut s =
+        String::from("| execution | what the owner does after requesting | outcome |\n|---|---|---|\n");
     for (req, m, out) in rows {
         s += &format!("| {} | {} | {} |\n", req.execution(), m.describe(), out);
     }
@@ -545,7 +572,10 @@ fn security_md() -> std::path::PathBuf {
 }
 
 fn section(doc: &str) -> (usize, usize) {
-    let a = doc.find(BEGIN).expect("docs/SECURITY.md lacks the free-option section") + BEGIN.len();
+    let a = doc
+        .find(BEGIN)
+        .expect("docs/SECURITY.md lacks the free-option section")
+        + BEGIN.len();
     let b = a + doc[a..].find(END).expect("end marker");
     (a, b)
 }
@@ -730,9 +760,15 @@ async fn crash(kind: OracleKind) -> (Vec<Cut>, u32, u64) {
     let csv = std::fs::read_to_string(std::path::PathBuf::from(dir).join("../data/ETH-USD.csv"))
         .expect("data/ETH-USD.csv");
     let days = hedge_client::backtest::path::parse_ohlc(&csv, "ETH-USD.csv").unwrap();
-    let first = days.iter().position(|d| d.date == "2021-05-12").expect("12 May 2021");
+    let first = days
+        .iter()
+        .position(|d| d.date == "2021-05-12")
+        .expect("12 May 2021");
     let window = &days[first..first + 14];
-    let day = window.iter().find(|d| d.date == "2021-05-19").expect("19 May 2021");
+    let day = window
+        .iter()
+        .find(|d| d.date == "2021-05-19")
+        .expect("19 May 2021");
     let points: Vec<_> = hedge_client::backtest::path::intraday(window, 900, 1)
         .unwrap()
         .into_iter()
@@ -786,7 +822,13 @@ async fn crash(kind: OracleKind) -> (Vec<Cut>, u32, u64) {
                         h.set_usd(along(k)).await;
                     }
                     Some(c) => {
-                        assert_eq!(c, code(HedgeError::PositionHealthy), "step {}: {:?}", p.t, out.result);
+                        assert_eq!(
+                            c,
+                            code(HedgeError::PositionHealthy),
+                            "step {}: {:?}",
+                            p.t,
+                            out.result
+                        );
                         break;
                     }
                 }
@@ -862,7 +904,11 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     // 125 s of quiet: not dead.
     h.advance(125).await;
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, 150 * hedge_engine::PRICE_PRECISION)],
+        vec![market_propose_settlement(
+            &h,
+            &a,
+            150 * hedge_engine::PRICE_PRECISION,
+        )],
         vec![&admin],
         code(HedgeError::FeedNotDead),
     )
@@ -870,19 +916,30 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     // A day of silence: dead by the sponsored account; 150 is too far, 105 allowed.
     h.advance(86_400).await;
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, 150 * hedge_engine::PRICE_PRECISION)],
+        vec![market_propose_settlement(
+            &h,
+            &a,
+            150 * hedge_engine::PRICE_PRECISION,
+        )],
         vec![&admin],
         code(HedgeError::SettlementPriceTooFar),
     )
     .await;
     h.send(
-        &[market_propose_settlement(&h, &a, 105 * hedge_engine::PRICE_PRECISION)],
+        &[market_propose_settlement(
+            &h,
+            &a,
+            105 * hedge_engine::PRICE_PRECISION,
+        )],
         &[&admin],
     )
     .await
     .ok();
     let eta = h.market_state().await.proposal.eta;
-    assert!(eta >= h.now().await + 86_400, "the 60-s timelock does not shorten it");
+    assert!(
+        eta >= h.now().await + 86_400,
+        "the 60-s timelock does not shorten it"
+    );
     h.advance(60).await;
     h.expect_error(
         vec![market_apply_proposal(&h, &a)],
@@ -895,7 +952,10 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     let fresh = h.publish_update(100_00000000, 0, -8, now - 1, now - 2).await;
     let stranger = h.user(0).await;
     let out = h
-        .send(&[market_prove_feed_alive(&h, &stranger.key(), &fresh)], &[&stranger.kp])
+        .send(
+            &[market_prove_feed_alive(&h, &stranger.key(), &fresh)],
+            &[&stranger.kp],
+        )
         .await;
     out.ok();
     let c: SettlementCancelled = out.event();
@@ -907,7 +967,10 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
         code(HedgeError::NoPendingProposal),
     )
     .await;
-    assert!(!h.market_state().await.is_settled(), "gain exactly 0: nothing settled");
+    assert!(
+        !h.market_state().await.is_settled(),
+        "gain exactly 0: nothing settled"
+    );
     // With no settlement pending, the proof is refused by name; a stale update too.
     h.expect_error(
         vec![market_prove_feed_alive(&h, &stranger.key(), &fresh)],

@@ -148,12 +148,9 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
     .await;
     // The owner may cancel before the due time: the shares go back to the stake.
     let before: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
-    h.send(
-        &[cancel(&h, RequestKind::Unstake, &staker)],
-        &[&staker.kp],
-    )
-    .await
-    .ok();
+    h.send(&[cancel(&h, RequestKind::Unstake, &staker)], &[&staker.kp])
+        .await
+        .ok();
     let after: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     assert_eq!(after.shares, before.shares + 1_000);
     h.check_invariants().await;

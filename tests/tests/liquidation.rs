@@ -256,7 +256,9 @@ async fn vault_margin_breach_triggers_auto_deleveraging() {
         code(HedgeError::PositionNotProfitable),
     )
     .await;
-    let out = h.send(&[market_auto_deleverage(&h, &a.key(), &h.oracle)], &[]).await;
+    let out = h
+        .send(&[market_auto_deleverage(&h, &a.key(), &h.oracle)], &[])
+        .await;
     out.ok();
     let ev: AutoDeleveraged = out.event();
     assert_eq!(ev.closed, 10 * ONE);

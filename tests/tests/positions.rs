@@ -375,12 +375,8 @@ async fn ownership_and_market_are_enforced() {
         .ok();
     let mut theft = cancel(&h, RequestKind::Trade, &t);
     theft.accounts[0].pubkey = thief.key();
-    h.expect_error(
-        vec![theft],
-        vec![&thief.kp],
-        code(HedgeError::WrongOwner),
-    )
-    .await;
+    h.expect_error(vec![theft], vec![&thief.kp], code(HedgeError::WrongOwner))
+        .await;
     // While the order is pending the position takes no second request and no margin
     // (PROTOCOL section 6a).
     h.expect_error(
@@ -395,9 +391,7 @@ async fn ownership_and_market_are_enforced() {
         code(HedgeError::PositionHasPendingRequests),
     )
     .await;
-    let out = h
-        .send(&[cancel(&h, RequestKind::Trade, &t)], &[&t.kp])
-        .await;
+    let out = h.send(&[cancel(&h, RequestKind::Trade, &t)], &[&t.kp]).await;
     out.ok();
     assert_eq!(h.position_state(&t.key()).await.pending_requests, 0);
     h.check_invariants().await;

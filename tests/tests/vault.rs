@@ -185,7 +185,10 @@ async fn a_request_executes_from_its_due_time_for_ever_and_only_its_owner_cancel
     assert!(h.token_balance(u.shares).await > 0);
     // The request's rent went back to its owner.
     assert!(h.account(u.key()).await.unwrap().lamports > lamports);
-    assert!(h.account(request_pda(&h.market, &u.key(), RequestKind::Deposit)).await.is_none());
+    assert!(h
+        .account(request_pda(&h.market, &u.key(), RequestKind::Deposit))
+        .await
+        .is_none());
     h.check_invariants().await;
 
     // The owner may cancel a new request before its due time: everything back.
@@ -193,9 +196,7 @@ async fn a_request_executes_from_its_due_time_for_ever_and_only_its_owner_cancel
     h.send(&[vault_request_deposit(&h, &u, ONE, 0)], &[&u.kp])
         .await
         .ok();
-    let out = h
-        .send(&[cancel(&h, RequestKind::Deposit, &u)], &[&u.kp])
-        .await;
+    let out = h.send(&[cancel(&h, RequestKind::Deposit, &u)], &[&u.kp]).await;
     out.ok();
     assert_eq!(out.event::<RequestCancelled>().cause, CANCELLED_BY_OWNER);
     assert_eq!(h.token_balance(u.token).await, before);
@@ -344,9 +345,7 @@ async fn a_withdrawal_above_the_limit_is_paid_in_part_and_the_rest_can_be_cancel
     assert_eq!((ev2.paid, ev2.shares, ev2.largest_now), (0, 0, 0));
     // The owner cancels what is left and gets the shares back.
     let before = h.token_balance(u.shares).await;
-    let out = h
-        .send(&[cancel(&h, RequestKind::Withdraw, &u)], &[&u.kp])
-        .await;
+    let out = h.send(&[cancel(&h, RequestKind::Withdraw, &u)], &[&u.kp]).await;
     out.ok();
     assert_eq!(h.token_balance(u.shares).await, before + ev.shares_remaining);
     assert_eq!(h.market_state().await.pending_withdraw_shares, 0);

@@ -358,7 +358,8 @@ impl Embedded {
         // history, only a copy of it.
         self.known.insert(key);
         self.cache.remove(&key);
-        self.ctx.set_account(&key, &crate::pyth::pull_update(&upd, true).into());
+        self.ctx
+            .set_account(&key, &crate::pyth::pull_update(&upd, true).into());
         Ok(key)
     }
 

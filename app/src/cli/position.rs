@@ -85,7 +85,10 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
             let amount = parse_amount(&amount, m.state.decimals)?;
             let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
             let sent = client
-                .send(&[ix::position_request_withdraw(&m.keys, &me, &token, amount)], &[])
+                .send(
+                    &[ix::position_request_withdraw(&m.keys, &me, &token, amount)],
+                    &[],
+                )
                 .await?;
             follow(client, &m, RequestKind::MarginWithdraw, &sent, no_wait, oracle).await
         }

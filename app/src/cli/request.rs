@@ -318,7 +318,10 @@ pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -
             let sent = client.send(&[ix], &[]).await?;
             Ok(out(
                 json!({"signature": sent.signature}),
-                format!("Cancelled; everything went back to you\nSignature: {}", sent.signature),
+                format!(
+                    "Cancelled; everything went back to you\nSignature: {}",
+                    sent.signature
+                ),
             ))
         }
         RequestCmd::Claim { market, kind } => {

@@ -26,7 +26,12 @@ pub fn vault_request_deposit_accounts(k: &MarketKeys, o: &OwnerAccounts) -> acco
     }
 }
 
-pub fn vault_request_deposit(k: &MarketKeys, o: &OwnerAccounts, amount: u64, min_hedge_ratio: u32) -> Instruction {
+pub fn vault_request_deposit(
+    k: &MarketKeys,
+    o: &OwnerAccounts,
+    amount: u64,
+    min_hedge_ratio: u32,
+) -> Instruction {
     build(
         vault_request_deposit_accounts(k, o),
         instruction::VaultRequestDeposit {
@@ -96,7 +101,11 @@ pub fn vault_execute_deposit(
     )
 }
 
-pub fn vault_cancel_deposit_accounts(k: &MarketKeys, owner: &Pubkey, token: &Pubkey) -> accounts::VaultCancelDeposit {
+pub fn vault_cancel_deposit_accounts(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    token: &Pubkey,
+) -> accounts::VaultCancelDeposit {
     accounts::VaultCancelDeposit {
         owner: *owner,
         market: k.market,
@@ -177,7 +186,11 @@ pub fn vault_execute_withdraw(
     )
 }
 
-pub fn vault_cancel_withdraw_accounts(k: &MarketKeys, owner: &Pubkey, shares: &Pubkey) -> accounts::VaultCancelWithdraw {
+pub fn vault_cancel_withdraw_accounts(
+    k: &MarketKeys,
+    owner: &Pubkey,
+    shares: &Pubkey,
+) -> accounts::VaultCancelWithdraw {
     accounts::VaultCancelWithdraw {
         owner: *owner,
         market: k.market,

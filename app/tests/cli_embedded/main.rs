@@ -324,8 +324,23 @@ async fn every_command_on_the_embedded_chain() {
     let parked = env.balance(&holder.pubkey()).await;
     use anchor_spl::token::spl_token::instruction as tok;
     let ixs = [
-        tok::transfer(&anchor_spl::token::ID, &ata, &admin_ata, &holder.pubkey(), &[], parked).unwrap(),
-        tok::close_account(&anchor_spl::token::ID, &ata, &holder.pubkey(), &holder.pubkey(), &[]).unwrap(),
+        tok::transfer(
+            &anchor_spl::token::ID,
+            &ata,
+            &admin_ata,
+            &holder.pubkey(),
+            &[],
+            parked,
+        )
+        .unwrap(),
+        tok::close_account(
+            &anchor_spl::token::ID,
+            &ata,
+            &holder.pubkey(),
+            &holder.pubkey(),
+            &[],
+        )
+        .unwrap(),
     ];
     env.client.send(&ixs, &[&holder]).await.unwrap();
     env.advance(due - env.now, 100.0).await;
@@ -337,7 +352,11 @@ async fn every_command_on_the_embedded_chain() {
         .await
         .unwrap();
     let held = hedge_client::units::parse_amount(&s(&v["held_for_claim"], "tokens"), 9).unwrap();
-    assert_eq!(held, hedge_client::units::parse_amount(&s(&v, "paid"), 9).unwrap(), "{v}");
+    assert_eq!(
+        held,
+        hedge_client::units::parse_amount(&s(&v, "paid"), 9).unwrap(),
+        "{v}"
+    );
     let v = env
         .run_as(&holder, &format!("request list {market}"))
         .await

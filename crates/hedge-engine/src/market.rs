@@ -15,8 +15,8 @@ use crate::math::{to_i64, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, withdrawable_margin_floor,
-    Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
+    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding,
+    withdrawable_margin_floor, Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
 };
 use crate::vault::{
     amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,

@@ -421,7 +421,12 @@ mod tests {
             Err(EngineError::OraclePriceNotPositive)
         );
         assert_eq!(
-            accept_confirmation(Some((&raw(100_000_000, 6_000_000, -6, 995), 994)), &liq, &LIMITS, 1_002),
+            accept_confirmation(
+                Some((&raw(100_000_000, 6_000_000, -6, 995), 994)),
+                &liq,
+                &LIMITS,
+                1_002
+            ),
             Err(EngineError::OracleConfidenceTooWide)
         );
         // A legacy account confirms itself.

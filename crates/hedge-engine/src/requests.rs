@@ -131,7 +131,10 @@ mod tests {
             assert_eq!(check_cancellable(true, 100, now), Err(EngineError::RequestLocked));
         }
         for now in [0, 99, 100, 10_000] {
-            assert_eq!(check_cancellable(false, 100, now), Err(EngineError::NotRequestOwner));
+            assert_eq!(
+                check_cancellable(false, 100, now),
+                Err(EngineError::NotRequestOwner)
+            );
         }
     }
 

@@ -6,7 +6,9 @@
 
 use anchor_lang::prelude::*;
 use hedge_engine::market::MarketState;
-use hedge_engine::oracle::{accept_confirmation, accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::oracle::{
+    accept_confirmation, accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice,
+};
 use hedge_engine::EngineError;
 use pyth_sdk_solana::state::{load_price_account, PriceStatus, SolanaPriceAccount};
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};

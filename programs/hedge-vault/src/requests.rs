@@ -9,9 +9,9 @@
 //! (`hedge_engine::requests`).
 
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program;
 use anchor_spl::token::spl_token;
-use anchor_lang::solana_program::program_pack::Pack;
 use hedge_engine::market::MarketState;
 use hedge_engine::requests::{cancels_request, check_cancellable, RequestKind};
 use hedge_engine::EngineError;

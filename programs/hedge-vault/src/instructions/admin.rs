@@ -22,7 +22,8 @@ use crate::market_ops::refresh;
 use crate::oracle::feed_publish_time;
 use crate::oracle::read_now;
 use crate::state::{
-    AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED, MIN_SETTLEMENT_DELAY,
+    AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED,
+    MIN_SETTLEMENT_DELAY,
 };
 
 /// Accounts of every admin-signed instruction.
