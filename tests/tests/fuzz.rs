@@ -320,7 +320,7 @@ async fn observed(w: &mut World, owner: &Pubkey, out: &Outcome) -> Expected {
     if let Some(e) = out.events::<VaultWithdrawn>().first() {
         return Expected::Paid(e.paid);
     }
-    if out.events::<PositionTraded>().first().is_some() {
+    if !out.events::<PositionTraded>().is_empty() {
         let p = w.h.position_state(owner).await;
         return Expected::Traded(p.base, p.margin);
     }

@@ -167,18 +167,18 @@ impl<'a, 'info> Payer<'a, 'info> {
         hold(st, r, held, amount, 0)
     }
 
-    /// Mints `amount` new shares to the request's share destination, or into the
-    /// share escrow held for its owner's claim.
+    /// Mints `amount` new shares (`shares`: the share mint and the share escrow) to
+    /// the request's share destination, or into the escrow held for its owner's claim.
     pub fn new_shares(
         &self,
         st: &mut MarketState,
         r: &mut Request,
         held: &mut Held,
-        share_mint: &AccountInfo<'info>,
-        share_escrow: &AccountInfo<'info>,
+        shares: (&AccountInfo<'info>, &AccountInfo<'info>),
         dest: &AccountInfo<'info>,
         amount: u64,
     ) -> Result<()> {
+        let (share_mint, share_escrow) = shares;
         let to = if can_take(dest, &self.share_mint, &r.owner, amount) {
             dest
         } else {
@@ -226,7 +226,7 @@ pub struct Held {
 impl Held {
     /// The event of what was held, if anything was.
     pub fn event(&self, r: &Request, request: Pubkey) -> Option<PaymentHeld> {
-        (self.tokens != 0 || self.shares != 0).then(|| PaymentHeld {
+        (self.tokens != 0 || self.shares != 0).then_some(PaymentHeld {
             market: r.market,
             owner: r.owner,
             request,

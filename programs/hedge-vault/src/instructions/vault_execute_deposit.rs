@@ -84,8 +84,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 &mut st,
                 r,
                 &mut held,
-                &a.share_mint.to_account_info(),
-                &a.share_escrow.to_account_info(),
+                (&a.share_mint.to_account_info(), &a.share_escrow.to_account_info()),
                 &a.share_destination.to_account_info(),
                 shares,
             )?;
