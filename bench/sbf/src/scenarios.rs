@@ -13,7 +13,9 @@ use hedge_engine::funding::{accrue, FundingInputs, FundingState};
 use hedge_engine::liquidation::{auto_deleverage, liquidate, vault_in_breach};
 use hedge_engine::market::MarketState;
 use hedge_engine::math::{mul_div, Rounding};
-use hedge_engine::oracle::{accept_price, accept_price_at, OracleLimits, OraclePrice, OracleUse, RawPrice};
+use hedge_engine::oracle::{
+    accept_confirmation, accept_price, accept_price_at, OracleLimits, OraclePrice, OracleUse, RawPrice,
+};
 use hedge_engine::params::RiskParams;
 use hedge_engine::position::{
     equity_floor, execute_trade, is_liquidatable, settle_funding, stress_sized_open_interest_usd, Aggregates,
@@ -69,6 +71,8 @@ pub const SCENARIOS: &[(u8, &str)] = &[
     (104, "engine work of the funding crank"),
     (105, "engine work of a vault withdrawal request"),
     (106, "engine work of an auto-deleveraging"),
+    (107, "engine work of a confirmed liquidation (pull)"),
+    (108, "engine work of a confirmed deleveraging (pull)"),
 ];
 
 const ONE: i64 = 1_000_000_000; // one token of 9 decimals
@@ -105,6 +109,14 @@ fn raw(cents: i64) -> RawPrice {
         conf: (cents * 1_000_000 / 2_000) as u64,
         expo: -8,
         publish_time: NOW - 3,
+    }
+}
+
+/// `raw(cents)` published at `t`.
+fn raw_at(cents: i64, t: i64) -> RawPrice {
+    RawPrice {
+        publish_time: t,
+        ..raw(cents)
     }
 }
 
@@ -544,6 +556,42 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
                     st.observe(&o);
                     st.accrue(o.price, NOW)?;
                     st.deleverage(&mut p, o, o)
+                });
+            bb((&out, &st, &p));
+            m.stop();
+            sum_r(&out, |x| u128::from(x.closed) ^ sum_i(i128::from(x.realized_pnl)))
+        }
+        107 => {
+            // position_liquidate on a pull market: the price, its confirmation (the
+            // unique update 5 s earlier, checked), accrual, the liquidation, and the
+            // check at the confirmation price.
+            let (r, c, mut st, mut p) = (bb(raw(9_350)), bb(raw_at(9_360, NOW - 8)), bb(w.st), w.long);
+            m.start();
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
+                    st.observe(&o);
+                    let conf = accept_confirmation(Some((&c, NOW - 9)), &o, &st.limits, NOW)?;
+                    st.accrue(o.price, NOW)?;
+                    st.liquidate(&mut p, conf, o)
+                });
+            bb((&out, &st, &p));
+            m.stop();
+            sum_r(&out, |x| pos_sum(&p) ^ u128::from(x.outcome.closed))
+        }
+        108 => {
+            // market_auto_deleverage on a pull market, confirmed (as 106).
+            let (r, c, mut p) = (bb(raw(100_000)), bb(raw_at(99_000, NOW - 8)), w.long);
+            let mut st = bb(MarketState {
+                collateral: 700 * ONE as u64,
+                ..w.st
+            });
+            m.start();
+            let out =
+                accept_price(&r, &st.limits, st.last_publish_time, NOW, OracleUse::Liquidate).and_then(|o| {
+                    st.observe(&o);
+                    let conf = accept_confirmation(Some((&c, NOW - 9)), &o, &st.limits, NOW)?;
+                    st.accrue(o.price, NOW)?;
+                    st.deleverage(&mut p, conf, o)
                 });
             bb((&out, &st, &p));
             m.stop();

@@ -395,14 +395,6 @@ impl MarketState {
         Ok(funding_paid)
     }
 
-    /// Whether `pos` is liquidatable at `confirm`, the price that confirms a
-    /// liquidation (PROTOCOL section 6), with its funding settled on a copy.
-    fn liquidatable_at(&self, pos: &Position, confirm: OraclePrice) -> EngineResult<bool> {
-        let (mut st, mut p) = (*self, *pos);
-        st.settle_into(&mut p, confirm)?;
-        is_liquidatable(&p, &st.view(confirm))
-    }
-
     /// Liquidates a position below maintenance at `oracle` (acting at once), if it is
     /// also below maintenance at `confirm`, the unique price of
     /// `liquidation_confirmation` seconds earlier (a legacy market: `oracle` itself).
@@ -415,15 +407,15 @@ impl MarketState {
         if pos.base == 0 {
             return Err(EngineError::PositionEmpty);
         }
-        if !self.liquidatable_at(pos, oracle)? {
-            return Err(EngineError::PositionHealthy);
-        }
-        if !self.liquidatable_at(pos, confirm)? {
-            return Err(EngineError::LiquidationNotConfirmed);
-        }
         let (mut st, mut p) = (*self, *pos);
         let funding_paid = st.settle_into(&mut p, oracle)?;
+        // `PositionHealthy` when not liquidatable at the price.
         let outcome = liquidate(&p, &st.trade_context(), st.insurance, &st.view(oracle))?;
+        // Confirmed: liquidatable at the confirmation price too, its funding settled as
+        // above. A legacy account confirms itself (the same price): nothing to check.
+        if confirm != oracle && !is_liquidatable(&p, &st.view(confirm))? {
+            return Err(EngineError::LiquidationNotConfirmed);
+        }
         st.book(
             &p,
             &outcome.position,
@@ -457,7 +449,7 @@ impl MarketState {
             return Err(EngineError::VaultNotInBreach);
         }
         let mut at_confirm = *self;
-        if !at_confirm.update_reduce_only(confirm)? {
+        if confirm != oracle && !at_confirm.update_reduce_only(confirm)? {
             return Err(EngineError::LiquidationNotConfirmed);
         }
         let funding_paid = st.settle_into(&mut p, oracle)?;
