@@ -145,27 +145,55 @@ pub fn claim_ix(m: &LoadedMarket, c: &Claim) -> Result<Instruction> {
     Ok(ix::request_claim(&m.keys, &o.owner, c.kind()?, token, shares))
 }
 
-/// The account and price that confirm a liquidation at `price` (PROTOCOL section 6):
-/// a legacy market's pinned account; for a pull market the feed's unique update for
-/// `price.publish_time - liquidation_confirmation` (on the embedded chain it is
-/// published from the feed's history; elsewhere it must have been posted, as
-/// `hedge localnet` posts every second's update).
-pub async fn confirmation(
+/// What a liquidation (or a deleveraging) names: the account of its price and of its
+/// confirmation, and both prices.
+#[derive(Clone, Copy, Debug)]
+pub struct LiquidationPrices {
+    pub oracle: Pubkey,
+    pub price: OraclePrice,
+    pub confirm: Pubkey,
+    pub confirm_price: OraclePrice,
+}
+
+/// The prices a liquidation acts at (PROTOCOL section 6), `price` having been read from
+/// the market's price account: a legacy market's pinned account, which confirms itself;
+/// on the embedded chain a pull market's sponsored account and the feed's unique update
+/// for `price.publish_time - liquidation_confirmation`, published from the feed's
+/// history; on a cluster, where the sponsored account is rewritten under a transaction
+/// that names it, the newest posted update of the feed and the posted update that
+/// confirms it (`hedge localnet` posts every second's update; elsewhere post them
+/// from Hermes).
+pub async fn liquidation_prices(
     client: &mut Client,
     m: &LoadedMarket,
     price: &OraclePrice,
-) -> Result<(Pubkey, OraclePrice)> {
+) -> Result<LiquidationPrices> {
     if m.state.is_settled() || m.state.oracle_kind == OracleKind::PythLegacy {
-        return Ok((m.state.oracle, *price));
+        return Ok(LiquidationPrices {
+            oracle: m.keys.oracle,
+            price: *price,
+            confirm: m.state.oracle,
+            confirm_price: *price,
+        });
     }
-    let t = price.publish_time - i64::from(m.state.oracle_config.liquidation_confirmation);
-    let key = if client.chain.is_embedded() {
+    let delay = i64::from(m.state.oracle_config.liquidation_confirmation);
+    let (oracle, price) = if client.chain.is_embedded() {
+        (m.keys.oracle, *price)
+    } else {
+        newest_posted(&mut client.chain, &m.state.feed_id, &m.state.oracle)
+            .await?
+            .ok_or_else(|| {
+                anyhow!("no posted update of the feed to liquidate at: post the newest (Hermes)")
+            })?
+    };
+    let confirm = if client.chain.is_embedded() {
         client
             .chain
             .embedded_mut()?
             .confirmation_for(&m.state, price.publish_time)
             .await?
     } else {
+        let t = price.publish_time - delay;
         posted_update(&mut client.chain, &m.state.feed_id, t, &m.state.oracle)
             .await?
             .ok_or_else(|| {
@@ -176,18 +204,56 @@ pub async fn confirmation(
                 )
             })?
     };
-    let acc = client
-        .chain
-        .account(&key)
+    let confirm_price = read_price(&mut client.chain, &confirm).await?;
+    Ok(LiquidationPrices {
+        oracle,
+        price,
+        confirm,
+        confirm_price,
+    })
+}
+
+/// A price account's price, normalized (no checks: the program's).
+async fn read_price(chain: &mut Chain, key: &Pubkey) -> Result<OraclePrice> {
+    let acc = chain
+        .account(key)
         .await?
-        .ok_or_else(|| anyhow!("the confirmation update {key} is missing"))?;
+        .ok_or_else(|| anyhow!("the price account {key} is missing"))?;
     let r = crate::pyth::decode(&acc.owner, &acc.data)?;
-    let confirm = OraclePrice {
+    Ok(OraclePrice {
         price: normalize(r.price.max(0).unsigned_abs(), r.expo).map_err(|e| anyhow!("oracle: {e:?}"))?,
         conf: normalize(r.conf, r.expo).map_err(|e| anyhow!("oracle: {e:?}"))?,
         publish_time: r.publish_time,
-    };
-    Ok((key, confirm))
+    })
+}
+
+/// The newest posted `PriceUpdateV2` of `feed_id` other than the moving sponsored
+/// account, and its price.
+async fn newest_posted(
+    chain: &mut Chain,
+    feed_id: &[u8; 32],
+    moving: &Pubkey,
+) -> Result<Option<(Pubkey, OraclePrice)>> {
+    let found = chain
+        .accounts_of(
+            &hedge_vault::PYTH_RECEIVER_PROGRAM,
+            &[(crate::pyth::PULL_FEED_ID_OFFSET, feed_id.to_vec())],
+            None,
+        )
+        .await?;
+    let newest = found
+        .into_iter()
+        .filter(|(k, _)| k != moving)
+        .filter_map(|(k, a)| {
+            let r = crate::pyth::decode(&a.owner, &a.data).ok()?;
+            r.prev_publish_time?;
+            Some((r.publish_time, k))
+        })
+        .max();
+    match newest {
+        Some((_, k)) => Ok(Some((k, read_price(chain, &k).await?))),
+        None => Ok(None),
+    }
 }
 
 /// The price account a request due at `due` executes at. Legacy markets: the pinned

@@ -20,8 +20,9 @@ pub struct ChainVenue<'a> {
     loaded: Option<LoadedMarket>,
     /// The wallet's collateral token account, paid liquidation rewards.
     reward_token: Option<Pubkey>,
-    /// The account confirming liquidations at the price last loaded.
-    confirm: Option<Pubkey>,
+    /// The accounts a liquidation names: its price and its confirmation, found by
+    /// `liquidation_prices()`.
+    liquidation_accounts: Option<(Pubkey, Pubkey)>,
 }
 
 impl<'a> ChainVenue<'a> {
@@ -32,14 +33,20 @@ impl<'a> ChainVenue<'a> {
             oracle,
             loaded: None,
             reward_token: None,
-            confirm: None,
+            liquidation_accounts: None,
         }
     }
 
-    /// The confirmation account found by `confirmation()`.
-    fn confirm_key(&self) -> Result<Pubkey> {
-        self.confirm
-            .ok_or_else(|| anyhow!("the keeper liquidated before finding the confirmation price"))
+    /// The market's keys with the liquidation's price account, and its confirmation.
+    fn liquidation_keys(&self) -> Result<(crate::keys::MarketKeys, Pubkey)> {
+        let (oracle, confirm) = self
+            .liquidation_accounts
+            .ok_or_else(|| anyhow!("the keeper liquidated before finding the liquidation's prices"))?;
+        let keys = crate::keys::MarketKeys {
+            oracle,
+            ..self.loaded()?.keys
+        };
+        Ok((keys, confirm))
     }
 
     /// The market as last loaded by `market()`.
@@ -83,15 +90,15 @@ impl Venue for ChainVenue<'_> {
         requests::execute(self.client, &m, p, None).await
     }
 
-    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice> {
+    async fn liquidation_prices(&mut self, price: &OraclePrice) -> Result<(OraclePrice, OraclePrice)> {
         let m = self.loaded()?.clone();
-        let (key, confirm) = requests::confirmation(self.client, &m, price).await?;
-        self.confirm = Some(key);
-        Ok(confirm)
+        let l = requests::liquidation_prices(self.client, &m, price).await?;
+        self.liquidation_accounts = Some((l.oracle, l.confirm));
+        Ok((l.confirm_price, l.price))
     }
 
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
-        let keys = self.loaded()?.keys;
+        let (keys, confirm) = self.liquidation_keys()?;
         let me = self.client.pubkey();
         let token = match self.reward_token {
             Some(t) => t,
@@ -101,7 +108,6 @@ impl Venue for ChainVenue<'_> {
                 t
             }
         };
-        let confirm = self.confirm_key()?;
         let ixs: Vec<_> = targets
             .iter()
             .map(|p| ix::position_liquidate(&keys, &me, &token, p, &confirm))
@@ -110,8 +116,8 @@ impl Venue for ChainVenue<'_> {
     }
 
     async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent> {
-        let confirm = self.confirm_key()?;
-        let ix = ix::market_auto_deleverage(&self.loaded()?.keys, target, &confirm);
+        let (keys, confirm) = self.liquidation_keys()?;
+        let ix = ix::market_auto_deleverage(&keys, target, &confirm);
         self.client.send(&[ix], &[]).await
     }
 }

@@ -38,11 +38,13 @@ pub trait Venue {
     async fn crank_funding(&mut self) -> Result<Sent>;
     /// Executes `p` at the price of its due time.
     async fn execute_request(&mut self, p: &Pending) -> Result<Sent>;
-    /// The price that confirms a liquidation or deleveraging at `price` (PROTOCOL
-    /// section 6): a pull feed's unique update `liquidation_confirmation` seconds
-    /// before it, a legacy account's own price. The venue keeps what the liquidation
-    /// instructions need to name it.
-    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice>;
+    /// The prices a liquidation or deleveraging acts at now: `(confirmation, price)`
+    /// (PROTOCOL section 6). The price is `price` (what `market()` read) or, where the
+    /// account it was read from moves under a transaction (a cluster's sponsored
+    /// feed), the newest posted update of the feed; the confirmation is the feed's
+    /// unique update `liquidation_confirmation` seconds before it, or a legacy
+    /// account's own price. The venue keeps the accounts the instructions name.
+    async fn liquidation_prices(&mut self, price: &OraclePrice) -> Result<(OraclePrice, OraclePrice)>;
     /// Liquidates `targets` in one transaction.
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent>;
     async fn deleverage(&mut self, target: &Pubkey) -> Result<Sent>;
@@ -237,9 +239,9 @@ async fn liquidations<V: Venue>(
     batch: usize,
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<()> {
-    let (m, price, now) = venue.market().await?;
+    let (m, read, now) = venue.market().await?;
+    let (confirm, price) = venue.liquidation_prices(&read).await?;
     let st = accrued(&m, &price, now)?;
-    let confirm = venue.confirmation(&price).await?;
     let positions = venue.positions().await?;
     let targets = liquidatable(&positions, &st, &confirm, &price);
     let s = &mut pass.liquidations;
@@ -289,7 +291,8 @@ async fn deleverage<V: Venue>(venue: &mut V, pass: &mut Pass) -> Result<()> {
     if !in_breach(&st, &price) {
         return Ok(());
     }
-    let confirm = venue.confirmation(&price).await?;
+    let (confirm, price) = venue.liquidation_prices(&price).await?;
+    let st = accrued(&m, &price, now)?;
     let positions = venue.positions().await?;
     for p in deleverage_order(&positions, &st, &confirm, &price) {
         let sent = venue.deleverage(&p).await?;

@@ -169,9 +169,9 @@ impl Venue for Sim {
         self.booked(cause, |s| s.execute(p))
     }
 
-    async fn confirmation(&mut self, price: &OraclePrice) -> Result<OraclePrice> {
+    async fn liquidation_prices(&mut self, price: &OraclePrice) -> Result<(OraclePrice, OraclePrice)> {
         // The simulated market reads a legacy account, which confirms itself.
-        Ok(*price)
+        Ok((*price, *price))
     }
 
     async fn liquidate(&mut self, targets: &[Pubkey]) -> Result<Sent> {
