@@ -10,6 +10,7 @@ pub mod plots;
 pub mod population;
 pub mod replay;
 pub mod report;
+pub mod seeds;
 pub mod sim;
 
 use anchor_lang::prelude::Pubkey;

@@ -22,6 +22,17 @@ pub struct Series {
     /// Hedge ratio at every sub-step (for its distribution).
     #[serde(skip)]
     pub hedge_ratio: Vec<f64>,
+    /// At the last sub-step of every hour: token price and share value (USD).
+    #[serde(skip)]
+    pub hour_price: Vec<f64>,
+    #[serde(skip)]
+    pub hour_share: Vec<f64>,
+    #[serde(skip)]
+    last_hour: Option<i64>,
+    /// The vault's net exposure `(C - N) / equity` at every sub-step with shares out
+    /// (tokens over tokens: 0 is a perfect hedge, 1 the unhedged token).
+    #[serde(skip)]
+    pub net_exposure: Vec<f64>,
     pub liquidations: usize,
     pub liquidated_usd: f64,
     /// Days with liquidations, and how many.
@@ -92,6 +103,18 @@ impl Series {
             .and_then(|s| hedge_ratio_floor(s.collateral, &s.aggregates, &s.params).ok())
             .map_or(0.0, |r| r.min(10_000_000) as f64 / 1e6);
         self.hedge_ratio.push(h);
+        if let Some(x) = sim.net_exposure() {
+            self.net_exposure.push(x);
+        }
+        let hour = p.t.div_euclid(3_600);
+        if self.last_hour != Some(hour) {
+            self.hour_price.push(0.0);
+            self.hour_share.push(0.0);
+            self.last_hour = Some(hour);
+        }
+        let j = self.hour_price.len() - 1;
+        self.hour_price[j] = p.usd;
+        self.hour_share[j] = sim.share_usd().unwrap_or(f64::NAN);
         let last_of_day = self.last_day != Some(p.day);
         if last_of_day {
             self.dates
@@ -133,6 +156,13 @@ pub struct Report {
     /// 1 - Var(daily returns of the share's USD value) / Var(daily returns of the
     /// token's).
     pub hedge_effectiveness: f64,
+    /// The same on hourly returns (the last sub-step of every hour).
+    pub hedge_effectiveness_hourly: f64,
+    /// Share of sub-steps with the hedge ratio within 5% of its target (0.95 to 1.05).
+    pub in_band_5: f64,
+    /// Largest `|C - N| / equity` at any sub-step, and its median.
+    pub net_exposure_worst: f64,
+    pub net_exposure_median: f64,
     pub hedge_ratio_min: f64,
     pub hedge_ratio_median: f64,
     /// Share of sub-steps with the hedge ratio below 90%.
@@ -202,6 +232,9 @@ impl Report {
         let first = s.first_share_day();
         let shares: Vec<f64> = s.day_share[first..].to_vec();
         let prices: Vec<f64> = s.day_price[first..].to_vec();
+        let first_hour = s.hour_share.iter().position(|v| v.is_finite()).unwrap_or(0);
+        let mut exposure: Vec<f64> = s.net_exposure.iter().map(|x| x.abs()).collect();
+        exposure.sort_by(f64::total_cmp);
         let share_start = run.sim.share_start.unwrap_or(f64::NAN);
         let share_end = run.sim.share_usd().unwrap_or(f64::NAN);
         let mut sorted = s.hedge_ratio.clone();
@@ -225,6 +258,18 @@ impl Report {
             share_return: share_end / share_start - 1.0,
             token_return: end.usd / start.usd - 1.0,
             hedge_effectiveness: effectiveness(&shares, &prices),
+            hedge_effectiveness_hourly: effectiveness(
+                &s.hour_share[first_hour..],
+                &s.hour_price[first_hour..],
+            ),
+            in_band_5: s
+                .hedge_ratio
+                .iter()
+                .filter(|h| (0.95..=1.05).contains(*h))
+                .count() as f64
+                / s.hedge_ratio.len().max(1) as f64,
+            net_exposure_worst: exposure.last().copied().unwrap_or(0.0),
+            net_exposure_median: exposure.get(exposure.len() / 2).copied().unwrap_or(0.0),
             hedge_ratio_min: sorted.first().copied().unwrap_or(0.0),
             hedge_ratio_median: sorted.get(sorted.len() / 2).copied().unwrap_or(0.0),
             hedge_ratio_below_90: sorted.iter().filter(|h| **h < 0.9).count() as f64
@@ -277,8 +322,15 @@ impl Report {
             self.share_max_drawdown * 100.0
         );
         o += &format!(
-            "  hedge effectiveness {:.4}% (1 - Var(share daily returns) / Var(token daily returns))\n",
-            self.hedge_effectiveness * 100.0
+            "  hedge effectiveness {:.4}% daily, {:.4}% hourly (1 - Var(share returns) / Var(token returns))\n",
+            self.hedge_effectiveness * 100.0,
+            self.hedge_effectiveness_hourly * 100.0
+        );
+        o += &format!(
+            "  hedge in band  {:.2}% of the time within 5% of target; net exposure |C - N| / equity median {:.2}%, worst {:.2}%\n",
+            self.in_band_5 * 100.0,
+            self.net_exposure_median * 100.0,
+            self.net_exposure_worst * 100.0
         );
         o += &format!(
             "  hedge ratio    min {:.1}%, median {:.1}%, below 90% for {:.2}% of the time\n",

@@ -116,6 +116,10 @@ pub struct BacktestArgs {
     /// (the parameter study's knobs; docs/BACKTESTS.md)
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// Run this many seeds (from --seed on) and print each one's measures, their mean
+    /// and their worst
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
 }
 
 /// What a backtest and the demo share.
@@ -287,6 +291,9 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
     });
     let started = std::time::Instant::now();
     let source = a.prices.display().to_string();
+    if a.seeds > 1 {
+        return run_seeds(a, &days, &opts, &source, started);
+    }
     let (run, report) = backtest::run(&days, &opts, &source, pb.as_ref())?;
     if let Some(pb) = &pb {
         pb.finish_and_clear();
@@ -306,6 +313,39 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
         }
     }
     Ok(out(serde_json::to_value(&report)?, text))
+}
+
+/// `hedge backtest --seeds N`: the same run over seeds `seed .. seed + N`, each
+/// one's measures, their mean and their worst (docs/BACKTESTS.md).
+fn run_seeds(
+    a: &BacktestArgs,
+    days: &[crate::backtest::path::Day],
+    opts: &crate::backtest::Options,
+    source: &str,
+    started: std::time::Instant,
+) -> Result<Output> {
+    use crate::backtest::seeds::{summarize, Summary};
+    let mut reports = Vec::new();
+    for seed in opts.seed..opts.seed + a.seeds {
+        let o = crate::backtest::Options { seed, ..opts.clone() };
+        let (_, r) = crate::backtest::run(days, &o, source, None)?;
+        reports.push(r);
+    }
+    let summary: Summary = summarize(&reports);
+    let mut text = summary.render(source);
+    text += &format!(
+        "  {} runs of {} steps in {:.2} s\n",
+        reports.len(),
+        reports.first().map_or(0, |r| r.steps),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(&serde_json::json!({"summary": &summary, "options": opts}))?;
+        std::fs::write(dir.join("seeds.json"), json)?;
+        text += &format!("  wrote {}\n", dir.join("seeds.json").display());
+    }
+    Ok(out(serde_json::to_value(&summary)?, text))
 }
 
 /// `hedge demo`.

@@ -245,6 +245,27 @@ impl Sim {
         Some(tokens / shares * (price.price as f64 / 1e18))
     }
 
+    /// The vault's net exposure `(C - N) / equity`, in tokens over tokens: 0 hedged,
+    /// 1 the unhedged token. `None` while no share exists.
+    pub fn net_exposure(&self) -> Option<f64> {
+        if self.supply == 0 {
+            return None;
+        }
+        let st = self.market.state().ok()?;
+        let price = self.price().ok()?;
+        let equity = hedge_engine::vault::equity_at(
+            &st.vault_view(self.supply),
+            price.price,
+            hedge_engine::math::Rounding::Floor,
+        )
+        .ok()?;
+        if equity <= 0 {
+            return None;
+        }
+        let net = st.collateral as f64 - st.aggregates.net_base as f64;
+        Some(net / equity as f64)
+    }
+
     /// Books the change of a share's value since `before` to `cause`.
     pub fn book(&mut self, cause: Cause, before: Option<f64>) {
         let after = self.share_usd();
