@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> Result<()> {
     let output = match &cli.command {
         Command::Demo(a) => hedge_client::chain::quiet_program_output(run_demo(a)).await?,
         Command::Backtest(a) => hedge_client::cli::run_backtest(a)?,
+        Command::Synth(a) => hedge_client::cli::run_synth(a)?,
         Command::Localnet(a) => {
             hedge_client::cli::run_localnet(a)?;
             return Ok(());

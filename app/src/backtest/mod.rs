@@ -12,6 +12,7 @@ pub mod replay;
 pub mod report;
 pub mod seeds;
 pub mod sim;
+pub mod synth;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Result};

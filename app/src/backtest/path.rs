@@ -13,6 +13,7 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
+use serde::Serialize;
 
 /// One daily row.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,21 +44,91 @@ pub fn unix_day(date: &str) -> Result<i64> {
     Ok(era * 146_097 + doe - 719_468)
 }
 
-/// Reads a `Date,Open,High,Low,Close,...` CSV (the files in data/).
+/// Reads a `Date,Open,High,Low,Close,...` CSV (the files in data/); what had to be
+/// repaired is dropped (the CLI reads it with [`read_ohlc_repaired`] and warns).
 pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
+    Ok(read_ohlc_repaired(path)?.0)
+}
+
+/// [`read_ohlc`], and what was repaired.
+pub fn read_ohlc_repaired(path: &Path) -> Result<(Vec<Day>, Repairs)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_ohlc(&text, &path.display().to_string())
+    parse_ohlc_repaired(&text, &path.display().to_string())
+}
+
+/// What [`parse_ohlc_repaired`] changed in a CSV to use it: real-world files (Yahoo's
+/// among them) carry `null` rows, a close outside the day's low-high, rows out of
+/// order or twice. Each count comes with the first few line numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Repairs {
+    /// Rows skipped: a price missing, `null`, not a number or not positive, or a
+    /// date that cannot be read.
+    pub skipped: usize,
+    /// Rows whose high or low did not contain the open and close: widened to them.
+    pub widened: usize,
+    /// Rows whose date repeats an earlier row's: the later row is kept.
+    pub duplicates: usize,
+    /// Whether the rows had to be sorted by date.
+    pub sorted: bool,
+    /// Line numbers (1 = the header) of the first repaired rows.
+    pub lines: Vec<usize>,
+}
+
+impl Repairs {
+    const LINES_KEPT: usize = 5;
+
+    pub fn is_empty(&self) -> bool {
+        self.skipped == 0 && self.widened == 0 && self.duplicates == 0 && !self.sorted
+    }
+
+    fn note(&mut self, line: usize) {
+        if self.lines.len() < Self::LINES_KEPT {
+            self.lines.push(line);
+        }
+    }
+
+    /// One line for a warning, e.g. `11 rows with a close outside the day's low-high
+    /// widened; 3 rows skipped (null or unreadable) (lines 5, 9, ...)`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if self.skipped > 0 {
+            parts.push(format!(
+                "{} rows skipped (a price null, unreadable or not positive, or an unreadable date)",
+                self.skipped
+            ));
+        }
+        if self.widened > 0 {
+            parts.push(format!(
+                "{} rows whose high/low did not contain the open and close widened to them",
+                self.widened
+            ));
+        }
+        if self.duplicates > 0 {
+            parts.push(format!("{} repeated dates (the later row kept)", self.duplicates));
+        }
+        if self.sorted {
+            parts.push("rows sorted by date".to_string());
+        }
+        let lines: Vec<String> = self.lines.iter().map(|l| l.to_string()).collect();
+        format!("{} (first at lines {})", parts.join("; "), lines.join(", "))
+    }
 }
 
 /// The daily rows of a `Date,Open,High,Low,Close,...` CSV's text; `name` says where
-/// it came from in errors.
+/// it came from in errors. Repairs what can be repaired ([`Repairs`]).
 pub fn parse_ohlc(text: &str, name: &str) -> Result<Vec<Day>> {
+    Ok(parse_ohlc_repaired(text, name)?.0)
+}
+
+/// [`parse_ohlc`], and what was repaired. Refused only when the header lacks a
+/// column, or fewer than two usable days remain.
+pub fn parse_ohlc_repaired(text: &str, name: &str) -> Result<(Vec<Day>, Repairs)> {
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()
         .ok_or_else(|| anyhow!("{name} is empty"))?
         .split(',')
-        .map(|s| s.trim().to_ascii_lowercase())
+        .map(|s| s.trim().trim_matches('"').to_ascii_lowercase())
         .collect();
     let col = |col: &str| {
         header
@@ -72,50 +143,65 @@ pub fn parse_ohlc(text: &str, name: &str) -> Result<Vec<Day>> {
         col("low")?,
         col("close")?,
     );
-    let mut days = Vec::new();
+    let mut repairs = Repairs::default();
+    let mut days: Vec<(usize, Day)> = Vec::new();
     for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split(',').collect();
-        let num = |j: usize| -> Result<f64> {
-            let s = f
-                .get(j)
-                .ok_or_else(|| anyhow!("line {}: too few columns", i + 2))?;
-            let v: f64 = s
-                .trim()
-                .parse()
-                .map_err(|_| anyhow!("line {}: `{s}` is not a number", i + 2))?;
-            if !(v.is_finite() && v > 0.0) {
-                bail!("line {}: prices must be positive, got {v}", i + 2);
-            }
-            Ok(v)
+        let line_no = i + 2;
+        let f: Vec<&str> = line.split(',').map(|s| s.trim().trim_matches('"')).collect();
+        let num = |j: usize| -> Option<f64> {
+            let v: f64 = f.get(j)?.parse().ok()?;
+            (v.is_finite() && v > 0.0).then_some(v)
         };
-        let date = f
-            .get(d)
-            .ok_or_else(|| anyhow!("line {}: no date", i + 2))?
-            .trim()
-            .to_string();
-        let start = unix_day(&date)
-            .map(|x| x * 86_400)
-            .map_err(|_| anyhow!("line {}: `{date}` is not a YYYY-MM-DD date", i + 2))?;
-        let (open, high, low, close) = (num(o)?, num(h)?, num(l)?, num(c)?);
-        if high < open.max(close) || low > open.min(close) {
-            bail!(
-                "line {}: high {high} / low {low} do not contain open {open} and close {close}",
-                i + 2
-            );
+        let date = f.get(d).map(|s| s.to_string()).unwrap_or_default();
+        let start = unix_day(&date).ok().map(|x| x * 86_400);
+        let (Some(start), Some(open), Some(high), Some(low), Some(close)) =
+            (start, num(o), num(h), num(l), num(c))
+        else {
+            repairs.skipped += 1;
+            repairs.note(line_no);
+            continue;
+        };
+        let (hi, lo) = (high.max(open).max(close), low.min(open).min(close));
+        if hi != high || lo != low {
+            repairs.widened += 1;
+            repairs.note(line_no);
         }
-        days.push(Day {
-            date,
-            start,
-            open,
-            high,
-            low,
-            close,
-        });
+        days.push((
+            line_no,
+            Day {
+                date,
+                start,
+                open,
+                high: hi,
+                low: lo,
+                close,
+            },
+        ));
     }
-    if days.len() < 2 {
-        bail!("{name}: at least two days are needed");
+    if days.windows(2).any(|w| w[1].1.start < w[0].1.start) {
+        repairs.sorted = true;
+        // Stable: of two rows of one date, the later in the file stays later.
+        days.sort_by_key(|(_, day)| day.start);
     }
-    Ok(days)
+    let mut out: Vec<Day> = Vec::with_capacity(days.len());
+    for (line_no, day) in days {
+        match out.last_mut() {
+            Some(last) if last.start == day.start => {
+                repairs.duplicates += 1;
+                repairs.note(line_no);
+                *last = day;
+            }
+            _ => out.push(day),
+        }
+    }
+    repairs.lines.sort_unstable();
+    if out.len() < 2 {
+        bail!(
+            "{name}: at least two readable days are needed ({} rows skipped)",
+            repairs.skipped
+        );
+    }
+    Ok((out, repairs))
 }
 
 /// SplitMix64 with Box-Muller normals: small, seedable, the same on every machine.
@@ -282,6 +368,62 @@ mod tests {
         let lo_at = second.iter().position(|x| (x - 84.0).abs() < 1e-9).unwrap();
         assert!(lo_at < hi_at);
         assert!(p.windows(2).all(|w| w[1].t - w[0].t == 900));
+    }
+
+    #[test]
+    fn a_yahoo_style_csv_is_repaired_and_the_repairs_counted() {
+        let csv = "Date,Open,High,Low,Close,Adj Close,Volume\n\
+                   2023-01-03,10,11,9,10.5,10.5,100\n\
+                   2023-01-02,null,null,null,null,null,null\n\
+                   2023-01-01,9,10,8,9.5,9.5,100\n\
+                   2023-01-04,10.5,11,10,11.5,11.5,100\n\
+                   2023-01-04,10.5,12,10,11.8,11.8,100\n\
+                   not-a-date,1,1,1,1,1,1\n";
+        let (days, r) = parse_ohlc_repaired(csv, "y.csv").unwrap();
+        let dates: Vec<&str> = days.iter().map(|d| d.date.as_str()).collect();
+        assert_eq!(dates, ["2023-01-01", "2023-01-03", "2023-01-04"]);
+        // The later 2023-01-04 row is kept; its close is inside its range.
+        assert_eq!((days[2].high, days[2].close), (12.0, 11.8));
+        assert_eq!(
+            r,
+            Repairs {
+                skipped: 2,
+                widened: 1,
+                duplicates: 1,
+                sorted: true,
+                lines: vec![3, 5, 6, 7],
+            }
+        );
+        assert!(r.summary().starts_with("2 rows skipped"), "{}", r.summary());
+        // A close above the high is widened to it, not refused.
+        let (days, r) = parse_ohlc_repaired(
+            "Date,Open,High,Low,Close\n2023-01-01,9,10,8,10.4\n2023-01-02,10,10.1,7.9,8\n",
+            "w.csv",
+        )
+        .unwrap();
+        assert_eq!((days[0].high, days[1].low), (10.4, 7.9));
+        assert_eq!((r.widened, r.skipped, r.sorted), (1, 0, false));
+        let clean = "Date,Open,High,Low,Close\n2023-01-01,9,10,8,9\n2023-01-02,9,10,8,9\n";
+        assert!(parse_ohlc_repaired(clean, "c.csv").unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn only_what_cannot_be_read_is_refused() {
+        let e = parse_ohlc("Date,Open,High,Low\n2023-01-01,1,1,1\n", "a.csv").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a.csv: no `close` column (want Date,Open,High,Low,Close)"
+        );
+        let e = parse_ohlc(
+            "Date,Open,High,Low,Close\n2023-01-01,null,null,null,null\n2023-01-02,1,1,1,0\n2023-01-03,1,1,1,1\n",
+            "b.csv",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "b.csv: at least two readable days are needed (2 rows skipped)"
+        );
+        assert_eq!(parse_ohlc("", "e.csv").unwrap_err().to_string(), "e.csv is empty");
     }
 
     #[test]

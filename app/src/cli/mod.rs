@@ -94,6 +94,41 @@ pub enum Command {
     /// of hedgers, speculators, funding arbitrageurs and stakers: the hedge's report
     /// and four plots (docs/BACKTESTS.md)
     Backtest(BacktestArgs),
+    /// Write the synthetic daily series the backtest study uses (random walks with
+    /// jumps at three volatilities, a flash crash; docs/BACKTESTS.md)
+    Synth(SynthArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Directory to write NAME.csv into
+    #[arg(long, default_value = "data/synthetic")]
+    pub out: PathBuf,
+    /// Only this series (default: all of them)
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `hedge synth`.
+pub fn run_synth(a: &SynthArgs) -> Result<Output> {
+    use crate::backtest::synth;
+    let specs: Vec<synth::Spec> = match &a.name {
+        Some(n) => vec![synth::spec(n).ok_or_else(|| {
+            let names: Vec<&str> = synth::SERIES.iter().map(|s| s.name).collect();
+            anyhow::anyhow!("no synthetic series `{n}` (there are: {})", names.join(", "))
+        })?],
+        None => synth::SERIES.to_vec(),
+    };
+    std::fs::create_dir_all(&a.out)?;
+    let mut text = String::new();
+    let mut written = Vec::new();
+    for s in specs {
+        let f = a.out.join(format!("{}.csv", s.name));
+        std::fs::write(&f, synth::csv(&s))?;
+        text += &format!("wrote {} ({} days; {})\n", f.display(), s.days, s.about);
+        written.push(f.display().to_string());
+    }
+    Ok(out(serde_json::json!({ "written": written }), text))
 }
 
 #[derive(Args, Debug)]
@@ -254,6 +289,7 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
         Command::Demo(_) => bail!("`demo` runs on its own embedded chain: call demo::run"),
         Command::Localnet(a) => run_localnet(&a),
         Command::Backtest(a) => run_backtest(&a),
+        Command::Synth(a) => run_synth(&a),
         Command::Market(c) => market::run(c, client, oracle).await,
         Command::Vault(c) => vault::run(c, client, oracle).await,
         Command::Position(c) => position::run(c, client, oracle).await,
@@ -268,7 +304,10 @@ pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) 
 /// `hedge backtest`.
 pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
     use crate::backtest;
-    let days = backtest::path::read_ohlc(&a.prices)?;
+    let (days, repairs) = backtest::path::read_ohlc_repaired(&a.prices)?;
+    if !repairs.is_empty() {
+        eprintln!("warning: {}: {}", a.prices.display(), repairs.summary());
+    }
     let mut opts = backtest::Options {
         days: a.days,
         ..a.run.options()
