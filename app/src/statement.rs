@@ -338,6 +338,8 @@ mod tests {
             price: PRICE,
             publish_time: 0,
             collateral: 0,
+            skew_fee: 0,
+            skew_rebate: 0,
         }
         .data()
     }

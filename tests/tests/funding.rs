@@ -55,11 +55,13 @@ async fn the_crank_accrues_what_the_engine_says() {
         },
         &FundingInputs {
             imbalance,
-            skew_scale: params.skew_scale,
+            skew_scale: params.skew_scale.into(),
             max_rate: params.max_funding_rate,
             max_velocity: params.max_funding_velocity,
             max_interval: params.max_funding_interval,
             price: 100 * PRICE_PRECISION,
+            rate_target: params.funding_rate_target,
+            reversion_time: params.funding_reversion_time,
         },
         h.now().await,
     )

@@ -280,7 +280,10 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
     }
     let supply = h.mint_supply(share_mint_pda(&h.market)).await;
     match kind {
-        RequestKind::Deposit => match st.execute_deposit(supply, r.amount, r.min_hedge_ratio, p) {
+        RequestKind::Deposit => match st
+            .execute_deposit(supply, r.amount, r.min_hedge_ratio, p)
+            .map(|x| x.shares)
+        {
             Ok(s) => Expected::Shares(s),
             Err(e) => refused(e),
         },

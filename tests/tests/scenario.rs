@@ -25,6 +25,7 @@ async fn share_usd(h: &mut Harness, usd: u128) -> u128 {
         aggregates: &agg,
         units: Units { scale: 1_000_000_000 },
         funding_index: m.funding_index,
+        locked: m.locked_profit,
     };
     let eq = equity_at(&v, usd * PRICE_PRECISION, Rounding::Floor).unwrap();
     // equity tokens * price / supply, in USD per 1e9 share units

@@ -72,6 +72,11 @@ pub fn apply_overrides(
             "stress_move" => p.stress_move = small()?,
             "max_open_interest_usd" => p.max_open_interest_usd = n,
             "max_position_usd" => p.max_position_usd = n,
+            "skew_scale_ratio" => p.skew_scale_ratio = small()?,
+            "skew_rebate_share" => p.skew_rebate_share = small()?,
+            "funding_rate_target" => p.funding_rate_target = n as i64,
+            "funding_reversion_time" => p.funding_reversion_time = small()?,
+            "profit_unlock_time" => p.profit_unlock_time = small()?,
             "seed_insurance" => *seed = n,
             _ => bail!("--set {k}: not a parameter the backtest varies"),
         }

@@ -4,7 +4,9 @@
 
 use anchor_lang::prelude::Pubkey;
 use hedge_engine::math::Rounding;
-use hedge_engine::position::{equity_floor, stress_sized_open_interest_usd, unrealized_pnl_quote};
+use hedge_engine::position::{
+    equity_floor, skew_scale_in_force, stress_sized_open_interest_usd, unrealized_pnl_quote,
+};
 use hedge_engine::requests::RequestKind;
 use hedge_engine::vault::hedge_target_floor;
 use serde::Serialize;
@@ -49,6 +51,29 @@ pub struct Population {
     /// target's open interest, staking up to `staker_budget * D` in all.
     pub staker_cover: f64,
     pub staker_budget: f64,
+    /// Legacy (revision 3's study): arbitrageurs sized in tokens of `D`, one threshold,
+    /// long only. Otherwise the hedge takers below.
+    pub legacy: bool,
+    /// Hedge takers (docs/BACKTESTS.md, "The population"): how many, and their capital
+    /// together as a multiple of the vault's collateral `C` (the counterparties'
+    /// depth), each holding up to `depth * C / takers` tokens of notional.
+    pub takers: usize,
+    pub depth: f64,
+    /// The funding rate they earn on the other side of their hedge (a centralized
+    /// exchange's perpetual), a year: 10.95% is the industry's fixed interest
+    /// component, 0.01% per 8 hours.
+    pub external_funding: f64,
+    /// Round-trip cost of their external hedge, fraction of notional.
+    pub external_cost: f64,
+    /// Days over which they count funding carry when deciding.
+    pub horizon_days: f64,
+    /// Each taker's required edge is drawn uniformly in `[0, max_edge]` (fraction of
+    /// notional), its exit carry uniformly in `[exit_low, exit_high]` a year, and it
+    /// looks at the market every 1 to `max_delay_steps` sub-steps (staggered).
+    pub max_edge: f64,
+    pub exit_low: f64,
+    pub exit_high: f64,
+    pub max_delay_steps: u64,
 }
 
 impl Default for Population {
@@ -59,8 +84,8 @@ impl Default for Population {
             hedger_arrivals_per_day: 0.1,
             hedger_size: 0.05,
             hedger_exit_per_day: 0.01,
-            speculator_arrivals_per_day: 6.0,
-            speculator_size: 0.05,
+            speculator_arrivals_per_day: 2.0,
+            speculator_size: 0.025,
             leverage_mix: vec![(2, 0.3), (3, 0.3), (5, 0.25), (10, 0.15)],
             speculator_long: 0.6,
             take_profit: 1.0,
@@ -72,8 +97,40 @@ impl Default for Population {
             arb_exit: 0.02,
             staker_cover: 1.5,
             staker_budget: 0.5,
+            legacy: false,
+            takers: 20,
+            depth: 2.0,
+            external_funding: 0.1095,
+            external_cost: 0.0005,
+            horizon_days: 7.0,
+            max_edge: 0.001,
+            exit_low: -0.05,
+            exit_high: 0.02,
+            max_delay_steps: 4,
         }
     }
+}
+
+impl Population {
+    /// Revision 3's population, to compare (`--population legacy`).
+    pub fn legacy() -> Population {
+        Population {
+            legacy: true,
+            speculator_arrivals_per_day: 6.0,
+            speculator_size: 0.05,
+            ..Population::default()
+        }
+    }
+}
+
+/// A hedge taker's private parameters.
+#[derive(Clone, Debug)]
+struct Taker {
+    wallet: Pubkey,
+    edge: f64,
+    exit: f64,
+    every: u64,
+    offset: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +148,8 @@ pub struct Agents {
     pub hedgers: Vec<Pubkey>,
     speculators: Vec<Speculator>,
     arbs: Vec<Pubkey>,
+    takers: Vec<Taker>,
+    step: u64,
     staker: Pubkey,
     staked: u64,
     next: u64,
@@ -118,14 +177,31 @@ impl Agents {
             hedgers: Vec::new(),
             speculators: Vec::new(),
             arbs: Vec::new(),
+            takers: Vec::new(),
+            step: 0,
             staker: agent_wallet(0),
             staked: 0,
             next: 1,
             rng: Rng::new(seed ^ 0x5EED),
         };
-        for _ in 0..a.params.arbitrageurs {
-            let w = a.fresh();
-            a.arbs.push(w);
+        if a.params.legacy {
+            for _ in 0..a.params.arbitrageurs {
+                let w = a.fresh();
+                a.arbs.push(w);
+            }
+        } else {
+            for _ in 0..a.params.takers {
+                let wallet = a.fresh();
+                let every = 1 + (a.rng.uniform() * a.params.max_delay_steps as f64) as u64;
+                let t = Taker {
+                    wallet,
+                    edge: a.rng.uniform() * a.params.max_edge,
+                    exit: a.params.exit_low + a.rng.uniform() * (a.params.exit_high - a.params.exit_low),
+                    every: every.min(a.params.max_delay_steps.max(1)),
+                    offset: (a.rng.uniform() * every as f64) as u64,
+                };
+                a.takers.push(t);
+            }
         }
         a
     }
@@ -162,7 +238,100 @@ impl Agents {
         self.stakers(sim);
         self.hedger_flows(sim, days);
         self.speculate(sim, days);
-        self.arbitrage(sim);
+        if self.params.legacy {
+            self.arbitrage(sim);
+        } else {
+            self.take_hedge(sim);
+        }
+        self.step += 1;
+    }
+
+    /// The size unit of flows: the initial deposit `D` (legacy), or the vault's
+    /// collateral now, so agents scale with the vault.
+    fn scale(&self, sim: &Sim) -> f64 {
+        if self.params.legacy {
+            return self.deposit() as f64;
+        }
+        (sim.market.collateral as f64).max(self.deposit() as f64 * 0.01)
+    }
+
+    /// The hedge takers: each on its own cadence, with its own required edge, fills the
+    /// vault's hedge gap from whichever side pays (the skew potential's marginal rebate
+    /// now, plus funding carry against the external rate over its horizon, less both
+    /// venues' round-trip costs), and leaves when the carry falls under its exit.
+    fn take_hedge(&mut self, sim: &mut Sim) {
+        let Ok(st) = sim.market.state() else { return };
+        let Ok(price) = sim.price() else { return };
+        let p = st.params;
+        let target = hedge_target_floor(st.collateral, &p).unwrap_or(0) as f64;
+        let n = st.aggregates.net_base as f64;
+        let scale = skew_scale_in_force(st.collateral, &p).unwrap_or(1).max(1) as f64;
+        let k = f64::from(p.impact_fee_ratio) / 1e6;
+        let rho = f64::from(p.skew_rebate_share) / 1e6;
+        let taker_fee = f64::from(p.taker_fee_ratio) / 1e6;
+        // Funding longs receive here, a year (positive rate: longs pay).
+        let here_to_longs = -(st.funding.rate as f64) / 1e12 * 365.0;
+        // A long here and a short there earns both legs' funding.
+        let carry_long = here_to_longs + self.params.external_funding;
+        let h = self.params.horizon_days / 365.0;
+        let round_trip = 2.0 * taker_fee + self.params.external_cost;
+        let cap = self.params.depth * st.collateral as f64 / self.params.takers.max(1) as f64;
+        let view = st.view(price);
+        let min = p.min_position_base as f64;
+        // What this step's requests already fill.
+        let mut x = n - target;
+        for i in 0..self.takers.len() {
+            let t = self.takers[i].clone();
+            if !(self.step + t.offset).is_multiple_of(t.every)
+                || sim.has_request(&t.wallet, RequestKind::Trade)
+            {
+                continue;
+            }
+            let pos = sim.position(&t.wallet).cloned();
+            let base = pos.as_ref().map_or(0, |q| q.base) as f64;
+            // The potential's slope at x: what one unit toward the target is paid.
+            let slope = 2.0 * k * (x.abs() / scale).min(1.0) * rho;
+            let delta = if x < -min {
+                // Under-hedged: buy (close a short first, then go long).
+                let edge = slope + carry_long * h - if base < 0.0 { 0.0 } else { round_trip };
+                if edge > t.edge && !st.reduce_only {
+                    (-x).min((cap - base).max(0.0))
+                } else {
+                    0.0
+                }
+            } else if x > min {
+                // Over-hedged: sell (close a long first, then go short).
+                let edge = slope - carry_long * h - if base > 0.0 { 0.0 } else { round_trip };
+                if edge > t.edge {
+                    -(x.min((cap + base).max(0.0)))
+                } else {
+                    0.0
+                }
+            } else {
+                0.0
+            };
+            // Carry gone: a long leaves below its exit, a short above minus it.
+            let carry_gone = (base > 0.0 && carry_long < t.exit) || (base < 0.0 && -carry_long < t.exit);
+            let delta = if delta == 0.0 && carry_gone { -base } else { delta };
+            if delta.abs() < min {
+                continue;
+            }
+            let d = delta as i64;
+            let new_base = base as i64 + d;
+            if pos.is_none() && sim.open_position(&t.wallet).is_err() {
+                continue;
+            }
+            // Margin for 3x of the new size and the fees, beyond its equity.
+            let eq = equity_floor(&p_engine(&pos), &view).unwrap_or(0).max(0) as u64;
+            let want = new_base.unsigned_abs() / 3 + d.unsigned_abs() / 50 + 1;
+            if want > eq {
+                sim.mint_to(&t.wallet, want - eq);
+                let _ = sim.deposit_margin(&t.wallet, want - eq);
+            }
+            if sim.request_trade(&t.wallet, d, 0).is_ok() {
+                x += d as f64;
+            }
+        }
     }
 
     fn stakers(&mut self, sim: &mut Sim) {
@@ -197,7 +366,7 @@ impl Agents {
     fn hedger_flows(&mut self, sim: &mut Sim, days: f64) {
         if self.rng.uniform() < self.params.hedger_arrivals_per_day * days {
             let w = self.fresh();
-            let amount = (self.params.hedger_size * self.deposit() as f64) as u64;
+            let amount = (self.params.hedger_size * self.scale(sim)) as u64;
             sim.mint_to(&w, amount);
             if sim.request_deposit(&w, amount).is_ok() {
                 self.hedgers.push(w);
@@ -221,7 +390,7 @@ impl Agents {
             Ok(u) => u,
             Err(_) => return,
         };
-        let deposit = self.deposit() as f64;
+        let deposit = self.scale(sim);
         if self.rng.uniform() < self.params.speculator_arrivals_per_day * days {
             let notional = self.rng.exponential(self.params.speculator_size * deposit);
             let total: f64 = self.params.leverage_mix.iter().map(|x| x.1).sum();

@@ -155,6 +155,13 @@ pub struct BacktestArgs {
     /// and their worst
     #[arg(long, default_value_t = 1)]
     pub seeds: u64,
+    /// Who uses the market: `takers` (hedge takers sized to the vault, docs/BACKTESTS.md)
+    /// or `legacy` (revision 3's population)
+    #[arg(long, default_value = "takers", value_parser = ["takers", "legacy"])]
+    pub population: String,
+    /// The hedge takers' capital together, as a multiple of the vault's collateral
+    #[arg(long)]
+    pub depth: Option<f64>,
 }
 
 /// What a backtest and the demo share.
@@ -312,6 +319,18 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
         days: a.days,
         ..a.run.options()
     };
+    if a.population == "legacy" {
+        opts.population = backtest::population::Population {
+            deposit_tokens: opts.population.deposit_tokens,
+            ..backtest::population::Population::legacy()
+        };
+    }
+    if let Some(d) = a.depth {
+        if !(d.is_finite() && d >= 0.0) {
+            anyhow::bail!("--depth {d}: a multiple of the vault's collateral, 0 or more");
+        }
+        opts.population.depth = d;
+    }
     for kv in &a.set {
         let (k, v) = kv
             .split_once('=')

@@ -165,6 +165,7 @@ fn world() -> World {
         pending_withdraw_shares: 25_000 * ONE as u64,
         total_insurance_covered: 0,
         total_socialized: 0,
+        profit: Default::default(),
     };
     let o = oracle(10_000);
     let open = |st: &mut MarketState, margin: i64, size: i64| {
@@ -217,6 +218,8 @@ impl World {
             max_velocity: 0,
             max_interval: 1,
             price: 1,
+            rate_target: 0,
+            reversion_time: 0,
         });
         (self.st.funding, inp)
     }
@@ -463,7 +466,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             });
             bb((&out, &st));
             m.stop();
-            sum_r(&out, |x| u128::from(*x) ^ sum_i(st.funding.index))
+            sum_r(&out, |x| u128::from(x.shares) ^ sum_i(st.funding.index))
         }
         101 => {
             // position_execute_trade: price of the due time, accrual, the market's

@@ -1,14 +1,15 @@
 //! Perpetual funding (PROTOCOL section 4): the rate moves with the hedge imbalance
 //! (velocity model), and accrues into a cumulative index per whole token.
 //!
-//! `s = clamp((N - h*C) / skew_scale, -1, 1)`,
-//! `r1 = clamp(r0 + max_velocity * s * dt, -max_rate, max_rate)`,
+//! `s = clamp((N - h*C) / S, -1, 1)` with `S = max(skew_scale, skew_scale_ratio * C)`,
+//! `r1 = clamp(r0 + max_velocity * s * dt - (r0 - r_target) * min(1, dt / tau),
+//! -max_rate, max_rate)` (no pull when `tau = 0`),
 //! `index += (r0 + r1) / 2 * dt * P` (USD per whole token; positive: longs pay).
 //!
 //! One accrual charges at most `max_funding_interval` seconds: time beyond it is not
 //! charged, so a long outage can never produce a runaway charge.
 
-use crate::math::{mul_div_signed, Rounding, SafeMath};
+use crate::math::{mul_div, mul_div_signed, Rounding, SafeMath};
 use crate::params::RiskParams;
 use crate::position::Aggregates;
 use crate::vault::hedge_imbalance;
@@ -33,8 +34,8 @@ pub struct FundingState {
 pub struct FundingInputs {
     /// `N - h*C`, base units (positive: traders longer than the hedge target).
     pub imbalance: i128,
-    /// Base at which the imbalance saturates.
-    pub skew_scale: u64,
+    /// Base at which the imbalance saturates (the scale in force).
+    pub skew_scale: u128,
     /// precision: 1e12 per day
     pub max_rate: i64,
     /// precision: 1e12 per day per day
@@ -43,6 +44,10 @@ pub struct FundingInputs {
     pub max_interval: u32,
     /// Oracle price, 1e18 USD per whole token.
     pub price: u128,
+    /// Level the rate is pulled toward. precision: 1e12 per day
+    pub rate_target: i64,
+    /// Time constant of the pull, seconds (0: none).
+    pub reversion_time: u32,
 }
 
 impl FundingInputs {
@@ -55,11 +60,13 @@ impl FundingInputs {
     ) -> EngineResult<Self> {
         Ok(FundingInputs {
             imbalance: hedge_imbalance(collateral, aggregates, params)?,
-            skew_scale: params.skew_scale,
+            skew_scale: crate::position::skew_scale_in_force(collateral, params)?,
             max_rate: params.max_funding_rate,
             max_velocity: params.max_funding_velocity,
             max_interval: params.max_funding_interval,
             price,
+            rate_target: params.funding_rate_target,
+            reversion_time: params.funding_reversion_time,
         })
     }
 }
@@ -76,14 +83,14 @@ pub struct Accrual {
 }
 
 /// Normalized imbalance `s` at [`FUNDING_RATE_PRECISION`], clamped to `[-1, 1]`.
-pub fn skew_fraction(imbalance: i128, skew_scale: u64) -> EngineResult<i128> {
+pub fn skew_fraction(imbalance: i128, skew_scale: u128) -> EngineResult<i128> {
     if skew_scale == 0 {
         return Err(EngineError::DivisionByZero);
     }
     let s = mul_div_signed(
         imbalance,
         FUNDING_RATE_PRECISION.unsigned_abs(),
-        u128::from(skew_scale),
+        skew_scale,
         Rounding::Floor,
     )
     .unwrap_or(if imbalance < 0 {
@@ -92,6 +99,28 @@ pub fn skew_fraction(imbalance: i128, skew_scale: u64) -> EngineResult<i128> {
         FUNDING_RATE_PRECISION
     });
     Ok(s.clamp(FUNDING_RATE_PRECISION.wrapping_neg(), FUNDING_RATE_PRECISION))
+}
+
+/// The pull toward the target over `dt`: `(r0 - r_target) * min(1, dt / tau)`,
+/// rounded toward zero (zero when `tau = 0`).
+fn reversion(r0: i128, inp: &FundingInputs, dt: i64) -> EngineResult<i128> {
+    if inp.reversion_time == 0 {
+        return Ok(0);
+    }
+    let gap = r0.sub_c(i128::from(inp.rate_target))?;
+    let tau = i64::from(inp.reversion_time);
+    if dt >= tau {
+        return Ok(gap);
+    }
+    // Toward zero, so the pull never overshoots the target.
+    let m = mul_div(
+        gap.unsigned_abs(),
+        dt.unsigned_abs().into(),
+        tau.unsigned_abs().into(),
+        Rounding::Floor,
+    )?;
+    let m = i128::try_from(m).map_err(|_| EngineError::MathOverflow)?;
+    Ok(if gap < 0 { m.wrapping_neg() } else { m })
 }
 
 /// Accrues funding from `state.last_time` to `now` with the state as it was (the
@@ -116,7 +145,8 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
     )?;
     let max = i128::from(inp.max_rate);
     let r0 = i128::from(state.rate);
-    let r1 = r0.add_c(dr)?.clamp(max.wrapping_neg(), max);
+    let pull = reversion(r0, inp, dt)?;
+    let r1 = r0.add_c(dr)?.sub_c(pull)?.clamp(max.wrapping_neg(), max);
     // d_index = (r0 + r1) / 2 * dt * P / day, from (1e12 rate, 1e18 price) to the
     // 1e27 index: the scales reduce to a divisor of 2 * 86400 * 1e3.
     let scale_down = (FUNDING_RATE_PRECISION.unsigned_abs().mul_c(PRICE_PRECISION)?)
@@ -155,6 +185,8 @@ mod tests {
             max_velocity: PCT,
             max_interval: DAY as u32,
             price: 100 * PRICE_PRECISION,
+            rate_target: 0,
+            reversion_time: 0,
         }
     }
 
@@ -190,6 +222,41 @@ mod tests {
             st = accrue(&st, &inputs(1_000_000), day * DAY).unwrap().state;
         }
         assert_eq!(st.rate, 10 * PCT);
+    }
+
+    #[test]
+    fn the_rate_comes_back_to_its_target_and_settles_under_a_constant_skew() {
+        // Balanced market, rate 1%/day, target 0.1%/day, tau = 1 day: half a day pulls
+        // half the gap; a whole day (or more) lands on the target.
+        let st = FundingState {
+            index: 0,
+            rate: PCT,
+            last_time: 0,
+        };
+        let mut inp = inputs(0);
+        inp.rate_target = PCT / 10;
+        inp.reversion_time = DAY as u32;
+        let half = accrue(&st, &inp, DAY / 2).unwrap();
+        assert_eq!(half.state.rate, PCT - (PCT - PCT / 10) / 2);
+        assert_eq!(accrue(&st, &inp, 3 * DAY).unwrap().state.rate, PCT / 10);
+        // A constant skew s = 0.5 at velocity 1%/day/day settles at target + v*s*tau
+        // = 0.6%/day instead of running to the 10%/day cap.
+        let mut st = FundingState::default();
+        inp.imbalance = 500;
+        for hour in 1..=24 * 30 {
+            st = accrue(&st, &inp, hour * 3_600).unwrap().state;
+        }
+        let settled = PCT / 10 + PCT / 2;
+        assert!((st.rate - settled).abs() < PCT / 100, "{} vs {settled}", st.rate);
+        // Negative gaps are pulled toward zero too, without overshooting.
+        let st = FundingState {
+            index: 0,
+            rate: -PCT,
+            last_time: 0,
+        };
+        inp.imbalance = 0;
+        let a = accrue(&st, &inp, 1).unwrap();
+        assert!(a.state.rate > -PCT && a.state.rate < PCT / 10);
     }
 
     #[test]

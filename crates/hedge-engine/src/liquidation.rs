@@ -416,6 +416,7 @@ mod tests {
             aggregates: &agg,
             units: SOL,
             funding_index: 0,
+            locked: 0,
         };
         assert!(!vault_in_breach(&v, &view(&p, 10_000)).unwrap());
         // At 1000 USD traders' claim is 9 tokens: equity 1 token > 0.5: no breach; at
@@ -435,6 +436,7 @@ mod tests {
             aggregates: &agg2,
             units: SOL,
             funding_index: 0,
+            locked: 0,
         };
         assert!(vault_restored(&v2, &view(&p, 250_000)).unwrap());
         assert_eq!(
@@ -462,6 +464,7 @@ mod tests {
             aggregates: &agg,
             units: SOL,
             funding_index: 0,
+            locked: 0,
         };
         // E(P) = C - N + E/P = 10 + 10 - 1000/P: at 100 it is 10 (fine); at 52.63 it is
         // 0.999 < 5% of 10 = ... the vault is long, so a fall hurts it.

@@ -11,18 +11,29 @@
 
 use crate::funding::{accrue, Accrual, FundingInputs, FundingState};
 use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
-use crate::math::{to_i64, SafeMath};
+use crate::math::{to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding,
+    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, skew, skew_charge,
     withdrawable_margin_floor, Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
 };
 use crate::vault::{
     amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
-    value_of_shares_floor, withdrawal_payout, VaultView, WithdrawalPayout,
+    value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView, WithdrawalPayout,
 };
 use crate::{EngineError, EngineResult};
+
+/// What executing a vault deposit did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositExecution {
+    /// Shares minted.
+    pub shares: u64,
+    /// The skew potential's rise, kept in `C` (the shares are for the amount less it).
+    pub skew_fee: u64,
+    /// The skew rebate (the shares are for the amount plus it).
+    pub skew_rebate: u64,
+}
 
 /// Everything economic about one market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +82,8 @@ pub struct MarketState {
     pub total_insurance_covered: u64,
     /// Bad debt socialized to shareholders, cumulative.
     pub total_socialized: u64,
+    /// The vault's income still locked (PROTOCOL section 3, profit unlocking).
+    pub profit: ProfitLock,
 }
 
 /// A trade's execution.
@@ -134,6 +147,11 @@ impl MarketState {
             claimable_shares: 0,
             total_insurance_covered: 0,
             total_socialized: 0,
+            profit: ProfitLock {
+                locked: 0,
+                last: now,
+                end: now,
+            },
         }
     }
 
@@ -160,6 +178,7 @@ impl MarketState {
             aggregates: &self.aggregates,
             units: self.units,
             funding_index: self.funding.index,
+            locked: self.profit.locked,
         }
     }
 
@@ -201,6 +220,7 @@ impl MarketState {
                 last_time: now.max(self.funding.last_time),
             };
             self.funding = state;
+            self.profit = self.profit.at(now)?;
             let a = Accrual {
                 state,
                 charged_seconds: 0,
@@ -212,6 +232,19 @@ impl MarketState {
         let skipped = self
             .funding_skipped_seconds
             .add_c(a.skipped_seconds.unsigned_abs())?;
+        // The vault's funding income over the accrual (traders' net long times the
+        // index change, in tokens at the accrual's price), locked when positive.
+        let d_index = a.state.index.sub_c(self.funding.index)?;
+        let income = self
+            .units
+            .funding_quote(self.aggregates.net_base, d_index, Rounding::Floor)
+            .and_then(|q| self.units.tokens_of(q, price, Rounding::Floor))?;
+        let profit = self.profit.at(now)?;
+        self.profit = if income > 0 {
+            profit.add(to_u64(income.unsigned_abs())?, self.params.profit_unlock_time)?
+        } else {
+            profit
+        };
         self.funding = a.state;
         self.funding_skipped_seconds = skipped;
         Ok((a, inputs.imbalance))
@@ -357,6 +390,8 @@ impl MarketState {
             outcome.vault_collateral,
         )?;
         st.insurance = st.insurance.add_c(outcome.insurance_fee)?;
+        let vault_fee = outcome.fee.sub_c(outcome.insurance_fee)?;
+        st.profit = st.profit.add(vault_fee, st.params.profit_unlock_time)?;
         *self = st;
         *pos = outcome.position;
         Ok(TradeExecution {
@@ -497,20 +532,47 @@ impl MarketState {
         amount: u64,
         min_hedge_ratio: u32,
         oracle: OraclePrice,
-    ) -> EngineResult<u64> {
+    ) -> EngineResult<DepositExecution> {
         if self.is_settled() {
             return Err(EngineError::MarketSettled);
         }
         if self.paused {
             return Err(EngineError::MarketPaused);
         }
-        let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, amount)?;
         let collateral = self.collateral.add_c(amount)?;
+        let charge = self.skew_change(collateral)?;
+        // Shares for the amount less the potential's rise (kept in `C`, income), or
+        // plus its rebate (from `C`).
+        let priced = amount
+            .checked_sub(charge.fee)
+            .ok_or(EngineError::DepositTooSmall)?
+            .add_c(charge.rebate.min(self.collateral))?;
+        let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
         let escrow = self.escrowed_deposits.sub_c(amount)?;
         self.collateral = collateral;
         self.escrowed_deposits = escrow;
-        Ok(shares)
+        self.profit = self.profit.add(charge.fee, self.params.profit_unlock_time)?;
+        Ok(DepositExecution {
+            shares,
+            skew_fee: charge.fee,
+            skew_rebate: charge
+                .rebate
+                .min(priced.saturating_sub(amount.saturating_sub(charge.fee))),
+        })
+    }
+
+    /// The skew potential's change if `C` became `collateral` with `N` unchanged (a
+    /// vault deposit or withdrawal, PROTOCOL section 3); nothing on a one-way market
+    /// (`skew_rebate_share = 0`, revision 3).
+    pub fn skew_change(&self, collateral: u64) -> EngineResult<crate::position::SkewCharge> {
+        if self.params.skew_rebate_share == 0 {
+            return Ok(crate::position::SkewCharge::default());
+        }
+        let n = self.aggregates.net_base;
+        let before = skew(n, self.collateral, &self.params)?;
+        let after = skew(n, collateral, &self.params)?;
+        skew_charge(before, self.collateral, after, collateral, &self.params)
     }
 
     /// `vault_request_withdraw`: locks `shares` and returns their value now, at the
@@ -539,13 +601,21 @@ impl MarketState {
         value_at_request: u64,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
-        let payout = withdrawal_payout(
+        let mut payout = withdrawal_payout(
             &self.vault_view(supply),
             &oracle,
             &self.params,
             shares,
             value_at_request,
         )?;
+        // The potential's change of the gross payment: its rise stays in `C` (income),
+        // its rebate is paid on top, within what can leave now.
+        let gross = payout.paid;
+        let charge = self.skew_change(self.collateral.sub_c(gross)?)?;
+        payout.skew_fee = charge.fee.min(gross);
+        payout.skew_rebate = charge.rebate.min(payout.largest_now.saturating_sub(gross));
+        payout.paid = gross.sub_c(payout.skew_fee)?.add_c(payout.skew_rebate)?;
+        self.profit = self.profit.add(payout.skew_fee, self.params.profit_unlock_time)?;
         let collateral = self.collateral.sub_c(payout.paid)?;
         let pending = self.pending_withdraw_shares.sub_c(payout.shares_burned)?;
         self.collateral = collateral;
@@ -729,7 +799,7 @@ mod tests {
         };
         st.request_deposit(10 * ONE).unwrap();
         assert_eq!(st.escrowed_deposits, 10 * ONE);
-        let shares = st.execute_deposit(0, 10 * ONE, 0, at(100)).unwrap();
+        let shares = st.execute_deposit(0, 10 * ONE, 0, at(100)).unwrap().shares;
         assert_eq!(shares, 10_000 * ONE);
         assert_eq!((st.escrowed_deposits, st.collateral), (0, 10 * ONE));
         st.request_deposit(ONE).unwrap();
@@ -742,5 +812,86 @@ mod tests {
         assert_eq!(st, before);
         st.release_deposit(ONE).unwrap();
         assert_eq!(st.escrowed_deposits, 0);
+    }
+
+    /// Worked example of profit unlocking: 10 tokens locked for 100 s; at 40 s, 6 are
+    /// still locked; 6 more then arrive, and the end re-averages to
+    /// 40 + (6 * 60 + 6 * 100) / 12 = 120 s.
+    #[test]
+    fn profit_unlocks_linearly_and_new_income_re_averages_the_end() {
+        let l = ProfitLock::default().add(10, 100).unwrap();
+        assert_eq!((l.locked, l.end), (10, 100));
+        let l = l.at(40).unwrap();
+        assert_eq!(l.locked, 6);
+        let l = l.add(6, 100).unwrap();
+        assert_eq!((l.locked, l.last, l.end), (12, 40, 120));
+        assert_eq!(l.at(80).unwrap().locked, 6);
+        assert_eq!(l.at(120).unwrap().locked, 0);
+        assert_eq!(ProfitLock::default().add(10, 0).unwrap().locked, 0);
+    }
+
+    /// The deposit-before-income trade (PROTOCOL section 3, profit unlocking): deposit,
+    /// a lump of fee income arrives, withdraw at once. Without unlocking it takes a
+    /// share of the lump; with a one-day unlock it takes only what the lump unlocked
+    /// while it held (one second of a day).
+    fn deposit_before_income(unlock: u32) -> (u64, u64) {
+        let mut st = state();
+        st.params.profit_unlock_time = unlock;
+        st.params.taker_fee_ratio = 10_000; // 1%: a visible lump
+        st.insurance = 10_000 * ONE;
+        st.collateral = 0;
+        st.request_deposit(100 * ONE).unwrap();
+        let holder = st.execute_deposit(0, 100 * ONE, 0, at(100)).unwrap().shares;
+        // The attacker deposits as much as the holder.
+        st.request_deposit(100 * ONE).unwrap();
+        let mine = st.execute_deposit(holder, 100 * ONE, 0, at(100)).unwrap().shares;
+        let supply = holder + mine;
+        // A trader opens and closes 150 tokens at 100: 3 tokens of taker fee.
+        st.accrue(100 * PRICE_PRECISION, 10).unwrap();
+        let mut pos = Position::default();
+        st.deposit_margin(&mut pos, 50 * ONE).unwrap();
+        st.execute_trade(&mut pos, 150 * ONE as i64, 0, at(100)).unwrap();
+        st.execute_trade(&mut pos, -150 * ONE as i64, 0, at(100)).unwrap();
+        st.accrue(100 * PRICE_PRECISION, 11).unwrap();
+        let value = st.request_withdraw(supply, mine, at(100)).unwrap();
+        (value, 100 * ONE)
+    }
+
+    #[test]
+    fn depositing_just_before_income_gains_nothing_once_income_unlocks() {
+        let (value, paid_in) = deposit_before_income(0);
+        assert!(
+            value > paid_in + ONE,
+            "{value} vs {paid_in}: the lump is shared at once"
+        );
+        // One second after the lump, only 1/86,400 of it has reached the price: the
+        // attacker's half of that, a second's income, is all he takes.
+        let (value, paid_in) = deposit_before_income(86_400);
+        assert!(value <= paid_in + 3 * ONE / 86_400 / 2, "{value} > {paid_in}");
+    }
+
+    /// Deposits and withdrawals on a two-way market pay the potential's rise and are
+    /// paid a share of its fall (PROTOCOL section 3, revision 4).
+    #[test]
+    fn deposits_and_withdrawals_are_priced_on_the_skew_potential() {
+        let mut st = state();
+        st.params.skew_rebate_share = 1_000_000;
+        st.params.impact_fee_ratio = 10_000;
+        st.params.skew_scale = 100 * ONE;
+        st.collateral = 0;
+        st.request_deposit(100 * ONE).unwrap();
+        // Nobody is long: the first deposit opens a skew of -100 (Phi = 1 token).
+        let x = st.execute_deposit(0, 100 * ONE, 0, at(100)).unwrap();
+        assert_eq!((x.shares, x.skew_fee, x.skew_rebate), (99_000 * ONE, ONE, 0));
+        assert_eq!(st.profit.locked, 0, "no unlock window: at once");
+        // Longs of 150 make it over-hedged (x = +50): a deposit of 50 closes the gap
+        // and is paid the whole fall of 0.25 token.
+        st.aggregates.net_base = 150 * ONE as i128;
+        st.aggregates.long_base = 150 * ONE as u128;
+        let charge = st.skew_change(150 * ONE).unwrap();
+        assert_eq!((charge.fee, charge.rebate), (0, ONE / 4));
+        let charge = st.skew_change(50 * ONE).unwrap();
+        // Withdrawing 50 doubles x to +100: Phi from 0.25 to 1 token, a rise of 0.75.
+        assert_eq!((charge.fee, charge.rebate), (3 * ONE / 4, 0));
     }
 }

@@ -23,6 +23,8 @@ pub const MIN_WITHDRAW_DELAY: u32 = 60;
 pub const MIN_EXECUTION_DELAY: u32 = 1;
 /// See [`MIN_EXECUTION_DELAY`].
 pub const MAX_EXECUTION_DELAY: u32 = 300;
+/// Largest `skew_scale_ratio`: ten times the vault.
+pub const MAX_SKEW_SCALE_RATIO: u32 = 10_000_000;
 /// Largest execution fee a request may have to set aside, lamports (0.01 SOL).
 pub const MAX_EXECUTION_FEE_LAMPORTS: u64 = 10_000_000;
 
@@ -74,6 +76,19 @@ pub struct RiskParams {
     pub execution_delay: u32,
     /// Lamports a requester sets aside for whoever executes the request.
     pub execution_fee_lamports: u64,
+    /// The skew scale as a fraction of `C`: the scale in force is
+    /// `max(skew_scale, skew_scale_ratio * C)`; 0 keeps the fixed scale. precision: 1e6
+    pub skew_scale_ratio: u32,
+    /// Share of a fall of the skew potential paid back to whoever caused it (the
+    /// two-way hedge control, PROTOCOL section 4); 0 is revision 3's one-way impact
+    /// fee on risk-increasing trades only. precision: 1e6
+    pub skew_rebate_share: u32,
+    /// Level the funding rate is pulled toward. precision: 1e12 per day
+    pub funding_rate_target: i64,
+    /// Time constant of the pull toward `funding_rate_target`, seconds; 0: no pull.
+    pub funding_reversion_time: u32,
+    /// Seconds over which the vault's income reaches the share price; 0: at once.
+    pub profit_unlock_time: u32,
 }
 
 /// Oracle configuration parameters, checked with the risk parameters.
@@ -121,7 +136,7 @@ impl RiskParams {
     /// with `InvalidParameter`), so a client can say which before sending.
     pub fn first_violation(&self) -> Option<&'static str> {
         let r = RATIO_PRECISION as u32;
-        let rules: [(&'static str, bool); 29] = [
+        let rules: [(&'static str, bool); 34] = [
             ("liquidation_fee_ratio > 0", self.liquidation_fee_ratio > 0),
             (
                 "liquidation_fee_ratio < maintenance_margin_ratio",
@@ -193,6 +208,23 @@ impl RiskParams {
                 "liquidator_reward_share <= 100%",
                 self.liquidator_reward_share <= r,
             ),
+            (
+                "skew_scale_ratio <= 1000%",
+                self.skew_scale_ratio <= MAX_SKEW_SCALE_RATIO,
+            ),
+            ("skew_rebate_share <= 100%", self.skew_rebate_share <= r),
+            (
+                "funding_rate_target within the maximum rate",
+                self.funding_rate_target.unsigned_abs() <= self.max_funding_rate.unsigned_abs(),
+            ),
+            (
+                "funding_reversion_time <= the delay maximum",
+                self.funding_reversion_time <= MAX_DELAY_SECONDS,
+            ),
+            (
+                "profit_unlock_time <= the delay maximum",
+                self.profit_unlock_time <= MAX_DELAY_SECONDS,
+            ),
         ];
         rules.iter().find(|(_, ok)| !ok).map(|(name, _)| *name)
     }
@@ -221,6 +253,13 @@ impl RiskParams {
             liquidator_reward_share: 500_000, // half of the reward
             execution_delay: 2,
             execution_fee_lamports: 20_000,
+            // Revision 3's behaviour: fixed skew scale, one-way impact fee,
+            // velocity-only funding, income at once.
+            skew_scale_ratio: 0,
+            skew_rebate_share: 0,
+            funding_rate_target: 0,
+            funding_reversion_time: 0,
+            profit_unlock_time: 0,
         }
     }
 }

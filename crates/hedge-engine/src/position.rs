@@ -240,8 +240,11 @@ pub struct TradeOutcome {
     pub realized_pnl: i64,
     /// Total fee (taker + impact), tokens, rounded up.
     pub fee: u64,
-    /// The impact part of the fee, tokens.
+    /// The impact part of the fee (the skew potential's rise), tokens.
     pub impact_fee: u64,
+    /// The skew rebate paid from `C` into the margin (a share of the potential's
+    /// fall), tokens.
+    pub rebate: u64,
     /// Part of the fee for the insurance fund (its share of the taker fee, and the
     /// whole impact fee), tokens.
     pub insurance_fee: u64,
@@ -265,25 +268,129 @@ pub fn skew(net_base: i128, collateral: u64, params: &RiskParams) -> EngineResul
     net_base.sub_c(to_i128(crate::vault::hedge_target_floor(collateral, params)?)?)
 }
 
-/// Impact fee of a trade that moves the skew from `x_before` to `x_after`: the increase
-/// of the potential `impact_fee_ratio * x^2 / skew_scale` (tokens), rounded up, and
-/// zero when the trade lowers it. A trade sent in pieces pays at least what it pays
-/// whole: the pieces' increases add up to the whole increase (the skew path is the
-/// same), a piece that lowers the potential pays zero rather than a rebate, and
-/// rounding each piece up never pays less than rounding the sum up.
-pub fn impact_fee_ceil(x_before: i128, x_after: i128, params: &RiskParams) -> EngineResult<u64> {
-    let (b, a) = (x_before.unsigned_abs(), x_after.unsigned_abs());
-    if a <= b {
+/// The skew scale in force, `S = max(skew_scale, skew_scale_ratio * C)`, base,
+/// rounded down (PROTOCOL section 4, revision 4).
+pub fn skew_scale_in_force(collateral: u64, params: &RiskParams) -> EngineResult<u128> {
+    let by_vault = mul_div(
+        u128::from(collateral),
+        u128::from(params.skew_scale_ratio),
+        u128::from(RATIO_PRECISION),
+        Rounding::Floor,
+    )?;
+    Ok(by_vault.max(u128::from(params.skew_scale)))
+}
+
+/// The skew potential `Phi(x)` at scale `scale`, tokens, rounded as asked:
+/// `impact_fee_ratio * x^2 / S` for `|x| <= S`, `impact_fee_ratio * (2|x| - S)`
+/// beyond (its slope never exceeds `2 * impact_fee_ratio`).
+pub fn skew_potential(x: i128, scale: u128, params: &RiskParams, r: Rounding) -> EngineResult<u128> {
+    if scale == 0 {
+        return Err(EngineError::DivisionByZero);
+    }
+    let a = x.unsigned_abs();
+    let k = u128::from(params.impact_fee_ratio);
+    let one = u128::from(RATIO_PRECISION);
+    if a <= scale {
+        mul_div(a.mul_c(k)?, a, scale.mul_c(one)?, r)
+    } else {
+        mul_div(k, a.mul_c(2)?.sub_c(scale)?, one, r)
+    }
+}
+
+/// What a change of the market from skew `x_before` with `C = c_before` to `x_after`
+/// with `C = c_after` pays or is paid, tokens (PROTOCOL section 4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SkewCharge {
+    /// The rise of the potential, rounded up (zero when it does not rise).
+    pub fee: u64,
+    /// `skew_rebate_share` of its fall, rounded down (zero when it does not fall).
+    pub rebate: u64,
+}
+
+/// The skew potential's change from `(x_before, c_before)` to `(x_after, c_after)`:
+/// a rise is charged in full, rounded up; a fall is rebated at
+/// `skew_rebate_share`, rounded down. With `skew_rebate_share = 0` (revision 3) only
+/// a growing `|x|` is charged. Rounding each change up and each rebate down, a change
+/// made in pieces never pays less, nor is paid more, than made whole.
+pub fn skew_charge(
+    x_before: i128,
+    c_before: u64,
+    x_after: i128,
+    c_after: u64,
+    params: &RiskParams,
+) -> EngineResult<SkewCharge> {
+    let s_b = skew_scale_in_force(c_before, params)?;
+    let s_a = skew_scale_in_force(c_after, params)?;
+    let before_floor = skew_potential(x_before, s_b, params, Rounding::Floor)?;
+    let after_ceil = skew_potential(x_after, s_a, params, Rounding::Ceil)?;
+    if params.skew_rebate_share == 0 {
+        // One-way: only a trade that grows |x| pays.
+        if x_after.unsigned_abs() <= x_before.unsigned_abs() {
+            return Ok(SkewCharge::default());
+        }
+        return Ok(SkewCharge {
+            fee: to_u64(after_ceil.saturating_sub(before_floor))?,
+            rebate: 0,
+        });
+    }
+    if after_ceil <= before_floor {
+        // A fall: rebate a share of the smallest it can be.
+        let fall = before_floor.sub_c(after_ceil)?;
+        let rebate = mul_div(
+            fall,
+            u128::from(params.skew_rebate_share),
+            u128::from(RATIO_PRECISION),
+            Rounding::Floor,
+        )?;
+        return Ok(SkewCharge {
+            fee: 0,
+            rebate: to_u64(rebate)?,
+        });
+    }
+    // A rise (or a change within rounding of none, charged a unit or two).
+    Ok(SkewCharge {
+        fee: to_u64(after_ceil.sub_c(before_floor)?)?,
+        rebate: 0,
+    })
+}
+
+/// A rebate is paid from `C`, which moves the skew itself (`x = N - h*C`): the rebate
+/// paid is the smaller of the first estimate `r1` and `r2`, the rebate of the fall to
+/// the state `r1` leaves, so it never exceeds `skew_rebate_share` of the fall to the
+/// state it actually leaves (the next action starts there, and the potential
+/// telescopes).
+pub fn rebate_within_its_own_fall(
+    r1: u64,
+    x_before: i128,
+    c_before: u64,
+    n_after: i128,
+    c_after: u64,
+    params: &RiskParams,
+) -> EngineResult<u64> {
+    if r1 == 0 {
         return Ok(0);
     }
-    // ratio * (a^2 - b^2) / (skew_scale * 1e6) = (a - b) * ratio * (a + b) / (...)
-    let fee = mul_div(
-        a.sub_c(b)?.mul_c(u128::from(params.impact_fee_ratio))?,
-        a.add_c(b)?,
-        u128::from(params.skew_scale).mul_c(u128::from(RATIO_PRECISION))?,
-        Rounding::Ceil,
-    )?;
-    to_u64(fee)
+    let r1 = r1.min(c_after);
+    let c = c_after.sub_c(r1)?;
+    let x = skew(n_after, c, params)?;
+    let r2 = skew_charge(x_before, c_before, x, c, params)?.rebate;
+    Ok(r1.min(r2))
+}
+
+/// Impact fee of a risk-increasing trade that moves the skew from `x_before` to
+/// `x_after` at the scale `S` of `C = collateral` (revision 3's rule, the rise of the
+/// potential when `|x|` grows, rounded up).
+pub fn impact_fee_ceil(
+    x_before: i128,
+    x_after: i128,
+    collateral: u64,
+    params: &RiskParams,
+) -> EngineResult<u64> {
+    let p = RiskParams {
+        skew_rebate_share: 0,
+        ..*params
+    };
+    Ok(skew_charge(x_before, collateral, x_after, collateral, &p)?.fee)
 }
 
 /// Splits a fee into (insurance fund, vault) parts; they sum to the fee.
@@ -433,19 +540,36 @@ pub fn execute_trade(
     // (its realized PnL and the vault's share of its taker fee included; the impact
     // fee itself goes to the insurance fund), so that the next trade starts where
     // this one ended and pieces telescope.
-    // Risk-reducing trades pay the taker fee only (PROTOCOL section 4).
-    let impact = if reducing {
-        0
-    } else {
-        let x_before = skew(ctx.aggregates.net_base, ctx.vault_collateral, m.params)?;
-        let x_after = skew(n_after, collateral, m.params)?;
-        impact_fee_ceil(x_before, x_after, m.params)?
-    };
-    let fee = taker.add_c(impact)?;
-    next.margin = next.margin.add_c(realized)?.sub_c(to_i64(i128::from(fee))?)?;
+    let x_before = skew(ctx.aggregates.net_base, ctx.vault_collateral, m.params)?;
+    let x_after = skew(n_after, collateral, m.params)?;
+    let charge = skew_charge(x_before, ctx.vault_collateral, x_after, collateral, m.params)?;
+    let two_way = m.params.skew_rebate_share > 0;
+    // One-way (revision 3): risk-reducing trades pay the taker fee only. Two-way: they
+    // pay the potential's rise too, but never more than the equity they leave.
+    let mut impact = if reducing && !two_way { 0 } else { charge.fee };
+    let rebate = rebate_within_its_own_fall(
+        charge.rebate,
+        x_before,
+        ctx.vault_collateral,
+        n_after,
+        collateral,
+        m.params,
+    )?;
+    let collateral = collateral.sub_c(rebate)?;
+    next.margin = next
+        .margin
+        .add_c(realized)?
+        .add_c(to_i64(i128::from(rebate))?)?
+        .sub_c(to_i64(i128::from(taker))?)?;
     next.funding_basis = m
         .units
         .funding_quote(i128::from(new_base), m.funding_index, Rounding::Ceil)?;
+    if reducing && impact > 0 {
+        let room = equity_floor(&next, m)?.max(0).unsigned_abs();
+        impact = impact.min(to_u64(room)?);
+    }
+    let fee = taker.add_c(impact)?;
+    next.margin = next.margin.sub_c(to_i64(i128::from(impact))?)?;
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
 
@@ -468,6 +592,7 @@ pub fn execute_trade(
         realized_pnl: realized,
         fee,
         impact_fee: impact,
+        rebate,
         insurance_fee: insurance_taker.add_c(impact)?,
         reducing,
     })

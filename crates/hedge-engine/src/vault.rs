@@ -21,6 +21,9 @@ pub struct VaultView<'a> {
     pub units: Units,
     /// Cumulative funding index now.
     pub funding_index: i128,
+    /// Income still locked (PROTOCOL section 3, profit unlocking), tokens: held in
+    /// `C`, not yet in the share price.
+    pub locked: u64,
 }
 
 /// Traders' funding owed since the aggregate snapshot, `N * I - B` in quote, rounded
@@ -60,15 +63,84 @@ pub fn equity_at(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> 
     equity_with(v, funding_owed(v, r)?, price, r)
 }
 
-/// Vault equity at both edges of the confidence band: `(low, high)`, the low one
-/// rounded down, the high one rounded up.
+/// The equity shares are priced on, at both edges of the confidence band: `(low,
+/// high)`, the low one rounded down, the high one rounded up, the income still locked
+/// left out of both (PROTOCOL section 3, profit unlocking) unless equity no longer
+/// covers it.
 pub fn equity_band(v: &VaultView, oracle: &OraclePrice) -> EngineResult<(i128, i128)> {
     let (bid, ask) = (oracle.bid()?, oracle.ask()?);
+    let locked = i128::from(v.locked);
     let owed = funding_owed(v, Rounding::Floor)?;
     let low = equity_with(v, owed, bid, Rounding::Floor)?.min(equity_with(v, owed, ask, Rounding::Floor)?);
     let owed = funding_owed(v, Rounding::Ceil)?;
     let high = equity_with(v, owed, bid, Rounding::Ceil)?.max(equity_with(v, owed, ask, Rounding::Ceil)?);
-    Ok((low, high))
+    // A vault whose equity no longer covers its locked income has lost it: nothing is
+    // left out then (the loss counted at once).
+    let locked = if locked < low { locked } else { 0 };
+    Ok((low.sub_c(locked)?, high.sub_c(locked)?))
+}
+
+/// The vault's income locked and unlocking linearly to `end` (PROTOCOL section 3,
+/// revision 4, as Yearn v3 vaults unlock profit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProfitLock {
+    /// Tokens still locked at `last`.
+    pub locked: u64,
+    /// Unix seconds `locked` was measured at.
+    pub last: i64,
+    /// Unix seconds at which everything is unlocked.
+    pub end: i64,
+}
+
+impl ProfitLock {
+    /// The lock at `now` (not before `last`): `locked * (end - now) / (end - last)`,
+    /// rounded up (what is still locked never reaches the share price early).
+    pub fn at(&self, now: i64) -> EngineResult<ProfitLock> {
+        if now <= self.last {
+            return Ok(*self);
+        }
+        if now >= self.end || self.locked == 0 {
+            return Ok(ProfitLock {
+                locked: 0,
+                last: now,
+                end: now,
+            });
+        }
+        let left = mul_div(
+            u128::from(self.locked),
+            self.end.sub_c(now)?.unsigned_abs().into(),
+            self.end.sub_c(self.last)?.unsigned_abs().into(),
+            Rounding::Ceil,
+        )?;
+        Ok(ProfitLock {
+            locked: to_u64(left)?,
+            last: now,
+            end: self.end,
+        })
+    }
+
+    /// Locks `gain` at `last` for `window` seconds, re-averaging the end with what is
+    /// still locked: `end' = last + (L * (end - last) + g * window) / (L + g)`, rounded
+    /// up. A zero window (or gain) locks nothing.
+    pub fn add(&self, gain: u64, window: u32) -> EngineResult<ProfitLock> {
+        if gain == 0 || window == 0 {
+            return Ok(*self);
+        }
+        let l = u128::from(self.locked);
+        let left = self.end.sub_c(self.last)?.max(0).unsigned_abs();
+        let total = l.add_c(u128::from(gain))?;
+        let weighted = l
+            .mul_c(u128::from(left))?
+            .add_c(u128::from(gain).mul_c(u128::from(window))?)?;
+        let span = mul_div(weighted, 1, total, Rounding::Ceil)?;
+        Ok(ProfitLock {
+            locked: to_u64(total)?,
+            last: self.last,
+            end: self
+                .last
+                .add_c(i64::try_from(span).map_err(|_| EngineError::MathOverflow)?)?,
+        })
+    }
 }
 
 /// Shares for `amount` of assets against a pool of `assets` with `supply` shares:
@@ -256,6 +328,11 @@ pub struct WithdrawalPayout {
     pub remaining_value_at_request: u64,
     /// The largest amount that can leave the vault now.
     pub largest_now: u64,
+    /// The skew potential's rise the payment caused, kept in `C` (included in
+    /// `paid`: already taken off), tokens.
+    pub skew_fee: u64,
+    /// The skew rebate added to `paid`, tokens.
+    pub skew_rebate: u64,
 }
 
 /// Executes a withdrawal of `shares` whose value at request was `value_at_request`: pays
@@ -283,6 +360,8 @@ pub fn withdrawal_payout(
         shares_burned: shares,
         remaining_value_at_request: 0,
         largest_now,
+        skew_fee: 0,
+        skew_rebate: 0,
     };
     if check_withdrawal(v, oracle, params, owed).is_ok() {
         return Ok(full);
@@ -342,6 +421,7 @@ mod tests {
             aggregates: agg,
             units: SOL,
             funding_index: 0,
+            locked: 0,
         }
     }
 
@@ -580,7 +660,7 @@ mod tests {
                 entry_quote: net * entry_usd as i128 * 1_000_000_000,
                 funding_basis: basis,
             };
-            let v = VaultView { collateral: c, supply: 1, aggregates: &agg, units: SOL, funding_index: index };
+            let v = VaultView { collateral: c, supply: 1, aggregates: &agg, units: SOL, funding_index: index , locked: 0};
             let o = OraclePrice { price: usd * PRICE_PRECISION, conf: usd * PRICE_PRECISION * conf_bp / 10_000, publish_time: 0 };
             // The first implementation, written out: every evaluation computes its own
             // owed funding.

@@ -254,7 +254,7 @@ impl World {
                 self.st.request_deposit(amount).map_err(|e| format!("{e:?}"))?;
                 self.tokens_in += i128::from(amount);
                 let supply = self.supply();
-                match self.st.execute_deposit(supply, amount, 0, o) {
+                match self.st.execute_deposit(supply, amount, 0, o).map(|x| x.shares) {
                     Ok(shares) => {
                         self.holders[h].shares += shares;
                         let v = value_of_shares_floor(&self.st.vault_view(supply + shares), &o, shares)

@@ -128,7 +128,7 @@ proptest! {
             funding_basis: 0,
         };
         let o = oracle(price * PRICE_PRECISION, price * PRICE_PRECISION * conf_bp / 10_000);
-        let v = VaultView { collateral, supply, aggregates: &agg, units, funding_index: 0 };
+        let v = VaultView { collateral, supply, aggregates: &agg, units, funding_index: 0 , locked: 0};
         let Ok(shares) = shares_for_deposit_floor(&v, &o, amount) else { return Ok(()); };
         let v2 = VaultView { collateral: collateral + amount, supply: supply + shares, ..v };
         let back = value_of_shares_floor(&v2, &o, shares).unwrap();
@@ -154,7 +154,7 @@ proptest! {
             entry_quote: units.quote_of(n, p0, Rounding::Ceil).unwrap(),
             funding_basis: 0,
         };
-        let v = VaultView { collateral: c, supply: c * 1000, aggregates: &agg, units, funding_index: 0 };
+        let v = VaultView { collateral: c, supply: c * 1000, aggregates: &agg, units, funding_index: 0 , locked: 0};
         let p1 = p0 * move_pct / 100;
         prop_assume!(p1 > 0);
         let usd = |p: u128| -> i128 {
@@ -378,4 +378,125 @@ proptest! {
         prop_assert_eq!(q.base, whole.position.base);
         prop_assert!(fees >= whole.fee, "pieces paid {} < whole {}", fees, whole.fee);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// Revision 4, the two-way skew potential: a trader who opens and closes in any
+    /// pieces, any direction, from any skew, at an unchanged price, is never paid
+    /// more in rebates than he paid in impact fees (the potential telescopes back to
+    /// where he started), so no round trip of his own harvests the rebate; and he never
+    /// ends with more margin than he started with.
+    #[test]
+    fn no_round_trip_harvests_the_skew_rebate(
+        others_tenths in -500i64..=3_000,
+        collateral_tokens in 50u64..=300,
+        moves in prop::collection::vec(-4_000_000_000i64..=4_000_000_000, 1..8),
+        rebate in 1u32..=1_000_000,
+        ratio in prop_oneof![Just(0u32), 100_000u32..=2_000_000],
+        impact in 1u32..=20_000,
+        usd in 50u128..=150,
+    ) {
+        let mut p = RiskParams::default_for_tests();
+        p.max_position_usd = u64::MAX / 2;
+        p.max_open_interest_usd = u64::MAX / 2;
+        p.over_hedge_cap = 1_000_000;
+        p.impact_fee_ratio = impact;
+        p.skew_rebate_share = rebate;
+        p.skew_scale_ratio = ratio;
+        p.skew_scale = 20 * ONE as u64;
+        let units = Units { scale: 1_000_000_000 };
+        let price = usd * PRICE_PRECISION;
+        let m = MarketView { params: &p, units, oracle: oracle(price, 0), funding_index: 0 };
+        let others = Position { base: others_tenths * ONE / 10, ..Default::default() };
+        let mut agg = Aggregates::default();
+        agg.replace(&Position::default(), &others).unwrap();
+        let start = Position { margin: 1_000 * ONE, ..Default::default() };
+        let mut c = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg };
+        let (mut q, mut fees, mut rebates, mut takers) = (start, 0u64, 0u64, 0u64);
+        let mut steps: Vec<i64> = moves.into_iter().filter(|d| *d != 0).collect();
+        let end: i64 = steps.iter().sum();
+        steps.push(-end);
+        for d in steps {
+            if d == 0 { continue; }
+            let o = execute_trade(&q, &c, d, &m);
+            prop_assume!(o.is_ok());
+            let o = o.unwrap();
+            fees += o.impact_fee;
+            rebates += o.rebate;
+            takers += o.fee - o.impact_fee;
+            q = o.position;
+            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, ..c };
+        }
+        prop_assert_eq!(q.base, 0);
+        // The potential ends where it started but for the vault's share of his taker
+        // fees, which moved C: rebates exceed impact fees by less than those.
+        prop_assert!(rebates <= fees + takers, "rebates {} > impact fees {} + taker fees {}", rebates, fees, takers);
+        prop_assert!(q.margin <= start.margin, "margin {} > {}", q.margin, start.margin);
+    }
+}
+
+/// Worked example of the two-way potential (PROTOCOL section 4): impact 1%, scale
+/// 100 tokens, rebate share 50%, C = 100, nobody long (x = -100, under-hedged by the
+/// whole vault). A 50-token long moves x to -50: Phi from 1% * 100^2/100 = 1 token to
+/// 1% * 50^2/100 = 0.25 token, so the long is paid half the fall, 0.375 token; a
+/// 50-token short from there (x back to -100) pays the whole rise, 0.75 token.
+#[test]
+fn the_skew_potential_pays_both_ways_worked_example() {
+    let mut p = RiskParams::default_for_tests();
+    p.impact_fee_ratio = 10_000;
+    p.skew_scale = 100 * ONE as u64;
+    p.skew_rebate_share = 500_000;
+    p.taker_fee_ratio = 0;
+    p.max_position_usd = u64::MAX / 2;
+    p.max_open_interest_usd = u64::MAX / 2;
+    let units = Units { scale: 1_000_000_000 };
+    let m = MarketView {
+        params: &p,
+        units,
+        oracle: oracle(100 * PRICE_PRECISION, 0),
+        funding_index: 0,
+    };
+    let ctx = TradeContext {
+        insurance: u64::MAX / 4,
+        vault_collateral: 100 * ONE as u64,
+        aggregates: Aggregates::default(),
+    };
+    let long = execute_trade(
+        &Position {
+            margin: 100 * ONE,
+            ..Default::default()
+        },
+        &ctx,
+        50 * ONE,
+        &m,
+    )
+    .unwrap();
+    assert_eq!((long.impact_fee, long.rebate), (0, 375_000_000));
+    assert_eq!(long.vault_collateral, 100 * ONE as u64 - 375_000_000);
+    assert_eq!(long.position.margin, 100 * ONE + 375_000_000);
+    // A short of 50 by someone else from there: x from about -50 to -100.
+    let ctx2 = TradeContext {
+        vault_collateral: long.vault_collateral,
+        aggregates: long.aggregates,
+        ..ctx
+    };
+    let short = execute_trade(
+        &Position {
+            margin: 100 * ONE,
+            ..Default::default()
+        },
+        &ctx2,
+        -50 * ONE,
+        &m,
+    )
+    .unwrap();
+    assert_eq!(short.rebate, 0);
+    // Phi(-100 + ~0.375 of C moved) rises by about 0.75 token.
+    assert!(
+        (740_000_000..=760_000_000).contains(&short.impact_fee),
+        "{}",
+        short.impact_fee
+    );
 }

@@ -122,6 +122,11 @@ pub struct VaultDeposited {
     pub publish_time: i64,
     /// `C` after, native units
     pub collateral: u64,
+    /// The skew potential's rise (revision 4), kept in `C`: the shares are for
+    /// `amount - skew_fee + skew_rebate`.
+    pub skew_fee: u64,
+    /// The skew rebate (a share of the potential's fall), from `C`.
+    pub skew_rebate: u64,
 }
 
 #[event]
@@ -144,6 +149,10 @@ pub struct VaultWithdrawn {
     /// precision: 1e18
     pub price: u128,
     pub collateral: u64,
+    /// The skew potential's rise (revision 4), kept in `C` (already off `paid`).
+    pub skew_fee: u64,
+    /// The skew rebate, from `C` (already in `paid`).
+    pub skew_rebate: u64,
 }
 
 #[event]
@@ -189,6 +198,8 @@ pub struct PositionTraded {
     /// Taker plus impact fee.
     pub fee: u64,
     pub impact_fee: u64,
+    /// The skew rebate paid from `C` into the margin (revision 4).
+    pub rebate: u64,
     /// The insurance fund's part of `fee`.
     pub insurance_fee: u64,
     pub funding_paid: i64,
@@ -393,6 +404,7 @@ impl PositionTraded {
             realized_pnl: o.realized_pnl,
             fee: o.fee,
             impact_fee: o.impact_fee,
+            rebate: o.rebate,
             insurance_fee: o.insurance_fee,
             funding_paid: x.funding_paid,
             reducing: o.reducing,

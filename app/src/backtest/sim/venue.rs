@@ -12,12 +12,13 @@ impl Sim {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
                 .and_then(|_| st.execute_deposit(self.supply, r.amount, r.min_hedge_ratio, p))
-                .map(|shares| (shares, p)),
+                .map(|x| (x, p)),
             Err(e) => Err(e),
         };
         self.requests.remove(&key);
         match result {
-            Ok((shares, p)) => {
+            Ok((x, p)) => {
+                let shares = x.shares;
                 self.market.set_state(&st);
                 self.supply += shares;
                 *self.shares.entry(r.owner).or_default() += shares;
@@ -30,6 +31,8 @@ impl Sim {
                     price: p.price,
                     publish_time: p.publish_time,
                     collateral: st.collateral,
+                    skew_fee: x.skew_fee,
+                    skew_rebate: x.skew_rebate,
                 }
                 .data()])
             }
@@ -74,6 +77,8 @@ impl Sim {
                     largest_now: payout.largest_now,
                     price: p.price,
                     collateral: st.collateral,
+                    skew_fee: payout.skew_fee,
+                    skew_rebate: payout.skew_rebate,
                 };
                 if remaining > 0 {
                     let left = self.requests.get_mut(&key).expect("pending");

@@ -68,7 +68,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         Ok(p) => st
             .accrue_for_execution(&p, now)
             .and_then(|_| st.execute_deposit(supply, amount, min_hedge_ratio, p))
-            .map(|shares| (shares, p)),
+            .map(|x| (x, p)),
         Err(e) => Err(e),
     };
     let tp = a.token_program.to_account_info();
@@ -79,7 +79,8 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let r = &mut a.request;
     let (mut executed, mut cancelled) = (None, None);
     match result {
-        Ok((shares, p)) => {
+        Ok((x, p)) => {
+            let shares = x.shares;
             pay.new_shares(
                 &mut st,
                 r,
@@ -97,6 +98,8 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 price: p.price,
                 publish_time: p.publish_time,
                 collateral: st.collateral,
+                skew_fee: x.skew_fee,
+                skew_rebate: x.skew_rebate,
             });
         }
         Err(e) => {

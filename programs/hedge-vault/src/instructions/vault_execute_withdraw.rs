@@ -117,6 +117,8 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
                 largest_now: payout.largest_now,
                 price: p.price,
                 collateral: st.collateral,
+                skew_fee: payout.skew_fee,
+                skew_rebate: payout.skew_rebate,
             });
             if remaining > 0 {
                 // The rest stays queued, due again after the execution delay.

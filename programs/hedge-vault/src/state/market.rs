@@ -106,6 +106,16 @@ pub struct MarketParams {
     pub execution_delay: u32,
     /// lamports
     pub execution_fee_lamports: u64,
+    /// precision: 1e6 (revision 4)
+    pub skew_scale_ratio: u32,
+    /// precision: 1e6 (revision 4)
+    pub skew_rebate_share: u32,
+    /// precision: 1e12 per day (revision 4)
+    pub funding_rate_target: i64,
+    /// seconds (revision 4)
+    pub funding_reversion_time: u32,
+    /// seconds (revision 4)
+    pub profit_unlock_time: u32,
 }
 
 /// Both conversions between the stored parameters and the engine's, from one list of
@@ -147,6 +157,11 @@ mirror_params!(
     liquidator_reward_share,
     execution_delay,
     execution_fee_lamports,
+    skew_scale_ratio,
+    skew_rebate_share,
+    funding_rate_target,
+    funding_reversion_time,
+    profit_unlock_time,
 );
 
 /// A parameter change or settlement waiting out the timelock.
@@ -298,7 +313,14 @@ pub struct Market {
     pub claimable_tokens: u64,
     /// Shares held in the share escrow for claims.
     pub claimable_shares: u64,
-    pub reserved: [u8; 232],
+    /// Vault income still locked at `profit_last` (PROTOCOL section 3, profit
+    /// unlocking), native units, part of `C`.
+    pub locked_profit: u64,
+    /// Unix seconds `locked_profit` was measured at.
+    pub profit_last: i64,
+    /// Unix seconds at which all of it is unlocked.
+    pub profit_unlock_end: i64,
+    pub reserved: [u8; 160],
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -379,7 +401,10 @@ impl Market {
             escrowed_deposits: 0,
             claimable_tokens: 0,
             claimable_shares: 0,
-            reserved: [0; 232],
+            locked_profit: 0,
+            profit_last: now,
+            profit_unlock_end: now,
+            reserved: [0; 160],
         }
     }
 }
@@ -452,6 +477,11 @@ impl Market {
             claimable_shares: self.claimable_shares,
             total_insurance_covered: self.total_insurance_covered,
             total_socialized: self.total_socialized,
+            profit: hedge_engine::vault::ProfitLock {
+                locked: self.locked_profit,
+                last: self.profit_last,
+                end: self.profit_unlock_end,
+            },
         })
     }
 
@@ -482,5 +512,8 @@ impl Market {
         self.claimable_shares = s.claimable_shares;
         self.total_insurance_covered = s.total_insurance_covered;
         self.total_socialized = s.total_socialized;
+        self.locked_profit = s.profit.locked;
+        self.profit_last = s.profit.last;
+        self.profit_unlock_end = s.profit.end;
     }
 }
