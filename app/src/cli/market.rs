@@ -61,9 +61,27 @@ pub struct MarketCreateArgs {
     /// Hedge ratio h
     #[arg(long)]
     pub hedge_ratio: Option<String>,
-    /// Skew scale, in tokens
+    /// Skew scale, in tokens (the floor of the scale in force)
     #[arg(long)]
     pub skew_scale: Option<String>,
+    /// Impact fee: the skew potential's level at the skew scale, e.g. 5%
+    #[arg(long)]
+    pub impact_fee: Option<String>,
+    /// Skew scale as a fraction of the vault's collateral, e.g. 100% (0: fixed scale)
+    #[arg(long)]
+    pub skew_scale_ratio: Option<String>,
+    /// Share of a fall of the skew potential rebated, e.g. 100% (0: one-way impact fee)
+    #[arg(long)]
+    pub skew_rebate: Option<String>,
+    /// Funding rate the market is pulled toward, a year, e.g. 5% (positive: longs pay)
+    #[arg(long, allow_hyphen_values = true)]
+    pub funding_target: Option<String>,
+    /// Time constant of the pull toward the funding target, seconds (0: none)
+    #[arg(long)]
+    pub funding_reversion: Option<u32>,
+    /// Seconds over which the vault's income reaches the share price (0: at once)
+    #[arg(long)]
+    pub profit_unlock: Option<u32>,
     /// Market open-interest cap, whole USD
     #[arg(long)]
     pub max_open_interest_usd: Option<u64>,
@@ -146,6 +164,14 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             if let Some(s) = &a.skew_scale {
                 params.skew_scale = parse_amount(s, d)?;
             }
+            params.impact_fee_ratio = ratio(&a.impact_fee, params.impact_fee_ratio)?;
+            params.skew_scale_ratio = ratio(&a.skew_scale_ratio, params.skew_scale_ratio)?;
+            params.skew_rebate_share = ratio(&a.skew_rebate, params.skew_rebate_share)?;
+            if let Some(t) = &a.funding_target {
+                params.funding_rate_target = annual_rate_per_day(t)?;
+            }
+            params.funding_reversion_time = a.funding_reversion.unwrap_or(params.funding_reversion_time);
+            params.profit_unlock_time = a.profit_unlock.unwrap_or(params.profit_unlock_time);
             params.max_open_interest_usd = a.max_open_interest_usd.unwrap_or(params.max_open_interest_usd);
             params.max_position_usd = a.max_position_usd.unwrap_or(params.max_position_usd);
             params.withdraw_delay = a.withdraw_delay.unwrap_or(params.withdraw_delay);
@@ -171,5 +197,33 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
                 sent_line(&format!("Created market {}", keys.market), &sent.signature),
             ))
         }
+    }
+}
+
+/// A yearly rate such as `5%` or `-2.5%` as the program's daily rate at 1e12 (a
+/// 365-day year), rounded toward zero.
+fn annual_rate_per_day(s: &str) -> Result<i64> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let millionths = i64::from(parse_ratio(body)?);
+    // millionths of a year -> 1e12 per day: * 1e6 / 365.
+    let per_day = millionths * 1_000_000 / 365;
+    Ok(if neg { -per_day } else { per_day })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::annual_rate_per_day;
+
+    #[test]
+    fn a_yearly_funding_target_becomes_the_programs_daily_rate() {
+        // 5% a year = 0.0137% a day = 136,986,301 at 1e12.
+        assert_eq!(annual_rate_per_day("5%").unwrap(), 136_986_301);
+        assert_eq!(annual_rate_per_day("-2.5%").unwrap(), -68_493_150);
+        assert_eq!(annual_rate_per_day("0").unwrap(), 0);
+        assert!(annual_rate_per_day("five").is_err());
     }
 }
