@@ -44,6 +44,20 @@ pub fn unix_day(date: &str) -> Result<i64> {
     Ok(era * 146_097 + doe - 719_468)
 }
 
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (the inverse of [`unix_day`]).
+pub fn date_of(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Reads a `Date,Open,High,Low,Close,...` CSV (the files in data/); what had to be
 /// repaired is dropped (the CLI reads it with [`read_ohlc_repaired`] and warns).
 pub fn read_ohlc(path: &Path) -> Result<Vec<Day>> {
@@ -368,6 +382,14 @@ mod tests {
         let lo_at = second.iter().position(|x| (x - 84.0).abs() < 1e-9).unwrap();
         assert!(lo_at < hi_at);
         assert!(p.windows(2).all(|w| w[1].t - w[0].t == 900));
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        for d in [0, 18_628, 19_000, 20_000, 11_016] {
+            assert_eq!(unix_day(&date_of(d)).unwrap(), d);
+        }
+        assert_eq!(date_of(18_628), "2021-01-01");
     }
 
     #[test]

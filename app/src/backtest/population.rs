@@ -124,7 +124,7 @@ impl Population {
 }
 
 /// A hedge taker's private parameters.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Taker {
     wallet: Pubkey,
     edge: f64,
@@ -192,12 +192,13 @@ impl Agents {
         } else {
             for _ in 0..a.params.takers {
                 let wallet = a.fresh();
+                // In 1..=max_delay_steps (uniform() < 1).
                 let every = 1 + (a.rng.uniform() * a.params.max_delay_steps as f64) as u64;
                 let t = Taker {
                     wallet,
                     edge: a.rng.uniform() * a.params.max_edge,
                     exit: a.params.exit_low + a.rng.uniform() * (a.params.exit_high - a.params.exit_low),
-                    every: every.min(a.params.max_delay_steps.max(1)),
+                    every,
                     offset: (a.rng.uniform() * every as f64) as u64,
                 };
                 a.takers.push(t);
@@ -280,8 +281,7 @@ impl Agents {
         let min = p.min_position_base as f64;
         // What this step's requests already fill.
         let mut x = n - target;
-        for i in 0..self.takers.len() {
-            let t = self.takers[i].clone();
+        for t in &self.takers {
             if !(self.step + t.offset).is_multiple_of(t.every)
                 || sim.has_request(&t.wallet, RequestKind::Trade)
             {

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::path::Rng;
+use super::path::{date_of, Rng};
 
 /// Intraday points per day of the generating walk.
 const STEPS_PER_DAY: usize = 96;
@@ -130,32 +130,10 @@ fn crash_shape(i: usize) -> f64 {
     }
 }
 
-/// `YYYY-MM-DD` of a day number since 1970-01-01 (the inverse of `path::unix_day`).
-pub fn date_of(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backtest::path::{parse_ohlc_repaired, unix_day};
-
-    #[test]
-    fn dates_round_trip() {
-        for d in [0, 18_628, 19_000, 20_000, 11_016] {
-            assert_eq!(unix_day(&date_of(d)).unwrap(), d);
-        }
-        assert_eq!(date_of(START_DAY), "2021-01-01");
-    }
+    use crate::backtest::path::parse_ohlc_repaired;
 
     #[test]
     fn the_committed_series_are_the_generators_output() {

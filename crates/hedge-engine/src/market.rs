@@ -15,8 +15,9 @@ use crate::math::{to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, skew, skew_charge,
-    withdrawable_margin_floor, Aggregates, MarketView, Position, TradeContext, TradeOutcome, Units,
+    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, skew_charge_between,
+    withdrawable_margin_floor, Aggregates, MarketView, Position, SkewCharge, TradeContext, TradeOutcome,
+    Units,
 };
 use crate::vault::{
     amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
@@ -233,18 +234,21 @@ impl MarketState {
             .funding_skipped_seconds
             .add_c(a.skipped_seconds.unsigned_abs())?;
         // The vault's funding income over the accrual (traders' net long times the
-        // index change, in tokens at the accrual's price), locked when positive.
-        let d_index = a.state.index.sub_c(self.funding.index)?;
-        let income = self
-            .units
-            .funding_quote(self.aggregates.net_base, d_index, Rounding::Floor)
-            .and_then(|q| self.units.tokens_of(q, price, Rounding::Floor))?;
-        let profit = self.profit.at(now)?;
-        self.profit = if income > 0 {
-            profit.add(to_u64(income.unsigned_abs())?, self.params.profit_unlock_time)?
-        } else {
-            profit
-        };
+        // index change, in tokens at the accrual's price), locked when positive; not
+        // computed when income is not locked.
+        let mut profit = self.profit.at(now)?;
+        let window = self.params.profit_unlock_time;
+        if window > 0 {
+            let d_index = a.state.index.sub_c(self.funding.index)?;
+            let income = self
+                .units
+                .funding_quote(self.aggregates.net_base, d_index, Rounding::Floor)
+                .and_then(|q| self.units.tokens_of(q, price, Rounding::Floor))?;
+            if income > 0 {
+                profit = profit.add(to_u64(income.unsigned_abs())?, window)?;
+            }
+        }
+        self.profit = profit;
         self.funding = a.state;
         self.funding_skipped_seconds = skipped;
         Ok((a, inputs.imbalance))
@@ -542,11 +546,12 @@ impl MarketState {
         let collateral = self.collateral.add_c(amount)?;
         let charge = self.skew_change(collateral)?;
         // Shares for the amount less the potential's rise (kept in `C`, income), or
-        // plus its rebate (from `C`).
+        // plus its rebate (from `C`, at most what it holds).
+        let rebate = charge.rebate.min(self.collateral);
         let priced = amount
             .checked_sub(charge.fee)
             .ok_or(EngineError::DepositTooSmall)?
-            .add_c(charge.rebate.min(self.collateral))?;
+            .add_c(rebate)?;
         let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
         let escrow = self.escrowed_deposits.sub_c(amount)?;
@@ -556,23 +561,19 @@ impl MarketState {
         Ok(DepositExecution {
             shares,
             skew_fee: charge.fee,
-            skew_rebate: charge
-                .rebate
-                .min(priced.saturating_sub(amount.saturating_sub(charge.fee))),
+            skew_rebate: rebate,
         })
     }
 
     /// The skew potential's change if `C` became `collateral` with `N` unchanged (a
     /// vault deposit or withdrawal, PROTOCOL section 3); nothing on a one-way market
     /// (`skew_rebate_share = 0`, revision 3).
-    pub fn skew_change(&self, collateral: u64) -> EngineResult<crate::position::SkewCharge> {
-        if self.params.skew_rebate_share == 0 {
-            return Ok(crate::position::SkewCharge::default());
+    pub fn skew_change(&self, collateral: u64) -> EngineResult<SkewCharge> {
+        if !self.params.skew_is_two_way() {
+            return Ok(SkewCharge::default());
         }
         let n = self.aggregates.net_base;
-        let before = skew(n, self.collateral, &self.params)?;
-        let after = skew(n, collateral, &self.params)?;
-        skew_charge(before, self.collateral, after, collateral, &self.params)
+        skew_charge_between(n, self.collateral, n, collateral, &self.params)
     }
 
     /// `vault_request_withdraw`: locks `shares` and returns their value now, at the

@@ -124,6 +124,13 @@ pub fn token_scale(decimals: u8) -> EngineResult<u128> {
 }
 
 impl RiskParams {
+    /// Whether the skew potential works both ways (revision 4: rebates, and the
+    /// potential on reducing trades, deposits and withdrawals) or one way (revision 3:
+    /// the impact fee of risk-increasing trades only).
+    pub const fn skew_is_two_way(&self) -> bool {
+        self.skew_rebate_share > 0
+    }
+
     /// Range checks, including `f < r_m < r_i <= 100%`.
     pub fn validate(&self) -> EngineResult<()> {
         match self.first_violation() {

@@ -323,7 +323,7 @@ pub fn skew_charge(
     let s_a = skew_scale_in_force(c_after, params)?;
     let before_floor = skew_potential(x_before, s_b, params, Rounding::Floor)?;
     let after_ceil = skew_potential(x_after, s_a, params, Rounding::Ceil)?;
-    if params.skew_rebate_share == 0 {
+    if !params.skew_is_two_way() {
         // One-way: only a trade that grows |x| pays.
         if x_after.unsigned_abs() <= x_before.unsigned_abs() {
             return Ok(SkewCharge::default());
@@ -354,6 +354,20 @@ pub fn skew_charge(
     })
 }
 
+/// [`skew_charge`] of a change of the market from `N = n_before`, `C = c_before` to
+/// `N = n_after`, `C = c_after` (the skews `x = N - h*C` computed here).
+pub fn skew_charge_between(
+    n_before: i128,
+    c_before: u64,
+    n_after: i128,
+    c_after: u64,
+    params: &RiskParams,
+) -> EngineResult<SkewCharge> {
+    let x_before = skew(n_before, c_before, params)?;
+    let x_after = skew(n_after, c_after, params)?;
+    skew_charge(x_before, c_before, x_after, c_after, params)
+}
+
 /// A rebate is paid from `C`, which moves the skew itself (`x = N - h*C`): the rebate
 /// paid is the smaller of the first estimate `r1` and `r2`, the rebate of the fall to
 /// the state `r1` leaves, so it never exceeds `skew_rebate_share` of the fall to the
@@ -361,7 +375,7 @@ pub fn skew_charge(
 /// telescopes).
 pub fn rebate_within_its_own_fall(
     r1: u64,
-    x_before: i128,
+    n_before: i128,
     c_before: u64,
     n_after: i128,
     c_after: u64,
@@ -372,25 +386,8 @@ pub fn rebate_within_its_own_fall(
     }
     let r1 = r1.min(c_after);
     let c = c_after.sub_c(r1)?;
-    let x = skew(n_after, c, params)?;
-    let r2 = skew_charge(x_before, c_before, x, c, params)?.rebate;
+    let r2 = skew_charge_between(n_before, c_before, n_after, c, params)?.rebate;
     Ok(r1.min(r2))
-}
-
-/// Impact fee of a risk-increasing trade that moves the skew from `x_before` to
-/// `x_after` at the scale `S` of `C = collateral` (revision 3's rule, the rise of the
-/// potential when `|x|` grows, rounded up).
-pub fn impact_fee_ceil(
-    x_before: i128,
-    x_after: i128,
-    collateral: u64,
-    params: &RiskParams,
-) -> EngineResult<u64> {
-    let p = RiskParams {
-        skew_rebate_share: 0,
-        ..*params
-    };
-    Ok(skew_charge(x_before, collateral, x_after, collateral, &p)?.fee)
 }
 
 /// Splits a fee into (insurance fund, vault) parts; they sum to the fee.
@@ -540,16 +537,19 @@ pub fn execute_trade(
     // (its realized PnL and the vault's share of its taker fee included; the impact
     // fee itself goes to the insurance fund), so that the next trade starts where
     // this one ended and pieces telescope.
-    let x_before = skew(ctx.aggregates.net_base, ctx.vault_collateral, m.params)?;
-    let x_after = skew(n_after, collateral, m.params)?;
-    let charge = skew_charge(x_before, ctx.vault_collateral, x_after, collateral, m.params)?;
-    let two_way = m.params.skew_rebate_share > 0;
-    // One-way (revision 3): risk-reducing trades pay the taker fee only. Two-way: they
-    // pay the potential's rise too, but never more than the equity they leave.
-    let mut impact = if reducing && !two_way { 0 } else { charge.fee };
+    // One-way (revision 3): risk-reducing trades pay the taker fee only, so their
+    // potential is not computed. Two-way: they pay its rise too, but never more than
+    // the equity they leave.
+    let n_before = ctx.aggregates.net_base;
+    let charge = if reducing && !m.params.skew_is_two_way() {
+        SkewCharge::default()
+    } else {
+        skew_charge_between(n_before, ctx.vault_collateral, n_after, collateral, m.params)?
+    };
+    let mut impact = charge.fee;
     let rebate = rebate_within_its_own_fall(
         charge.rebate,
-        x_before,
+        n_before,
         ctx.vault_collateral,
         n_after,
         collateral,

@@ -18,6 +18,16 @@ fn oracle(price: u128, conf: u128) -> OraclePrice {
     }
 }
 
+/// The test parameters with the open-interest caps out of the way (the properties
+/// below are about fees, conservation and liquidation, not caps).
+fn uncapped() -> RiskParams {
+    RiskParams {
+        max_position_usd: u64::MAX / 2,
+        max_open_interest_usd: u64::MAX / 2,
+        ..RiskParams::default_for_tests()
+    }
+}
+
 /// Prices from 1e-8 USD to 1e6 USD per whole token, log-uniform-ish.
 fn price_strategy() -> impl Strategy<Value = u128> {
     (1u128..=9, 10u32..=23).prop_map(|(m, e)| m * 10u128.pow(e))
@@ -34,9 +44,7 @@ proptest! {
     fn trades_are_zero_sum_and_conserve_tokens(
         steps in prop::collection::vec((0usize..4, -20i64..=20, 50u128..=150, 0u128..=50), 1..40),
     ) {
-        let mut p = RiskParams::default_for_tests();
-        p.max_position_usd = u64::MAX / 2;
-        p.max_open_interest_usd = u64::MAX / 2;
+        let p = uncapped();
         let units = Units { scale: 1_000_000_000 };
         let mut positions = [Position { margin: 10 * ONE, ..Default::default() }; 4];
         let mut agg = Aggregates::default();
@@ -77,9 +85,7 @@ proptest! {
         conf_bp in 0u128..=100,
         decimals in 0u32..=9,
     ) {
-        let mut p = RiskParams::default_for_tests();
-        p.max_position_usd = u64::MAX / 2;
-        p.max_open_interest_usd = u64::MAX / 2;
+        let mut p = uncapped();
         p.min_position_base = 1;
         let scale = 10u128.pow(decimals);
         let one = i64::try_from(scale).unwrap().max(1);
@@ -242,9 +248,7 @@ proptest! {
     ) {
         use hedge_engine::liquidation::liquidate;
         use hedge_engine::position::{equity_floor, is_liquidatable};
-        let mut p = RiskParams::default_for_tests();
-        p.max_position_usd = u64::MAX / 2;
-        p.max_open_interest_usd = u64::MAX / 2;
+        let p = uncapped();
         let units = Units { scale: 1_000_000_000 };
         let p0 = 100 * PRICE_PRECISION;
         let m0 = MarketView { params: &p, units, oracle: oracle(p0, 0), funding_index: 0 };
@@ -332,9 +336,7 @@ proptest! {
         conf_bp in 0u128..=30,
         share in prop_oneof![Just(0u32), Just(200_000u32), 0u32..=1_000_000],
     ) {
-        let mut p = RiskParams::default_for_tests();
-        p.max_position_usd = u64::MAX / 2;
-        p.max_open_interest_usd = u64::MAX / 2;
+        let mut p = uncapped();
         p.over_hedge_cap = 1_000_000;
         p.insurance_fee_share = share;
         p.impact_fee_ratio = 5_000;
@@ -398,9 +400,7 @@ proptest! {
         impact in 1u32..=20_000,
         usd in 50u128..=150,
     ) {
-        let mut p = RiskParams::default_for_tests();
-        p.max_position_usd = u64::MAX / 2;
-        p.max_open_interest_usd = u64::MAX / 2;
+        let mut p = uncapped();
         p.over_hedge_cap = 1_000_000;
         p.impact_fee_ratio = impact;
         p.skew_rebate_share = rebate;
@@ -444,13 +444,11 @@ proptest! {
 /// 50-token short from there (x back to -100) pays the whole rise, 0.75 token.
 #[test]
 fn the_skew_potential_pays_both_ways_worked_example() {
-    let mut p = RiskParams::default_for_tests();
+    let mut p = uncapped();
     p.impact_fee_ratio = 10_000;
     p.skew_scale = 100 * ONE as u64;
     p.skew_rebate_share = 500_000;
     p.taker_fee_ratio = 0;
-    p.max_position_usd = u64::MAX / 2;
-    p.max_open_interest_usd = u64::MAX / 2;
     let units = Units { scale: 1_000_000_000 };
     let m = MarketView {
         params: &p,
