@@ -196,6 +196,24 @@ impl Default for Setup {
     }
 }
 
+impl Setup {
+    /// Revision 4's hedge control on the default market: the two-way skew potential
+    /// at 5% (full rebate) over a scale equal to the vault (`C`, at least one token),
+    /// funding pulled back toward 5%/yr over a day, income unlocked over `unlock`
+    /// seconds (the study's parameters of docs/BACKTESTS.md, one-token scale floor).
+    pub fn two_way(unlock: u32) -> Setup {
+        let mut s = Setup::default();
+        s.params.impact_fee_ratio = 50_000;
+        s.params.skew_scale = 1_000_000_000;
+        s.params.skew_scale_ratio = 1_000_000;
+        s.params.skew_rebate_share = 1_000_000;
+        s.params.funding_rate_target = 137_000_000;
+        s.params.funding_reversion_time = 86_400;
+        s.params.profit_unlock_time = unlock;
+        s
+    }
+}
+
 /// The bank, one market and its actors.
 pub struct Harness {
     pub ctx: ProgramTestContext,

@@ -98,6 +98,10 @@ struct Tally {
     applied: u32,
     closes: u32,
     adversary_moves: u32,
+    /// Executions that paid the skew potential's rise (trades, deposits, withdrawals).
+    skew_fees: u32,
+    /// Executions that were paid its rebate.
+    rebates: u32,
 }
 
 /// The adversary: his wallet, and the keypairs of his token and share accounts so he
@@ -158,11 +162,11 @@ async fn create_at(h: &mut Harness, kp: &Keypair, mint: &Pubkey, owner: &Pubkey)
 }
 
 impl World {
-    async fn new() -> World {
+    async fn new(base: Setup) -> World {
         let mut setup = Setup {
             freezable_mint: true,
             accept_freeze_authority: true,
-            ..Setup::default()
+            ..base
         };
         // Small enough that traders reach the over-hedge cap and a spike puts the
         // vault in breach (auto-deleveraging happens).
@@ -807,10 +811,27 @@ async fn executions(w: &mut World, t: &mut Tally) -> Result<Option<Outcome>, Fai
         }
         t.late_executions += u32::from(now > r.due_time + 60);
         t.held += out.events::<PaymentHeld>().len() as u32;
+        let (fee, rebate) = skew_paid(&out);
+        t.skew_fees += u32::from(fee > 0);
+        t.rebates += u32::from(rebate > 0);
         w.h.check_invariants().await;
         last = Some(out);
     }
     Ok(last)
+}
+
+/// The skew potential's fee and rebate of an execution (zero for other kinds).
+fn skew_paid(out: &Outcome) -> (u64, u64) {
+    if let Some(e) = out.events::<VaultDeposited>().first() {
+        return (e.skew_fee, e.skew_rebate);
+    }
+    if let Some(e) = out.events::<VaultWithdrawn>().first() {
+        return (e.skew_fee, e.skew_rebate);
+    }
+    if let Some(e) = out.events::<PositionTraded>().first() {
+        return (e.impact_fee, e.rebate);
+    }
+    (0, 0)
 }
 
 /// The keeper liquidates whatever the engine says is due at the price (confirmed: a
@@ -951,7 +972,7 @@ async fn deleverage(w: &mut World, t: &mut Tally) -> Result<Option<Outcome>, Fai
 
 /// Plays steps `steps` of the run seeded `seed` on a new world, checking everything
 /// after each; the first failure, with its position in `steps`.
-fn replay(seed: u64, steps: &[u64]) -> Result<Tally, (usize, Failure)> {
+fn replay(setup: Setup, seed: u64, steps: &[u64]) -> Result<Tally, (usize, Failure)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -959,7 +980,7 @@ fn replay(seed: u64, steps: &[u64]) -> Result<Tally, (usize, Failure)> {
     let steps = steps.to_vec();
     let res = std::panic::catch_unwind(AssertUnwindSafe(|| {
         rt.block_on(async move {
-            let mut w = World::new().await;
+            let mut w = World::new(setup).await;
             let mut t = Tally::default();
             for (pos, &i) in steps.iter().enumerate() {
                 let mut rng = Rng(step_seed(seed, i));
@@ -998,12 +1019,12 @@ fn replay(seed: u64, steps: &[u64]) -> Result<Tally, (usize, Failure)> {
 
 /// Runs `steps` steps from `seed`; on failure, shrinks the sequence to a minimal one
 /// that still fails the same check and panics with it and the command to replay it.
-fn run(seed: u64, steps: u64) -> Tally {
+fn run(setup: Setup, test: &str, seed: u64, steps: u64) -> Tally {
     let all: Vec<u64> = match std::env::var("HEDGE_FUZZ_REPLAY") {
         Ok(list) => list.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
         Err(_) => (0..steps).collect(),
     };
-    let (pos, f) = match replay(seed, &all) {
+    let (pos, f) = match replay(setup, seed, &all) {
         Ok(t) => return t,
         Err(e) => e,
     };
@@ -1013,11 +1034,11 @@ fn run(seed: u64, steps: u64) -> Tally {
         all[..=pos].to_vec()
     };
     let check = f.check;
-    let mut fails = |s: &[u64]| matches!(replay(seed, s), Err((_, g)) if g.check == check);
+    let mut fails = |s: &[u64]| matches!(replay(setup, seed, s), Err((_, g)) if g.check == check);
     let minimal = ddmin(failing.clone(), &mut fails, std::time::Duration::from_secs(120));
     let list: Vec<String> = minimal.iter().map(u64::to_string).collect();
     panic!(
-        "seed {seed}: {check}: {}\nminimal failing sequence: {} of {} steps\nreplay: HEDGE_FUZZ_SEED={seed} HEDGE_FUZZ_REPLAY={} cargo test -p hedge-tests --test fuzz",
+        "seed {seed}: {check}: {}\nminimal failing sequence: {} of {} steps\nreplay: HEDGE_FUZZ_SEED={seed} HEDGE_FUZZ_REPLAY={} cargo test -p hedge-tests --test fuzz {test}",
         f.message,
         minimal.len(),
         failing.len(),
@@ -1025,15 +1046,25 @@ fn run(seed: u64, steps: u64) -> Tally {
     );
 }
 
+/// The seed in `HEDGE_FUZZ_SEED`, or these.
+fn seeds_or(default: &[u64]) -> Vec<u64> {
+    match std::env::var("HEDGE_FUZZ_SEED") {
+        Ok(s) => vec![s.parse().expect("a seed")],
+        Err(_) => default.to_vec(),
+    }
+}
+
 #[test]
 fn random_sequences_with_an_adversarial_owner_keep_every_invariant() {
-    let seeds: Vec<u64> = match std::env::var("HEDGE_FUZZ_SEED") {
-        Ok(s) => vec![s.parse().expect("a seed")],
-        Err(_) => (1..=4).collect(),
-    };
+    let seeds = seeds_or(&[1, 2, 3, 4]);
     let mut total = Tally::default();
     for seed in seeds.iter().copied() {
-        let t = run(seed, 600);
+        let t = run(
+            Setup::default(),
+            "random_sequences_with_an_adversarial_owner_keep_every_invariant",
+            seed,
+            600,
+        );
         println!("seed {seed}: {t:?}");
         total.executed += t.executed;
         total.execution_refusals += t.execution_refusals;
@@ -1070,6 +1101,38 @@ fn random_sequences_with_an_adversarial_owner_keep_every_invariant() {
             total.pauses > 0 && total.applied > 0 && total.closes > 0,
             "{total:?}"
         );
+        assert!(total.adversary_moves > 20, "{total:?}");
+    }
+}
+
+/// The same sequences on a market with revision 4's hedge control: the two-way skew
+/// potential on every trade, deposit and withdrawal, funding pulled to its target,
+/// and income unlocked over ten minutes (so executions meet the lock part-way). Every
+/// execution must still do what the engine computes, and every invariant hold.
+#[test]
+fn random_sequences_on_a_two_way_market_keep_every_invariant() {
+    let seeds = seeds_or(&[11, 12]);
+    let mut total = Tally::default();
+    for seed in seeds.iter().copied() {
+        let t = run(
+            Setup::two_way(600),
+            "random_sequences_on_a_two_way_market_keep_every_invariant",
+            seed,
+            600,
+        );
+        println!("seed {seed}: {t:?}");
+        total.executed += t.executed;
+        total.execution_refusals += t.execution_refusals;
+        total.skew_fees += t.skew_fees;
+        total.rebates += t.rebates;
+        total.liquidations += t.liquidations;
+        total.adversary_moves += t.adversary_moves;
+    }
+    println!("total: {total:?}");
+    if seeds.len() > 1 {
+        // The potential was paid and rebated, through all three kinds of execution.
+        assert!(total.executed > 40, "{total:?}");
+        assert!(total.skew_fees > 10 && total.rebates > 10, "{total:?}");
         assert!(total.adversary_moves > 20, "{total:?}");
     }
 }

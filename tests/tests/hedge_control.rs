@@ -1,0 +1,334 @@
+//! Revision 4's hedge control through the real bank (PROTOCOL sections 3 and 4): the
+//! two-way skew potential on trades, deposits and withdrawals (a rise pays, a fall is
+//! rebated from `C`), exits never refused for it, no round trip that harvests the
+//! rebate, and income that reaches the share price over `profit_unlock_time`. The
+//! bank fuzz (`tests/tests/fuzz.rs`) checks every execution of random sequences on
+//! the same market against the engine; these are the worked cases, with their tokens.
+
+use hedge_engine::position::{rebate_within_its_own_fall, skew_charge_between};
+use hedge_tests::builders::*;
+use hedge_tests::*;
+use hedge_vault::events::*;
+
+const ONE: u64 = 1_000_000_000;
+const IONE: i64 = ONE as i64;
+
+/// A two-way market with a 10-token vault nobody hedges yet.
+async fn vault_of_ten(unlock: u32) -> (Harness, User) {
+    let mut h = Harness::new(Setup::two_way(unlock)).await;
+    let lp = h.user(10 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    (h, lp)
+}
+
+async fn funded_trader(h: &mut Harness, margin: u64) -> User {
+    let t = h.user(margin).await;
+    h.trader(&t, margin).await;
+    t
+}
+
+/// Everything a user holds in tokens: wallet and margin.
+async fn holdings(h: &mut Harness, u: &User) -> i128 {
+    let wallet = i128::from(h.token_balance(u.token).await);
+    let pos = h
+        .anchor_account_opt::<hedge_vault::state::Position>(position_pda(&h.market, &u.key()))
+        .await
+        .map_or(0, |p| i128::from(p.margin));
+    wallet + pos
+}
+
+/// Requests a withdrawal of `shares`, and executes it after the delay at 100 USD.
+async fn withdraw_after_the_delay(h: &mut Harness, u: &User, shares: u64) -> VaultWithdrawn {
+    h.send(&[vault_request_withdraw(h, u, shares)], &[&u.kp])
+        .await
+        .ok();
+    h.advance(3_600).await;
+    h.set_usd(100.0).await;
+    h.execute_due(hedge_engine::requests::RequestKind::Withdraw, u)
+        .await
+        .executed()
+        .event()
+}
+
+#[tokio::test]
+async fn the_first_deposit_pays_the_potential_of_the_exposure_it_opens() {
+    let mut h = Harness::new(Setup::two_way(0)).await;
+    let lp = h.user(10 * ONE).await;
+    let out = h.deposit(&lp, 10 * ONE).await;
+    let ev: VaultDeposited = out.event();
+    // x = N - C goes from 0 to -10 tokens with S = C = 10: Phi = 5% * 10^2 / 10 = 0.5.
+    assert_eq!((ev.skew_fee, ev.skew_rebate), (ONE / 2, 0));
+    // Shares for 9.5 tokens (1,000 share units per native unit at first); the fee
+    // stays in C, income of the shareholders (here the depositor alone).
+    assert_eq!(ev.shares, 9_500 * ONE);
+    assert_eq!(ev.collateral, 10 * ONE);
+    assert_eq!(h.market_state().await.collateral, 10 * ONE);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn a_trade_toward_the_target_is_rebated_from_c_and_one_away_pays_the_rise() {
+    let (mut h, _lp) = vault_of_ten(0).await;
+    let a = funded_trader(&mut h, 3 * ONE).await;
+    let b = funded_trader(&mut h, 3 * ONE).await;
+    let params = h.market_state().await.risk_params();
+
+    // A longs 5 into the unhedged vault: x from -10 to about -5, a fall of the
+    // potential from 0.5 to about 0.125 token, rebated in full (share 100%) from C,
+    // within the fall to the state the rebate itself leaves.
+    let out = h.trade(&a, 5 * IONE).await;
+    let ev: PositionTraded = out.event();
+    let c_after_fee = 10 * ONE + 4_000_000; // the vault's 80% of the 0.1% taker fee
+    let r1 = skew_charge_between(0, 10 * ONE, 5 * i128::from(IONE), c_after_fee, &params)
+        .unwrap()
+        .rebate;
+    let expected =
+        rebate_within_its_own_fall(r1, 0, 10 * ONE, 5 * i128::from(IONE), c_after_fee, &params).unwrap();
+    assert_eq!(ev.rebate, expected);
+    assert!((374_000_000..375_000_000).contains(&ev.rebate), "{}", ev.rebate);
+    assert_eq!(
+        (ev.fee, ev.impact_fee, ev.insurance_fee),
+        (5_000_000, 0, 1_000_000)
+    );
+    assert_eq!(ev.margin_after, 3 * IONE - 5_000_000 + ev.rebate as i64);
+    assert_eq!(ev.collateral_after, c_after_fee - ev.rebate);
+    assert_eq!(h.market_state().await.collateral, c_after_fee - ev.rebate);
+    h.check_invariants().await;
+
+    // B longs 5 more: x from about -4.6 to about +0.4, still a fall (rebated).
+    let out = h.trade(&b, 5 * IONE).await;
+    let ev: PositionTraded = out.event();
+    assert!(ev.rebate > 100_000_000 && ev.impact_fee == 0, "{ev:?}");
+    h.check_invariants().await;
+
+    // B longs 0.3 more, away from the target (x about +0.8): the rise is paid, into
+    // the insurance fund with the taker fee, and nothing is rebated.
+    let ins = h.market_state().await.insurance;
+    let out = h.trade(&b, 3 * IONE / 10).await;
+    let ev: PositionTraded = out.event();
+    assert_eq!(ev.rebate, 0);
+    assert!(ev.impact_fee > 1_000_000 && ev.impact_fee < 3_500_000, "{ev:?}");
+    assert_eq!(ev.fee, 300_000 + ev.impact_fee);
+    assert_eq!(ev.insurance_fee, 60_000 + ev.impact_fee);
+    assert_eq!(h.market_state().await.insurance, ins + ev.insurance_fee);
+    h.check_invariants().await;
+
+    // A closes his long: a risk-reducing trade that moves x from about +0.8 to about
+    // -4.2. On a two-way market it pays that rise as well (one-way markets never
+    // charge an exit), since it unhedges the vault.
+    let out = h.trade(&a, -5 * IONE).await;
+    let ev: PositionTraded = out.event();
+    assert!(ev.reducing);
+    assert_eq!(ev.rebate, 0);
+    assert!(ev.impact_fee > 80_000_000 && ev.impact_fee < 95_000_000, "{ev:?}");
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn an_exit_is_never_refused_for_the_potential_it_pays_at_most_its_equity() {
+    let (mut h, _lp) = vault_of_ten(0).await;
+    let t = funded_trader(&mut h, 1_050_000_000).await;
+    // Long 10: the vault becomes fully hedged (x about 0); the trade is rebated about
+    // 0.5 token into the margin.
+    h.trade(&t, 10 * IONE).await;
+    let p = h.position_state(&t.key()).await;
+    assert!(p.margin > 1_500_000_000, "{}", p.margin);
+    // The price falls until the long's equity is about 0.2 token, less than the
+    // potential its close opens (x back to about -10: 0.5 token).
+    // A coin-margined long's equity: m + 10 (P - 100) / P.
+    let m = p.margin as f64 / ONE as f64;
+    let usd = 1_000.0 / (9.8 + m);
+    h.set_usd(usd).await;
+    let out = h.trade(&t, -10 * IONE).await;
+    let ev: PositionTraded = out.event();
+    assert!(ev.reducing && ev.base_after == 0);
+    assert!(ev.impact_fee > 0, "{ev:?}");
+    assert_eq!(
+        ev.margin_after, 0,
+        "the rise is charged up to the equity the exit leaves, no further"
+    );
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn no_round_trip_of_trades_harvests_the_rebate_alone_or_with_a_friend() {
+    let (mut h, _lp) = vault_of_ten(0).await;
+    let a = funded_trader(&mut h, 5 * ONE).await;
+    let b = funded_trader(&mut h, 5 * ONE).await;
+    // B hedges most of the vault (x about -0.5, room under the over-hedge cap), then
+    // the round trips start there.
+    h.trade(&b, 9 * IONE).await;
+    for size in [IONE / 10, IONE / 2, IONE] {
+        // Alone: A opens the skew (pays its rise) and closes it (is rebated its fall).
+        let before = holdings(&mut h, &a).await;
+        h.trade(&a, size).await;
+        h.trade(&a, -size).await;
+        let after = holdings(&mut h, &a).await;
+        assert!(after < before, "size {size}: {before} -> {after}");
+        // With a friend: A opens, B (long already) takes the rebate by reducing.
+        let before = holdings(&mut h, &a).await + holdings(&mut h, &b).await;
+        h.trade(&a, size).await;
+        h.trade(&b, -size).await;
+        // ... and they put it back the other way round.
+        h.trade(&b, size).await;
+        h.trade(&a, -size).await;
+        let after = holdings(&mut h, &a).await + holdings(&mut h, &b).await;
+        assert!(after < before, "size {size}: {before} -> {after}");
+        h.check_invariants().await;
+    }
+}
+
+#[tokio::test]
+async fn deposits_and_withdrawals_pay_or_are_paid_the_potential_and_no_round_trip_gains() {
+    let (mut h, _lp) = vault_of_ten(0).await;
+    let t = funded_trader(&mut h, 3 * ONE).await;
+    // Over-hedge the vault: N = 10.4 > C (about 9.5 after the rebate), within the
+    // over-hedge cap.
+    h.trade(&t, 104 * IONE / 10).await;
+    let m = h.market_state().await;
+    assert!(m.net_base > i128::from(m.collateral));
+
+    // A deposit moves x toward 0: rebated, shares for more than the amount.
+    let d = h.user(2 * ONE).await;
+    let before = h.token_balance(d.token).await;
+    let out = h.deposit(&d, ONE).await;
+    let ev: VaultDeposited = out.event();
+    assert_eq!(ev.skew_fee, 0);
+    assert!(ev.skew_rebate > 1_000_000, "{ev:?}");
+    h.check_invariants().await;
+
+    // Withdrawing it all moves x back: the rise is paid, and the round trip returns
+    // less than went in.
+    let shares = h.token_balance(d.shares).await;
+    let ev = withdraw_after_the_delay(&mut h, &d, shares).await;
+    assert_eq!(ev.skew_rebate, 0);
+    assert!(ev.skew_fee > 1_000_000, "{ev:?}");
+    assert_eq!(ev.shares_remaining, 0);
+    let after = h.token_balance(d.token).await;
+    assert!(after < before, "{before} -> {after}");
+    h.check_invariants().await;
+
+    // From an under-hedged vault the other way round: a withdrawal is rebated, a
+    // deposit pays.
+    h.trade(&t, -8 * IONE).await;
+    let lp2 = h.user(5 * ONE).await;
+    let out = h.deposit(&lp2, 5 * ONE).await;
+    let ev: VaultDeposited = out.event();
+    assert!(ev.skew_fee > 0 && ev.skew_rebate == 0, "{ev:?}");
+    let shares = h.token_balance(lp2.shares).await;
+    let ev = withdraw_after_the_delay(&mut h, &lp2, shares / 2).await;
+    assert!(ev.skew_rebate > 0 && ev.skew_fee == 0, "{ev:?}");
+    h.check_invariants().await;
+}
+
+/// One depositor who deposits just before a lump of income (a trader's fee) and asks
+/// for his shares back at once: what he takes of the income, without and with
+/// unlocking.
+async fn deposit_before_income(unlock: u32) -> i128 {
+    let mut setup = Setup::default();
+    setup.params.profit_unlock_time = unlock;
+    setup.params.taker_fee_ratio = 10_000; // 1%: a lump worth measuring
+    let mut h = Harness::new(setup).await;
+    let lp = h.user(10 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = funded_trader(&mut h, 5 * ONE).await;
+    let a = h.user(10 * ONE).await;
+    h.deposit(&a, 10 * ONE).await;
+    // The income: a 10-token long pays 0.1 token, 0.08 of it to the vault.
+    h.trade(&t, 10 * IONE).await;
+    let m = h.market_state().await;
+    if unlock > 0 {
+        assert_eq!(m.locked_profit, 80_000_000);
+        assert_eq!(m.profit_unlock_end, m.profit_last + i64::from(unlock));
+    } else {
+        assert_eq!(m.locked_profit, 0);
+    }
+    let shares = h.token_balance(a.shares).await;
+    withdraw_after_the_delay(&mut h, &a, shares).await;
+    h.check_invariants().await;
+    i128::from(h.token_balance(a.token).await) - i128::from(10 * ONE)
+}
+
+#[tokio::test]
+async fn depositing_just_before_income_gains_nothing_once_income_unlocks() {
+    // Income at once: half the vault's 0.08 token goes to the depositor of a moment.
+    let at_once = deposit_before_income(0).await;
+    assert!((39_000_000..=40_000_000).contains(&at_once), "{at_once}");
+    // Unlocked over an hour: his withdrawal is valued at its request (the lower of
+    // request and execution), a few seconds into the hour: a few seconds' share.
+    let unlocked = deposit_before_income(3_600).await;
+    assert!((-1_000..200_000).contains(&unlocked), "{unlocked}");
+}
+
+#[tokio::test]
+async fn income_reaches_the_share_price_linearly() {
+    let mut setup = Setup::default();
+    setup.params.profit_unlock_time = 3_600;
+    setup.params.taker_fee_ratio = 10_000;
+    let mut h = Harness::new(setup).await;
+    let lp = h.user(10 * ONE).await;
+    h.deposit(&lp, 10 * ONE).await;
+    let t = funded_trader(&mut h, 5 * ONE).await;
+    h.trade(&t, 10 * IONE).await; // 0.08 token of income, locked for an hour
+    let m = h.market_state().await;
+    let (start, end) = (m.profit_last, m.profit_unlock_end);
+    assert_eq!((m.locked_profit, end - start), (80_000_000, 3_600));
+    let mut last_price = 0.0;
+    for (at, locked_then) in [
+        (start + 10, 79_777_778),
+        (start + 1_800, 40_000_001),
+        (end + 10, 0),
+    ] {
+        // A 1-token deposit executed at `at` (requested 2 s before).
+        h.set_time(at - 2).await;
+        h.set_usd(100.0).await;
+        let d = h.user(ONE).await;
+        let m = h.market_state().await;
+        let supply = h.mint_supply(share_mint_pda(&h.market)).await;
+        let shares = h.deposit(&d, ONE).await.event::<VaultDeposited>().shares;
+        // The lock fell linearly (rounded up), and the deposit was priced on the
+        // collateral less what is still locked (traders' PnL and funding are nil
+        // here): tokens per share = (C - locked) / supply.
+        let after = h.market_state().await;
+        assert_eq!(after.locked_profit, locked_then, "at {}", at - start);
+        let per_share = (m.collateral - locked_then) as f64 / supply as f64;
+        let want = ONE as f64 / per_share;
+        assert!(
+            (shares as f64 - want).abs() / want < 1e-6,
+            "at {}: {shares} shares, the locked price gives {want}",
+            at - start
+        );
+        assert!(
+            per_share > last_price,
+            "the share price only rises as income unlocks"
+        );
+        last_price = per_share;
+    }
+    // Every token of the income reached the share price and no more: C is the
+    // deposits plus the vault's part of the fee.
+    assert_eq!(h.market_state().await.collateral, 13 * ONE + 80_000_000);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn no_loop_through_trades_deposits_and_withdrawals_harvests_the_rebate() {
+    let (mut h, _lp) = vault_of_ten(0).await;
+    let b = funded_trader(&mut h, 3 * ONE).await;
+    h.trade(&b, 9 * IONE).await; // the vault about hedged
+    let a = h.user(10 * ONE).await;
+    h.trader(&a, 3 * ONE).await;
+    let before = holdings(&mut h, &a).await;
+    // Over-hedge with a long (pays the rise), deposit into the over-hedge (rebated),
+    // close the long (pays: the vault is now under-hedged), withdraw from the
+    // under-hedged vault (rebated).
+    h.trade(&a, 14 * IONE / 10).await;
+    let dep = h.deposit(&a, ONE).await.event::<VaultDeposited>();
+    assert!(dep.skew_rebate > 0, "{dep:?}");
+    h.trade(&a, -14 * IONE / 10).await;
+    let shares = h.token_balance(a.shares).await;
+    let wd = withdraw_after_the_delay(&mut h, &a, shares).await;
+    assert!(wd.skew_rebate > 0 && wd.shares_remaining == 0, "{wd:?}");
+    let after = holdings(&mut h, &a).await;
+    assert!(after < before, "{before} -> {after}");
+    h.check_invariants().await;
+}
