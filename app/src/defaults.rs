@@ -10,14 +10,18 @@ use hedge_vault::state::{AdminConfig, OracleKind};
 use hedge_vault::MarketCreateArgs;
 
 /// Risk parameters for a market of a token with `decimals` decimals, chosen by the
-/// parameter study of docs/BACKTESTS.md (BTC and ETH 2021-2023 at 15-minute steps:
-/// no socialized loss): 10x at most, 0.1% taker and impact fees, fully hedged with a
-/// 10% over-hedge cap, 1-hour withdrawal delay, 1-day cooldown; funding capped at
-/// 0.25% a day (a 1%/day cap let funding paid to arbitrageurs drain the BTC vault in
-/// the study) moving at up to 1% a day per day; a 30% stress move for the
-/// insurance-sized cap; open interest up to 1 billion USD and 100 million USD per
-/// account (the stress-sized cap is the one that binds); 2 s execution delay, 30 s
-/// window.
+/// parameter studies of docs/BACKTESTS.md (BTC and ETH 2021-2023 at 15-minute steps:
+/// no socialized loss): 10x at most, 0.1% taker fee, fully hedged with a 10%
+/// over-hedge cap, 1-hour withdrawal delay, 1-day cooldown; funding capped at 0.25% a
+/// day (a 1%/day cap let funding paid to arbitrageurs drain the BTC vault in the
+/// study) moving at up to 1% a day per day; a 30% stress move for the insurance-sized
+/// cap; open interest up to 1 billion USD and 100 million USD per account (the
+/// stress-sized cap is the one that binds); 2 s execution delay, 30 s window.
+///
+/// Revision 4's hedge control, from the mechanism study (docs/BACKTESTS.md,
+/// "Revision 4"): the two-way skew potential at 5% over a scale equal to the vault
+/// (at least 1000 tokens), its falls rebated in full; funding pulled back toward 5% a
+/// year with a one-day time constant; income unlocked over a day.
 pub fn risk_params(decimals: u8) -> RiskParams {
     let one = 10u64.pow(u32::from(decimals.min(9)));
     RiskParams {
@@ -28,6 +32,12 @@ pub fn risk_params(decimals: u8) -> RiskParams {
         stress_move: 300_000,                 // 30%
         max_open_interest_usd: 1_000_000_000,
         max_position_usd: 100_000_000,
+        impact_fee_ratio: 50_000,         // 5% at the scale
+        skew_scale_ratio: 1_000_000,      // the scale is C
+        skew_rebate_share: 1_000_000,     // falls rebated in full: two-way
+        funding_rate_target: 137_000_000, // 5% a year, per day
+        funding_reversion_time: 86_400,   // a day
+        profit_unlock_time: 86_400,       // a day
         ..RiskParams::default_for_tests()
     }
 }

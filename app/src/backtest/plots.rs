@@ -199,9 +199,34 @@ fn hedge_ratio_funding<DB: DrawingBackend>(
         .enumerate()
         .map(|(i, v)| (i as f64, v * 100.0))
         .collect();
-    let (lo, hi) = bounds(hr.iter().map(|p| p.1).chain([90.0, 100.0]), 0.05);
-    let caption = title(r, "Hedge ratio N / (h C) at each day's close");
+    // The day's intraday range as a vertical bar behind its close. Clipped to
+    // 50-150% (the first sub-steps of a run, before the first fill, read 0%).
+    let clip = |v: f64| (v * 100.0).clamp(50.0, 150.0);
+    let range: Vec<(f64, f64, f64)> = s
+        .day_hedge_min
+        .iter()
+        .zip(&s.day_hedge_max)
+        .enumerate()
+        .map(|(i, (a, b))| (i as f64, clip(*a), clip(*b)))
+        .collect();
+    let (lo, hi) = bounds(
+        hr.iter()
+            .map(|p| p.1)
+            .chain(range.iter().flat_map(|r| [r.1, r.2]))
+            .chain([90.0, 100.0]),
+        0.05,
+    );
+    let caption = title(
+        r,
+        "Hedge ratio N / (h C): each day's close (line) and intraday low-high (grey)",
+    );
     let mut c = daily_chart(&top, s, &caption, HALF, (lo, hi), "%")?;
+    c.draw_series(
+        range
+            .iter()
+            .map(|&(x, a, b)| PathElement::new(vec![(x, a), (x, b)], RGBColor(150, 150, 150))),
+    )
+    .map_err(e)?;
     c.draw_series(LineSeries::new(hr, BLUE.stroke_width(2)))
         .map_err(e)?;
     c.draw_series(LineSeries::new(
@@ -269,10 +294,10 @@ fn attribution<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, _s: &Series, r
     let steps = [
         ("exposure", a.exposure),
         ("funding", a.funding),
-        ("fees", a.fees),
+        ("trades", a.fees),
         ("socialized", a.socialized),
         ("deleveraging", a.deleveraging),
-        ("rounding", a.rounding),
+        ("vault flows", a.rounding),
     ];
     // In % of the starting value; bars float from the running total.
     let mut bars = Vec::new();

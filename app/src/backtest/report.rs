@@ -18,6 +18,10 @@ pub struct Series {
     pub day_share: Vec<f64>,
     pub day_insurance: Vec<f64>,
     pub day_hedge_ratio: Vec<f64>,
+    /// Per day, the lowest and highest hedge ratio of its sub-steps (daily closes hide
+    /// intraday gaps).
+    pub day_hedge_min: Vec<f64>,
+    pub day_hedge_max: Vec<f64>,
     pub day_funding: Vec<f64>,
     /// Hedge ratio at every sub-step (for its distribution).
     #[serde(skip)]
@@ -123,6 +127,8 @@ impl Series {
             self.day_share.push(0.0);
             self.day_insurance.push(0.0);
             self.day_hedge_ratio.push(0.0);
+            self.day_hedge_min.push(h);
+            self.day_hedge_max.push(h);
             self.day_funding.push(0.0);
             self.last_day = Some(p.day);
         }
@@ -132,6 +138,8 @@ impl Series {
         self.day_share[i] = sim.share_usd().unwrap_or(f64::NAN);
         self.day_insurance[i] = tokens(sim.market.insurance);
         self.day_hedge_ratio[i] = h;
+        self.day_hedge_min[i] = self.day_hedge_min[i].min(h);
+        self.day_hedge_max[i] = self.day_hedge_max[i].max(h);
         self.day_funding[i] = st.map_or(0.0, |s| s.funding.rate as f64 / 1e12 * 365.0);
     }
 }
@@ -339,7 +347,7 @@ impl Report {
             self.hedge_ratio_below_90 * 100.0
         );
         o += "  a share's USD result by cause (of its starting value):\n";
-        o += &format!("    exposure (hedge shortfall/excess) {}\n    funding                            {}  ({:+.2}% a year)\n    fees                               {}\n    socialized loss                    {}\n    deleveraging                       {}\n    rounding                           {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));
+        o += &format!("    exposure (hedge shortfall/excess) {}\n    funding                            {}  ({:+.2}% a year)\n    trades: fees less skew rebates     {}\n    socialized loss                    {}\n    deleveraging                       {}\n    vault flows: skew fees, rounding   {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));
         o += &format!(
             "  liquidations   {} ({:.0} USD closed); bad debt {:.4} tokens, {:.4} covered by insurance\n",
             self.liquidations, self.liquidated_usd, self.bad_debt_tokens, self.insurance_covered_tokens

@@ -1,7 +1,7 @@
 //! `hedge demo`: a backtest's story told through the real program on the embedded
 //! chain. A market for a token with a Pyth price is created with the project's
 //! defaults (the creator stakes the seed of the insurance fund); the backtest's
-//! population (hedgers, leveraged speculators, funding arbitrageurs, insurance
+//! population (hedgers, hedge takers, leveraged speculators, insurance
 //! stakers) acts at the backtest's cadence (15-minute steps through each day's open,
 //! extremes and close), every action a signed transaction; the keeper's pass runs
 //! every step. The engine-level simulation runs alongside, and after every step the

@@ -71,9 +71,18 @@ async fn every_command_on_the_embedded_chain() {
          (the program refuses them with InvalidParameter)"
     );
 
-    // market create | list | show
+    // market create | list | show. This walkthrough checks every command's figures by
+    // hand on revision 3's pricing (one-way impact fee of 0.1%, velocity-only funding,
+    // income at once), set by the flags that override the two-way defaults; the
+    // defaults' own story is the scenario's (app/tests/scenario/steps.json) and the
+    // demo's.
     let v = env
-        .create_market(&admin, 10, "--skew-scale 100 --withdraw-delay 600")
+        .create_market(
+            &admin,
+            10,
+            "--skew-scale 100 --withdraw-delay 600 --impact-fee 0.1% --skew-scale-ratio 0 \
+             --skew-rebate 0 --funding-target 0 --funding-reversion 0 --profit-unlock 0",
+        )
         .await;
     assert_eq!(s(&v, "market"), market.to_string());
     let v = env.run_as(&admin, "market list").await.unwrap();

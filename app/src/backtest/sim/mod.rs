@@ -105,13 +105,15 @@ pub struct Attribution {
     pub exposure: f64,
     /// Funding accruals.
     pub funding: f64,
-    /// Trade executions: the vault's part of taker and impact fees.
+    /// Trade executions: the vault's part of taker fees, less the skew rebates it pays
+    /// (revision 4; the potential's rises on trades go to the insurance fund).
     pub fees: f64,
     /// Liquidations: bad debt the insurance fund could not cover.
     pub socialized: f64,
     /// Auto-deleveraging (closes at the oracle price).
     pub deleveraging: f64,
-    /// Deposits, withdrawals and cancellations: share rounding, in the vault's favour.
+    /// Deposits, withdrawals and cancellations: the skew potential's fees and rebates
+    /// on them (revision 4) and share rounding in the vault's favour.
     pub rounding: f64,
 }
 
