@@ -174,7 +174,9 @@ pub fn statement(i: &StatementInputs) -> Statement {
                 }
                 supply += i128::from(e.shares);
                 price = e.price;
-                if e.owner == i.owner {
+                // An execution that only kept the deposit waiting for hedge capacity
+                // moved nothing.
+                if e.owner == i.owner && (e.amount > 0 || e.shares > 0) {
                     mine += i128::from(e.shares);
                     let usd = usd_of(e.amount as f64, e.price);
                     dep_native += i128::from(e.amount);
@@ -340,6 +342,7 @@ mod tests {
             collateral: 0,
             skew_fee: 0,
             skew_rebate: 0,
+            waiting: 0,
         }
         .data()
     }

@@ -124,6 +124,14 @@ pub struct VaultReport {
     pub hedge_ratio: String,
     pub reserve: String,
     pub max_withdrawal_now: String,
+    /// The largest `C` the insurance fund lets the vault have hedged (PROTOCOL
+    /// section 3, hedge capacity): deposits beyond it wait in escrow.
+    pub hedgeable_collateral: String,
+    /// Deposits waiting in escrow for hedge capacity.
+    pub waiting_deposits: String,
+    /// The vault's income still locked (revision 4's profit unlocking), left out of
+    /// the share price until it unlocks.
+    pub locked_income: String,
     pub your_shares: String,
     pub your_value: String,
     pub your_pending_withdrawal_shares: String,
@@ -195,6 +203,9 @@ pub fn vault_report(i: &VaultInputs) -> anyhow::Result<VaultReport> {
         hedge_ratio: format_ratio(hedge_ratio_floor(m.collateral, &agg, &params).unwrap_or(0)),
         reserve: format_amount(reserve_ceil(&v, i.price, &params).unwrap_or(0) as i128, d),
         max_withdrawal_now: format_amount(max_withdrawal_floor(&v, i.price, &params).unwrap_or(0).into(), d),
+        hedgeable_collateral: format_amount(st.hedgeable_collateral(i.price).unwrap_or(0).into(), d),
+        waiting_deposits: format_amount(m.waiting_deposits.into(), d),
+        locked_income: format_amount(st.profit.locked.into(), d),
         your_shares: format_amount(i.user_shares.into(), share_decimals(d)),
         your_value: format_amount(your_value.into(), d),
         your_pending_withdrawal_shares: format_amount(i.pending.into(), share_decimals(d)),

@@ -332,3 +332,82 @@ async fn no_loop_through_trades_deposits_and_withdrawals_harvests_the_rebate() {
     assert!(after < before, "{before} -> {after}");
     h.check_invariants().await;
 }
+
+/// PROTOCOL section 3, hedge capacity: the 4-token seed stake at 100 USD covers 1,000
+/// USD of longs on a 50% gap at 10% margin, so at most 10 tokens can be hedged.
+#[tokio::test]
+async fn a_deposit_beyond_hedge_capacity_waits_in_escrow_and_executes_as_capacity_appears() {
+    use hedge_engine::requests::RequestKind::Deposit;
+    let mut h = Harness::new(Setup {
+        seed_insurance: 4 * ONE,
+        ..Setup::default()
+    })
+    .await;
+    let u = h.user(20 * ONE).await;
+    let v = h.user(5 * ONE).await;
+    h.send(&[vault_request_deposit(&h, &u, 15 * ONE, 0)], &[&u.kp])
+        .await
+        .ok();
+    // 10 tokens execute; 5 wait in escrow, the request due again after the
+    // withdrawal delay (an hour: its owner's window to cancel).
+    let keeper_before = h.account(h.keeper.key()).await.unwrap().lamports;
+    let ev: VaultDeposited = h.execute_due(Deposit, &u).await.executed().event();
+    assert_eq!(
+        (ev.amount, ev.waiting, ev.shares),
+        (10 * ONE, 5 * ONE, 10_000 * ONE)
+    );
+    let now = h.now().await;
+    let r = h.request_state(&u.key(), Deposit).await.expect("still pending");
+    assert_eq!((r.amount, r.waiting, r.due_time), (5 * ONE, true, now + 3_600));
+    let m = h.market_state().await;
+    assert_eq!(
+        (m.collateral, m.escrowed_deposits, m.waiting_deposits),
+        (10 * ONE, 5 * ONE, 5 * ONE)
+    );
+    assert_eq!(h.token_balance(u.token).await, 5 * ONE);
+    // The executor was paid: something executed.
+    assert_eq!(
+        h.account(h.keeper.key()).await.unwrap().lamports,
+        keeper_before + 20_000
+    );
+    h.check_invariants().await;
+
+    // A new deposit does not jump the queue: it waits whole behind the waiting one.
+    h.send(&[vault_request_deposit(&h, &v, ONE, 0)], &[&v.kp])
+        .await
+        .ok();
+    let ev: VaultDeposited = h.execute_due(Deposit, &v).await.executed().event();
+    assert_eq!((ev.amount, ev.waiting, ev.shares), (0, ONE, 0));
+    assert_eq!(h.market_state().await.waiting_deposits, 6 * ONE);
+    // With no new capacity the waiting rest waits again, and nothing moves.
+    let ev: VaultDeposited = h.execute_due(Deposit, &u).await.executed().event();
+    assert_eq!((ev.amount, ev.waiting), (0, 5 * ONE));
+    assert_eq!(h.market_state().await.collateral, 10 * ONE);
+    h.check_invariants().await;
+
+    // The insurance fund grows by a 2-token stake: 15 tokens can be hedged, and the
+    // first in the queue executes its rest.
+    let staker = h.user(2 * ONE).await;
+    h.send(&[insurance_stake(&h, &staker, 2 * ONE)], &[&staker.kp])
+        .await
+        .ok();
+    let ev: VaultDeposited = h.execute_due(Deposit, &u).await.executed().event();
+    assert_eq!((ev.amount, ev.waiting), (5 * ONE, 0));
+    assert!(h.request_state(&u.key(), Deposit).await.is_none());
+    assert_eq!(h.token_balance(u.shares).await, 15_000 * ONE);
+    let m = h.market_state().await;
+    assert_eq!(
+        (m.collateral, m.escrowed_deposits, m.waiting_deposits),
+        (15 * ONE, ONE, ONE)
+    );
+    h.check_invariants().await;
+
+    // The one still waiting may leave before its new due time: everything back.
+    let ev: VaultDeposited = h.execute_due(Deposit, &v).await.executed().event();
+    assert_eq!((ev.amount, ev.waiting), (0, ONE));
+    h.send(&[cancel(&h, Deposit, &v)], &[&v.kp]).await.ok();
+    assert_eq!(h.token_balance(v.token).await, 5 * ONE);
+    let m = h.market_state().await;
+    assert_eq!((m.escrowed_deposits, m.waiting_deposits), (0, 0));
+    h.check_invariants().await;
+}

@@ -262,13 +262,18 @@ async fn the_stress_sized_cap_follows_the_insurance_fund() {
         h.try_trade(&t, 5 * IONE + 1_000_000, 0).await.refused(),
         code(HedgeError::InsuranceCapacityExceeded)
     );
+    // The vault took only the 5 tokens that can be hedged; the other 5 of the
+    // 10-token deposit wait in escrow (PROTOCOL section 3, hedge capacity).
+    let m = h.market_state().await;
+    assert_eq!((m.collateral, m.waiting_deposits), (5 * ONE, 5 * ONE));
     h.trade(&t, 4 * IONE).await;
-    // A donation grows the capacity.
+    // A donation grows the capacity (to 7.5 tokens): a long to 5.4 fits it (and the
+    // over-hedge cap of 1.1 C).
     let donor = h.user(ONE).await;
     h.send(&[insurance_deposit(&h, &donor, ONE)], &[&donor.kp])
         .await
         .ok();
-    h.trade(&t, 3 * IONE).await;
+    h.trade(&t, 14 * IONE / 10).await;
     h.check_invariants().await;
 }
 

@@ -114,10 +114,19 @@ fn describe_execution(sent: &Sent, d: u8) -> (Value, String) {
         );
     }
     if let Some(e) = sent.events::<VaultDeposited>().into_iter().next() {
-        return (
-            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "shares": format_amount(e.shares.into(), share_decimals(d)), "price": format_price(e.price, 6)}),
+        let waiting = if e.waiting > 0 {
             format!(
-                "Deposited {} tokens for {} shares at {} USD\nSignature: {sig}",
+                "; {} tokens wait in escrow for hedge capacity (the insurance fund covers no \
+                 more hedge now), due again after the withdrawal delay, cancellable before it",
+                format_amount(e.waiting.into(), d)
+            )
+        } else {
+            String::new()
+        };
+        return (
+            json!({"signature": sig, "executed": true, "amount": format_amount(e.amount.into(), d), "shares": format_amount(e.shares.into(), share_decimals(d)), "waiting": format_amount(e.waiting.into(), d), "price": format_price(e.price, 6)}),
+            format!(
+                "Deposited {} tokens for {} shares at {} USD{waiting}\nSignature: {sig}",
                 format_amount(e.amount.into(), d),
                 format_amount(e.shares.into(), share_decimals(d)),
                 format_price(e.price, 6)

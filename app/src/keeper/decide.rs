@@ -114,7 +114,8 @@ mod tests {
             share_destination: Pubkey::new_unique(),
             claim_tokens: 0,
             claim_shares: 0,
-            reserved: [0; 32],
+            waiting: false,
+            reserved: [0; 31],
         }
     }
 

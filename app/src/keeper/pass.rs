@@ -207,7 +207,14 @@ pub async fn run<V: Venue>(
 }
 
 async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, now: i64) -> Result<()> {
-    let all = venue.requests().await?;
+    let mut all = venue.requests().await?;
+    // Deposits waiting for hedge capacity first, oldest first: the queue of PROTOCOL
+    // section 3 (the program keeps new deposits behind them; among them the order is
+    // the keeper's). The others keep the venue's order.
+    all.sort_by_key(|p| match p.request.waiting {
+        true => (0, p.request.created_at),
+        false => (1, 0),
+    });
     pass.requests.pending = all.len();
     for p in &all {
         let result = match request_action(&p.request, now)? {

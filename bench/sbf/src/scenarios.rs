@@ -455,14 +455,14 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             sum_r(&c, |x| x.unwrap_or(0))
         }
         100 => {
-            // vault_execute_deposit: the unique price of the due time, accrual, shares,
-            // the depositor's minimum hedge ratio, escrow to C.
+            // vault_execute_deposit: the unique price of the due time, accrual, the
+            // hedge capacity, shares, the depositor's minimum hedge ratio, escrow to C.
             let (r, mut st) = (bb(raw(10_000)), bb(w.st));
             m.start();
             let out = accept_price_at(&r, PREV, &st.limits, DUE, NOW, OracleUse::Increase).and_then(|o| {
                 st.observe(&o);
                 st.accrue(o.price, NOW)?;
-                st.execute_deposit(w.supply, 25 * ONE as u64, 500_000, o)
+                st.execute_deposit_in_turn(w.supply, 25 * ONE as u64, 500_000, o, true)
             });
             bb((&out, &st));
             m.stop();

@@ -11,19 +11,19 @@
 
 use crate::funding::{accrue, Accrual, FundingInputs, FundingState};
 use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
-use crate::math::{to_i64, to_u64, Rounding, SafeMath};
+use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
     check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, skew_charge_between,
-    withdrawable_margin_floor, Aggregates, MarketView, Position, SkewCharge, TradeContext, TradeOutcome,
-    Units,
+    stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView, Position, SkewCharge,
+    TradeContext, TradeOutcome, Units,
 };
 use crate::vault::{
     amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
     value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView, WithdrawalPayout,
 };
-use crate::{EngineError, EngineResult};
+use crate::{EngineError, EngineResult, QUOTE_PRECISION, RATIO_PRECISION};
 
 /// What executing a vault deposit did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,10 @@ pub struct DepositExecution {
     pub skew_fee: u64,
     /// The skew rebate (the shares are for the amount plus it).
     pub skew_rebate: u64,
+    /// Tokens executed: the part of the deposit within the vault's hedge capacity.
+    pub executed: u64,
+    /// Tokens still waiting in escrow for hedge capacity (PROTOCOL section 3).
+    pub waiting: u64,
 }
 
 /// Everything economic about one market.
@@ -562,7 +566,81 @@ impl MarketState {
             shares,
             skew_fee: charge.fee,
             skew_rebate: rebate,
+            executed: amount,
+            waiting: 0,
         })
+    }
+
+    /// The largest `C` the vault can have hedged at `oracle` (PROTOCOL section 3,
+    /// hedge capacity): traders' longs may reach the smaller of the configured
+    /// open-interest cap and the stress-sized cap the insurance fund covers, and the
+    /// hedge target `h * C` must fit in it.
+    pub fn hedgeable_collateral(&self, oracle: &OraclePrice) -> EngineResult<u64> {
+        let stress = stress_sized_open_interest_usd(self.insurance, self.units, oracle.price, &self.params)?;
+        let configured = u128::from(self.params.max_open_interest_usd);
+        let usd = stress.map_or(configured, |s| s.min(configured));
+        let quote = to_i128(usd.mul_c(QUOTE_PRECISION)?)?;
+        let longs = self
+            .units
+            .tokens_of(quote, oracle.price, Rounding::Floor)?
+            .unsigned_abs();
+        let c = mul_div(
+            longs,
+            u128::from(RATIO_PRECISION),
+            u128::from(self.params.hedge_ratio),
+            Rounding::Floor,
+        )?;
+        Ok(u64::try_from(c).unwrap_or(u64::MAX))
+    }
+
+    /// Executes a deposit in its turn (PROTOCOL section 3, hedge capacity): the part of
+    /// `amount` that keeps `C` within [`MarketState::hedgeable_collateral`] executes as
+    /// [`MarketState::execute_deposit`] does; the rest waits in escrow. A deposit that
+    /// is not `in_turn` (others are waiting and it has not waited yet) waits whole.
+    /// Refusals (paused, settled, the minimum hedge ratio, too small) are those of
+    /// the part that executes; a part too small to mint a share waits instead.
+    pub fn execute_deposit_in_turn(
+        &mut self,
+        supply: u64,
+        amount: u64,
+        min_hedge_ratio: u32,
+        oracle: OraclePrice,
+        in_turn: bool,
+    ) -> EngineResult<DepositExecution> {
+        if self.is_settled() {
+            return Err(EngineError::MarketSettled);
+        }
+        if self.paused {
+            return Err(EngineError::MarketPaused);
+        }
+        let fit = if in_turn {
+            amount.min(
+                self.hedgeable_collateral(&oracle)?
+                    .saturating_sub(self.collateral),
+            )
+        } else {
+            0
+        };
+        let wait = DepositExecution {
+            shares: 0,
+            skew_fee: 0,
+            skew_rebate: 0,
+            executed: 0,
+            waiting: amount,
+        };
+        if fit == 0 {
+            return Ok(wait);
+        }
+        let mut st = *self;
+        match st.execute_deposit(supply, fit, min_hedge_ratio, oracle) {
+            Err(EngineError::DepositTooSmall) if fit < amount => Ok(wait),
+            Err(e) => Err(e),
+            Ok(mut x) => {
+                *self = st;
+                x.waiting = amount.sub_c(fit)?;
+                Ok(x)
+            }
+        }
     }
 
     /// The skew potential's change if `C` became `collateral` with `N` unchanged (a
@@ -873,6 +951,52 @@ mod tests {
 
     /// Deposits and withdrawals on a two-way market pay the potential's rise and are
     /// paid a share of its fall (PROTOCOL section 3, revision 4).
+    /// PROTOCOL section 3, hedge capacity: a fund of 4 tokens at 100 USD covers 1,000
+    /// USD of longs on a 50% gap at 10% margin, so at most 10 tokens can be hedged.
+    #[test]
+    fn a_deposit_beyond_hedge_capacity_waits_and_executes_as_capacity_appears() {
+        let mut st = state();
+        st.collateral = 0;
+        st.insurance = 4 * ONE;
+        assert_eq!(st.hedgeable_collateral(&at(100)).unwrap(), 10 * ONE);
+        // The fund is in the same token: the capacity in tokens does not move with
+        // the price (only the configured USD cap would bind differently).
+        assert_eq!(st.hedgeable_collateral(&at(200)).unwrap(), 10 * ONE);
+        st.request_deposit(15 * ONE).unwrap();
+        let x = st.execute_deposit_in_turn(0, 15 * ONE, 0, at(100), true).unwrap();
+        assert_eq!(
+            (x.executed, x.waiting, x.shares),
+            (10 * ONE, 5 * ONE, 10_000 * ONE)
+        );
+        assert_eq!((st.collateral, st.escrowed_deposits), (10 * ONE, 5 * ONE));
+        // A deposit not in its turn (another waits) waits whole, and the waiting rest
+        // waits while no capacity appears; neither changes anything.
+        st.request_deposit(ONE).unwrap();
+        let before = st;
+        let y = st
+            .execute_deposit_in_turn(10_000 * ONE, ONE, 0, at(100), false)
+            .unwrap();
+        assert_eq!((y.executed, y.waiting, y.shares), (0, ONE, 0));
+        let z = st
+            .execute_deposit_in_turn(10_000 * ONE, 5 * ONE, 0, at(100), true)
+            .unwrap();
+        assert_eq!((z.executed, z.waiting), (0, 5 * ONE));
+        assert_eq!(st, before);
+        // The insurance fund grows to 6 tokens: 15 can be hedged, the rest executes.
+        st.insurance = 6 * ONE;
+        let z = st
+            .execute_deposit_in_turn(10_000 * ONE, 5 * ONE, 0, at(100), true)
+            .unwrap();
+        assert_eq!((z.executed, z.waiting, z.shares), (5 * ONE, 0, 5_000 * ONE));
+        assert_eq!((st.collateral, st.escrowed_deposits), (15 * ONE, ONE));
+        // Refusals are the executing part's: a paused market refunds.
+        st.paused = true;
+        assert_eq!(
+            st.execute_deposit_in_turn(15_000 * ONE, ONE, 0, at(100), true),
+            Err(EngineError::MarketPaused)
+        );
+    }
+
     #[test]
     fn deposits_and_withdrawals_are_priced_on_the_skew_potential() {
         let mut st = state();

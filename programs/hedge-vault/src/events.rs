@@ -127,6 +127,9 @@ pub struct VaultDeposited {
     pub skew_fee: u64,
     /// The skew rebate (a share of the potential's fall), from `C`.
     pub skew_rebate: u64,
+    /// Tokens of the request still waiting in escrow for hedge capacity (due again
+    /// after the withdrawal delay); `amount` is the part executed now.
+    pub waiting: u64,
 }
 
 #[event]

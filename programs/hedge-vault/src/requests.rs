@@ -64,6 +64,7 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.limit_price = 0;
     request.min_hedge_ratio = 0;
     request.value_at_request = 0;
+    request.waiting = false;
     request.token_destination = o.token_destination;
     request.share_destination = o.share_destination;
     if o.execution_fee > 0 {
@@ -295,6 +296,25 @@ pub fn end_executed<'info>(
 ) -> Result<()> {
     pay_executor(request, executor)?;
     end(request, owner)
+}
+
+/// After an execution: a request with a rest still queued (a withdrawal's, or a
+/// deposit's waiting for hedge capacity) stays, its executor paid once something was
+/// paid or executed; otherwise it ends ([`end_executed`]).
+pub fn end_or_keep<'info>(
+    request: &mut Account<'info, Request>,
+    executor: &AccountInfo<'info>,
+    owner: &AccountInfo<'info>,
+    still_pending: bool,
+    something_done: bool,
+) -> Result<()> {
+    if !still_pending {
+        return end_executed(request, executor, owner);
+    }
+    if something_done {
+        pay_executor(request, executor)?;
+    }
+    Ok(())
 }
 
 /// The event of a request ending without execution.

@@ -30,7 +30,8 @@ impl Sim {
             share_destination: Pubkey::default(),
             claim_tokens: 0,
             claim_shares: 0,
-            reserved: [0; 32],
+            waiting: false,
+            reserved: [0; 31],
         };
         self.requests.insert(key, r);
         Ok(key)

@@ -4,39 +4,56 @@
 use super::*;
 
 impl Sim {
-    /// `vault_execute_deposit`.
+    /// `vault_execute_deposit` (the part beyond hedge capacity keeps the request,
+    /// waiting, due again after the withdrawal delay).
     fn execute_deposit(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
         check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
+        let in_turn = r.waiting || self.market.waiting_deposits == 0;
         let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Increase)? {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
-                .and_then(|_| st.execute_deposit(self.supply, r.amount, r.min_hedge_ratio, p))
+                .and_then(|_| {
+                    st.execute_deposit_in_turn(self.supply, r.amount, r.min_hedge_ratio, p, in_turn)
+                })
                 .map(|x| (x, p)),
             Err(e) => Err(e),
         };
-        self.requests.remove(&key);
+        if r.waiting {
+            self.market.waiting_deposits -= r.amount;
+        }
         match result {
             Ok((x, p)) => {
                 let shares = x.shares;
                 self.market.set_state(&st);
                 self.supply += shares;
                 *self.shares.entry(r.owner).or_default() += shares;
+                if x.waiting > 0 {
+                    self.market.waiting_deposits += x.waiting;
+                    let left = self.requests.get_mut(&key).expect("pending");
+                    left.amount = x.waiting;
+                    left.waiting = true;
+                    left.due_time = self.now + i64::from(st.params.withdraw_delay);
+                } else {
+                    self.requests.remove(&key);
+                }
                 Ok(vec![VaultDeposited {
                     market: self.key,
                     owner: r.owner,
                     executor: self.keeper,
-                    amount: r.amount,
+                    amount: x.executed,
                     shares,
                     price: p.price,
                     publish_time: p.publish_time,
                     collateral: st.collateral,
                     skew_fee: x.skew_fee,
                     skew_rebate: x.skew_rebate,
+                    waiting: x.waiting,
                 }
                 .data()])
             }
             Err(e) => {
+                self.requests.remove(&key);
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
                 st.release_deposit(r.amount).map_err(refused)?;
                 self.market.set_state(&st);

@@ -46,6 +46,13 @@ pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
     let amount = a.request.amount;
     st.release_deposit(amount).named()?;
     a.market.set_state(&st);
+    if a.request.waiting {
+        a.market.waiting_deposits = a
+            .market
+            .waiting_deposits
+            .checked_sub(amount)
+            .ok_or(HedgeError::MathOverflow)?;
+    }
     let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     transfer_out(
         &a.token_program.to_account_info(),

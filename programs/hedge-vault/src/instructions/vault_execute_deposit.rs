@@ -5,7 +5,10 @@
 //! too small) refunds the escrow and cancels the request with its reason. The shares
 //! or the refund go where the depositor said at request, or are held for his claim if
 //! that account cannot take them: nothing he does after requesting can block this
-//! (PROTOCOL section 6a). The executor is paid the request's execution fee.
+//! (PROTOCOL section 6a). Only the part within the vault's hedge capacity executes;
+//! the rest waits in escrow, due again after the withdrawal delay, and a deposit that
+//! has not waited waits whole while others wait (PROTOCOL section 3). The executor is
+//! paid the request's execution fee once something executed.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
@@ -64,13 +67,22 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
+    let waited = a.request.waiting;
+    let in_turn = waited || a.market.waiting_deposits == 0;
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_deposit(supply, amount, min_hedge_ratio, p))
+            .and_then(|_| st.execute_deposit_in_turn(supply, amount, min_hedge_ratio, p, in_turn))
             .map(|x| (x, p)),
         Err(e) => Err(e),
     };
+    // The queue: what waited leaves it; what waits now joins it.
+    let mut waiting_total = a.market.waiting_deposits;
+    if waited {
+        waiting_total = waiting_total
+            .checked_sub(amount)
+            .ok_or(HedgeError::MathOverflow)?;
+    }
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     let vault_ai = a.collateral_vault.to_account_info();
@@ -78,28 +90,47 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let mut held = Held::default();
     let r = &mut a.request;
     let (mut executed, mut cancelled) = (None, None);
+    let mut still_pending = false;
+    let mut paid_something = false;
     match result {
         Ok((x, p)) => {
             let shares = x.shares;
-            pay.new_shares(
-                &mut st,
-                r,
-                &mut held,
-                (&a.share_mint.to_account_info(), &a.share_escrow.to_account_info()),
-                &a.share_destination.to_account_info(),
-                shares,
-            )?;
+            if shares > 0 {
+                pay.new_shares(
+                    &mut st,
+                    r,
+                    &mut held,
+                    (&a.share_mint.to_account_info(), &a.share_escrow.to_account_info()),
+                    &a.share_destination.to_account_info(),
+                    shares,
+                )?;
+                paid_something = true;
+            }
+            if x.waiting > 0 {
+                waiting_total = waiting_total
+                    .checked_add(x.waiting)
+                    .ok_or(HedgeError::MathOverflow)?;
+                // Due again after the withdrawal delay: its owner has that long to
+                // cancel before each new due time (no free option after it).
+                r.amount = x.waiting;
+                r.waiting = true;
+                r.due_time = now
+                    .checked_add(i64::from(st.params.withdraw_delay))
+                    .ok_or(HedgeError::MathOverflow)?;
+                still_pending = true;
+            }
             executed = Some(VaultDeposited {
                 market: a.market.key(),
                 owner: a.owner.key(),
                 executor: a.executor.key(),
-                amount,
+                amount: x.executed,
                 shares,
                 price: p.price,
                 publish_time: p.publish_time,
                 collateral: st.collateral,
                 skew_fee: x.skew_fee,
                 skew_rebate: x.skew_rebate,
+                waiting: x.waiting,
             });
         }
         Err(e) => {
@@ -117,11 +148,14 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         }
     }
     a.market.set_state(&st);
+    a.market.waiting_deposits = waiting_total;
     let held_event = held.event(&a.request, a.request.key());
-    requests::end_executed(
+    requests::end_or_keep(
         &mut a.request,
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
+        still_pending,
+        paid_something,
     )?;
     if let Some(e) = executed {
         emit_cpi!(e);

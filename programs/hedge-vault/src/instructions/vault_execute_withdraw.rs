@@ -146,18 +146,14 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     }
     a.market.set_state(&st);
     let held_event = held.event(&a.request, a.request.key());
-    if still_pending {
-        // The executor is paid once something was.
-        if executed.as_ref().is_some_and(|e| e.paid > 0) {
-            requests::pay_executor(&mut a.request, &a.executor.to_account_info())?;
-        }
-    } else {
-        requests::end_executed(
-            &mut a.request,
-            &a.executor.to_account_info(),
-            &a.owner.to_account_info(),
-        )?;
-    }
+    let paid = executed.as_ref().is_some_and(|e| e.paid > 0);
+    requests::end_or_keep(
+        &mut a.request,
+        &a.executor.to_account_info(),
+        &a.owner.to_account_info(),
+        still_pending,
+        paid,
+    )?;
     if let Some(e) = executed {
         emit_cpi!(e);
     }

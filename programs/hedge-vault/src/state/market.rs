@@ -320,7 +320,11 @@ pub struct Market {
     pub profit_last: i64,
     /// Unix seconds at which all of it is unlocked.
     pub profit_unlock_end: i64,
-    pub reserved: [u8; 160],
+    /// Deposits waiting in escrow for hedge capacity (PROTOCOL section 3), native
+    /// units, part of `escrowed_deposits`. While non-zero, a deposit that has not
+    /// waited yet waits behind them.
+    pub waiting_deposits: u64,
+    pub reserved: [u8; 152],
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -404,7 +408,8 @@ impl Market {
             locked_profit: 0,
             profit_last: now,
             profit_unlock_end: now,
-            reserved: [0; 160],
+            waiting_deposits: 0,
+            reserved: [0; 152],
         }
     }
 }

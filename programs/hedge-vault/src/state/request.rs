@@ -51,7 +51,10 @@ pub struct Request {
     pub claim_tokens: u64,
     /// Shares held for the owner's claim.
     pub claim_shares: u64,
-    pub reserved: [u8; 32],
+    /// Deposit: its rest is waiting for hedge capacity (counted in the market's
+    /// `waiting_deposits`).
+    pub waiting: bool,
+    pub reserved: [u8; 31],
 }
 
 /// Offset of `market` in a request account, for memcmp filters.
