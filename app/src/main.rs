@@ -72,7 +72,9 @@ async fn run(cli: Cli) -> Result<()> {
                 Err(e) => return Err(e),
             };
             let mut client = Client::new(Chain::rpc(&url, commitment), wallet);
-            execute(cli.command, &mut client, cli.oracle).await?
+            execute(cli.command, &mut client, cli.oracle)
+                .await
+                .map_err(|e| hedge_client::chain::name_unreachable(e, &url))?
         }
     };
     if json {

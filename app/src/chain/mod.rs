@@ -12,7 +12,7 @@ mod embedded;
 mod rpc;
 
 pub use embedded::{program_test, quiet_program_output, simulate, Embedded, Simulated};
-pub use rpc::Rpc;
+pub use rpc::{name_unreachable, Rpc};
 
 use anchor_lang::prelude::{Clock, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;

@@ -22,6 +22,30 @@ use std::str::FromStr;
 
 use super::{event_payloads, tx_error, Sent};
 
+/// `err` renamed "cannot reach the cluster at `url`" when one of its causes is a
+/// JSON-RPC request that could not connect (or timed out), so a wrong `--url` or a
+/// stopped validator is named as such rather than as the failed call's error.
+pub fn name_unreachable(err: anyhow::Error, url: &str) -> anyhow::Error {
+    use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
+    use solana_rpc_client_api::request::RpcError;
+    let unreachable = err.chain().find_map(|c| {
+        let e = c.downcast_ref::<ClientError>()?;
+        match e.kind.as_ref() {
+            ErrorKind::Reqwest(r) if r.is_connect() || r.is_timeout() => Some(r.to_string()),
+            // `get_account_with_commitment` flattens the transport error into its
+            // message ("AccountNotFound: pubkey=...: error sending request for url").
+            ErrorKind::RpcError(RpcError::ForUser(m)) if m.contains("error sending request") => {
+                Some("error sending request".to_string())
+            }
+            _ => None,
+        }
+    });
+    match unreachable {
+        Some(why) => anyhow!("cannot reach the cluster at {url} ({why})"),
+        None => err,
+    }
+}
+
 pub struct Rpc {
     pub client: RpcClient,
     pub url: String,
