@@ -285,13 +285,7 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
     let supply = h.mint_supply(share_mint_pda(&h.market)).await;
     match kind {
         RequestKind::Deposit => match st
-            .execute_deposit_in_turn(
-                supply,
-                r.amount,
-                r.min_hedge_ratio,
-                p,
-                r.waiting || m.waiting_deposits == 0,
-            )
+            .execute_deposit_in_turn(supply, r.amount, r.min_hedge_ratio, p, r.waiting)
             .map(|x| x.shares)
         {
             Ok(s) => Expected::Shares(s),

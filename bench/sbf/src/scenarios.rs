@@ -148,6 +148,7 @@ fn world() -> World {
         insurance_shares: 1_000_000 * ONE as u64,
         total_margin: 0,
         escrowed_deposits: 25 * ONE as u64,
+        waiting_deposits: 0,
         aggregates: Aggregates::default(),
         funding: FundingState {
             index,
@@ -462,7 +463,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             let out = accept_price_at(&r, PREV, &st.limits, DUE, NOW, OracleUse::Increase).and_then(|o| {
                 st.observe(&o);
                 st.accrue(o.price, NOW)?;
-                st.execute_deposit_in_turn(w.supply, 25 * ONE as u64, 500_000, o, true)
+                st.execute_deposit_in_turn(w.supply, 25 * ONE as u64, 500_000, o, false)
             });
             bb((&out, &st));
             m.stop();

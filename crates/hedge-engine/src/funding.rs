@@ -9,7 +9,7 @@
 //! One accrual charges at most `max_funding_interval` seconds: time beyond it is not
 //! charged, so a long outage can never produce a runaway charge.
 
-use crate::math::{mul_div, mul_div_signed, Rounding, SafeMath};
+use crate::math::{mul_div, mul_div_signed, to_i128, Rounding, SafeMath};
 use crate::params::RiskParams;
 use crate::position::Aggregates;
 use crate::vault::hedge_imbalance;
@@ -119,7 +119,7 @@ fn reversion(r0: i128, inp: &FundingInputs, dt: i64) -> EngineResult<i128> {
         tau.unsigned_abs().into(),
         Rounding::Floor,
     )?;
-    let m = i128::try_from(m).map_err(|_| EngineError::MathOverflow)?;
+    let m = to_i128(m)?;
     Ok(if gap < 0 { m.wrapping_neg() } else { m })
 }
 

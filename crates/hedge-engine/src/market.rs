@@ -60,6 +60,9 @@ pub struct MarketState {
     /// Deposits requested and not yet executed or cancelled, held in the collateral
     /// account apart from `C`.
     pub escrowed_deposits: u64,
+    /// The part of `escrowed_deposits` waiting for hedge capacity (PROTOCOL section
+    /// 3): while non-zero, a deposit that has not waited yet waits behind it.
+    pub waiting_deposits: u64,
     /// Traders' aggregates.
     pub aggregates: Aggregates,
     /// Funding index, rate and time of the last accrual.
@@ -135,6 +138,7 @@ impl MarketState {
             insurance_shares: 0,
             total_margin: 0,
             escrowed_deposits: 0,
+            waiting_deposits: 0,
             aggregates: Aggregates::default(),
             funding: FundingState {
                 index: 0,
@@ -515,18 +519,28 @@ impl MarketState {
         if amount == 0 {
             return Err(EngineError::ZeroAmount);
         }
+        self.check_accepting_deposits()?;
+        self.escrowed_deposits = self.escrowed_deposits.add_c(amount)?;
+        Ok(())
+    }
+
+    /// Deposits are requested and executed only on a live, unpaused market.
+    fn check_accepting_deposits(&self) -> EngineResult<()> {
         if self.is_settled() {
             return Err(EngineError::MarketSettled);
         }
         if self.paused {
             return Err(EngineError::MarketPaused);
         }
-        self.escrowed_deposits = self.escrowed_deposits.add_c(amount)?;
         Ok(())
     }
 
-    /// A deposit request leaves the escrow without executing (cancelled or refunded).
-    pub fn release_deposit(&mut self, amount: u64) -> EngineResult<()> {
+    /// A deposit request leaves the escrow without executing (cancelled or refunded);
+    /// `waited`: it was waiting for hedge capacity, and leaves the queue too.
+    pub fn release_deposit(&mut self, amount: u64, waited: bool) -> EngineResult<()> {
+        if waited {
+            self.waiting_deposits = self.waiting_deposits.sub_c(amount)?;
+        }
         self.escrowed_deposits = self.escrowed_deposits.sub_c(amount)?;
         Ok(())
     }
@@ -541,12 +555,7 @@ impl MarketState {
         min_hedge_ratio: u32,
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
-        if self.is_settled() {
-            return Err(EngineError::MarketSettled);
-        }
-        if self.paused {
-            return Err(EngineError::MarketPaused);
-        }
+        self.check_accepting_deposits()?;
         let collateral = self.collateral.add_c(amount)?;
         let charge = self.skew_change(collateral)?;
         // Shares for the amount less the potential's rise (kept in `C`, income), or
@@ -559,9 +568,11 @@ impl MarketState {
         let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
         let escrow = self.escrowed_deposits.sub_c(amount)?;
+        let profit = self.profit.add(charge.fee, self.params.profit_unlock_time)?;
+        // Nothing changes before every check has passed.
         self.collateral = collateral;
         self.escrowed_deposits = escrow;
-        self.profit = self.profit.add(charge.fee, self.params.profit_unlock_time)?;
+        self.profit = profit;
         Ok(DepositExecution {
             shares,
             skew_fee: charge.fee,
@@ -595,24 +606,22 @@ impl MarketState {
 
     /// Executes a deposit in its turn (PROTOCOL section 3, hedge capacity): the part of
     /// `amount` that keeps `C` within [`MarketState::hedgeable_collateral`] executes as
-    /// [`MarketState::execute_deposit`] does; the rest waits in escrow. A deposit that
-    /// is not `in_turn` (others are waiting and it has not waited yet) waits whole.
+    /// [`MarketState::execute_deposit`] does; the rest waits in escrow and joins the
+    /// queue (`waiting_deposits`). A deposit that has not `waited` waits whole while
+    /// others wait; one that waited leaves the queue, executed or waiting again.
     /// Refusals (paused, settled, the minimum hedge ratio, too small) are those of
-    /// the part that executes; a part too small to mint a share waits instead.
+    /// the part that executes, and change nothing; a part too small to mint a share
+    /// waits instead.
     pub fn execute_deposit_in_turn(
         &mut self,
         supply: u64,
         amount: u64,
         min_hedge_ratio: u32,
         oracle: OraclePrice,
-        in_turn: bool,
+        waited: bool,
     ) -> EngineResult<DepositExecution> {
-        if self.is_settled() {
-            return Err(EngineError::MarketSettled);
-        }
-        if self.paused {
-            return Err(EngineError::MarketPaused);
-        }
+        self.check_accepting_deposits()?;
+        let in_turn = waited || self.waiting_deposits == 0;
         let fit = if in_turn {
             amount.min(
                 self.hedgeable_collateral(&oracle)?
@@ -621,26 +630,32 @@ impl MarketState {
         } else {
             0
         };
-        let wait = DepositExecution {
+        let mut x = DepositExecution {
             shares: 0,
             skew_fee: 0,
             skew_rebate: 0,
             executed: 0,
             waiting: amount,
         };
-        if fit == 0 {
-            return Ok(wait);
-        }
-        let mut st = *self;
-        match st.execute_deposit(supply, fit, min_hedge_ratio, oracle) {
-            Err(EngineError::DepositTooSmall) if fit < amount => Ok(wait),
-            Err(e) => Err(e),
-            Ok(mut x) => {
-                *self = st;
-                x.waiting = amount.sub_c(fit)?;
-                Ok(x)
+        if fit > 0 {
+            match self.execute_deposit(supply, fit, min_hedge_ratio, oracle) {
+                Err(EngineError::DepositTooSmall) if fit < amount => {}
+                Err(e) => return Err(e),
+                Ok(done) => {
+                    x = DepositExecution {
+                        waiting: amount.sub_c(fit)?,
+                        ..done
+                    }
+                }
             }
         }
+        // The queue: what waited leaves it, what waits now joins it.
+        let mut queue = self.waiting_deposits;
+        if waited {
+            queue = queue.sub_c(amount)?;
+        }
+        self.waiting_deposits = queue.add_c(x.waiting)?;
+        Ok(x)
     }
 
     /// The skew potential's change if `C` became `collateral` with `N` unchanged (a
@@ -889,7 +904,7 @@ mod tests {
             Err(EngineError::HedgeRatioBelowMinimum)
         );
         assert_eq!(st, before);
-        st.release_deposit(ONE).unwrap();
+        st.release_deposit(ONE, false).unwrap();
         assert_eq!(st.escrowed_deposits, 0);
     }
 
@@ -949,8 +964,6 @@ mod tests {
         assert!(value <= paid_in + 3 * ONE / 86_400 / 2, "{value} > {paid_in}");
     }
 
-    /// Deposits and withdrawals on a two-way market pay the potential's rise and are
-    /// paid a share of its fall (PROTOCOL section 3, revision 4).
     /// PROTOCOL section 3, hedge capacity: a fund of 4 tokens at 100 USD covers 1,000
     /// USD of longs on a 50% gap at 10% margin, so at most 10 tokens can be hedged.
     #[test]
@@ -963,14 +976,17 @@ mod tests {
         // the price (only the configured USD cap would bind differently).
         assert_eq!(st.hedgeable_collateral(&at(200)).unwrap(), 10 * ONE);
         st.request_deposit(15 * ONE).unwrap();
-        let x = st.execute_deposit_in_turn(0, 15 * ONE, 0, at(100), true).unwrap();
+        let x = st
+            .execute_deposit_in_turn(0, 15 * ONE, 0, at(100), false)
+            .unwrap();
         assert_eq!(
             (x.executed, x.waiting, x.shares),
             (10 * ONE, 5 * ONE, 10_000 * ONE)
         );
         assert_eq!((st.collateral, st.escrowed_deposits), (10 * ONE, 5 * ONE));
+        assert_eq!(st.waiting_deposits, 5 * ONE);
         // A deposit not in its turn (another waits) waits whole, and the waiting rest
-        // waits while no capacity appears; neither changes anything.
+        // waits while no capacity appears; neither changes anything but the queue.
         st.request_deposit(ONE).unwrap();
         let before = st;
         let y = st
@@ -981,7 +997,13 @@ mod tests {
             .execute_deposit_in_turn(10_000 * ONE, 5 * ONE, 0, at(100), true)
             .unwrap();
         assert_eq!((z.executed, z.waiting), (0, 5 * ONE));
-        assert_eq!(st, before);
+        assert_eq!(
+            st,
+            MarketState {
+                waiting_deposits: 6 * ONE,
+                ..before
+            }
+        );
         // The insurance fund grows to 6 tokens: 15 can be hedged, the rest executes.
         st.insurance = 6 * ONE;
         let z = st
@@ -989,6 +1011,7 @@ mod tests {
             .unwrap();
         assert_eq!((z.executed, z.waiting, z.shares), (5 * ONE, 0, 5_000 * ONE));
         assert_eq!((st.collateral, st.escrowed_deposits), (15 * ONE, ONE));
+        assert_eq!(st.waiting_deposits, ONE);
         // Refusals are the executing part's: a paused market refunds.
         st.paused = true;
         assert_eq!(
@@ -997,6 +1020,8 @@ mod tests {
         );
     }
 
+    /// Deposits and withdrawals on a two-way market pay the potential's rise and are
+    /// paid a share of its fall (PROTOCOL section 3, revision 4).
     #[test]
     fn deposits_and_withdrawals_are_priced_on_the_skew_potential() {
         let mut st = state();

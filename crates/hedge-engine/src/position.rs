@@ -319,15 +319,16 @@ pub fn skew_charge(
     c_after: u64,
     params: &RiskParams,
 ) -> EngineResult<SkewCharge> {
+    // One-way: only a change that grows |x| pays (nothing to evaluate otherwise).
+    let one_way = !params.skew_is_two_way();
+    if one_way && x_after.unsigned_abs() <= x_before.unsigned_abs() {
+        return Ok(SkewCharge::default());
+    }
     let s_b = skew_scale_in_force(c_before, params)?;
     let s_a = skew_scale_in_force(c_after, params)?;
     let before_floor = skew_potential(x_before, s_b, params, Rounding::Floor)?;
     let after_ceil = skew_potential(x_after, s_a, params, Rounding::Ceil)?;
-    if !params.skew_is_two_way() {
-        // One-way: only a trade that grows |x| pays.
-        if x_after.unsigned_abs() <= x_before.unsigned_abs() {
-            return Ok(SkewCharge::default());
-        }
+    if one_way {
         return Ok(SkewCharge {
             fee: to_u64(after_ceil.saturating_sub(before_floor))?,
             rebate: 0,

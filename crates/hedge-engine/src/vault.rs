@@ -2,7 +2,7 @@
 //! at the band edge least favourable to the person acting (with virtual shares against
 //! inflation attacks), the reserve and the withdrawal limit, the hedge target.
 
-use crate::math::{mul_div, to_i128, to_u64, Rounding, SafeMath};
+use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::OraclePrice;
 use crate::params::RiskParams;
 use crate::position::{net_long_cap_floor, Aggregates, Units};
@@ -132,13 +132,12 @@ impl ProfitLock {
         let weighted = l
             .mul_c(u128::from(left))?
             .add_c(u128::from(gain).mul_c(u128::from(window))?)?;
-        let span = mul_div(weighted, 1, total, Rounding::Ceil)?;
+        // total > 0: gain > 0.
+        let span = to_i64(to_i128(weighted.div_ceil(total))?)?;
         Ok(ProfitLock {
             locked: to_u64(total)?,
             last: self.last,
-            end: self
-                .last
-                .add_c(i64::try_from(span).map_err(|_| EngineError::MathOverflow)?)?,
+            end: self.last.add_c(span)?,
         })
     }
 }
@@ -660,7 +659,7 @@ mod tests {
                 entry_quote: net * entry_usd as i128 * 1_000_000_000,
                 funding_basis: basis,
             };
-            let v = VaultView { collateral: c, supply: 1, aggregates: &agg, units: SOL, funding_index: index , locked: 0};
+            let v = VaultView { collateral: c, supply: 1, aggregates: &agg, units: SOL, funding_index: index, locked: 0 };
             let o = OraclePrice { price: usd * PRICE_PRECISION, conf: usd * PRICE_PRECISION * conf_bp / 10_000, publish_time: 0 };
             // The first implementation, written out: every evaluation computes its own
             // owed funding.

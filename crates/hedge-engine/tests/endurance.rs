@@ -268,7 +268,7 @@ impl World {
                     }
                     Err(_) => {
                         self.st
-                            .release_deposit(amount)
+                            .release_deposit(amount, false)
                             .map_err(|e| format!("release: {e:?}"))?;
                         self.tokens_out += i128::from(amount);
                         false

@@ -9,19 +9,15 @@ impl Sim {
     fn execute_deposit(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
         check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
-        let in_turn = r.waiting || self.market.waiting_deposits == 0;
         let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Increase)? {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
                 .and_then(|_| {
-                    st.execute_deposit_in_turn(self.supply, r.amount, r.min_hedge_ratio, p, in_turn)
+                    st.execute_deposit_in_turn(self.supply, r.amount, r.min_hedge_ratio, p, r.waiting)
                 })
                 .map(|x| (x, p)),
             Err(e) => Err(e),
         };
-        if r.waiting {
-            self.market.waiting_deposits -= r.amount;
-        }
         match result {
             Ok((x, p)) => {
                 let shares = x.shares;
@@ -29,7 +25,6 @@ impl Sim {
                 self.supply += shares;
                 *self.shares.entry(r.owner).or_default() += shares;
                 if x.waiting > 0 {
-                    self.market.waiting_deposits += x.waiting;
                     let left = self.requests.get_mut(&key).expect("pending");
                     left.amount = x.waiting;
                     left.waiting = true;
@@ -55,7 +50,7 @@ impl Sim {
             Err(e) => {
                 self.requests.remove(&key);
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
-                st.release_deposit(r.amount).map_err(refused)?;
+                st.release_deposit(r.amount, r.waiting).map_err(refused)?;
                 self.market.set_state(&st);
                 self.credit(&r.owner, r.amount);
                 Ok(vec![ev.data()])

@@ -44,15 +44,8 @@ pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
     requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
     let amount = a.request.amount;
-    st.release_deposit(amount).named()?;
+    st.release_deposit(amount, a.request.waiting).named()?;
     a.market.set_state(&st);
-    if a.request.waiting {
-        a.market.waiting_deposits = a
-            .market
-            .waiting_deposits
-            .checked_sub(amount)
-            .ok_or(HedgeError::MathOverflow)?;
-    }
     let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     transfer_out(
         &a.token_program.to_account_info(),

@@ -68,21 +68,13 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
     let waited = a.request.waiting;
-    let in_turn = waited || a.market.waiting_deposits == 0;
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_deposit_in_turn(supply, amount, min_hedge_ratio, p, in_turn))
+            .and_then(|_| st.execute_deposit_in_turn(supply, amount, min_hedge_ratio, p, waited))
             .map(|x| (x, p)),
         Err(e) => Err(e),
     };
-    // The queue: what waited leaves it; what waits now joins it.
-    let mut waiting_total = a.market.waiting_deposits;
-    if waited {
-        waiting_total = waiting_total
-            .checked_sub(amount)
-            .ok_or(HedgeError::MathOverflow)?;
-    }
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     let vault_ai = a.collateral_vault.to_account_info();
@@ -107,9 +99,6 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 paid_something = true;
             }
             if x.waiting > 0 {
-                waiting_total = waiting_total
-                    .checked_add(x.waiting)
-                    .ok_or(HedgeError::MathOverflow)?;
                 // Due again after the withdrawal delay: its owner has that long to
                 // cancel before each new due time (no free option after it).
                 r.amount = x.waiting;
@@ -135,7 +124,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         }
         Err(e) => {
             let event = requests::refused(r, e, 0, a.executor.key())?;
-            st.release_deposit(amount).named()?;
+            st.release_deposit(amount, waited).named()?;
             pay.tokens(
                 &mut st,
                 r,
@@ -148,7 +137,6 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         }
     }
     a.market.set_state(&st);
-    a.market.waiting_deposits = waiting_total;
     let held_event = held.event(&a.request, a.request.key());
     requests::end_or_keep(
         &mut a.request,

@@ -465,6 +465,7 @@ impl Market {
             insurance_shares: self.insurance_shares,
             total_margin: self.total_margin,
             escrowed_deposits: self.escrowed_deposits,
+            waiting_deposits: self.waiting_deposits,
             aggregates: self.aggregates(),
             funding: FundingState {
                 index: self.funding_index,
@@ -498,6 +499,7 @@ impl Market {
         self.insurance_shares = s.insurance_shares;
         self.total_margin = s.total_margin;
         self.escrowed_deposits = s.escrowed_deposits;
+        self.waiting_deposits = s.waiting_deposits;
         self.net_base = s.aggregates.net_base;
         self.long_base = s.aggregates.long_base;
         self.short_base = s.aggregates.short_base;
