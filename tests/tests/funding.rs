@@ -75,6 +75,28 @@ async fn the_crank_accrues_what_the_engine_says() {
         "saturated: 100%/day^2 for an hour > 1%/day cap"
     );
     assert!(ev.index > 0);
+    // The market after the crank, as the event reports it for indexers: C, N, the
+    // insurance fund, the hedge ratio and the vault's equity at the crank's price.
+    let m1 = h.market_state().await;
+    let st = m1.state().unwrap();
+    let oracle = hedge_engine::oracle::OraclePrice {
+        price: 100 * PRICE_PRECISION,
+        conf: 0,
+        publish_time: h.now().await,
+    };
+    assert_eq!(
+        (ev.collateral, ev.net_base, ev.insurance),
+        (m1.collateral, 11 * i128::from(IONE), m1.insurance)
+    );
+    assert_eq!(
+        ev.hedge_ratio,
+        hedge_engine::vault::hedge_ratio_floor(m1.collateral, &st.aggregates, &st.params).unwrap()
+    );
+    assert!(ev.hedge_ratio > 1_000_000, "N = 11 against h*C ~ 10: over-hedged");
+    let (low, _) = hedge_engine::vault::equity_band(&st.vault_view(0), &oracle).unwrap();
+    assert_eq!(ev.vault_equity, low);
+    // The longs owe the vault funding: its equity is above its collateral.
+    assert!(ev.vault_equity > i128::from(m1.collateral));
     h.check_invariants().await;
 
     // The long settles: it pays base * d_index / P since its snapshot, rounded for

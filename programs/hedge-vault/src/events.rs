@@ -235,6 +235,20 @@ pub struct FundingUpdated {
     pub imbalance: i128,
     /// precision: 1e18
     pub price: u128,
+    // The market after the crank, so that an indexer can draw the vault over time
+    // from this event alone (the keeper cranks it at least every few minutes).
+    /// `C`, native units
+    pub collateral: u64,
+    /// `N`: traders' net base, native units
+    pub net_base: i128,
+    /// The insurance fund, native units
+    pub insurance: u64,
+    /// The vault's equity in the share price (the low edge of its band, income still
+    /// locked left out), native units; `i128::MIN` if it cannot be computed (the crank
+    /// is never refused for its report)
+    pub vault_equity: i128,
+    /// `N / (h*C)`, precision 1e6 (the `hedge_ratio_floor` of `vault show`)
+    pub hedge_ratio: u64,
 }
 
 #[event]
@@ -419,7 +433,17 @@ impl PositionTraded {
 }
 
 impl FundingUpdated {
-    pub fn new(market: Pubkey, a: &hedge_engine::funding::Accrual, imbalance: i128, price: u128) -> Self {
+    /// The event of a crank that accrued `a` and left the market in `st`.
+    pub fn new(
+        market: Pubkey,
+        a: &hedge_engine::funding::Accrual,
+        imbalance: i128,
+        oracle: &hedge_engine::oracle::OraclePrice,
+        st: &hedge_engine::market::MarketState,
+    ) -> Self {
+        // The supply does not enter the equity; only a share's value needs it.
+        let vault_equity = hedge_engine::vault::equity_band(&st.vault_view(0), oracle)
+            .map_or(i128::MIN, |(low, _)| low);
         FundingUpdated {
             market,
             index: a.state.index,
@@ -427,7 +451,13 @@ impl FundingUpdated {
             charged_seconds: a.charged_seconds,
             skipped_seconds: a.skipped_seconds,
             imbalance,
-            price,
+            price: oracle.price,
+            collateral: st.collateral,
+            net_base: st.aggregates.net_base,
+            insurance: st.insurance,
+            vault_equity,
+            hedge_ratio: hedge_engine::vault::hedge_ratio_floor(st.collateral, &st.aggregates, &st.params)
+                .unwrap_or(u64::MAX),
         }
     }
 }

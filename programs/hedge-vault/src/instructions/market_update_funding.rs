@@ -29,7 +29,7 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     let (a, imbalance) = st.accrue(oracle.price, now).named()?;
     st.update_reduce_only(oracle).named()?;
     market.set_state(&st);
-    let event = FundingUpdated::new(market.key(), &a, imbalance, oracle.price);
+    let event = FundingUpdated::new(market.key(), &a, imbalance, &oracle, &st);
     emit_cpi!(event);
     Ok(())
 }
