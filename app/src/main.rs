@@ -35,6 +35,10 @@ async fn run(cli: Cli) -> Result<()> {
         std::env::set_var("RUST_LOG", "error");
     }
     let output = match &cli.command {
+        Command::Demo(a) if a.serve => {
+            return hedge_client::chain::quiet_program_output(hedge_client::cli::run_demo_and_serve(a, json))
+                .await;
+        }
         Command::Demo(a) => hedge_client::chain::quiet_program_output(run_demo(a)).await?,
         Command::Backtest(a) => hedge_client::cli::run_backtest(a)?,
         Command::Synth(a) => hedge_client::cli::run_synth(a)?,
@@ -71,6 +75,11 @@ async fn run(cli: Cli) -> Result<()> {
                 Err(_) if cli.command.is_read_only() => solana_keypair::Keypair::new(),
                 Err(e) => return Err(e),
             };
+            if let Command::Serve(a) = &cli.command {
+                // Read only: a fresh key that signs nothing, whatever --keypair says.
+                let client = Client::new(Chain::rpc(&url, commitment), solana_keypair::Keypair::new());
+                return hedge_client::serve::run(client, &a.http.options(a.market, &url)).await;
+            }
             let mut client = Client::new(Chain::rpc(&url, commitment), wallet);
             execute(cli.command, &mut client, cli.oracle)
                 .await

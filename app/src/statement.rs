@@ -1,5 +1,6 @@
 //! `hedge vault statement`: a depositor's account of the vault, replayed from the
-//! program's events in the market's transaction history.
+//! program's events in the market's transaction history (kept by the event index,
+//! `index.rs`).
 //!
 //! The wallet's shares are followed through its deposits (`VaultDeposited`) and
 //! withdrawals (`VaultWithdrawn`); the share supply through everyone's. Each event
@@ -48,9 +49,23 @@ pub async fn holder_shares(
 }
 
 /// The statement of `owner` in `market`, from the chain: its shares and their value
-/// now, and the market's history.
+/// now, and the market's history from the event index (on a cluster only what is new
+/// since the last call is fetched).
 pub async fn for_owner(
     client: &mut Client,
+    market: &Pubkey,
+    oracle: Option<Pubkey>,
+    owner: &Pubkey,
+) -> Result<Statement> {
+    let mut index = crate::index::Index::for_chain(&mut client.chain, market, None).await?;
+    index.sync(&mut client.chain).await?;
+    for_owner_from(client, &index.history()?, market, oracle, owner).await
+}
+
+/// The statement of `owner` replaying `history` (the market's, from its index).
+pub async fn for_owner_from(
+    client: &mut Client,
+    history: &[Sent],
     market: &Pubkey,
     oracle: Option<Pubkey>,
     owner: &Pubkey,
@@ -61,12 +76,11 @@ pub async fn for_owner(
     let (wallet, pending) = holder_shares(client, market, &m.keys.share_mint, owner).await?;
     let now = client.chain.unix_time().await?;
     let value_now = views::shares_value(&m.state, supply, &p.price, now, wallet + pending)?;
-    let history = client.chain.history(market).await?;
     Ok(statement(&StatementInputs {
         market: *market,
         owner: *owner,
         decimals: m.state.decimals,
-        history: &history,
+        history,
         shares_now: wallet + pending,
         value_now,
         price_now: p.price.price,

@@ -16,7 +16,7 @@ const W: u32 = 1200;
 const H: u32 = 700;
 const FONT: &str = "sans-serif";
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(

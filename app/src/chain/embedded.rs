@@ -161,6 +161,7 @@ impl Embedded {
                 self.cache.remove(k);
             }
         }
+        let clock = self.ctx.banks_client.get_sysvar::<Clock>().await?;
         let sim = self.ctx.banks_client.simulate_transaction(tx.clone()).await?;
         let res = self
             .ctx
@@ -192,8 +193,8 @@ impl Embedded {
         // `EncodedConfirmedTransactionWithStatusMeta` flattens the transaction and its
         // meta next to the slot, as the JSON-RPC answer does.
         let served = serde_json::json!({
-            "slot": 0,
-            "blockTime": null,
+            "slot": clock.slot,
+            "blockTime": clock.unix_timestamp,
             "transaction": [b64, "base64"],
             "meta": {
                 "err": null,
@@ -227,6 +228,25 @@ impl Embedded {
             .filter(|h| h.keys.contains(address))
             .map(|h| h.sent.clone())
             .collect()
+    }
+
+    /// The transactions naming `address` after the one signed `after`, oldest first.
+    pub fn history_since(&self, address: &Pubkey, after: Option<&str>) -> Result<Vec<Sent>> {
+        let start = match after {
+            None => 0,
+            Some(sig) => {
+                self.history
+                    .iter()
+                    .rposition(|h| h.sent.signature == sig)
+                    .ok_or_else(|| anyhow!("transaction {sig} is not in this chain's history"))?
+                    + 1
+            }
+        };
+        Ok(self.history[start..]
+            .iter()
+            .filter(|h| h.keys.contains(address))
+            .map(|h| h.sent.clone())
+            .collect())
     }
 
     /// The account at `key` (through the cache).

@@ -40,6 +40,11 @@ pub struct Sent {
     /// The last return data the program set.
     pub return_data: Option<Vec<u8>>,
     pub compute_units: Option<u64>,
+    /// The slot it was processed in.
+    pub slot: u64,
+    /// Unix seconds of its block, when the node knows it (the embedded bank: its
+    /// clock when the transaction was processed).
+    pub block_time: Option<i64>,
 }
 
 impl Sent {
@@ -224,6 +229,25 @@ impl Chain {
         match self {
             Chain::Embedded(e) => Ok(e.history(address)),
             Chain::Rpc(r) => r.history(address).await,
+        }
+    }
+
+    /// The transactions that named `address` after the one signed `after` (all of
+    /// them for `None`), oldest first: what an index that stopped at `after` lacks.
+    /// Fails when `after` is not in the address's history (another cluster, or one
+    /// reset since).
+    pub async fn history_since(&mut self, address: &Pubkey, after: Option<&str>) -> Result<Vec<Sent>> {
+        match self {
+            Chain::Embedded(e) => e.history_since(address, after),
+            Chain::Rpc(r) => r.history_since(address, after).await,
+        }
+    }
+
+    /// What names this cluster: its genesis hash (the embedded bank's own).
+    pub async fn genesis_id(&mut self) -> Result<String> {
+        match self {
+            Chain::Embedded(e) => Ok(e.ctx.genesis_config().hash().to_string()),
+            Chain::Rpc(r) => Ok(r.client.get_genesis_hash().await?.to_string()),
         }
     }
 

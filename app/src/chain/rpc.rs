@@ -110,13 +110,37 @@ impl Rpc {
     /// Every successful transaction that named `address`, oldest first
     /// (`getSignaturesForAddress` paged back to the first, then `getTransaction`).
     pub(super) async fn history(&self, address: &Pubkey) -> Result<Vec<Sent>> {
+        self.history_since(address, None).await
+    }
+
+    /// The successful transactions that named `address` after the one signed `after`
+    /// (`getSignaturesForAddress` paged back to it), oldest first.
+    pub(super) async fn history_since(&self, address: &Pubkey, after: Option<&str>) -> Result<Vec<Sent>> {
         const PAGE: usize = 1000;
+        let until = after.map(Signature::from_str).transpose()?;
+        if let Some(sig) = &until {
+            // A signature the node does not know (another cluster, or one reset since)
+            // would make `until` page back to the first transaction.
+            let known = self
+                .client
+                .get_signature_statuses_with_history(&[*sig])
+                .await
+                .with_context(|| format!("looking up transaction {sig}"))?
+                .value
+                .into_iter()
+                .next()
+                .flatten()
+                .is_some();
+            if !known {
+                return Err(anyhow!("transaction {sig} is not in this cluster's history"));
+            }
+        }
         let mut sigs = Vec::new();
         let mut before = None;
         loop {
             let config = GetConfirmedSignaturesForAddress2Config {
                 before,
-                until: None,
+                until,
                 limit: Some(PAGE),
                 commitment: Some(self.client.commitment()),
             };
@@ -179,5 +203,7 @@ pub fn outcome(signature: &str, t: &EncodedConfirmedTransactionWithStatusMeta) -
         logs,
         return_data,
         compute_units,
+        slot: t.slot,
+        block_time: t.block_time,
     })
 }

@@ -130,10 +130,7 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             ))
         }
         MarketCmd::Show { market } => {
-            let m = client.market(&market, oracle).await?;
-            let p = client.price(&m).await?;
-            let r = views::market_report(&market, &m.state, &m.keys.oracle, &p.price, p.age);
-            let json = serde_json::to_value(&r)?;
+            let json = serde_json::to_value(show(client, &market, oracle).await?)?;
             Ok(out(json.clone(), kv(&json)))
         }
         MarketCmd::Create(a) => {
@@ -198,6 +195,23 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             ))
         }
     }
+}
+
+/// `hedge market show`'s report (also `hedge serve`'s).
+pub async fn show(
+    client: &mut Client,
+    market: &Pubkey,
+    oracle: Option<Pubkey>,
+) -> Result<views::MarketReport> {
+    let m = client.market(market, oracle).await?;
+    let p = client.price(&m).await?;
+    Ok(views::market_report(
+        market,
+        &m.state,
+        &m.keys.oracle,
+        &p.price,
+        p.age,
+    ))
 }
 
 /// A yearly rate such as `5%` or `-2.5%` as the program's daily rate at 1e12 (a

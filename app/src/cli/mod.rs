@@ -94,9 +94,46 @@ pub enum Command {
     /// of hedgers, speculators, funding arbitrageurs and stakers: the hedge's report
     /// and four plots (docs/BACKTESTS.md)
     Backtest(BacktestArgs),
+    /// A read-only web page of a market (and of any wallet in it) over the cluster,
+    /// with charts from an event index; never loads a keypair (docs/SERVE.md)
+    Serve(ServeArgs),
     /// Write the synthetic daily series the backtest study uses (random walks with
     /// jumps at three volatilities, a flash crash; docs/BACKTESTS.md)
     Synth(SynthArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The market the page opens on
+    #[arg(long)]
+    pub market: Pubkey,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Where the page is served.
+#[derive(Args, Debug, Clone)]
+pub struct HttpArgs {
+    /// Port to listen on (0: any free port)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on (the default keeps the page on this machine)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Directory of the event indexes [default: $HEDGE_INDEX_DIR, else ~/.cache/hedge/index]
+    #[arg(long)]
+    pub index_dir: Option<PathBuf>,
+}
+
+impl HttpArgs {
+    pub fn options(&self, market: Pubkey, url: &str) -> crate::serve::ServeOptions {
+        crate::serve::ServeOptions {
+            market,
+            bind: std::net::SocketAddr::new(self.bind, self.port),
+            index_dir: self.index_dir.clone(),
+            url: url.to_string(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -237,6 +274,11 @@ pub struct DemoArgs {
     /// A line per day on stderr
     #[arg(long)]
     pub verbose: bool,
+    /// Then serve the web page over the demo's chain (`hedge serve`) until stopped
+    #[arg(long)]
+    pub serve: bool,
+    #[command(flatten)]
+    pub http: HttpArgs,
 }
 
 impl Command {
@@ -250,6 +292,7 @@ impl Command {
                 | Command::Insurance(InsuranceCmd::Show { .. })
                 | Command::Request(RequestCmd::List { .. })
                 | Command::Oracle(_)
+                | Command::Serve(_)
         )
     }
 }
@@ -294,6 +337,7 @@ pub(crate) fn kv(v: &Value) -> String {
 pub async fn execute(cmd: Command, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
     match cmd {
         Command::Demo(_) => bail!("`demo` runs on its own embedded chain: call demo::run"),
+        Command::Serve(_) => bail!("`serve` runs until stopped: call serve::run"),
         Command::Localnet(a) => run_localnet(&a),
         Command::Backtest(a) => run_backtest(&a),
         Command::Synth(a) => run_synth(&a),
@@ -406,15 +450,38 @@ fn run_seeds(
     Ok(out(serde_json::to_value(&summary)?, text))
 }
 
-/// `hedge demo`.
-pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
-    let report = demo::run(&demo::DemoOptions {
+fn demo_options(a: &DemoArgs) -> demo::DemoOptions {
+    demo::DemoOptions {
         prices: a.prices.clone(),
         from: a.from.clone(),
         days: a.days,
         backtest: a.run.options(),
         verbose: a.verbose,
-    })
-    .await?;
+    }
+}
+
+/// `hedge demo`.
+pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
+    let report = demo::run(&demo_options(a)).await?;
     Ok(out(serde_json::to_value(&report)?, demo::render(&report)))
+}
+
+/// `hedge demo --serve`: the demo, its output printed, then the page over its chain
+/// until stopped.
+pub async fn run_demo_and_serve(a: &DemoArgs, json: bool) -> Result<()> {
+    let f = demo::run_kept(&demo_options(a)).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&f.report)?);
+    } else {
+        println!("{}", demo::render(&f.report));
+    }
+    let opts = a.http.options(f.market, "the embedded chain");
+    let (addr, server) = crate::serve::bind(f.client, &opts).await?;
+    eprintln!(
+        "\nThe demo's chain is served read-only (Ctrl-C stops):\n  market page   http://{addr}/market/{m}\n  the holder    http://{addr}/market/{m}/wallet/{h}\n  JSON          http://{addr}/api/market/{m}",
+        m = f.market,
+        h = f.holder,
+    );
+    server.await?;
+    Ok(())
 }

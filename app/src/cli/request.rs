@@ -232,68 +232,7 @@ pub async fn follow(
 pub async fn run(cmd: RequestCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
     let me = client.pubkey();
     match cmd {
-        RequestCmd::List { market, all } => {
-            let m = client.market(&market, oracle).await?;
-            let now = client.chain.unix_time().await?;
-            let rows: Vec<Value> = requests::pending(client, &market)
-                .await?
-                .into_iter()
-                .filter(|p| all || p.request.owner == me)
-                .map(|p| {
-                    let state = if requests::executable(&p, now) {
-                        "due"
-                    } else {
-                        "waiting"
-                    };
-                    json!({
-                        "request": p.key.to_string(),
-                        "owner": p.request.owner.to_string(),
-                        "kind": p.kind().map(kind_name).unwrap_or("?"),
-                        "due_time": p.request.due_time,
-                        "state": state,
-                        "amount": p.request.amount,
-                        "delta_base": p.request.delta_base,
-                    })
-                })
-                .collect();
-            let mut text = if rows.is_empty() {
-                "no pending requests".to_string()
-            } else {
-                rows.iter()
-                    .map(|r| {
-                        format!(
-                            "{} {} {} due {} ({})",
-                            r["request"], r["kind"], r["owner"], r["due_time"], r["state"]
-                        )
-                        .replace('"', "")
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            let d = m.state.decimals;
-            let claims: Vec<Value> = requests::claims(client, &market, &me)
-                .await?
-                .into_iter()
-                .filter(|c| c.request.has_claim())
-                .map(|c| {
-                    json!({
-                        "request": c.key.to_string(),
-                        "kind": c.kind().map(kind_name).unwrap_or("?"),
-                        "tokens": format_amount(c.request.claim_tokens.into(), d),
-                        "shares": format_amount(c.request.claim_shares.into(), share_decimals(d)),
-                    })
-                })
-                .collect();
-            for c in &claims {
-                text += &format!(
-                    "\nclaim {} ({}): {} tokens, {} shares held for you: `hedge request claim {market}`",
-                    c["request"], c["kind"], c["tokens"], c["shares"]
-                )
-                .replace('"', "");
-            }
-            let _ = m;
-            Ok(out(json!({"requests": rows, "claims": claims}), text))
-        }
+        RequestCmd::List { market, all } => list(client, &market, (!all).then_some(me), &me).await,
         RequestCmd::Execute { market, kind, owner } => {
             let kind = parse_kind(&kind)?;
             let owner = owner.unwrap_or(me);
@@ -396,4 +335,90 @@ pub async fn claim_all(
 /// program refuses with `ClaimPending`), so anything held is claimed first.
 pub async fn claim_before_request(client: &mut Client, m: &LoadedMarket, kind: RequestKind) -> Result<()> {
     claim_all(client, m, Some(kind)).await.map(|_| ())
+}
+
+/// `hedge request list`: the pending requests of `market` (only `owner`'s, or
+/// everyone's for `None`) and the claims held for `claimant`, each with the `hedge`
+/// command that acts on it (also the JSON of `hedge serve`'s pages).
+pub async fn list(
+    client: &mut Client,
+    market: &Pubkey,
+    owner: Option<Pubkey>,
+    claimant: &Pubkey,
+) -> Result<Output> {
+    let m = client.market(market, None).await?;
+    let now = client.chain.unix_time().await?;
+    let d = m.state.decimals;
+    let rows: Vec<Value> = requests::pending(client, market)
+        .await?
+        .into_iter()
+        .filter(|p| owner.is_none_or(|o| p.request.owner == o))
+        .map(|p| {
+            let kind = p.kind().map(kind_name).unwrap_or("?");
+            let (state, command) = if requests::executable(&p, now) {
+                (
+                    "due",
+                    format!(
+                        "hedge request execute {market} {kind} --owner {}",
+                        p.request.owner
+                    ),
+                )
+            } else if p.request.waiting {
+                (
+                    "waiting for hedge capacity",
+                    format!("hedge request cancel {market} {kind}"),
+                )
+            } else {
+                ("waiting", format!("hedge request cancel {market} {kind}"))
+            };
+            json!({
+                "request": p.key.to_string(),
+                "owner": p.request.owner.to_string(),
+                "kind": kind,
+                "due_time": p.request.due_time,
+                "due_in_seconds": (p.request.due_time - now).max(0),
+                "state": state,
+                "amount": p.request.amount,
+                "delta_base": p.request.delta_base,
+                "command": command,
+            })
+        })
+        .collect();
+    let mut text = if rows.is_empty() {
+        "no pending requests".to_string()
+    } else {
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} due {} ({}): `{}`",
+                    r["request"], r["kind"], r["owner"], r["due_time"], r["state"], r["command"]
+                )
+                .replace('"', "")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let claims: Vec<Value> = requests::claims(client, market, claimant)
+        .await?
+        .into_iter()
+        .filter(|c| c.request.has_claim())
+        .map(|c| {
+            let kind = c.kind().map(kind_name).unwrap_or("?");
+            json!({
+                "request": c.key.to_string(),
+                "kind": kind,
+                "tokens": format_amount(c.request.claim_tokens.into(), d),
+                "shares": format_amount(c.request.claim_shares.into(), share_decimals(d)),
+                "command": format!("hedge request claim {market} {kind}"),
+            })
+        })
+        .collect();
+    for c in &claims {
+        text += &format!(
+            "\nclaim {} ({}): {} tokens, {} shares held for you: `{}`",
+            c["request"], c["kind"], c["tokens"], c["shares"], c["command"]
+        )
+        .replace('"', "");
+    }
+    Ok(out(json!({"requests": rows, "claims": claims}), text))
 }

@@ -92,23 +92,7 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
         }
         VaultCmd::Show { market, owner } => {
-            let owner = owner.unwrap_or(me);
-            let m = client.market(&market, oracle).await?;
-            let p = client.price(&m).await?;
-            let supply = client.mint_supply(&m.keys.share_mint).await?;
-            let (user_shares, pending) =
-                statement::holder_shares(client, &market, &m.keys.share_mint, &owner).await?;
-            let now = client.chain.unix_time().await?;
-            let r = views::vault_report(&views::VaultInputs {
-                market: &m.state,
-                key: &market,
-                supply,
-                price: &p.price,
-                now,
-                user_shares,
-                pending,
-            })?;
-            let json = serde_json::to_value(&r)?;
+            let json = serde_json::to_value(show(client, &market, oracle, &owner.unwrap_or(me)).await?)?;
             Ok(out(json.clone(), kv(&json)))
         }
         VaultCmd::Statement { market, owner } => {
@@ -116,4 +100,27 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             Ok(out(serde_json::to_value(&s)?, statement::render(&s)))
         }
     }
+}
+
+/// `hedge vault show`'s report for `owner` (also `hedge serve`'s).
+pub async fn show(
+    client: &mut Client,
+    market: &Pubkey,
+    oracle: Option<Pubkey>,
+    owner: &Pubkey,
+) -> Result<views::VaultReport> {
+    let m = client.market(market, oracle).await?;
+    let p = client.price(&m).await?;
+    let supply = client.mint_supply(&m.keys.share_mint).await?;
+    let (user_shares, pending) = statement::holder_shares(client, market, &m.keys.share_mint, owner).await?;
+    let now = client.chain.unix_time().await?;
+    views::vault_report(&views::VaultInputs {
+        market: &m.state,
+        key: market,
+        supply,
+        price: &p.price,
+        now,
+        user_shares,
+        pending,
+    })
 }

@@ -82,6 +82,20 @@ pub fn window(opts: &DemoOptions) -> Result<(String, Vec<Day>)> {
 
 /// Runs the story.
 pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
+    Ok(run_kept(opts).await?.report)
+}
+
+/// The story told, and the chain it was told on (for `hedge demo --serve`).
+pub struct Finished {
+    pub report: DemoReport,
+    pub client: Client,
+    pub market: anchor_lang::prelude::Pubkey,
+    /// The hedger the story follows.
+    pub holder: anchor_lang::prelude::Pubkey,
+}
+
+/// Runs the story and keeps its chain.
+pub async fn run_kept(opts: &DemoOptions) -> Result<Finished> {
     let (source, days) = window(opts)?;
     let (mut r, mut run) = Replay::start(Chain::embedded().await?, &days, &opts.backtest).await?;
     let mut rep = DemoReport::new(&r, &run, &days, &source);
@@ -167,7 +181,12 @@ pub async fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let statement =
         crate::statement::for_owner(&mut r.client, &r.keys.market, Some(r.oracle), &holder).await?;
     rep.finish(&mut r, holder, last.usd, paid, statement).await?;
-    Ok(rep)
+    Ok(Finished {
+        report: rep,
+        market: r.keys.market,
+        client: r.client,
+        holder,
+    })
 }
 
 impl Replay {

@@ -442,8 +442,8 @@ impl FundingUpdated {
         st: &hedge_engine::market::MarketState,
     ) -> Self {
         // The supply does not enter the equity; only a share's value needs it.
-        let vault_equity = hedge_engine::vault::equity_band(&st.vault_view(0), oracle)
-            .map_or(i128::MIN, |(low, _)| low);
+        let vault_equity =
+            hedge_engine::vault::equity_band(&st.vault_view(0), oracle).map_or(i128::MIN, |(low, _)| low);
         FundingUpdated {
             market,
             index: a.state.index,

@@ -59,9 +59,7 @@ fn sent(events: Vec<Vec<u8>>) -> Sent {
     Sent {
         signature: "simulated".into(),
         events,
-        logs: Vec::new(),
-        return_data: None,
-        compute_units: None,
+        ..Default::default()
     }
 }
 

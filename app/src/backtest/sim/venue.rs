@@ -237,7 +237,10 @@ impl Sim {
         let (a, imbalance) = st.accrue(oracle.price, self.now).map_err(refused)?;
         st.update_reduce_only(oracle).map_err(refused)?;
         self.market.set_state(&st);
-        Ok(sent(vec![FundingUpdated::new(self.key, &a, imbalance, &oracle, &st).data()]))
+        Ok(sent(vec![FundingUpdated::new(
+            self.key, &a, imbalance, &oracle, &st,
+        )
+        .data()]))
     }
 
     fn execute(&mut self, p: &Pending) -> Result<Sent> {

@@ -1,0 +1,355 @@
+//! `hedge serve`: a read-only web page over a cluster or the embedded demo chain. It
+//! binds 127.0.0.1 by default, never loads a keypair (its client's wallet is a fresh
+//! key that signs nothing) and serves:
+//!
+//! | path | what |
+//! |---|---|
+//! | `/` | redirects to the market given by `--market` |
+//! | `/market/<M>` | the market page |
+//! | `/market/<M>/wallet/<OWNER>` | a wallet's page (`/market/<M>/wallet?owner=` redirects) |
+//! | `/market/<M>/chart/<NAME>.svg` | a chart (share-value, hedge-ratio, funding, insurance) |
+//! | `/api/market/<M>` | the market page's data, JSON |
+//! | `/api/market/<M>/wallet/<OWNER>` | the wallet page's data, JSON |
+//! | `/api/market/<M>/series` | the charts' series, JSON |
+//!
+//! Each request reads the accounts it shows afresh and brings the market's event
+//! index up to date first. Bad input (an address that does not parse, an account that
+//! does not exist or is not a market, a cluster that cannot be reached) is a page
+//! saying so, with the HTTP status to match; the server keeps serving.
+
+pub mod charts;
+pub mod data;
+pub mod html;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Result;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::Mutex;
+
+use crate::client::Client;
+use crate::index::Index;
+
+/// What `hedge serve` needs.
+pub struct ServeOptions {
+    /// The market `/` shows.
+    pub market: Pubkey,
+    pub bind: SocketAddr,
+    /// Where cluster indexes are kept (see `Index::default_path`).
+    pub index_dir: Option<PathBuf>,
+    /// The cluster's URL, named when it cannot be reached.
+    pub url: String,
+}
+
+struct Inner {
+    client: Client,
+    indexes: HashMap<Pubkey, Index>,
+    index_dir: Option<PathBuf>,
+    url: String,
+}
+
+#[derive(Clone)]
+struct Shared {
+    inner: Arc<Mutex<Inner>>,
+    market: Pubkey,
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: String,
+    pub message: String,
+}
+
+impl PageError {
+    fn new(status: StatusCode, title: &str, message: impl Into<String>) -> PageError {
+        PageError {
+            status,
+            title: title.into(),
+            message: message.into(),
+        }
+    }
+}
+
+fn parse_key(s: &str, what: &str) -> Result<Pubkey, PageError> {
+    s.parse().map_err(|_| {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            &format!("Not a {what} address"),
+            format!("`{s}` is not a base58 address of 32 bytes"),
+        )
+    })
+}
+
+impl Inner {
+    /// An error of the chain, named: an unreachable cluster as such.
+    fn chain_error(&self, e: anyhow::Error) -> PageError {
+        let e = crate::chain::name_unreachable(e, &self.url);
+        let msg = format!("{e:#}");
+        if msg.starts_with("cannot reach the cluster") {
+            PageError::new(StatusCode::BAD_GATEWAY, "Cluster unreachable", msg)
+        } else {
+            PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Could not read the market",
+                msg,
+            )
+        }
+    }
+
+    /// Checks that `market` is a market of the program: it exists, the program owns
+    /// it, and it decodes.
+    async fn check_market(&mut self, market: &Pubkey) -> Result<u8, PageError> {
+        let acc = match self.client.chain.account(market).await {
+            Ok(a) => a,
+            Err(e) => return Err(self.chain_error(e)),
+        };
+        let Some(acc) = acc else {
+            return Err(PageError::new(
+                StatusCode::NOT_FOUND,
+                "Unknown market",
+                format!("there is no account at {market} on this cluster"),
+            ));
+        };
+        if acc.owner != hedge_vault::ID {
+            return Err(PageError::new(
+                StatusCode::NOT_FOUND,
+                "Not a market",
+                format!(
+                    "{market} is owned by {}, not by the hedge-vault program {}",
+                    acc.owner,
+                    hedge_vault::ID
+                ),
+            ));
+        }
+        let m = <hedge_vault::state::Market as anchor_lang::AccountDeserialize>::try_deserialize(
+            &mut acc.data.as_slice(),
+        )
+        .map_err(|e| {
+            PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not a market",
+                format!("the account at {market} does not decode as a market: {e}"),
+            )
+        })?;
+        Ok(m.decimals)
+    }
+
+    /// The market's index, opened (and kept) on first use.
+    async fn index(&mut self, market: &Pubkey) -> Result<Index, PageError> {
+        match self.indexes.remove(market) {
+            Some(i) => Ok(i),
+            None => match Index::for_chain(&mut self.client.chain, market, self.index_dir.as_deref()).await {
+                Ok(i) => Ok(i),
+                Err(e) => Err(self.chain_error(e)),
+            },
+        }
+    }
+}
+
+async fn market_data(s: &Shared, m: &str) -> Result<(data::MarketPage, usize), PageError> {
+    let market = parse_key(m, "market")?;
+    let mut g = s.inner.lock().await;
+    let decimals = g.check_market(&market).await?;
+    let mut index = g.index(&market).await?;
+    let r = data::market_page(&mut g.client, &mut index, &market).await;
+    let cranks = data::series(&index, decimals).map(|s| s.cranks).unwrap_or(0);
+    g.indexes.insert(market, index);
+    r.map(|p| (p, cranks)).map_err(|e| g.chain_error(e))
+}
+
+async fn wallet_data(s: &Shared, m: &str, o: &str) -> Result<data::WalletPage, PageError> {
+    let market = parse_key(m, "market")?;
+    let owner = parse_key(o, "wallet")?;
+    let mut g = s.inner.lock().await;
+    g.check_market(&market).await?;
+    let mut index = g.index(&market).await?;
+    let r = data::wallet_page(&mut g.client, &mut index, &market, &owner).await;
+    g.indexes.insert(market, index);
+    r.map_err(|e| g.chain_error(e))
+}
+
+async fn series_data(s: &Shared, m: &str) -> Result<data::Series, PageError> {
+    let market = parse_key(m, "market")?;
+    let mut g = s.inner.lock().await;
+    let decimals = g.check_market(&market).await?;
+    let mut index = g.index(&market).await?;
+    let synced = index.sync(&mut g.client.chain).await;
+    let r = synced.and_then(|_| data::series(&index, decimals));
+    g.indexes.insert(market, index);
+    r.map_err(|e| g.chain_error(e))
+}
+
+fn html_error(e: PageError, market: Option<&str>) -> Response {
+    (
+        e.status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html::error(&e.title, &e.message, market),
+    )
+        .into_response()
+}
+
+fn json_error(e: PageError) -> Response {
+    (
+        e.status,
+        axum::Json(serde_json::json!({"error": e.message, "error_name": e.title})),
+    )
+        .into_response()
+}
+
+fn html_ok(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+async fn root(State(s): State<Shared>) -> Redirect {
+    Redirect::to(&format!("/market/{}", s.market))
+}
+
+async fn market_page(State(s): State<Shared>, Path(m): Path<String>) -> Response {
+    match market_data(&s, &m).await {
+        Ok((p, cranks)) => html_ok(html::market(&p, &m, cranks)),
+        Err(e) => html_error(e, Some(&m)),
+    }
+}
+
+async fn market_api(State(s): State<Shared>, Path(m): Path<String>) -> Response {
+    match market_data(&s, &m).await {
+        Ok((p, _)) => axum::Json(p).into_response(),
+        Err(e) => json_error(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct OwnerQuery {
+    owner: Option<String>,
+}
+
+async fn wallet_form(Path(m): Path<String>, Query(q): Query<OwnerQuery>) -> Response {
+    match q.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(o) => Redirect::to(&format!("/market/{m}/wallet/{}", html::esc(o))).into_response(),
+        None => html_error(
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "No wallet given",
+                "enter a wallet address",
+            ),
+            Some(&m),
+        ),
+    }
+}
+
+async fn wallet_page(State(s): State<Shared>, Path((m, o)): Path<(String, String)>) -> Response {
+    match wallet_data(&s, &m, &o).await {
+        Ok(p) => html_ok(html::wallet(&p, &m)),
+        Err(e) => html_error(e, Some(&m)),
+    }
+}
+
+async fn wallet_api(State(s): State<Shared>, Path((m, o)): Path<(String, String)>) -> Response {
+    match wallet_data(&s, &m, &o).await {
+        Ok(p) => axum::Json(p).into_response(),
+        Err(e) => json_error(e),
+    }
+}
+
+async fn series_api(State(s): State<Shared>, Path(m): Path<String>) -> Response {
+    match series_data(&s, &m).await {
+        Ok(p) => axum::Json(p).into_response(),
+        Err(e) => json_error(e),
+    }
+}
+
+async fn chart(State(s): State<Shared>, Path((m, name)): Path<(String, String)>) -> Response {
+    let name = name.strip_suffix(".svg").unwrap_or(&name).to_string();
+    if !charts::NAMES.contains(&name.as_str()) {
+        return html_error(
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "No such chart",
+                format!("no chart named {name} (there are: {})", charts::NAMES.join(", ")),
+            ),
+            Some(&m),
+        );
+    }
+    match series_data(&s, &m).await.and_then(|series| {
+        charts::svg(&name, &series).map_err(|e| {
+            PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Chart failed",
+                format!("{e:#}"),
+            )
+        })
+    }) {
+        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
+        Err(e) => html_error(e, Some(&m)),
+    }
+}
+
+async fn not_found() -> Response {
+    html_error(
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "No such page",
+            "this server has /market/<MARKET>, /market/<MARKET>/wallet/<OWNER> and their /api/ JSON",
+        ),
+        None,
+    )
+}
+
+/// The server's routes over `client` (read only).
+fn router(client: Client, opts: &ServeOptions) -> Router {
+    let shared = Shared {
+        inner: Arc::new(Mutex::new(Inner {
+            client,
+            indexes: HashMap::new(),
+            index_dir: opts.index_dir.clone(),
+            url: opts.url.clone(),
+        })),
+        market: opts.market,
+    };
+    Router::new()
+        .route("/", get(root))
+        .route("/market/{m}", get(market_page))
+        .route("/market/{m}/wallet", get(wallet_form))
+        .route("/market/{m}/wallet/{o}", get(wallet_page))
+        .route("/market/{m}/chart/{name}", get(chart))
+        .route("/api/market/{m}", get(market_api))
+        .route("/api/market/{m}/wallet/{o}", get(wallet_api))
+        .route("/api/market/{m}/series", get(series_api))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+/// Binds `opts.bind` (port 0: any free port) and returns the address bound and the
+/// server's future, which runs until dropped.
+pub async fn bind(
+    client: Client,
+    opts: &ServeOptions,
+) -> Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(opts.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.bind))?;
+    let addr = listener.local_addr()?;
+    let app = router(client, opts);
+    Ok((addr, async move { axum::serve(listener, app).await }))
+}
+
+/// Serves until the process is stopped, after printing where.
+pub async fn run(client: Client, opts: &ServeOptions) -> Result<()> {
+    let (addr, server) = bind(client, opts).await?;
+    eprintln!(
+        "serving http://{addr}/market/{} (read-only; Ctrl-C stops)",
+        opts.market
+    );
+    server.await?;
+    Ok(())
+}

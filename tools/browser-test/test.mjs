@@ -1,0 +1,116 @@
+// The browser test of `hedge serve` (docs/SERVE.md): runs `hedge demo --serve` on a
+// free port, opens the market page, the holder's wallet page and a bad address in
+// headless Chromium (Debian's, driven by playwright-core), and checks that
+//   - every figure marked data-field="<report>.<field>" shows exactly what the JSON
+//     endpoint has for it (the endpoints carry the CLI's --json structs; the Rust test
+//     app/tests/serve.rs checks them equal to `hedge ... --json` on the same chain),
+//   - the four charts loaded as images,
+//   - bad input is shown as an error on the page, and the server keeps serving,
+// then saves screenshots into $OUT (default: target/browser-test).
+//
+// Usage: node test.mjs [path/to/hedge]   (default: $HEDGE_BIN, else target/debug/hedge)
+
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const bin = process.argv[2] ?? process.env.HEDGE_BIN ?? "target/debug/hedge";
+const out = process.env.OUT ?? "target/browser-test";
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+mkdirSync(out, { recursive: true });
+
+let failures = 0;
+function check(ok, what) {
+  if (ok) {
+    console.log(`ok   ${what}`);
+  } else {
+    failures += 1;
+    console.log(`FAIL ${what}`);
+  }
+}
+
+// 1. The demo, then its chain served on a free port.
+const demo = spawn(bin, ["demo", "--serve", "--port", "0"], {
+  stdio: ["ignore", "ignore", "pipe"],
+  env: { ...process.env, RUST_LOG: "error" },
+});
+const urls = await new Promise((resolve, reject) => {
+  let err = "";
+  const timer = setTimeout(() => reject(new Error(`no server after 10 minutes:\n${err}`)), 600_000);
+  demo.stderr.on("data", (d) => {
+    err += d;
+    const market = err.match(/market page\s+(http:\/\/\S+)/);
+    const holder = err.match(/the holder\s+(http:\/\/\S+)/);
+    if (market && holder) {
+      clearTimeout(timer);
+      resolve({ market: market[1], holder: holder[1] });
+    }
+  });
+  demo.on("exit", (code) => reject(new Error(`hedge demo --serve exited with ${code}:\n${err}`)));
+});
+console.log(`serving ${urls.market}`);
+const api = (u) => u.replace(/\/market\//, "/api/market/");
+
+const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+
+  // The figures on a page against its JSON.
+  async function compare(url, name) {
+    const json = await (await fetch(api(url))).json();
+    const resp = await page.goto(url, { waitUntil: "load" });
+    check(resp.status() === 200, `${name}: HTTP 200`);
+    const fields = await page.$$eval("[data-field]", (els) =>
+      els.map((e) => [e.getAttribute("data-field"), e.textContent]),
+    );
+    let same = 0;
+    for (const [path, text] of fields) {
+      const [report, key] = path.split(".");
+      const v = json[report]?.[key];
+      const want = v === null || v === undefined ? "-" : typeof v === "string" ? v : JSON.stringify(v);
+      if (text === want) {
+        same += 1;
+      } else {
+        check(false, `${name}: ${path} shows "${text}", the JSON has "${want}"`);
+      }
+    }
+    check(fields.length >= 8 && same === fields.length, `${name}: ${same} of ${fields.length} figures equal the JSON`);
+    return json;
+  }
+
+  const market = await compare(urls.market, "market page");
+  // The charts: four SVG images, each loaded and drawn.
+  const charts = await page.$$eval("img", (imgs) =>
+    imgs.map((i) => ({ src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0 })),
+  );
+  check(charts.length === 4 && charts.every((c) => c.ok), `market page: ${charts.filter((c) => c.ok).length} of 4 charts loaded`);
+  const ratio = await page.textContent("[data-field='vault.hedge_ratio']");
+  check(ratio === market.vault.hedge_ratio, `market page: hedge ratio ${ratio}`);
+  await page.screenshot({ path: join(out, "market.png"), fullPage: true });
+
+  const wallet = await compare(urls.holder, "wallet page");
+  check(wallet.statement.deposits.length > 0, `wallet page: ${wallet.statement.deposits.length} deposit(s) in the statement`);
+  await page.screenshot({ path: join(out, "wallet.png"), fullPage: true });
+
+  // The wallet form leads to the wallet page.
+  await page.goto(urls.market);
+  const owner = wallet.owner;
+  await page.fill("input[name=owner]", owner);
+  await Promise.all([page.waitForURL(/\/wallet\//), page.click("form button")]);
+  check(page.url().endsWith(`/wallet/${owner}`), "the wallet form opens the wallet's page");
+
+  // Bad input: named on the page, and the server keeps serving.
+  const bad = urls.market.replace(/\/market\/.*/, "/market/not-an-address");
+  const resp = await page.goto(bad);
+  const error = await page.textContent("[data-error]");
+  check(resp.status() === 400 && error === "`not-an-address` is not a base58 address of 32 bytes", `bad address: ${resp.status()} "${error}"`);
+  await page.screenshot({ path: join(out, "bad-address.png") });
+  const again = await page.goto(urls.market);
+  check(again.status() === 200, "still serving after bad input");
+} finally {
+  await browser.close();
+  demo.kill();
+}
+console.log(failures === 0 ? `browser test passed; screenshots in ${out}` : `${failures} check(s) failed`);
+process.exit(failures === 0 ? 0 : 1);
