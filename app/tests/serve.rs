@@ -14,19 +14,10 @@ use hedge_client::client::Client;
 use hedge_client::demo::{run_kept, DemoOptions};
 use hedge_client::serve::{bind, ServeOptions};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// GET `path` (HTTP/1.1, one request per connection): status and body.
+/// GET `path`: status and body.
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
+    hedge_client::serve::http_get(addr, path).await.unwrap()
 }
 
 async fn cli_json(client: &mut Client, args: &[&str]) -> Value {

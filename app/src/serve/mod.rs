@@ -305,12 +305,12 @@ async fn not_found() -> Response {
     )
 }
 
-/// The server's routes over `client` (read only).
-fn router(client: Client, opts: &ServeOptions) -> Router {
+/// The server's routes over `client` (read only), with the indexes already open.
+fn router(client: Client, opts: &ServeOptions, indexes: Vec<Index>) -> Router {
     let shared = Shared {
         inner: Arc::new(Mutex::new(Inner {
             client,
-            indexes: HashMap::new(),
+            indexes: indexes.into_iter().map(|i| (i.market(), i)).collect(),
             index_dir: opts.index_dir.clone(),
             url: opts.url.clone(),
         })),
@@ -335,11 +335,20 @@ pub async fn bind(
     client: Client,
     opts: &ServeOptions,
 ) -> Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+    bind_with(client, opts, Vec::new()).await
+}
+
+/// [`bind`], serving from `indexes` (already open and filled) for their markets.
+pub async fn bind_with(
+    client: Client,
+    opts: &ServeOptions,
+    indexes: Vec<Index>,
+) -> Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(opts.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.bind))?;
     let addr = listener.local_addr()?;
-    let app = router(client, opts);
+    let app = router(client, opts, indexes);
     Ok((addr, async move { axum::serve(listener, app).await }))
 }
 
@@ -352,4 +361,25 @@ pub async fn run(client: Client, opts: &ServeOptions) -> Result<()> {
     );
     server.await?;
     Ok(())
+}
+
+/// One HTTP/1.1 GET of `path` from `addr` (a connection per request): the status and
+/// the body. For the tests and the bench, which read the server as a browser would.
+pub async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("no HTTP answer from {addr}"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no HTTP status from {addr}: {head}"))?;
+    Ok((status, body.to_string()))
 }
