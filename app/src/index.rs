@@ -1,6 +1,6 @@
 //! The event index: a market's transaction history read once, then only what is new,
-//! kept decoded in an embedded SQLite database (docs/ARCHITECTURE.md, "The event
-//! index", documents the schema). `hedge serve` draws its charts from it and
+//! kept decoded in an embedded SQLite database (docs/SERVE.md, "The event index",
+//! documents the schema). `hedge serve` draws its charts from it and
 //! `hedge vault statement` replays it instead of fetching the whole history on every
 //! call.
 //!
@@ -20,7 +20,7 @@ use crate::chain::{Chain, Sent};
 /// The schema's version, kept in `meta`; a database of another version is rebuilt.
 pub const SCHEMA_VERSION: &str = "1";
 
-/// The schema (also in docs/ARCHITECTURE.md).
+/// The schema (also in docs/SERVE.md).
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,      -- schema_version, market, program, cluster

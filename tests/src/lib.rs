@@ -320,7 +320,7 @@ impl Harness {
         self.send(&[mint_ix], &[&auth]).await.ok();
         let args = builders::market_create_args(self, self.setup.params.into(), self.setup.oracle_config);
         let mut accounts = builders::market_create_accounts_for(self, &mint);
-        accounts.admin_token = admin_token;
+        accounts.creator_token = admin_token;
         let ix = builders::ix(accounts, hedge_vault::instruction::MarketCreate { args });
         let admin = self.admin.insecure_clone();
         self.send(&[ix], &[&admin]).await.ok();

@@ -25,7 +25,7 @@ use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::{RequestCancelled, CANCELLED_REFUSED};
-use hedge_vault::state::{InsuranceStake, OracleKind};
+use hedge_vault::state::{OracleKind, Stake};
 use pyth_sdk_solana::state::PriceStatus;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -626,7 +626,7 @@ impl World {
 }
 
 async fn stake_shares(h: &mut Harness, owner: &Pubkey) -> u64 {
-    let s: InsuranceStake = h.anchor_account(stake_pda(&h.market, owner)).await;
+    let s: Stake = h.anchor_account(stake_pda(&h.market, owner)).await;
     s.shares
 }
 
@@ -1196,8 +1196,8 @@ async fn mutations(
         if acc.owner == hedge_vault::ID {
             let disc = acc.data[..8].to_vec();
             if let Some((k, _)) = pool_data.iter().find(|(_, d)| *d != disc) {
-                let ty = ["Market", "Position", "InsuranceStake", "Request"]
-                    [pool.iter().position(|x| x == k).unwrap()];
+                let ty =
+                    ["Market", "Position", "Stake", "Request"][pool.iter().position(|x| x == k).unwrap()];
                 out.push((
                     Class::Cosplay,
                     format!("{} ← a {ty} account", names[i]),
@@ -1515,8 +1515,7 @@ async fn stake_shares_opt(h: &mut Harness, owner: &Pubkey) -> u64 {
     let key = stake_pda(&h.market, owner);
     match h.account(key).await {
         Some(a) => {
-            let s: InsuranceStake =
-                anchor_lang::AccountDeserialize::try_deserialize(&mut a.data.as_slice()).unwrap();
+            let s: Stake = anchor_lang::AccountDeserialize::try_deserialize(&mut a.data.as_slice()).unwrap();
             s.shares
         }
         None => 0,

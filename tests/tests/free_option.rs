@@ -18,7 +18,7 @@ use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
-use hedge_vault::state::{InsuranceStake, OracleKind, Position};
+use hedge_vault::state::{OracleKind, Position, Stake};
 use hedge_vault::HedgeError;
 use solana_signer::Signer;
 
@@ -250,7 +250,7 @@ impl World {
             Req::Trade => position_request_trade(h, u, 5 * IONE, 0),
             Req::MarginWithdraw => position_request_withdraw(h, u, ONE),
             Req::Unstake => {
-                let s: InsuranceStake = h.anchor_account(stake_pda(&h.market, &u.key())).await;
+                let s: Stake = h.anchor_account(stake_pda(&h.market, &u.key())).await;
                 insurance_request_unstake(h, u, s.shares)
             }
         };
@@ -401,7 +401,7 @@ impl World {
             .map(|p| (p.base, p.margin, p.entry_quote));
         let stake = self
             .h
-            .anchor_account_opt::<InsuranceStake>(stake_pda(&self.h.market, &u.key()))
+            .anchor_account_opt::<Stake>(stake_pda(&self.h.market, &u.key()))
             .await
             .map(|s| s.shares)
             .unwrap_or(0);

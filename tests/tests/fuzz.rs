@@ -34,7 +34,7 @@ use hedge_tests::builders::*;
 use hedge_tests::shrink::{ddmin, step_seed};
 use hedge_tests::*;
 use hedge_vault::events::*;
-use hedge_vault::state::{InsuranceStake, Position, ProposalKind, Request};
+use hedge_vault::state::{Position, ProposalKind, Request, Stake};
 use hedge_vault::HedgeError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -416,8 +416,7 @@ async fn step(w: &mut World, rng: &mut Rng, t: &mut Tally) -> Result<(), Failure
         9 => liquidations(w, t).await?,
         10 => {
             let s = w.staker.clone();
-            let stake: Option<InsuranceStake> =
-                w.h.anchor_account_opt(stake_pda(&w.h.market, &s.key())).await;
+            let stake: Option<Stake> = w.h.anchor_account_opt(stake_pda(&w.h.market, &s.key())).await;
             let ix = match stake {
                 Some(st) if st.shares > 0 && rng.below(2) == 0 => {
                     insurance_request_unstake(&w.h, &s, 1 + rng.below(st.shares))
@@ -685,8 +684,7 @@ async fn adversary(
                 }
                 RequestKind::MarginWithdraw => position_request_withdraw(h, &u, 1 + rng.below(ONE)),
                 RequestKind::Unstake => {
-                    let stake: Option<InsuranceStake> =
-                        h.anchor_account_opt(stake_pda(&h.market, &u.key())).await;
+                    let stake: Option<Stake> = h.anchor_account_opt(stake_pda(&h.market, &u.key())).await;
                     match stake {
                         Some(s) if s.shares > 0 => insurance_request_unstake(h, &u, 1 + rng.below(s.shares)),
                         _ => insurance_stake(h, &u, 1 + rng.below(ONE)),

@@ -6,7 +6,7 @@ use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
-use hedge_vault::state::InsuranceStake;
+use hedge_vault::state::Stake;
 use hedge_vault::HedgeError;
 use solana_signer::Signer;
 
@@ -27,7 +27,7 @@ async fn the_seed_donations_and_stakes_feed_the_fund() {
     // The creator's seed: 1 token for 1e12 shares (1000 per unit on an empty fund).
     let m = h.market_state().await;
     assert_eq!((m.insurance, m.insurance_shares), (ONE, 1_000 * ONE));
-    let seed: InsuranceStake = h.anchor_account(stake_pda(&h.market, &h.admin.pubkey())).await;
+    let seed: Stake = h.anchor_account(stake_pda(&h.market, &h.admin.pubkey())).await;
     assert_eq!(seed.shares, 1_000 * ONE);
     let donor = h.user(3 * ONE).await;
     let out = h
@@ -72,7 +72,7 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
     h.send(&[insurance_stake(&h, &staker, 4 * ONE)], &[&staker.kp])
         .await
         .ok();
-    let stake: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    let stake: Stake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     let half = stake.shares / 2;
     h.expect_error(
         vec![insurance_request_unstake(&h, &staker, stake.shares + 1)],
@@ -95,7 +95,7 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
     // Half the staker's shares are worth exactly 2 tokens, due after the 1-day cooldown.
     assert_eq!(req.value_at_request, 2 * ONE);
     assert_eq!(req.due_time, h.now().await + 86_400);
-    let locked: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    let locked: Stake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     assert_eq!(locked.shares, stake.shares - half);
     h.expect_error(
         vec![insurance_request_unstake(&h, &staker, 1)],
@@ -147,11 +147,11 @@ async fn leaving_takes_a_cooldown_and_the_lower_value() {
     )
     .await;
     // The owner may cancel before the due time: the shares go back to the stake.
-    let before: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    let before: Stake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     h.send(&[cancel(&h, RequestKind::Unstake, &staker)], &[&staker.kp])
         .await
         .ok();
-    let after: InsuranceStake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
+    let after: Stake = h.anchor_account(stake_pda(&h.market, &staker.key())).await;
     assert_eq!(after.shares, before.shares + 1_000);
     h.check_invariants().await;
 }

@@ -138,8 +138,7 @@ async fn bad_debt_goes_to_the_fund_then_to_shareholders() {
         token: h.admin_token,
         shares: Pubkey::default(),
     };
-    let stake: hedge_vault::state::InsuranceStake =
-        h.anchor_account(stake_pda(&h.market, &creator.key())).await;
+    let stake: hedge_vault::state::Stake = h.anchor_account(stake_pda(&h.market, &creator.key())).await;
     h.send(
         &[insurance_request_unstake(&h, &creator, stake.shares)],
         &[&creator.kp],

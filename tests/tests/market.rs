@@ -6,7 +6,7 @@ use hedge_engine::params::RiskParams;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::MarketCreated;
-use hedge_vault::state::{InsuranceStake, Market, OracleConfig, OracleKind, FLAG_FREEZABLE_MINT};
+use hedge_vault::state::{Market, OracleConfig, OracleKind, Stake, FLAG_FREEZABLE_MINT};
 use hedge_vault::HedgeError;
 use solana_signer::Signer;
 
@@ -41,7 +41,7 @@ async fn creates_program_owned_accounts() {
     let per_unit = hedge_engine::VIRTUAL_SHARES / hedge_engine::VIRTUAL_ASSETS;
     assert_eq!(m.insurance, seed);
     assert_eq!(u128::from(m.insurance_shares), u128::from(seed) * per_unit);
-    let stake: InsuranceStake = h.anchor_account(stake_pda(&market, &admin.pubkey())).await;
+    let stake: Stake = h.anchor_account(stake_pda(&market, &admin.pubkey())).await;
     assert_eq!((stake.owner, stake.shares), (admin.pubkey(), m.insurance_shares));
     assert_eq!(h.token_balance(h.admin_token).await, 0);
     let s: Mint = h.anchor_account(m.share_mint).await;
@@ -199,7 +199,7 @@ async fn the_seed_insurance_stake_is_required_and_paid() {
     // Someone else's token account cannot pay the creator's seed.
     let stranger = h.user(h.setup.seed_insurance).await;
     let mut a = market_create_accounts(&h);
-    a.admin_token = stranger.token;
+    a.creator_token = stranger.token;
     let args = market_create_args(&h, h.setup.params.into(), h.setup.oracle_config);
     let ix2 = ix(a, hedge_vault::instruction::MarketCreate { args });
     h.expect_error(vec![ix2], vec![&admin], code(HedgeError::WrongOwner))

@@ -152,7 +152,7 @@ async fn account_sizes_rent_and_instruction_costs() {
 
     let s = insurance_stake(&h, &lp, ONE);
     measure(&mut h, &mut rows, "insurance_stake", s, &[&lp.kp]).await;
-    let st: hedge_vault::state::InsuranceStake = h.anchor_account(stake_pda(&h.market, &lp.key())).await;
+    let st: hedge_vault::state::Stake = h.anchor_account(stake_pda(&h.market, &lp.key())).await;
     let u = insurance_request_unstake(&h, &lp, st.shares);
     measure(&mut h, &mut rows, "insurance_request_unstake", u, &[&lp.kp]).await;
     let r = h.request_state(&lp.key(), RequestKind::Unstake).await.unwrap();
@@ -362,9 +362,9 @@ async fn account_sizes_rent_and_instruction_costs() {
             8 + <hedge_vault::state::Request as anchor_lang::Space>::INIT_SPACE,
         ),
         (
-            "InsuranceStake",
+            "Stake",
             stake.data.len(),
-            8 + <hedge_vault::state::InsuranceStake as anchor_lang::Space>::INIT_SPACE,
+            8 + <hedge_vault::state::Stake as anchor_lang::Space>::INIT_SPACE,
         ),
         ("SPL token account", 165, 165),
         ("SPL mint", 82, 82),

@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
 use hedge_vault::events::InsuranceStaked;
-use hedge_vault::state::{InsuranceStake, Request};
+use hedge_vault::state::{Request, Stake};
 use serde_json::json;
 
 use super::{kv, out, request::follow, sent_line, Output};
@@ -79,7 +79,7 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
         } => {
             let m = client.market(&market, None).await?;
             super::request::claim_before_request(client, &m, RequestKind::Unstake).await?;
-            let stake: InsuranceStake = client.chain.anchor(&keys::stake(&market, &me)).await?;
+            let stake: Stake = client.chain.anchor(&keys::stake(&market, &me)).await?;
             let n = if shares == "all" {
                 stake.shares
             } else {
@@ -96,7 +96,7 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
             let m = client.market(&market, oracle).await?;
             let shares = client
                 .chain
-                .anchor_opt::<InsuranceStake>(&keys::stake(&market, &owner))
+                .anchor_opt::<Stake>(&keys::stake(&market, &owner))
                 .await?
                 .map(|s| s.shares)
                 .unwrap_or(0);

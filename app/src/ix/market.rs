@@ -16,7 +16,7 @@ pub fn market_create_accounts(
     admin_token: &Pubkey,
 ) -> accounts::MarketCreate {
     accounts::MarketCreate {
-        admin: *admin,
+        creator: *admin,
         collateral_mint: k.mint,
         market: k.market,
         collateral_vault: k.collateral_vault,
@@ -24,8 +24,8 @@ pub fn market_create_accounts(
         share_mint: k.share_mint,
         share_escrow: k.share_escrow,
         oracle: k.oracle,
-        admin_token: *admin_token,
-        admin_stake: keys::stake(&k.market, admin),
+        creator_token: *admin_token,
+        creator_stake: keys::stake(&k.market, admin),
         token_program: spl_token::ID,
         system_program: SYSTEM,
         event_authority: event_authority(),

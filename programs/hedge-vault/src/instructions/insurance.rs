@@ -16,7 +16,7 @@ use crate::constants::{MARKET_SEED, REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
 use crate::requests::{self, Held, Opening, Payer, KIND_UNSTAKE};
-use crate::state::{InsuranceStake, Market, Request};
+use crate::state::{Market, Request, Stake};
 use crate::token_util::transfer_in;
 
 #[event_cpi]
@@ -80,11 +80,11 @@ pub struct InsuranceStakeAccounts<'info> {
     #[account(
         init_if_needed,
         payer = owner,
-        space = 8 + InsuranceStake::INIT_SPACE,
+        space = 8 + Stake::INIT_SPACE,
         seeds = [STAKE_SEED, market.key().as_ref(), owner.key().as_ref()],
         bump
     )]
-    pub stake: Box<Account<'info, InsuranceStake>>,
+    pub stake: Box<Account<'info, Stake>>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
@@ -139,7 +139,7 @@ pub struct InsuranceRequestUnstake<'info> {
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
-    pub stake: Box<Account<'info, InsuranceStake>>,
+    pub stake: Box<Account<'info, Stake>>,
     #[account(
         init_if_needed,
         payer = owner,
@@ -302,7 +302,7 @@ pub struct InsuranceCancelUnstake<'info> {
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
-    pub stake: Box<Account<'info, InsuranceStake>>,
+    pub stake: Box<Account<'info, Stake>>,
 }
 
 /// The owner cancels a pending unstake before its due time: the shares go back to the

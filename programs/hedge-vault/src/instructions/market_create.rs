@@ -14,9 +14,7 @@ use crate::constants::*;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarketCreated;
 use crate::oracle::{decode_legacy, decode_pull, sponsored_price_feed};
-use crate::state::{
-    AdminConfig, InsuranceStake, Market, MarketAccounts, MarketParams, OracleConfig, OracleKind,
-};
+use crate::state::{AdminConfig, Market, MarketAccounts, MarketParams, OracleConfig, OracleKind, Stake};
 use crate::token_util::transfer_in;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -40,19 +38,19 @@ pub struct MarketCreateArgs {
 #[derive(Accounts)]
 pub struct MarketCreate<'info> {
     #[account(mut)]
-    pub admin: Signer<'info>,
+    pub creator: Signer<'info>,
     pub collateral_mint: Box<Account<'info, Mint>>,
     #[account(
         init,
-        payer = admin,
+        payer = creator,
         space = 8 + Market::INIT_SPACE,
-        seeds = [MARKET_SEED, collateral_mint.key().as_ref(), admin.key().as_ref()],
+        seeds = [MARKET_SEED, collateral_mint.key().as_ref(), creator.key().as_ref()],
         bump
     )]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init,
-        payer = admin,
+        payer = creator,
         seeds = [COLLATERAL_VAULT_SEED, market.key().as_ref()],
         bump,
         token::mint = collateral_mint,
@@ -62,7 +60,7 @@ pub struct MarketCreate<'info> {
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     #[account(
         init,
-        payer = admin,
+        payer = creator,
         seeds = [INSURANCE_VAULT_SEED, market.key().as_ref()],
         bump,
         token::mint = collateral_mint,
@@ -72,7 +70,7 @@ pub struct MarketCreate<'info> {
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
     #[account(
         init,
-        payer = admin,
+        payer = creator,
         seeds = [SHARE_MINT_SEED, market.key().as_ref()],
         bump,
         mint::decimals = collateral_mint.decimals.saturating_add(SHARE_DECIMALS_OFFSET),
@@ -82,7 +80,7 @@ pub struct MarketCreate<'info> {
     pub share_mint: Box<Account<'info, Mint>>,
     #[account(
         init,
-        payer = admin,
+        payer = creator,
         seeds = [SHARE_ESCROW_SEED, market.key().as_ref()],
         bump,
         token::mint = share_mint,
@@ -97,18 +95,18 @@ pub struct MarketCreate<'info> {
     /// The creator's token account the seed insurance stake comes from.
     #[account(
         mut,
-        constraint = admin_token.mint == collateral_mint.key() @ HedgeError::WrongMint,
-        constraint = admin_token.owner == admin.key() @ HedgeError::WrongOwner
+        constraint = creator_token.mint == collateral_mint.key() @ HedgeError::WrongMint,
+        constraint = creator_token.owner == creator.key() @ HedgeError::WrongOwner
     )]
-    pub admin_token: Box<Account<'info, TokenAccount>>,
+    pub creator_token: Box<Account<'info, TokenAccount>>,
     #[account(
         init,
-        payer = admin,
-        space = 8 + InsuranceStake::INIT_SPACE,
-        seeds = [STAKE_SEED, market.key().as_ref(), admin.key().as_ref()],
+        payer = creator,
+        space = 8 + Stake::INIT_SPACE,
+        seeds = [STAKE_SEED, market.key().as_ref(), creator.key().as_ref()],
         bump
     )]
-    pub admin_stake: Box<Account<'info, InsuranceStake>>,
+    pub creator_stake: Box<Account<'info, Stake>>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
@@ -127,7 +125,7 @@ impl MarketCreate<'_> {
         );
         require!(args.seed_insurance > 0, HedgeError::InsuranceSeedRequired);
         require!(
-            self.admin_token.amount >= args.seed_insurance,
+            self.creator_token.amount >= args.seed_insurance,
             HedgeError::InsufficientFunds
         );
         let data = self.oracle.try_borrow_data()?;
@@ -167,7 +165,7 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
     let freeze_authority: Option<Pubkey> = a.collateral_mint.freeze_authority.into();
     let mut market = Market::new(
         &MarketAccounts {
-            admin: a.admin.key(),
+            admin: a.creator.key(),
             collateral_mint: a.collateral_mint.key(),
             collateral_vault: a.collateral_vault.key(),
             insurance_vault: a.insurance_vault.key(),
@@ -196,20 +194,20 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
         freeze_authority: freeze_authority.unwrap_or_default(),
     };
     let market_key = a.market.key();
-    let admin_key = a.admin.key();
-    let stake_bump = ctx.bumps.admin_stake;
+    let admin_key = a.creator.key();
+    let stake_bump = ctx.bumps.creator_stake;
     let a = &mut ctx.accounts;
     a.market.set_inner(market);
-    let s = &mut a.admin_stake;
+    let s = &mut a.creator_stake;
     s.market = market_key;
     s.owner = admin_key;
     s.shares = shares;
     s.bump = stake_bump;
     transfer_in(
         &a.token_program.to_account_info(),
-        &a.admin_token.to_account_info(),
+        &a.creator_token.to_account_info(),
         &a.insurance_vault.to_account_info(),
-        &a.admin.to_account_info(),
+        &a.creator.to_account_info(),
         args.seed_insurance,
     )?;
     emit_cpi!(event);

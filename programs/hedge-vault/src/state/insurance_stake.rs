@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 
 #[account]
 #[derive(InitSpace, Debug)]
-pub struct InsuranceStake {
+pub struct Stake {
     pub market: Pubkey,
     pub owner: Pubkey,
     /// Shares held (not counting those in a pending unstake request).
