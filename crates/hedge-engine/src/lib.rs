@@ -24,6 +24,7 @@ pub mod math;
 pub mod oracle;
 pub mod params;
 pub mod position;
+pub mod pyth;
 pub mod requests;
 pub mod vault;
 
