@@ -3,13 +3,13 @@
 //! writing accounts for the embedded chain.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AccountDeserialize, AccountSerialize};
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine;
-use pyth_sdk_solana::state::{
-    load_price_account, AccountType, PriceStatus, SolanaPriceAccount, MAGIC, VERSION_2,
+pub use hedge_engine::pyth::LegacyStatus;
+use hedge_engine::pyth::{
+    decode_legacy_price, decode_price_update_v2, write_legacy_price, write_price_update_v2, LegacyPrice,
+    PriceUpdateV2, VerificationLevel, PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET, PRICE_UPDATE_V2_LEN,
 };
-use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
 use serde::Serialize;
 use solana_account::Account;
 
@@ -63,45 +63,43 @@ pub fn decimal(mantissa: i128, expo: i32) -> String {
 
 /// Byte offset of the feed id in a `PriceUpdateV2` with `Full` verification
 /// (discriminator 8, write authority 32, verification level 1), for memcmp filters.
-pub const PULL_FEED_ID_OFFSET: usize = 41;
+pub const PULL_FEED_ID_OFFSET: usize = PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET;
 
-/// Decodes a Pyth account by its owner and layout.
+/// Decodes a Pyth account by its owner and layout (the engine's decoders, which the
+/// program uses too).
 pub fn decode(owner: &Pubkey, data: &[u8]) -> Result<OracleReading> {
-    if *owner == hedge_vault::PYTH_RECEIVER_PROGRAM || data.len() == PriceUpdateV2::LEN {
-        let upd = PriceUpdateV2::try_deserialize(&mut &data[..])
-            .map_err(|e| anyhow!("not a PriceUpdateV2: {e}"))?;
-        let m = upd.price_message;
-        let status = match upd.verification_level {
+    if *owner == hedge_vault::PYTH_RECEIVER_PROGRAM || data.len() == PRICE_UPDATE_V2_LEN {
+        let u = decode_price_update_v2(data).map_err(|e| anyhow!("not a PriceUpdateV2: {e}"))?;
+        let status = match u.verification_level {
             VerificationLevel::Full => "Full".to_string(),
             VerificationLevel::Partial { num_signatures } => format!("Partial ({num_signatures} signatures)"),
         };
         return Ok(OracleReading {
             format: "pull-v2",
             owner: owner.to_string(),
-            price: m.price,
-            conf: m.conf,
-            expo: m.exponent,
-            publish_time: m.publish_time,
-            prev_publish_time: Some(m.prev_publish_time),
-            feed_id: Some(hex(&m.feed_id)),
+            price: u.price,
+            conf: u.conf,
+            expo: u.exponent,
+            publish_time: u.publish_time,
+            prev_publish_time: Some(u.prev_publish_time),
+            feed_id: Some(hex(&u.feed_id)),
             status,
         });
     }
-    // Copy into an 8-byte aligned buffer for the zero-copy loader.
-    let mut aligned = vec![0u64; data.len().div_ceil(8)];
-    bytemuck::cast_slice_mut::<u64, u8>(&mut aligned)[..data.len()].copy_from_slice(data);
-    let bytes = &bytemuck::cast_slice::<u64, u8>(&aligned)[..data.len()];
-    let acc = load_price_account::<32, ()>(bytes).map_err(|e| anyhow!("not a Pyth price account: {e:?}"))?;
+    let p = decode_legacy_price(data).map_err(|e| anyhow!("not a Pyth price account: {e}"))?;
     Ok(OracleReading {
         format: "legacy",
         owner: owner.to_string(),
-        price: acc.agg.price,
-        conf: acc.agg.conf,
-        expo: acc.expo,
-        publish_time: acc.timestamp,
+        price: p.raw.price,
+        conf: p.raw.conf,
+        expo: p.raw.expo,
+        publish_time: p.raw.publish_time,
         prev_publish_time: None,
         feed_id: None,
-        status: format!("{:?}", acc.agg.status),
+        status: match p.status {
+            LegacyStatus::Other(v) => format!("Other ({v})"),
+            st => format!("{st:?}"),
+        },
     })
 }
 
@@ -174,7 +172,7 @@ pub fn legacy_account_of(r: &hedge_engine::oracle::RawPrice) -> Account {
 
 /// A legacy price account in `Trading` status (for the embedded chain and tests).
 pub fn legacy_account(price: i64, conf: u64, expo: i32, publish_time: i64) -> Account {
-    legacy_account_with_status(price, conf, expo, publish_time, PriceStatus::Trading)
+    legacy_account_with_status(price, conf, expo, publish_time, LegacyStatus::Trading)
 }
 
 pub fn legacy_account_with_status(
@@ -182,22 +180,17 @@ pub fn legacy_account_with_status(
     conf: u64,
     expo: i32,
     publish_time: i64,
-    status: PriceStatus,
+    status: LegacyStatus,
 ) -> Account {
-    let mut acc: SolanaPriceAccount = bytemuck::Zeroable::zeroed();
-    acc.magic = MAGIC;
-    acc.ver = VERSION_2;
-    acc.atype = AccountType::Price as u32;
-    acc.size = std::mem::size_of::<SolanaPriceAccount>() as u32;
-    acc.expo = expo;
-    acc.timestamp = publish_time;
-    acc.agg.price = price;
-    acc.agg.conf = conf;
-    acc.agg.status = status;
-    acc.agg.pub_slot = 1;
+    let raw = hedge_engine::oracle::RawPrice {
+        price,
+        conf,
+        expo,
+        publish_time,
+    };
     Account {
         lamports: 1_000_000_000,
-        data: bytemuck::bytes_of(&acc).to_vec(),
+        data: write_legacy_price(&LegacyPrice { raw, status }).to_vec(),
         owner: hedge_vault::PYTH_ORACLE_PROGRAM,
         executable: false,
         rent_epoch: 0,
@@ -250,29 +243,24 @@ pub fn pull_update(u: &PullUpdate, full: bool) -> Account {
         publish_time,
         prev_publish_time,
     } = *u;
-    let upd = PriceUpdateV2 {
-        write_authority: Pubkey::new_from_array([7; 32]),
+    let data = write_price_update_v2(&PriceUpdateV2 {
+        write_authority: [7; 32],
         verification_level: if full {
             VerificationLevel::Full
         } else {
             VerificationLevel::Partial { num_signatures: 5 }
         },
-        price_message: PriceFeedMessage {
-            feed_id,
-            price,
-            conf,
-            exponent: expo,
-            publish_time,
-            prev_publish_time,
-            ema_price: price,
-            ema_conf: conf,
-        },
+        feed_id,
+        price,
+        conf,
+        exponent: expo,
+        publish_time,
+        prev_publish_time,
+        ema_price: price,
+        ema_conf: conf,
         posted_slot: 1,
-    };
-    let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
-    upd.try_serialize(&mut data)
-        .expect("PriceUpdateV2 serializes into a Vec");
-    data.resize(PriceUpdateV2::LEN, 0);
+    })
+    .to_vec();
     Account {
         lamports: 1_000_000_000,
         data,

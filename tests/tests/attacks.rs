@@ -21,12 +21,12 @@ use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_spl::token::spl_token;
 use hedge_client::ix as cix;
 use hedge_client::keys::MarketKeys;
+use hedge_client::pyth::LegacyStatus;
 use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::{RequestCancelled, CANCELLED_REFUSED};
 use hedge_vault::state::{OracleKind, Stake};
-use pyth_sdk_solana::state::PriceStatus;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
@@ -917,7 +917,7 @@ async fn oracle_account(
             _ => {}
         }
         let mut acc = if h.setup.oracle_kind == OracleKind::PythLegacy {
-            legacy_account_with_status(price, 0, expo, now, PriceStatus::Trading)
+            legacy_account_with_status(price, 0, expo, now, LegacyStatus::Trading)
         } else {
             pull_update(
                 &PullUpdate {
@@ -1023,9 +1023,9 @@ async fn oracle_account(
                 expo,
                 publish,
                 if trading {
-                    PriceStatus::Trading
+                    LegacyStatus::Trading
                 } else {
-                    PriceStatus::Halted
+                    LegacyStatus::Halted
                 },
             );
             if let Some(o) = owner {

@@ -5,13 +5,13 @@
 //! refuses by name.
 
 use anchor_lang::prelude::Pubkey;
+use hedge_client::pyth::LegacyStatus;
 use hedge_engine::requests::RequestKind;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
 use hedge_vault::state::OracleKind;
 use hedge_vault::HedgeError;
-use pyth_sdk_solana::state::PriceStatus;
 use solana_signer::Signer;
 
 const ONE: u64 = 1_000_000_000;
@@ -295,16 +295,25 @@ async fn legacy_identity_and_status_checks() {
     h.expect_error(vec![crank(&h)], vec![], code(HedgeError::WrongOracleOwner))
         .await;
     // Not trading.
-    let acc = pyth::legacy_account_with_status(100_00000000, 0, -8, now, PriceStatus::Halted);
+    let acc = pyth::legacy_account_with_status(100_00000000, 0, -8, now, LegacyStatus::Halted);
     h.ctx.set_account(&h.oracle, &acc.into());
     h.expect_error(vec![crank(&h)], vec![], code(HedgeError::OracleNotTrading))
         .await;
-    // Garbage data owned by Pyth.
+    // A status word whose low byte says Trading but which is not 1.
     let mut acc = pyth::legacy_account(100_00000000, 0, -8, now);
-    acc.data[0] ^= 0xff;
+    acc.data[hedge_engine::pyth::legacy_offset::AGG_STATUS + 1] = 1;
     h.ctx.set_account(&h.oracle, &acc.into());
-    h.expect_error(vec![crank(&h)], vec![], code(HedgeError::InvalidOracleAccount))
+    h.expect_error(vec![crank(&h)], vec![], code(HedgeError::OracleNotTrading))
         .await;
+    // Garbage data owned by Pyth: a wrong magic, version or account type, or too short.
+    let bad: [fn(&mut Vec<u8>); 4] = [|d| d[0] ^= 0xff, |d| d[4] = 3, |d| d[8] = 2, |d| d.truncate(3311)];
+    for spoil in bad {
+        let mut acc = pyth::legacy_account(100_00000000, 0, -8, now);
+        spoil(&mut acc.data);
+        h.ctx.set_account(&h.oracle, &acc.into());
+        h.expect_error(vec![crank(&h)], vec![], code(HedgeError::InvalidOracleAccount))
+            .await;
+    }
     // Another legacy account than the pinned one.
     let other = Pubkey::new_unique();
     h.ctx
@@ -391,8 +400,20 @@ async fn pull_identity_and_verification_checks() {
     let mut foreign = update(feed, true);
     foreign.owner = Pubkey::new_unique();
     let foreign = write(&mut h, foreign);
+    let mut bad_level = update(feed, true);
+    bad_level.data[40] = 2;
+    let bad_level = write(&mut h, bad_level);
+    let mut not_update = update(feed, true);
+    not_update.data[0] ^= 1;
+    let not_update = write(&mut h, not_update);
+    let mut short = update(feed, true);
+    short.data.truncate(132);
+    let short = write(&mut h, short);
     for (acc, error) in [
         (partial, HedgeError::OracleNotFullyVerified),
+        (bad_level, HedgeError::InvalidOracleAccount),
+        (not_update, HedgeError::InvalidOracleAccount),
+        (short, HedgeError::InvalidOracleAccount),
         (other_feed, HedgeError::WrongOracle),
         (foreign, HedgeError::WrongOracleOwner),
     ] {

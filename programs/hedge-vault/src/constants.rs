@@ -35,7 +35,7 @@ pub const STAKE_SEED: &[u8] = b"stake";
 /// market creator cannot choose another).
 pub const PYTH_ORACLE_PROGRAM: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
 /// Pyth receiver program, the only accepted owner of pull `PriceUpdateV2` accounts.
-pub const PYTH_RECEIVER_PROGRAM: Pubkey = pyth_solana_receiver_sdk::ID;
+pub const PYTH_RECEIVER_PROGRAM: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
 /// Pyth push-oracle program: a feed's sponsored price-feed account is its PDA
 /// `[shard (u16 LE), feed_id]`; pull markets pin the one of shard 0.
 pub const PYTH_PUSH_ORACLE_PROGRAM: Pubkey = pubkey!("pythWSnswVUd12oZpeFP8e9CVaEqJg25g1Vtc2biRsT");

@@ -9,27 +9,19 @@ use hedge_engine::market::MarketState;
 use hedge_engine::oracle::{
     accept_confirmation, accept_price, accept_price_at, OraclePrice, OracleUse, RawPrice,
 };
+use hedge_engine::pyth::{decode_legacy_price, decode_price_update_v2, LegacyStatus, VerificationLevel};
 use hedge_engine::EngineError;
-use pyth_sdk_solana::state::{load_price_account, PriceStatus, SolanaPriceAccount};
-use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::constants::{PYTH_ORACLE_PROGRAM, PYTH_RECEIVER_PROGRAM};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::state::{Market, OracleKind};
 
 /// A legacy price account's aggregate: (raw price, trading status).
+/// The layout is the engine's (`hedge_engine::pyth`): length, magic, version and
+/// account type checked; no alignment assumed.
 pub fn decode_legacy_any_status(data: &[u8]) -> Result<(RawPrice, bool)> {
-    let acc = load_price_account::<32, ()>(data).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
-    let _: &SolanaPriceAccount = acc;
-    Ok((
-        RawPrice {
-            price: acc.agg.price,
-            conf: acc.agg.conf,
-            expo: acc.expo,
-            publish_time: acc.timestamp,
-        },
-        acc.agg.status == PriceStatus::Trading,
-    ))
+    let p = decode_legacy_price(data).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
+    Ok((p.raw, p.status == LegacyStatus::Trading))
 }
 
 /// Decodes a legacy Pyth price account. Only `Trading` aggregates are used; the
@@ -49,22 +41,15 @@ pub struct PullUpdate {
     pub fully_verified: bool,
 }
 
-/// Decodes a `PriceUpdateV2` account.
+/// Decodes a `PriceUpdateV2` account (the engine's layout: Anchor discriminator,
+/// then the Borsh fields).
 pub fn decode_pull(data: &[u8]) -> Result<PullUpdate> {
-    let mut slice = data;
-    let upd =
-        PriceUpdateV2::try_deserialize(&mut slice).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
-    let m = &upd.price_message;
+    let u = decode_price_update_v2(data).map_err(|_| error!(HedgeError::InvalidOracleAccount))?;
     Ok(PullUpdate {
-        raw: RawPrice {
-            price: m.price,
-            conf: m.conf,
-            expo: m.exponent,
-            publish_time: m.publish_time,
-        },
-        prev_publish_time: m.prev_publish_time,
-        feed_id: m.feed_id,
-        fully_verified: upd.verification_level == VerificationLevel::Full,
+        raw: u.raw(),
+        prev_publish_time: u.prev_publish_time,
+        feed_id: u.feed_id,
+        fully_verified: u.verification_level == VerificationLevel::Full,
     })
 }
 

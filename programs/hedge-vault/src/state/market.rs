@@ -13,9 +13,9 @@ use crate::error::{EngineResultExt, HedgeError};
 /// Which Pyth account format the market reads.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum OracleKind {
-    /// Legacy push price account (pyth-sdk-solana); the market pins its address.
+    /// Legacy push price account of the Pyth oracle program; the market pins its address.
     PythLegacy,
-    /// Pull `PriceUpdateV2` (pyth-solana-receiver-sdk); the market pins the feed id.
+    /// Pull `PriceUpdateV2` of the Pyth receiver program; the market pins the feed id.
     PythPullV2,
 }
 
