@@ -36,7 +36,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const INSURANCE_CANCEL_UNSTAKE_DISCRIMINATOR = new Uint8Array([
   171, 70, 193, 207, 183, 67, 187, 58,

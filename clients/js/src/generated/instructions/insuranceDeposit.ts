@@ -34,7 +34,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const INSURANCE_DEPOSIT_DISCRIMINATOR = new Uint8Array([
   128, 185, 102, 209, 158, 171, 247, 200,

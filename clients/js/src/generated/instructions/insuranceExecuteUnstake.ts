@@ -36,7 +36,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const INSURANCE_EXECUTE_UNSTAKE_DISCRIMINATOR = new Uint8Array([
   206, 109, 240, 199, 236, 153, 179, 211,

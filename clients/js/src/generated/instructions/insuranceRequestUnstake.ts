@@ -38,7 +38,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const INSURANCE_REQUEST_UNSTAKE_DISCRIMINATOR = new Uint8Array([
   76, 76, 85, 86, 80, 204, 78, 145,

@@ -38,7 +38,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const INSURANCE_STAKE_DISCRIMINATOR = new Uint8Array([
   107, 156, 112, 243, 38, 204, 199, 69,

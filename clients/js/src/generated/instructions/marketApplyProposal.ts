@@ -32,7 +32,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_APPLY_PROPOSAL_DISCRIMINATOR = new Uint8Array([
   0, 21, 109, 65, 177, 85, 59, 225,

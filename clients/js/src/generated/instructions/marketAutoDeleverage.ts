@@ -29,7 +29,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_AUTO_DELEVERAGE_DISCRIMINATOR = new Uint8Array([
   214, 49, 179, 78, 197, 43, 37, 12,

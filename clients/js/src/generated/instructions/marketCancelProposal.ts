@@ -32,7 +32,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_CANCEL_PROPOSAL_DISCRIMINATOR = new Uint8Array([
   104, 250, 68, 90, 156, 183, 67, 20,

@@ -50,7 +50,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 import {
   getAdminConfigDecoder,
   getAdminConfigEncoder,

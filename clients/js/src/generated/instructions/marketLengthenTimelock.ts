@@ -34,7 +34,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_LENGTHEN_TIMELOCK_DISCRIMINATOR = new Uint8Array([
   229, 147, 202, 62, 162, 219, 16, 134,

@@ -34,7 +34,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_PROPOSE_ADMIN_DISCRIMINATOR = new Uint8Array([
   162, 133, 247, 240, 81, 1, 53, 104,

@@ -34,7 +34,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_SET_PAUSE_DISCRIMINATOR = new Uint8Array([
   55, 177, 160, 191, 79, 129, 7, 24,

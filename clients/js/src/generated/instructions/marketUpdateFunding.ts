@@ -29,7 +29,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const MARKET_UPDATE_FUNDING_DISCRIMINATOR = new Uint8Array([
   216, 83, 169, 76, 7, 101, 25, 166,

@@ -32,7 +32,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const POSITION_CANCEL_REQUEST_DISCRIMINATOR = new Uint8Array([
   116, 59, 104, 231, 110, 105, 126, 177,

@@ -34,7 +34,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const POSITION_DEPOSIT_DISCRIMINATOR = new Uint8Array([
   124, 136, 223, 117, 151, 97, 70, 33,

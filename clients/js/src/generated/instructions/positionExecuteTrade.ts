@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const POSITION_EXECUTE_TRADE_DISCRIMINATOR = new Uint8Array([
   52, 157, 81, 122, 252, 60, 106, 49,

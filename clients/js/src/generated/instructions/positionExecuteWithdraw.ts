@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const POSITION_EXECUTE_WITHDRAW_DISCRIMINATOR = new Uint8Array([
   150, 159, 96, 216, 192, 239, 220, 203,

@@ -36,7 +36,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const POSITION_OPEN_DISCRIMINATOR = new Uint8Array([
   121, 168, 204, 147, 194, 76, 210, 18,

@@ -43,7 +43,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const POSITION_REQUEST_TRADE_DISCRIMINATOR = new Uint8Array([
   109, 213, 151, 94, 164, 213, 162, 101,

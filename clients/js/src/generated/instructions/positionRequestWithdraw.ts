@@ -41,7 +41,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const POSITION_REQUEST_WITHDRAW_DISCRIMINATOR = new Uint8Array([
   243, 22, 130, 44, 170, 138, 152, 204,

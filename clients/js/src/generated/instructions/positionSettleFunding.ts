@@ -29,7 +29,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const POSITION_SETTLE_FUNDING_DISCRIMINATOR = new Uint8Array([
   30, 90, 177, 72, 52, 171, 40, 78,

@@ -32,7 +32,7 @@ import {
 } from "@solana/kit";
 import { findEventAuthorityPda } from "../pdas";
 import { HEDGE_VAULT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import { getAccountMetaFactory, type ResolvedAccount } from "../internal";
 
 export const REQUEST_CLAIM_DISCRIMINATOR = new Uint8Array([
   66, 26, 55, 136, 27, 129, 50, 254,

@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_CANCEL_DEPOSIT_DISCRIMINATOR = new Uint8Array([
   15, 240, 246, 164, 84, 39, 174, 119,

@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_CANCEL_WITHDRAW_DISCRIMINATOR = new Uint8Array([
   245, 67, 227, 224, 252, 155, 87, 134,

@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_EXECUTE_DEPOSIT_DISCRIMINATOR = new Uint8Array([
   124, 24, 223, 190, 70, 235, 140, 13,

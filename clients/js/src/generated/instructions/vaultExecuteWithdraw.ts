@@ -39,7 +39,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_EXECUTE_WITHDRAW_DISCRIMINATOR = new Uint8Array([
   59, 130, 201, 232, 100, 223, 157, 97,

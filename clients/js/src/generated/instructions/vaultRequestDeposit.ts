@@ -43,7 +43,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_REQUEST_DEPOSIT_DISCRIMINATOR = new Uint8Array([
   131, 188, 212, 37, 127, 172, 113, 153,

@@ -41,7 +41,7 @@ import {
   expectAddress,
   getAccountMetaFactory,
   type ResolvedAccount,
-} from "../shared";
+} from "../internal";
 
 export const VAULT_REQUEST_WITHDRAW_DISCRIMINATOR = new Uint8Array([
   101, 225, 161, 20, 123, 23, 117, 123,
