@@ -8,7 +8,7 @@ use base64::Engine;
 pub use hedge_engine::pyth::LegacyStatus;
 use hedge_engine::pyth::{
     decode_legacy_price, decode_price_update_v2, write_legacy_price, write_price_update_v2, LegacyPrice,
-    PriceUpdateV2, VerificationLevel, PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET, PRICE_UPDATE_V2_LEN,
+    PriceUpdateV2, VerificationLevel, PRICE_UPDATE_V2_LEN,
 };
 use serde::Serialize;
 use solana_account::Account;
@@ -60,10 +60,6 @@ pub fn decimal(mantissa: i128, expo: i32) -> String {
     let (int, frac) = padded.split_at(padded.len() - places);
     format!("{}{}.{}", if neg { "-" } else { "" }, int, frac)
 }
-
-/// Byte offset of the feed id in a `PriceUpdateV2` with `Full` verification
-/// (discriminator 8, write authority 32, verification level 1), for memcmp filters.
-pub const PULL_FEED_ID_OFFSET: usize = PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET;
 
 /// Decodes a Pyth account by its owner and layout (the engine's decoders, which the
 /// program uses too).
@@ -273,6 +269,7 @@ pub fn pull_update(u: &PullUpdate, full: bool) -> Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hedge_engine::pyth::PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET;
 
     #[test]
     fn the_feed_id_of_a_full_update_sits_at_its_filter_offset() {
@@ -286,10 +283,14 @@ mod tests {
         };
         let a = pull_update(&u, true);
         assert_eq!(
-            &a.data[PULL_FEED_ID_OFFSET..PULL_FEED_ID_OFFSET + 32],
+            &a.data[PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET..PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET + 32],
             &[0xab; 32]
         );
-        assert_eq!(&a.data[PULL_FEED_ID_OFFSET - 1], &1, "VerificationLevel::Full");
+        assert_eq!(
+            &a.data[PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET - 1],
+            &1,
+            "VerificationLevel::Full"
+        );
         let r = decode(&a.owner, &a.data).unwrap();
         assert_eq!((r.publish_time, r.prev_publish_time), (10, Some(9)));
     }

@@ -237,7 +237,10 @@ async fn newest_posted(
     let found = chain
         .accounts_of(
             &hedge_vault::PYTH_RECEIVER_PROGRAM,
-            &[(crate::pyth::PULL_FEED_ID_OFFSET, feed_id.to_vec())],
+            &[(
+                hedge_engine::pyth::PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET,
+                feed_id.to_vec(),
+            )],
             None,
         )
         .await?;
@@ -320,7 +323,10 @@ pub async fn posted_update(
     let found = chain
         .accounts_of(
             &hedge_vault::PYTH_RECEIVER_PROGRAM,
-            &[(crate::pyth::PULL_FEED_ID_OFFSET, feed_id.to_vec())],
+            &[(
+                hedge_engine::pyth::PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET,
+                feed_id.to_vec(),
+            )],
             None,
         )
         .await?;

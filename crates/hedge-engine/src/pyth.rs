@@ -175,7 +175,7 @@ pub fn write_legacy_price(p: &LegacyPrice) -> [u8; LEGACY_PRICE_ACCOUNT_LEN] {
 pub const PRICE_UPDATE_V2_DISCRIMINATOR: [u8; 8] = [34, 241, 35, 99, 157, 126, 244, 205];
 /// The account's allocated length: room for the longer verification level
 /// (`Partial`, 2 bytes); a `Full` update leaves the last byte zero.
-pub const PRICE_UPDATE_V2_LEN: usize = 8 + 32 + 2 + 32 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 8;
+pub const PRICE_UPDATE_V2_LEN: usize = PARTIAL_MESSAGE_AT + update_offset::END;
 /// Offset of the feed id in a `Full` update (discriminator 8, write authority 32,
 /// verification level 1): where a `memcmp` filter finds a feed's updates.
 pub const PRICE_UPDATE_V2_FULL_FEED_ID_OFFSET: usize = FULL_MESSAGE_AT;
