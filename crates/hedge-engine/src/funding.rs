@@ -60,7 +60,7 @@ impl FundingInputs {
     ) -> EngineResult<Self> {
         Ok(FundingInputs {
             imbalance: hedge_imbalance(collateral, aggregates, params)?,
-            skew_scale: crate::position::skew_scale_in_force(collateral, params)?,
+            skew_scale: crate::skew::skew_scale_in_force(collateral, params)?,
             max_rate: params.max_funding_rate,
             max_velocity: params.max_funding_velocity,
             max_interval: params.max_funding_interval,

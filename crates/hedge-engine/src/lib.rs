@@ -26,6 +26,7 @@ pub mod params;
 pub mod position;
 pub mod pyth;
 pub mod requests;
+pub mod skew;
 pub mod vault;
 
 pub use constants::*;

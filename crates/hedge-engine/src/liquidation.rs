@@ -8,6 +8,7 @@ use crate::position::{
     close_part_quote, equity_floor, is_liquidatable, realized_tokens, Aggregates, MarketView, Position,
     TradeContext,
 };
+use crate::skew::{SkewCause, SkewPoint, SkewSettlement};
 use crate::vault::{equity_at, VaultView};
 use crate::{EngineError, EngineResult, RATIO_PRECISION};
 
@@ -38,6 +39,9 @@ pub struct LiquidationOutcome {
     pub insurance_covered: u64,
     /// Part of the bad debt the vault's shareholders absorbed.
     pub socialized: u64,
+    /// The skew potential's settlement of the close: its rise paid from the equity
+    /// left after the rewards (the rest unfunded), never rebated.
+    pub skew: SkewSettlement,
 }
 
 /// The fill of a liquidation: the oracle moved against the position.
@@ -50,12 +54,14 @@ fn liquidation_fill(pos: &Position, m: &MarketView) -> EngineResult<u128> {
 }
 
 /// Base to close: just enough that the rest sits at the target margin
-/// `(r_m + r_i) / 2` after paying the fee and the cost of the fill (the spread to the
+/// `(r_m + r_i) / 2` after paying the fee, the cost of the fill (the spread to the
 /// oracle and the conversion of realized PnL at the band edge, measured exactly by
-/// closing the whole position on paper: the close is linear in size); everything when
-/// equity is not positive, when the rest would be below the minimum size, or when
-/// closing cannot raise the ratio. Rounded up (closing slightly more is safer).
-pub fn liquidation_size(pos: &Position, m: &MarketView) -> EngineResult<u64> {
+/// closing the whole position on paper: the close is linear in size) and the skew
+/// potential's rise (per unit, that of closing the whole position: an upper bound for
+/// any part of it, the potential being convex along the way); everything when equity
+/// is not positive, when the rest would be below the minimum size, or when closing
+/// cannot raise the ratio. Rounded up (closing slightly more is safer).
+pub fn liquidation_size(pos: &Position, ctx: &TradeContext, m: &MarketView) -> EngineResult<u64> {
     let size = pos.base.unsigned_abs();
     let equity = equity_floor(pos, m)?;
     if equity <= 0 {
@@ -67,14 +73,29 @@ pub fn liquidation_size(pos: &Position, m: &MarketView) -> EngineResult<u64> {
         .checked_div(2)
         .ok_or(EngineError::DivisionByZero)?;
     let (_, all_quote) = close_part_quote(pos, size, liquidation_fill(pos, m)?, m.units)?;
-    let closed_all = i128::from(pos.margin).add_c(i128::from(realized_tokens(all_quote, m)?))?;
+    let realized_all = realized_tokens(all_quote, m)?;
+    let closed_all = i128::from(pos.margin).add_c(i128::from(realized_all))?;
     let fill_cost = equity.sub_c(closed_all)?.max(0).unsigned_abs();
-    let cost = u128::from(m.params.liquidation_fee_ratio).add_c(mul_div(
-        fill_cost,
-        r,
-        u128::from(size),
-        Rounding::Ceil,
-    )?)?;
+    let after_all = SkewPoint {
+        net_base: ctx.aggregates.net_base.sub_c(i128::from(pos.base))?,
+        collateral: to_u64(
+            i128::from(ctx.vault_collateral)
+                .sub_c(i128::from(realized_all))?
+                .max(0)
+                .unsigned_abs(),
+        )?,
+    };
+    let rise_all = ctx
+        .settle_skew(after_all, SkewCause::Forced, u64::MAX, m.params)?
+        .fee;
+    let cost = u128::from(m.params.liquidation_fee_ratio)
+        .add_c(mul_div(fill_cost, r, u128::from(size), Rounding::Ceil)?)?
+        .add_c(mul_div(
+            u128::from(rise_all),
+            r,
+            u128::from(size),
+            Rounding::Ceil,
+        )?)?;
     if target <= cost {
         return Ok(size);
     }
@@ -108,7 +129,7 @@ pub fn liquidate(
         return Err(EngineError::PositionHealthy);
     }
     let size = pos.base.unsigned_abs();
-    let closed = liquidation_size(pos, m)?.max(1);
+    let closed = liquidation_size(pos, ctx, m)?.max(1);
     let out = liquidate_part(pos, ctx, insurance, m, closed)?;
     if out.position.base != 0 {
         // Health: equity per unit of size, after vs before (cross-multiplied).
@@ -175,6 +196,20 @@ fn liquidate_part(
         .sub_c(i128::from(socialized))?;
     let vault_collateral =
         to_u64(u128::try_from(collateral).map_err(|_| EngineError::VaultInsufficientCollateral)?)?;
+    // The skew potential of the close, from the state before to the state the close
+    // and the waterfall leave: paid from the equity that remains (none after bad
+    // debt), the rest unfunded; a forced close is never rebated (PROTOCOL section 5).
+    let room = to_u64(equity_floor(&next, m)?.max(0).unsigned_abs())?;
+    let after = SkewPoint {
+        net_base: ctx
+            .aggregates
+            .net_base
+            .sub_c(i128::from(pos.base))?
+            .add_c(i128::from(next.base))?,
+        collateral: vault_collateral,
+    };
+    let skew = ctx.settle_skew(after, SkewCause::Forced, room, m.params)?;
+    next.margin = next.margin.sub_c(to_i64(i128::from(skew.paid))?)?;
     let mut aggregates = ctx.aggregates;
     aggregates.replace(pos, &next)?;
     Ok(LiquidationOutcome {
@@ -190,6 +225,7 @@ fn liquidate_part(
         bad_debt,
         insurance_covered: covered,
         socialized,
+        skew,
     })
 }
 
@@ -227,8 +263,25 @@ pub fn vault_restored(v: &VaultView, m: &MarketView) -> EngineResult<bool> {
     })
 }
 
+/// What an auto-deleveraging does; the caller applies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeleverageOutcome {
+    /// The position after (closed).
+    pub position: Position,
+    /// Aggregates after.
+    pub aggregates: Aggregates,
+    /// `C` after (the realized gain paid).
+    pub vault_collateral: u64,
+    /// Realized gain moved to the margin, tokens.
+    pub realized: i64,
+    /// The skew potential's settlement of the close, paid from the equity it leaves,
+    /// never rebated.
+    pub skew: SkewSettlement,
+}
+
 /// Auto-deleverages a position (funding settled first by the caller): closes it
-/// entirely at the oracle price, no fee, realizing its gain from `C`. Only a position
+/// entirely at the oracle price, no fee, realizing its gain from `C`, and pays the
+/// skew potential's rise of the close from the equity it leaves. Only a position
 /// whose closing lowers the vault's requirement (`|N - base| < |N|`: it is on the side
 /// of the traders' net position) and whose profit is real at the current price may be
 /// deleveraged (PROTOCOL section 5).
@@ -236,7 +289,7 @@ pub fn auto_deleverage(
     pos: &Position,
     ctx: &TradeContext,
     m: &MarketView,
-) -> EngineResult<(Position, Aggregates, u64, i64)> {
+) -> EngineResult<DeleverageOutcome> {
     if pos.base == 0 {
         return Err(EngineError::PositionEmpty);
     }
@@ -258,9 +311,22 @@ pub fn auto_deleverage(
     let collateral = i128::from(ctx.vault_collateral).sub_c(i128::from(realized))?;
     let collateral =
         to_u64(u128::try_from(collateral).map_err(|_| EngineError::VaultInsufficientCollateral)?)?;
+    let room = next.margin.max(0).unsigned_abs();
+    let after = SkewPoint {
+        net_base: n_after,
+        collateral,
+    };
+    let skew = ctx.settle_skew(after, SkewCause::Forced, room, m.params)?;
+    next.margin = next.margin.sub_c(to_i64(i128::from(skew.paid))?)?;
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
-    Ok((next, agg, collateral, realized))
+    Ok(DeleverageOutcome {
+        position: next,
+        aggregates: agg,
+        vault_collateral: collateral,
+        realized,
+        skew,
+    })
 }
 
 #[cfg(test)]
@@ -298,6 +364,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: 100 * ONE as u64,
             aggregates: Aggregates::default(),
+            ..Default::default()
         };
         let out = execute_trade(&pos, &ctx, 10 * ONE, &m).unwrap();
         (
@@ -306,6 +373,7 @@ mod tests {
                 insurance: 1_000_000_000_000_000,
                 vault_collateral: out.vault_collateral,
                 aggregates: out.aggregates,
+                ..Default::default()
             },
         )
     }
@@ -426,8 +494,15 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: 10 * ONE as u64,
             aggregates: agg,
+            ..Default::default()
         };
-        let (next, agg2, c2, realized) = auto_deleverage(&pos, &ctx, &view(&p, 250_000)).unwrap();
+        let crate::liquidation::DeleverageOutcome {
+            position: next,
+            aggregates: agg2,
+            vault_collateral: c2,
+            realized,
+            ..
+        } = auto_deleverage(&pos, &ctx, &view(&p, 250_000)).unwrap();
         assert_eq!(next.base, 0);
         assert!(realized > 0);
         let v2 = VaultView {
@@ -440,7 +515,7 @@ mod tests {
         };
         assert!(vault_restored(&v2, &view(&p, 250_000)).unwrap());
         assert_eq!(
-            auto_deleverage(&pos, &ctx, &view(&p, 5_000)).map(|x| x.3),
+            auto_deleverage(&pos, &ctx, &view(&p, 5_000)).map(|x| x.realized),
             Err(EngineError::PositionNotProfitable)
         );
     }
@@ -489,16 +564,22 @@ mod tests {
         let mut ctx2 = ctx;
         ctx2.aggregates.replace(&Position::default(), &short).unwrap();
         assert_eq!(
-            auto_deleverage(&short, &ctx2, &view(&p, 5_000)).map(|x| x.3),
+            auto_deleverage(&short, &ctx2, &view(&p, 5_000)).map(|x| x.realized),
             Err(EngineError::DeleverageWrongSide)
         );
         // The long at a loss: not profitable.
         assert_eq!(
-            auto_deleverage(&long, &ctx2, &view(&p, 9_000)).map(|x| x.3),
+            auto_deleverage(&long, &ctx2, &view(&p, 9_000)).map(|x| x.realized),
             Err(EngineError::PositionNotProfitable)
         );
         // The long in profit: closed at the oracle price, its gain paid from C.
-        let (next, _, c, realized) = auto_deleverage(&long, &ctx2, &view(&p, 11_000)).unwrap();
+        let crate::liquidation::DeleverageOutcome {
+            position: next,
+            aggregates: _,
+            vault_collateral: c,
+            realized,
+            ..
+        } = auto_deleverage(&long, &ctx2, &view(&p, 11_000)).unwrap();
         assert_eq!(next.base, 0);
         // 10 tokens * 10 USD / 110 USD = 0.909090909 token
         assert_eq!(realized, 909_090_909);
@@ -509,7 +590,7 @@ mod tests {
             ..ctx2
         };
         assert_eq!(
-            auto_deleverage(&long, &poor, &view(&p, 11_000)).map(|x| x.3),
+            auto_deleverage(&long, &poor, &view(&p, 11_000)).map(|x| x.realized),
             Err(EngineError::VaultInsufficientCollateral)
         );
     }

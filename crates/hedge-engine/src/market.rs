@@ -15,10 +15,11 @@ use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, skew_charge_between,
-    stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView, Position, SkewCharge,
+    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, stress_loss_ratio,
+    stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView, Position,
     TradeContext, TradeOutcome, Units,
 };
+use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{
     amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
     value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView, WithdrawalPayout,
@@ -30,9 +31,11 @@ use crate::{EngineError, EngineResult, QUOTE_PRECISION, RATIO_PRECISION};
 pub struct DepositExecution {
     /// Shares minted.
     pub shares: u64,
-    /// The skew potential's rise, kept in `C` (the shares are for the amount less it).
+    /// The skew potential's rise, paid into the skew ledger out of the amount (the
+    /// shares are for the amount less it).
     pub skew_fee: u64,
-    /// The skew rebate (the shares are for the amount plus it).
+    /// The skew rebate out of the skew ledger, joining `C` with the amount (the shares
+    /// are for the amount plus it).
     pub skew_rebate: u64,
     /// Tokens executed: the part of the deposit within the vault's hedge capacity.
     pub executed: u64,
@@ -92,6 +95,29 @@ pub struct MarketState {
     pub total_socialized: u64,
     /// The vault's income still locked (PROTOCOL section 3, profit unlocking).
     pub profit: ProfitLock,
+    /// The skew ledger (PROTOCOL section 4, revision 5): `K`, held in the collateral
+    /// account apart from `C`, and the unfunded rises.
+    pub skew: SkewLedger,
+    /// The insurance fund's income still locked (PROTOCOL section 5, revision 5),
+    /// part of `insurance`.
+    pub insurance_profit: ProfitLock,
+}
+
+/// What executing an insurance unstake did (PROTOCOL section 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnstakePayout {
+    /// Value of the shares now, on the fund without its locked income, tokens.
+    pub value_now: u64,
+    /// `min(value at request, value now)`, tokens.
+    pub owed: u64,
+    /// Paid now: `owed`, or what leaves the fund covering the open interest.
+    pub paid: u64,
+    /// Shares retired for `paid`: all of them, or the part `paid` pays for, rounded up.
+    pub shares_burned: u64,
+    /// Value at request of the shares that stay queued, rounded down.
+    pub remaining_value_at_request: u64,
+    /// The most that could leave the fund now.
+    pub largest_now: u64,
 }
 
 /// A trade's execution.
@@ -123,6 +149,8 @@ pub struct DeleverageExecution {
     pub funding_paid: i64,
     /// Whether the market is still reduce-only afterwards.
     pub reduce_only_after: bool,
+    /// The skew potential's settlement of the close.
+    pub skew: SkewSettlement,
 }
 
 impl MarketState {
@@ -157,6 +185,12 @@ impl MarketState {
             total_insurance_covered: 0,
             total_socialized: 0,
             profit: ProfitLock {
+                locked: 0,
+                last: now,
+                end: now,
+            },
+            skew: SkewLedger::default(),
+            insurance_profit: ProfitLock {
                 locked: 0,
                 last: now,
                 end: now,
@@ -197,7 +231,35 @@ impl MarketState {
             vault_collateral: self.collateral,
             aggregates: self.aggregates,
             insurance: self.insurance,
+            skew: self.skew,
+            settled: self.is_settled(),
         }
+    }
+
+    /// The market as the skew potential sees it: `N` and `C`.
+    pub fn skew_point(&self) -> SkewPoint {
+        SkewPoint {
+            net_base: self.aggregates.net_base,
+            collateral: self.collateral,
+        }
+    }
+
+    /// Adds `amount` of income to the insurance fund, locked over
+    /// `profit_unlock_time` (PROTOCOL section 5, revision 5).
+    fn insurance_income(&mut self, amount: u64) -> EngineResult<()> {
+        self.insurance = self.insurance.add_c(amount)?;
+        self.insurance_profit = self
+            .insurance_profit
+            .add(amount, self.params.profit_unlock_time)?;
+        Ok(())
+    }
+
+    /// The insurance fund loses `amount` (bad debt it covers): at once; what is
+    /// locked never exceeds what is left.
+    fn insurance_loss(&mut self, amount: u64) -> EngineResult<()> {
+        self.insurance = self.insurance.sub_c(amount)?;
+        self.insurance_profit.locked = self.insurance_profit.locked.min(self.insurance);
+        Ok(())
     }
 
     /// The settlement price as an oracle reading, once settled.
@@ -222,6 +284,7 @@ impl MarketState {
     /// stops. Returns the accrual and the hedge imbalance it used.
     pub fn accrue(&mut self, price: u128, now: i64) -> EngineResult<(Accrual, i128)> {
         let inputs = FundingInputs::for_market(self.collateral, &self.aggregates, &self.params, price)?;
+        self.insurance_profit = self.insurance_profit.at(now)?;
         if self.is_settled() {
             let state = FundingState {
                 index: self.funding.index,
@@ -230,6 +293,11 @@ impl MarketState {
             };
             self.funding = state;
             self.profit = self.profit.at(now)?;
+            // A settled market keeps no hedge: its skew ledger joins `C` whole.
+            let rest = self.skew.balance;
+            self.skew = self.skew.close()?;
+            self.collateral = self.collateral.add_c(rest)?;
+            self.profit = self.profit.add(rest, self.params.profit_unlock_time)?;
             let a = Accrual {
                 state,
                 charged_seconds: 0,
@@ -259,7 +327,21 @@ impl MarketState {
         self.profit = profit;
         self.funding = a.state;
         self.funding_skipped_seconds = skipped;
+        self.release_skew_surplus()?;
         Ok((a, inputs.imbalance))
+    }
+
+    /// Moves what the skew ledger holds beyond the potential of the present skew and
+    /// that of the scale into `C`, as locked income (PROTOCOL section 4, revision 5).
+    /// Part of every accrual, after funding; returns the amount released.
+    fn release_skew_surplus(&mut self) -> EngineResult<u64> {
+        let surplus = self.skew.surplus(self.skew_point(), &self.params)?;
+        if surplus > 0 {
+            self.skew = self.skew.release(surplus)?;
+            self.collateral = self.collateral.add_c(surplus)?;
+            self.profit = self.profit.add(surplus, self.params.profit_unlock_time)?;
+        }
+        Ok(surplus)
     }
 
     /// Accrues funding to `now` before a request executes at its due-time price `p`:
@@ -401,8 +483,14 @@ impl MarketState {
             &outcome.aggregates,
             outcome.vault_collateral,
         )?;
-        st.insurance = st.insurance.add_c(outcome.insurance_fee)?;
-        let vault_fee = outcome.fee.sub_c(outcome.insurance_fee)?;
+        st.skew = outcome.skew.ledger;
+        st.insurance_income(outcome.insurance_fee)?;
+        // The vault's income: its part of the taker fee (the impact part went to the
+        // skew ledger).
+        let vault_fee = outcome
+            .fee
+            .sub_c(outcome.insurance_fee)?
+            .sub_c(outcome.impact_fee)?;
         st.profit = st.profit.add(vault_fee, st.params.profit_unlock_time)?;
         *self = st;
         *pos = outcome.position;
@@ -469,7 +557,11 @@ impl MarketState {
             &outcome.aggregates,
             outcome.vault_collateral,
         )?;
-        st.insurance = outcome.insurance;
+        st.skew = outcome.skew.ledger;
+        // The fund's reward is income (locked), the bad debt it covers a loss (at once).
+        st.insurance_income(outcome.insurance_reward)?;
+        st.insurance_loss(outcome.insurance_covered)?;
+        debug_assert_eq!(st.insurance, outcome.insurance);
         st.total_insurance_covered = st.total_insurance_covered.add_c(outcome.insurance_covered)?;
         st.total_socialized = st.total_socialized.add_c(outcome.socialized)?;
         *self = st;
@@ -501,16 +593,18 @@ impl MarketState {
         }
         let funding_paid = st.settle_into(&mut p, oracle)?;
         let closed = p.base.unsigned_abs();
-        let (next, agg, collateral, realized) = auto_deleverage(&p, &st.trade_context(), &st.view(oracle))?;
-        st.book(&p, &next, &agg, collateral)?;
+        let out = auto_deleverage(&p, &st.trade_context(), &st.view(oracle))?;
+        st.book(&p, &out.position, &out.aggregates, out.vault_collateral)?;
+        st.skew = out.skew.ledger;
         let reduce_only_after = st.update_reduce_only(oracle)?;
         *self = st;
-        *pos = next;
+        *pos = out.position;
         Ok(DeleverageExecution {
             closed,
-            realized_pnl: realized,
+            realized_pnl: out.realized,
             funding_paid,
             reduce_only_after,
+            skew: out.skew,
         })
     }
 
@@ -556,27 +650,36 @@ impl MarketState {
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
         self.check_accepting_deposits()?;
-        let collateral = self.collateral.add_c(amount)?;
-        let charge = self.skew_change(collateral)?;
-        // Shares for the amount less the potential's rise (kept in `C`, income), or
-        // plus its rebate (from `C`, at most what it holds).
-        let rebate = charge.rebate.min(self.collateral);
+        // The skew potential of the amount joining `C` (PROTOCOL section 3): its rise
+        // is kept from the amount into the skew ledger, its rebate joins `C` with it.
+        let gross = SkewPoint {
+            collateral: self.collateral.add_c(amount)?,
+            ..self.skew_point()
+        };
+        let skew = settle(
+            &self.skew,
+            self.skew_point(),
+            gross,
+            SkewCause::Deposit,
+            u64::MAX,
+            &self.params,
+        )?;
         let priced = amount
-            .checked_sub(charge.fee)
+            .checked_sub(skew.paid)
             .ok_or(EngineError::DepositTooSmall)?
-            .add_c(rebate)?;
+            .add_c(skew.rebate)?;
         let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, priced)?;
+        let collateral = self.collateral.add_c(priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
         let escrow = self.escrowed_deposits.sub_c(amount)?;
-        let profit = self.profit.add(charge.fee, self.params.profit_unlock_time)?;
         // Nothing changes before every check has passed.
         self.collateral = collateral;
         self.escrowed_deposits = escrow;
-        self.profit = profit;
+        self.skew = skew.ledger;
         Ok(DepositExecution {
             shares,
-            skew_fee: charge.fee,
-            skew_rebate: rebate,
+            skew_fee: skew.paid,
+            skew_rebate: skew.rebate,
             executed: amount,
             waiting: 0,
         })
@@ -658,17 +761,6 @@ impl MarketState {
         Ok(x)
     }
 
-    /// The skew potential's change if `C` became `collateral` with `N` unchanged (a
-    /// vault deposit or withdrawal, PROTOCOL section 3); nothing on a one-way market
-    /// (`skew_rebate_share = 0`, revision 3).
-    pub fn skew_change(&self, collateral: u64) -> EngineResult<SkewCharge> {
-        if !self.params.skew_is_two_way() {
-            return Ok(SkewCharge::default());
-        }
-        let n = self.aggregates.net_base;
-        skew_charge_between(n, self.collateral, n, collateral, &self.params)
-    }
-
     /// `vault_request_withdraw`: locks `shares` and returns their value now, at the
     /// band edge least favourable to the withdrawer.
     pub fn request_withdraw(&mut self, supply: u64, shares: u64, oracle: OraclePrice) -> EngineResult<u64> {
@@ -702,31 +794,52 @@ impl MarketState {
             shares,
             value_at_request,
         )?;
-        // The potential's change of the gross payment: its rise stays in `C` (income),
-        // its rebate is paid on top, within what can leave now.
+        // The gross payment leaves `C` whole; the skew potential of exactly that state
+        // is settled by the ledger: its rise kept from the gross (at most the gross:
+        // an exit is never refused for it), its rebate paid out of the ledger on top.
         let gross = payout.paid;
-        let charge = self.skew_change(self.collateral.sub_c(gross)?)?;
-        payout.skew_fee = charge.fee.min(gross);
-        payout.skew_rebate = charge.rebate.min(payout.largest_now.saturating_sub(gross));
-        payout.paid = gross.sub_c(payout.skew_fee)?.add_c(payout.skew_rebate)?;
-        self.profit = self.profit.add(payout.skew_fee, self.params.profit_unlock_time)?;
-        let collateral = self.collateral.sub_c(payout.paid)?;
+        let collateral = self.collateral.sub_c(gross)?;
+        let after = SkewPoint {
+            collateral,
+            ..self.skew_point()
+        };
+        let skew = if self.is_settled() {
+            SkewSettlement {
+                ledger: self.skew,
+                ..SkewSettlement::default()
+            }
+        } else {
+            settle(
+                &self.skew,
+                self.skew_point(),
+                after,
+                SkewCause::Withdrawal,
+                gross,
+                &self.params,
+            )?
+        };
+        payout.skew_fee = skew.paid;
+        payout.skew_unfunded = skew.unfunded;
+        payout.skew_rebate = skew.rebate;
+        payout.paid = gross.sub_c(skew.paid)?.add_c(skew.rebate)?;
         let pending = self.pending_withdraw_shares.sub_c(payout.shares_burned)?;
         self.collateral = collateral;
         self.pending_withdraw_shares = pending;
+        self.skew = skew.ledger;
         Ok(payout)
     }
 
-    /// `insurance_deposit`: a donation.
-    pub fn donate_insurance(&mut self, amount: u64) -> EngineResult<()> {
+    /// `insurance_deposit`: a donation, the fund's income (locked like its fees).
+    pub fn donate_insurance(&mut self, amount: u64, now: i64) -> EngineResult<()> {
         if amount == 0 {
             return Err(EngineError::ZeroAmount);
         }
-        self.insurance = self.insurance.add_c(amount)?;
-        Ok(())
+        self.insurance_profit = self.insurance_profit.at(now)?;
+        self.insurance_income(amount)
     }
 
-    /// `insurance_stake`: returns the insurance shares for `amount`.
+    /// `insurance_stake`: returns the insurance shares for `amount`, priced on the
+    /// whole fund, its locked income included (PROTOCOL section 5, revision 5).
     pub fn stake_insurance(&mut self, amount: u64) -> EngineResult<u64> {
         if amount == 0 {
             return Err(EngineError::ZeroAmount);
@@ -742,9 +855,31 @@ impl MarketState {
         Ok(shares)
     }
 
-    /// The value of `shares` insurance shares now.
-    pub fn insurance_value(&self, shares: u64) -> EngineResult<u64> {
-        amount_for_shares_floor(shares, self.insurance_shares, u128::from(self.insurance))
+    /// The value of `shares` insurance shares at `now`: on the fund without the part
+    /// of its income still locked (PROTOCOL section 5, revision 5).
+    pub fn insurance_value(&self, shares: u64, now: i64) -> EngineResult<u64> {
+        let locked = self.insurance_profit.at(now)?.locked.min(self.insurance);
+        amount_for_shares_floor(
+            shares,
+            self.insurance_shares,
+            u128::from(self.insurance.sub_c(locked)?),
+        )
+    }
+
+    /// The insurance the open interest needs (PROTOCOL section 5): the larger side
+    /// times `stress_move - r_i`, rounded up, in tokens (the stress-sized cap turned
+    /// around, so it does not depend on the price); nothing on a settled market.
+    pub fn insurance_cover_needed(&self) -> EngineResult<u64> {
+        if self.is_settled() {
+            return Ok(0);
+        }
+        let side = self.aggregates.long_base.max(self.aggregates.short_base);
+        to_u64(mul_div(
+            side,
+            u128::from(stress_loss_ratio(&self.params)),
+            u128::from(RATIO_PRECISION),
+            Rounding::Ceil,
+        )?)
     }
 
     /// A payment whose destination cannot take it is held for its owner's claim
@@ -768,18 +903,55 @@ impl MarketState {
         Ok(())
     }
 
-    /// Executes an unstake: pays `min(value at request, value now)` and retires the
-    /// shares.
-    pub fn execute_unstake(&mut self, shares: u64, value_at_request: u64) -> EngineResult<u64> {
-        let paid = self
-            .insurance_value(shares)?
-            .min(value_at_request)
-            .min(self.insurance);
+    /// Executes an unstake at `now` (PROTOCOL section 5): pays `min(value at request,
+    /// value now)`, at most what leaves the fund covering the open interest
+    /// ([`MarketState::insurance_cover_needed`]); when that is less, retires the shares
+    /// it pays for (rounded up) and the rest stays queued.
+    pub fn execute_unstake(
+        &mut self,
+        shares: u64,
+        value_at_request: u64,
+        now: i64,
+    ) -> EngineResult<UnstakePayout> {
+        self.insurance_profit = self.insurance_profit.at(now)?;
+        let value_now = self.insurance_value(shares, now)?;
+        let owed = value_now.min(value_at_request);
+        let largest_now = self.insurance.saturating_sub(self.insurance_cover_needed()?);
+        let paid = owed.min(largest_now);
+        let shares_burned = if paid == owed {
+            shares
+        } else {
+            to_u64(mul_div(
+                u128::from(shares),
+                u128::from(paid),
+                u128::from(owed),
+                Rounding::Ceil,
+            )?)?
+        };
+        let left = shares.sub_c(shares_burned)?;
+        let remaining_value_at_request = if left == 0 {
+            0
+        } else {
+            to_u64(mul_div(
+                u128::from(value_at_request),
+                u128::from(left),
+                u128::from(shares),
+                Rounding::Floor,
+            )?)?
+        };
         let insurance = self.insurance.sub_c(paid)?;
-        let supply = self.insurance_shares.sub_c(shares)?;
+        let supply = self.insurance_shares.sub_c(shares_burned)?;
         self.insurance = insurance;
         self.insurance_shares = supply;
-        Ok(paid)
+        self.insurance_profit.locked = self.insurance_profit.locked.min(insurance);
+        Ok(UnstakePayout {
+            value_now,
+            owed,
+            paid,
+            shares_burned,
+            remaining_value_at_request,
+            largest_now,
+        })
     }
 }
 
@@ -1020,28 +1192,98 @@ mod tests {
         );
     }
 
-    /// Deposits and withdrawals on a two-way market pay the potential's rise and are
-    /// paid a share of its fall (PROTOCOL section 3, revision 4).
+    /// Deposits and withdrawals on a two-way market pay the potential's rise into the
+    /// skew ledger and are rebated out of it (PROTOCOL section 3, revision 5): `C`
+    /// never pays a rebate.
     #[test]
-    fn deposits_and_withdrawals_are_priced_on_the_skew_potential() {
+    fn deposits_and_withdrawals_are_priced_on_the_skew_potential_through_the_ledger() {
         let mut st = state();
         st.params.skew_rebate_share = 1_000_000;
         st.params.impact_fee_ratio = 10_000;
         st.params.skew_scale = 100 * ONE;
         st.collateral = 0;
         st.request_deposit(100 * ONE).unwrap();
-        // Nobody is long: the first deposit opens a skew of -100 (Phi = 1 token).
+        // Nobody is long: the first deposit opens a skew of -100 (Phi = 1 token), paid
+        // into the ledger out of the amount: C gets the other 99.
         let x = st.execute_deposit(0, 100 * ONE, 0, at(100)).unwrap();
         assert_eq!((x.shares, x.skew_fee, x.skew_rebate), (99_000 * ONE, ONE, 0));
-        assert_eq!(st.profit.locked, 0, "no unlock window: at once");
-        // Longs of 150 make it over-hedged (x = +50): a deposit of 50 closes the gap
-        // and is paid the whole fall of 0.25 token.
+        assert_eq!((st.collateral, st.skew.balance), (99 * ONE, ONE));
+        assert_eq!(st.profit.locked, 0, "the fee is not the vault's income");
+        // Longs of 150 make it over-hedged (x = +51): a deposit of 51 closes the gap and
+        // is rebated its fall (0.2601 token) out of the ledger, within the fall to the
+        // state its rebate leaves (x a little below 0).
         st.aggregates.net_base = 150 * ONE as i128;
         st.aggregates.long_base = 150 * ONE as u128;
-        let charge = st.skew_change(150 * ONE).unwrap();
-        assert_eq!((charge.fee, charge.rebate), (0, ONE / 4));
-        let charge = st.skew_change(50 * ONE).unwrap();
-        // Withdrawing 50 doubles x to +100: Phi from 0.25 to 1 token, a rise of 0.75.
-        assert_eq!((charge.fee, charge.rebate), (3 * ONE / 4, 0));
+        st.aggregates.entry_quote = 150 * 100 * crate::QUOTE_PRECISION as i128;
+        st.request_deposit(51 * ONE).unwrap();
+        let y = st.execute_deposit(99_000 * ONE, 51 * ONE, 0, at(100)).unwrap();
+        assert_eq!(y.skew_fee, 0);
+        assert!((260_000_000..260_100_000).contains(&y.skew_rebate), "{y:?}");
+        assert_eq!(st.skew.balance, ONE - y.skew_rebate);
+        assert_eq!(st.collateral, 150 * ONE + y.skew_rebate);
+        assert!(st.skew.is_consistent());
+        // A withdrawal of 10 tokens moves x from about -0.26 to about +9.74: its rise
+        // is kept from the gross into the ledger, and C falls by exactly the gross.
+        let supply = 99_000 * ONE + y.shares;
+        let shares = supply / 15;
+        let value = st.request_withdraw(supply, shares, at(100)).unwrap();
+        let (c0, k0, before) = (st.collateral, st.skew.balance, st.skew_point());
+        let w = st.execute_withdraw(supply, shares, value, at(100)).unwrap();
+        let gross = w.paid + w.skew_fee;
+        let after = SkewPoint {
+            collateral: c0 - gross,
+            ..before
+        };
+        let rise = after.potential(&st.params, Rounding::Ceil).unwrap()
+            - before.potential(&st.params, Rounding::Floor).unwrap();
+        assert_eq!((w.skew_fee, w.skew_rebate, w.skew_unfunded), (rise as u64, 0, 0));
+        assert!(w.skew_fee > 9_000_000, "{w:?}");
+        assert_eq!((st.collateral, st.skew.balance), (c0 - gross, k0 + w.skew_fee));
+    }
+
+    /// The insurance fund's income unlocks (PROTOCOL section 5, revision 5): a stake
+    /// made just before income lands takes only what unlocks while it is staked.
+    #[test]
+    fn a_stake_just_before_income_takes_only_what_unlocks_while_it_stays() {
+        let mut st = state();
+        st.params.profit_unlock_time = 86_400;
+        let old = st.insurance_shares;
+        // A tenfold stake, then 10 tokens of income land at t = 0.
+        let mine = st.stake_insurance(500 * ONE).unwrap();
+        st.donate_insurance(10 * ONE, 0).unwrap();
+        let supply = old + mine;
+        assert_eq!(st.insurance_shares, supply);
+        // At once, the stake is worth what was staked (less rounding): nothing of the
+        // income yet. After 60 s, 60/86,400 of it, in proportion.
+        assert!(st.insurance_value(mine, 0).unwrap() <= 500 * ONE);
+        let at_60 = st.insurance_value(mine, 60).unwrap();
+        let share = 10 * ONE as u128 * 60 / 86_400 * u128::from(mine) / u128::from(supply);
+        assert!(at_60 <= 500 * ONE + share as u64 + 1, "{at_60}");
+        // Fully unlocked, the income is shared by all stakes.
+        assert!(st.insurance_value(mine, 86_400).unwrap() > 500 * ONE + 9 * ONE);
+        // A loss counts at once; what is locked never exceeds the fund.
+        st.insurance_loss(555 * ONE).unwrap();
+        assert_eq!((st.insurance, st.insurance_profit.locked), (5 * ONE, 5 * ONE));
+        assert_eq!(st.insurance_value(mine, 0), Ok(0));
+    }
+
+    /// An unstake leaves the fund covering the open interest (PROTOCOL section 5): the
+    /// rest stays queued.
+    #[test]
+    fn an_unstake_leaves_the_fund_covering_the_open_interest() {
+        let mut st = state();
+        // 50 tokens insured; longs of 100: a 50% stress at 10% margin needs 40.
+        st.aggregates.long_base = 100 * ONE as u128;
+        st.aggregates.net_base = 100 * ONE as i128;
+        assert_eq!(st.insurance_cover_needed(), Ok(40 * ONE));
+        let all = st.insurance_shares;
+        let value = st.insurance_value(all, 0).unwrap();
+        let x = st.execute_unstake(all, value, 0).unwrap();
+        assert_eq!((x.owed, x.paid, x.largest_now), (value, 10 * ONE, 10 * ONE));
+        assert_eq!(x.shares_burned, all.div_ceil(5));
+        assert_eq!(st.insurance, 40 * ONE);
+        // Settled, nothing needs cover.
+        st.settlement_price = 100 * PRICE_PRECISION;
+        assert_eq!(st.insurance_cover_needed(), Ok(0));
     }
 }

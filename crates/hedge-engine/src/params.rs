@@ -131,6 +131,29 @@ impl RiskParams {
         self.skew_rebate_share > 0
     }
 
+    /// PROTOCOL section 4 (revision 5): closing any part of a position costs at most
+    /// the potential's steepest slope on the skew it moves (`2 * impact_fee_ratio` per
+    /// unit, the unit and the vault's share of its taker fee), the taker fee and, if it
+    /// is liquidated, the liquidation fee; this fits in maintenance margin:
+    /// `2k * (1 + f_t) + f_t + f <= r_m`. So a position above maintenance can always
+    /// pay for its exit, and at a constant price no rise is ever left unfunded.
+    pub fn exit_cost_fits_maintenance(&self) -> bool {
+        let r = u128::from(RATIO_PRECISION);
+        let k = u128::from(self.impact_fee_ratio);
+        let taker = u128::from(self.taker_fee_ratio);
+        // 2k (1 + f_t), rounded up.
+        let total = k
+            .checked_mul(2)
+            .and_then(|x| x.checked_mul(r.checked_add(taker)?))
+            .map(|x| x.div_ceil(r))
+            .and_then(|slope| {
+                slope
+                    .checked_add(taker)?
+                    .checked_add(u128::from(self.liquidation_fee_ratio))
+            });
+        total.is_some_and(|t| t <= u128::from(self.maintenance_margin_ratio))
+    }
+
     /// Range checks, including `f < r_m < r_i <= 100%`.
     pub fn validate(&self) -> EngineResult<()> {
         match self.first_violation() {
@@ -143,11 +166,15 @@ impl RiskParams {
     /// with `InvalidParameter`), so a client can say which before sending.
     pub fn first_violation(&self) -> Option<&'static str> {
         let r = RATIO_PRECISION as u32;
-        let rules: [(&'static str, bool); 34] = [
+        let rules: [(&'static str, bool); 35] = [
             ("liquidation_fee_ratio > 0", self.liquidation_fee_ratio > 0),
             (
                 "liquidation_fee_ratio < maintenance_margin_ratio",
                 self.liquidation_fee_ratio < self.maintenance_margin_ratio,
+            ),
+            (
+                "the cost of an exit at the skew potential's steepest slope, with the taker and liquidation fees, fits in maintenance_margin_ratio",
+                self.exit_cost_fits_maintenance(),
             ),
             (
                 "maintenance_margin_ratio < initial_margin_ratio",

@@ -6,6 +6,7 @@
 use crate::math::{mul_div, mul_div_signed, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::OraclePrice;
 use crate::params::RiskParams;
+use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::{EngineError, EngineResult, FUNDING_INDEX_PRECISION, QUOTE_PRECISION, RATIO_PRECISION};
 
 /// `FUNDING_INDEX_PRECISION / QUOTE_PRECISION` = 1e9: index units per quote unit.
@@ -215,7 +216,7 @@ pub fn is_risk_reducing(base: i64, new_base: i64) -> bool {
 }
 
 /// The market state a trade is checked against (before the trade).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct TradeContext {
     /// `C`, tokens the vault holds.
     pub vault_collateral: u64,
@@ -223,6 +224,35 @@ pub struct TradeContext {
     pub aggregates: Aggregates,
     /// The insurance fund, tokens: it sizes the stress cap on open interest.
     pub insurance: u64,
+    /// The skew ledger the trade's potential is settled against.
+    pub skew: SkewLedger,
+    /// A settled market: no skew potential is charged or rebated.
+    pub settled: bool,
+}
+
+impl TradeContext {
+    /// Settles the skew's change from the state before the trade to `after`, caused
+    /// by `cause` (PROTOCOL section 4): through [`crate::skew::settle`], or nothing
+    /// on a settled market.
+    pub fn settle_skew(
+        &self,
+        after: SkewPoint,
+        cause: SkewCause,
+        room: u64,
+        params: &RiskParams,
+    ) -> EngineResult<SkewSettlement> {
+        if self.settled {
+            return Ok(SkewSettlement {
+                ledger: self.skew,
+                ..SkewSettlement::default()
+            });
+        }
+        let before = SkewPoint {
+            net_base: self.aggregates.net_base,
+            collateral: self.vault_collateral,
+        };
+        settle(&self.skew, before, after, cause, room, params)
+    }
 }
 
 /// What a trade does; the caller applies it.
@@ -240,14 +270,16 @@ pub struct TradeOutcome {
     pub realized_pnl: i64,
     /// Total fee (taker + impact), tokens, rounded up.
     pub fee: u64,
-    /// The impact part of the fee (the skew potential's rise), tokens.
+    /// The impact part of the fee: the skew potential's rise paid into the skew
+    /// ledger, tokens.
     pub impact_fee: u64,
-    /// The skew rebate paid from `C` into the margin (a share of the potential's
-    /// fall), tokens.
+    /// The skew rebate paid out of the skew ledger into the margin, tokens.
     pub rebate: u64,
-    /// Part of the fee for the insurance fund (its share of the taker fee, and the
-    /// whole impact fee), tokens.
+    /// Part of the fee for the insurance fund (its share of the taker fee), tokens.
     pub insurance_fee: u64,
+    /// The skew potential's settlement (owed, paid, unfunded, rebated; the ledger
+    /// after).
+    pub skew: SkewSettlement,
     /// Whether the trade was risk-reducing.
     pub reducing: bool,
 }
@@ -260,135 +292,6 @@ pub fn taker_fee_ceil(delta: i64, params: &RiskParams) -> EngineResult<u64> {
         u128::from(RATIO_PRECISION),
         Rounding::Ceil,
     )?)
-}
-
-/// The market's skew as the impact fee sees it: the hedge imbalance `x = N - h * C`,
-/// base units, with the target rounded down.
-pub fn skew(net_base: i128, collateral: u64, params: &RiskParams) -> EngineResult<i128> {
-    net_base.sub_c(to_i128(crate::vault::hedge_target_floor(collateral, params)?)?)
-}
-
-/// The skew scale in force, `S = max(skew_scale, skew_scale_ratio * C)`, base,
-/// rounded down (PROTOCOL section 4, revision 4).
-pub fn skew_scale_in_force(collateral: u64, params: &RiskParams) -> EngineResult<u128> {
-    let by_vault = mul_div(
-        u128::from(collateral),
-        u128::from(params.skew_scale_ratio),
-        u128::from(RATIO_PRECISION),
-        Rounding::Floor,
-    )?;
-    Ok(by_vault.max(u128::from(params.skew_scale)))
-}
-
-/// The skew potential `Phi(x)` at scale `scale`, tokens, rounded as asked:
-/// `impact_fee_ratio * x^2 / S` for `|x| <= S`, `impact_fee_ratio * (2|x| - S)`
-/// beyond (its slope never exceeds `2 * impact_fee_ratio`).
-pub fn skew_potential(x: i128, scale: u128, params: &RiskParams, r: Rounding) -> EngineResult<u128> {
-    if scale == 0 {
-        return Err(EngineError::DivisionByZero);
-    }
-    let a = x.unsigned_abs();
-    let k = u128::from(params.impact_fee_ratio);
-    let one = u128::from(RATIO_PRECISION);
-    if a <= scale {
-        mul_div(a.mul_c(k)?, a, scale.mul_c(one)?, r)
-    } else {
-        mul_div(k, a.mul_c(2)?.sub_c(scale)?, one, r)
-    }
-}
-
-/// What a change of the market from skew `x_before` with `C = c_before` to `x_after`
-/// with `C = c_after` pays or is paid, tokens (PROTOCOL section 4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SkewCharge {
-    /// The rise of the potential, rounded up (zero when it does not rise).
-    pub fee: u64,
-    /// `skew_rebate_share` of its fall, rounded down (zero when it does not fall).
-    pub rebate: u64,
-}
-
-/// The skew potential's change from `(x_before, c_before)` to `(x_after, c_after)`:
-/// a rise is charged in full, rounded up; a fall is rebated at
-/// `skew_rebate_share`, rounded down. With `skew_rebate_share = 0` (revision 3) only
-/// a growing `|x|` is charged. Rounding each change up and each rebate down, a change
-/// made in pieces never pays less, nor is paid more, than made whole.
-pub fn skew_charge(
-    x_before: i128,
-    c_before: u64,
-    x_after: i128,
-    c_after: u64,
-    params: &RiskParams,
-) -> EngineResult<SkewCharge> {
-    // One-way: only a change that grows |x| pays (nothing to evaluate otherwise).
-    let one_way = !params.skew_is_two_way();
-    if one_way && x_after.unsigned_abs() <= x_before.unsigned_abs() {
-        return Ok(SkewCharge::default());
-    }
-    let s_b = skew_scale_in_force(c_before, params)?;
-    let s_a = skew_scale_in_force(c_after, params)?;
-    let before_floor = skew_potential(x_before, s_b, params, Rounding::Floor)?;
-    let after_ceil = skew_potential(x_after, s_a, params, Rounding::Ceil)?;
-    if one_way {
-        return Ok(SkewCharge {
-            fee: to_u64(after_ceil.saturating_sub(before_floor))?,
-            rebate: 0,
-        });
-    }
-    if after_ceil <= before_floor {
-        // A fall: rebate a share of the smallest it can be.
-        let fall = before_floor.sub_c(after_ceil)?;
-        let rebate = mul_div(
-            fall,
-            u128::from(params.skew_rebate_share),
-            u128::from(RATIO_PRECISION),
-            Rounding::Floor,
-        )?;
-        return Ok(SkewCharge {
-            fee: 0,
-            rebate: to_u64(rebate)?,
-        });
-    }
-    // A rise (or a change within rounding of none, charged a unit or two).
-    Ok(SkewCharge {
-        fee: to_u64(after_ceil.sub_c(before_floor)?)?,
-        rebate: 0,
-    })
-}
-
-/// [`skew_charge`] of a change of the market from `N = n_before`, `C = c_before` to
-/// `N = n_after`, `C = c_after` (the skews `x = N - h*C` computed here).
-pub fn skew_charge_between(
-    n_before: i128,
-    c_before: u64,
-    n_after: i128,
-    c_after: u64,
-    params: &RiskParams,
-) -> EngineResult<SkewCharge> {
-    let x_before = skew(n_before, c_before, params)?;
-    let x_after = skew(n_after, c_after, params)?;
-    skew_charge(x_before, c_before, x_after, c_after, params)
-}
-
-/// A rebate is paid from `C`, which moves the skew itself (`x = N - h*C`): the rebate
-/// paid is the smaller of the first estimate `r1` and `r2`, the rebate of the fall to
-/// the state `r1` leaves, so it never exceeds `skew_rebate_share` of the fall to the
-/// state it actually leaves (the next action starts there, and the potential
-/// telescopes).
-pub fn rebate_within_its_own_fall(
-    r1: u64,
-    n_before: i128,
-    c_before: u64,
-    n_after: i128,
-    c_after: u64,
-    params: &RiskParams,
-) -> EngineResult<u64> {
-    if r1 == 0 {
-        return Ok(0);
-    }
-    let r1 = r1.min(c_after);
-    let c = c_after.sub_c(r1)?;
-    let r2 = skew_charge_between(n_before, c_before, n_after, c, params)?.rebate;
-    Ok(r1.min(r2))
 }
 
 /// Splits a fee into (insurance fund, vault) parts; they sum to the fee.
@@ -481,7 +384,8 @@ pub fn realized_tokens(realized_quote: i128, m: &MarketView) -> EngineResult<i64
 ///
 /// The fill is the oracle price moved against the taker by the confidence interval.
 /// Realized PnL of the closed part is converted to tokens at the band edge least
-/// favourable to the trader. Risk-increasing trades pay the impact fee and must keep
+/// favourable to the trader. Every trade settles the skew potential's change through
+/// the skew ledger ([`TradeContext::settle_skew`]). Risk-increasing trades must keep
 /// equity >= initial margin, the vault not net long, `N <= (1+k) h C`, the OI caps and
 /// the minimum size; risk-reducing trades are refused only if they would leave the
 /// position with negative equity (that is a liquidation's job).
@@ -521,7 +425,9 @@ pub fn execute_trade(
     let realized = realized_tokens(realized_quote, m)?;
     let taker = taker_fee_ceil(delta, m.params)?;
     let (insurance_taker, vault_taker) = split_fee(taker, m.params)?;
-    // C after the trade (the impact fee goes to the insurance fund, not to C).
+    // C after the trade: its realized PnL and the vault's share of the taker fee. The
+    // skew potential's payments go to and from the skew ledger, apart from C, so they
+    // do not move the state they are priced on.
     let collateral = i128::from(ctx.vault_collateral)
         .sub_c(i128::from(realized))?
         .add_c(i128::from(vault_taker))?;
@@ -534,43 +440,33 @@ pub fn execute_trade(
         .net_base
         .sub_c(i128::from(pos.base))?
         .add_c(i128::from(new_base))?;
-    // The skew before and after: the state before the trade, and the state it leaves
-    // (its realized PnL and the vault's share of its taker fee included; the impact
-    // fee itself goes to the insurance fund), so that the next trade starts where
-    // this one ended and pieces telescope.
-    // One-way (revision 3): risk-reducing trades pay the taker fee only, so their
-    // potential is not computed. Two-way: they pay its rise too, but never more than
-    // the equity they leave.
-    let n_before = ctx.aggregates.net_base;
-    let charge = if reducing && !m.params.skew_is_two_way() {
-        SkewCharge::default()
-    } else {
-        skew_charge_between(n_before, ctx.vault_collateral, n_after, collateral, m.params)?
-    };
-    let mut impact = charge.fee;
-    let rebate = rebate_within_its_own_fall(
-        charge.rebate,
-        n_before,
-        ctx.vault_collateral,
-        n_after,
-        collateral,
-        m.params,
-    )?;
-    let collateral = collateral.sub_c(rebate)?;
-    next.margin = next
-        .margin
-        .add_c(realized)?
-        .add_c(to_i64(i128::from(rebate))?)?
-        .sub_c(to_i64(i128::from(taker))?)?;
+    next.margin = next.margin.add_c(realized)?.sub_c(to_i64(i128::from(taker))?)?;
     next.funding_basis = m
         .units
         .funding_quote(i128::from(new_base), m.funding_index, Rounding::Ceil)?;
-    if reducing && impact > 0 {
-        let room = equity_floor(&next, m)?.max(0).unsigned_abs();
-        impact = impact.min(to_u64(room)?);
-    }
+    // The skew potential from the state before to the state the trade leaves
+    // (PROTOCOL section 4): an increase owes its rise whole (and is then held to
+    // initial margin), an exit pays at most the equity it leaves (never refused for
+    // it); a fall is rebated out of the skew ledger.
+    let (cause, room) = if reducing {
+        (
+            SkewCause::Reduce,
+            to_u64(equity_floor(&next, m)?.max(0).unsigned_abs())?,
+        )
+    } else {
+        (SkewCause::Increase, u64::MAX)
+    };
+    let after = SkewPoint {
+        net_base: n_after,
+        collateral,
+    };
+    let skew = ctx.settle_skew(after, cause, room, m.params)?;
+    let (impact, rebate) = (skew.paid, skew.rebate);
     let fee = taker.add_c(impact)?;
-    next.margin = next.margin.sub_c(to_i64(i128::from(impact))?)?;
+    next.margin = next
+        .margin
+        .sub_c(to_i64(i128::from(impact))?)?
+        .add_c(to_i64(i128::from(rebate))?)?;
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
 
@@ -594,7 +490,8 @@ pub fn execute_trade(
         fee,
         impact_fee: impact,
         rebate,
-        insurance_fee: insurance_taker.add_c(impact)?,
+        skew,
+        insurance_fee: insurance_taker,
         reducing,
     })
 }
@@ -701,6 +598,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: c,
             aggregates: Aggregates::default(),
+            ..Default::default()
         }
     }
 
@@ -744,8 +642,10 @@ mod tests {
         // ceil(0.1% * 4.996e9^2 / 1e12) = ceil(24960.016) = 24961 units.
         assert_eq!(out.impact_fee, 24_961);
         assert_eq!(out.fee, 5_000_000 + 24_961);
-        // The whole impact fee goes to the insurance fund, with 20% of the taker fee.
-        assert_eq!(out.insurance_fee, 1_000_000 + 24_961);
+        // The impact fee goes to the skew ledger (PROTOCOL section 4, revision 5), 20%
+        // of the taker fee to the insurance fund.
+        assert_eq!(out.insurance_fee, 1_000_000);
+        assert_eq!((out.skew.paid, out.skew.ledger.balance), (24_961, 24_961));
         assert_eq!(out.vault_collateral, 100 * ONE as u64 + 4_000_000);
         assert_eq!(out.position.margin, ONE - 5_024_961);
         // A short from the same state moves the skew from 0 to -5.004: it pays too.
@@ -775,6 +675,7 @@ mod tests {
                 insurance: c2.insurance,
                 vault_collateral: o.vault_collateral,
                 aggregates: o.aggregates,
+                ..Default::default()
             };
         }
         assert_eq!(p2.base, whole.position.base);
@@ -796,6 +697,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: open.vault_collateral,
             aggregates: open.aggregates,
+            ..Default::default()
         };
         let close = execute_trade(&open.position, &c2, -5 * ONE, &m2).unwrap();
         // gain 5 * 10 USD = 50 USD = 50/110 tokens = 0.454545454 tokens
@@ -826,6 +728,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: a.vault_collateral,
             aggregates: a.aggregates,
+            ..Default::default()
         };
         // Flip to short 1: a short would make the vault net long -> refused.
         assert_eq!(
@@ -911,6 +814,7 @@ mod tests {
             insurance: 0,
             vault_collateral: out.vault_collateral,
             aggregates: out.aggregates,
+            ..Default::default()
         };
         assert!(execute_trade(&out.position, &c2, -ONE, &m).is_ok());
     }
@@ -962,6 +866,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: 0,
             aggregates: a.aggregates,
+            ..Default::default()
         };
         let r = execute_trade(&a.position, &c, -ONE, &mt).unwrap();
         assert!(r.reducing);
@@ -971,6 +876,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: a.vault_collateral,
             aggregates: a.aggregates,
+            ..Default::default()
         };
         assert_eq!(
             execute_trade(&a.position, &c, -9 * ONE, &low),

@@ -6,6 +6,7 @@ use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::OraclePrice;
 use crate::params::RiskParams;
 use crate::position::{net_long_cap_floor, Aggregates, Units};
+pub use crate::skew::hedge_target_floor;
 use crate::{EngineError, EngineResult, RATIO_PRECISION, VIRTUAL_ASSETS, VIRTUAL_SHARES};
 
 /// Inputs to every vault valuation.
@@ -164,8 +165,19 @@ pub fn amount_for_shares_floor(shares: u64, supply: u64, assets: u128) -> Engine
     )?)
 }
 
+/// The equity a deposit is priced on: the higher band edge, rounded up, with the
+/// income still locked *included* (PROTOCOL section 3, revision 5): a depositor pays
+/// for locked income and receives it back as it unlocks, so he buys no share of
+/// income earned before him. Withdrawals are priced without it ([`equity_band`]).
+pub fn deposit_equity_ceil(v: &VaultView, oracle: &OraclePrice) -> EngineResult<i128> {
+    let (bid, ask) = (oracle.bid()?, oracle.ask()?);
+    let owed = funding_owed(v, Rounding::Ceil)?;
+    Ok(equity_with(v, owed, bid, Rounding::Ceil)?.max(equity_with(v, owed, ask, Rounding::Ceil)?))
+}
+
 /// Shares minted for depositing `amount`: `amount * (S + VS) / (E_high + VA)`, rounded
-/// down, with equity at the band edge that gives the depositor fewer shares.
+/// down, with equity at the band edge that gives the depositor fewer shares and the
+/// income still locked included ([`deposit_equity_ceil`]).
 /// Refused when equity at the oracle price is not positive while shares are
 /// outstanding (the market is winding down).
 pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64) -> EngineResult<u64> {
@@ -175,7 +187,7 @@ pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64
     if v.supply > 0 && equity_at(v, oracle.price, Rounding::Floor)? <= 0 {
         return Err(EngineError::VaultEquityNotPositive);
     }
-    let (_, high) = equity_band(v, oracle)?;
+    let high = deposit_equity_ceil(v, oracle)?;
     let equity = u128::try_from(high.max(0)).map_err(|_| EngineError::MathOverflow)?;
     let shares = shares_for_amount_floor(amount, v.supply, equity)?;
     if shares == 0 {
@@ -196,16 +208,6 @@ pub fn value_of_shares_floor(v: &VaultView, oracle: &OraclePrice, shares: u64) -
     }
     let value = amount_for_shares_floor(shares, v.supply, low.unsigned_abs())?;
     Ok(value.min(v.collateral))
-}
-
-/// Hedge target `h * C`, base, rounded down.
-pub fn hedge_target_floor(collateral: u64, params: &RiskParams) -> EngineResult<u128> {
-    mul_div(
-        u128::from(collateral),
-        u128::from(params.hedge_ratio),
-        u128::from(RATIO_PRECISION),
-        Rounding::Floor,
-    )
 }
 
 /// Hedge imbalance `N - h * C`, base (positive: traders longer than the target).
@@ -327,10 +329,12 @@ pub struct WithdrawalPayout {
     pub remaining_value_at_request: u64,
     /// The largest amount that can leave the vault now.
     pub largest_now: u64,
-    /// The skew potential's rise the payment caused, kept in `C` (included in
-    /// `paid`: already taken off), tokens.
+    /// The skew potential's rise the payment caused, paid into the skew ledger
+    /// (already taken off `paid`), tokens.
     pub skew_fee: u64,
-    /// The skew rebate added to `paid`, tokens.
+    /// The part of the rise the gross payment could not cover, left unfunded.
+    pub skew_unfunded: u64,
+    /// The skew rebate out of the skew ledger, added to `paid`, tokens.
     pub skew_rebate: u64,
 }
 
@@ -360,6 +364,7 @@ pub fn withdrawal_payout(
         remaining_value_at_request: 0,
         largest_now,
         skew_fee: 0,
+        skew_unfunded: 0,
         skew_rebate: 0,
     };
     if check_withdrawal(v, oracle, params, owed).is_ok() {
@@ -573,6 +578,7 @@ mod tests {
             insurance: 1_000_000_000_000_000,
             vault_collateral: 10 * ONE,
             aggregates: Aggregates::default(),
+            ..Default::default()
         };
         let out = execute_trade(&pos, &ctx, 5 * ONE as i64, &m).unwrap();
         let v = view(out.vault_collateral, 10_000 * ONE, &out.aggregates);

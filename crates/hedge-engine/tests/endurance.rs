@@ -160,11 +160,18 @@ impl World {
         let held = i128::from(st.collateral)
             + st.total_margin
             + i128::from(st.escrowed_deposits)
-            + i128::from(st.insurance);
+            + i128::from(st.insurance)
+            + i128::from(st.skew.balance);
         if self.tokens_in - self.tokens_out != held {
             return Err(format!(
-                "conservation: in {} - out {} != C + margins + escrow + insurance = {held}",
+                "conservation: in {} - out {} != C + margins + escrow + insurance + skew ledger = {held}",
                 self.tokens_in, self.tokens_out
+            ));
+        }
+        if !st.skew.is_consistent() {
+            return Err(format!(
+                "skew ledger: K != collected - rebated - released: {:?}",
+                st.skew
             ));
         }
         let (mut margin, mut net, mut long, mut short, mut entry) = (0i128, 0i128, 0u128, 0u128, 0i128);
@@ -445,7 +452,9 @@ impl World {
                 let s = rng.below(STAKERS as u64) as usize;
                 let amount = rng.tokens(10);
                 if rng.below(4) == 0 {
-                    self.st.donate_insurance(amount).map_err(|e| format!("{e:?}"))?;
+                    self.st
+                        .donate_insurance(amount, self.now)
+                        .map_err(|e| format!("{e:?}"))?;
                     self.tokens_in += i128::from(amount);
                     true
                 } else {
@@ -466,7 +475,10 @@ impl World {
                     false
                 } else {
                     let shares = (sk.shares / (1 + rng.below(2))).max(1);
-                    let value = self.st.insurance_value(shares).map_err(|e| format!("{e:?}"))?;
+                    let value = self
+                        .st
+                        .insurance_value(shares, self.now)
+                        .map_err(|e| format!("{e:?}"))?;
                     self.stakers[s].shares -= shares;
                     self.stakers[s].pending = Some((shares, value));
                     true
@@ -477,11 +489,16 @@ impl World {
                 match self.stakers[s].pending.take() {
                     None => false,
                     Some((shares, value)) => {
-                        let paid = self
+                        let x = self
                             .st
-                            .execute_unstake(shares, value)
+                            .execute_unstake(shares, value, self.now)
                             .map_err(|e| format!("exit refused: unstake: {e:?}"))?;
-                        self.tokens_out += i128::from(paid);
+                        self.tokens_out += i128::from(x.paid);
+                        if x.shares_burned < shares {
+                            // What does not fit the cover the open interest needs waits.
+                            self.stakers[s].pending =
+                                Some((shares - x.shares_burned, x.remaining_value_at_request));
+                        }
                         true
                     }
                 }

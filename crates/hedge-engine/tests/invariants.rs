@@ -38,8 +38,8 @@ proptest! {
 
     /// Invariant 2 (zero-sum) and token conservation: after any sequence of trades by
     /// several traders at moving prices, the aggregates equal the sum of positions
-    /// (so the vault's base is exactly -sum(base)), and margin + C + insurance fees is
-    /// what was put in.
+    /// (so the vault's base is exactly -sum(base)), and margin + C + insurance fees +
+    /// the skew ledger is what was put in.
     #[test]
     fn trades_are_zero_sum_and_conserve_tokens(
         steps in prop::collection::vec((0usize..4, -20i64..=20, 50u128..=150, 0u128..=50), 1..40),
@@ -50,17 +50,19 @@ proptest! {
         let mut agg = Aggregates::default();
         let mut collateral: u64 = 1_000 * ONE as u64;
         let mut insurance: u64 = 0;
+        let mut skew = hedge_engine::skew::SkewLedger::default();
         let total = 4 * 10 * ONE as i128 + i128::from(collateral);
         for (who, tenths, usd, conf_bp) in steps {
             let price = usd * PRICE_PRECISION;
             let m = MarketView { params: &p, units, oracle: oracle(price, price * conf_bp / 10_000), funding_index: 0 };
-            let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: collateral, aggregates: agg };
+            let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: collateral, aggregates: agg, skew, ..Default::default() };
             if tenths == 0 { continue; }
             if let Ok(out) = execute_trade(&positions[who], &ctx, tenths * ONE / 10, &m) {
                 positions[who] = out.position;
                 agg = out.aggregates;
                 collateral = out.vault_collateral;
                 insurance += out.insurance_fee;
+                skew = out.skew.ledger;
             }
             let net: i128 = positions.iter().map(|x| i128::from(x.base)).sum();
             let entry: i128 = positions.iter().map(|x| x.entry_quote).sum();
@@ -71,7 +73,8 @@ proptest! {
             prop_assert_eq!(agg.long_base, longs);
             prop_assert_eq!(agg.short_base, shorts);
             let margins: i128 = positions.iter().map(|x| i128::from(x.margin)).sum();
-            prop_assert_eq!(margins + i128::from(collateral) + i128::from(insurance), total);
+            prop_assert_eq!(margins + i128::from(collateral) + i128::from(insurance) + i128::from(skew.balance), total);
+            prop_assert!(skew.is_consistent());
         }
     }
 
@@ -101,11 +104,11 @@ proptest! {
             agg.net_base = 1_000 * i128::from(one);
             agg.long_base = 1_000 * one as u128;
         }
-        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * one as u64, aggregates: agg };
+        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * one as u64, aggregates: agg, ..Default::default() };
         let open = execute_trade(&pos, &ctx, delta, &m);
         prop_assume!(open.is_ok());
         let open = open.unwrap();
-        let ctx2 = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let ctx2 = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates, ..Default::default() };
         let close = execute_trade(&open.position, &ctx2, -delta, &m).unwrap();
         prop_assert_eq!(close.position.base, 0);
         prop_assert!(close.position.margin <= margin);
@@ -258,7 +261,7 @@ proptest! {
             agg.net_base = 1_000 * i128::from(ONE);
             agg.long_base = 1_000 * ONE as u128;
         }
-        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * ONE as u64, aggregates: agg };
+        let ctx = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: 10_000 * ONE as u64, aggregates: agg, ..Default::default() };
         let open = execute_trade(&Position { margin: ONE, ..Default::default() }, &ctx, if long { size } else { -size }, &m0);
         prop_assume!(open.is_ok());
         let open = open.unwrap();
@@ -271,7 +274,7 @@ proptest! {
         let m1 = MarketView { params: &p, units, oracle: oracle(p1, p1 * conf_bp / 10_000), funding_index: 0 };
         let pos = open.position;
         prop_assume!(is_liquidatable(&pos, &m1).unwrap());
-        let c = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates };
+        let c = TradeContext { insurance: 1_000_000_000_000_000, vault_collateral: open.vault_collateral, aggregates: open.aggregates, ..Default::default() };
         let out = liquidate(&pos, &c, insurance, &m1).unwrap();
         let before = equity_floor(&pos, &m1).unwrap();
         let after = equity_floor(&out.position, &m1).unwrap();
@@ -348,7 +351,7 @@ proptest! {
         let others = Position { base: others_tenths * ONE / 10, ..Default::default() };
         let mut agg = Aggregates::default();
         agg.replace(&Position::default(), &others).unwrap();
-        let ctx0 = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg };
+        let ctx0 = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg, ..Default::default() };
         let pos = if start_tenths == 0 {
             start
         } else {
@@ -375,7 +378,7 @@ proptest! {
             let o = o.unwrap();
             fees += o.fee;
             q = o.position;
-            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, ..c };
+            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, skew: o.skew.ledger, ..c };
         }
         prop_assert_eq!(q.base, whole.position.base);
         prop_assert!(fees >= whole.fee, "pieces paid {} < whole {}", fees, whole.fee);
@@ -413,7 +416,9 @@ proptest! {
         let mut agg = Aggregates::default();
         agg.replace(&Position::default(), &others).unwrap();
         let start = Position { margin: 1_000 * ONE, ..Default::default() };
-        let mut c = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg };
+        // A ledger that could pay any rebate: only the potential limits them here.
+        let k0 = hedge_engine::skew::SkewLedger { balance: 1_000_000 * ONE as u64, collected: 1_000_000 * ONE as u128, ..Default::default() };
+        let mut c = TradeContext { insurance: u64::MAX / 4, vault_collateral: collateral_tokens * ONE as u64, aggregates: agg, skew: k0, ..Default::default() };
         let (mut q, mut fees, mut rebates, mut takers) = (start, 0u64, 0u64, 0u64);
         let mut steps: Vec<i64> = moves.into_iter().filter(|d| *d != 0).collect();
         let end: i64 = steps.iter().sum();
@@ -427,7 +432,7 @@ proptest! {
             rebates += o.rebate;
             takers += o.fee - o.impact_fee;
             q = o.position;
-            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, ..c };
+            c = TradeContext { vault_collateral: o.vault_collateral, aggregates: o.aggregates, skew: o.skew.ledger, ..c };
         }
         prop_assert_eq!(q.base, 0);
         // The potential ends where it started but for the vault's share of his taker
@@ -437,11 +442,13 @@ proptest! {
     }
 }
 
-/// Worked example of the two-way potential (PROTOCOL section 4): impact 1%, scale
-/// 100 tokens, rebate share 50%, C = 100, nobody long (x = -100, under-hedged by the
-/// whole vault). A 50-token long moves x to -50: Phi from 1% * 100^2/100 = 1 token to
-/// 1% * 50^2/100 = 0.25 token, so the long is paid half the fall, 0.375 token; a
-/// 50-token short from there (x back to -100) pays the whole rise, 0.75 token.
+/// Worked example of the two-way potential and its ledger (PROTOCOL section 4):
+/// impact 1%, scale 100 tokens, rebate share 50%, C = 100, nobody long (x = -100,
+/// under-hedged by the whole vault), 1 token in the skew ledger. A 50-token long
+/// moves x to -50: Phi from 1% * 100^2/100 = 1 token to 1% * 50^2/100 = 0.25 token,
+/// so the long is paid half the fall, 0.375 token, out of the ledger (C does not
+/// move); a 50-token short from there (x back to -100) pays the whole rise, 0.75
+/// token, into it. From an empty ledger the long is paid nothing.
 #[test]
 fn the_skew_potential_pays_both_ways_worked_example() {
     let mut p = uncapped();
@@ -456,45 +463,42 @@ fn the_skew_potential_pays_both_ways_worked_example() {
         oracle: oracle(100 * PRICE_PRECISION, 0),
         funding_index: 0,
     };
+    let k = hedge_engine::skew::SkewLedger {
+        balance: ONE as u64,
+        collected: ONE as u128,
+        ..Default::default()
+    };
     let ctx = TradeContext {
         insurance: u64::MAX / 4,
         vault_collateral: 100 * ONE as u64,
         aggregates: Aggregates::default(),
+        skew: k,
+        ..Default::default()
     };
-    let long = execute_trade(
-        &Position {
-            margin: 100 * ONE,
-            ..Default::default()
-        },
-        &ctx,
-        50 * ONE,
-        &m,
-    )
-    .unwrap();
+    let trader = Position {
+        margin: 100 * ONE,
+        ..Default::default()
+    };
+    let long = execute_trade(&trader, &ctx, 50 * ONE, &m).unwrap();
     assert_eq!((long.impact_fee, long.rebate), (0, 375_000_000));
-    assert_eq!(long.vault_collateral, 100 * ONE as u64 - 375_000_000);
+    assert_eq!(long.vault_collateral, 100 * ONE as u64);
     assert_eq!(long.position.margin, 100 * ONE + 375_000_000);
-    // A short of 50 by someone else from there: x from about -50 to -100.
+    assert_eq!(long.skew.ledger.balance, 625_000_000);
+    // A short of 50 by someone else from there: x from -50 to -100.
     let ctx2 = TradeContext {
         vault_collateral: long.vault_collateral,
         aggregates: long.aggregates,
+        skew: long.skew.ledger,
         ..ctx
     };
-    let short = execute_trade(
-        &Position {
-            margin: 100 * ONE,
-            ..Default::default()
-        },
-        &ctx2,
-        -50 * ONE,
-        &m,
-    )
-    .unwrap();
-    assert_eq!(short.rebate, 0);
-    // Phi(-100 + ~0.375 of C moved) rises by about 0.75 token.
-    assert!(
-        (740_000_000..=760_000_000).contains(&short.impact_fee),
-        "{}",
-        short.impact_fee
-    );
+    let short = execute_trade(&trader, &ctx2, -50 * ONE, &m).unwrap();
+    assert_eq!((short.rebate, short.impact_fee), (0, 750_000_000));
+    assert_eq!(short.skew.ledger.balance, 1_375_000_000);
+    assert!(short.skew.ledger.is_consistent());
+    // The same long from an empty ledger: the fall is the same, the rebate nothing.
+    let empty = TradeContext {
+        skew: Default::default(),
+        ..ctx
+    };
+    assert_eq!(execute_trade(&trader, &empty, 50 * ONE, &m).unwrap().rebate, 0);
 }
