@@ -45,6 +45,7 @@ fn synthetic(market: Pubkey, n: usize, end: i64) -> Vec<Sent> {
                 insurance: 300_000_000_000 + i as u64,
                 vault_equity: 1_000_000_000_000,
                 hedge_ratio: 1_000_000,
+                skew_ledger: 0,
             }
             .data();
             let owner = Pubkey::new_from_array([(i % 251) as u8; 32]);
@@ -62,6 +63,9 @@ fn synthetic(market: Pubkey, n: usize, end: i64) -> Vec<Sent> {
                     bad_debt: 0,
                     margin_after: 0,
                     funding_paid: 0,
+                    skew_paid: 0,
+                    skew_unfunded: 0,
+                    skew_ledger: 0,
                 }
                 .data()
             } else {
@@ -82,6 +86,8 @@ fn synthetic(market: Pubkey, n: usize, end: i64) -> Vec<Sent> {
                     margin_after: 1,
                     net_base_after: 1,
                     collateral_after: 1,
+                    skew_unfunded: 0,
+                    skew_ledger: 0,
                 }
                 .data()
             };

@@ -19,21 +19,24 @@ use hedge_vault::MarketCreateArgs;
 /// stress-sized cap is the one that binds); 2 s execution delay, 30 s window.
 ///
 /// Revision 4's hedge control, from the mechanism study (docs/BACKTESTS.md,
-/// "Revision 4"): the two-way skew potential at 5% over a scale equal to the vault
-/// (at least 1000 tokens), its falls rebated in full; funding pulled back toward 5% a
+/// "Revision 4"), re-scaled for revision 5: the two-way skew potential at 1.5% over a
+/// scale of 30% of the vault (at least 300 tokens), the same price of a small skew as
+/// the study's 5% over the whole vault (the slope `2k/S` is unchanged) with the
+/// steepest slope, 3%, within maintenance margin as revision 5's exit-cost rule asks;
+/// its falls rebated in full out of the skew ledger; funding pulled back toward 5% a
 /// year with a one-day time constant; income unlocked over a day.
 pub fn risk_params(decimals: u8) -> RiskParams {
     let one = 10u64.pow(u32::from(decimals.min(9)));
     RiskParams {
-        skew_scale: 1_000 * one, // 1000 tokens
+        skew_scale: 300 * one, // 300 tokens
         min_position_base: (one / 1_000).max(1),
         max_funding_rate: 2_500_000_000,      // 0.25% a day
         max_funding_velocity: 10_000_000_000, // 1% a day per day
         stress_move: 300_000,                 // 30%
         max_open_interest_usd: 1_000_000_000,
         max_position_usd: 100_000_000,
-        impact_fee_ratio: 50_000,         // 5% at the scale
-        skew_scale_ratio: 1_000_000,      // the scale is C
+        impact_fee_ratio: 15_000,         // 1.5% at the scale
+        skew_scale_ratio: 300_000,        // the scale is 30% of C
         skew_rebate_share: 1_000_000,     // falls rebated in full: two-way
         funding_rate_target: 137_000_000, // 5% a year, per day
         funding_reversion_time: 86_400,   // a day
@@ -54,7 +57,6 @@ pub fn admin_config() -> AdminConfig {
     AdminConfig {
         timelock_delay: 86_400,
         settlement_timeout: 86_400,
-        settlement_max_deviation: 50_000, // 5%, the most allowed (PROTOCOL section 6)
     }
 }
 

@@ -423,6 +423,7 @@ mod tests {
             skew_fee: 0,
             skew_rebate: 0,
             waiting: 0,
+            skew_ledger: 0,
         }
         .data()
     }

@@ -242,8 +242,8 @@ pub fn market_propose_params(
 ) -> Instruction {
     cix::market_propose_params(&keys(h), admin, params, oracle_config, admin_config)
 }
-pub fn market_propose_settlement(h: &Harness, admin: &Pubkey, price: u128) -> Instruction {
-    cix::market_propose_settlement(&keys(h), admin, &h.oracle, price)
+pub fn market_propose_settlement(h: &Harness, admin: &Pubkey) -> Instruction {
+    cix::market_propose_settlement(&keys(h), admin, &h.oracle)
 }
 pub fn market_apply_proposal(h: &Harness, admin: &Pubkey) -> Instruction {
     cix::market_apply_proposal(&keys(h), admin, &h.oracle)

@@ -192,27 +192,24 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
     h.trade(&t, 5 * IONE).await;
     let admin = h.admin.insecure_clone();
     let a = admin.pubkey();
-    let price = 95 * PRICE_PRECISION;
     // The feed is alive.
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, price)],
+        vec![market_propose_settlement(&h, &a)],
         vec![&admin],
         code(HedgeError::FeedNotDead),
     )
     .await;
+    // The feed's last update, 95, which nobody brought to the market: it is the
+    // feed's own last price (newer than the 100 the market accepted last).
+    h.advance(60).await;
+    h.set_usd(95.0).await;
+    let price = 95 * PRICE_PRECISION;
     // Silent past the settlement timeout (24 h, the floor): the price account itself
     // shows no update, nor has the market accepted any.
     h.advance(86_401).await;
-    // Within 5% of the last accepted price (100) only.
-    h.expect_error(
-        vec![market_propose_settlement(&h, &a, 94 * PRICE_PRECISION)],
-        vec![&admin],
-        code(HedgeError::SettlementPriceTooFar),
-    )
-    .await;
-    h.send(&[market_propose_settlement(&h, &a, price)], &[&admin])
-        .await
-        .ok();
+    // The settlement price is the feed's own last price: nobody chooses it.
+    h.send(&[market_propose_settlement(&h, &a)], &[&admin]).await.ok();
+    assert_eq!(h.market_state().await.proposal.settlement_price, price);
     h.advance(86_399).await;
     h.expect_error(
         vec![market_apply_proposal(&h, &a)],
@@ -222,7 +219,9 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
     .await;
     h.advance(1).await;
     h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
-    assert!(h.market_state().await.is_settled());
+    let m = h.market_state().await;
+    assert!(m.is_settled());
+    assert_eq!(m.settlement_price, price);
     // Only closing and withdrawal, at the settlement price, with no oracle update.
     h.expect_error(
         vec![vault_request_deposit(&h, &lp, ONE, 0)],
@@ -250,8 +249,9 @@ async fn a_dead_feed_is_settled_through_the_timelock_and_winds_down() {
 /// The finding (MEDIUM): a live but quiet market could be settled at any price ("dead"
 /// was measured by the market's own inactivity); 81% of the vault went to one trader.
 /// Replayed: nobody touches the market for the timeout, but the price account keeps
-/// publishing: the feed is not dead. And a settlement price far from the last one is
-/// refused even when it is.
+/// publishing: the feed is not dead. And once it is, the market settles at the
+/// feed's own last price, never at one the admin chooses (revision 5: revision 3
+/// allowed any within 5%).
 #[tokio::test]
 async fn a_live_quiet_market_cannot_be_settled() {
     let mut h = Harness::new(Setup::default()).await;
@@ -269,26 +269,19 @@ async fn a_live_quiet_market_cannot_be_settled() {
     }
     let before = h.market_state().await;
     h.expect_error(
-        vec![market_propose_settlement(&h, &a, 200 * PRICE_PRECISION)],
-        vec![&admin],
-        code(HedgeError::FeedNotDead),
-    )
-    .await;
-    h.expect_error(
-        vec![market_propose_settlement(&h, &a, 100 * PRICE_PRECISION)],
+        vec![market_propose_settlement(&h, &a)],
         vec![&admin],
         code(HedgeError::FeedNotDead),
     )
     .await;
     assert_eq!(h.market_state().await.proposal, before.proposal);
-    // Dead now (24 h of silence), but 106 is not within 5% of 100.
+    // Dead now (24 h of silence): the proposal can only be the feed's last price.
     h.advance(86_401).await;
-    h.expect_error(
-        vec![market_propose_settlement(&h, &a, 106 * PRICE_PRECISION)],
-        vec![&admin],
-        code(HedgeError::SettlementPriceTooFar),
-    )
-    .await;
+    h.send(&[market_propose_settlement(&h, &a)], &[&admin]).await.ok();
+    assert_eq!(
+        h.market_state().await.proposal.settlement_price,
+        100 * PRICE_PRECISION
+    );
 }
 
 /// PROTOCOL section 8 (revision 2): applying accrues funding under the old parameters

@@ -514,12 +514,7 @@ impl World {
                 // The feed silent past the settlement timeout.
                 let timeout = i64::from(h.setup.admin_config.settlement_timeout);
                 h.advance(timeout + 1).await;
-                let price = h.market_state().await.last_price;
-                one(
-                    market_propose_settlement(h, &a, price),
-                    &admin,
-                    OracleMode::Pinned,
-                )
+                one(market_propose_settlement(h, &a), &admin, OracleMode::Pinned)
             }
             "market_apply_proposal" => {
                 let mut p = h.setup.params;
@@ -608,8 +603,7 @@ impl World {
                 // A settlement pending after a day of silence; then a fresh update.
                 let timeout = i64::from(h.setup.admin_config.settlement_timeout);
                 h.advance(timeout + 1).await;
-                let price = h.market_state().await.last_price;
-                let ix = market_propose_settlement(h, &a, price);
+                let ix = market_propose_settlement(h, &a);
                 h.send(&[ix], &[&admin]).await.ok();
                 self.fresh_last().await;
                 one(

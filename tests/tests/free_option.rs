@@ -870,8 +870,9 @@ async fn a_real_crash_is_still_liquidated_in_time() {
 /// neither the market nor the sponsored account was updated (fresh updates of the feed
 /// existed elsewhere), the admin settled at 150 against a true 100. Now those settings
 /// are refused at creation; with a 60-s timelock a settlement still waits 24 hours
-/// after 24 hours of silence, at most 5% away; and anyone cancels it by proving the
-/// feed alive with any fresh update of the feed.
+/// after 24 hours of silence, at the feed's own last price (revision 5: nobody
+/// chooses it; revision 3 still allowed 5% away); and anyone cancels it by proving
+/// the feed alive with any fresh update of the feed.
 #[tokio::test]
 async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     let mut setup = Setup {
@@ -881,7 +882,6 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     setup.admin_config = hedge_vault::state::AdminConfig {
         timelock_delay: 60,
         settlement_timeout: 120,
-        settlement_max_deviation: 500_000,
     };
     let mut h = Harness::bare(setup).await;
     let admin = h.admin.insecure_clone();
@@ -893,7 +893,6 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     h.setup.admin_config = hedge_vault::state::AdminConfig {
         timelock_delay: 60,
         settlement_timeout: 86_400,
-        settlement_max_deviation: 50_000,
     };
     let ixc = market_create(&h, p, h.setup.oracle_config);
     h.send(&[ixc], &[&admin]).await.ok();
@@ -904,37 +903,19 @@ async fn finding_a_quiet_market_cannot_be_settled_away_from_its_price() {
     // 125 s of quiet: not dead.
     h.advance(125).await;
     h.expect_error(
-        vec![market_propose_settlement(
-            &h,
-            &a,
-            150 * hedge_engine::PRICE_PRECISION,
-        )],
+        vec![market_propose_settlement(&h, &a)],
         vec![&admin],
         code(HedgeError::FeedNotDead),
     )
     .await;
-    // A day of silence: dead by the sponsored account; 150 is too far, 105 allowed.
+    // A day of silence: dead by the sponsored account; the proposal is the feed's own
+    // last price, 100, and nothing else.
     h.advance(86_400).await;
-    h.expect_error(
-        vec![market_propose_settlement(
-            &h,
-            &a,
-            150 * hedge_engine::PRICE_PRECISION,
-        )],
-        vec![&admin],
-        code(HedgeError::SettlementPriceTooFar),
-    )
-    .await;
-    h.send(
-        &[market_propose_settlement(
-            &h,
-            &a,
-            105 * hedge_engine::PRICE_PRECISION,
-        )],
-        &[&admin],
-    )
-    .await
-    .ok();
+    h.send(&[market_propose_settlement(&h, &a)], &[&admin]).await.ok();
+    assert_eq!(
+        h.market_state().await.proposal.settlement_price,
+        100 * hedge_engine::PRICE_PRECISION
+    );
     let eta = h.market_state().await.proposal.eta;
     assert!(
         eta >= h.now().await + 86_400,

@@ -309,8 +309,8 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
                 Err(e) => refused(e),
             }
         }
-        RequestKind::Unstake => match st.execute_unstake(r.amount, r.value_at_request) {
-            Ok(paid) => Expected::Unstaked(paid),
+        RequestKind::Unstake => match st.execute_unstake(r.amount, r.value_at_request, now) {
+            Ok(x) => Expected::Unstaked(x.paid),
             Err(e) => refused(e),
         },
     }

@@ -1,14 +1,19 @@
-//! Revision 4's hedge control through the real bank (PROTOCOL sections 3 and 4): the
-//! two-way skew potential on trades, deposits and withdrawals (a rise pays, a fall is
-//! rebated from `C`), exits never refused for it, no round trip that harvests the
-//! rebate, and income that reaches the share price over `profit_unlock_time`. The
-//! bank fuzz (`tests/tests/fuzz.rs`) checks every execution of random sequences on
-//! the same market against the engine; these are the worked cases, with their tokens.
+//! Revision 4's hedge control through the real bank, as revision 5 settles it
+//! (PROTOCOL sections 3 and 4): the two-way skew potential on trades, deposits and
+//! withdrawals, whose rises are paid into the skew ledger `K` and whose falls are
+//! rebated out of it only; exits never refused for it (what they cannot pay is
+//! unfunded); no round trip that harvests the rebate; and income that reaches the
+//! share price over `profit_unlock_time`. The bank fuzz (`tests/tests/fuzz.rs`)
+//! checks every execution of random sequences on the same market against the
+//! engine; these are the worked cases, with their tokens. The attack classes of
+//! revision 5 are in `tests/tests/skew_ledger.rs`.
 
-use hedge_engine::position::{rebate_within_its_own_fall, skew_charge_between};
+use hedge_engine::math::Rounding;
+use hedge_engine::skew::SkewPoint;
 use hedge_tests::builders::*;
 use hedge_tests::*;
 use hedge_vault::events::*;
+use hedge_vault::state::Market;
 
 const ONE: u64 = 1_000_000_000;
 const IONE: i64 = ONE as i64;
@@ -50,103 +55,145 @@ async fn withdraw_after_the_delay(h: &mut Harness, u: &User, shares: u64) -> Vau
         .event()
 }
 
+/// The market as the potential sees it.
+fn point(m: &Market) -> SkewPoint {
+    SkewPoint {
+        net_base: m.net_base,
+        collateral: m.collateral,
+    }
+}
+
+/// The potential's rise from `a` to `b` as the ledger charges it (`b` rounded up,
+/// `a` down), or its fall (negative).
+fn rise(m: &Market, a: SkewPoint, b: SkewPoint) -> i128 {
+    let p = m.risk_params();
+    b.potential(&p, Rounding::Ceil).unwrap() as i128 - a.potential(&p, Rounding::Floor).unwrap() as i128
+}
+
 #[tokio::test]
-async fn the_first_deposit_pays_the_potential_of_the_exposure_it_opens() {
+async fn the_first_deposit_pays_the_potential_of_the_exposure_it_opens_into_the_ledger() {
     let mut h = Harness::new(Setup::two_way(0)).await;
     let lp = h.user(10 * ONE).await;
     let out = h.deposit(&lp, 10 * ONE).await;
     let ev: VaultDeposited = out.event();
-    // x = N - C goes from 0 to -10 tokens with S = C = 10: Phi = 5% * 10^2 / 10 = 0.5.
-    assert_eq!((ev.skew_fee, ev.skew_rebate), (ONE / 2, 0));
-    // Shares for 9.5 tokens (1,000 share units per native unit at first); the fee
-    // stays in C, income of the shareholders (here the depositor alone).
-    assert_eq!(ev.shares, 9_500 * ONE);
-    assert_eq!(ev.collateral, 10 * ONE);
-    assert_eq!(h.market_state().await.collateral, 10 * ONE);
+    // x = N - C goes from 0 to -10 tokens with S = 30% of C = 3, beyond the scale:
+    // Phi = 1.5% * (2 * 10 - 3) = 0.255 token, kept from the amount into the ledger.
+    assert_eq!((ev.skew_fee, ev.skew_rebate), (255_000_000, 0));
+    // Shares for 9.745 tokens (1,000 share units per native unit at first); C holds
+    // them and the ledger the rest.
+    assert_eq!(ev.shares, 9_745 * ONE);
+    assert_eq!((ev.collateral, ev.skew_ledger), (9_745_000_000, 255_000_000));
+    let m = h.market_state().await;
+    assert_eq!(
+        (m.collateral, m.skew_ledger, m.skew_collected),
+        (9_745_000_000, 255_000_000, 255_000_000)
+    );
     h.check_invariants().await;
 }
 
 #[tokio::test]
-async fn a_trade_toward_the_target_is_rebated_from_c_and_one_away_pays_the_rise() {
+async fn a_trade_toward_the_target_is_rebated_from_the_ledger_and_one_away_pays_into_it() {
     let (mut h, _lp) = vault_of_ten(0).await;
     let a = funded_trader(&mut h, 3 * ONE).await;
     let b = funded_trader(&mut h, 3 * ONE).await;
-    let params = h.market_state().await.risk_params();
 
-    // A longs 5 into the unhedged vault: x from -10 to about -5, a fall of the
-    // potential from 0.5 to about 0.125 token, rebated in full (share 100%) from C,
-    // within the fall to the state the rebate itself leaves.
+    // A longs 5 into the unhedged vault: x from -9.745 to about -4.749, a fall of the
+    // potential rebated out of the ledger, in full up to the per-action cap (the
+    // charge's steepest slope, 3%, times the skew moved, 4.996 tokens: 0.14988; the
+    // fall is 0.000018 more, from the scale that grew with C). C moves only by the
+    // vault's 80% of the 0.1% taker fee: the rebate does not come from it.
+    let m0 = h.market_state().await;
     let out = h.trade(&a, 5 * IONE).await;
     let ev: PositionTraded = out.event();
-    let c_after_fee = 10 * ONE + 4_000_000; // the vault's 80% of the 0.1% taker fee
-    let r1 = skew_charge_between(0, 10 * ONE, 5 * i128::from(IONE), c_after_fee, &params)
-        .unwrap()
-        .rebate;
-    let expected =
-        rebate_within_its_own_fall(r1, 0, 10 * ONE, 5 * i128::from(IONE), c_after_fee, &params).unwrap();
-    assert_eq!(ev.rebate, expected);
-    assert!((374_000_000..375_000_000).contains(&ev.rebate), "{}", ev.rebate);
+    let c1 = m0.collateral + 4_000_000;
+    let after = SkewPoint {
+        net_base: 5 * i128::from(IONE),
+        collateral: c1,
+    };
+    let fall = -rise(&m0, point(&m0), after);
+    let p = m0.risk_params();
+    let moved = (after.skew(&p).unwrap() - point(&m0).skew(&p).unwrap()) as u128;
+    let cap = moved * 30_000 / 1_000_000;
+    assert_eq!((fall, cap), (149_898_000, 149_880_000));
+    assert_eq!(ev.rebate as u128, cap);
     assert_eq!(
         (ev.fee, ev.impact_fee, ev.insurance_fee),
         (5_000_000, 0, 1_000_000)
     );
     assert_eq!(ev.margin_after, 3 * IONE - 5_000_000 + ev.rebate as i64);
-    assert_eq!(ev.collateral_after, c_after_fee - ev.rebate);
-    assert_eq!(h.market_state().await.collateral, c_after_fee - ev.rebate);
+    assert_eq!(
+        (ev.collateral_after, ev.skew_ledger),
+        (c1, m0.skew_ledger - ev.rebate)
+    );
     h.check_invariants().await;
 
-    // B longs 5 more: x from about -4.6 to about +0.4, still a fall (rebated).
+    // B longs 5 more: x from about -4.75 to about +0.25, still a fall, rebated out of
+    // what is left in the ledger.
     let out = h.trade(&b, 5 * IONE).await;
     let ev: PositionTraded = out.event();
-    assert!(ev.rebate > 100_000_000 && ev.impact_fee == 0, "{ev:?}");
+    assert!(ev.rebate > 90_000_000 && ev.impact_fee == 0, "{ev:?}");
     h.check_invariants().await;
 
-    // B longs 0.3 more, away from the target (x about +0.8): the rise is paid, into
-    // the insurance fund with the taker fee, and nothing is rebated.
-    let ins = h.market_state().await.insurance;
+    // B longs 0.3 more, away from the target (x about +0.55): the rise is paid into
+    // the ledger (not the insurance fund, which takes its 20% of the taker fee only),
+    // and nothing is rebated.
+    let m = h.market_state().await;
+    let (ins, k) = (m.insurance, m.skew_ledger);
     let out = h.trade(&b, 3 * IONE / 10).await;
     let ev: PositionTraded = out.event();
+    let after = SkewPoint {
+        net_base: m.net_base + 3 * i128::from(IONE) / 10,
+        collateral: m.collateral + 240_000,
+    };
     assert_eq!(ev.rebate, 0);
-    assert!(ev.impact_fee > 1_000_000 && ev.impact_fee < 3_500_000, "{ev:?}");
-    assert_eq!(ev.fee, 300_000 + ev.impact_fee);
-    assert_eq!(ev.insurance_fee, 60_000 + ev.impact_fee);
-    assert_eq!(h.market_state().await.insurance, ins + ev.insurance_fee);
+    assert_eq!(ev.impact_fee as i128, rise(&m, point(&m), after));
+    assert!(ev.impact_fee > 0, "{ev:?}");
+    assert_eq!((ev.fee, ev.insurance_fee), (300_000 + ev.impact_fee, 60_000));
+    let m = h.market_state().await;
+    assert_eq!((m.insurance, m.skew_ledger), (ins + 60_000, k + ev.impact_fee));
     h.check_invariants().await;
 
-    // A closes his long: a risk-reducing trade that moves x from about +0.8 to about
-    // -4.2. On a two-way market it pays that rise as well (one-way markets never
-    // charge an exit), since it unhedges the vault.
+    // A closes his long: a risk-reducing trade that moves x from about +0.55 to about
+    // -4.45. On a two-way market it pays that rise as well, into the ledger.
+    let m = h.market_state().await;
     let out = h.trade(&a, -5 * IONE).await;
     let ev: PositionTraded = out.event();
     assert!(ev.reducing);
-    assert_eq!(ev.rebate, 0);
-    assert!(ev.impact_fee > 80_000_000 && ev.impact_fee < 95_000_000, "{ev:?}");
+    assert_eq!((ev.rebate, ev.skew_unfunded), (0, 0));
+    assert!((80_000_000..100_000_000).contains(&ev.impact_fee), "{ev:?}");
+    assert_eq!(h.market_state().await.skew_ledger, m.skew_ledger + ev.impact_fee);
     h.check_invariants().await;
 }
 
+/// An exit whose rise exceeds its equity is never refused: it pays its equity and the
+/// rest is unfunded (revision 5), rebated to nobody. Only a price move can bring a
+/// position there: the exit-cost rule keeps it payable above maintenance margin.
 #[tokio::test]
 async fn an_exit_is_never_refused_for_the_potential_it_pays_at_most_its_equity() {
     let (mut h, _lp) = vault_of_ten(0).await;
     let t = funded_trader(&mut h, 1_050_000_000).await;
-    // Long 10: the vault becomes fully hedged (x about 0); the trade is rebated about
-    // 0.5 token into the margin.
+    // Long 10: the vault becomes about hedged; the trade is rebated about 0.25 token.
     h.trade(&t, 10 * IONE).await;
     let p = h.position_state(&t.key()).await;
-    assert!(p.margin > 1_500_000_000, "{}", p.margin);
-    // The price falls until the long's equity is about 0.2 token, less than the
-    // potential its close opens (x back to about -10: 0.5 token).
+    assert!(p.margin > 1_250_000_000, "{}", p.margin);
+    // The price falls until the long's equity is about 0.1 token, less than the
+    // potential its close opens (x back to about -9.75: about 0.25 token).
     // A coin-margined long's equity: m + 10 (P - 100) / P.
     let m = p.margin as f64 / ONE as f64;
-    let usd = 1_000.0 / (9.8 + m);
+    let usd = 1_000.0 / (9.9 + m);
     h.set_usd(usd).await;
+    let before = h.market_state().await;
     let out = h.trade(&t, -10 * IONE).await;
     let ev: PositionTraded = out.event();
     assert!(ev.reducing && ev.base_after == 0);
-    assert!(ev.impact_fee > 0, "{ev:?}");
+    assert!(ev.impact_fee > 0 && ev.skew_unfunded > 0, "{ev:?}");
     assert_eq!(
         ev.margin_after, 0,
         "the rise is charged up to the equity the exit leaves, no further"
     );
+    let m = h.market_state().await;
+    assert_eq!(m.skew_unfunded, before.skew_unfunded + ev.skew_unfunded);
+    assert_eq!(m.skew_ledger, before.skew_ledger + ev.impact_fee);
     h.check_invariants().await;
 }
 
@@ -260,8 +307,11 @@ async fn depositing_just_before_income_gains_nothing_once_income_unlocks() {
     assert!((-1_000..200_000).contains(&unlocked), "{unlocked}");
 }
 
+/// Income reaches a withdrawal's price linearly as it unlocks, while a deposit is
+/// priced with it from the start (PROTOCOL section 3, revision 5): whoever deposits
+/// during the lock pays for the locked income and gets it back as it unlocks.
 #[tokio::test]
-async fn income_reaches_the_share_price_linearly() {
+async fn income_reaches_the_share_price_linearly_and_deposits_pay_for_it() {
     let mut setup = Setup::default();
     setup.params.profit_unlock_time = 3_600;
     setup.params.taker_fee_ratio = 10_000;
@@ -273,39 +323,63 @@ async fn income_reaches_the_share_price_linearly() {
     let m = h.market_state().await;
     let (start, end) = (m.profit_last, m.profit_unlock_end);
     assert_eq!((m.locked_profit, end - start), (80_000_000, 3_600));
-    let mut last_price = 0.0;
+    let mut last_value = 0u64;
     for (at, locked_then) in [
         (start + 10, 79_777_778),
         (start + 1_800, 40_000_001),
         (end + 10, 0),
     ] {
-        // A 1-token deposit executed at `at` (requested 2 s before).
+        // A 1-token deposit executed at `at` (requested 2 s before), then the value of
+        // 1,000 shares asked back at once (a withdrawal request's value).
         h.set_time(at - 2).await;
         h.set_usd(100.0).await;
         let d = h.user(ONE).await;
         let m = h.market_state().await;
         let supply = h.mint_supply(share_mint_pda(&h.market)).await;
         let shares = h.deposit(&d, ONE).await.event::<VaultDeposited>().shares;
-        // The lock fell linearly (rounded up), and the deposit was priced on the
-        // collateral less what is still locked (traders' PnL and funding are nil
-        // here): tokens per share = (C - locked) / supply.
         let after = h.market_state().await;
         assert_eq!(after.locked_profit, locked_then, "at {}", at - start);
-        let per_share = (m.collateral - locked_then) as f64 / supply as f64;
-        let want = ONE as f64 / per_share;
+        // The deposit is priced on all of C, the locked income included (traders' PnL
+        // and funding are nil here): tokens per share = C / supply.
+        let want = ONE as f64 * supply as f64 / m.collateral as f64;
         assert!(
             (shares as f64 - want).abs() / want < 1e-6,
-            "at {}: {shares} shares, the locked price gives {want}",
+            "at {}: {shares} shares, C / supply gives {want}",
             at - start
         );
+        // A withdrawal is priced without what is still locked: its value rises as the
+        // income unlocks.
+        h.send(&[vault_request_withdraw(&h, &lp, 1_000 * ONE)], &[&lp.kp])
+            .await
+            .ok();
+        let r = h
+            .request_state(&lp.key(), hedge_engine::requests::RequestKind::Withdraw)
+            .await
+            .unwrap();
+        let per =
+            (after.collateral - locked_then) as f64 / h.mint_supply(share_mint_pda(&h.market)).await as f64;
+        // (Within funding: the hour's funding moves equity by a few units.)
         assert!(
-            per_share > last_price,
-            "the share price only rises as income unlocks"
+            (r.value_at_request as f64 - 1_000.0 * ONE as f64 * per).abs() <= 100.0,
+            "at {}: {} vs {}",
+            at - start,
+            r.value_at_request,
+            1_000.0 * ONE as f64 * per
         );
-        last_price = per_share;
+        assert!(
+            r.value_at_request > last_value,
+            "the value only rises as income unlocks"
+        );
+        last_value = r.value_at_request;
+        h.send(
+            &[cancel(&h, hedge_engine::requests::RequestKind::Withdraw, &lp)],
+            &[&lp.kp],
+        )
+        .await
+        .ok();
     }
-    // Every token of the income reached the share price and no more: C is the
-    // deposits plus the vault's part of the fee.
+    // Every token of the income is in C and no more: the deposits plus the vault's
+    // part of the fee.
     assert_eq!(h.market_state().await.collateral, 13 * ONE + 80_000_000);
     h.check_invariants().await;
 }

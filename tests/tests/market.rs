@@ -76,19 +76,27 @@ async fn parameters_are_range_checked() {
         h.expect_error(vec![ix3], vec![&admin], code(HedgeError::InvalidParameter))
             .await;
     }
-    // Settlement floors no creator can lower (PROTOCOL section 6): at least 24 hours
-    // of silence, at most 5% from the last price.
+    // A skew potential steeper than maintenance margin can pay for (PROTOCOL section
+    // 4, revision 5: 2k(1 + f_t) + f_t + f <= r_m; here 2 * 2% * 1.001 + 0.1% + 1% =
+    // 5.1% > 5%).
+    let mut steep = h.setup.params;
+    steep.impact_fee_ratio = 20_000;
+    assert_eq!(
+        steep.first_violation(),
+        Some(
+            "the cost of an exit at the skew potential's steepest slope, with the taker and liquidation fees, fits in maintenance_margin_ratio"
+        )
+    );
+    let ix6 = market_create(&h, steep.into(), h.setup.oracle_config);
+    h.expect_error(vec![ix6], vec![&admin], code(HedgeError::InvalidParameter))
+        .await;
+    // The settlement floor no creator can lower (PROTOCOL section 6): at least 24
+    // hours of silence.
     let floor = h.setup.admin_config;
-    for bad in [
-        hedge_vault::state::AdminConfig {
-            settlement_timeout: 86_399,
-            ..floor
-        },
-        hedge_vault::state::AdminConfig {
-            settlement_max_deviation: 50_001,
-            ..floor
-        },
-    ] {
+    for bad in [hedge_vault::state::AdminConfig {
+        settlement_timeout: 86_399,
+        ..floor
+    }] {
         let mut args = market_create_args(&h, h.setup.params.into(), h.setup.oracle_config);
         args.admin_config = bad;
         let ix5 = ix(

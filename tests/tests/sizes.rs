@@ -261,7 +261,7 @@ async fn account_sizes_rent_and_instruction_costs() {
         ),
         (
             "market_propose_settlement",
-            market_propose_settlement(&h, &a, 100 * hedge_engine::PRICE_PRECISION),
+            market_propose_settlement(&h, &a),
             vec![&admin],
         ),
         (

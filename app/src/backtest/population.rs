@@ -4,9 +4,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use hedge_engine::math::Rounding;
-use hedge_engine::position::{
-    equity_floor, skew_scale_in_force, stress_sized_open_interest_usd, unrealized_pnl_quote,
-};
+use hedge_engine::position::{equity_floor, stress_sized_open_interest_usd, unrealized_pnl_quote};
 use hedge_engine::requests::RequestKind;
 use hedge_engine::vault::hedge_target_floor;
 use serde::Serialize;
@@ -266,7 +264,9 @@ impl Agents {
         let p = st.params;
         let target = hedge_target_floor(st.collateral, &p).unwrap_or(0) as f64;
         let n = st.aggregates.net_base as f64;
-        let scale = skew_scale_in_force(st.collateral, &p).unwrap_or(1).max(1) as f64;
+        let scale = hedge_engine::skew::skew_scale_in_force(st.collateral, &p)
+            .unwrap_or(1)
+            .max(1) as f64;
         let k = f64::from(p.impact_fee_ratio) / 1e6;
         let rho = f64::from(p.skew_rebate_share) / 1e6;
         let taker_fee = f64::from(p.taker_fee_ratio) / 1e6;

@@ -108,7 +108,8 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
                 .map(|r| r.amount)
                 .unwrap_or(0);
             let d = m.state.decimals;
-            let value = m.state.state()?.insurance_value(shares).unwrap_or(0);
+            let now = client.chain.unix_time().await?;
+            let value = m.state.state()?.insurance_value(shares, now).unwrap_or(0);
             let json = json!({
                 "market": market.to_string(),
                 "fund": format_amount(m.state.insurance.into(), d),

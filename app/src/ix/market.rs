@@ -126,15 +126,10 @@ pub fn market_propose_params(
     )
 }
 
-pub fn market_propose_settlement(
-    k: &MarketKeys,
-    admin: &Pubkey,
-    pinned_oracle: &Pubkey,
-    price: u128,
-) -> Instruction {
+pub fn market_propose_settlement(k: &MarketKeys, admin: &Pubkey, pinned_oracle: &Pubkey) -> Instruction {
     build(
         admin_oracle_accounts(k, admin, pinned_oracle),
-        instruction::MarketProposeSettlement { price },
+        instruction::MarketProposeSettlement {},
     )
 }
 

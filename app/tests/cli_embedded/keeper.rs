@@ -30,11 +30,11 @@ async fn the_keeper_liquidates_exactly_the_underwater_positions() {
         traders.push(t);
     }
     // Each long moved the unhedged vault toward its target and was rebated the skew
-    // potential's fall (about 1 token for the first, less for each later one, the
-    // default two-way market), so the margins are about 2.1 to 3.8 tokens.
-    // The price falls 22%: the expected set, from each position's own liquidation
-    // price.
-    let price = 78.0;
+    // potential's fall out of the skew ledger, which holds what the deposit paid in
+    // (about 0.3 token each on the default two-way market), so the margins are about
+    // 1.4 to 3.3 tokens. The price falls 20%: the expected set, from each position's
+    // own liquidation price.
+    let price = 80.0;
     env.advance(60, price).await;
     let mut expected = Vec::new();
     for t in &traders {

@@ -167,6 +167,8 @@ fn world() -> World {
         total_insurance_covered: 0,
         total_socialized: 0,
         profit: Default::default(),
+        skew: Default::default(),
+        insurance_profit: Default::default(),
     };
     let o = oracle(10_000);
     let open = |st: &mut MarketState, margin: i64, size: i64| {
@@ -435,7 +437,7 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             m.start();
             let out = bb(auto_deleverage(bb(&w.long), bb(&ctx), bb(&v)));
             m.stop();
-            sum_r(&out, |o| pos_sum(&o.0) ^ u128::from(o.2))
+            sum_r(&out, |o| pos_sum(&o.position) ^ u128::from(o.vault_collateral))
         }
         20 => {
             let (vv, v) = (w.vault(), w.view(13_000));

@@ -144,8 +144,8 @@ pub enum HedgeError {
     WrongRequestKind,
     #[msg("The position has pending requests; execute or cancel them first")]
     PositionHasPendingRequests,
-    #[msg("The settlement price is further from the last accepted price than allowed")]
-    SettlementPriceTooFar,
+    #[msg("Neither the feed nor the market has a positive last price to settle at")]
+    SettlementPriceUnknown,
     #[msg("The collateral mint has a freeze authority; create with accept_freeze_authority to accept it")]
     MintHasFreezeAuthority,
     #[msg("A market needs a seed insurance stake from its creator")]

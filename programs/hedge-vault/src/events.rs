@@ -122,14 +122,17 @@ pub struct VaultDeposited {
     pub publish_time: i64,
     /// `C` after, native units
     pub collateral: u64,
-    /// The skew potential's rise (revision 4), kept in `C`: the shares are for
-    /// `amount - skew_fee + skew_rebate`.
+    /// The skew potential's rise, paid into the skew ledger out of the amount: the
+    /// shares are for `amount - skew_fee + skew_rebate`.
     pub skew_fee: u64,
-    /// The skew rebate (a share of the potential's fall), from `C`.
+    /// The skew rebate (a share of the potential's fall), out of the skew ledger; it
+    /// joins `C` with the amount.
     pub skew_rebate: u64,
     /// Tokens of the request still waiting in escrow for hedge capacity (due again
     /// after the withdrawal delay); `amount` is the part executed now.
     pub waiting: u64,
+    /// The skew ledger `K` after, native units (revision 5).
+    pub skew_ledger: u64,
 }
 
 #[event]
@@ -152,10 +155,15 @@ pub struct VaultWithdrawn {
     /// precision: 1e18
     pub price: u128,
     pub collateral: u64,
-    /// The skew potential's rise (revision 4), kept in `C` (already off `paid`).
+    /// The skew potential's rise, paid into the skew ledger out of the gross
+    /// (already off `paid`).
     pub skew_fee: u64,
-    /// The skew rebate, from `C` (already in `paid`).
+    /// The skew rebate, out of the skew ledger (already in `paid`).
     pub skew_rebate: u64,
+    /// The part of the rise the gross could not pay, left unfunded (revision 5).
+    pub skew_unfunded: u64,
+    /// The skew ledger `K` after, native units.
+    pub skew_ledger: u64,
 }
 
 #[event]
@@ -200,16 +208,21 @@ pub struct PositionTraded {
     pub realized_pnl: i64,
     /// Taker plus impact fee.
     pub fee: u64,
+    /// The skew potential's rise paid into the skew ledger (revision 5).
     pub impact_fee: u64,
-    /// The skew rebate paid from `C` into the margin (revision 4).
+    /// The skew rebate paid out of the skew ledger into the margin.
     pub rebate: u64,
-    /// The insurance fund's part of `fee`.
+    /// The insurance fund's part of `fee` (its share of the taker fee).
     pub insurance_fee: u64,
     pub funding_paid: i64,
     pub reducing: bool,
     pub margin_after: i64,
     pub net_base_after: i128,
     pub collateral_after: u64,
+    /// The part of the rise an exit could not pay, left unfunded (revision 5).
+    pub skew_unfunded: u64,
+    /// The skew ledger `K` after, native units.
+    pub skew_ledger: u64,
 }
 
 #[event]
@@ -249,6 +262,9 @@ pub struct FundingUpdated {
     pub vault_equity: i128,
     /// `N / (h*C)`, precision 1e6 (the `hedge_ratio_floor` of `vault show`)
     pub hedge_ratio: u64,
+    /// The skew ledger `K` after the crank (its surplus released to `C`), native
+    /// units (revision 5)
+    pub skew_ledger: u64,
 }
 
 #[event]
@@ -279,6 +295,13 @@ pub struct PositionLiquidated {
     /// Funding settled before liquidating: tokens to the vault (negative: to the
     /// position).
     pub funding_paid: i64,
+    /// The skew potential's rise of the close, paid into the skew ledger from the
+    /// equity left (revision 5); never rebated.
+    pub skew_paid: u64,
+    /// The part of the rise the equity could not pay, left unfunded.
+    pub skew_unfunded: u64,
+    /// The skew ledger `K` after, native units.
+    pub skew_ledger: u64,
 }
 
 /// Bad debt after a liquidation, and who paid it.
@@ -307,6 +330,13 @@ pub struct AutoDeleveraged {
     pub reduce_only_after: bool,
     /// Funding settled first: tokens to the vault.
     pub funding_paid: i64,
+    /// The skew potential's rise of the close, paid into the skew ledger
+    /// (revision 5); never rebated.
+    pub skew_paid: u64,
+    /// The part of the rise the equity could not pay, left unfunded.
+    pub skew_unfunded: u64,
+    /// The skew ledger `K` after, native units.
+    pub skew_ledger: u64,
 }
 
 #[event]
@@ -334,10 +364,19 @@ pub struct InsuranceUnstaked {
     pub market: Pubkey,
     pub owner: Pubkey,
     pub executor: Pubkey,
+    /// Shares retired now.
     pub shares: u64,
     pub value_at_request: u64,
+    /// Value now, on the fund without its locked income.
     pub value_now: u64,
     pub paid: u64,
+    /// Shares still queued (due again after the execution delay) because the fund
+    /// must keep covering the open interest (revision 5).
+    pub shares_remaining: u64,
+    /// The most that could leave the fund now.
+    pub largest_now: u64,
+    /// The fund after, native units.
+    pub insurance_after: u64,
 }
 
 #[event]
@@ -428,6 +467,8 @@ impl PositionTraded {
             margin_after: o.position.margin,
             net_base_after: o.aggregates.net_base,
             collateral_after: o.vault_collateral,
+            skew_unfunded: o.skew.unfunded,
+            skew_ledger: o.skew.ledger.balance,
         }
     }
 }
@@ -458,6 +499,7 @@ impl FundingUpdated {
             vault_equity,
             hedge_ratio: hedge_engine::vault::hedge_ratio_floor(st.collateral, &st.aggregates, &st.params)
                 .unwrap_or(u64::MAX),
+            skew_ledger: st.skew.balance,
         }
     }
 }
@@ -483,6 +525,9 @@ impl PositionLiquidated {
             bad_debt: out.bad_debt,
             margin_after: out.position.margin,
             funding_paid: x.funding_paid,
+            skew_paid: out.skew.paid,
+            skew_unfunded: out.skew.unfunded,
+            skew_ledger: out.skew.ledger.balance,
         }
     }
 }
@@ -524,6 +569,9 @@ impl AutoDeleveraged {
             realized_pnl: x.realized_pnl,
             reduce_only_after: x.reduce_only_after,
             funding_paid: x.funding_paid,
+            skew_paid: x.skew.paid,
+            skew_unfunded: x.skew.unfunded,
+            skew_ledger: x.skew.ledger.balance,
         }
     }
 }

@@ -136,9 +136,9 @@ pub mod hedge_vault {
         instructions::admin::propose_params_handler(ctx, args)
     }
 
-    /// Proposes a settlement price for a dead feed behind the timelock (admin).
-    pub fn market_propose_settlement(ctx: Context<MarketAdminOracle>, price: u128) -> Result<()> {
-        instructions::admin::propose_settlement_handler(ctx, price)
+    /// Proposes to settle a dead feed at its own last price, behind the timelock (admin).
+    pub fn market_propose_settlement(ctx: Context<MarketAdminOracle>) -> Result<()> {
+        instructions::admin::propose_settlement_handler(ctx)
     }
 
     /// Applies the pending proposal after the timelock, accruing funding first (admin).

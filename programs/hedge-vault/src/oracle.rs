@@ -86,24 +86,44 @@ pub fn read_raw(market: &Market, oracle: &AccountInfo) -> Result<(RawPrice, Opti
     }
 }
 
-/// The publish time the feed itself shows: the pinned account's (legacy: the price
-/// account; pull: the sponsored price-feed account), whatever its status. Used only
-/// to judge whether the feed is dead.
-pub fn feed_publish_time(market: &Market, oracle: &AccountInfo) -> Result<i64> {
+/// What the feed itself shows: the pinned account's publish time and price (legacy:
+/// the price account; pull: the sponsored price-feed account), whatever its status.
+/// Used only to judge whether the feed is dead and to settle a dead feed at its last
+/// price.
+pub fn feed_last(market: &Market, oracle: &AccountInfo) -> Result<RawPrice> {
     require_keys_eq!(oracle.key(), market.oracle, HedgeError::WrongOracle);
     let data = oracle.try_borrow_data()?;
     match market.oracle_kind {
         OracleKind::PythLegacy => {
             require_keys_eq!(*oracle.owner, PYTH_ORACLE_PROGRAM, HedgeError::WrongOracleOwner);
-            Ok(decode_legacy_any_status(&data)?.0.publish_time)
+            Ok(decode_legacy_any_status(&data)?.0)
         }
         OracleKind::PythPullV2 => {
             require_keys_eq!(*oracle.owner, PYTH_RECEIVER_PROGRAM, HedgeError::WrongOracleOwner);
             let u = decode_pull(&data)?;
             require!(u.feed_id == market.feed_id, HedgeError::WrongOracle);
-            Ok(u.raw.publish_time)
+            Ok(u.raw)
         }
     }
+}
+
+/// The publish time the feed itself shows ([`feed_last`]).
+pub fn feed_publish_time(market: &Market, oracle: &AccountInfo) -> Result<i64> {
+    Ok(feed_last(market, oracle)?.publish_time)
+}
+
+/// The price a dead feed settles at (PROTOCOL section 6, revision 5): the feed's own
+/// last price, the newer by publish time of the pinned account's and the last one the
+/// market accepted. Nobody chooses it. 1e18 USD per whole token.
+pub fn settlement_price(market: &Market, oracle: &AccountInfo) -> Result<u128> {
+    let raw = feed_last(market, oracle)?;
+    let price = if raw.publish_time > market.last_publish_time && raw.price > 0 {
+        hedge_engine::oracle::normalize(raw.price.unsigned_abs(), raw.expo).named()?
+    } else {
+        market.last_price
+    };
+    require!(price > 0, HedgeError::SettlementPriceUnknown);
+    Ok(price)
 }
 
 /// Reads the price for an instant use (`Reduce` or `Liquidate`): never older than the

@@ -44,6 +44,7 @@ impl Sim {
                     skew_fee: x.skew_fee,
                     skew_rebate: x.skew_rebate,
                     waiting: x.waiting,
+                    skew_ledger: st.skew.balance,
                 }
                 .data()])
             }
@@ -91,6 +92,8 @@ impl Sim {
                     collateral: st.collateral,
                     skew_fee: payout.skew_fee,
                     skew_rebate: payout.skew_rebate,
+                    skew_unfunded: payout.skew_unfunded,
+                    skew_ledger: st.skew.balance,
                 };
                 if remaining > 0 {
                     let left = self.requests.get_mut(&key).expect("pending");

@@ -3,24 +3,20 @@
 //! wait `timelock_delay`, apply; applying accrues funding first under the old
 //! parameters. The timelock delay can also be lengthened at once, never shortened but
 //! through the timelock. A dead feed (the price account itself silent past
-//! `settlement_timeout`) can be given a settlement price within
-//! `settlement_max_deviation` of the last accepted one, the same way; the market then
-//! allows only closing and withdrawal. The guardian (or the admin) pauses at once;
+//! `settlement_timeout`) is settled the same way, at its own last price (nobody
+//! chooses it); the market then allows only closing and withdrawal. The guardian (or the admin) pauses at once;
 //! only the admin unpauses. Admin handover is two-step. These small instructions share
 //! their account shapes, so they live in one file.
 
 use anchor_lang::prelude::*;
-use hedge_engine::math::{mul_div, Rounding};
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::params::validate_market_config;
-use hedge_engine::RATIO_PRECISION;
 
 use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
 use crate::market_ops::refresh;
-use crate::oracle::feed_publish_time;
-use crate::oracle::read_now;
+use crate::oracle::{feed_publish_time, read_now, settlement_price};
 use crate::state::{
     AdminConfig, Market, MarketParams, OracleConfig, Proposal, ProposalKind, FLAG_PAUSED,
     MIN_SETTLEMENT_DELAY,
@@ -72,24 +68,6 @@ fn check_feed_dead(market: &Market, oracle: &AccountInfo, now: i64) -> Result<()
     Ok(())
 }
 
-/// Whether `price` is within `settlement_max_deviation` of the last accepted price.
-fn check_settlement_price(market: &Market, price: u128) -> Result<()> {
-    require!(price > 0, HedgeError::ZeroAmount);
-    let last = market.last_price;
-    let bound = mul_div(
-        last,
-        u128::from(market.admin_config.settlement_max_deviation),
-        u128::from(RATIO_PRECISION),
-        Rounding::Floor,
-    )
-    .named()?;
-    require!(
-        last > 0 && price.abs_diff(last) <= bound,
-        HedgeError::SettlementPriceTooFar
-    );
-    Ok(())
-}
-
 /// Proposes new parameters (replacing any pending proposal), range-checked now.
 pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs) -> Result<()> {
     validate_market_config(&args.params.into(), &args.oracle_config.into()).named()?;
@@ -132,14 +110,14 @@ pub struct MarketAdminOracle<'info> {
     pub oracle: UncheckedAccount<'info>,
 }
 
-/// Proposes a settlement price for a dead feed, within the allowed distance of the
-/// last accepted price.
-pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>, price: u128) -> Result<()> {
+/// Proposes to settle a dead feed at its own last price (recorded in the proposal;
+/// applying reads it again).
+pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let m = &mut ctx.accounts.market;
     require!(!m.is_settled(), HedgeError::MarketSettled);
     check_feed_dead(m, &ctx.accounts.oracle, now)?;
-    check_settlement_price(m, price)?;
+    let price = settlement_price(m, &ctx.accounts.oracle)?;
     // At least MIN_SETTLEMENT_DELAY, whatever the timelock: time for anyone to prove
     // the feed alive (`market_prove_feed_alive`).
     let eta = eta(m, now)?.max(
@@ -182,11 +160,15 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
         }
         ProposalKind::Settlement => {
             check_feed_dead(&a.market, &a.oracle, now)?;
-            check_settlement_price(&a.market, p.settlement_price)?;
+            let price = settlement_price(&a.market, &a.oracle)?;
             st.accrue(a.market.last_price, now).named()?;
-            st.settlement_price = p.settlement_price;
+            st.settlement_price = price;
             st.funding.rate = 0;
+            // The skew ledger joins C at once (PROTOCOL section 6): a settled market
+            // keeps no hedge.
+            st.accrue(price, now).named()?;
             a.market.set_state(&st);
+            a.market.proposal.settlement_price = price;
         }
         ProposalKind::None => {}
     }

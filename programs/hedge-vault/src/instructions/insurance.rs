@@ -3,10 +3,15 @@
 //! a request (`insurance_request_unstake`, which locks the shares and records their
 //! value), the cooldown, and an execution by anyone (`insurance_execute_unstake`)
 //! paying `min(value at request, value at execution)`, so a staker cannot leave ahead
-//! of a loss. The payment goes to the token account named at request, or is held for
-//! the owner's claim if that account cannot take it (PROTOCOL section 6a). The owner
-//! may cancel a pending unstake before its due time (`insurance_cancel_unstake`).
-//! These instructions share their accounts, so they live in one file.
+//! of a loss. The fund's income unlocks over `profit_unlock_time`: stakes are priced
+//! on the whole fund, unstakes without the part still locked, so a stake made just
+//! before income takes only what unlocks while it stays. An unstake pays at most what
+//! leaves the fund covering the open interest; the rest stays queued, due again after
+//! the execution delay (PROTOCOL section 5, revision 5). The payment goes to the
+//! token account named at request, or is held for the owner's claim if that account
+//! cannot take it (PROTOCOL section 6a). The owner may cancel a pending unstake before
+//! its due time (`insurance_cancel_unstake`). These instructions share their
+//! accounts, so they live in one file.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
@@ -43,9 +48,10 @@ pub fn deposit_handler(mut ctx: Context<InsuranceDeposit>, amount: u64) -> Resul
         ctx.accounts.depositor_token.amount >= amount,
         HedgeError::InsufficientFunds
     );
+    let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let mut st = a.market.state()?;
-    st.donate_insurance(amount).named()?;
+    st.donate_insurance(amount, now).named()?;
     a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),
@@ -165,7 +171,7 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
     let a = &mut ctx.accounts;
     require!(a.stake.shares >= shares, HedgeError::InsufficientInsuranceShares);
     let st = a.market.state()?;
-    let value = st.insurance_value(shares).named()?;
+    let value = st.insurance_value(shares, now).named()?;
     let due = now
         .checked_add(i64::from(st.params.insurance_cooldown))
         .ok_or(HedgeError::MathOverflow)?;
@@ -237,43 +243,61 @@ pub struct InsuranceExecuteUnstake<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// After the cooldown, pays `min(value at request, value now)` for the locked shares.
+/// After the cooldown, pays `min(value at request, value now)` for the locked shares,
+/// at most what leaves the fund covering the open interest; the rest stays queued.
 pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     check_executable(a.request.due_time, now).named()?;
     let mut st = a.market.state()?;
     let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);
-    let value_now = st.insurance_value(shares).named()?;
-    let paid = st.execute_unstake(shares, value_at_request).named()?;
+    let x = st.execute_unstake(shares, value_at_request, now).named()?;
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     let vault_ai = a.collateral_vault.to_account_info();
     let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
     let mut held = Held::default();
+    let r = &mut a.request;
     pay.tokens(
         &mut st,
-        &mut a.request,
+        r,
         &mut held,
         &a.insurance_vault.to_account_info(),
         &a.token_destination.to_account_info(),
-        paid,
+        x.paid,
     )?;
+    let remaining = shares
+        .checked_sub(x.shares_burned)
+        .ok_or(HedgeError::MathOverflow)?;
+    if remaining > 0 {
+        // The rest stays queued, due again after the execution delay (its owner may
+        // cancel it before that).
+        r.amount = remaining;
+        r.value_at_request = x.remaining_value_at_request;
+        r.due_time = now
+            .checked_add(i64::from(st.params.execution_delay))
+            .ok_or(HedgeError::MathOverflow)?;
+    }
     a.market.set_state(&st);
     let event = InsuranceUnstaked {
         market: a.market.key(),
         owner: a.owner.key(),
         executor: a.executor.key(),
-        shares,
+        shares: x.shares_burned,
         value_at_request,
-        value_now,
-        paid,
+        value_now: x.value_now,
+        paid: x.paid,
+        shares_remaining: remaining,
+        largest_now: x.largest_now,
+        insurance_after: st.insurance,
     };
     let held_event = held.event(&a.request, a.request.key());
-    requests::end_executed(
+    requests::end_or_keep(
         &mut a.request,
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
+        remaining > 0,
+        x.paid > 0,
     )?;
     emit_cpi!(event);
     if let Some(e) = held_event {

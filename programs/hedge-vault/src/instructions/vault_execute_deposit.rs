@@ -120,6 +120,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 skew_fee: x.skew_fee,
                 skew_rebate: x.skew_rebate,
                 waiting: x.waiting,
+                skew_ledger: st.skew.balance,
             });
         }
         Err(e) => {

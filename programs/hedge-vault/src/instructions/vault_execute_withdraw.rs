@@ -119,6 +119,8 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
                 collateral: st.collateral,
                 skew_fee: payout.skew_fee,
                 skew_rebate: payout.skew_rebate,
+                skew_unfunded: payout.skew_unfunded,
+                skew_ledger: st.skew.balance,
             });
             if remaining > 0 {
                 // The rest stays queued, due again after the execution delay.

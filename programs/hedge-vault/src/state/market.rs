@@ -192,17 +192,11 @@ pub struct Proposal {
 pub struct AdminConfig {
     /// Wait between proposing and applying, seconds. Range [60 s, 30 days].
     pub timelock_delay: u32,
-    /// How long the feed must have shown no update before a settlement price can be
-    /// proposed (and applied), seconds. Range [24 hours, 30 days].
+    /// How long the feed must have shown no update before the market can be settled
+    /// at the feed's last price (proposed and applied), seconds. Range [24 hours, 30
+    /// days].
     pub settlement_timeout: u32,
-    /// Largest distance of a settlement price from the last accepted price.
-    /// precision: 1e6, range (0, 5%].
-    pub settlement_max_deviation: u32,
 }
-
-/// Largest `settlement_max_deviation`: 5% (PROTOCOL section 6: a floor no creator
-/// can lower).
-pub const MAX_SETTLEMENT_DEVIATION: u32 = 50_000;
 /// Shortest `settlement_timeout`: 24 hours of silence from the feed itself.
 pub const MIN_SETTLEMENT_TIMEOUT: u32 = 86_400;
 /// Shortest wait between proposing a settlement and applying it, whatever the
@@ -214,8 +208,7 @@ impl AdminConfig {
         let max = hedge_engine::params::MAX_DELAY_SECONDS;
         require!(
             (60..=max).contains(&self.timelock_delay)
-                && (MIN_SETTLEMENT_TIMEOUT..=max).contains(&self.settlement_timeout)
-                && (1..=MAX_SETTLEMENT_DEVIATION).contains(&self.settlement_max_deviation),
+                && (MIN_SETTLEMENT_TIMEOUT..=max).contains(&self.settlement_timeout),
             HedgeError::InvalidParameter
         );
         Ok(())
@@ -324,7 +317,29 @@ pub struct Market {
     /// units, part of `escrowed_deposits`. While non-zero, a deposit that has not
     /// waited yet waits behind them.
     pub waiting_deposits: u64,
-    pub reserved: [u8; 152],
+    /// The skew ledger `K` (PROTOCOL section 4, revision 5): tokens the skew
+    /// potential collected and has not rebated or released, native units, held in
+    /// the collateral account apart from `C`.
+    pub skew_ledger: u64,
+    /// Rises of the skew potential owed and never paid, native units: the next falls
+    /// pay it down before any rebate.
+    pub skew_unfunded: u64,
+    /// Cumulative tokens collected into the skew ledger.
+    pub skew_collected: u128,
+    /// Cumulative tokens rebated out of it.
+    pub skew_rebated: u128,
+    /// Cumulative tokens released from it into `C`.
+    pub skew_released: u128,
+    /// Cumulative rises recorded as unfunded.
+    pub skew_unfunded_total: u128,
+    /// The insurance fund's income still locked at `insurance_profit_last`, native
+    /// units, part of `insurance` (PROTOCOL section 5, revision 5).
+    pub insurance_locked: u64,
+    /// Unix seconds `insurance_locked` was measured at.
+    pub insurance_profit_last: i64,
+    /// Unix seconds at which all of it is unlocked.
+    pub insurance_unlock_end: i64,
+    pub reserved: [u8; 56],
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -409,7 +424,16 @@ impl Market {
             profit_last: now,
             profit_unlock_end: now,
             waiting_deposits: 0,
-            reserved: [0; 152],
+            skew_ledger: 0,
+            skew_unfunded: 0,
+            skew_collected: 0,
+            skew_rebated: 0,
+            skew_released: 0,
+            skew_unfunded_total: 0,
+            insurance_locked: 0,
+            insurance_profit_last: now,
+            insurance_unlock_end: now,
+            reserved: [0; 56],
         }
     }
 }
@@ -488,6 +512,19 @@ impl Market {
                 last: self.profit_last,
                 end: self.profit_unlock_end,
             },
+            skew: hedge_engine::skew::SkewLedger {
+                balance: self.skew_ledger,
+                unfunded: self.skew_unfunded,
+                collected: self.skew_collected,
+                rebated: self.skew_rebated,
+                released: self.skew_released,
+                unfunded_total: self.skew_unfunded_total,
+            },
+            insurance_profit: hedge_engine::vault::ProfitLock {
+                locked: self.insurance_locked,
+                last: self.insurance_profit_last,
+                end: self.insurance_unlock_end,
+            },
         })
     }
 
@@ -522,5 +559,14 @@ impl Market {
         self.locked_profit = s.profit.locked;
         self.profit_last = s.profit.last;
         self.profit_unlock_end = s.profit.end;
+        self.skew_ledger = s.skew.balance;
+        self.skew_unfunded = s.skew.unfunded;
+        self.skew_collected = s.skew.collected;
+        self.skew_rebated = s.skew.rebated;
+        self.skew_released = s.skew.released;
+        self.skew_unfunded_total = s.skew.unfunded_total;
+        self.insurance_locked = s.insurance_profit.locked;
+        self.insurance_profit_last = s.insurance_profit.last;
+        self.insurance_unlock_end = s.insurance_profit.end;
     }
 }

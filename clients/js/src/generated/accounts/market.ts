@@ -178,6 +178,34 @@ export type Market = {
    * waited yet waits behind them.
    */
   waitingDeposits: bigint;
+  /**
+   * The skew ledger `K` (PROTOCOL section 4, revision 5): tokens the skew
+   * potential collected and has not rebated or released, native units, held in
+   * the collateral account apart from `C`.
+   */
+  skewLedger: bigint;
+  /**
+   * Rises of the skew potential owed and never paid, native units: the next falls
+   * pay it down before any rebate.
+   */
+  skewUnfunded: bigint;
+  /** Cumulative tokens collected into the skew ledger. */
+  skewCollected: bigint;
+  /** Cumulative tokens rebated out of it. */
+  skewRebated: bigint;
+  /** Cumulative tokens released from it into `C`. */
+  skewReleased: bigint;
+  /** Cumulative rises recorded as unfunded. */
+  skewUnfundedTotal: bigint;
+  /**
+   * The insurance fund's income still locked at `insurance_profit_last`, native
+   * units, part of `insurance` (PROTOCOL section 5, revision 5).
+   */
+  insuranceLocked: bigint;
+  /** Unix seconds `insurance_locked` was measured at. */
+  insuranceProfitLast: bigint;
+  /** Unix seconds at which all of it is unlocked. */
+  insuranceUnlockEnd: bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -283,6 +311,34 @@ export type MarketArgs = {
    * waited yet waits behind them.
    */
   waitingDeposits: number | bigint;
+  /**
+   * The skew ledger `K` (PROTOCOL section 4, revision 5): tokens the skew
+   * potential collected and has not rebated or released, native units, held in
+   * the collateral account apart from `C`.
+   */
+  skewLedger: number | bigint;
+  /**
+   * Rises of the skew potential owed and never paid, native units: the next falls
+   * pay it down before any rebate.
+   */
+  skewUnfunded: number | bigint;
+  /** Cumulative tokens collected into the skew ledger. */
+  skewCollected: number | bigint;
+  /** Cumulative tokens rebated out of it. */
+  skewRebated: number | bigint;
+  /** Cumulative tokens released from it into `C`. */
+  skewReleased: number | bigint;
+  /** Cumulative rises recorded as unfunded. */
+  skewUnfundedTotal: number | bigint;
+  /**
+   * The insurance fund's income still locked at `insurance_profit_last`, native
+   * units, part of `insurance` (PROTOCOL section 5, revision 5).
+   */
+  insuranceLocked: number | bigint;
+  /** Unix seconds `insurance_locked` was measured at. */
+  insuranceProfitLast: number | bigint;
+  /** Unix seconds at which all of it is unlocked. */
+  insuranceUnlockEnd: number | bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -338,7 +394,16 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["profitLast", getI64Encoder()],
       ["profitUnlockEnd", getI64Encoder()],
       ["waitingDeposits", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 152)],
+      ["skewLedger", getU64Encoder()],
+      ["skewUnfunded", getU64Encoder()],
+      ["skewCollected", getU128Encoder()],
+      ["skewRebated", getU128Encoder()],
+      ["skewReleased", getU128Encoder()],
+      ["skewUnfundedTotal", getU128Encoder()],
+      ["insuranceLocked", getU64Encoder()],
+      ["insuranceProfitLast", getI64Encoder()],
+      ["insuranceUnlockEnd", getI64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 56)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -395,7 +460,16 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["profitLast", getI64Decoder()],
     ["profitUnlockEnd", getI64Decoder()],
     ["waitingDeposits", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 152)],
+    ["skewLedger", getU64Decoder()],
+    ["skewUnfunded", getU64Decoder()],
+    ["skewCollected", getU128Decoder()],
+    ["skewRebated", getU128Decoder()],
+    ["skewReleased", getU128Decoder()],
+    ["skewUnfundedTotal", getU128Decoder()],
+    ["insuranceLocked", getU64Decoder()],
+    ["insuranceProfitLast", getI64Decoder()],
+    ["insuranceUnlockEnd", getI64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 56)],
   ]);
 }
 

@@ -152,8 +152,8 @@ export const HEDGE_VAULT_ERROR__REQUEST_ALREADY_PENDING = 0x17b2; // 6066
 export const HEDGE_VAULT_ERROR__WRONG_REQUEST_KIND = 0x17b3; // 6067
 /** PositionHasPendingRequests: The position has pending requests; execute or cancel them first */
 export const HEDGE_VAULT_ERROR__POSITION_HAS_PENDING_REQUESTS = 0x17b4; // 6068
-/** SettlementPriceTooFar: The settlement price is further from the last accepted price than allowed */
-export const HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_TOO_FAR = 0x17b5; // 6069
+/** SettlementPriceUnknown: Neither the feed nor the market has a positive last price to settle at */
+export const HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN = 0x17b5; // 6069
 /** MintHasFreezeAuthority: The collateral mint has a freeze authority; create with accept_freeze_authority to accept it */
 export const HEDGE_VAULT_ERROR__MINT_HAS_FREEZE_AUTHORITY = 0x17b6; // 6070
 /** InsuranceSeedRequired: A market needs a seed insurance stake from its creator */
@@ -233,7 +233,7 @@ export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__REQUEST_EXPIRED
   | typeof HEDGE_VAULT_ERROR__REQUEST_LOCKED
   | typeof HEDGE_VAULT_ERROR__REQUEST_NOT_DUE
-  | typeof HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_TOO_FAR
+  | typeof HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN
   | typeof HEDGE_VAULT_ERROR__SLIPPAGE_EXCEEDED
   | typeof HEDGE_VAULT_ERROR__TIMELOCK_NOT_ELAPSED
   | typeof HEDGE_VAULT_ERROR__TIMELOCK_NOT_LONGER
@@ -318,7 +318,7 @@ if (process.env.NODE_ENV !== "production") {
     [HEDGE_VAULT_ERROR__REQUEST_EXPIRED]: `Requests no longer expire (no longer returned)`,
     [HEDGE_VAULT_ERROR__REQUEST_LOCKED]: `From its due time on this request can only be executed, never cancelled`,
     [HEDGE_VAULT_ERROR__REQUEST_NOT_DUE]: `The request's due time has not come`,
-    [HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_TOO_FAR]: `The settlement price is further from the last accepted price than allowed`,
+    [HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN]: `Neither the feed nor the market has a positive last price to settle at`,
     [HEDGE_VAULT_ERROR__SLIPPAGE_EXCEEDED]: `Fill price is worse than the limit price`,
     [HEDGE_VAULT_ERROR__TIMELOCK_NOT_ELAPSED]: `The timelock delay has not passed`,
     [HEDGE_VAULT_ERROR__TIMELOCK_NOT_LONGER]: `The timelock delay can only be lengthened at once; shorten it through the timelock`,

@@ -14,8 +14,6 @@ import {
   getBytesEncoder,
   getStructDecoder,
   getStructEncoder,
-  getU128Decoder,
-  getU128Encoder,
   transformEncoder,
   type AccountMeta,
   type AccountSignerMeta,
@@ -81,19 +79,13 @@ export type MarketProposeSettlementInstruction<
 
 export type MarketProposeSettlementInstructionData = {
   discriminator: ReadonlyUint8Array;
-  price: bigint;
 };
 
-export type MarketProposeSettlementInstructionDataArgs = {
-  price: number | bigint;
-};
+export type MarketProposeSettlementInstructionDataArgs = {};
 
 export function getMarketProposeSettlementInstructionDataEncoder(): FixedSizeEncoder<MarketProposeSettlementInstructionDataArgs> {
   return transformEncoder(
-    getStructEncoder([
-      ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
-      ["price", getU128Encoder()],
-    ]),
+    getStructEncoder([["discriminator", fixEncoderSize(getBytesEncoder(), 8)]]),
     (value) => ({
       ...value,
       discriminator: MARKET_PROPOSE_SETTLEMENT_DISCRIMINATOR,
@@ -104,7 +96,6 @@ export function getMarketProposeSettlementInstructionDataEncoder(): FixedSizeEnc
 export function getMarketProposeSettlementInstructionDataDecoder(): FixedSizeDecoder<MarketProposeSettlementInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
-    ["price", getU128Decoder()],
   ]);
 }
 
@@ -131,7 +122,6 @@ export type MarketProposeSettlementAsyncInput<
   oracle: Address<TAccountOracle>;
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
-  price: MarketProposeSettlementInstructionDataArgs["price"];
 };
 
 export async function getMarketProposeSettlementInstructionAsync<
@@ -176,9 +166,6 @@ export async function getMarketProposeSettlementInstructionAsync<
     ResolvedAccount
   >;
 
-  // Original args.
-  const args = { ...input };
-
   // Resolve default values.
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
@@ -197,9 +184,7 @@ export async function getMarketProposeSettlementInstructionAsync<
       getAccountMeta(accounts.eventAuthority),
       getAccountMeta(accounts.program),
     ],
-    data: getMarketProposeSettlementInstructionDataEncoder().encode(
-      args as MarketProposeSettlementInstructionDataArgs,
-    ),
+    data: getMarketProposeSettlementInstructionDataEncoder().encode({}),
     programAddress,
   } as MarketProposeSettlementInstruction<
     TProgramAddress,
@@ -224,7 +209,6 @@ export type MarketProposeSettlementInput<
   oracle: Address<TAccountOracle>;
   eventAuthority: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
-  price: MarketProposeSettlementInstructionDataArgs["price"];
 };
 
 export function getMarketProposeSettlementInstruction<
@@ -267,9 +251,6 @@ export function getMarketProposeSettlementInstruction<
     ResolvedAccount
   >;
 
-  // Original args.
-  const args = { ...input };
-
   // Resolve default values.
   if (!accounts.program.value) {
     accounts.program.value =
@@ -285,9 +266,7 @@ export function getMarketProposeSettlementInstruction<
       getAccountMeta(accounts.eventAuthority),
       getAccountMeta(accounts.program),
     ],
-    data: getMarketProposeSettlementInstructionDataEncoder().encode(
-      args as MarketProposeSettlementInstructionDataArgs,
-    ),
+    data: getMarketProposeSettlementInstructionDataEncoder().encode({}),
     programAddress,
   } as MarketProposeSettlementInstruction<
     TProgramAddress,

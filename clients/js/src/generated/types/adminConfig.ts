@@ -25,15 +25,11 @@ export type AdminConfig = {
   /** Wait between proposing and applying, seconds. Range [60 s, 30 days]. */
   timelockDelay: number;
   /**
-   * How long the feed must have shown no update before a settlement price can be
-   * proposed (and applied), seconds. Range [24 hours, 30 days].
+   * How long the feed must have shown no update before the market can be settled
+   * at the feed's last price (proposed and applied), seconds. Range [24 hours, 30
+   * days].
    */
   settlementTimeout: number;
-  /**
-   * Largest distance of a settlement price from the last accepted price.
-   * precision: 1e6, range (0, 5%].
-   */
-  settlementMaxDeviation: number;
 };
 
 export type AdminConfigArgs = AdminConfig;
@@ -42,7 +38,6 @@ export function getAdminConfigEncoder(): FixedSizeEncoder<AdminConfigArgs> {
   return getStructEncoder([
     ["timelockDelay", getU32Encoder()],
     ["settlementTimeout", getU32Encoder()],
-    ["settlementMaxDeviation", getU32Encoder()],
   ]);
 }
 
@@ -50,7 +45,6 @@ export function getAdminConfigDecoder(): FixedSizeDecoder<AdminConfig> {
   return getStructDecoder([
     ["timelockDelay", getU32Decoder()],
     ["settlementTimeout", getU32Decoder()],
-    ["settlementMaxDeviation", getU32Decoder()],
   ]);
 }
 

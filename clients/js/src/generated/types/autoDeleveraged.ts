@@ -42,6 +42,15 @@ export type AutoDeleveraged = {
   reduceOnlyAfter: boolean;
   /** Funding settled first: tokens to the vault. */
   fundingPaid: bigint;
+  /**
+   * The skew potential's rise of the close, paid into the skew ledger
+   * (revision 5); never rebated.
+   */
+  skewPaid: bigint;
+  /** The part of the rise the equity could not pay, left unfunded. */
+  skewUnfunded: bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: bigint;
 };
 
 export type AutoDeleveragedArgs = {
@@ -54,6 +63,15 @@ export type AutoDeleveragedArgs = {
   reduceOnlyAfter: boolean;
   /** Funding settled first: tokens to the vault. */
   fundingPaid: number | bigint;
+  /**
+   * The skew potential's rise of the close, paid into the skew ledger
+   * (revision 5); never rebated.
+   */
+  skewPaid: number | bigint;
+  /** The part of the rise the equity could not pay, left unfunded. */
+  skewUnfunded: number | bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: number | bigint;
 };
 
 export function getAutoDeleveragedEncoder(): FixedSizeEncoder<AutoDeleveragedArgs> {
@@ -66,6 +84,9 @@ export function getAutoDeleveragedEncoder(): FixedSizeEncoder<AutoDeleveragedArg
       ["realizedPnl", getI64Encoder()],
       ["reduceOnlyAfter", getBooleanEncoder()],
       ["fundingPaid", getI64Encoder()],
+      ["skewPaid", getU64Encoder()],
+      ["skewUnfunded", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -87,6 +108,9 @@ export function getAutoDeleveragedDecoder(): FixedSizeDecoder<AutoDeleveraged> {
       ["realizedPnl", getI64Decoder()],
       ["reduceOnlyAfter", getBooleanDecoder()],
       ["fundingPaid", getI64Decoder()],
+      ["skewPaid", getU64Decoder()],
+      ["skewUnfunded", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

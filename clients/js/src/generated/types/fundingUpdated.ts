@@ -58,6 +58,11 @@ export type FundingUpdated = {
   vaultEquity: bigint;
   /** `N / (h*C)`, precision 1e6 (the `hedge_ratio_floor` of `vault show`) */
   hedgeRatio: bigint;
+  /**
+   * The skew ledger `K` after the crank (its surplus released to `C`), native
+   * units (revision 5)
+   */
+  skewLedger: bigint;
 };
 
 export type FundingUpdatedArgs = {
@@ -86,6 +91,11 @@ export type FundingUpdatedArgs = {
   vaultEquity: number | bigint;
   /** `N / (h*C)`, precision 1e6 (the `hedge_ratio_floor` of `vault show`) */
   hedgeRatio: number | bigint;
+  /**
+   * The skew ledger `K` after the crank (its surplus released to `C`), native
+   * units (revision 5)
+   */
+  skewLedger: number | bigint;
 };
 
 export function getFundingUpdatedEncoder(): FixedSizeEncoder<FundingUpdatedArgs> {
@@ -103,6 +113,7 @@ export function getFundingUpdatedEncoder(): FixedSizeEncoder<FundingUpdatedArgs>
       ["insurance", getU64Encoder()],
       ["vaultEquity", getI128Encoder()],
       ["hedgeRatio", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -129,6 +140,7 @@ export function getFundingUpdatedDecoder(): FixedSizeDecoder<FundingUpdated> {
       ["insurance", getU64Decoder()],
       ["vaultEquity", getI128Decoder()],
       ["hedgeRatio", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

@@ -30,20 +30,42 @@ export type InsuranceUnstaked = {
   market: Address;
   owner: Address;
   executor: Address;
+  /** Shares retired now. */
   shares: bigint;
   valueAtRequest: bigint;
+  /** Value now, on the fund without its locked income. */
   valueNow: bigint;
   paid: bigint;
+  /**
+   * Shares still queued (due again after the execution delay) because the fund
+   * must keep covering the open interest (revision 5).
+   */
+  sharesRemaining: bigint;
+  /** The most that could leave the fund now. */
+  largestNow: bigint;
+  /** The fund after, native units. */
+  insuranceAfter: bigint;
 };
 
 export type InsuranceUnstakedArgs = {
   market: Address;
   owner: Address;
   executor: Address;
+  /** Shares retired now. */
   shares: number | bigint;
   valueAtRequest: number | bigint;
+  /** Value now, on the fund without its locked income. */
   valueNow: number | bigint;
   paid: number | bigint;
+  /**
+   * Shares still queued (due again after the execution delay) because the fund
+   * must keep covering the open interest (revision 5).
+   */
+  sharesRemaining: number | bigint;
+  /** The most that could leave the fund now. */
+  largestNow: number | bigint;
+  /** The fund after, native units. */
+  insuranceAfter: number | bigint;
 };
 
 export function getInsuranceUnstakedEncoder(): FixedSizeEncoder<InsuranceUnstakedArgs> {
@@ -56,6 +78,9 @@ export function getInsuranceUnstakedEncoder(): FixedSizeEncoder<InsuranceUnstake
       ["valueAtRequest", getU64Encoder()],
       ["valueNow", getU64Encoder()],
       ["paid", getU64Encoder()],
+      ["sharesRemaining", getU64Encoder()],
+      ["largestNow", getU64Encoder()],
+      ["insuranceAfter", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -77,6 +102,9 @@ export function getInsuranceUnstakedDecoder(): FixedSizeDecoder<InsuranceUnstake
       ["valueAtRequest", getU64Decoder()],
       ["valueNow", getU64Decoder()],
       ["paid", getU64Decoder()],
+      ["sharesRemaining", getU64Decoder()],
+      ["largestNow", getU64Decoder()],
+      ["insuranceAfter", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

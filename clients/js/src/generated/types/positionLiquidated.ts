@@ -48,6 +48,15 @@ export type PositionLiquidated = {
    * position).
    */
   fundingPaid: bigint;
+  /**
+   * The skew potential's rise of the close, paid into the skew ledger from the
+   * equity left (revision 5); never rebated.
+   */
+  skewPaid: bigint;
+  /** The part of the rise the equity could not pay, left unfunded. */
+  skewUnfunded: bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: bigint;
 };
 
 export type PositionLiquidatedArgs = {
@@ -68,6 +77,15 @@ export type PositionLiquidatedArgs = {
    * position).
    */
   fundingPaid: number | bigint;
+  /**
+   * The skew potential's rise of the close, paid into the skew ledger from the
+   * equity left (revision 5); never rebated.
+   */
+  skewPaid: number | bigint;
+  /** The part of the rise the equity could not pay, left unfunded. */
+  skewUnfunded: number | bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: number | bigint;
 };
 
 export function getPositionLiquidatedEncoder(): FixedSizeEncoder<PositionLiquidatedArgs> {
@@ -85,6 +103,9 @@ export function getPositionLiquidatedEncoder(): FixedSizeEncoder<PositionLiquida
       ["badDebt", getU64Encoder()],
       ["marginAfter", getI64Encoder()],
       ["fundingPaid", getI64Encoder()],
+      ["skewPaid", getU64Encoder()],
+      ["skewUnfunded", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -111,6 +132,9 @@ export function getPositionLiquidatedDecoder(): FixedSizeDecoder<PositionLiquida
       ["badDebt", getU64Decoder()],
       ["marginAfter", getI64Decoder()],
       ["fundingPaid", getI64Decoder()],
+      ["skewPaid", getU64Decoder()],
+      ["skewUnfunded", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

@@ -46,16 +46,21 @@ export type PositionTraded = {
   realizedPnl: bigint;
   /** Taker plus impact fee. */
   fee: bigint;
+  /** The skew potential's rise paid into the skew ledger (revision 5). */
   impactFee: bigint;
-  /** The skew rebate paid from `C` into the margin (revision 4). */
+  /** The skew rebate paid out of the skew ledger into the margin. */
   rebate: bigint;
-  /** The insurance fund's part of `fee`. */
+  /** The insurance fund's part of `fee` (its share of the taker fee). */
   insuranceFee: bigint;
   fundingPaid: bigint;
   reducing: boolean;
   marginAfter: bigint;
   netBaseAfter: bigint;
   collateralAfter: bigint;
+  /** The part of the rise an exit could not pay, left unfunded (revision 5). */
+  skewUnfunded: bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: bigint;
 };
 
 export type PositionTradedArgs = {
@@ -70,16 +75,21 @@ export type PositionTradedArgs = {
   realizedPnl: number | bigint;
   /** Taker plus impact fee. */
   fee: number | bigint;
+  /** The skew potential's rise paid into the skew ledger (revision 5). */
   impactFee: number | bigint;
-  /** The skew rebate paid from `C` into the margin (revision 4). */
+  /** The skew rebate paid out of the skew ledger into the margin. */
   rebate: number | bigint;
-  /** The insurance fund's part of `fee`. */
+  /** The insurance fund's part of `fee` (its share of the taker fee). */
   insuranceFee: number | bigint;
   fundingPaid: number | bigint;
   reducing: boolean;
   marginAfter: number | bigint;
   netBaseAfter: number | bigint;
   collateralAfter: number | bigint;
+  /** The part of the rise an exit could not pay, left unfunded (revision 5). */
+  skewUnfunded: number | bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: number | bigint;
 };
 
 export function getPositionTradedEncoder(): FixedSizeEncoder<PositionTradedArgs> {
@@ -101,6 +111,8 @@ export function getPositionTradedEncoder(): FixedSizeEncoder<PositionTradedArgs>
       ["marginAfter", getI64Encoder()],
       ["netBaseAfter", getI128Encoder()],
       ["collateralAfter", getU64Encoder()],
+      ["skewUnfunded", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -131,6 +143,8 @@ export function getPositionTradedDecoder(): FixedSizeDecoder<PositionTraded> {
       ["marginAfter", getI64Decoder()],
       ["netBaseAfter", getI128Decoder()],
       ["collateralAfter", getU64Decoder()],
+      ["skewUnfunded", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

@@ -44,17 +44,22 @@ export type VaultDeposited = {
   /** `C` after, native units */
   collateral: bigint;
   /**
-   * The skew potential's rise (revision 4), kept in `C`: the shares are for
-   * `amount - skew_fee + skew_rebate`.
+   * The skew potential's rise, paid into the skew ledger out of the amount: the
+   * shares are for `amount - skew_fee + skew_rebate`.
    */
   skewFee: bigint;
-  /** The skew rebate (a share of the potential's fall), from `C`. */
+  /**
+   * The skew rebate (a share of the potential's fall), out of the skew ledger; it
+   * joins `C` with the amount.
+   */
   skewRebate: bigint;
   /**
    * Tokens of the request still waiting in escrow for hedge capacity (due again
    * after the withdrawal delay); `amount` is the part executed now.
    */
   waiting: bigint;
+  /** The skew ledger `K` after, native units (revision 5). */
+  skewLedger: bigint;
 };
 
 export type VaultDepositedArgs = {
@@ -71,17 +76,22 @@ export type VaultDepositedArgs = {
   /** `C` after, native units */
   collateral: number | bigint;
   /**
-   * The skew potential's rise (revision 4), kept in `C`: the shares are for
-   * `amount - skew_fee + skew_rebate`.
+   * The skew potential's rise, paid into the skew ledger out of the amount: the
+   * shares are for `amount - skew_fee + skew_rebate`.
    */
   skewFee: number | bigint;
-  /** The skew rebate (a share of the potential's fall), from `C`. */
+  /**
+   * The skew rebate (a share of the potential's fall), out of the skew ledger; it
+   * joins `C` with the amount.
+   */
   skewRebate: number | bigint;
   /**
    * Tokens of the request still waiting in escrow for hedge capacity (due again
    * after the withdrawal delay); `amount` is the part executed now.
    */
   waiting: number | bigint;
+  /** The skew ledger `K` after, native units (revision 5). */
+  skewLedger: number | bigint;
 };
 
 export function getVaultDepositedEncoder(): FixedSizeEncoder<VaultDepositedArgs> {
@@ -98,6 +108,7 @@ export function getVaultDepositedEncoder(): FixedSizeEncoder<VaultDepositedArgs>
       ["skewFee", getU64Encoder()],
       ["skewRebate", getU64Encoder()],
       ["waiting", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -123,6 +134,7 @@ export function getVaultDepositedDecoder(): FixedSizeDecoder<VaultDeposited> {
       ["skewFee", getU64Decoder()],
       ["skewRebate", getU64Decoder()],
       ["waiting", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(

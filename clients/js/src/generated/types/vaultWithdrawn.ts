@@ -48,10 +48,17 @@ export type VaultWithdrawn = {
   /** precision: 1e18 */
   price: bigint;
   collateral: bigint;
-  /** The skew potential's rise (revision 4), kept in `C` (already off `paid`). */
+  /**
+   * The skew potential's rise, paid into the skew ledger out of the gross
+   * (already off `paid`).
+   */
   skewFee: bigint;
-  /** The skew rebate, from `C` (already in `paid`). */
+  /** The skew rebate, out of the skew ledger (already in `paid`). */
   skewRebate: bigint;
+  /** The part of the rise the gross could not pay, left unfunded (revision 5). */
+  skewUnfunded: bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: bigint;
 };
 
 export type VaultWithdrawnArgs = {
@@ -74,10 +81,17 @@ export type VaultWithdrawnArgs = {
   /** precision: 1e18 */
   price: number | bigint;
   collateral: number | bigint;
-  /** The skew potential's rise (revision 4), kept in `C` (already off `paid`). */
+  /**
+   * The skew potential's rise, paid into the skew ledger out of the gross
+   * (already off `paid`).
+   */
   skewFee: number | bigint;
-  /** The skew rebate, from `C` (already in `paid`). */
+  /** The skew rebate, out of the skew ledger (already in `paid`). */
   skewRebate: number | bigint;
+  /** The part of the rise the gross could not pay, left unfunded (revision 5). */
+  skewUnfunded: number | bigint;
+  /** The skew ledger `K` after, native units. */
+  skewLedger: number | bigint;
 };
 
 export function getVaultWithdrawnEncoder(): FixedSizeEncoder<VaultWithdrawnArgs> {
@@ -96,6 +110,8 @@ export function getVaultWithdrawnEncoder(): FixedSizeEncoder<VaultWithdrawnArgs>
       ["collateral", getU64Encoder()],
       ["skewFee", getU64Encoder()],
       ["skewRebate", getU64Encoder()],
+      ["skewUnfunded", getU64Encoder()],
+      ["skewLedger", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -123,6 +139,8 @@ export function getVaultWithdrawnDecoder(): FixedSizeDecoder<VaultWithdrawn> {
       ["collateral", getU64Decoder()],
       ["skewFee", getU64Decoder()],
       ["skewRebate", getU64Decoder()],
+      ["skewUnfunded", getU64Decoder()],
+      ["skewLedger", getU64Decoder()],
     ]),
     [
       getConstantDecoder(
