@@ -107,8 +107,13 @@ pub fn owner_accounts(u: &User) -> cix::OwnerAccounts {
 
 /// The execution of `u`'s request of `kind` by the harness's keeper at `oracle`.
 pub fn execute(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey) -> Instruction {
+    execute_by(h, kind, u, oracle, &h.keeper.key())
+}
+
+/// The execution of `u`'s request of `kind` by `executor` (who signs) at `oracle`.
+pub fn execute_by(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey, executor: &Pubkey) -> Instruction {
     let k = keys(h);
-    let executor = h.keeper.key();
+    let executor = *executor;
     let o = owner_accounts(u);
     match kind {
         RequestKind::Deposit => cix::vault_execute_deposit(&k, &executor, &o, oracle),

@@ -333,10 +333,9 @@ impl MarketState {
 
     /// Moves what the skew ledger holds beyond the potential of the present skew and
     /// that of the scale into `C`, as locked income (PROTOCOL section 4, revision 5).
-    /// The release moves the skew too (`C` grows): like a deposit, it pays the
-    /// potential's rise it causes out of itself (that part stays in the ledger), so
-    /// no release opens a skew that someone is then rebated for closing. Part of
-    /// every accrual, after funding; returns the amount released.
+    /// The release moves the skew too (`C` grows): the rise it causes is recorded as
+    /// unfunded, so that nobody is rebated for reversing a move nobody paid for. Part
+    /// of every accrual, after funding; returns the amount released.
     fn release_skew_surplus(&mut self) -> EngineResult<u64> {
         let surplus = self.skew.surplus(self.skew_point(), &self.params)?;
         if surplus == 0 {
@@ -347,16 +346,18 @@ impl MarketState {
             collateral: self.collateral.add_c(surplus)?,
             ..before
         };
-        let rise = after
-            .potential(&self.params, Rounding::Ceil)?
-            .saturating_sub(before.potential(&self.params, Rounding::Floor)?);
-        let released = surplus.saturating_sub(to_u64(rise)?);
-        if released > 0 {
-            self.skew = self.skew.release(released)?;
-            self.collateral = self.collateral.add_c(released)?;
-            self.profit = self.profit.add(released, self.params.profit_unlock_time)?;
-        }
-        Ok(released)
+        let rise = to_u64(
+            after
+                .potential(&self.params, Rounding::Ceil)?
+                .saturating_sub(before.potential(&self.params, Rounding::Floor)?),
+        )?;
+        let mut skew = self.skew.release(surplus)?;
+        skew.unfunded = skew.unfunded.add_c(rise)?;
+        skew.unfunded_total = skew.unfunded_total.add_c(u128::from(rise))?;
+        self.skew = skew;
+        self.collateral = after.collateral;
+        self.profit = self.profit.add(surplus, self.params.profit_unlock_time)?;
+        Ok(surplus)
     }
 
     /// Accrues funding to `now` before a request executes at its due-time price `p`:
