@@ -111,7 +111,13 @@ pub fn execute(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey) -> Ins
 }
 
 /// The execution of `u`'s request of `kind` by `executor` (who signs) at `oracle`.
-pub fn execute_by(h: &Harness, kind: RequestKind, u: &User, oracle: &Pubkey, executor: &Pubkey) -> Instruction {
+pub fn execute_by(
+    h: &Harness,
+    kind: RequestKind,
+    u: &User,
+    oracle: &Pubkey,
+    executor: &Pubkey,
+) -> Instruction {
     let k = keys(h);
     let executor = *executor;
     let o = owner_accounts(u);

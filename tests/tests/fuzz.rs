@@ -9,7 +9,9 @@
 //! after requesting, closes and re-creates his token and share accounts, has his token
 //! account frozen and thawed, makes his wallet executable and back, leaves his
 //! requests for a day, tries to cancel after the due time, adds margin to a pending
-//! order, and claims what was held for him.
+//! order, and claims what was held for him. With an accomplice's wallet he opens
+//! neutral pairs at high leverage and liquidates his own legs once a move allows it
+//! (revision 5: a forced close pays its rise, what it cannot is unfunded).
 //!
 //! After every step: token conservation (7.1) and zero-sum (7.2) against every ledger
 //! (claims included); every refusal is a named error; and invariant 8: every execution
@@ -102,6 +104,12 @@ struct Tally {
     skew_fees: u32,
     /// Executions that were paid its rebate.
     rebates: u32,
+    /// Liquidations of the adversary's own legs, by the adversary.
+    own_leg_liquidations: u32,
+    /// Times he found one of his legs open when he tried.
+    pairs: u32,
+    /// Forced closes and exits that left some of their rise unfunded.
+    unfunded: u32,
 }
 
 /// The adversary: his wallet, and the keypairs of his token and share accounts so he
@@ -122,6 +130,8 @@ struct World {
     traders: Vec<User>,
     staker: User,
     adv: Adversary,
+    /// The adversary's accomplice: the other leg of his pairs.
+    leg: User,
     usd: f64,
 }
 
@@ -137,6 +147,7 @@ fn requesters(w: &World) -> Vec<(User, RequestKind)> {
         v.push((t.clone(), RequestKind::MarginWithdraw));
     }
     v.push((w.staker.clone(), RequestKind::Unstake));
+    v.push((w.leg.clone(), RequestKind::Trade));
     for k in RequestKind::ALL {
         v.push((w.adv.user.clone(), k));
     }
@@ -202,11 +213,14 @@ impl World {
         };
         h.trader(&user, 20 * ONE).await;
         h.deposit(&user, 20 * ONE).await;
+        let leg = h.user(20 * ONE).await;
+        h.trader(&leg, 4 * ONE).await;
         World {
             h,
             lps,
             traders,
             staker,
+            leg,
             adv: Adversary {
                 user,
                 token_kp,
@@ -261,8 +275,9 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
         RequestKind::Trade if !is_risk_reducing(pos.base, pos.base + r.delta_base) => OracleUse::Increase,
         _ => OracleUse::Reduce,
     };
+    let context = format!("{kind:?} {r:?} pos {pos:?} market {:?}", st);
     let refused = |e: EngineError| {
-        assert!(cancels_request(e), "{e:?} would fail the transaction");
+        assert!(cancels_request(e), "{e:?} would fail the transaction: {context}");
         Expected::Refused(HedgeError::from(e).code())
     };
     let p: Result<OraclePrice, EngineError> = if kind == RequestKind::Unstake {
@@ -346,8 +361,9 @@ async fn step(w: &mut World, rng: &mut Rng, t: &mut Tally) -> Result<(), Failure
     // keeper's and the adversary's actions.
     let action = match rng.below(13) {
         0 => 14 + rng.below(4),
-        1 | 2 | 4 => match rng.below(12) {
-            k @ 0..=7 => 18 + k,
+        1 | 2 | 4 => match rng.below(16) {
+            k @ 0..=9 => 18 + k,
+            10 | 11 => 27,
             _ => 23,
         },
         3 => 16,
@@ -511,7 +527,7 @@ async fn step(w: &mut World, rng: &mut Rng, t: &mut Tally) -> Result<(), Failure
                 }
             }
         }
-        18..=25 => adversary(w, rng, action, t).await?,
+        18..=27 => adversary(w, rng, action, t).await?,
         _ => None,
     };
     if let Some(out) = &out {
@@ -640,6 +656,53 @@ async fn adversary(
                     "margin added to a position with a pending request".into(),
                 )
                 .map(|_| None);
+            }
+            out
+        }
+        26 => {
+            // A neutral pair with his accomplice, at up to 9x on his accomplice's 4
+            // tokens of margin: he longs, the accomplice shorts (or the other way
+            // round), each executed by the keeper at its due time.
+            let leg = w.leg.clone();
+            let size = (1 + rng.below(36 * ONE)) as i64;
+            let sign = if rng.below(2) == 0 { 1 } else { -1 };
+            h.send(&[position_request_trade(h, &leg, -sign * size, 0)], &[&leg.kp])
+                .await;
+            h.send(&[position_request_trade(h, &u, sign * size, 0)], &[&u.kp])
+                .await
+        }
+        27 => {
+            // He liquidates one of his own legs, his accomplice's or his own, with his
+            // own token account as the liquidator's: refused by name unless it is due.
+            let target = if rng.below(2) == 0 { w.leg.key() } else { u.key() };
+            if h.account(u.token).await.is_none_or(|a| a.owner != spl_token::ID) {
+                return Ok(None);
+            }
+            let Some(p) = h
+                .anchor_account_opt::<Position>(position_pda(&h.market, &target))
+                .await
+            else {
+                return Ok(None);
+            };
+            if p.base != 0 {
+                t.pairs += 1;
+                // He waits for the move that takes the leg below maintenance: the price
+                // goes 15% against it and stays past the confirmation delay.
+                let against = if p.base > 0 { 0.85 } else { 1.15 };
+                w.usd = (w.usd * against).clamp(5.0, 1_000_000.0);
+                h.advance(6).await;
+                h.set_usd(w.usd).await;
+            }
+            let ix = h.liquidate_ix(&u, &target).await;
+            let out = h.send(&[ix], &[&u.kp]).await;
+            if out.result.is_ok() {
+                t.own_leg_liquidations += 1;
+                let ev: PositionLiquidated = out.event();
+                t.unfunded += u32::from(ev.skew_unfunded > 0);
+            } else if out.custom_error() != Some(code(HedgeError::PositionHealthy))
+                && out.custom_error() != Some(code(HedgeError::PositionEmpty))
+            {
+                named(&out)?;
             }
             out
         }
@@ -851,6 +914,7 @@ async fn liquidations(w: &mut World, t: &mut Tally) -> Result<Option<Outcome>, F
     let mut last = None;
     let mut owners: Vec<Pubkey> = w.traders.iter().map(User::key).collect();
     owners.push(w.adv.user.key());
+    owners.push(w.leg.key());
     for o in owners {
         let Some(p) =
             w.h.anchor_account_opt::<Position>(position_pda(&w.h.market, &o))
@@ -863,6 +927,10 @@ async fn liquidations(w: &mut World, t: &mut Tally) -> Result<Option<Outcome>, F
             let out = w.h.send(&[ix], &[&keeper.kp]).await;
             named(&out)?;
             t.liquidations += u32::from(out.result.is_ok());
+            if out.result.is_ok() {
+                let ev: PositionLiquidated = out.event();
+                t.unfunded += u32::from(ev.skew_unfunded > 0);
+            }
             w.h.check_invariants().await;
             last = Some(out);
         }
@@ -924,6 +992,7 @@ async fn deleverage(w: &mut World, t: &mut Tally) -> Result<Option<Outcome>, Fai
     let mut positions = Vec::new();
     let mut owners: Vec<Pubkey> = w.traders.iter().map(User::key).collect();
     owners.push(w.adv.user.key());
+    owners.push(w.leg.key());
     for o in owners {
         let key = position_pda(&w.h.market, &o);
         if let Some(p) = w.h.anchor_account_opt::<Position>(key).await {
@@ -1125,12 +1194,16 @@ fn random_sequences_on_a_two_way_market_keep_every_invariant() {
         total.rebates += t.rebates;
         total.liquidations += t.liquidations;
         total.adversary_moves += t.adversary_moves;
+        total.own_leg_liquidations += t.own_leg_liquidations;
+        total.unfunded += t.unfunded;
     }
     println!("total: {total:?}");
     if seeds.len() > 1 {
-        // The potential was paid and rebated, through all three kinds of execution.
+        // The potential was paid and rebated, through all three kinds of execution;
+        // the adversary liquidated his own legs.
         assert!(total.executed > 40, "{total:?}");
         assert!(total.skew_fees > 10 && total.rebates > 10, "{total:?}");
         assert!(total.adversary_moves > 20, "{total:?}");
+        assert!(total.own_leg_liquidations > 0, "{total:?}");
     }
 }

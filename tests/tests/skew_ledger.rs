@@ -132,7 +132,10 @@ async fn round_trips_of_trades_alone_with_a_friend_and_a_stake_gain_nothing() {
                 i128::from(m.skew_ledger),
                 i128::from(m0.skew_ledger) + impact - rebates - released
             );
-            assert!(rebates <= impact, "size {size}: rebated {rebates} > paid {impact}");
+            assert!(
+                rebates <= impact,
+                "size {size}: rebated {rebates} > paid {impact}"
+            );
             assert_eq!(after, before - impact + rebates + realized - funding);
             assert!(after <= before);
             h.check_invariants().await;
@@ -213,10 +216,7 @@ async fn a_bankrupt_leg_leaves_its_rise_unfunded_and_nobody_is_rebated_for_it() 
     assert!(ev.bad_debt > 0 && ev.base_after == 0, "{ev:?}");
     assert_eq!(ev.skew_paid, 0, "no equity left to pay the rise");
     let m1 = h.market_state().await;
-    assert_eq!(
-        i128::from(ev.skew_unfunded),
-        rise(&m0, point(&m0), point(&m1))
-    );
+    assert_eq!(i128::from(ev.skew_unfunded), rise(&m0, point(&m0), point(&m1)));
     assert_eq!(
         (m1.skew_ledger, m1.skew_unfunded),
         (m0.skew_ledger, m0.skew_unfunded + ev.skew_unfunded)
@@ -256,7 +256,10 @@ async fn a_deleveraged_leg_pays_its_rise_and_a_friend_is_rebated_no_more() {
     assert!(gap > 0);
     let b = funded_trader(&mut h, ONE).await;
     let ev2: PositionTraded = h.trade(&b, gap as i64).await.event();
-    assert!(ev2.rebate > 0 && ev2.rebate <= ev.skew_paid, "{ev2:?} {ev:?} {m0:?} {m1:?}");
+    assert!(
+        ev2.rebate > 0 && ev2.rebate <= ev.skew_paid,
+        "{ev2:?} {ev:?} {m0:?} {m1:?}"
+    );
     assert!(ledger_kept(&h.market_state().await, &m0));
     h.check_invariants().await;
 }
@@ -344,10 +347,7 @@ async fn stake_just_in_time(unlock: u32, same_transaction: bool) -> (i128, i128,
     )
     .await
     .ok();
-    let ev: InsuranceUnstaked = h
-        .execute_due(RequestKind::Unstake, &attacker)
-        .await
-        .event();
+    let ev: InsuranceUnstaked = h.execute_due(RequestKind::Unstake, &attacker).await.event();
     assert_eq!(ev.shares_remaining, 0);
     h.check_invariants().await;
     let held = h.now().await - t0;
@@ -392,11 +392,12 @@ async fn a_stake_that_lifted_the_cap_stays_while_its_order_needs_it() {
     // 3 more tokens of longs would need 12.4 tokens of fund: refused; staked, allowed.
     let refused = h.try_trade(&a, 3 * IONE, 0).await.refused();
     assert_eq!(refused, code(hedge_vault::HedgeError::InsuranceCapacityExceeded));
-    h.send(&[insurance_stake(&h, &a, 2 * ONE)], &[&a.kp])
-        .await
-        .ok();
+    h.send(&[insurance_stake(&h, &a, 2 * ONE)], &[&a.kp]).await.ok();
     h.trade(&a, 3 * IONE).await;
-    let shares = h.anchor_account::<Stake>(stake_pda(&h.market, &a.key())).await.shares;
+    let shares = h
+        .anchor_account::<Stake>(stake_pda(&h.market, &a.key()))
+        .await
+        .shares;
     h.send(&[insurance_request_unstake(&h, &a, shares)], &[&a.kp])
         .await
         .ok();
@@ -404,7 +405,10 @@ async fn a_stake_that_lifted_the_cap_stays_while_its_order_needs_it() {
     let ev: InsuranceUnstaked = h.execute_due(RequestKind::Unstake, &a).await.event();
     let m = h.market_state().await;
     assert_eq!(m.insurance, 12_400_000_000);
-    assert_eq!((ev.insurance_after, ev.paid, ev.largest_now), (m.insurance, ev.largest_now, ev.largest_now));
+    assert_eq!(
+        (ev.insurance_after, ev.paid, ev.largest_now),
+        (m.insurance, ev.largest_now, ev.largest_now)
+    );
     assert!(ev.shares_remaining > 0, "{ev:?}");
     h.check_invariants().await;
     // Once the position is closed, the queued rest is paid.
@@ -443,17 +447,16 @@ async fn a_deposit_into_locked_income_takes_none_of_it_and_a_withdrawal_is_price
         .ok();
     h.advance(3_600).await;
     h.set_usd(100.0).await;
-    let ev: VaultWithdrawn = h
-        .execute_due(RequestKind::Withdraw, &d)
-        .await
-        .executed()
-        .event();
+    let ev: VaultWithdrawn = h.execute_due(RequestKind::Withdraw, &d).await.executed().event();
     let got = h.token_balance(d.token).await;
     // What the deposit and the withdrawal paid to the potential is theirs to pay;
     // of the income, nothing.
     let w = i128::from(got) + i128::from(ev.skew_fee) - i128::from(ev.skew_rebate);
     let dep = i128::from(10 * ONE);
-    assert!(w <= dep, "{w} > {dep}: the deposit took some of the locked income");
+    assert!(
+        w <= dep,
+        "{w} > {dep}: the deposit took some of the locked income"
+    );
     // The gross left C whole and its rise went to the ledger (besides what the
     // ledger released into C at the accruals in between).
     let m1 = h.market_state().await;

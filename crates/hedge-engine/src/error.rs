@@ -93,4 +93,8 @@ pub enum EngineError {
     /// The position is not liquidatable (the vault not in breach) at the confirmation
     /// price: a move shorter than `liquidation_confirmation` does not liquidate.
     LiquidationNotConfirmed,
+    /// A deposit would mint more shares than the share mint can hold: the vault's
+    /// equity per share is too small to price it (a vault that lost nearly
+    /// everything). The deposit is refunded.
+    SharePriceTooLow,
 }

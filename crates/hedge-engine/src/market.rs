@@ -1283,6 +1283,24 @@ mod tests {
         assert_eq!(st.insurance_value(mine, 0), Ok(0));
     }
 
+    /// Found by the bank fuzz: a vault that lost nearly everything (traders won it)
+    /// while its shares stayed outstanding cannot mint a deposit's shares (more than
+    /// the mint can hold): the deposit is refused by name, which refunds it, instead
+    /// of an overflow that would leave it stuck in escrow.
+    #[test]
+    fn a_deposit_into_a_vault_worth_next_to_nothing_is_refunded_by_name() {
+        let mut st = state();
+        st.collateral = 60_000;
+        st.request_deposit(9 * ONE).unwrap();
+        let before = st;
+        assert_eq!(
+            st.execute_deposit(900_000 * ONE * 1_000, 9 * ONE, 0, at(100)),
+            Err(EngineError::SharePriceTooLow)
+        );
+        assert_eq!(st, before);
+        assert!(crate::requests::cancels_request(EngineError::SharePriceTooLow));
+    }
+
     /// An unstake leaves the fund covering the open interest (PROTOCOL section 5): the
     /// rest stays queued.
     #[test]

@@ -100,6 +100,7 @@ pub fn cancels_request(e: EngineError) -> bool {
             | InsuranceCapacityExceeded
             | PositionBankrupt
             | VaultEquityNotPositive
+            | SharePriceTooLow
             | DepositTooSmall
             | HedgeRatioBelowMinimum
             | SlippageExceeded

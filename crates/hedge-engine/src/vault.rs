@@ -189,7 +189,18 @@ pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64
     }
     let high = deposit_equity_ceil(v, oracle)?;
     let equity = u128::try_from(high.max(0)).map_err(|_| EngineError::MathOverflow)?;
-    let shares = shares_for_amount_floor(amount, v.supply, equity)?;
+    let shares = mul_div(
+        u128::from(amount),
+        u128::from(v.supply).add_c(VIRTUAL_SHARES)?,
+        equity.add_c(VIRTUAL_ASSETS)?,
+        Rounding::Floor,
+    )?;
+    // More shares than the mint can hold: a vault whose shares are worth next to
+    // nothing (it lost nearly everything) cannot price a deposit; it is refunded.
+    if shares > u128::from(u64::MAX.sub_c(v.supply)?) {
+        return Err(EngineError::SharePriceTooLow);
+    }
+    let shares = to_u64(shares)?;
     if shares == 0 {
         return Err(EngineError::DepositTooSmall);
     }

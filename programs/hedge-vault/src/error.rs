@@ -168,6 +168,8 @@ pub enum HedgeError {
     ClaimAccountMissing,
     #[msg("No settlement is pending")]
     NoSettlementPending,
+    #[msg("The vault's equity per share is too small to price this deposit (it would mint more shares than the mint can hold): refunded")]
+    SharePriceTooLow,
 }
 
 impl From<EngineError> for HedgeError {
@@ -215,6 +217,7 @@ impl From<EngineError> for HedgeError {
             EngineError::ConfirmationNotUnique => HedgeError::ConfirmationNotUnique,
             EngineError::ConfirmationNotEarlier => HedgeError::ConfirmationNotEarlier,
             EngineError::LiquidationNotConfirmed => HedgeError::LiquidationNotConfirmed,
+            EngineError::SharePriceTooLow => HedgeError::SharePriceTooLow,
         }
     }
 }
