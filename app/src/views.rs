@@ -37,6 +37,19 @@ pub struct MarketReport {
     pub hedge_imbalance: String,
     pub funding_rate_per_day: String,
     pub insurance_fund: String,
+    /// The insurance fund's income still locked (revision 5), left out of an
+    /// unstake's value until it unlocks.
+    pub insurance_locked: String,
+    /// The skew ledger `K` (PROTOCOL section 4, revision 5): what the skew potential
+    /// collected and has not rebated or released, apart from the vault's collateral.
+    pub skew_ledger: String,
+    /// Rises of the potential owed and never paid: the next falls pay it down before
+    /// any rebate.
+    pub skew_unfunded: String,
+    /// Cumulative: collected into the ledger, rebated out of it, released into `C`.
+    pub skew_collected: String,
+    pub skew_rebated: String,
+    pub skew_released: String,
     pub positions: u64,
     pub paused: bool,
     pub reduce_only: bool,
@@ -87,6 +100,12 @@ pub fn market_report(
         hedge_imbalance: format_amount(imbalance, d),
         funding_rate_per_day: format!("{}%", crate::pyth::decimal(i128::from(m.funding_rate), -10)),
         insurance_fund: format_amount(m.insurance.into(), d),
+        insurance_locked: format_amount(m.insurance_locked.into(), d),
+        skew_ledger: format_amount(m.skew_ledger.into(), d),
+        skew_unfunded: format_amount(m.skew_unfunded.into(), d),
+        skew_collected: format_amount(m.skew_collected as i128, d),
+        skew_rebated: format_amount(m.skew_rebated as i128, d),
+        skew_released: format_amount(m.skew_released as i128, d),
         positions: m.position_count,
         paused: m.is_paused(),
         reduce_only: m.is_reduce_only(),

@@ -347,7 +347,7 @@ impl Report {
             self.hedge_ratio_below_90 * 100.0
         );
         o += "  a share's USD result by cause (of its starting value):\n";
-        o += &format!("    exposure (hedge shortfall/excess) {}\n    funding                            {}  ({:+.2}% a year)\n    trades: fees less skew rebates     {}\n    socialized loss                    {}\n    deleveraging                       {}\n    vault flows: skew fees, rounding   {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));
+        o += &format!("    exposure (hedge shortfall/excess) {}\n    funding and income unlocking       {}  ({:+.2}% a year)\n    trades: the vault's taker fees     {}\n    socialized loss                    {}\n    deleveraging                       {}\n    vault flows: rounding, income paid {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));
         o += &format!(
             "  liquidations   {} ({:.0} USD closed); bad debt {:.4} tokens, {:.4} covered by insurance\n",
             self.liquidations, self.liquidated_usd, self.bad_debt_tokens, self.insurance_covered_tokens

@@ -101,17 +101,20 @@ pub struct Sim {
 pub struct Attribution {
     /// Price moves with the state unchanged: the hedge's shortfall or excess.
     pub exposure: f64,
-    /// Funding accruals.
+    /// Funding accruals, with the vault's income unlocking at them (taker fees,
+    /// funding, and the skew ledger's surplus released into `C`).
     pub funding: f64,
-    /// Trade executions: the vault's part of taker fees, less the skew rebates it pays
-    /// (revision 4; the potential's rises on trades go to the insurance fund).
+    /// Trade executions: the vault's part of taker fees (revision 5: the skew
+    /// potential's payments go to and from the skew ledger, never `C`).
     pub fees: f64,
     /// Liquidations: bad debt the insurance fund could not cover.
     pub socialized: f64,
     /// Auto-deleveraging (closes at the oracle price).
     pub deleveraging: f64,
-    /// Deposits, withdrawals and cancellations: the skew potential's fees and rebates
-    /// on them (revision 4) and share rounding in the vault's favour.
+    /// Deposits, withdrawals and cancellations: share rounding in the vault's favour,
+    /// and the locked income a deposit pays for (revision 5: deposits are priced with
+    /// it, withdrawals without); the skew potential's payments on them go to and from
+    /// the skew ledger.
     pub rounding: f64,
 }
 
