@@ -289,8 +289,11 @@ impl Agents {
             }
             let pos = sim.position(&t.wallet).cloned();
             let base = pos.as_ref().map_or(0, |q| q.base) as f64;
-            // The potential's slope at x: what one unit toward the target is paid.
-            let slope = 2.0 * k * (x.abs() / scale).min(1.0) * rho;
+            // The potential's slope at x: what one unit toward the target is paid, as
+            // far as the skew ledger holds the tokens for it (revision 5: rebates are
+            // paid out of it only; a taker reads it on the market account).
+            let ledger = (st.skew.balance as f64).max(0.0);
+            let slope = (2.0 * k * (x.abs() / scale).min(1.0) * rho).min(ledger / x.abs().max(min));
             let delta = if x < -min {
                 // Under-hedged: buy (close a short first, then go long).
                 let edge = slope + carry_long * h - if base < 0.0 { 0.0 } else { round_trip };

@@ -51,6 +51,14 @@ pub struct DemoReport {
     pub socialized_loss_tokens: f64,
     pub auto_deleveraged: usize,
     pub insurance_fund_tokens: f64,
+    /// The skew ledger at the end (PROTOCOL section 4, revision 5): what the potential
+    /// collected (trades, deposits, withdrawals, liquidations), rebated, released into
+    /// the vault, and holds; the rises left unfunded.
+    pub skew_collected_tokens: f64,
+    pub skew_rebated_tokens: f64,
+    pub skew_released_tokens: f64,
+    pub skew_ledger_tokens: f64,
+    pub skew_unfunded_tokens: f64,
     pub transactions: usize,
     /// The engine-level backtest of the same window (equal to the chain, checked).
     pub backtest: Option<Report>,
@@ -114,6 +122,11 @@ impl DemoReport {
         self.hedged_return = self.hedged_usd / deposited_usd - 1.0;
         self.unhedged_return = self.unhedged_usd / deposited_usd - 1.0;
         self.insurance_fund_tokens = tokens(m.state()?.insurance.into());
+        self.skew_collected_tokens = tokens(m.skew_collected as i128);
+        self.skew_rebated_tokens = tokens(m.skew_rebated as i128);
+        self.skew_released_tokens = tokens(m.skew_released as i128);
+        self.skew_ledger_tokens = tokens(m.skew_ledger.into());
+        self.skew_unfunded_tokens = tokens(m.skew_unfunded_total as i128);
         self.transactions = r.transactions;
         self.statement = Some(statement);
         Ok(())
@@ -164,6 +177,9 @@ Liquidations:                 {liq} (keeper rewards {rew:.6} tokens)
 Bad debt:                     {bad:.6} tokens: {cov:.6} paid by the insurance fund, {soc:.6} socialized
 Auto-deleveraged:             {adl}
 Insurance fund at the end:    {ins:.6} tokens
+Skew potential's ledger:      {kc:.6} tokens paid in, {kr:.6} rebated out of it,
+                              {kx:.6} released to the vault, {kb:.6} held at the end;
+                              {ku:.6} tokens of rises left unfunded (rebated to nobody)
 Transactions:                 {tx}",
         program = r.program,
         market = r.market,
@@ -193,6 +209,11 @@ Transactions:                 {tx}",
         soc = r.socialized_loss_tokens,
         adl = r.auto_deleveraged,
         ins = r.insurance_fund_tokens,
+        kc = r.skew_collected_tokens,
+        kr = r.skew_rebated_tokens,
+        kx = r.skew_released_tokens,
+        kb = r.skew_ledger_tokens,
+        ku = r.skew_unfunded_tokens,
         tx = r.transactions,
     );
     story + &backtest + &statement
