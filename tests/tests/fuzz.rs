@@ -300,16 +300,25 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
     let supply = h.mint_supply(share_mint_pda(&h.market)).await;
     match kind {
         RequestKind::Deposit => match st
-            .execute_deposit_in_turn(supply, r.amount, r.min_hedge_ratio, p, r.waiting)
+            .execute_deposit_request(
+                supply,
+                r.amount,
+                r.min_hedge_ratio,
+                r.max_skew_fee_ratio,
+                p,
+                r.waiting,
+            )
             .map(|x| x.shares)
         {
             Ok(s) => Expected::Shares(s),
             Err(e) => refused(e),
         },
-        RequestKind::Withdraw => match st.execute_withdraw(supply, r.amount, r.value_at_request, p) {
-            Ok(x) => Expected::Paid(x.paid),
-            Err(e) => refused(e),
-        },
+        RequestKind::Withdraw => {
+            match st.execute_withdraw_limited(supply, r.amount, r.value_at_request, r.max_skew_fee_ratio, p) {
+                Ok(x) => Expected::Paid(x.paid),
+                Err(e) => refused(e),
+            }
+        }
         RequestKind::Trade => {
             let mut q = pos;
             match st.execute_trade(&mut q, r.delta_base, r.limit_price, p) {

@@ -84,6 +84,7 @@ async fn deposit_requests_refused_at_once_are_named_and_change_nothing() {
             hedge_vault::instruction::VaultRequestDeposit {
                 amount: ONE,
                 min_hedge_ratio: 0,
+                max_skew_fee_ratio: 1_000_000,
             },
         )
     };

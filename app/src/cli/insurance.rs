@@ -113,6 +113,10 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
             let json = json!({
                 "market": market.to_string(),
                 "fund": format_amount(m.state.insurance.into(), d),
+                "locked_income": format_amount(
+                    m.state.state()?.insurance_profit.at(now).map_or(0, |l| l.locked.min(m.state.insurance)).into(),
+                    d
+                ),
                 "shares_outstanding": m.state.insurance_shares,
                 "your_shares": shares,
                 "your_value": format_amount(value.into(), d),

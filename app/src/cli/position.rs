@@ -35,7 +35,10 @@ pub enum PositionCmd {
         market: Pubkey,
         #[arg(allow_hyphen_values = true)]
         delta: String,
-        /// Worst acceptable fill price in USD
+        /// Worst acceptable price in USD, the skew potential's charge per token
+        /// included; "none" for none [default: the price now moved 1% against you and
+        /// the skew charge quoted now, so nobody who moves the market before it
+        /// executes makes it pay more]
         #[arg(long)]
         limit: Option<String>,
         #[arg(long)]
@@ -49,6 +52,27 @@ pub enum PositionCmd {
         #[arg(long)]
         owner: Option<Pubkey>,
     },
+}
+
+/// The limit an order gets unless it names one: the price now moved 1% against the
+/// trader, and the skew potential's fee quoted on the market now (PROTOCOL section 4,
+/// revision 5: a limit bounds the price with the skew charge included).
+async fn default_limit(client: &mut Client, m: &crate::client::LoadedMarket, delta: i64) -> Result<u128> {
+    use hedge_engine::skew::{SkewCause, SkewPoint};
+    let p = client.price(m).await?.price;
+    let st = m.state.state()?;
+    let after = SkewPoint {
+        net_base: st.aggregates.net_base + i128::from(delta),
+        ..st.skew_point()
+    };
+    let q = st.skew_quote(after, SkewCause::Increase).unwrap_or_default();
+    let moved = if delta > 0 {
+        p.price / 100 * 101
+    } else {
+        p.price / 100 * 99
+    };
+    // A rebate quoted now is not counted on: someone may close the gap first.
+    Ok(hedge_engine::position::effective_fill_price(delta, moved, q.paid, 0, p.price).unwrap_or(0))
 }
 
 pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
@@ -101,7 +125,11 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
             let m = client.market(&market, None).await?;
             super::request::claim_before_request(client, &m, RequestKind::Trade).await?;
             let delta = parse_signed_amount(&delta, m.state.decimals)?;
-            let limit = limit.map(|l| parse_price(&l)).transpose()?.unwrap_or(0);
+            let limit = match limit.as_deref() {
+                Some("none") => 0,
+                Some(l) => parse_price(l)?,
+                None => default_limit(client, &m, delta).await?,
+            };
             let sent = client
                 .send(&[ix::position_request_trade(&m.keys, &me, delta, limit)], &[])
                 .await?;

@@ -7,6 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
+use hedge_engine::skew::{SkewCause, SkewPoint};
 
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
@@ -24,6 +25,11 @@ pub enum VaultCmd {
         /// Refund instead if the vault's hedge ratio after the deposit is below this, e.g. 50%
         #[arg(long, default_value = "0%")]
         min_hedge_ratio: String,
+        /// Refund instead if the skew potential's fee is above this share of the amount,
+        /// e.g. 1.5%; "auto": what it costs now plus 0.25% of the amount (so nobody who
+        /// moves the skew before it executes makes it pay more); "none": no bound
+        #[arg(long, default_value = "auto")]
+        max_skew_fee: String,
         /// Return after sending the request (a keeper, or `hedge request execute`, executes it)
         #[arg(long)]
         no_wait: bool,
@@ -34,6 +40,11 @@ pub enum VaultCmd {
         market: Pubkey,
         /// Shares (UI units), or "all"
         shares: String,
+        /// Cancel instead (the shares back) if the skew potential's fee is above this
+        /// share of what it pays, e.g. 2%; "auto": what it costs now plus 1% (the
+        /// withdrawal delay lets the market move); "none": no bound
+        #[arg(long, default_value = "auto")]
+        max_skew_fee: String,
         #[arg(long)]
         no_wait: bool,
     },
@@ -59,6 +70,7 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             market,
             amount,
             min_hedge_ratio,
+            max_skew_fee,
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
@@ -67,13 +79,25 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             // The share account the execution mints into (named in the request).
             client.ensure_ata(&me, &m.keys.share_mint).await?;
             let o = requests::owner_accounts(&m, &me);
-            let ix = ix::vault_request_deposit(&m.keys, &o, amount, parse_ratio(&min_hedge_ratio)?);
+            let st = m.state.state()?;
+            let after = SkewPoint {
+                collateral: st.collateral.saturating_add(amount),
+                ..st.skew_point()
+            };
+            let quoted = st
+                .skew_quote(after, SkewCause::Deposit)
+                .map(|q| q.paid)
+                .unwrap_or(0);
+            let bound = skew_fee_bound(&max_skew_fee, quoted, amount, 2_500)?;
+            let ix =
+                ix::vault_request_deposit_bounded(&m.keys, &o, amount, parse_ratio(&min_hedge_ratio)?, bound);
             let sent = client.send(&[ix], &[]).await?;
             follow(client, &m, RequestKind::Deposit, &sent, no_wait, oracle).await
         }
         VaultCmd::Withdraw {
             market,
             shares,
+            max_skew_fee,
             no_wait,
         } => {
             let m = client.market(&market, None).await?;
@@ -87,7 +111,23 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             // The token account the execution pays into (named in the request).
             client.ensure_ata(&me, &m.state.collateral_mint).await?;
             let o = requests::owner_accounts(&m, &me);
-            let ix = ix::vault_request_withdraw(&m.keys, &o, amount);
+            // The fee's bound, quoted on the shares' value now.
+            let st = m.state.state()?;
+            let p = client.price(&m).await?;
+            let supply = client.mint_supply(&m.keys.share_mint).await?;
+            let value =
+                hedge_engine::vault::value_of_shares_floor(&st.vault_view(supply), &p.price, amount.max(1))
+                    .unwrap_or(0);
+            let after = SkewPoint {
+                collateral: st.collateral.saturating_sub(value),
+                ..st.skew_point()
+            };
+            let quoted = st
+                .skew_quote(after, SkewCause::Withdrawal)
+                .map(|q| q.paid)
+                .unwrap_or(0);
+            let bound = skew_fee_bound(&max_skew_fee, quoted, value, 10_000)?;
+            let ix = ix::vault_request_withdraw_bounded(&m.keys, &o, amount, bound);
             let sent = client.send(&[ix], &[]).await?;
             follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
         }
@@ -99,6 +139,25 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             let s = statement::for_owner(client, &market, oracle, &owner.unwrap_or(me)).await?;
             Ok(out(serde_json::to_value(&s)?, statement::render(&s)))
         }
+    }
+}
+
+/// A request's bound on its skew fee, a share of `amount` (1e6): `spec` as a ratio,
+/// "none", or "auto": the fee quoted now (`quoted` tokens) plus `slack` (1e6) of the
+/// amount (PROTOCOL section 4, revision 5: a request's bound covers its skew charge).
+fn skew_fee_bound(spec: &str, quoted: u64, amount: u64, slack: u32) -> Result<u32> {
+    let none = ix::NO_SKEW_FEE_LIMIT;
+    match spec {
+        "none" => Ok(none),
+        "auto" => {
+            let quoted = if amount == 0 {
+                0
+            } else {
+                (u128::from(quoted) * 1_000_000).div_ceil(u128::from(amount))
+            };
+            Ok((quoted + u128::from(slack)).min(u128::from(none)) as u32)
+        }
+        s => parse_ratio(s),
     }
 }
 

@@ -26,17 +26,35 @@ pub fn vault_request_deposit_accounts(k: &MarketKeys, o: &OwnerAccounts) -> acco
     }
 }
 
+/// A deposit request with no bound on the skew potential's fee (the keeper's,
+/// the simulation's and the tests' own deposits).
 pub fn vault_request_deposit(
     k: &MarketKeys,
     o: &OwnerAccounts,
     amount: u64,
     min_hedge_ratio: u32,
 ) -> Instruction {
+    vault_request_deposit_bounded(k, o, amount, min_hedge_ratio, NO_SKEW_FEE_LIMIT)
+}
+
+/// No bound on the skew potential's fee (a share of 100%).
+pub const NO_SKEW_FEE_LIMIT: u32 = hedge_engine::RATIO_PRECISION as u32;
+
+/// A deposit request whose skew fee may be at most `max_skew_fee_ratio` of the amount
+/// (precision 1e6; PROTOCOL section 4, revision 5): above it the execution refunds it.
+pub fn vault_request_deposit_bounded(
+    k: &MarketKeys,
+    o: &OwnerAccounts,
+    amount: u64,
+    min_hedge_ratio: u32,
+    max_skew_fee_ratio: u32,
+) -> Instruction {
     build(
         vault_request_deposit_accounts(k, o),
         instruction::VaultRequestDeposit {
             amount,
             min_hedge_ratio,
+            max_skew_fee_ratio,
         },
     )
 }
@@ -144,10 +162,25 @@ pub fn vault_request_withdraw_accounts(k: &MarketKeys, o: &OwnerAccounts) -> acc
     }
 }
 
+/// A withdrawal request with no bound on the skew potential's fee.
 pub fn vault_request_withdraw(k: &MarketKeys, o: &OwnerAccounts, shares: u64) -> Instruction {
+    vault_request_withdraw_bounded(k, o, shares, NO_SKEW_FEE_LIMIT)
+}
+
+/// A withdrawal request whose skew fee may be at most `max_skew_fee_ratio` of what it
+/// pays (gross; precision 1e6): above it the execution cancels it, the shares back.
+pub fn vault_request_withdraw_bounded(
+    k: &MarketKeys,
+    o: &OwnerAccounts,
+    shares: u64,
+    max_skew_fee_ratio: u32,
+) -> Instruction {
     build(
         vault_request_withdraw_accounts(k, o),
-        instruction::VaultRequestWithdraw { shares },
+        instruction::VaultRequestWithdraw {
+            shares,
+            max_skew_fee_ratio,
+        },
     )
 }
 

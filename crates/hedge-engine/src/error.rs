@@ -97,4 +97,7 @@ pub enum EngineError {
     /// equity per share is too small to price it (a vault that lost nearly
     /// everything). The deposit is refunded.
     SharePriceTooLow,
+    /// The skew potential's fee is above the bound the request set (its share of the
+    /// amount): the request is cancelled, its tokens or shares returned.
+    SkewFeeAboveLimit,
 }

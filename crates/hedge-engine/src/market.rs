@@ -43,6 +43,23 @@ pub struct DepositExecution {
     pub waiting: u64,
 }
 
+/// Refuses a skew fee above `ratio` of `amount` (`RATIO_PRECISION` or more: no bound).
+fn check_skew_fee_limit(fee: u64, amount: u64, ratio: u32) -> EngineResult<()> {
+    if u128::from(ratio) >= u128::from(RATIO_PRECISION) {
+        return Ok(());
+    }
+    let bound = mul_div(
+        u128::from(amount),
+        u128::from(ratio),
+        u128::from(RATIO_PRECISION),
+        Rounding::Floor,
+    )?;
+    if u128::from(fee) > bound {
+        return Err(EngineError::SkewFeeAboveLimit);
+    }
+    Ok(())
+}
+
 /// Everything economic about one market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketState {
@@ -236,6 +253,26 @@ impl MarketState {
         }
     }
 
+    /// What the skew ledger would settle now for a change of the market to `after`
+    /// caused by `cause` (nothing on a settled market): clients quote a request's skew
+    /// charge with it, to set its bound (PROTOCOL section 4, revision 5).
+    pub fn skew_quote(&self, after: SkewPoint, cause: SkewCause) -> EngineResult<SkewSettlement> {
+        if self.is_settled() {
+            return Ok(SkewSettlement {
+                ledger: self.skew,
+                ..SkewSettlement::default()
+            });
+        }
+        settle(
+            &self.skew,
+            self.skew_point(),
+            after,
+            cause,
+            u64::MAX,
+            &self.params,
+        )
+    }
+
     /// The market as the skew potential sees it: `N` and `C`.
     pub fn skew_point(&self) -> SkewPoint {
         SkewPoint {
@@ -244,13 +281,21 @@ impl MarketState {
         }
     }
 
+    /// Seconds over which the insurance fund's income unlocks (PROTOCOL section 5,
+    /// revision 5): `profit_unlock_time`, and never less than one unstake cooldown
+    /// (at least 60 s), so that income never reaches an unstake's value at once: a
+    /// stake made just before it takes only what unlocks while it stays, whatever the
+    /// vault's own unlock time (0 included).
+    pub fn insurance_unlock_time(&self) -> u32 {
+        self.params.profit_unlock_time.max(self.params.insurance_cooldown)
+    }
+
     /// Adds `amount` of income to the insurance fund, locked over
-    /// `profit_unlock_time` (PROTOCOL section 5, revision 5).
+    /// [`MarketState::insurance_unlock_time`].
     fn insurance_income(&mut self, amount: u64) -> EngineResult<()> {
         self.insurance = self.insurance.add_c(amount)?;
-        self.insurance_profit = self
-            .insurance_profit
-            .add(amount, self.params.profit_unlock_time)?;
+        let window = self.insurance_unlock_time();
+        self.insurance_profit = self.insurance_profit.add(amount, window)?;
         Ok(())
     }
 
@@ -492,7 +537,15 @@ impl MarketState {
         let (mut st, mut p) = (*self, *pos);
         let funding_paid = st.settle_into(&mut p, oracle)?;
         let outcome = execute_trade(&p, &st.trade_context(), delta, &st.view(oracle))?;
-        check_limit_price(delta, outcome.fill_price, limit_price)?;
+        // The limit bounds the price the order gets, its skew charge included.
+        let effective = crate::position::effective_fill_price(
+            delta,
+            outcome.fill_price,
+            outcome.impact_fee,
+            outcome.rebate,
+            oracle.price,
+        )?;
+        check_limit_price(delta, effective, limit_price)?;
         st.book(
             &p,
             &outcome.position,
@@ -665,6 +718,21 @@ impl MarketState {
         min_hedge_ratio: u32,
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
+        self.execute_deposit_limited(supply, amount, min_hedge_ratio, RATIO_PRECISION as u32, oracle)
+    }
+
+    /// [`MarketState::execute_deposit`] with the request's bound on the skew fee, a
+    /// share of the amount (`RATIO_PRECISION`: none): above it the deposit is refused
+    /// (`SkewFeeAboveLimit`, refunded), so nobody who moves the skew before it
+    /// executes can make it pay more than its owner accepted.
+    pub fn execute_deposit_limited(
+        &mut self,
+        supply: u64,
+        amount: u64,
+        min_hedge_ratio: u32,
+        max_skew_fee_ratio: u32,
+        oracle: OraclePrice,
+    ) -> EngineResult<DepositExecution> {
         self.check_accepting_deposits()?;
         // The skew potential of the amount joining `C` (PROTOCOL section 3): its rise
         // is kept from the amount into the skew ledger, its rebate joins `C` with it.
@@ -680,6 +748,7 @@ impl MarketState {
             u64::MAX,
             &self.params,
         )?;
+        check_skew_fee_limit(skew.paid, amount, max_skew_fee_ratio)?;
         let priced = amount
             .checked_sub(skew.paid)
             .ok_or(EngineError::DepositTooSmall)?
@@ -739,6 +808,28 @@ impl MarketState {
         oracle: OraclePrice,
         waited: bool,
     ) -> EngineResult<DepositExecution> {
+        self.execute_deposit_request(
+            supply,
+            amount,
+            min_hedge_ratio,
+            RATIO_PRECISION as u32,
+            oracle,
+            waited,
+        )
+    }
+
+    /// [`MarketState::execute_deposit_in_turn`] with the request's bound on the skew
+    /// fee (see [`MarketState::execute_deposit_limited`]): what the program's
+    /// `vault_execute_deposit` runs.
+    pub fn execute_deposit_request(
+        &mut self,
+        supply: u64,
+        amount: u64,
+        min_hedge_ratio: u32,
+        max_skew_fee_ratio: u32,
+        oracle: OraclePrice,
+        waited: bool,
+    ) -> EngineResult<DepositExecution> {
         self.check_accepting_deposits()?;
         let in_turn = waited || self.waiting_deposits == 0;
         let fit = if in_turn {
@@ -757,7 +848,7 @@ impl MarketState {
             waiting: amount,
         };
         if fit > 0 {
-            match self.execute_deposit(supply, fit, min_hedge_ratio, oracle) {
+            match self.execute_deposit_limited(supply, fit, min_hedge_ratio, max_skew_fee_ratio, oracle) {
                 Err(EngineError::DepositTooSmall) if fit < amount => {}
                 Err(e) => return Err(e),
                 Ok(done) => {
@@ -803,6 +894,20 @@ impl MarketState {
         value_at_request: u64,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
+        self.execute_withdraw_limited(supply, shares, value_at_request, RATIO_PRECISION as u32, oracle)
+    }
+
+    /// [`MarketState::execute_withdraw`] with the request's bound on the skew fee, a
+    /// share of the gross paid (`RATIO_PRECISION`: none): above it the withdrawal is
+    /// refused (`SkewFeeAboveLimit`: the request cancelled, the shares returned).
+    pub fn execute_withdraw_limited(
+        &mut self,
+        supply: u64,
+        shares: u64,
+        value_at_request: u64,
+        max_skew_fee_ratio: u32,
+        oracle: OraclePrice,
+    ) -> EngineResult<WithdrawalPayout> {
         let mut payout = withdrawal_payout(
             &self.vault_view(supply),
             &oracle,
@@ -834,6 +939,7 @@ impl MarketState {
                 &self.params,
             )?
         };
+        check_skew_fee_limit(skew.paid, gross, max_skew_fee_ratio)?;
         payout.skew_fee = skew.paid;
         payout.skew_unfunded = skew.unfunded;
         payout.skew_rebate = skew.rebate;

@@ -305,6 +305,44 @@ pub fn split_fee(fee: u64, params: &RiskParams) -> EngineResult<(u64, u64)> {
     Ok((ins, fee.sub_c(ins)?))
 }
 
+/// The price an order actually gets per whole token (1e18 USD): its fill moved by the
+/// skew potential's fee (against the trader) or rebate (for him) per unit, at the
+/// oracle price `price`, rounded against the trader (PROTOCOL section 4, revision 5:
+/// an order's limit bounds this, as GMX's acceptable price includes price impact, so
+/// nobody who moves the skew before an order executes can make it pay more than its
+/// limit allows).
+pub fn effective_fill_price(
+    delta: i64,
+    fill: u128,
+    fee: u64,
+    rebate: u64,
+    price: u128,
+) -> EngineResult<u128> {
+    let size = u128::from(delta.unsigned_abs());
+    if size == 0 {
+        return Err(EngineError::ZeroAmount);
+    }
+    let buy = delta > 0;
+    // Per unit, in USD per whole token: tokens * price / size (native units cancel).
+    let cost = mul_div(
+        u128::from(fee),
+        price,
+        size,
+        if buy { Rounding::Ceil } else { Rounding::Floor },
+    )?;
+    let gain = mul_div(
+        u128::from(rebate),
+        price,
+        size,
+        if buy { Rounding::Floor } else { Rounding::Ceil },
+    )?;
+    if buy {
+        Ok(fill.add_c(cost)?.saturating_sub(gain))
+    } else {
+        Ok(fill.saturating_sub(cost).add_c(gain)?)
+    }
+}
+
 /// Refuses a fill worse than the order's limit (zero: no limit): a buy above it, a
 /// sell below it.
 pub fn check_limit_price(delta: i64, fill: u128, limit: u128) -> EngineResult<()> {
@@ -845,6 +883,21 @@ mod tests {
         assert_eq!(check_limit_price(-1, 99, 100), Err(EngineError::SlippageExceeded));
         assert_eq!(check_limit_price(-1, 101, 100), Ok(()));
         assert_eq!(check_limit_price(1, u128::MAX, 0), Ok(()));
+        // The skew charge moves the price an order gets: a buy of 2 tokens at 100
+        // paying 0.02 token of fee pays 101 a token; a sell rebated 0.02 gets 101.
+        let p = 100 * PRICE_PRECISION;
+        assert_eq!(
+            effective_fill_price(2 * ONE, p, 20_000_000, 0, p),
+            Ok(101 * PRICE_PRECISION)
+        );
+        assert_eq!(
+            effective_fill_price(-2 * ONE, p, 0, 20_000_000, p),
+            Ok(101 * PRICE_PRECISION)
+        );
+        assert_eq!(
+            effective_fill_price(-2 * ONE, p, 20_000_000, 0, p),
+            Ok(99 * PRICE_PRECISION)
+        );
     }
 
     #[test]

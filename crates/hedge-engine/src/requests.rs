@@ -101,6 +101,7 @@ pub fn cancels_request(e: EngineError) -> bool {
             | PositionBankrupt
             | VaultEquityNotPositive
             | SharePriceTooLow
+            | SkewFeeAboveLimit
             | DepositTooSmall
             | HedgeRatioBelowMinimum
             | SlippageExceeded

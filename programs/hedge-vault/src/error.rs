@@ -170,6 +170,8 @@ pub enum HedgeError {
     NoSettlementPending,
     #[msg("The vault's equity per share is too small to price this deposit (it would mint more shares than the mint can hold): refunded")]
     SharePriceTooLow,
+    #[msg("The skew potential's fee is above the bound the request set: cancelled, returned")]
+    SkewFeeAboveLimit,
 }
 
 impl From<EngineError> for HedgeError {
@@ -218,6 +220,7 @@ impl From<EngineError> for HedgeError {
             EngineError::ConfirmationNotEarlier => HedgeError::ConfirmationNotEarlier,
             EngineError::LiquidationNotConfirmed => HedgeError::LiquidationNotConfirmed,
             EngineError::SharePriceTooLow => HedgeError::SharePriceTooLow,
+            EngineError::SkewFeeAboveLimit => HedgeError::SkewFeeAboveLimit,
         }
     }
 }

@@ -39,8 +39,9 @@ pub mod hedge_vault {
         ctx: Context<VaultRequestDeposit>,
         amount: u64,
         min_hedge_ratio: u32,
+        max_skew_fee_ratio: u32,
     ) -> Result<()> {
-        instructions::vault_request_deposit::handler(ctx, amount, min_hedge_ratio)
+        instructions::vault_request_deposit::handler(ctx, amount, min_hedge_ratio, max_skew_fee_ratio)
     }
 
     /// Executes a due deposit at the price of its due time (anyone).
@@ -54,8 +55,12 @@ pub mod hedge_vault {
     }
 
     /// Requests a withdrawal: locks the shares and records their value.
-    pub fn vault_request_withdraw(ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()> {
-        instructions::vault_request_withdraw::handler(ctx, shares)
+    pub fn vault_request_withdraw(
+        ctx: Context<VaultRequestWithdraw>,
+        shares: u64,
+        max_skew_fee_ratio: u32,
+    ) -> Result<()> {
+        instructions::vault_request_withdraw::handler(ctx, shares, max_skew_fee_ratio)
     }
 
     /// Executes a due withdrawal at the price of its due time (anyone); what does not

@@ -31,7 +31,8 @@ impl Sim {
             claim_tokens: 0,
             claim_shares: 0,
             waiting: false,
-            reserved: [0; 31],
+            max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as u32,
+            reserved: [0; 27],
         };
         self.requests.insert(key, r);
         Ok(key)

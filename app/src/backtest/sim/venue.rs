@@ -13,7 +13,14 @@ impl Sim {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
                 .and_then(|_| {
-                    st.execute_deposit_in_turn(self.supply, r.amount, r.min_hedge_ratio, p, r.waiting)
+                    st.execute_deposit_request(
+                        self.supply,
+                        r.amount,
+                        r.min_hedge_ratio,
+                        r.max_skew_fee_ratio,
+                        p,
+                        r.waiting,
+                    )
                 })
                 .map(|x| (x, p)),
             Err(e) => Err(e),
@@ -67,7 +74,15 @@ impl Sim {
         let result = match self.read_at_due(&mut st, r.due_time, OracleUse::Reduce)? {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
-                .and_then(|_| st.execute_withdraw(self.supply, r.amount, r.value_at_request, p))
+                .and_then(|_| {
+                    st.execute_withdraw_limited(
+                        self.supply,
+                        r.amount,
+                        r.value_at_request,
+                        r.max_skew_fee_ratio,
+                        p,
+                    )
+                })
                 .map(|payout| (payout, p)),
             Err(e) => Err(e),
         };

@@ -67,11 +67,11 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
-    let waited = a.request.waiting;
+    let (waited, max_fee) = (a.request.waiting, a.request.max_skew_fee_ratio);
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_deposit_in_turn(supply, amount, min_hedge_ratio, p, waited))
+            .and_then(|_| st.execute_deposit_request(supply, amount, min_hedge_ratio, max_fee, p, waited))
             .map(|x| (x, p)),
         Err(e) => Err(e),
     };

@@ -61,6 +61,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
+    let max_fee = a.request.max_skew_fee_ratio;
     check_executable(due, now).named()?;
     let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
@@ -68,7 +69,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_withdraw(supply, shares, value_at_request, p))
+            .and_then(|_| st.execute_withdraw_limited(supply, shares, value_at_request, max_fee, p))
             .map(|payout| (payout, p)),
         Err(e) => Err(e),
     };

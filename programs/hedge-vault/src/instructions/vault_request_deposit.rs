@@ -50,7 +50,12 @@ pub struct VaultRequestDeposit<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(mut ctx: Context<VaultRequestDeposit>, amount: u64, min_hedge_ratio: u32) -> Result<()> {
+pub fn handler(
+    mut ctx: Context<VaultRequestDeposit>,
+    amount: u64,
+    min_hedge_ratio: u32,
+    max_skew_fee_ratio: u32,
+) -> Result<()> {
     require!(amount > 0, HedgeError::ZeroAmount);
     require!(
         ctx.accounts.owner_token.amount >= amount,
@@ -81,6 +86,7 @@ pub fn handler(mut ctx: Context<VaultRequestDeposit>, amount: u64, min_hedge_rat
     )?;
     a.request.amount = amount;
     a.request.min_hedge_ratio = min_hedge_ratio;
+    a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),
@@ -100,6 +106,7 @@ pub fn handler(mut ctx: Context<VaultRequestDeposit>, amount: u64, min_hedge_rat
         delta_base: 0,
         limit_price: 0,
         value_at_request: 0,
+        max_skew_fee_ratio,
     };
     emit_cpi!(event);
     Ok(())

@@ -56,7 +56,7 @@ pub struct VaultRequestWithdraw<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()> {
+pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee_ratio: u32) -> Result<()> {
     require!(shares > 0, HedgeError::ZeroAmount);
     require!(
         ctx.accounts.owner_shares.amount >= shares,
@@ -89,6 +89,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
     )?;
     a.request.amount = shares;
     a.request.value_at_request = value;
+    a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),
@@ -108,6 +109,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64) -> Result<()
         delta_base: 0,
         limit_price: 0,
         value_at_request: value,
+        max_skew_fee_ratio,
     };
     emit_cpi!(event);
     Ok(())

@@ -54,7 +54,12 @@ pub struct Request {
     /// Deposit: its rest is waiting for hedge capacity (counted in the market's
     /// `waiting_deposits`).
     pub waiting: bool,
-    pub reserved: [u8; 31],
+    /// Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
+    /// of what executes (precision 1e6; 1e6: none); above it the execution is refused
+    /// (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
+    /// (PROTOCOL section 4, revision 5).
+    pub max_skew_fee_ratio: u32,
+    pub reserved: [u8; 27],
 }
 
 /// Offset of `market` in a request account, for memcmp filters.

@@ -108,6 +108,13 @@ export type Request = {
    * `waiting_deposits`).
    */
   waiting: boolean;
+  /**
+   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
+   * of what executes (precision 1e6; 1e6: none); above it the execution is refused
+   * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
+   * (PROTOCOL section 4, revision 5).
+   */
+  maxSkewFeeRatio: number;
   reserved: ReadonlyUint8Array;
 };
 
@@ -163,6 +170,13 @@ export type RequestArgs = {
    * `waiting_deposits`).
    */
   waiting: boolean;
+  /**
+   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
+   * of what executes (precision 1e6; 1e6: none); above it the execution is refused
+   * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
+   * (PROTOCOL section 4, revision 5).
+   */
+  maxSkewFeeRatio: number;
   reserved: ReadonlyUint8Array;
 };
 
@@ -189,7 +203,8 @@ export function getRequestEncoder(): FixedSizeEncoder<RequestArgs> {
       ["claimTokens", getU64Encoder()],
       ["claimShares", getU64Encoder()],
       ["waiting", getBooleanEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 31)],
+      ["maxSkewFeeRatio", getU32Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 27)],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_DISCRIMINATOR }),
   );
@@ -217,7 +232,8 @@ export function getRequestDecoder(): FixedSizeDecoder<Request> {
     ["claimTokens", getU64Decoder()],
     ["claimShares", getU64Decoder()],
     ["waiting", getBooleanDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 31)],
+    ["maxSkewFeeRatio", getU32Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 27)],
   ]);
 }
 

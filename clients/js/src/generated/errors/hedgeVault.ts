@@ -178,6 +178,8 @@ export const HEDGE_VAULT_ERROR__CLAIM_ACCOUNT_MISSING = 0x17bf; // 6079
 export const HEDGE_VAULT_ERROR__NO_SETTLEMENT_PENDING = 0x17c0; // 6080
 /** SharePriceTooLow: The vault's equity per share is too small to price this deposit (it would mint more shares than the mint can hold): refunded */
 export const HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW = 0x17c1; // 6081
+/** SkewFeeAboveLimit: The skew potential's fee is above the bound the request set: cancelled, returned */
+export const HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT = 0x17c2; // 6082
 
 export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__ACCOUNT_OPEN_INTEREST_CAP_EXCEEDED
@@ -237,6 +239,7 @@ export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__REQUEST_NOT_DUE
   | typeof HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN
   | typeof HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW
+  | typeof HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT
   | typeof HEDGE_VAULT_ERROR__SLIPPAGE_EXCEEDED
   | typeof HEDGE_VAULT_ERROR__TIMELOCK_NOT_ELAPSED
   | typeof HEDGE_VAULT_ERROR__TIMELOCK_NOT_LONGER
@@ -323,6 +326,7 @@ if (process.env.NODE_ENV !== "production") {
     [HEDGE_VAULT_ERROR__REQUEST_NOT_DUE]: `The request's due time has not come`,
     [HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN]: `Neither the feed nor the market has a positive last price to settle at`,
     [HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW]: `The vault's equity per share is too small to price this deposit (it would mint more shares than the mint can hold): refunded`,
+    [HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT]: `The skew potential's fee is above the bound the request set: cancelled, returned`,
     [HEDGE_VAULT_ERROR__SLIPPAGE_EXCEEDED]: `Fill price is worse than the limit price`,
     [HEDGE_VAULT_ERROR__TIMELOCK_NOT_ELAPSED]: `The timelock delay has not passed`,
     [HEDGE_VAULT_ERROR__TIMELOCK_NOT_LONGER]: `The timelock delay can only be lengthened at once; shorten it through the timelock`,

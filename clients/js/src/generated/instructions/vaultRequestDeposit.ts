@@ -114,11 +114,13 @@ export type VaultRequestDepositInstructionData = {
   discriminator: ReadonlyUint8Array;
   amount: bigint;
   minHedgeRatio: number;
+  maxSkewFeeRatio: number;
 };
 
 export type VaultRequestDepositInstructionDataArgs = {
   amount: number | bigint;
   minHedgeRatio: number;
+  maxSkewFeeRatio: number;
 };
 
 export function getVaultRequestDepositInstructionDataEncoder(): FixedSizeEncoder<VaultRequestDepositInstructionDataArgs> {
@@ -127,6 +129,7 @@ export function getVaultRequestDepositInstructionDataEncoder(): FixedSizeEncoder
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["amount", getU64Encoder()],
       ["minHedgeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getU32Encoder()],
     ]),
     (value) => ({
       ...value,
@@ -140,6 +143,7 @@ export function getVaultRequestDepositInstructionDataDecoder(): FixedSizeDecoder
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["amount", getU64Decoder()],
     ["minHedgeRatio", getU32Decoder()],
+    ["maxSkewFeeRatio", getU32Decoder()],
   ]);
 }
 
@@ -178,6 +182,7 @@ export type VaultRequestDepositAsyncInput<
   program?: Address<TAccountProgram>;
   amount: VaultRequestDepositInstructionDataArgs["amount"];
   minHedgeRatio: VaultRequestDepositInstructionDataArgs["minHedgeRatio"];
+  maxSkewFeeRatio: VaultRequestDepositInstructionDataArgs["maxSkewFeeRatio"];
 };
 
 export async function getVaultRequestDepositInstructionAsync<
@@ -326,6 +331,7 @@ export type VaultRequestDepositInput<
   program?: Address<TAccountProgram>;
   amount: VaultRequestDepositInstructionDataArgs["amount"];
   minHedgeRatio: VaultRequestDepositInstructionDataArgs["minHedgeRatio"];
+  maxSkewFeeRatio: VaultRequestDepositInstructionDataArgs["maxSkewFeeRatio"];
 };
 
 export function getVaultRequestDepositInstruction<

@@ -14,6 +14,8 @@ import {
   getBytesEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   transformEncoder,
@@ -119,10 +121,12 @@ export type VaultRequestWithdrawInstruction<
 export type VaultRequestWithdrawInstructionData = {
   discriminator: ReadonlyUint8Array;
   shares: bigint;
+  maxSkewFeeRatio: number;
 };
 
 export type VaultRequestWithdrawInstructionDataArgs = {
   shares: number | bigint;
+  maxSkewFeeRatio: number;
 };
 
 export function getVaultRequestWithdrawInstructionDataEncoder(): FixedSizeEncoder<VaultRequestWithdrawInstructionDataArgs> {
@@ -130,6 +134,7 @@ export function getVaultRequestWithdrawInstructionDataEncoder(): FixedSizeEncode
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["shares", getU64Encoder()],
+      ["maxSkewFeeRatio", getU32Encoder()],
     ]),
     (value) => ({
       ...value,
@@ -142,6 +147,7 @@ export function getVaultRequestWithdrawInstructionDataDecoder(): FixedSizeDecode
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["shares", getU64Decoder()],
+    ["maxSkewFeeRatio", getU32Decoder()],
   ]);
 }
 
@@ -183,6 +189,7 @@ export type VaultRequestWithdrawAsyncInput<
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
   shares: VaultRequestWithdrawInstructionDataArgs["shares"];
+  maxSkewFeeRatio: VaultRequestWithdrawInstructionDataArgs["maxSkewFeeRatio"];
 };
 
 export async function getVaultRequestWithdrawInstructionAsync<
@@ -346,6 +353,7 @@ export type VaultRequestWithdrawInput<
   eventAuthority: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
   shares: VaultRequestWithdrawInstructionDataArgs["shares"];
+  maxSkewFeeRatio: VaultRequestWithdrawInstructionDataArgs["maxSkewFeeRatio"];
 };
 
 export function getVaultRequestWithdrawInstruction<

@@ -22,6 +22,8 @@ import {
   getStructEncoder,
   getU128Decoder,
   getU128Encoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -49,6 +51,12 @@ export type RequestCreated = {
   limitPrice: bigint;
   /** Withdrawal and unstake: value of the shares at request, native units. */
   valueAtRequest: bigint;
+  /**
+   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
+   * of the amount (precision 1e6; 1e6: none). A trade's limit price bounds its
+   * price with the skew charge included.
+   */
+  maxSkewFeeRatio: number;
 };
 
 export type RequestCreatedArgs = {
@@ -68,6 +76,12 @@ export type RequestCreatedArgs = {
   limitPrice: number | bigint;
   /** Withdrawal and unstake: value of the shares at request, native units. */
   valueAtRequest: number | bigint;
+  /**
+   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
+   * of the amount (precision 1e6; 1e6: none). A trade's limit price bounds its
+   * price with the skew charge included.
+   */
+  maxSkewFeeRatio: number;
 };
 
 export function getRequestCreatedEncoder(): FixedSizeEncoder<RequestCreatedArgs> {
@@ -83,6 +97,7 @@ export function getRequestCreatedEncoder(): FixedSizeEncoder<RequestCreatedArgs>
       ["deltaBase", getI64Encoder()],
       ["limitPrice", getU128Encoder()],
       ["valueAtRequest", getU64Encoder()],
+      ["maxSkewFeeRatio", getU32Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -107,6 +122,7 @@ export function getRequestCreatedDecoder(): FixedSizeDecoder<RequestCreated> {
       ["deltaBase", getI64Decoder()],
       ["limitPrice", getU128Decoder()],
       ["valueAtRequest", getU64Decoder()],
+      ["maxSkewFeeRatio", getU32Decoder()],
     ]),
     [
       getConstantDecoder(
