@@ -46,7 +46,9 @@ pub struct Population {
     pub arb_enter: f64,
     pub arb_exit: f64,
     /// Insurance stakers keep the stress-sized cap at `staker_cover` times the hedge
-    /// target's open interest, staking up to `staker_budget * D` in all.
+    /// target's open interest, staking up to `staker_budget * D` in all, valued in
+    /// USD at the first price they see (capital committed in dollars: in a falling
+    /// market the same dollars buy more tokens).
     pub staker_cover: f64,
     pub staker_budget: f64,
     /// Legacy (revision 3's study): arbitrageurs sized in tokens of `D`, one threshold,
@@ -150,6 +152,8 @@ pub struct Agents {
     step: u64,
     staker: Pubkey,
     staked: u64,
+    /// The stakers' budget in USD, fixed at their first look.
+    staker_budget_usd: Option<f64>,
     next: u64,
     rng: Rng,
 }
@@ -179,6 +183,7 @@ impl Agents {
             step: 0,
             staker: agent_wallet(0),
             staked: 0,
+            staker_budget_usd: None,
             next: 1,
             rng: Rng::new(seed ^ 0x5EED),
         };
@@ -338,9 +343,13 @@ impl Agents {
     }
 
     fn stakers(&mut self, sim: &mut Sim) {
-        let budget = (self.params.staker_budget * self.deposit() as f64) as u64;
         let Ok(st) = sim.market.state() else { return };
         let Ok(price) = sim.price() else { return };
+        let usd = price.price as f64 / 1e18;
+        let budget_usd = *self
+            .staker_budget_usd
+            .get_or_insert(self.params.staker_budget * self.deposit() as f64 * usd);
+        let budget = (budget_usd / usd.max(1e-12)) as u64;
         let Ok(target) = hedge_target_floor(st.collateral, &st.params) else {
             return;
         };

@@ -12,8 +12,9 @@ use super::Run;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Series {
     pub dates: Vec<String>,
-    /// Per day, at its last sub-step: token price, share value (USD), insurance fund
-    /// (tokens), hedge ratio, funding rate (per year, positive: longs pay).
+    /// Per day, at its last sub-step: token price, share value (USD, what a share can
+    /// be withdrawn for: without the income still locked), insurance fund (tokens),
+    /// hedge ratio, funding rate (per year, positive: longs pay).
     pub day_price: Vec<f64>,
     pub day_share: Vec<f64>,
     pub day_insurance: Vec<f64>,
@@ -26,7 +27,8 @@ pub struct Series {
     /// Hedge ratio at every sub-step (for its distribution).
     #[serde(skip)]
     pub hedge_ratio: Vec<f64>,
-    /// At the last sub-step of every hour: token price and share value (USD).
+    /// At the last sub-step of every hour: token price and share value (USD, as
+    /// `day_share`).
     #[serde(skip)]
     pub hour_price: Vec<f64>,
     #[serde(skip)]
@@ -118,7 +120,7 @@ impl Series {
         }
         let j = self.hour_price.len() - 1;
         self.hour_price[j] = p.usd;
-        self.hour_share[j] = sim.share_usd().unwrap_or(f64::NAN);
+        self.hour_share[j] = sim.share_redeemable_usd().unwrap_or(f64::NAN);
         let last_of_day = self.last_day != Some(p.day);
         if last_of_day {
             self.dates
@@ -135,7 +137,7 @@ impl Series {
         // Overwritten at each sub-step: the day's last one stays.
         let i = self.day_price.len() - 1;
         self.day_price[i] = p.usd;
-        self.day_share[i] = sim.share_usd().unwrap_or(f64::NAN);
+        self.day_share[i] = sim.share_redeemable_usd().unwrap_or(f64::NAN);
         self.day_insurance[i] = tokens(sim.market.insurance);
         self.day_hedge_ratio[i] = h;
         self.day_hedge_min[i] = self.day_hedge_min[i].min(h);

@@ -230,19 +230,39 @@ impl Sim {
     }
 
     /// A whole share's USD value now: the vault's equity (the engine's `equity_at`,
-    /// rounded down) per share, at the current price. `None` while no share exists.
+    /// rounded down) per share, at the current price, the income still locked
+    /// included (so that the attribution by cause adds up to it). `None` while no
+    /// share exists.
     pub fn share_usd(&self) -> Option<f64> {
+        self.share_value_usd(false)
+    }
+
+    /// What a share can be withdrawn for now, in USD: as [`Sim::share_usd`], without
+    /// the income still locked (PROTOCOL section 3, profit unlocking: a withdrawal is
+    /// priced without it). The hedge's effectiveness is measured on this.
+    pub fn share_redeemable_usd(&self) -> Option<f64> {
+        self.share_value_usd(true)
+    }
+
+    fn share_value_usd(&self, without_locked: bool) -> Option<f64> {
         if self.supply == 0 {
             return None;
         }
         let st = self.market.state().ok()?;
         let price = self.price().ok()?;
-        let equity = hedge_engine::vault::equity_at(
+        let mut equity = hedge_engine::vault::equity_at(
             &st.vault_view(self.supply),
             price.price,
             hedge_engine::math::Rounding::Floor,
         )
         .ok()?;
+        if without_locked {
+            // As `equity_band`: income a vault no longer covers is not left out.
+            let locked = i128::from(st.profit.at(self.now).ok()?.locked);
+            if locked < equity {
+                equity -= locked;
+            }
+        }
         let d = self.market.decimals;
         let (tokens, shares) = (whole(equity, d), whole(self.supply.into(), share_decimals(d)));
         Some(tokens / shares * (price.price as f64 / 1e18))
