@@ -5,8 +5,8 @@
 
 use crate::math::{mul_div, to_i64, to_u64, Rounding, SafeMath};
 use crate::position::{
-    close_part_quote, equity_floor, is_liquidatable, realized_tokens, Aggregates, MarketView, Position,
-    TradeContext,
+    close_part_quote, equity_floor, maintenance_margin_ceil, realized_tokens, Aggregates, MarketView,
+    Position, TradeContext,
 };
 use crate::skew::{SkewCause, SkewPoint, SkewSettlement};
 use crate::vault::{equity_at, VaultView};
@@ -62,8 +62,18 @@ fn liquidation_fill(pos: &Position, m: &MarketView) -> EngineResult<u128> {
 /// is not positive, when the rest would be below the minimum size, or when closing
 /// cannot raise the ratio. Rounded up (closing slightly more is safer).
 pub fn liquidation_size(pos: &Position, ctx: &TradeContext, m: &MarketView) -> EngineResult<u64> {
+    liquidation_size_at(pos, ctx, m, equity_floor(pos, m)?)
+}
+
+/// [`liquidation_size`] for a position whose `equity_floor` is `equity` (computed
+/// once by the caller).
+fn liquidation_size_at(
+    pos: &Position,
+    ctx: &TradeContext,
+    m: &MarketView,
+    equity: i128,
+) -> EngineResult<u64> {
     let size = pos.base.unsigned_abs();
-    let equity = equity_floor(pos, m)?;
     if equity <= 0 {
         return Ok(size);
     }
@@ -125,15 +135,17 @@ pub fn liquidate(
     if pos.base == 0 {
         return Err(EngineError::PositionEmpty);
     }
-    if !is_liquidatable(pos, m)? {
+    // `is_liquidatable`, with the equity kept for the size and the health check.
+    let equity = equity_floor(pos, m)?;
+    if equity >= i128::from(maintenance_margin_ceil(pos, m.params)?) {
         return Err(EngineError::PositionHealthy);
     }
     let size = pos.base.unsigned_abs();
-    let closed = liquidation_size(pos, ctx, m)?.max(1);
+    let closed = liquidation_size_at(pos, ctx, m, equity)?.max(1);
     let out = liquidate_part(pos, ctx, insurance, m, closed)?;
     if out.position.base != 0 {
         // Health: equity per unit of size, after vs before (cross-multiplied).
-        let before = equity_floor(pos, m)?.mul_c(i128::from(out.position.base.unsigned_abs()))?;
+        let before = equity.mul_c(i128::from(out.position.base.unsigned_abs()))?;
         let after = equity_floor(&out.position, m)?.mul_c(i128::from(size))?;
         if after < before {
             return liquidate_part(pos, ctx, insurance, m, size);
@@ -199,7 +211,14 @@ fn liquidate_part(
     // The skew potential of the close, from the state before to the state the close
     // and the waterfall leave: paid from the equity that remains (none after bad
     // debt), the rest unfunded; a forced close is never rebated (PROTOCOL section 5).
-    let room = to_u64(equity_floor(&next, m)?.max(0).unsigned_abs())?;
+    // That equity is what was available less the rewards, exactly: only the margin
+    // changed since, by them (and a bad debt leaves a flat position with nothing).
+    let room = to_u64(
+        available
+            .sub_c(u128::from(liquidator_reward))?
+            .sub_c(u128::from(insurance_reward))?,
+    )?;
+    debug_assert_eq!(i128::from(room), equity_floor(&next, m).map_or(-1, |e| e.max(0)));
     let after = SkewPoint {
         net_base: ctx
             .aggregates
@@ -334,7 +353,7 @@ mod tests {
     use super::*;
     use crate::oracle::OraclePrice;
     use crate::params::RiskParams;
-    use crate::position::{execute_trade, maintenance_margin_ceil, Units};
+    use crate::position::{execute_trade, is_liquidatable, Units};
     use crate::PRICE_PRECISION;
 
     const ONE: i64 = 1_000_000_000;
