@@ -498,13 +498,21 @@ async fn a_deposit_into_locked_income_takes_none_of_it_and_a_withdrawal_is_price
 /// in one transaction, A first, B last; then the pair unwinds. Returns the honest
 /// request's outcome and the pair's gain in tokens.
 async fn sandwich(h: &mut Harness, honest: &User, kind: RequestKind, size: u64) -> (Outcome, i128) {
+    straddle(h, honest, kind, -(size as i64)).await
+}
+
+/// A pair's orders around an honest request, executed in one transaction: `a` trades
+/// `first` just before it, `b` the opposite just after; then both unwind. Returns the
+/// transaction and the pair's gain in tokens.
+async fn straddle(h: &mut Harness, honest: &User, kind: RequestKind, first: i64) -> (Outcome, i128) {
+    let size = first.unsigned_abs();
     let a = funded_trader(h, size / 2 + ONE).await;
     let b = funded_trader(h, size / 2 + ONE).await;
     let before = holdings(h, &a).await + holdings(h, &b).await;
-    h.send(&[position_request_trade(h, &a, -(size as i64), 0)], &[&a.kp])
+    h.send(&[position_request_trade(h, &a, first, 0)], &[&a.kp])
         .await
         .ok();
-    h.send(&[position_request_trade(h, &b, size as i64, 0)], &[&b.kp])
+    h.send(&[position_request_trade(h, &b, -first, 0)], &[&b.kp])
         .await
         .ok();
     let due = h.request_state(&honest.key(), kind).await.unwrap().due_time;
@@ -518,8 +526,8 @@ async fn sandwich(h: &mut Harness, honest: &User, kind: RequestKind, size: u64) 
     let out = h.send(&ixs, &[&a.kp]).await;
     out.ok();
     h.check_invariants().await;
-    h.trade(&a, size as i64).await;
-    h.trade(&b, -(size as i64)).await;
+    h.trade(&a, -first).await;
+    h.trade(&b, first).await;
     h.check_invariants().await;
     let after = holdings(h, &a).await + holdings(h, &b).await;
     (out, after - before)
@@ -554,7 +562,7 @@ async fn a_sandwich_of_an_honest_deposit_is_refused_by_the_bound_its_request_car
             .unwrap()
             .paid;
         let bound = if bounded {
-            ((u128::from(alone) * 1_000_000).div_ceil(u128::from(300 * ONE)) + 2_500) as u32
+            ((u128::from(alone) * 1_000_000).div_ceil(u128::from(300 * ONE)) + 2_500) as i32
         } else {
             1_000_000
         };
@@ -586,6 +594,217 @@ async fn a_sandwich_of_an_honest_deposit_is_refused_by_the_bound_its_request_car
             assert!(gain > 0, "without a bound the pair takes the difference: {gain}");
         }
     }
+}
+
+/// Found by the attack on revision 5's bounds: a bound on the fee alone left a rebate
+/// to whoever took it. An honest withdrawal that closes an under-hedged vault's gap is
+/// quoted a rebate; a pair that longs just before it (rebated for closing part of the
+/// gap) and shorts just after (reopening it from the far side, where the honest
+/// execution left it, cheaply) took 2.5 of its 3.1 tokens of rebate and ended flat.
+/// The bound covers the charge net of its rebate: the client asks for the rebate quoted
+/// now less 1% of the payment, and the straddled execution is refused, the shares
+/// returned, the pair out of pocket.
+#[tokio::test]
+async fn a_pair_that_takes_an_honest_withdrawals_rebate_is_refused_by_its_bound() {
+    let mut received = Vec::new();
+    for (pair, bounded) in [(0i64, true), (150 * IONE, true), (150 * IONE, false)] {
+        let mut setup = Setup::two_way(86_400);
+        setup.params.max_position_usd = setup.params.max_open_interest_usd;
+        let mut h = Harness::new(setup).await;
+        let lp = h.user(700 * ONE).await;
+        h.deposit(&lp, 700 * ONE).await;
+        let v = h.user(200 * ONE).await;
+        h.deposit(&v, 200 * ONE).await;
+        // Under-hedged by 300 tokens: the skew at -300.
+        let long = funded_trader(&mut h, 500 * ONE).await;
+        for _ in 0..6 {
+            let m = h.market_state().await;
+            let x = point(&m).skew(&m.risk_params()).unwrap() + i128::from(300 * ONE);
+            if x.abs() < 1_000 {
+                break;
+            }
+            h.trade(&long, -x as i64).await;
+        }
+        h.advance(2 * 86_400).await;
+        h.set_usd(100.0).await;
+        // The honest withdrawal of everything, quoted now (a rebate), and the bound the
+        // client derives from it: the charge quoted plus 1% of the payment.
+        let shares = h.token_balance(v.shares).await;
+        let m = h.market_state().await;
+        let st = m.state().unwrap();
+        let supply = h.mint_supply(m.share_mint).await;
+        let p = hedge_engine::oracle::OraclePrice {
+            price: 100 * hedge_engine::PRICE_PRECISION,
+            conf: 0,
+            publish_time: 0,
+        };
+        let value = hedge_engine::vault::value_of_shares_floor(&st.vault_view(supply), &p, shares).unwrap();
+        let q = st
+            .skew_quote(
+                SkewPoint {
+                    collateral: st.collateral - value,
+                    ..st.skew_point()
+                },
+                hedge_engine::skew::SkewCause::Withdrawal,
+            )
+            .unwrap();
+        assert_eq!(q.paid, 0);
+        assert!(q.rebate > 3 * ONE, "{q:?}");
+        let net = -i128::from(q.rebate) * 1_000_000 / i128::from(value);
+        let bound = if bounded { (net + 10_000) as i32 } else { 1_000_000 };
+        assert!(!bounded || bound < 0, "the client asks for a rebate: {bound}");
+        let ix = hedge_client::ix::vault_request_withdraw_bounded(
+            &hedge_client::keys::MarketKeys::for_market(h.market, h.mint, h.oracle),
+            &hedge_client::ix::OwnerAccounts {
+                owner: v.key(),
+                token: v.token,
+                shares: v.shares,
+            },
+            shares,
+            bound,
+        );
+        h.send(&[ix], &[&v.kp]).await.ok();
+        if pair == 0 {
+            let out = h.execute_due(RequestKind::Withdraw, &v).await;
+            out.ok();
+            let ev: VaultWithdrawn = out.event();
+            // Alone it is rebated what was quoted (the market moved a little over the
+            // withdrawal delay: funding accrued).
+            assert_eq!(ev.skew_fee, 0);
+            assert!(
+                ev.skew_rebate.abs_diff(q.rebate) < q.rebate / 1_000,
+                "{ev:?} {q:?}"
+            );
+            received.push(h.token_balance(v.token).await);
+            continue;
+        }
+        let due = h
+            .request_state(&v.key(), RequestKind::Withdraw)
+            .await
+            .unwrap()
+            .due_time;
+        h.set_time(due - 2).await;
+        h.set_usd(100.0).await;
+        let (out, gain) = straddle(&mut h, &v, RequestKind::Withdraw, pair).await;
+        println!(
+            "bound {bound}: the pair's gain {gain}, the honest holder received {} (alone {})",
+            h.token_balance(v.token).await,
+            received[0]
+        );
+        if bounded {
+            assert_eq!(
+                out.event::<RequestCancelled>().error,
+                code(hedge_vault::HedgeError::SkewFeeAboveLimit)
+            );
+            assert_eq!(h.token_balance(v.shares).await, shares);
+            assert_eq!(h.token_balance(v.token).await, 0);
+            assert!(gain < 0, "{gain}");
+        } else {
+            let ev: VaultWithdrawn = out.event();
+            assert!(ev.skew_rebate < q.rebate / 2, "{ev:?}");
+            let got = h.token_balance(v.token).await;
+            assert!(got + 2 * ONE < received[0], "{got} vs {}", received[0]);
+            assert!(
+                gain > i128::from(ONE),
+                "without a bound on the rebate the pair takes it: {gain}"
+            );
+        }
+        h.check_invariants().await;
+    }
+}
+
+/// Found by the attack on revision 5's insurance lock: a gap's bad debt larger than
+/// the fund's unlocked part left what survived counted as locked income, so an honest
+/// staker's pending unstake (300 tokens, requested before) was owed next to nothing
+/// and all its shares burnt, while a coalition that had lifted the stress cap with a
+/// 1,000-token donation, let its own leveraged leg go bankrupt on a 16% gap and was
+/// left the only staker took the rest as it unlocked: +286.7 tokens. A loss now comes
+/// out of the locked income first (as Yearn v3 offsets losses against locked profit):
+/// the donation pays the bad debt, the honest unstake is paid what it asked, and the
+/// coalition does not gain.
+#[tokio::test]
+async fn a_gap_loss_comes_out_of_the_funds_locked_income_before_a_pending_unstake() {
+    let mut setup = Setup::two_way(86_400);
+    setup.params.max_position_usd = setup.params.max_open_interest_usd;
+    setup.params.stress_move = 300_000;
+    setup.seed_insurance = 300 * ONE;
+    let mut h = Harness::new(setup).await;
+    let lp = h.user(1_000 * ONE).await;
+    h.deposit(&lp, 1_000 * ONE).await;
+    let creator = User {
+        kp: h.admin.insecure_clone(),
+        token: h.admin_token,
+        shares: Default::default(),
+    };
+    let c = h.user(3_000 * ONE).await;
+    h.send(&[insurance_stake(&h, &c, ONE)], &[&c.kp]).await.ok();
+    let stake: Stake = h.anchor_account(stake_pda(&h.market, &creator.key())).await;
+    h.send(
+        &[insurance_request_unstake(&h, &creator, stake.shares)],
+        &[&creator.kp],
+    )
+    .await
+    .ok();
+    let asked = h
+        .request_state(&creator.key(), RequestKind::Unstake)
+        .await
+        .unwrap();
+    h.set_time(asked.due_time - 300).await;
+    h.set_usd(100.0).await;
+    let (a, b) = (h.user(420 * ONE).await, h.user(900 * ONE).await);
+    let before = i128::from(h.token_balance(c.token).await) + i128::from(1_320 * ONE);
+    h.send(&[insurance_deposit(&h, &c, 1_000 * ONE)], &[&c.kp])
+        .await
+        .ok();
+    h.trader(&a, 420 * ONE).await;
+    h.trader(&b, 900 * ONE).await;
+    let total = 4_600 * IONE;
+    let mut done = 0;
+    while done < total {
+        let step = (total - done).min(900 * IONE);
+        h.trade(&a, step).await;
+        h.trade(&b, -step).await;
+        done += step;
+    }
+    // The gap; the coalition liquidates its own long: bad debt beyond the fund's
+    // unlocked part (the honest stake), within its locked income (the donation).
+    h.set_usd(84.0).await;
+    let ix = h.liquidate_ix(&c, &a.key()).await;
+    let out = h.send(&[ix], &[&c.kp]).await;
+    out.ok();
+    let debt: BadDebtResolved = out.event();
+    assert!(
+        debt.insurance_covered > 301 * ONE && debt.insurance_covered < 1_000 * ONE,
+        "{debt:?}"
+    );
+    h.trade(&b, total).await;
+    for u in [&a, &b] {
+        h.send(&[position_close(&h, u)], &[&u.kp]).await.ok();
+    }
+    let out = h.execute_due(RequestKind::Unstake, &creator).await;
+    out.ok();
+    let un: InsuranceUnstaked = out.event();
+    println!(
+        "the honest unstake after a loss of {}: {un:?}",
+        debt.insurance_covered
+    );
+    // Paid what it asked for, all of it (the donation took the loss).
+    assert_eq!((un.paid, un.shares_remaining), (asked.value_at_request, 0));
+    h.check_invariants().await;
+    // The coalition, the only staker left, takes what remains once it unlocks.
+    h.advance(2 * 86_400).await;
+    h.set_usd(84.0).await;
+    let st: Stake = h.anchor_account(stake_pda(&h.market, &c.key())).await;
+    h.send(&[insurance_request_unstake(&h, &c, st.shares)], &[&c.kp])
+        .await
+        .ok();
+    h.execute_due(RequestKind::Unstake, &c).await.ok();
+    let after = i128::from(h.token_balance(c.token).await)
+        + i128::from(h.token_balance(a.token).await)
+        + i128::from(h.token_balance(b.token).await);
+    h.check_invariants().await;
+    println!("the coalition's net: {}", after - before);
+    assert!(after - before <= 0, "{}", after - before);
 }
 
 /// The same against an honest exit: an order whose limit carries its skew charge (the

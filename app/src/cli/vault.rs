@@ -25,9 +25,10 @@ pub enum VaultCmd {
         /// Refund instead if the vault's hedge ratio after the deposit is below this, e.g. 50%
         #[arg(long, default_value = "0%")]
         min_hedge_ratio: String,
-        /// Refund instead if the skew potential's fee is above this share of the amount,
-        /// e.g. 1.5%; "auto": what it costs now plus 0.25% of the amount (so nobody who
-        /// moves the skew before it executes makes it pay more); "none": no bound
+        /// Refund instead if the skew potential's charge net of its rebate is above this
+        /// share of the amount, e.g. 1.5% (negative: a rebate of at least that); "auto":
+        /// what it costs now plus 0.25% of the amount (so nobody who moves the skew
+        /// before it executes makes it pay more or be rebated less); "none": no bound
         #[arg(long, default_value = "auto")]
         max_skew_fee: String,
         /// Return after sending the request (a keeper, or `hedge request execute`, executes it)
@@ -40,9 +41,10 @@ pub enum VaultCmd {
         market: Pubkey,
         /// Shares (UI units), or "all"
         shares: String,
-        /// Cancel instead (the shares back) if the skew potential's fee is above this
-        /// share of what it pays, e.g. 2%; "auto": what it costs now plus 1% (the
-        /// withdrawal delay lets the market move); "none": no bound
+        /// Cancel instead (the shares back) if the skew potential's charge net of its
+        /// rebate is above this share of what it pays, e.g. 2% (negative: a rebate of at
+        /// least that); "auto": what it costs now plus 1% (the withdrawal delay lets the
+        /// market move); "none": no bound
         #[arg(long, default_value = "auto")]
         max_skew_fee: String,
         #[arg(long)]
@@ -86,7 +88,7 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             };
             let quoted = st
                 .skew_quote(after, SkewCause::Deposit)
-                .map(|q| q.paid)
+                .map(|q| i128::from(q.paid) - i128::from(q.rebate))
                 .unwrap_or(0);
             let bound = skew_fee_bound(&max_skew_fee, quoted, amount, 2_500)?;
             let ix =
@@ -124,7 +126,7 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             };
             let quoted = st
                 .skew_quote(after, SkewCause::Withdrawal)
-                .map(|q| q.paid)
+                .map(|q| i128::from(q.paid) - i128::from(q.rebate))
                 .unwrap_or(0);
             let bound = skew_fee_bound(&max_skew_fee, quoted, value, 10_000)?;
             let ix = ix::vault_request_withdraw_bounded(&m.keys, &o, amount, bound);
@@ -142,23 +144,31 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
     }
 }
 
-/// A request's bound on its skew fee, a share of `amount` (1e6): `spec` as a ratio,
-/// "none", or "auto": the fee quoted now (`quoted` tokens) plus `slack` (1e6) of the
-/// amount (PROTOCOL section 4, revision 5: a request's bound covers its skew charge).
-fn skew_fee_bound(spec: &str, quoted: u64, amount: u64, slack: u32) -> Result<u32> {
-    let none = ix::NO_SKEW_FEE_LIMIT;
-    match spec {
-        "none" => Ok(none),
+/// A request's bound on its skew charge net of its rebate, a share of `amount` (1e6,
+/// negative: a rebate asked for): `spec` as a ratio ("-0.5%" asks for a rebate of at
+/// least 0.5%), "none", or "auto": the charge quoted now (`quoted` tokens, fee less
+/// rebate) plus `slack` (1e6) of the amount (PROTOCOL section 4, revision 5: a
+/// request's bound covers its skew charge, its rebate included).
+fn skew_fee_bound(spec: &str, quoted: i128, amount: u64, slack: u32) -> Result<i32> {
+    let none = i128::from(ix::NO_SKEW_FEE_LIMIT);
+    let bound = match spec {
+        "none" => none,
         "auto" => {
             let quoted = if amount == 0 {
                 0
             } else {
-                (u128::from(quoted) * 1_000_000).div_ceil(u128::from(amount))
+                // Rounded up: the bound errs by under a millionth toward accepting.
+                let (n, d) = (quoted * 1_000_000, i128::from(amount));
+                n.div_euclid(d) + i128::from(n.rem_euclid(d) != 0)
             };
-            Ok((quoted + u128::from(slack)).min(u128::from(none)) as u32)
+            quoted + i128::from(slack)
         }
-        s => parse_ratio(s),
-    }
+        s => match s.strip_prefix('-') {
+            Some(r) => -i128::from(parse_ratio(r)?),
+            None => i128::from(parse_ratio(s)?),
+        },
+    };
+    Ok(bound.clamp(-none, none) as i32)
 }
 
 /// `hedge vault show`'s report for `owner` (also `hedge serve`'s).

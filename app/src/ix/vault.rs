@@ -37,17 +37,18 @@ pub fn vault_request_deposit(
     vault_request_deposit_bounded(k, o, amount, min_hedge_ratio, NO_SKEW_FEE_LIMIT)
 }
 
-/// No bound on the skew potential's fee (a share of 100%).
-pub const NO_SKEW_FEE_LIMIT: u32 = hedge_engine::RATIO_PRECISION as u32;
+/// No bound on the skew potential's charge (a share of 100%).
+pub const NO_SKEW_FEE_LIMIT: i32 = hedge_engine::RATIO_PRECISION as i32;
 
-/// A deposit request whose skew fee may be at most `max_skew_fee_ratio` of the amount
-/// (precision 1e6; PROTOCOL section 4, revision 5): above it the execution refunds it.
+/// A deposit request whose skew charge net of its rebate may be at most
+/// `max_skew_fee_ratio` of the amount (precision 1e6, negative: a rebate asked for;
+/// PROTOCOL section 4, revision 5): above it the execution refunds it.
 pub fn vault_request_deposit_bounded(
     k: &MarketKeys,
     o: &OwnerAccounts,
     amount: u64,
     min_hedge_ratio: u32,
-    max_skew_fee_ratio: u32,
+    max_skew_fee_ratio: i32,
 ) -> Instruction {
     build(
         vault_request_deposit_accounts(k, o),
@@ -167,13 +168,14 @@ pub fn vault_request_withdraw(k: &MarketKeys, o: &OwnerAccounts, shares: u64) ->
     vault_request_withdraw_bounded(k, o, shares, NO_SKEW_FEE_LIMIT)
 }
 
-/// A withdrawal request whose skew fee may be at most `max_skew_fee_ratio` of what it
-/// pays (gross; precision 1e6): above it the execution cancels it, the shares back.
+/// A withdrawal request whose skew charge net of its rebate may be at most
+/// `max_skew_fee_ratio` of what it pays (gross; precision 1e6, negative: a rebate
+/// asked for): above it the execution cancels it, the shares back.
 pub fn vault_request_withdraw_bounded(
     k: &MarketKeys,
     o: &OwnerAccounts,
     shares: u64,
-    max_skew_fee_ratio: u32,
+    max_skew_fee_ratio: i32,
 ) -> Instruction {
     build(
         vault_request_withdraw_accounts(k, o),

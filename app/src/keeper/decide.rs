@@ -115,7 +115,7 @@ mod tests {
             claim_tokens: 0,
             claim_shares: 0,
             waiting: false,
-            max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as u32,
+            max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
             reserved: [0; 27],
         }
     }

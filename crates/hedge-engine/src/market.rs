@@ -43,18 +43,17 @@ pub struct DepositExecution {
     pub waiting: u64,
 }
 
-/// Refuses a skew fee above `ratio` of `amount` (`RATIO_PRECISION` or more: no bound).
-fn check_skew_fee_limit(fee: u64, amount: u64, ratio: u32) -> EngineResult<()> {
-    if u128::from(ratio) >= u128::from(RATIO_PRECISION) {
+/// Refuses a skew charge net of its rebate, `fee - rebate`, above `ratio` of `amount`
+/// (compared exactly, cross-multiplied): a negative `ratio` asks for at least that
+/// rebate, `RATIO_PRECISION` or more is no bound (PROTOCOL section 4 item 4).
+pub fn check_skew_fee_limit(fee: u64, rebate: u64, amount: u64, ratio: i32) -> EngineResult<()> {
+    if i128::from(ratio) >= i128::from(RATIO_PRECISION) {
         return Ok(());
     }
-    let bound = mul_div(
-        u128::from(amount),
-        u128::from(ratio),
-        u128::from(RATIO_PRECISION),
-        Rounding::Floor,
-    )?;
-    if u128::from(fee) > bound {
+    let net = i128::from(fee)
+        .sub_c(i128::from(rebate))?
+        .mul_c(i128::from(RATIO_PRECISION))?;
+    if net > i128::from(amount).mul_c(i128::from(ratio))? {
         return Err(EngineError::SkewFeeAboveLimit);
     }
     Ok(())
@@ -299,11 +298,16 @@ impl MarketState {
         Ok(())
     }
 
-    /// The insurance fund loses `amount` (bad debt it covers): at once; what is
-    /// locked never exceeds what is left.
+    /// The insurance fund loses `amount` (bad debt it covers), at once, out of the
+    /// income still locked first and then out of what the stakes are worth (as
+    /// Yearn v3 offsets a loss against locked profit): income nobody holds yet
+    /// absorbs a loss before anyone's stake does, and a loss never leaves the fund
+    /// counted as all locked, worth nothing to a pending unstake while its income
+    /// unlocks to whoever stays.
     fn insurance_loss(&mut self, amount: u64) -> EngineResult<()> {
         self.insurance = self.insurance.sub_c(amount)?;
-        self.insurance_profit.locked = self.insurance_profit.locked.min(self.insurance);
+        let locked = self.insurance_profit.locked.saturating_sub(amount);
+        self.insurance_profit.locked = locked.min(self.insurance);
         Ok(())
     }
 
@@ -718,19 +722,20 @@ impl MarketState {
         min_hedge_ratio: u32,
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
-        self.execute_deposit_limited(supply, amount, min_hedge_ratio, RATIO_PRECISION as u32, oracle)
+        self.execute_deposit_limited(supply, amount, min_hedge_ratio, RATIO_PRECISION as i32, oracle)
     }
 
-    /// [`MarketState::execute_deposit`] with the request's bound on the skew fee, a
-    /// share of the amount (`RATIO_PRECISION`: none): above it the deposit is refused
-    /// (`SkewFeeAboveLimit`, refunded), so nobody who moves the skew before it
-    /// executes can make it pay more than its owner accepted.
+    /// [`MarketState::execute_deposit`] with the request's bound on the skew charge
+    /// net of its rebate, a share of the amount (negative: a rebate asked for;
+    /// `RATIO_PRECISION`: none): above it the deposit is refused (`SkewFeeAboveLimit`,
+    /// refunded), so nobody who moves the skew before it executes can make it pay
+    /// more, or be rebated less, than its owner accepted.
     pub fn execute_deposit_limited(
         &mut self,
         supply: u64,
         amount: u64,
         min_hedge_ratio: u32,
-        max_skew_fee_ratio: u32,
+        max_skew_fee_ratio: i32,
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
         self.check_accepting_deposits()?;
@@ -748,7 +753,7 @@ impl MarketState {
             u64::MAX,
             &self.params,
         )?;
-        check_skew_fee_limit(skew.paid, amount, max_skew_fee_ratio)?;
+        check_skew_fee_limit(skew.paid, skew.rebate, amount, max_skew_fee_ratio)?;
         let priced = amount
             .checked_sub(skew.paid)
             .ok_or(EngineError::DepositTooSmall)?
@@ -812,7 +817,7 @@ impl MarketState {
             supply,
             amount,
             min_hedge_ratio,
-            RATIO_PRECISION as u32,
+            RATIO_PRECISION as i32,
             oracle,
             waited,
         )
@@ -826,7 +831,7 @@ impl MarketState {
         supply: u64,
         amount: u64,
         min_hedge_ratio: u32,
-        max_skew_fee_ratio: u32,
+        max_skew_fee_ratio: i32,
         oracle: OraclePrice,
         waited: bool,
     ) -> EngineResult<DepositExecution> {
@@ -894,18 +899,19 @@ impl MarketState {
         value_at_request: u64,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
-        self.execute_withdraw_limited(supply, shares, value_at_request, RATIO_PRECISION as u32, oracle)
+        self.execute_withdraw_limited(supply, shares, value_at_request, RATIO_PRECISION as i32, oracle)
     }
 
-    /// [`MarketState::execute_withdraw`] with the request's bound on the skew fee, a
-    /// share of the gross paid (`RATIO_PRECISION`: none): above it the withdrawal is
-    /// refused (`SkewFeeAboveLimit`: the request cancelled, the shares returned).
+    /// [`MarketState::execute_withdraw`] with the request's bound on the skew charge
+    /// net of its rebate, a share of the gross paid (negative: a rebate asked for;
+    /// `RATIO_PRECISION`: none): above it the withdrawal is refused
+    /// (`SkewFeeAboveLimit`: the request cancelled, the shares returned).
     pub fn execute_withdraw_limited(
         &mut self,
         supply: u64,
         shares: u64,
         value_at_request: u64,
-        max_skew_fee_ratio: u32,
+        max_skew_fee_ratio: i32,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
         let mut payout = withdrawal_payout(
@@ -939,7 +945,7 @@ impl MarketState {
                 &self.params,
             )?
         };
-        check_skew_fee_limit(skew.paid, gross, max_skew_fee_ratio)?;
+        check_skew_fee_limit(skew.paid, skew.rebate, gross, max_skew_fee_ratio)?;
         payout.skew_fee = skew.paid;
         payout.skew_unfunded = skew.unfunded;
         payout.skew_rebate = skew.rebate;
@@ -1363,6 +1369,28 @@ mod tests {
         assert_eq!((st.collateral, st.skew.balance), (c0 - gross, k0 + w.skew_fee));
     }
 
+    /// A request's bound is on its skew charge net of its rebate (PROTOCOL section 4
+    /// item 4): a positive bound caps the fee less the rebate, a negative one asks for
+    /// at least that rebate, compared exactly; 1e6 or more is no bound.
+    #[test]
+    fn a_request_bound_covers_the_fee_net_of_the_rebate() {
+        let limit = |fee, rebate, ratio| check_skew_fee_limit(fee, rebate, 1_000 * ONE, ratio);
+        let refused = Err(EngineError::SkewFeeAboveLimit);
+        // 1% of 1,000 tokens: a fee of 10 passes, 10 and a unit does not; a rebate
+        // makes room for more fee.
+        assert_eq!(limit(10 * ONE, 0, 10_000), Ok(()));
+        assert_eq!(limit(10 * ONE + 1, 0, 10_000), refused);
+        assert_eq!(limit(12 * ONE, 2 * ONE, 10_000), Ok(()));
+        // -1%: a rebate of at least 10 tokens is asked for.
+        assert_eq!(limit(0, 10 * ONE, -10_000), Ok(()));
+        assert_eq!(limit(0, 10 * ONE - 1, -10_000), refused);
+        assert_eq!(limit(ONE, 10 * ONE, -10_000), refused);
+        // No bound.
+        assert_eq!(limit(1_000 * ONE, 0, 1_000_000), Ok(()));
+        assert_eq!(limit(1_000 * ONE, 0, i32::MAX), Ok(()));
+        assert_eq!(limit(0, 0, i32::MIN), refused);
+    }
+
     /// The insurance fund's income unlocks (PROTOCOL section 5, revision 5): a stake
     /// made just before income lands takes only what unlocks while it is staked.
     #[test]
@@ -1383,10 +1411,45 @@ mod tests {
         assert!(at_60 <= 500 * ONE + share as u64 + 1, "{at_60}");
         // Fully unlocked, the income is shared by all stakes.
         assert!(st.insurance_value(mine, 86_400).unwrap() > 500 * ONE + 9 * ONE);
-        // A loss counts at once; what is locked never exceeds the fund.
+        // A loss counts at once, out of the locked income first: what is left is the
+        // stakes', in proportion.
         st.insurance_loss(555 * ONE).unwrap();
-        assert_eq!((st.insurance, st.insurance_profit.locked), (5 * ONE, 5 * ONE));
-        assert_eq!(st.insurance_value(mine, 0), Ok(0));
+        assert_eq!((st.insurance, st.insurance_profit.locked), (5 * ONE, 0));
+        let left = amount_for_shares_floor(mine, supply, u128::from(5 * ONE)).unwrap();
+        assert!(left > 4 * ONE, "{left}");
+        assert_eq!(st.insurance_value(mine, 0), Ok(left));
+    }
+
+    /// Found by an attack on revision 5: a loss larger than the fund's unlocked part
+    /// left the survivor counted as locked income, so a pending unstake was owed
+    /// nothing and burnt all its shares while that income unlocked to whoever stayed
+    /// (a coalition that had lifted the cap with a donation). A loss now comes out of
+    /// the locked income first: the unstake loses only what the loss takes beyond it.
+    #[test]
+    fn a_loss_comes_out_of_the_locked_income_before_a_pending_unstake() {
+        let mut st = state();
+        st.params.profit_unlock_time = 86_400;
+        let honest = st.insurance_shares;
+        let fund = st.insurance;
+        let asked = st.insurance_value(honest, 0).unwrap();
+        assert_eq!(asked, fund);
+        // A donation of 3x the fund (locked), then a loss of 1.5x the fund.
+        st.donate_insurance(3 * fund, 0).unwrap();
+        st.insurance_loss(fund + fund / 2).unwrap();
+        assert_eq!(
+            (st.insurance, st.insurance_profit.locked),
+            (2 * fund + fund / 2, 3 * fund / 2)
+        );
+        // The honest unstake is owed what it asked: the loss took the donation.
+        let x = st.execute_unstake(honest, asked, 1).unwrap();
+        assert_eq!((x.owed, x.paid, x.shares_burned), (fund, fund, honest));
+        // A loss beyond the locked income reaches the stakes, in proportion.
+        let mut st = state();
+        st.params.profit_unlock_time = 86_400;
+        st.donate_insurance(fund / 2, 0).unwrap();
+        st.insurance_loss(fund).unwrap();
+        assert_eq!((st.insurance, st.insurance_profit.locked), (fund / 2, 0));
+        assert_eq!(st.insurance_value(honest, 1), Ok(fund / 2));
     }
 
     /// Found by the bank fuzz: a vault that lost nearly everything (traders won it)

@@ -40,10 +40,11 @@ pub struct RequestCreated {
     pub limit_price: u128,
     /// Withdrawal and unstake: value of the shares at request, native units.
     pub value_at_request: u64,
-    /// Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-    /// of the amount (precision 1e6; 1e6: none). A trade's limit price bounds its
-    /// price with the skew charge included.
-    pub max_skew_fee_ratio: u32,
+    /// Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+    /// its rebate, a share of the amount (precision 1e6; negative: a rebate asked for;
+    /// 1e6 or more: none). A trade's limit price bounds its price with the skew charge
+    /// included.
+    pub max_skew_fee_ratio: i32,
 }
 
 /// A request ended without executing: its owner cancelled it before its due time, or

@@ -39,7 +39,7 @@ pub mod hedge_vault {
         ctx: Context<VaultRequestDeposit>,
         amount: u64,
         min_hedge_ratio: u32,
-        max_skew_fee_ratio: u32,
+        max_skew_fee_ratio: i32,
     ) -> Result<()> {
         instructions::vault_request_deposit::handler(ctx, amount, min_hedge_ratio, max_skew_fee_ratio)
     }
@@ -58,7 +58,7 @@ pub mod hedge_vault {
     pub fn vault_request_withdraw(
         ctx: Context<VaultRequestWithdraw>,
         shares: u64,
-        max_skew_fee_ratio: u32,
+        max_skew_fee_ratio: i32,
     ) -> Result<()> {
         instructions::vault_request_withdraw::handler(ctx, shares, max_skew_fee_ratio)
     }

@@ -65,7 +65,7 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.min_hedge_ratio = 0;
     request.value_at_request = 0;
     request.waiting = false;
-    request.max_skew_fee_ratio = hedge_engine::RATIO_PRECISION as u32;
+    request.max_skew_fee_ratio = hedge_engine::RATIO_PRECISION as i32;
     request.token_destination = o.token_destination;
     request.share_destination = o.share_destination;
     if o.execution_fee > 0 {

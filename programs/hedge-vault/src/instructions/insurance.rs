@@ -208,7 +208,7 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
         delta_base: 0,
         limit_price: 0,
         value_at_request: value,
-        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as u32,
+        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
     };
     emit_cpi!(event);
     Ok(())

@@ -100,7 +100,7 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
         delta_base: args.delta_base,
         limit_price: args.limit_price,
         value_at_request: 0,
-        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as u32,
+        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
     };
     emit_cpi!(event);
     Ok(())

@@ -86,7 +86,7 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
         delta_base: 0,
         limit_price: 0,
         value_at_request: 0,
-        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as u32,
+        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
     };
     emit_cpi!(event);
     Ok(())

@@ -54,7 +54,7 @@ pub fn handler(
     mut ctx: Context<VaultRequestDeposit>,
     amount: u64,
     min_hedge_ratio: u32,
-    max_skew_fee_ratio: u32,
+    max_skew_fee_ratio: i32,
 ) -> Result<()> {
     require!(amount > 0, HedgeError::ZeroAmount);
     require!(

@@ -56,7 +56,7 @@ pub struct VaultRequestWithdraw<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee_ratio: u32) -> Result<()> {
+pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee_ratio: i32) -> Result<()> {
     require!(shares > 0, HedgeError::ZeroAmount);
     require!(
         ctx.accounts.owner_shares.amount >= shares,

@@ -54,11 +54,12 @@ pub struct Request {
     /// Deposit: its rest is waiting for hedge capacity (counted in the market's
     /// `waiting_deposits`).
     pub waiting: bool,
-    /// Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-    /// of what executes (precision 1e6; 1e6: none); above it the execution is refused
+    /// Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+    /// its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
+    /// a rebate asked for; 1e6 or more: none); above it the execution is refused
     /// (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
     /// (PROTOCOL section 4, revision 5).
-    pub max_skew_fee_ratio: u32,
+    pub max_skew_fee_ratio: i32,
     pub reserved: [u8; 27],
 }
 

@@ -21,6 +21,8 @@ import {
   getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getI32Decoder,
+  getI32Encoder,
   getI64Decoder,
   getI64Encoder,
   getStructDecoder,
@@ -109,8 +111,9 @@ export type Request = {
    */
   waiting: boolean;
   /**
-   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-   * of what executes (precision 1e6; 1e6: none); above it the execution is refused
+   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+   * its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
+   * a rebate asked for; 1e6 or more: none); above it the execution is refused
    * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
    * (PROTOCOL section 4, revision 5).
    */
@@ -171,8 +174,9 @@ export type RequestArgs = {
    */
   waiting: boolean;
   /**
-   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-   * of what executes (precision 1e6; 1e6: none); above it the execution is refused
+   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+   * its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
+   * a rebate asked for; 1e6 or more: none); above it the execution is refused
    * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
    * (PROTOCOL section 4, revision 5).
    */
@@ -203,7 +207,7 @@ export function getRequestEncoder(): FixedSizeEncoder<RequestArgs> {
       ["claimTokens", getU64Encoder()],
       ["claimShares", getU64Encoder()],
       ["waiting", getBooleanEncoder()],
-      ["maxSkewFeeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getI32Encoder()],
       ["reserved", fixEncoderSize(getBytesEncoder(), 27)],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_DISCRIMINATOR }),
@@ -232,7 +236,7 @@ export function getRequestDecoder(): FixedSizeDecoder<Request> {
     ["claimTokens", getU64Decoder()],
     ["claimShares", getU64Decoder()],
     ["waiting", getBooleanDecoder()],
-    ["maxSkewFeeRatio", getU32Decoder()],
+    ["maxSkewFeeRatio", getI32Decoder()],
     ["reserved", fixDecoderSize(getBytesDecoder(), 27)],
   ]);
 }

@@ -12,6 +12,8 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getI32Decoder,
+  getI32Encoder,
   getStructDecoder,
   getStructEncoder,
   getU32Decoder,
@@ -129,7 +131,7 @@ export function getVaultRequestDepositInstructionDataEncoder(): FixedSizeEncoder
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["amount", getU64Encoder()],
       ["minHedgeRatio", getU32Encoder()],
-      ["maxSkewFeeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getI32Encoder()],
     ]),
     (value) => ({
       ...value,
@@ -143,7 +145,7 @@ export function getVaultRequestDepositInstructionDataDecoder(): FixedSizeDecoder
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["amount", getU64Decoder()],
     ["minHedgeRatio", getU32Decoder()],
-    ["maxSkewFeeRatio", getU32Decoder()],
+    ["maxSkewFeeRatio", getI32Decoder()],
   ]);
 }
 

@@ -12,10 +12,10 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getI32Decoder,
+  getI32Encoder,
   getStructDecoder,
   getStructEncoder,
-  getU32Decoder,
-  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   transformEncoder,
@@ -134,7 +134,7 @@ export function getVaultRequestWithdrawInstructionDataEncoder(): FixedSizeEncode
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["shares", getU64Encoder()],
-      ["maxSkewFeeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getI32Encoder()],
     ]),
     (value) => ({
       ...value,
@@ -147,7 +147,7 @@ export function getVaultRequestWithdrawInstructionDataDecoder(): FixedSizeDecode
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["shares", getU64Decoder()],
-    ["maxSkewFeeRatio", getU32Decoder()],
+    ["maxSkewFeeRatio", getI32Decoder()],
   ]);
 }
 

@@ -16,14 +16,14 @@ import {
   getConstantEncoder,
   getHiddenPrefixDecoder,
   getHiddenPrefixEncoder,
+  getI32Decoder,
+  getI32Encoder,
   getI64Decoder,
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU128Decoder,
   getU128Encoder,
-  getU32Decoder,
-  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -52,9 +52,10 @@ export type RequestCreated = {
   /** Withdrawal and unstake: value of the shares at request, native units. */
   valueAtRequest: bigint;
   /**
-   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-   * of the amount (precision 1e6; 1e6: none). A trade's limit price bounds its
-   * price with the skew charge included.
+   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+   * its rebate, a share of the amount (precision 1e6; negative: a rebate asked for;
+   * 1e6 or more: none). A trade's limit price bounds its price with the skew charge
+   * included.
    */
   maxSkewFeeRatio: number;
 };
@@ -77,9 +78,10 @@ export type RequestCreatedArgs = {
   /** Withdrawal and unstake: value of the shares at request, native units. */
   valueAtRequest: number | bigint;
   /**
-   * Deposit and withdrawal: the owner's bound on the skew potential's fee, a share
-   * of the amount (precision 1e6; 1e6: none). A trade's limit price bounds its
-   * price with the skew charge included.
+   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+   * its rebate, a share of the amount (precision 1e6; negative: a rebate asked for;
+   * 1e6 or more: none). A trade's limit price bounds its price with the skew charge
+   * included.
    */
   maxSkewFeeRatio: number;
 };
@@ -97,7 +99,7 @@ export function getRequestCreatedEncoder(): FixedSizeEncoder<RequestCreatedArgs>
       ["deltaBase", getI64Encoder()],
       ["limitPrice", getU128Encoder()],
       ["valueAtRequest", getU64Encoder()],
-      ["maxSkewFeeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getI32Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -122,7 +124,7 @@ export function getRequestCreatedDecoder(): FixedSizeDecoder<RequestCreated> {
       ["deltaBase", getI64Decoder()],
       ["limitPrice", getU128Decoder()],
       ["valueAtRequest", getU64Decoder()],
-      ["maxSkewFeeRatio", getU32Decoder()],
+      ["maxSkewFeeRatio", getI32Decoder()],
     ]),
     [
       getConstantDecoder(
