@@ -17,7 +17,9 @@ pub mod synth;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Result};
 use hedge_engine::oracle::RawPrice;
-use hedge_vault::events::{BadDebtResolved, PositionLiquidated, RequestCancelled};
+use hedge_vault::events::{
+    BadDebtResolved, PositionLiquidated, RequestCancelled, VaultDeposited, VaultWithdrawn,
+};
 use hedge_vault::state::OracleKind;
 use serde::Serialize;
 
@@ -239,10 +241,22 @@ impl Run {
             &pass.events::<BadDebtResolved>(),
         );
         self.series.record_refusals(&pass.events::<RequestCancelled>());
+        self.series.record_flows(
+            p.t,
+            &pass.events::<VaultDeposited>(),
+            &pass.events::<VaultWithdrawn>(),
+            &self.sim,
+        );
         self.agents.act(&mut self.sim, dt);
         self.sim.advance(t2, raw_price(usd2, t2));
         let pass = block_on(keeper::run(&mut self.sim, &Run::second_pass(), None))?;
         self.series.record_refusals(&pass.events::<RequestCancelled>());
+        self.series.record_flows(
+            t2,
+            &pass.events::<VaultDeposited>(),
+            &pass.events::<VaultWithdrawn>(),
+            &self.sim,
+        );
         self.series.record_state(&p, &self.sim);
         self.step += 1;
         Ok(())
@@ -309,6 +323,7 @@ pub fn run(
             }
         }
     }
+    r.series.finish();
     let report = r.report(source)?;
     Ok((r, report))
 }

@@ -4,7 +4,9 @@
 
 use anchor_lang::prelude::Pubkey;
 use hedge_engine::math::Rounding;
-use hedge_engine::position::{equity_floor, stress_sized_open_interest_usd, unrealized_pnl_quote};
+use hedge_engine::position::{
+    equity_floor, is_risk_reducing, stress_sized_open_interest_usd, unrealized_pnl_quote,
+};
 use hedge_engine::requests::RequestKind;
 use hedge_engine::vault::hedge_target_floor;
 use serde::Serialize;
@@ -60,9 +62,10 @@ pub struct Population {
     pub takers: usize,
     pub depth: f64,
     /// The funding rate they earn on the other side of their hedge (a centralized
-    /// exchange's perpetual), a year: 10.95% is the industry's fixed interest
-    /// component, 0.01% per 8 hours.
-    pub external_funding: f64,
+    /// exchange's perpetual), a year: by default a constant 10.95%, the industry's
+    /// fixed interest component, 0.01% per 8 hours; or a daily series
+    /// (`--external-funding`, e.g. data/funding/ETH-USDT-binance.csv).
+    pub external_funding: ExternalFunding,
     /// Round-trip cost of their external hedge, fraction of notional.
     pub external_cost: f64,
     /// Days over which they count funding carry when deciding.
@@ -74,6 +77,27 @@ pub struct Population {
     pub exit_low: f64,
     pub exit_high: f64,
     pub max_delay_steps: u64,
+    /// Each taker's capital, as a share of its largest notional (`depth * C /
+    /// takers`) when it first looks, in USD; `None`: as much margin as it wants
+    /// (`--taker-capital`). With a capital, its margin comes out of it, a
+    /// liquidation takes it, and a taker liquidated stays out `taker_return_days`
+    /// and comes back with its capital renewed.
+    pub taker_capital: Option<f64>,
+    pub taker_return_days: f64,
+    /// A share of the takers leaves at once on a day and stays out for some days
+    /// (`--exit-shock SHARE@DAY[:DAYS]`).
+    pub exit_shock: Option<ExitShock>,
+}
+
+/// Takers leaving at once (docs/BACKTESTS.md, the stress table).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ExitShock {
+    /// Share of the takers that leave, in [0, 1].
+    pub share: f64,
+    /// Days after the run's start.
+    pub day: f64,
+    /// Days they stay out.
+    pub out_days: f64,
 }
 
 impl Default for Population {
@@ -100,13 +124,16 @@ impl Default for Population {
             legacy: false,
             takers: 20,
             depth: 2.0,
-            external_funding: 0.1095,
+            external_funding: ExternalFunding::constant(0.1095),
             external_cost: 0.0005,
             horizon_days: 7.0,
             max_edge: 0.001,
             exit_low: -0.05,
             exit_high: 0.02,
             max_delay_steps: 4,
+            taker_capital: None,
+            taker_return_days: 30.0,
+            exit_shock: None,
         }
     }
 }
@@ -123,6 +150,81 @@ impl Population {
     }
 }
 
+/// The funding rate the hedge takers' short elsewhere earns, a year (positive: longs
+/// pay shorts there): a constant, or a daily series held at each day's value (the
+/// first day's before it, the last day's after it).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExternalFunding {
+    /// What it is: the constant, or the file it was read from.
+    pub label: String,
+    /// The constant, when there is no series.
+    pub constant: f64,
+    /// (day since 1970-01-01, rate a year), in order of day.
+    #[serde(skip)]
+    pub daily: Vec<(i64, f64)>,
+}
+
+impl ExternalFunding {
+    pub fn constant(rate: f64) -> ExternalFunding {
+        ExternalFunding {
+            label: format!("{:+.2}%/yr", rate * 100.0),
+            constant: rate,
+            daily: Vec::new(),
+        }
+    }
+
+    /// A `Date,Rate` CSV (a rate a year, as a fraction), e.g. the files in
+    /// data/funding/.
+    pub fn series(csv: &str, label: &str) -> anyhow::Result<ExternalFunding> {
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name))
+                .ok_or_else(|| anyhow::anyhow!("{label}: no `{name}` column (a `Date,Rate` CSV)"))
+        };
+        let (d, r) = (col("Date")?, col("Rate")?);
+        let mut daily = Vec::new();
+        for (i, line) in lines.enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split(',').map(str::trim).collect();
+            let bad = || anyhow::anyhow!("{label}: line {} is not a date and a rate: {line}", i + 2);
+            let day = super::path::unix_day(f.get(d).ok_or_else(bad)?).map_err(|_| bad())?;
+            let rate: f64 = f.get(r).ok_or_else(bad)?.parse().map_err(|_| bad())?;
+            if !rate.is_finite() {
+                return Err(bad());
+            }
+            daily.push((day, rate));
+        }
+        daily.sort_by_key(|x| x.0);
+        daily.dedup_by_key(|x| x.0);
+        if daily.is_empty() {
+            anyhow::bail!("{label}: no rates");
+        }
+        Ok(ExternalFunding {
+            label: label.to_string(),
+            constant: 0.0,
+            daily,
+        })
+    }
+
+    /// The rate a year at unix time `t`.
+    pub fn at(&self, t: i64) -> f64 {
+        if self.daily.is_empty() {
+            return self.constant;
+        }
+        let day = t.div_euclid(86_400);
+        match self.daily.binary_search_by_key(&day, |x| x.0) {
+            Ok(i) => self.daily[i].1,
+            Err(0) => self.daily[0].1,
+            Err(i) => self.daily[i - 1].1,
+        }
+    }
+}
+
 /// A hedge taker's private parameters.
 #[derive(Clone, Copy, Debug)]
 struct Taker {
@@ -131,6 +233,15 @@ struct Taker {
     exit: f64,
     every: u64,
     offset: u64,
+    /// Unix time before which it does not come back (a shock, a liquidation).
+    out_until: i64,
+    /// Its capital at the start, USD (set when it first looks; `None`: unlimited).
+    capital_usd: Option<f64>,
+    /// What is left of it to put up as margin, USD.
+    capital_left_usd: f64,
+    /// The base it held at its last look, and the base its request then asked for.
+    seen_base: i64,
+    asked_base: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +263,9 @@ pub struct Agents {
     step: u64,
     staker: Pubkey,
     staked: u64,
+    /// Unix time of the first sub-step, and whether the exit shock happened.
+    started: Option<i64>,
+    shocked: bool,
     /// The stakers' budget in USD, fixed at their first look.
     staker_budget_usd: Option<f64>,
     next: u64,
@@ -183,6 +297,8 @@ impl Agents {
             step: 0,
             staker: agent_wallet(0),
             staked: 0,
+            started: None,
+            shocked: false,
             staker_budget_usd: None,
             next: 1,
             rng: Rng::new(seed ^ 0x5EED),
@@ -203,6 +319,11 @@ impl Agents {
                     exit: a.params.exit_low + a.rng.uniform() * (a.params.exit_high - a.params.exit_low),
                     every,
                     offset: (a.rng.uniform() * every as f64) as u64,
+                    out_until: i64::MIN,
+                    capital_usd: None,
+                    capital_left_usd: 0.0,
+                    seen_base: 0,
+                    asked_base: 0,
                 };
                 a.takers.push(t);
             }
@@ -239,6 +360,7 @@ impl Agents {
     /// One sub-step of `dt` seconds: every agent decides on what it sees now.
     pub fn act(&mut self, sim: &mut Sim, dt: i64) {
         let days = dt as f64 / 86_400.0;
+        self.started.get_or_insert(sim.now);
         self.stakers(sim);
         self.hedger_flows(sim, days);
         self.speculate(sim, days);
@@ -278,22 +400,62 @@ impl Agents {
         // Funding longs receive here, a year (positive rate: longs pay).
         let here_to_longs = -(st.funding.rate as f64) / 1e12 * 365.0;
         // A long here and a short there earns both legs' funding.
-        let carry_long = here_to_longs + self.params.external_funding;
+        let carry_long = here_to_longs + self.params.external_funding.at(sim.now);
         let h = self.params.horizon_days / 365.0;
         let round_trip = 2.0 * taker_fee + self.params.external_cost;
         let cap = self.params.depth * st.collateral as f64 / self.params.takers.max(1) as f64;
         let view = st.view(price);
         let min = p.min_position_base as f64;
+        let usd = price.price as f64 / 1e18;
+        let token = 10f64.powi(i32::from(sim.market.decimals));
+        let now = sim.now;
+        // The shock: the first `share` of the takers leave at once.
+        if let Some(shock) = self.params.exit_shock {
+            let at = self.started.unwrap_or(now) + (shock.day * 86_400.0) as i64;
+            let leaving = (shock.share.clamp(0.0, 1.0) * self.takers.len() as f64).round() as usize;
+            if !self.shocked && now >= at {
+                self.shocked = true;
+                for t in self.takers.iter_mut().take(leaving) {
+                    t.out_until = now + (shock.out_days * 86_400.0) as i64;
+                }
+            }
+        }
         // What this step's requests already fill.
         let mut x = n - target;
-        for t in &self.takers {
+        for t in &mut self.takers {
             if !(self.step + t.offset).is_multiple_of(t.every)
                 || sim.has_request(&t.wallet, RequestKind::Trade)
             {
                 continue;
             }
             let pos = sim.position(&t.wallet).cloned();
-            let base = pos.as_ref().map_or(0, |q| q.base) as f64;
+            let held = pos.as_ref().map_or(0, |q| q.base);
+            // Finite capital: set at its first look; a position that shrank without
+            // its own order was liquidated: it leaves and comes back later, renewed.
+            if let Some(share) = self.params.taker_capital {
+                if t.capital_usd.is_none() && cap > 0.0 {
+                    t.capital_usd = Some(share * cap / token * usd);
+                    t.capital_left_usd = share * cap / token * usd;
+                }
+                let liquidated = held != t.seen_base
+                    && held != t.asked_base
+                    && held.unsigned_abs() < t.seen_base.unsigned_abs();
+                if liquidated {
+                    t.out_until = now + (self.params.taker_return_days * 86_400.0) as i64;
+                    t.capital_left_usd = t.capital_usd.unwrap_or(0.0);
+                }
+            }
+            t.seen_base = held;
+            t.asked_base = held;
+            if now < t.out_until {
+                // Out: what it holds is closed, nothing new.
+                if held != 0 && sim.request_trade(&t.wallet, -held, 0).is_ok() {
+                    t.asked_base = 0;
+                    x -= held as f64;
+                }
+                continue;
+            }
+            let base = held as f64;
             // The potential's slope at x: what one unit toward the target is paid, as
             // far as the skew ledger holds the tokens for it (revision 5: rebates are
             // paid out of it only; a taker reads it on the market account).
@@ -329,15 +491,35 @@ impl Agents {
             if pos.is_none() && sim.open_position(&t.wallet).is_err() {
                 continue;
             }
-            // Margin for 3x of the new size and the fees, beyond its equity.
+            // Margin for 3x of the new size and the fees, beyond its equity; out of its
+            // capital when it has one (what it cannot put up, it does not trade).
             let eq = equity_floor(&p_engine(&pos), &view).unwrap_or(0).max(0) as u64;
+            let mut d = d;
             let want = new_base.unsigned_abs() / 3 + d.unsigned_abs() / 50 + 1;
             if want > eq {
-                sim.mint_to(&t.wallet, want - eq);
-                let _ = sim.deposit_margin(&t.wallet, want - eq);
+                let mut add = want - eq;
+                if self.params.taker_capital.is_some() {
+                    let left = (t.capital_left_usd / usd * token).max(0.0) as u64;
+                    if add > left && !is_risk_reducing(held, new_base) {
+                        // Only the size its equity and capital carry at 3x.
+                        let room = ((eq + left) as f64 * 2.9) as i64 - held.abs();
+                        d = d.signum() * room.max(0).min(d.abs());
+                        add = left;
+                    }
+                    add = add.min(left);
+                    t.capital_left_usd -= add as f64 / token * usd;
+                }
+                if add > 0 {
+                    sim.mint_to(&t.wallet, add);
+                    let _ = sim.deposit_margin(&t.wallet, add);
+                }
+            }
+            if (d as f64).abs() < min {
+                continue;
             }
             if sim.request_trade(&t.wallet, d, 0).is_ok() {
                 x += d as f64;
+                t.asked_base = held + d;
             }
         }
     }

@@ -1,7 +1,10 @@
 //! What a backtest measures (docs/BACKTESTS.md, "The report").
 
+use anchor_lang::prelude::Pubkey;
 use hedge_engine::vault::hedge_ratio_floor;
-use hedge_vault::events::{BadDebtResolved, PositionLiquidated, RequestCancelled, CANCELLED_REFUSED};
+use hedge_vault::events::{
+    BadDebtResolved, PositionLiquidated, RequestCancelled, VaultDeposited, VaultWithdrawn, CANCELLED_REFUSED,
+};
 use serde::Serialize;
 
 use super::path::{Day, Point};
@@ -53,6 +56,23 @@ pub struct Series {
     pub refused: std::collections::BTreeMap<String, usize>,
     #[serde(skip)]
     last_day: Option<usize>,
+    /// What each deposit and each withdrawal cost its hedger, as a fraction of what it
+    /// put in or took out at the share's value (fees and skew charges together).
+    pub entry_costs: Vec<f64>,
+    pub exit_costs: Vec<f64>,
+    /// The hedge ratio outside 95%-105%: since when (unix time), and the longest such
+    /// stretch, seconds.
+    #[serde(skip)]
+    excursion_since: Option<i64>,
+    pub longest_excursion_s: i64,
+    #[serde(skip)]
+    last_t: i64,
+    /// Deposits waiting for hedge capacity: since when, by owner; the tokens that ever
+    /// waited; the longest wait, seconds.
+    #[serde(skip)]
+    waiting_since: std::collections::BTreeMap<Pubkey, i64>,
+    pub waited_tokens: f64,
+    pub longest_wait_s: i64,
 }
 
 fn tokens(v: u64) -> f64 {
@@ -102,6 +122,52 @@ impl Series {
         }
     }
 
+    /// The hedgers' deposits and withdrawals a pass executed: what each cost, at the
+    /// share's value after the pass (without locked income, what a share is
+    /// withdrawn for), and the deposits that wait.
+    pub fn record_flows(
+        &mut self,
+        t: i64,
+        deposits: &[VaultDeposited],
+        withdrawals: &[VaultWithdrawn],
+        sim: &Sim,
+    ) {
+        let Some(nav) = sim.share_value_native(true) else {
+            return;
+        };
+        for d in deposits {
+            if d.amount > 0 && d.shares > 0 {
+                self.entry_costs
+                    .push(1.0 - d.shares as f64 * nav / d.amount as f64);
+            }
+            if d.waiting > 0 {
+                if let std::collections::btree_map::Entry::Vacant(e) = self.waiting_since.entry(d.owner) {
+                    e.insert(t);
+                    self.waited_tokens += tokens(d.waiting);
+                }
+            } else if let Some(since) = self.waiting_since.remove(&d.owner) {
+                self.longest_wait_s = self.longest_wait_s.max(t - since);
+            }
+        }
+        for w in withdrawals {
+            let value = w.shares as f64 * nav;
+            if w.shares > 0 && value > 0.0 {
+                self.exit_costs.push(1.0 - w.paid as f64 / value);
+            }
+        }
+    }
+
+    /// Closes the stretches still open at the end of the run.
+    pub fn finish(&mut self) {
+        let end = self.last_t;
+        if let Some(since) = self.excursion_since.take() {
+            self.longest_excursion_s = self.longest_excursion_s.max(end - since);
+        }
+        for since in std::mem::take(&mut self.waiting_since).into_values() {
+            self.longest_wait_s = self.longest_wait_s.max(end - since);
+        }
+    }
+
     pub fn record_state(&mut self, p: &Point, sim: &Sim) {
         let st = sim.market.state().ok();
         let h = st
@@ -111,7 +177,15 @@ impl Series {
         self.hedge_ratio.push(h);
         if let Some(x) = sim.net_exposure() {
             self.net_exposure.push(x);
+            if (0.95..=1.05).contains(&h) {
+                if let Some(since) = self.excursion_since.take() {
+                    self.longest_excursion_s = self.longest_excursion_s.max(p.t - since);
+                }
+            } else {
+                self.excursion_since.get_or_insert(p.t);
+            }
         }
+        self.last_t = p.t;
         let hour = p.t.div_euclid(3_600);
         if self.last_hour != Some(hour) {
             self.hour_price.push(0.0);
@@ -198,6 +272,48 @@ pub struct Report {
     pub hedgers: usize,
     pub open_positions_at_end: usize,
     pub refused: std::collections::BTreeMap<String, usize>,
+    /// What hedgers paid to enter and leave, how long the hedge strayed, what waited.
+    #[serde(flatten)]
+    pub costs: HedgerCosts,
+}
+
+/// What a hedger's deposit and withdrawal cost, as a fraction of what it put in or
+/// took out at the share's value: the mean over the run's executions and the worst
+/// one (0 when there were none); the longest stretch with the hedge ratio outside
+/// 95%-105%; the tokens that waited in escrow for hedge capacity and the longest wait.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct HedgerCosts {
+    pub entry_cost_mean: f64,
+    pub entry_cost_worst: f64,
+    pub exit_cost_mean: f64,
+    pub exit_cost_worst: f64,
+    pub longest_excursion_hours: f64,
+    pub waited_tokens: f64,
+    pub longest_wait_hours: f64,
+}
+
+impl HedgerCosts {
+    /// Each measure combined over several runs by `f` (mean, or the worst: the largest).
+    pub fn combine(runs: &[HedgerCosts], f: impl Fn(&mut dyn Iterator<Item = f64>) -> f64) -> Self {
+        let of = |g: fn(&HedgerCosts) -> f64| f(&mut runs.iter().map(g));
+        HedgerCosts {
+            entry_cost_mean: of(|c| c.entry_cost_mean),
+            entry_cost_worst: of(|c| c.entry_cost_worst),
+            exit_cost_mean: of(|c| c.exit_cost_mean),
+            exit_cost_worst: of(|c| c.exit_cost_worst),
+            longest_excursion_hours: of(|c| c.longest_excursion_hours),
+            waited_tokens: of(|c| c.waited_tokens),
+            longest_wait_hours: of(|c| c.longest_wait_hours),
+        }
+    }
+}
+
+fn mean_and_worst(x: &[f64]) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mean = x.iter().sum::<f64>() / x.len() as f64;
+    (mean, x.iter().copied().fold(f64::NEG_INFINITY, f64::max))
 }
 
 fn variance(x: &[f64]) -> f64 {
@@ -300,6 +416,15 @@ impl Report {
             hedgers: run.agents.hedgers.len(),
             open_positions_at_end: run.sim.positions.values().filter(|p| p.base != 0).count(),
             refused: s.refused.clone(),
+            costs: HedgerCosts {
+                entry_cost_mean: mean_and_worst(&s.entry_costs).0,
+                entry_cost_worst: mean_and_worst(&s.entry_costs).1,
+                exit_cost_mean: mean_and_worst(&s.exit_costs).0,
+                exit_cost_worst: mean_and_worst(&s.exit_costs).1,
+                longest_excursion_hours: s.longest_excursion_s as f64 / 3_600.0,
+                waited_tokens: s.waited_tokens,
+                longest_wait_hours: s.longest_wait_s as f64 / 3_600.0,
+            },
         })
     }
 
@@ -347,6 +472,16 @@ impl Report {
             self.hedge_ratio_min * 100.0,
             self.hedge_ratio_median * 100.0,
             self.hedge_ratio_below_90 * 100.0
+        );
+        o += &format!(
+            "  hedgers' costs entry {:.3}% mean, {:.3}% worst; exit {:.3}% mean, {:.3}% worst; longest excursion beyond 5%: {:.1} h; waited for capacity: {:.2} tokens (longest {:.1} h)\n",
+            self.costs.entry_cost_mean * 100.0,
+            self.costs.entry_cost_worst * 100.0,
+            self.costs.exit_cost_mean * 100.0,
+            self.costs.exit_cost_worst * 100.0,
+            self.costs.longest_excursion_hours,
+            self.costs.waited_tokens,
+            self.costs.longest_wait_hours
         );
         o += "  a share's USD result by cause (of its starting value):\n";
         o += &format!("    exposure (hedge shortfall/excess) {}\n    funding and income unlocking       {}  ({:+.2}% a year)\n    trades: the vault's taker fees     {}\n    socialized loss                    {}\n    deleveraging                       {}\n    vault flows: rounding, income paid {}\n    = total                            {}\n", pct(a.exposure), pct(a.funding), self.funding_annual * 100.0, pct(a.fees), pct(a.socialized), pct(a.deleveraging), pct(a.rounding), pct(a.total()));

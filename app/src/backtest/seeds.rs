@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::report::Report;
+use super::report::{HedgerCosts, Report};
 
 /// The measures compared across seeds, one run each.
 #[derive(Clone, Debug, Serialize)]
@@ -17,6 +17,8 @@ pub struct Row {
     pub funding_annual: f64,
     pub socialized_tokens: f64,
     pub bad_debt_tokens: f64,
+    #[serde(flatten)]
+    pub costs: HedgerCosts,
 }
 
 /// Every run, then the mean and the worst of each measure (the lowest
@@ -39,6 +41,7 @@ fn row(r: &Report) -> Row {
         funding_annual: r.funding_annual,
         socialized_tokens: r.socialized_tokens,
         bad_debt_tokens: r.bad_debt_tokens,
+        costs: r.costs,
     }
 }
 
@@ -52,6 +55,7 @@ pub fn summarize_rows(runs: Vec<Row>) -> Summary {
     let mean_of = |f: fn(&Row) -> f64| runs.iter().map(f).sum::<f64>() / n;
     let min_of = |f: fn(&Row) -> f64| runs.iter().map(f).fold(f64::INFINITY, f64::min);
     let max_of = |f: fn(&Row) -> f64| runs.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+    let costs: Vec<HedgerCosts> = runs.iter().map(|r| r.costs).collect();
     let mean = Row {
         seed: 0,
         effectiveness_daily: mean_of(|r| r.effectiveness_daily),
@@ -62,6 +66,7 @@ pub fn summarize_rows(runs: Vec<Row>) -> Summary {
         funding_annual: mean_of(|r| r.funding_annual),
         socialized_tokens: mean_of(|r| r.socialized_tokens),
         bad_debt_tokens: mean_of(|r| r.bad_debt_tokens),
+        costs: HedgerCosts::combine(&costs, |x| x.sum::<f64>() / n),
     };
     let worst = Row {
         seed: 0,
@@ -73,6 +78,7 @@ pub fn summarize_rows(runs: Vec<Row>) -> Summary {
         funding_annual: min_of(|r| r.funding_annual),
         socialized_tokens: max_of(|r| r.socialized_tokens),
         bad_debt_tokens: max_of(|r| r.bad_debt_tokens),
+        costs: HedgerCosts::combine(&costs, |x| x.fold(f64::NEG_INFINITY, f64::max)),
     };
     Summary { runs, mean, worst }
 }
@@ -82,7 +88,7 @@ impl Summary {
     pub fn render(&self, source: &str) -> String {
         let line = |name: &str, r: &Row| {
             format!(
-                "  {name:<6} {:>9.4}% {:>9.4}% {:>8.2}% {:>9.2}% {:>+10.2}% {:>+9.2}% {:>11.4}\n",
+                "  {name:<6} {:>9.4}% {:>9.4}% {:>8.2}% {:>9.2}% {:>+10.2}% {:>+9.2}% {:>11.4} {:>6.3}% {:>6.3}% {:>6.3}% {:>6.3}% {:>8.1} {:>9.2} {:>8.1}\n",
                 r.effectiveness_daily * 100.0,
                 r.effectiveness_hourly * 100.0,
                 r.in_band_5 * 100.0,
@@ -90,10 +96,17 @@ impl Summary {
                 r.share_return * 100.0,
                 r.funding_annual * 100.0,
                 r.socialized_tokens,
+                r.costs.entry_cost_mean * 100.0,
+                r.costs.entry_cost_worst * 100.0,
+                r.costs.exit_cost_mean * 100.0,
+                r.costs.exit_cost_worst * 100.0,
+                r.costs.longest_excursion_hours,
+                r.costs.waited_tokens,
+                r.costs.longest_wait_hours,
             )
         };
         let mut o = format!("backtest of {source} over {} seeds\n", self.runs.len());
-        o += "  seed   eff daily eff hourly  in band  worst |C-N|  share ret  funding/yr  socialized\n";
+        o += "  seed   eff daily eff hourly  in band  worst |C-N|  share ret  funding/yr  socialized  entry  worst   exit  worst  excur h    waited   wait h\n";
         for r in &self.runs {
             o += &line(&r.seed.to_string(), r);
         }
@@ -118,6 +131,7 @@ mod tests {
             funding_annual: 0.0,
             socialized_tokens: s,
             bad_debt_tokens: 0.0,
+            costs: HedgerCosts::default(),
         }
     }
 

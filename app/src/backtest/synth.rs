@@ -30,10 +30,15 @@ pub struct Spec {
     /// A flash crash: (day, depth): the price falls by `depth` in the day's first
     /// hour and is back where it would have been six hours later.
     pub crash: Option<(usize, f64)>,
+    /// A bubble and its crash: (peak day, multiple at the peak, multiple of the peak
+    /// at the end): the walk is pinned to a straight line in log price through the
+    /// start, the peak and the end (a Brownian bridge on each leg), so the series
+    /// reaches exactly those multiples whatever its noise.
+    pub trend: Option<(usize, f64, f64)>,
 }
 
 /// The committed series.
-pub const SERIES: [Spec; 4] = [
+pub const SERIES: [Spec; 5] = [
     Spec {
         name: "walk-vol7",
         about: "7%/yr, 2 jumps/yr of 1.5%: an FX rate",
@@ -43,6 +48,7 @@ pub const SERIES: [Spec; 4] = [
         days: 970,
         seed: 7,
         crash: None,
+        trend: None,
     },
     Spec {
         name: "walk-vol30",
@@ -53,6 +59,7 @@ pub const SERIES: [Spec; 4] = [
         days: 970,
         seed: 30,
         crash: None,
+        trend: None,
     },
     Spec {
         name: "walk-vol90",
@@ -63,6 +70,7 @@ pub const SERIES: [Spec; 4] = [
         days: 970,
         seed: 90,
         crash: None,
+        trend: None,
     },
     Spec {
         name: "flash-crash",
@@ -73,6 +81,18 @@ pub const SERIES: [Spec; 4] = [
         days: 365,
         seed: 60,
         crash: Some((180, 0.40)),
+        trend: None,
+    },
+    Spec {
+        name: "bubble-crash",
+        about: "100%/yr, 8 jumps/yr of 10%; up 10x to day 400, then down 95% to day 970: a token's bubble and its bust",
+        vol: 1.00,
+        jumps_per_year: 8.0,
+        jump_sd: 0.10,
+        days: 970,
+        seed: 104,
+        crash: None,
+        trend: Some((400, 10.0, 0.05)),
     },
 ];
 
@@ -87,20 +107,37 @@ pub fn csv(s: &Spec) -> String {
     let dt = 1.0 / (365.0 * STEPS_PER_DAY as f64);
     let sigma = s.vol * dt.sqrt();
     let p_jump = s.jumps_per_year * dt;
-    let mut log = 100f64.ln();
+    let start = 100f64.ln();
+    let mut log = start;
+    let mut walk = Vec::with_capacity(s.days * STEPS_PER_DAY + 1);
+    walk.push(log);
+    for _ in 0..s.days * STEPS_PER_DAY {
+        // A martingale in price: the diffusion's drift is -sigma^2/2.
+        log += sigma * rng.normal() - sigma * sigma / 2.0;
+        if rng.uniform() < p_jump {
+            let j = s.jump_sd * rng.normal();
+            log += j - s.jump_sd * s.jump_sd / 2.0;
+        }
+        walk.push(log);
+    }
+    if let Some((peak, up, down)) = s.trend {
+        let anchors = [
+            (0, start),
+            (peak * STEPS_PER_DAY, start + up.ln()),
+            (s.days * STEPS_PER_DAY, start + up.ln() + down.ln()),
+        ];
+        let raw = walk.clone();
+        for leg in anchors.windows(2) {
+            let ((a, la), (b, lb)) = (leg[0], leg[1]);
+            for (i, x) in walk.iter_mut().enumerate().take(b + 1).skip(a) {
+                let f = (i - a) as f64 / (b - a) as f64;
+                *x = raw[i] - (raw[a] + (raw[b] - raw[a]) * f) + la + (lb - la) * f;
+            }
+        }
+    }
     let mut out = String::from("Date,Open,High,Low,Close\n");
     for day in 0..s.days {
-        let mut pts = Vec::with_capacity(STEPS_PER_DAY + 1);
-        pts.push(log);
-        for _ in 0..STEPS_PER_DAY {
-            // A martingale in price: the diffusion's drift is -sigma^2/2.
-            log += sigma * rng.normal() - sigma * sigma / 2.0;
-            if rng.uniform() < p_jump {
-                let j = s.jump_sd * rng.normal();
-                log += j - s.jump_sd * s.jump_sd / 2.0;
-            }
-            pts.push(log);
-        }
+        let pts = &walk[day * STEPS_PER_DAY..=(day + 1) * STEPS_PER_DAY];
         let mut prices: Vec<f64> = pts.iter().map(|x| x.exp()).collect();
         if let Some((d, depth)) = s.crash {
             if d == day {
@@ -114,8 +151,6 @@ pub fn csv(s: &Spec) -> String {
         let low = prices.iter().copied().fold(f64::MAX, f64::min);
         let date = date_of(START_DAY + day as i64);
         writeln!(out, "{date},{open:.6},{high:.6},{low:.6},{close:.6}").expect("a String");
-        // The next day opens where this one closed.
-        log = pts[STEPS_PER_DAY];
     }
     out
 }
@@ -164,6 +199,15 @@ mod tests {
                 s.name
             );
         }
+    }
+
+    #[test]
+    fn the_bubble_rises_tenfold_and_loses_95_percent() {
+        let s = spec("bubble-crash").unwrap();
+        let (days, _) = parse_ohlc_repaired(&csv(&s), s.name).unwrap();
+        assert!((days[0].open / 100.0 - 1.0).abs() < 1e-9);
+        assert!((days[399].close / 1_000.0 - 1.0).abs() < 1e-6, "{:?}", days[399]);
+        assert!((days[969].close / 50.0 - 1.0).abs() < 1e-6, "{:?}", days[969]);
     }
 
     #[test]

@@ -199,6 +199,23 @@ pub struct BacktestArgs {
     /// The hedge takers' capital together, as a multiple of the vault's collateral
     #[arg(long)]
     pub depth: Option<f64>,
+    /// The funding rate the hedge takers' short elsewhere earns, a year: a constant
+    /// ("10.95%", "-0.1095", "0") or a `Date,Rate` CSV of daily rates (e.g.
+    /// data/funding/ETH-USDT-binance.csv, Binance's history) [default: 10.95%]
+    #[arg(long, allow_hyphen_values = true)]
+    pub external_funding: Option<String>,
+    /// Each hedge taker's capital, as a share of its largest notional, in USD when it
+    /// first looks (e.g. 0.5); a taker liquidated stays out --taker-return-days and
+    /// comes back with it renewed [default: unlimited margin]
+    #[arg(long)]
+    pub taker_capital: Option<f64>,
+    /// Days a liquidated taker stays out (with --taker-capital)
+    #[arg(long, default_value_t = 30.0)]
+    pub taker_return_days: f64,
+    /// A share of the hedge takers leaves at once on a day and stays out for some
+    /// days: SHARE@DAY[:DAYS], e.g. 0.5@200:60 [default DAYS: 30]
+    #[arg(long)]
+    pub exit_shock: Option<String>,
 }
 
 /// What a backtest and the demo share.
@@ -375,6 +392,22 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
         }
         opts.population.depth = d;
     }
+    if let Some(spec) = &a.external_funding {
+        opts.population.external_funding = parse_external_funding(spec)?;
+    }
+    if let Some(c) = a.taker_capital {
+        if !(c.is_finite() && c > 0.0) {
+            bail!("--taker-capital {c}: a share of a taker's largest notional, above 0");
+        }
+        opts.population.taker_capital = Some(c);
+    }
+    if !(a.taker_return_days.is_finite() && a.taker_return_days >= 0.0) {
+        bail!("--taker-return-days {}: days, 0 or more", a.taker_return_days);
+    }
+    opts.population.taker_return_days = a.taker_return_days;
+    if let Some(spec) = &a.exit_shock {
+        opts.population.exit_shock = Some(parse_exit_shock(spec)?);
+    }
     for kv in &a.set {
         let (k, v) = kv
             .split_once('=')
@@ -415,6 +448,46 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<Output> {
         }
     }
     Ok(out(serde_json::to_value(&report)?, text))
+}
+
+/// `--exit-shock SHARE@DAY[:DAYS]`.
+fn parse_exit_shock(spec: &str) -> Result<crate::backtest::population::ExitShock> {
+    let bad = || anyhow::anyhow!("--exit-shock {spec}: write SHARE@DAY[:DAYS], e.g. 0.5@200:60");
+    let (share, rest) = spec.split_once('@').ok_or_else(bad)?;
+    let (day, out) = rest.split_once(':').unwrap_or((rest, "30"));
+    let (share, day, out_days): (f64, f64, f64) = (
+        share.trim().parse().map_err(|_| bad())?,
+        day.trim().parse().map_err(|_| bad())?,
+        out.trim().parse().map_err(|_| bad())?,
+    );
+    if !(0.0..=1.0).contains(&share)
+        || !day.is_finite()
+        || day < 0.0
+        || !out_days.is_finite()
+        || out_days < 0.0
+    {
+        return Err(bad());
+    }
+    Ok(crate::backtest::population::ExitShock { share, day, out_days })
+}
+
+/// `--external-funding`: a rate ("10.95%", "-0.1095") or a `Date,Rate` CSV file.
+fn parse_external_funding(spec: &str) -> Result<crate::backtest::population::ExternalFunding> {
+    use crate::backtest::population::ExternalFunding;
+    let rate = match spec.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().ok().map(|v| v / 100.0),
+        None => spec.trim().parse::<f64>().ok(),
+    };
+    match rate {
+        Some(r) if r.is_finite() => Ok(ExternalFunding::constant(r)),
+        Some(_) => bail!("--external-funding {spec}: not a finite rate"),
+        None => {
+            let text = std::fs::read_to_string(spec).map_err(|e| {
+                anyhow::anyhow!("--external-funding {spec}: neither a rate nor a readable file ({e})")
+            })?;
+            ExternalFunding::series(&text, spec)
+        }
+    }
 }
 
 /// `hedge backtest --seeds N`: the same run over seeds `seed .. seed + N`, each

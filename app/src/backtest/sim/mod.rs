@@ -244,7 +244,10 @@ impl Sim {
         self.share_value_usd(true)
     }
 
-    fn share_value_usd(&self, without_locked: bool) -> Option<f64> {
+    /// The vault's equity at the current price (rounded down; `without_locked`: the
+    /// income still locked left out, as `equity_band` does while equity covers it),
+    /// and that price. `None` while no share exists.
+    fn share_equity(&self, without_locked: bool) -> Option<(i128, u128)> {
         if self.supply == 0 {
             return None;
         }
@@ -257,15 +260,25 @@ impl Sim {
         )
         .ok()?;
         if without_locked {
-            // As `equity_band`: income a vault no longer covers is not left out.
             let locked = i128::from(st.profit.at(self.now).ok()?.locked);
             if locked < equity {
                 equity -= locked;
             }
         }
+        Some((equity, price.price))
+    }
+
+    /// Native token units per native share unit, as [`Sim::share_equity`] values it.
+    pub fn share_value_native(&self, without_locked: bool) -> Option<f64> {
+        let (equity, _) = self.share_equity(without_locked)?;
+        Some(equity as f64 / self.supply as f64)
+    }
+
+    fn share_value_usd(&self, without_locked: bool) -> Option<f64> {
+        let (equity, price) = self.share_equity(without_locked)?;
         let d = self.market.decimals;
         let (tokens, shares) = (whole(equity, d), whole(self.supply.into(), share_decimals(d)));
-        Some(tokens / shares * (price.price as f64 / 1e18))
+        Some(tokens / shares * (price as f64 / 1e18))
     }
 
     /// The vault's net exposure `(C - N) / equity`, in tokens over tokens: 0 hedged,
