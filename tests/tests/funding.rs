@@ -62,6 +62,8 @@ async fn the_crank_accrues_what_the_engine_says() {
             price: 100 * PRICE_PRECISION,
             rate_target: params.funding_rate_target,
             reversion_time: params.funding_reversion_time,
+            band: None,
+            min_rate: -params.max_hedge_cost,
         },
         h.now().await,
     )

@@ -302,11 +302,14 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
         RequestKind::Deposit => match st
             .execute_deposit_request(
                 supply,
-                r.amount,
-                r.min_hedge_ratio,
-                r.max_skew_fee_ratio,
+                hedge_engine::market::DepositRequest {
+                    amount: r.amount,
+                    min_hedge_ratio: r.min_hedge_ratio,
+                    max_skew_fee_ratio: r.max_skew_fee_ratio,
+                    waited: r.waiting,
+                    due_age: now.saturating_sub(r.due_time),
+                },
                 p,
-                r.waiting,
             )
             .map(|x| x.shares)
         {

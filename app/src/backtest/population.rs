@@ -389,9 +389,10 @@ impl Agents {
         let Ok(st) = sim.market.state() else { return };
         let Ok(price) = sim.price() else { return };
         let p = st.params;
-        let target = hedge_target_floor(st.collateral, &p).unwrap_or(0) as f64;
+        // The hedge base: C, and under revision 6 the deposits waiting for their hedge.
+        let target = hedge_target_floor(st.hedge_base(), &p).unwrap_or(0) as f64;
         let n = st.aggregates.net_base as f64;
-        let scale = hedge_engine::skew::skew_scale_in_force(st.collateral, &p)
+        let scale = hedge_engine::skew::skew_scale_in_force(st.hedge_base(), &p)
             .unwrap_or(1)
             .max(1) as f64;
         let k = f64::from(p.impact_fee_ratio) / 1e6;
@@ -459,7 +460,12 @@ impl Agents {
             // The potential's slope at x: what one unit toward the target is paid, as
             // far as the skew ledger holds the tokens for it (revision 5: rebates are
             // paid out of it only; a taker reads it on the market account).
-            let ledger = (st.skew.balance as f64).max(0.0);
+            // A fall first pays down the unfunded rises: nothing is rebated while any.
+            let ledger = if st.skew.unfunded > 0 {
+                0.0
+            } else {
+                st.skew.balance as f64
+            };
             let slope = (2.0 * k * (x.abs() / scale).min(1.0) * rho).min(ledger / x.abs().max(min));
             let delta = if x < -min {
                 // Under-hedged: buy (close a short first, then go long).
@@ -532,7 +538,7 @@ impl Agents {
             .staker_budget_usd
             .get_or_insert(self.params.staker_budget * self.deposit() as f64 * usd);
         let budget = (budget_usd / usd.max(1e-12)) as u64;
-        let Ok(target) = hedge_target_floor(st.collateral, &st.params) else {
+        let Ok(target) = hedge_target_floor(st.hedge_base(), &st.params) else {
             return;
         };
         let Ok(target_usd) = st.units.quote_of(target as i128, price.price, Rounding::Ceil) else {
@@ -658,7 +664,7 @@ impl Agents {
         let Ok(price) = sim.price() else { return };
         // Longs are paid when the rate is negative (positive: longs pay).
         let paid_to_longs = -(st.funding.rate as f64) / 1e12 * 365.0;
-        let target = hedge_target_floor(st.collateral, &st.params).unwrap_or(0) as f64;
+        let target = hedge_target_floor(st.hedge_base(), &st.params).unwrap_or(0) as f64;
         let gap = target - st.aggregates.net_base as f64;
         let cap = self.params.arb_capital * self.deposit() as f64;
         let view = st.view(price);

@@ -82,6 +82,14 @@ pub struct MarketCreateArgs {
     /// Seconds over which the vault's income reaches the share price (0: at once)
     #[arg(long)]
     pub profit_unlock: Option<u32>,
+    /// Revision 6: the share of the hedge target a deposit may leave uncovered by
+    /// traders' longs (the rest waits for them), and funding's band, e.g. 1% (0: deposits
+    /// execute at once, revision 5)
+    #[arg(long)]
+    pub hedge_tolerance: Option<String>,
+    /// Revision 6: the most the vault pays in funding to keep its hedge, a year, e.g. 20%
+    #[arg(long)]
+    pub max_hedge_cost: Option<String>,
     /// Market open-interest cap, whole USD
     #[arg(long)]
     pub max_open_interest_usd: Option<u64>,
@@ -169,6 +177,10 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             }
             params.funding_reversion_time = a.funding_reversion.unwrap_or(params.funding_reversion_time);
             params.profit_unlock_time = a.profit_unlock.unwrap_or(params.profit_unlock_time);
+            params.hedge_tolerance = ratio(&a.hedge_tolerance, params.hedge_tolerance)?;
+            if let Some(c) = &a.max_hedge_cost {
+                params.max_hedge_cost = annual_rate_per_day(c)?;
+            }
             params.max_open_interest_usd = a.max_open_interest_usd.unwrap_or(params.max_open_interest_usd);
             params.max_position_usd = a.max_position_usd.unwrap_or(params.max_position_usd);
             params.withdraw_delay = a.withdraw_delay.unwrap_or(params.withdraw_delay);

@@ -7,7 +7,6 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
-use hedge_engine::skew::{SkewCause, SkewPoint};
 
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
@@ -82,12 +81,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             client.ensure_ata(&me, &m.keys.share_mint).await?;
             let o = requests::owner_accounts(&m, &me);
             let st = m.state.state()?;
-            let after = SkewPoint {
-                collateral: st.collateral.saturating_add(amount),
-                ..st.skew_point()
-            };
             let quoted = st
-                .skew_quote(after, SkewCause::Deposit)
+                .deposit_skew_quote(amount)
                 .map(|q| i128::from(q.paid) - i128::from(q.rebate))
                 .unwrap_or(0);
             let bound = skew_fee_bound(&max_skew_fee, quoted, amount, 2_500)?;
@@ -120,12 +115,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             let value =
                 hedge_engine::vault::value_of_shares_floor(&st.vault_view(supply), &p.price, amount.max(1))
                     .unwrap_or(0);
-            let after = SkewPoint {
-                collateral: st.collateral.saturating_sub(value),
-                ..st.skew_point()
-            };
             let quoted = st
-                .skew_quote(after, SkewCause::Withdrawal)
+                .withdrawal_skew_quote(value)
                 .map(|q| i128::from(q.paid) - i128::from(q.rebate))
                 .unwrap_or(0);
             let bound = skew_fee_bound(&max_skew_fee, quoted, value, 10_000)?;

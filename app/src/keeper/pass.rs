@@ -14,6 +14,7 @@
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use hedge_engine::oracle::OraclePrice;
+use hedge_engine::requests::RequestKind;
 use hedge_vault::events::{
     AutoDeleveraged, BadDebtResolved, FundingUpdated, PaymentHeld, PositionLiquidated, RequestCancelled,
     CANCELLED_REFUSED,
@@ -208,12 +209,15 @@ pub async fn run<V: Venue>(
 
 async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, now: i64) -> Result<()> {
     let mut all = venue.requests().await?;
-    // Deposits waiting for hedge capacity first, oldest first: the queue of PROTOCOL
-    // section 3 (the program keeps new deposits behind them; among them the order is
-    // the keeper's). The others keep the venue's order.
-    all.sort_by_key(|p| match p.request.waiting {
-        true => (0, p.request.created_at),
-        false => (1, 0),
+    // Trades and the other kinds first, in the venue's order, so that a deposit finds
+    // the longs that cover it (PROTOCOL section 3, revision 6); then the deposits
+    // waiting for their hedge, oldest first (the queue: the program keeps new deposits
+    // behind them; among them the order is the keeper's); then the new deposits.
+    let deposit = RequestKind::Deposit as u8;
+    all.sort_by_key(|p| match (p.request.kind == deposit, p.request.waiting) {
+        (false, _) => (0, 0),
+        (true, true) => (1, p.request.created_at),
+        (true, false) => (2, 0),
     });
     pass.requests.pending = all.len();
     for p in &all {

@@ -209,7 +209,7 @@ impl World {
 
     fn funding(&self) -> (FundingState, FundingInputs) {
         let inp = FundingInputs::for_market(
-            self.st.collateral,
+            self.st.hedge_base(),
             &self.st.aggregates,
             &self.st.params,
             oracle(10_000).price,
@@ -223,6 +223,8 @@ impl World {
             price: 1,
             rate_target: 0,
             reversion_time: 0,
+            band: None,
+            min_rate: 0,
         });
         (self.st.funding, inp)
     }

@@ -3,7 +3,10 @@
 //!
 //! `s = clamp((N - h*C) / S, -1, 1)` with `S = max(skew_scale, skew_scale_ratio * C)`,
 //! `r1 = clamp(r0 + max_velocity * s * dt - (r0 - r_target) * min(1, dt / tau),
-//! -max_rate, max_rate)` (no pull when `tau = 0`),
+//! -max_hedge_cost, max_rate)` (no pull when `tau = 0`; revision 6: outside the
+//! band `|N - h*C| > hedge_tolerance * h*C` the pull acts only where it moves the
+//! rate the way the imbalance asks, so a persistent imbalance moves the rate until
+//! it is cleared, whatever carry the traders earn elsewhere),
 //! `index += (r0 + r1) / 2 * dt * P` (USD per whole token; positive: longs pay).
 //!
 //! One accrual charges at most `max_funding_interval` seconds: time beyond it is not
@@ -48,17 +51,37 @@ pub struct FundingInputs {
     pub rate_target: i64,
     /// Time constant of the pull, seconds (0: none).
     pub reversion_time: u32,
+    /// Revision 6: the imbalance, base units, beyond which the pull stops fighting
+    /// it; `None`: it never stops (revision 4).
+    pub band: Option<u128>,
+    /// The lowest rate: the most the vault (short) pays, `-max_hedge_cost`.
+    /// precision: 1e12 per day
+    pub min_rate: i64,
 }
 
 impl FundingInputs {
-    /// The inputs of a market: its imbalance `N - h*C` and funding parameters.
+    /// The inputs of a market: its imbalance `N - h*C` and funding parameters, with
+    /// `collateral` the hedge base (`C`, and the deposits waiting for their hedge
+    /// under revision 6).
     pub fn for_market(
         collateral: u64,
         aggregates: &Aggregates,
         params: &RiskParams,
         price: u128,
     ) -> EngineResult<Self> {
+        let band = if params.deposits_wait_for_hedge() {
+            Some(mul_div(
+                crate::skew::hedge_target_floor(collateral, params)?,
+                u128::from(params.hedge_tolerance),
+                u128::from(crate::RATIO_PRECISION),
+                Rounding::Floor,
+            )?)
+        } else {
+            None
+        };
         Ok(FundingInputs {
+            band,
+            min_rate: params.max_hedge_cost.wrapping_neg(),
             imbalance: hedge_imbalance(collateral, aggregates, params)?,
             skew_scale: crate::skew::skew_scale_in_force(collateral, params)?,
             max_rate: params.max_funding_rate,
@@ -146,7 +169,16 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
     let max = i128::from(inp.max_rate);
     let r0 = i128::from(state.rate);
     let pull = reversion(r0, inp, dt)?;
-    let r1 = r0.add_c(dr)?.sub_c(pull)?.clamp(max.wrapping_neg(), max);
+    // Outside the band the pull acts only with the imbalance (it lowers the rate
+    // when the vault is under-hedged, raises it when over-hedged), never against it.
+    let outside = inp.band.is_some_and(|b| inp.imbalance.unsigned_abs() > b);
+    let pull = if outside && pull.signum() == s.signum() {
+        0
+    } else {
+        pull
+    };
+    let min = i128::from(inp.min_rate).max(max.wrapping_neg());
+    let r1 = r0.add_c(dr)?.sub_c(pull)?.clamp(min, max);
     // d_index = (r0 + r1) / 2 * dt * P / day, from (1e12 rate, 1e18 price) to the
     // 1e27 index: the scales reduce to a divisor of 2 * 86400 * 1e3.
     let scale_down = (FUNDING_RATE_PRECISION.unsigned_abs().mul_c(PRICE_PRECISION)?)
@@ -187,6 +219,8 @@ mod tests {
             price: 100 * PRICE_PRECISION,
             rate_target: 0,
             reversion_time: 0,
+            band: None,
+            min_rate: -10 * PCT,
         }
     }
 

@@ -145,6 +145,22 @@ pub struct TradeExecution {
     pub funding_paid: i64,
 }
 
+/// A deposit request's terms as it executes (`vault_execute_deposit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositRequest {
+    /// Tokens in escrow.
+    pub amount: u64,
+    /// The depositor's minimum hedge ratio after the deposit. precision: 1e6
+    pub min_hedge_ratio: u32,
+    /// The bound on the skew charge net of its rebate, a share of what executes.
+    /// precision: 1e6
+    pub max_skew_fee_ratio: i32,
+    /// It waited for hedge capacity or its hedge (it is in the queue).
+    pub waited: bool,
+    /// Seconds since its due time.
+    pub due_age: i64,
+}
+
 /// A liquidation's execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LiquidationExecution {
@@ -249,7 +265,25 @@ impl MarketState {
             insurance: self.insurance,
             skew: self.skew,
             settled: self.is_settled(),
+            waiting_for_hedge: self.deposits_in_hedge_base(),
         }
+    }
+
+    /// The deposits in escrow that count in the hedge base: all of them under
+    /// revision 6 (a deposit executes against a hedge that exists, so a pending one is
+    /// demand the skew prices and funding answers), none before it.
+    pub fn deposits_in_hedge_base(&self) -> u64 {
+        if self.params.deposits_wait_for_hedge() {
+            self.escrowed_deposits
+        } else {
+            0
+        }
+    }
+
+    /// The hedge base: what the hedge target `h * base` is a share of. `C`, and
+    /// under revision 6 the deposits in escrow.
+    pub fn hedge_base(&self) -> u64 {
+        self.collateral.saturating_add(self.deposits_in_hedge_base())
     }
 
     /// What the skew ledger would settle now for a change of the market to `after`
@@ -272,11 +306,49 @@ impl MarketState {
         )
     }
 
+    /// What a deposit of `amount` would be charged (net of its rebate) if it executed
+    /// now: the skew's change from `C` to `C + amount`; under revision 6 nothing (it
+    /// enters the hedge base when requested, uncharged, and joining `C` moves nothing).
+    pub fn deposit_skew_quote(&self, amount: u64) -> EngineResult<SkewSettlement> {
+        if self.params.deposits_wait_for_hedge() {
+            return self.skew_quote(self.skew_point(), SkewCause::Deposit);
+        }
+        self.skew_quote(
+            self.skew_point_at(self.collateral.saturating_add(amount)),
+            SkewCause::Deposit,
+        )
+    }
+
+    /// What a withdrawal paying `gross` would be charged (net of its rebate) now.
+    pub fn withdrawal_skew_quote(&self, gross: u64) -> EngineResult<SkewSettlement> {
+        self.skew_quote(
+            self.skew_point_at(self.collateral.saturating_sub(gross)),
+            SkewCause::Withdrawal,
+        )
+    }
+
     /// The market as the skew potential sees it: `N` and `C`.
     pub fn skew_point(&self) -> SkewPoint {
+        self.skew_point_at(self.collateral)
+    }
+
+    /// The skew point with `C` at `collateral` and everything else as it is (the
+    /// deposits in escrow included under revision 6).
+    pub fn skew_point_at(&self, collateral: u64) -> SkewPoint {
+        self.skew_point_with(collateral, self.escrowed_deposits)
+    }
+
+    /// The skew point with `C` at `collateral` and the deposits in escrow at
+    /// `escrowed` (they count under revision 6 only).
+    pub fn skew_point_with(&self, collateral: u64, escrowed: u64) -> SkewPoint {
+        let waiting = if self.params.deposits_wait_for_hedge() {
+            escrowed
+        } else {
+            0
+        };
         SkewPoint {
             net_base: self.aggregates.net_base,
-            collateral: self.collateral,
+            collateral: collateral.saturating_add(waiting),
         }
     }
 
@@ -332,7 +404,7 @@ impl MarketState {
     /// is (PROTOCOL section 4: accrue before every change). A settled market's funding
     /// stops. Returns the accrual and the hedge imbalance it used.
     pub fn accrue(&mut self, price: u128, now: i64) -> EngineResult<(Accrual, i128)> {
-        let inputs = FundingInputs::for_market(self.collateral, &self.aggregates, &self.params, price)?;
+        let inputs = FundingInputs::for_market(self.hedge_base(), &self.aggregates, &self.params, price)?;
         self.insurance_profit = self.insurance_profit.at(now)?;
         if self.is_settled() {
             let state = FundingState {
@@ -391,10 +463,7 @@ impl MarketState {
             return Ok(0);
         }
         let before = self.skew_point();
-        let after = SkewPoint {
-            collateral: self.collateral.add_c(surplus)?,
-            ..before
-        };
+        let after = self.skew_point_at(self.collateral.add_c(surplus)?);
         let rise = to_u64(
             after
                 .potential(&self.params, Rounding::Ceil)?
@@ -404,7 +473,7 @@ impl MarketState {
         skew.unfunded = skew.unfunded.add_c(rise)?;
         skew.unfunded_total = skew.unfunded_total.add_c(u128::from(rise))?;
         self.skew = skew;
-        self.collateral = after.collateral;
+        self.collateral = self.collateral.add_c(surplus)?;
         self.profit = self.profit.add(surplus, self.params.profit_unlock_time)?;
         Ok(surplus)
     }
@@ -687,7 +756,31 @@ impl MarketState {
             return Err(EngineError::ZeroAmount);
         }
         self.check_accepting_deposits()?;
-        self.escrowed_deposits = self.escrowed_deposits.add_c(amount)?;
+        let escrowed = self.escrowed_deposits.add_c(amount)?;
+        self.settle_waiting_deposits(escrowed)?;
+        self.escrowed_deposits = escrowed;
+        Ok(())
+    }
+
+    /// Revision 6: the deposits in escrow are in the hedge base, so a request or a
+    /// refund moves the skew. Neither is charged nor rebated: a rise is unfunded and a
+    /// fall pays it down (`SkewCause::Forced` with nothing to pay from), so a deposit
+    /// costs nothing for the gap it opens while it waits, and whoever fills that gap
+    /// is paid by funding, never by a rebate nobody funded (PROTOCOL section 3).
+    fn settle_waiting_deposits(&mut self, escrowed: u64) -> EngineResult<()> {
+        if !self.params.deposits_wait_for_hedge() || self.is_settled() {
+            return Ok(());
+        }
+        let after = self.skew_point_with(self.collateral, escrowed);
+        self.skew = settle(
+            &self.skew,
+            self.skew_point(),
+            after,
+            SkewCause::Forced,
+            0,
+            &self.params,
+        )?
+        .ledger;
         Ok(())
     }
 
@@ -708,7 +801,9 @@ impl MarketState {
         if waited {
             self.waiting_deposits = self.waiting_deposits.sub_c(amount)?;
         }
-        self.escrowed_deposits = self.escrowed_deposits.sub_c(amount)?;
+        let escrowed = self.escrowed_deposits.sub_c(amount)?;
+        self.settle_waiting_deposits(escrowed)?;
+        self.escrowed_deposits = escrowed;
         Ok(())
     }
 
@@ -741,10 +836,12 @@ impl MarketState {
         self.check_accepting_deposits()?;
         // The skew potential of the amount joining `C` (PROTOCOL section 3): its rise
         // is kept from the amount into the skew ledger, its rebate joins `C` with it.
-        let gross = SkewPoint {
-            collateral: self.collateral.add_c(amount)?,
-            ..self.skew_point()
-        };
+        // Under revision 6 the amount was in the hedge base while it waited: joining
+        // `C` moves nothing, and nothing is charged or rebated.
+        let gross = self.skew_point_with(
+            self.collateral.add_c(amount)?,
+            self.escrowed_deposits.sub_c(amount)?,
+        );
         let skew = settle(
             &self.skew,
             self.skew_point(),
@@ -813,35 +910,75 @@ impl MarketState {
         oracle: OraclePrice,
         waited: bool,
     ) -> EngineResult<DepositExecution> {
-        self.execute_deposit_request(
-            supply,
+        let r = DepositRequest {
             amount,
             min_hedge_ratio,
-            RATIO_PRECISION as i32,
-            oracle,
+            max_skew_fee_ratio: RATIO_PRECISION as i32,
             waited,
-        )
+            due_age: 0,
+        };
+        self.execute_deposit_request(supply, r, oracle)
+    }
+
+    /// Revision 6: the largest `C` the traders' longs cover, `N * (1 +
+    /// hedge_tolerance) / h`, rounded down (`u64::MAX` before revision 6: deposits
+    /// do not wait for a hedge).
+    pub fn covered_collateral(&self) -> EngineResult<u64> {
+        if !self.params.deposits_wait_for_hedge() {
+            return Ok(u64::MAX);
+        }
+        let longs = u128::try_from(self.aggregates.net_base.max(0)).unwrap_or(0);
+        let c = mul_div(
+            longs,
+            u128::from(RATIO_PRECISION).add_c(u128::from(self.params.hedge_tolerance))?,
+            u128::from(self.params.hedge_ratio),
+            Rounding::Floor,
+        )?;
+        Ok(u64::try_from(c).unwrap_or(u64::MAX))
+    }
+
+    /// How long a deposit that waits is due again after an execution left it waiting:
+    /// the withdrawal delay before revision 6 (its owner may cancel until then), the
+    /// execution delay under it (it executes as soon as a hedge covers it).
+    pub fn waiting_deposit_delay(&self) -> u32 {
+        if self.params.deposits_wait_for_hedge() {
+            self.params.execution_delay
+        } else {
+            self.params.withdraw_delay
+        }
     }
 
     /// [`MarketState::execute_deposit_in_turn`] with the request's bound on the skew
-    /// fee (see [`MarketState::execute_deposit_limited`]): what the program's
-    /// `vault_execute_deposit` runs.
+    /// fee (see [`MarketState::execute_deposit_limited`]) and, under revision 6, the
+    /// cover of a hedge that exists (`due_age`: seconds since its due time): what the
+    /// program's `vault_execute_deposit` runs.
     pub fn execute_deposit_request(
         &mut self,
         supply: u64,
-        amount: u64,
-        min_hedge_ratio: u32,
-        max_skew_fee_ratio: i32,
+        r: DepositRequest,
         oracle: OraclePrice,
-        waited: bool,
     ) -> EngineResult<DepositExecution> {
+        let DepositRequest {
+            amount,
+            min_hedge_ratio,
+            max_skew_fee_ratio,
+            waited,
+            due_age,
+        } = r;
         self.check_accepting_deposits()?;
         let in_turn = waited || self.waiting_deposits == 0;
-        let fit = if in_turn {
-            amount.min(
-                self.hedgeable_collateral(&oracle)?
-                    .saturating_sub(self.collateral),
-            )
+        // Revision 6: only the part the traders' longs cover executes, and only at a
+        // due-time price at most `max_age` old; executed later, nothing executes and it
+        // is due again (its cover may have appeared long after its price: a stale
+        // price is never chosen by waiting).
+        let fresh = !self.params.deposits_wait_for_hedge() || due_age <= i64::from(self.limits.max_age);
+        let fit = if in_turn && fresh {
+            amount
+                .min(
+                    self.hedgeable_collateral(&oracle)?
+                        .saturating_sub(self.collateral),
+                )
+                .min(self.covered_collateral()?.saturating_sub(self.collateral))
         } else {
             0
         };
@@ -926,10 +1063,7 @@ impl MarketState {
         // an exit is never refused for it), its rebate paid out of the ledger on top.
         let gross = payout.paid;
         let collateral = self.collateral.sub_c(gross)?;
-        let after = SkewPoint {
-            collateral,
-            ..self.skew_point()
-        };
+        let after = self.skew_point_at(collateral);
         let skew = if self.is_settled() {
             SkewSettlement {
                 ledger: self.skew,

@@ -89,6 +89,17 @@ pub struct RiskParams {
     pub funding_reversion_time: u32,
     /// Seconds over which the vault's income reaches the share price; 0: at once.
     pub profit_unlock_time: u32,
+    /// Revision 6, deposits execute against a hedge that exists: the share of the
+    /// hedge target a deposit may leave uncovered by traders' longs (the rest waits),
+    /// and the band of the skew inside which funding returns to its target (outside
+    /// it the rate keeps moving until the hedge is back). 0: revision 5's behaviour
+    /// (deposits execute at once, pending deposits are not in the skew). precision: 1e6
+    pub hedge_tolerance: u32,
+    /// Revision 6, the bounded cost of hedging: the most the vault pays traders in
+    /// funding to keep its hedge, a floor on the rate at `-max_hedge_cost` (no
+    /// tighter than the cap when it is above `max_funding_rate`).
+    /// precision: 1e12 per day
+    pub max_hedge_cost: i64,
 }
 
 /// Oracle configuration parameters, checked with the risk parameters.
@@ -166,7 +177,7 @@ impl RiskParams {
     /// with `InvalidParameter`), so a client can say which before sending.
     pub fn first_violation(&self) -> Option<&'static str> {
         let r = RATIO_PRECISION as u32;
-        let rules: [(&'static str, bool); 35] = [
+        let rules: [(&'static str, bool); 38] = [
             ("liquidation_fee_ratio > 0", self.liquidation_fee_ratio > 0),
             (
                 "liquidation_fee_ratio < maintenance_margin_ratio",
@@ -259,6 +270,15 @@ impl RiskParams {
                 "profit_unlock_time <= the delay maximum",
                 self.profit_unlock_time <= MAX_DELAY_SECONDS,
             ),
+            ("hedge_tolerance <= 100%", self.hedge_tolerance <= r),
+            (
+                "max_hedge_cost between 0 and the rate maximum",
+                self.max_hedge_cost >= 0 && self.max_hedge_cost <= MAX_FUNDING_RATE,
+            ),
+            (
+                "funding_rate_target >= -max_hedge_cost",
+                self.funding_rate_target >= self.max_hedge_cost.wrapping_neg(),
+            ),
         ];
         rules.iter().find(|(_, ok)| !ok).map(|(name, _)| *name)
     }
@@ -294,7 +314,17 @@ impl RiskParams {
             funding_rate_target: 0,
             funding_reversion_time: 0,
             profit_unlock_time: 0,
+            // Revision 5's: deposits execute at once; the vault's funding is bounded
+            // only by the rate's cap.
+            hedge_tolerance: 0,
+            max_hedge_cost: 10_000_000_000,
         }
+    }
+
+    /// Revision 6: deposits wait for a hedge that exists and count in the skew while
+    /// they wait (`hedge_tolerance > 0`).
+    pub const fn deposits_wait_for_hedge(&self) -> bool {
+        self.hedge_tolerance > 0
     }
 }
 

@@ -228,6 +228,9 @@ pub struct TradeContext {
     pub skew: SkewLedger,
     /// A settled market: no skew potential is charged or rebated.
     pub settled: bool,
+    /// Revision 6: the deposits in escrow, which count in the hedge base (the skew
+    /// and the over-hedge cap) while they wait for their hedge; 0 before it.
+    pub waiting_for_hedge: u64,
 }
 
 impl TradeContext {
@@ -249,7 +252,11 @@ impl TradeContext {
         }
         let before = SkewPoint {
             net_base: self.aggregates.net_base,
-            collateral: self.vault_collateral,
+            collateral: self.vault_collateral.saturating_add(self.waiting_for_hedge),
+        };
+        let after = SkewPoint {
+            collateral: after.collateral.saturating_add(self.waiting_for_hedge),
+            ..after
         };
         settle(&self.skew, before, after, cause, room, params)
     }
@@ -552,7 +559,8 @@ fn check_risk_increase(
     if agg.net_base < 0 && agg.net_base < n_before {
         return Err(EngineError::VaultWouldBeNetLong);
     }
-    if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(collateral, m.params)?)? {
+    let base = collateral.saturating_add(ctx.waiting_for_hedge);
+    if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(base, m.params)?)? {
         return Err(EngineError::OverHedgeCapExceeded);
     }
     let oi_usd = usd_ceil(agg.open_interest()?, m.units, m.oracle.price)?;

@@ -205,6 +205,11 @@ pub fn settle(
         ledger: *ledger,
         ..SkewSettlement::default()
     };
+    // A change that leaves the market where it was (a deposit that waited joining
+    // `C`, revision 6) settles nothing, not even a unit of rounding.
+    if before == after {
+        return Ok(unchanged);
+    }
     let x_before = before.skew(params)?;
     let x_after = after.skew(params)?;
     let two_way = params.skew_is_two_way();

@@ -4,8 +4,9 @@
 use super::*;
 
 impl Sim {
-    /// `vault_execute_deposit` (the part beyond hedge capacity keeps the request,
-    /// waiting, due again after the withdrawal delay).
+    /// `vault_execute_deposit` (the part beyond hedge capacity, or under revision 6
+    /// beyond the hedge that covers it, keeps the request, waiting, due again after
+    /// `waiting_deposit_delay`).
     fn execute_deposit(&mut self, key: Pubkey, r: Request) -> Result<Vec<Vec<u8>>> {
         check_executable(r.due_time, self.now).map_err(refused)?;
         let mut st = self.market.state()?;
@@ -13,14 +14,14 @@ impl Sim {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
                 .and_then(|_| {
-                    st.execute_deposit_request(
-                        self.supply,
-                        r.amount,
-                        r.min_hedge_ratio,
-                        r.max_skew_fee_ratio,
-                        p,
-                        r.waiting,
-                    )
+                    let terms = hedge_engine::market::DepositRequest {
+                        amount: r.amount,
+                        min_hedge_ratio: r.min_hedge_ratio,
+                        max_skew_fee_ratio: r.max_skew_fee_ratio,
+                        waited: r.waiting,
+                        due_age: self.now.saturating_sub(r.due_time),
+                    };
+                    st.execute_deposit_request(self.supply, terms, p)
                 })
                 .map(|x| (x, p)),
             Err(e) => Err(e),
@@ -35,7 +36,7 @@ impl Sim {
                     let left = self.requests.get_mut(&key).expect("pending");
                     left.amount = x.waiting;
                     left.waiting = true;
-                    left.due_time = self.now + i64::from(st.params.withdraw_delay);
+                    left.due_time = self.now + i64::from(st.waiting_deposit_delay());
                 } else {
                     self.requests.remove(&key);
                 }

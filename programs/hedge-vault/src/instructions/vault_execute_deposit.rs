@@ -12,6 +12,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
+use hedge_engine::market::DepositRequest;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::check_executable;
 
@@ -71,7 +72,16 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_deposit_request(supply, amount, min_hedge_ratio, max_fee, p, waited))
+            .and_then(|_| {
+                let terms = DepositRequest {
+                    amount,
+                    min_hedge_ratio,
+                    max_skew_fee_ratio: max_fee,
+                    waited,
+                    due_age: now.saturating_sub(due),
+                };
+                st.execute_deposit_request(supply, terms, p)
+            })
             .map(|x| (x, p)),
         Err(e) => Err(e),
     };
@@ -99,12 +109,13 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 paid_something = true;
             }
             if x.waiting > 0 {
-                // Due again after the withdrawal delay: its owner has that long to
+                // Due again after the withdrawal delay (revision 6: the execution
+                // delay, so it executes as soon as a hedge covers it): its owner may
                 // cancel before each new due time (no free option after it).
                 r.amount = x.waiting;
                 r.waiting = true;
                 r.due_time = now
-                    .checked_add(i64::from(st.params.withdraw_delay))
+                    .checked_add(i64::from(st.waiting_deposit_delay()))
                     .ok_or(HedgeError::MathOverflow)?;
                 still_pending = true;
             }

@@ -116,6 +116,10 @@ pub struct MarketParams {
     pub funding_reversion_time: u32,
     /// seconds (revision 4)
     pub profit_unlock_time: u32,
+    /// precision: 1e6 (revision 6; 0: deposits do not wait for a hedge)
+    pub hedge_tolerance: u32,
+    /// precision: 1e12 per day (revision 6)
+    pub max_hedge_cost: i64,
 }
 
 /// Both conversions between the stored parameters and the engine's, from one list of
@@ -162,6 +166,8 @@ mirror_params!(
     funding_rate_target,
     funding_reversion_time,
     profit_unlock_time,
+    hedge_tolerance,
+    max_hedge_cost,
 );
 
 /// A parameter change or settlement waiting out the timelock.

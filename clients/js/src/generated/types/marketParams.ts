@@ -78,6 +78,10 @@ export type MarketParams = {
   fundingReversionTime: number;
   /** seconds (revision 4) */
   profitUnlockTime: number;
+  /** precision: 1e6 (revision 6; 0: deposits do not wait for a hedge) */
+  hedgeTolerance: number;
+  /** precision: 1e12 per day (revision 6) */
+  maxHedgeCost: bigint;
 };
 
 export type MarketParamsArgs = {
@@ -133,6 +137,10 @@ export type MarketParamsArgs = {
   fundingReversionTime: number;
   /** seconds (revision 4) */
   profitUnlockTime: number;
+  /** precision: 1e6 (revision 6; 0: deposits do not wait for a hedge) */
+  hedgeTolerance: number;
+  /** precision: 1e12 per day (revision 6) */
+  maxHedgeCost: number | bigint;
 };
 
 export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
@@ -163,6 +171,8 @@ export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
     ["fundingRateTarget", getI64Encoder()],
     ["fundingReversionTime", getU32Encoder()],
     ["profitUnlockTime", getU32Encoder()],
+    ["hedgeTolerance", getU32Encoder()],
+    ["maxHedgeCost", getI64Encoder()],
   ]);
 }
 
@@ -194,6 +204,8 @@ export function getMarketParamsDecoder(): FixedSizeDecoder<MarketParams> {
     ["fundingRateTarget", getI64Decoder()],
     ["fundingReversionTime", getU32Decoder()],
     ["profitUnlockTime", getU32Decoder()],
+    ["hedgeTolerance", getU32Decoder()],
+    ["maxHedgeCost", getI64Decoder()],
   ]);
 }
 

@@ -1,0 +1,261 @@
+//! Revision 6 (PROTOCOL section 3, "A deposit executes against a hedge that
+//! exists"; section 4, funding and the bounded cost of hedging): worked examples.
+
+use hedge_engine::funding::{accrue, FundingInputs, FundingState};
+use hedge_engine::market::{DepositRequest, MarketState};
+use hedge_engine::math::Rounding;
+use hedge_engine::oracle::{OracleLimits, OraclePrice};
+use hedge_engine::params::RiskParams;
+use hedge_engine::position::{Position, Units};
+use hedge_engine::{EngineError, PRICE_PRECISION, RATIO_PRECISION};
+
+const ONE: u64 = 1_000_000_000;
+const NO_BOUND: i32 = RATIO_PRECISION as i32;
+
+fn params() -> RiskParams {
+    RiskParams {
+        hedge_tolerance: 10_000, // 1%
+        skew_rebate_share: 1_000_000,
+        ..RiskParams::default_for_tests()
+    }
+}
+
+fn market() -> MarketState {
+    MarketState {
+        insurance: 50 * ONE,
+        insurance_shares: 50_000 * ONE,
+        ..MarketState::new(
+            params(),
+            OracleLimits::default_for_tests(),
+            Units { scale: ONE as u128 },
+            0,
+        )
+    }
+}
+
+fn at(usd: u128) -> OraclePrice {
+    OraclePrice {
+        price: usd * PRICE_PRECISION,
+        conf: 0,
+        publish_time: 0,
+    }
+}
+
+fn terms(amount: u64, waited: bool, due_age: i64) -> DepositRequest {
+    DepositRequest {
+        amount,
+        min_hedge_ratio: 0,
+        max_skew_fee_ratio: NO_BOUND,
+        waited,
+        due_age,
+    }
+}
+
+fn potential(st: &MarketState) -> u64 {
+    st.skew_point().potential(&st.params, Rounding::Ceil).unwrap() as u64
+}
+
+/// The first deposit of an empty vault waits for longs, executes the part they cover
+/// (with the 1% tolerance) and pays nothing for the gap it opened; the longs that fill
+/// it pay no skew charge and receive no rebate (nobody funded one).
+#[test]
+fn a_deposit_executes_only_what_longs_cover_and_pays_nothing_for_the_gap() {
+    let mut st = market();
+    st.request_deposit(100 * ONE).unwrap();
+    // The pending deposit is in the skew: x = 0 - 100 tokens, its potential unfunded.
+    assert_eq!(st.skew_point().skew(&st.params).unwrap(), -100 * i128::from(ONE));
+    assert_eq!((st.skew.balance, st.skew.unfunded), (0, potential(&st)));
+    assert!(st.skew.unfunded > 0);
+    // Nothing covers it yet: it waits whole.
+    let x = st
+        .execute_deposit_request(0, terms(100 * ONE, false, 0), at(100))
+        .unwrap();
+    assert_eq!((x.executed, x.waiting, x.shares), (0, 100 * ONE, 0));
+    assert_eq!(
+        (st.collateral, st.escrowed_deposits, st.waiting_deposits),
+        (0, 100 * ONE, 100 * ONE)
+    );
+    // A taker longs 60: the skew falls, paying down what was unfunded; no rebate, no
+    // impact fee, only the taker fee (0.1%).
+    let mut long = Position::default();
+    st.deposit_margin(&mut long, 20 * ONE).unwrap();
+    let t = st.execute_trade(&mut long, 60 * ONE as i64, 0, at(100)).unwrap();
+    assert_eq!((t.outcome.impact_fee, t.outcome.rebate), (0, 0));
+    assert_eq!(long.margin, (20 * ONE - 60 * ONE / 1_000) as i64);
+    assert_eq!(st.skew.balance, 0);
+    assert_eq!(st.skew.unfunded, potential(&st));
+    // 60 longs cover 60.6 tokens of C, of which the vault's 80% of the taker fee,
+    // 0.048, is already there: 60.552 execute (the first shares are for the whole
+    // vault: 60.552 * (0 + 1,000) / (0.048 + 1e-9) of them).
+    assert_eq!(st.collateral, 48_000_000);
+    let x = st
+        .execute_deposit_request(0, terms(100 * ONE, true, 0), at(100))
+        .unwrap();
+    assert_eq!(
+        (x.executed, x.waiting, x.shares, x.skew_fee, x.skew_rebate),
+        (60_552_000_000, 39_448_000_000, 1_261_499, 0, 0)
+    );
+    assert_eq!(st.collateral, 60_600_000_000);
+    assert_eq!(
+        (st.escrowed_deposits, st.waiting_deposits),
+        (39_448_000_000, 39_448_000_000)
+    );
+    // Executed too long after its due time, nothing executes (no stale price).
+    let late = i64::from(st.limits.max_age) + 1;
+    let mut again = st;
+    let x = again
+        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, late), at(100))
+        .unwrap();
+    assert_eq!((x.executed, x.waiting), (0, 39_448_000_000));
+    // More longs: the rest executes; the vault is hedged within the tolerance.
+    st.execute_trade(&mut long, 40 * ONE as i64, 0, at(100)).unwrap();
+    let x = st
+        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, 0), at(100))
+        .unwrap();
+    assert_eq!(
+        (x.executed, x.waiting, x.skew_fee, x.skew_rebate),
+        (39_448_000_000, 0, 0, 0)
+    );
+    assert_eq!((st.escrowed_deposits, st.waiting_deposits), (0, 0));
+    let gap = st.collateral.abs_diff(st.aggregates.net_base as u64);
+    assert!(gap * 100 <= st.collateral, "{gap}");
+}
+
+/// A request and its cancellation leave the skew ledger as it was: nothing is
+/// charged or rebated for either.
+#[test]
+fn a_request_and_its_cancellation_move_no_tokens() {
+    let mut st = market();
+    let before = st.skew;
+    st.request_deposit(30 * ONE).unwrap();
+    assert_eq!(st.skew.balance, before.balance);
+    st.release_deposit(30 * ONE, false).unwrap();
+    // Only the cumulative count of unfunded rises remembers it: 0.1% * 30^2 / 1,000.
+    assert_eq!(
+        (
+            st.skew.balance,
+            st.skew.unfunded,
+            st.skew.collected,
+            st.skew.rebated
+        ),
+        (before.balance, before.unfunded, before.collected, before.rebated)
+    );
+    assert_eq!(st.skew.unfunded_total, 900_000);
+    assert_eq!(st.escrowed_deposits, 0);
+}
+
+/// Longs opened against pending deposits fit the over-hedge cap of the hedge base
+/// (C and the deposits in escrow); beyond it they are refused.
+#[test]
+fn the_over_hedge_cap_counts_pending_deposits() {
+    let mut st = market();
+    st.request_deposit(100 * ONE).unwrap();
+    let mut long = Position::default();
+    st.deposit_margin(&mut long, 30 * ONE).unwrap();
+    // (1 + 10%) * 100 = 110 longs at most.
+    let before = (st, long);
+    assert_eq!(
+        st.execute_trade(&mut long, 111 * ONE as i64, 0, at(100))
+            .map(|_| ()),
+        Err(EngineError::OverHedgeCapExceeded)
+    );
+    assert_eq!((st, long), before);
+    st.execute_trade(&mut long, 110 * ONE as i64, 0, at(100)).unwrap();
+}
+
+/// Funding answers the hedge base: the imbalance an accrual uses counts the deposits
+/// in escrow.
+#[test]
+fn funding_sees_pending_deposits() {
+    let mut st = market();
+    st.request_deposit(100 * ONE).unwrap();
+    let (_, imbalance) = st.accrue(100 * PRICE_PRECISION, 3_600).unwrap();
+    assert_eq!(imbalance, -100 * i128::from(ONE));
+    assert!(st.funding.rate < 0, "{}", st.funding.rate);
+}
+
+const PCT: i64 = 10_000_000_000; // 1% a day
+const DAY: i64 = 86_400;
+
+fn inputs(imbalance: i128, band: Option<u128>) -> FundingInputs {
+    FundingInputs {
+        imbalance,
+        skew_scale: 1_000,
+        max_rate: 10 * PCT,
+        max_velocity: PCT,
+        max_interval: DAY as u32,
+        price: 100 * PRICE_PRECISION,
+        rate_target: 0,
+        reversion_time: DAY as u32,
+        band,
+        min_rate: -PCT,
+    }
+}
+
+fn run(inp: &FundingInputs, r0: i64, days: i64) -> i64 {
+    let mut st = FundingState {
+        index: 0,
+        rate: r0,
+        last_time: 0,
+    };
+    for h in 1..=days * 24 {
+        st = accrue(&st, inp, h * 3_600).unwrap().state;
+    }
+    st.rate
+}
+
+/// Revision 4's pull settles a persistent imbalance of 20% of the scale at
+/// `v * s * tau` = -0.2% a day, whatever carry traders earn elsewhere; outside the band
+/// revision 6 keeps moving the rate until it reaches the bound of the hedging cost.
+#[test]
+fn outside_the_band_the_rate_moves_until_the_bound() {
+    let proportional = run(&inputs(-200, None), 0, 10);
+    assert!(
+        (-PCT / 5 - PCT / 100..=-PCT / 5 + PCT / 100).contains(&proportional),
+        "{proportional}"
+    );
+    assert_eq!(run(&inputs(-200, Some(10)), 0, 10), -PCT);
+    // Over-hedged: up, to the cap.
+    assert_eq!(run(&inputs(1_000, Some(10)), 0, 20), 10 * PCT);
+    // Inside the band the pull brings it back toward the target (after 5 days of a
+    // one-day pull, from -1%/day: e^-5 of the way, with v * s * tau = -0.005%/day).
+    let back = run(&inputs(-5, Some(10)), -PCT, 5);
+    assert!((-PCT / 50..0).contains(&back), "{back}");
+    // The bound holds without a band too (revision 5's markets), here with no pull.
+    let velocity_only = FundingInputs {
+        reversion_time: 0,
+        ..inputs(-1_000, None)
+    };
+    assert_eq!(run(&velocity_only, 0, 10), -PCT);
+}
+
+/// The bound is a parameter with its range: between 0 and the rate's maximum (above
+/// `max_funding_rate` it binds no tighter than the cap), and the target rate no lower
+/// than `-max_hedge_cost`.
+#[test]
+fn the_bound_on_the_hedging_cost_has_a_range() {
+    let p = params();
+    assert_eq!(p.validate(), Ok(()));
+    let bad = [
+        RiskParams {
+            max_hedge_cost: -1,
+            ..p
+        },
+        RiskParams {
+            max_hedge_cost: hedge_engine::params::MAX_FUNDING_RATE + 1,
+            ..p
+        },
+        RiskParams {
+            max_hedge_cost: 0,
+            funding_rate_target: -1,
+            ..p
+        },
+        RiskParams {
+            hedge_tolerance: RATIO_PRECISION as u32 + 1,
+            ..p
+        },
+    ];
+    for b in bad {
+        assert_eq!(b.validate(), Err(EngineError::InvalidParameter), "{b:?}");
+    }
+}
