@@ -317,7 +317,13 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
             Err(e) => refused(e),
         },
         RequestKind::Withdraw => {
-            match st.execute_withdraw_limited(supply, r.amount, r.value_at_request, r.max_skew_fee_ratio, p) {
+            let terms = hedge_engine::market::WithdrawRequest {
+                shares: r.amount,
+                value_at_request: r.value_at_request,
+                price_at_request: r.price_at_request,
+                max_skew_fee_ratio: r.max_skew_fee_ratio,
+            };
+            match st.execute_withdraw_limited(supply, terms, p) {
                 Ok(x) => Expected::Paid(x.paid),
                 Err(e) => refused(e),
             }

@@ -79,6 +79,8 @@ pub fn apply_overrides(
             "funding_rate_target" => p.funding_rate_target = n as i64,
             "funding_reversion_time" => p.funding_reversion_time = small()?,
             "profit_unlock_time" => p.profit_unlock_time = small()?,
+            "hedge_tolerance" => p.hedge_tolerance = small()?,
+            "max_hedge_cost" => p.max_hedge_cost = n as i64,
             "seed_insurance" => *seed = n,
             _ => bail!("--set {k}: not a parameter the backtest varies"),
         }

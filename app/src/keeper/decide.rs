@@ -116,7 +116,8 @@ mod tests {
             claim_shares: 0,
             waiting: false,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
-            reserved: [0; 27],
+            price_at_request: 0,
+            reserved: [0; 11],
         }
     }
 

@@ -164,6 +164,7 @@ fn world() -> World {
         claimable_tokens: 0,
         claimable_shares: 0,
         pending_withdraw_shares: 25_000 * ONE as u64,
+        withdrawals_in_escrow: 0,
         total_insurance_covered: 0,
         total_socialized: 0,
         profit: Default::default(),

@@ -100,6 +100,9 @@ pub struct MarketState {
     pub reduce_only: bool,
     /// Shares locked by pending vault withdrawals.
     pub pending_withdraw_shares: u64,
+    /// Revision 6: the pending withdrawals' value at request, tokens (out of the hedge
+    /// base while they wait).
+    pub withdrawals_in_escrow: u64,
     /// Tokens held in the collateral account for claims: payments whose destination
     /// could not take them (PROTOCOL section 6a), until their owners claim them.
     pub claimable_tokens: u64,
@@ -161,6 +164,20 @@ pub struct DepositRequest {
     pub due_age: i64,
 }
 
+/// A withdrawal request's terms as it executes (`vault_execute_withdraw`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawRequest {
+    /// Shares locked.
+    pub shares: u64,
+    /// Their value at request, tokens.
+    pub value_at_request: u64,
+    /// Revision 6: the price that value was taken at, 1e18 USD per whole token (0:
+    /// the lower of the two values is taken in tokens, revision 5).
+    pub price_at_request: u128,
+    /// The bound on the skew charge net of its rebate. precision: 1e6
+    pub max_skew_fee_ratio: i32,
+}
+
 /// A liquidation's execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LiquidationExecution {
@@ -212,6 +229,7 @@ impl MarketState {
             paused: false,
             reduce_only: false,
             pending_withdraw_shares: 0,
+            withdrawals_in_escrow: 0,
             claimable_tokens: 0,
             claimable_shares: 0,
             total_insurance_covered: 0,
@@ -265,25 +283,28 @@ impl MarketState {
             insurance: self.insurance,
             skew: self.skew,
             settled: self.is_settled(),
-            waiting_for_hedge: self.deposits_in_hedge_base(),
+            waiting_for_hedge: self.requests_in_hedge_base().0,
+            leaving_hedge: self.requests_in_hedge_base().1,
         }
     }
 
-    /// The deposits in escrow that count in the hedge base: all of them under
-    /// revision 6 (a deposit executes against a hedge that exists, so a pending one is
-    /// demand the skew prices and funding answers), none before it.
-    pub fn deposits_in_hedge_base(&self) -> u64 {
+    /// The requests that count in the hedge base: under revision 6 the deposits in
+    /// escrow (a deposit executes against a hedge that exists, so a pending one is
+    /// demand the skew prices and funding answers) and the pending withdrawals at
+    /// their value at request (a withdrawal's gap is priced from its request, so it
+    /// executes without a charge for it); before it, none.
+    pub fn requests_in_hedge_base(&self) -> (u64, u64) {
         if self.params.deposits_wait_for_hedge() {
-            self.escrowed_deposits
+            (self.escrowed_deposits, self.withdrawals_in_escrow)
         } else {
-            0
+            (0, 0)
         }
     }
 
     /// The hedge base: what the hedge target `h * base` is a share of. `C`, and
-    /// under revision 6 the deposits in escrow.
+    /// under revision 6 the deposits in escrow less the withdrawals pending.
     pub fn hedge_base(&self) -> u64 {
-        self.collateral.saturating_add(self.deposits_in_hedge_base())
+        self.skew_point().collateral
     }
 
     /// What the skew ledger would settle now for a change of the market to `after`
@@ -319,8 +340,13 @@ impl MarketState {
         )
     }
 
-    /// What a withdrawal paying `gross` would be charged (net of its rebate) now.
+    /// What a withdrawal paying `gross` would be charged (net of its rebate) now;
+    /// under revision 6 nothing (it leaves the hedge base when requested, uncharged,
+    /// and its payment leaving `C` moves nothing more).
     pub fn withdrawal_skew_quote(&self, gross: u64) -> EngineResult<SkewSettlement> {
+        if self.params.deposits_wait_for_hedge() {
+            return self.skew_quote(self.skew_point(), SkewCause::Withdrawal);
+        }
         self.skew_quote(
             self.skew_point_at(self.collateral.saturating_sub(gross)),
             SkewCause::Withdrawal,
@@ -333,22 +359,29 @@ impl MarketState {
     }
 
     /// The skew point with `C` at `collateral` and everything else as it is (the
-    /// deposits in escrow included under revision 6).
+    /// pending requests counted under revision 6).
     pub fn skew_point_at(&self, collateral: u64) -> SkewPoint {
-        self.skew_point_with(collateral, self.escrowed_deposits)
+        self.skew_point_of(collateral, self.escrowed_deposits, self.withdrawals_in_escrow)
     }
 
     /// The skew point with `C` at `collateral` and the deposits in escrow at
     /// `escrowed` (they count under revision 6 only).
     pub fn skew_point_with(&self, collateral: u64, escrowed: u64) -> SkewPoint {
-        let waiting = if self.params.deposits_wait_for_hedge() {
-            escrowed
+        self.skew_point_of(collateral, escrowed, self.withdrawals_in_escrow)
+    }
+
+    /// The skew point with `C`, the deposits in escrow and the pending withdrawals'
+    /// value at `collateral`, `escrowed`, `withdrawing` (the last two count under
+    /// revision 6 only: the hedge base `C + E - W`, at least 0).
+    pub fn skew_point_of(&self, collateral: u64, escrowed: u64, withdrawing: u64) -> SkewPoint {
+        let base = if self.params.deposits_wait_for_hedge() {
+            collateral.saturating_add(escrowed).saturating_sub(withdrawing)
         } else {
-            0
+            collateral
         };
         SkewPoint {
             net_base: self.aggregates.net_base,
-            collateral: collateral.saturating_add(waiting),
+            collateral: base,
         }
     }
 
@@ -757,21 +790,23 @@ impl MarketState {
         }
         self.check_accepting_deposits()?;
         let escrowed = self.escrowed_deposits.add_c(amount)?;
-        self.settle_waiting_deposits(escrowed)?;
+        self.settle_pending_requests(escrowed, self.withdrawals_in_escrow)?;
         self.escrowed_deposits = escrowed;
         Ok(())
     }
 
-    /// Revision 6: the deposits in escrow are in the hedge base, so a request or a
-    /// refund moves the skew. Neither is charged nor rebated: a rise is unfunded and a
-    /// fall pays it down (`SkewCause::Forced` with nothing to pay from), so a deposit
-    /// costs nothing for the gap it opens while it waits, and whoever fills that gap
-    /// is paid by funding, never by a rebate nobody funded (PROTOCOL section 3).
-    fn settle_waiting_deposits(&mut self, escrowed: u64) -> EngineResult<()> {
+    /// Revision 6: the deposits in escrow and the pending withdrawals are in the
+    /// hedge base, so a request or its cancellation moves the skew. Neither is
+    /// charged nor rebated: a rise is unfunded and a fall pays it down
+    /// (`SkewCause::Forced` with nothing to pay from), so a deposit costs nothing for
+    /// the gap it opens while it waits, nor a withdrawal for the one it leaves, and
+    /// whoever closes that gap is paid by funding, never by a rebate nobody funded
+    /// (PROTOCOL section 3).
+    fn settle_pending_requests(&mut self, escrowed: u64, withdrawing: u64) -> EngineResult<()> {
         if !self.params.deposits_wait_for_hedge() || self.is_settled() {
             return Ok(());
         }
-        let after = self.skew_point_with(self.collateral, escrowed);
+        let after = self.skew_point_of(self.collateral, escrowed, withdrawing);
         self.skew = settle(
             &self.skew,
             self.skew_point(),
@@ -802,7 +837,7 @@ impl MarketState {
             self.waiting_deposits = self.waiting_deposits.sub_c(amount)?;
         }
         let escrowed = self.escrowed_deposits.sub_c(amount)?;
-        self.settle_waiting_deposits(escrowed)?;
+        self.settle_pending_requests(escrowed, self.withdrawals_in_escrow)?;
         self.escrowed_deposits = escrowed;
         Ok(())
     }
@@ -1017,13 +1052,22 @@ impl MarketState {
         if value == 0 {
             return Err(EngineError::WithdrawalTooSmall);
         }
-        self.pending_withdraw_shares = self.pending_withdraw_shares.add_c(shares)?;
+        let pending = self.pending_withdraw_shares.add_c(shares)?;
+        let withdrawing = self.withdrawals_in_escrow.add_c(value)?;
+        self.settle_pending_requests(self.escrowed_deposits, withdrawing)?;
+        self.pending_withdraw_shares = pending;
+        self.withdrawals_in_escrow = withdrawing;
         Ok(value)
     }
 
-    /// A pending withdrawal's shares go back to their owner.
-    pub fn release_withdraw(&mut self, shares: u64) -> EngineResult<()> {
-        self.pending_withdraw_shares = self.pending_withdraw_shares.sub_c(shares)?;
+    /// A pending withdrawal's shares go back to their owner (`value_at_request`: what
+    /// the request recorded for them).
+    pub fn release_withdraw(&mut self, shares: u64, value_at_request: u64) -> EngineResult<()> {
+        let pending = self.pending_withdraw_shares.sub_c(shares)?;
+        let withdrawing = self.withdrawals_in_escrow.saturating_sub(value_at_request);
+        self.settle_pending_requests(self.escrowed_deposits, withdrawing)?;
+        self.pending_withdraw_shares = pending;
+        self.withdrawals_in_escrow = withdrawing;
         Ok(())
     }
 
@@ -1036,34 +1080,70 @@ impl MarketState {
         value_at_request: u64,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
-        self.execute_withdraw_limited(supply, shares, value_at_request, RATIO_PRECISION as i32, oracle)
+        let r = WithdrawRequest {
+            shares,
+            value_at_request,
+            price_at_request: 0,
+            max_skew_fee_ratio: RATIO_PRECISION as i32,
+        };
+        self.execute_withdraw_limited(supply, r, oracle)
     }
 
     /// [`MarketState::execute_withdraw`] with the request's bound on the skew charge
     /// net of its rebate, a share of the gross paid (negative: a rebate asked for;
     /// `RATIO_PRECISION`: none): above it the withdrawal is refused
-    /// (`SkewFeeAboveLimit`: the request cancelled, the shares returned).
+    /// (`SkewFeeAboveLimit`: the request cancelled, the shares returned). Under
+    /// revision 6, with the request's price, the lower of the two values is taken in
+    /// USD: the value at request is worth `value_at_request * price_at_request / P`
+    /// tokens at the execution's price `P` (both mid-band: the values themselves are
+    /// at their band edges, and the lower is paid), so a hedged share's exit does not
+    /// lose the price's move over the delay.
     pub fn execute_withdraw_limited(
         &mut self,
         supply: u64,
-        shares: u64,
-        value_at_request: u64,
-        max_skew_fee_ratio: i32,
+        r: WithdrawRequest,
         oracle: OraclePrice,
     ) -> EngineResult<WithdrawalPayout> {
+        let WithdrawRequest {
+            shares,
+            value_at_request,
+            price_at_request,
+            max_skew_fee_ratio,
+        } = r;
+        let at_request = if self.params.deposits_wait_for_hedge() && price_at_request > 0 {
+            to_u64(mul_div(
+                u128::from(value_at_request),
+                price_at_request,
+                oracle.price,
+                Rounding::Floor,
+            )?)?
+        } else {
+            value_at_request
+        };
         let mut payout = withdrawal_payout(
             &self.vault_view(supply),
             &oracle,
             &self.params,
             shares,
-            value_at_request,
+            at_request,
         )?;
+        // What stays queued keeps its value at request in the request's own terms.
+        payout.remaining_value_at_request = to_u64(mul_div(
+            u128::from(value_at_request),
+            u128::from(shares.sub_c(payout.shares_burned)?),
+            u128::from(shares),
+            Rounding::Floor,
+        )?)?;
         // The gross payment leaves `C` whole; the skew potential of exactly that state
         // is settled by the ledger: its rise kept from the gross (at most the gross:
         // an exit is never refused for it), its rebate paid out of the ledger on top.
         let gross = payout.paid;
         let collateral = self.collateral.sub_c(gross)?;
-        let after = self.skew_point_at(collateral);
+        // Under revision 6 the executed part's value at request leaves the pending
+        // withdrawals as the gross leaves `C`: the skew moves only by their difference.
+        let leaving = value_at_request.saturating_sub(payout.remaining_value_at_request);
+        let withdrawing = self.withdrawals_in_escrow.saturating_sub(leaving);
+        let after = self.skew_point_of(collateral, self.escrowed_deposits, withdrawing);
         let skew = if self.is_settled() {
             SkewSettlement {
                 ledger: self.skew,
@@ -1087,6 +1167,7 @@ impl MarketState {
         let pending = self.pending_withdraw_shares.sub_c(payout.shares_burned)?;
         self.collateral = collateral;
         self.pending_withdraw_shares = pending;
+        self.withdrawals_in_escrow = withdrawing;
         self.skew = skew.ledger;
         Ok(payout)
     }

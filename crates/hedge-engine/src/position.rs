@@ -231,6 +231,18 @@ pub struct TradeContext {
     /// Revision 6: the deposits in escrow, which count in the hedge base (the skew
     /// and the over-hedge cap) while they wait for their hedge; 0 before it.
     pub waiting_for_hedge: u64,
+    /// Revision 6: the pending withdrawals' value at request, out of the hedge base.
+    pub leaving_hedge: u64,
+}
+
+impl TradeContext {
+    /// The hedge base with `C` at `collateral`: `C + E - W` under revision 6 (at
+    /// least 0), `C` before it.
+    pub fn hedge_base(&self, collateral: u64) -> u64 {
+        collateral
+            .saturating_add(self.waiting_for_hedge)
+            .saturating_sub(self.leaving_hedge)
+    }
 }
 
 impl TradeContext {
@@ -252,10 +264,10 @@ impl TradeContext {
         }
         let before = SkewPoint {
             net_base: self.aggregates.net_base,
-            collateral: self.vault_collateral.saturating_add(self.waiting_for_hedge),
+            collateral: self.hedge_base(self.vault_collateral),
         };
         let after = SkewPoint {
-            collateral: after.collateral.saturating_add(self.waiting_for_hedge),
+            collateral: self.hedge_base(after.collateral),
             ..after
         };
         settle(&self.skew, before, after, cause, room, params)
@@ -559,7 +571,7 @@ fn check_risk_increase(
     if agg.net_base < 0 && agg.net_base < n_before {
         return Err(EngineError::VaultWouldBeNetLong);
     }
-    let base = collateral.saturating_add(ctx.waiting_for_hedge);
+    let base = ctx.hedge_base(collateral);
     if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(base, m.params)?)? {
         return Err(EngineError::OverHedgeCapExceeded);
     }

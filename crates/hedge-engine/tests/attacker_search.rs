@@ -533,7 +533,7 @@ impl World {
             }
             Err(_) => {
                 // A refusal at execution returns the shares (the program cancels).
-                self.st.release_withdraw(shares).unwrap();
+                self.st.release_withdraw(shares, value).unwrap();
                 self.c[who].shares += shares;
                 self.c[who].withdrawal = None;
             }

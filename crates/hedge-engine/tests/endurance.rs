@@ -315,7 +315,9 @@ impl World {
                             // A refusal of the request itself cancels it (the shares go
                             // back, as the program does); anything else fails the exit.
                             Err(e) if cancels_request(e) => {
-                                self.st.release_withdraw(shares).map_err(|e| format!("{e:?}"))?;
+                                self.st
+                                    .release_withdraw(shares, value)
+                                    .map_err(|e| format!("{e:?}"))?;
                                 self.holders[h].pending = None;
                                 self.holders[h].shares += shares;
                                 false
@@ -329,8 +331,10 @@ impl World {
                 let h = rng.below(HOLDERS as u64) as usize;
                 match self.holders[h].pending.take() {
                     None => false,
-                    Some((shares, _)) => {
-                        self.st.release_withdraw(shares).map_err(|e| format!("{e:?}"))?;
+                    Some((shares, value)) => {
+                        self.st
+                            .release_withdraw(shares, value)
+                            .map_err(|e| format!("{e:?}"))?;
                         self.holders[h].shares += shares;
                         true
                     }

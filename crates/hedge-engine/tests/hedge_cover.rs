@@ -2,7 +2,7 @@
 //! exists"; section 4, funding and the bounded cost of hedging): worked examples.
 
 use hedge_engine::funding::{accrue, FundingInputs, FundingState};
-use hedge_engine::market::{DepositRequest, MarketState};
+use hedge_engine::market::{DepositRequest, MarketState, WithdrawRequest};
 use hedge_engine::math::Rounding;
 use hedge_engine::oracle::{OracleLimits, OraclePrice};
 use hedge_engine::params::RiskParams;
@@ -142,6 +142,92 @@ fn a_request_and_its_cancellation_move_no_tokens() {
     );
     assert_eq!(st.skew.unfunded_total, 900_000);
     assert_eq!(st.escrowed_deposits, 0);
+}
+
+/// A vault of 100 tokens hedged by one long of 100, and its shares.
+fn hedged_vault() -> (MarketState, u64) {
+    let mut st = market();
+    st.request_deposit(100 * ONE).unwrap();
+    let mut long = Position::default();
+    st.deposit_margin(&mut long, 20 * ONE).unwrap();
+    st.execute_trade(&mut long, 100 * ONE as i64, 0, at(100)).unwrap();
+    let shares = st
+        .execute_deposit_request(0, terms(100 * ONE, false, 0), at(100))
+        .unwrap()
+        .shares;
+    (st, shares)
+}
+
+/// A withdrawal leaves the hedge base when it is requested, uncharged; at its due
+/// time it executes whole and pays nothing for the gap (the longs that close it are
+/// paid by funding); its cancellation puts it back, uncharged.
+#[test]
+fn a_withdrawal_pays_nothing_for_the_gap_it_leaves() {
+    let (mut st, shares) = hedged_vault();
+    let supply = shares;
+    let (k0, u0) = (st.skew.balance, st.skew.unfunded);
+    // A twentieth of the vault asks to leave (within the over-hedge cap of 10%: a
+    // larger one is paid as far as the cap allows, the rest queued until the longs
+    // close): the skew rises by its value, unfunded.
+    let part = shares / 20;
+    let value = st.request_withdraw(supply, part, at(100)).unwrap();
+    assert_eq!(st.withdrawals_in_escrow, value);
+    assert_eq!(st.hedge_base(), st.collateral - value);
+    assert_eq!(st.skew.balance, k0);
+    assert!(st.skew.unfunded > u0);
+    // Cancelled: back where it was.
+    let mut cancelled = st;
+    cancelled.release_withdraw(part, value).unwrap();
+    assert_eq!(
+        (cancelled.withdrawals_in_escrow, cancelled.hedge_base()),
+        (0, cancelled.collateral)
+    );
+    assert_eq!(cancelled.skew.balance, k0);
+    // Executed: the whole value is paid, with no skew charge, though the longs have
+    // not closed yet (the vault is over-hedged until they do).
+    assert_eq!(
+        st.withdrawal_skew_quote(value).map(|q| (q.paid, q.rebate)),
+        Ok((0, 0))
+    );
+    let c0 = st.collateral;
+    let x = st.execute_withdraw(supply, part, value, at(100)).unwrap();
+    assert_eq!((x.skew_fee, x.skew_rebate, x.paid), (0, 0, value));
+    assert_eq!((st.collateral, st.withdrawals_in_escrow), (c0 - value, 0));
+    assert_eq!(st.skew.balance, k0);
+}
+
+/// Revision 6 compares a withdrawal's two values in USD: a hedged share requested at
+/// 100 and executed at 90 is worth about 100/90 as many tokens; the token rule would
+/// pay its value at request, the loss of the price's fall over the delay.
+#[test]
+fn a_withdrawal_keeps_its_usd_value_over_the_delay() {
+    let (mut st, shares) = hedged_vault();
+    let part = shares / 20;
+    let value = st.request_withdraw(shares, part, at(100)).unwrap();
+    let now_worth =
+        hedge_engine::vault::value_of_shares_floor(&st.vault_view(shares), &at(90), part).unwrap();
+    assert!(now_worth > value * 110 / 100, "{now_worth} vs {value}");
+    let request = |price_at_request| WithdrawRequest {
+        shares: part,
+        value_at_request: value,
+        price_at_request,
+        max_skew_fee_ratio: NO_BOUND,
+    };
+    let mut by_tokens = st;
+    let x = by_tokens
+        .execute_withdraw_limited(shares, request(0), at(90))
+        .unwrap();
+    assert_eq!(x.paid, value);
+    let x = st
+        .execute_withdraw_limited(shares, request(100 * PRICE_PRECISION), at(90))
+        .unwrap();
+    // min(value now, value * 100 / 90). The pending withdrawal left the hedge base at
+    // its value at request; the extra tokens its USD value buys now move the skew a
+    // little more, and that is charged as any move is.
+    assert_eq!(x.owed, now_worth.min(value * 10 / 9));
+    assert_eq!(x.paid, x.owed - x.skew_fee + x.skew_rebate);
+    assert!(x.skew_fee < x.owed / 10_000, "{}", x.skew_fee);
+    assert!(x.paid > value * 110 / 100);
 }
 
 /// Longs opened against pending deposits fit the over-hedge cap of the hedge base

@@ -64,6 +64,7 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.limit_price = 0;
     request.min_hedge_ratio = 0;
     request.value_at_request = 0;
+    request.price_at_request = 0;
     request.waiting = false;
     request.max_skew_fee_ratio = hedge_engine::RATIO_PRECISION as i32;
     request.token_destination = o.token_destination;

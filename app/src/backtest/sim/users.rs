@@ -32,7 +32,8 @@ impl Sim {
             claim_shares: 0,
             waiting: false,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
-            reserved: [0; 27],
+            price_at_request: 0,
+            reserved: [0; 11],
         };
         self.requests.insert(key, r);
         Ok(key)
@@ -80,6 +81,7 @@ impl Sim {
         let r = self.requests.get_mut(&key).expect("just opened");
         r.amount = shares;
         r.value_at_request = value;
+        r.price_at_request = price.price;
         self.market.set_state(&st);
         *self.shares.entry(*owner).or_default() -= shares;
         self.escrow_shares += shares;

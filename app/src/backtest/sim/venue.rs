@@ -76,13 +76,13 @@ impl Sim {
             Ok(p) => st
                 .accrue_for_execution(&p, self.now)
                 .and_then(|_| {
-                    st.execute_withdraw_limited(
-                        self.supply,
-                        r.amount,
-                        r.value_at_request,
-                        r.max_skew_fee_ratio,
-                        p,
-                    )
+                    let terms = hedge_engine::market::WithdrawRequest {
+                        shares: r.amount,
+                        value_at_request: r.value_at_request,
+                        price_at_request: r.price_at_request,
+                        max_skew_fee_ratio: r.max_skew_fee_ratio,
+                    };
+                    st.execute_withdraw_limited(self.supply, terms, p)
                 })
                 .map(|payout| (payout, p)),
             Err(e) => Err(e),
@@ -123,7 +123,8 @@ impl Sim {
             }
             Err(e) => {
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
-                st.release_withdraw(r.amount).map_err(refused)?;
+                st.release_withdraw(r.amount, r.value_at_request)
+                    .map_err(refused)?;
                 self.market.set_state(&st);
                 self.escrow_shares -= r.amount;
                 *self.shares.entry(r.owner).or_default() += r.amount;

@@ -44,7 +44,7 @@ pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
     requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
     let shares = a.request.amount;
-    st.release_withdraw(shares).named()?;
+    st.release_withdraw(shares, a.request.value_at_request).named()?;
     a.market.set_state(&st);
     let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     transfer_out(

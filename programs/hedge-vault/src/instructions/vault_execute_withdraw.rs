@@ -9,6 +9,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
+use hedge_engine::market::WithdrawRequest;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::check_executable;
 
@@ -61,7 +62,12 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
-    let max_fee = a.request.max_skew_fee_ratio;
+    let terms = WithdrawRequest {
+        shares,
+        value_at_request,
+        price_at_request: a.request.price_at_request,
+        max_skew_fee_ratio: a.request.max_skew_fee_ratio,
+    };
     check_executable(due, now).named()?;
     let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
@@ -69,7 +75,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_withdraw_limited(supply, shares, value_at_request, max_fee, p))
+            .and_then(|_| st.execute_withdraw_limited(supply, terms, p))
             .map(|payout| (payout, p)),
         Err(e) => Err(e),
     };
@@ -135,7 +141,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
         }
         Err(e) => {
             let event = requests::refused(r, e, 0, a.executor.key())?;
-            st.release_withdraw(shares).named()?;
+            st.release_withdraw(shares, value_at_request).named()?;
             pay.escrowed_shares(
                 &mut st,
                 r,

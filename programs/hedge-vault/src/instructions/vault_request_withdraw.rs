@@ -89,6 +89,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     )?;
     a.request.amount = shares;
     a.request.value_at_request = value;
+    a.request.price_at_request = price.price;
     a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.market.set_state(&st);
     transfer_in(

@@ -283,6 +283,9 @@ pub struct Market {
     pub last_funding_time: i64,
     /// Shares locked in pending withdrawals.
     pub pending_withdraw_shares: u64,
+    /// Revision 6: the pending withdrawals' value at request, tokens (out of the
+    /// hedge base while they wait).
+    pub withdrawals_in_escrow: u64,
     /// Open position accounts.
     pub position_count: u64,
     /// May pause at once.
@@ -405,6 +408,7 @@ impl Market {
             funding_rate: 0,
             last_funding_time: now,
             pending_withdraw_shares: 0,
+            withdrawals_in_escrow: 0,
             position_count: 0,
             guardian: args.guardian,
             pending_admin: Pubkey::default(),
@@ -509,6 +513,7 @@ impl Market {
             paused: self.is_paused(),
             reduce_only: self.is_reduce_only(),
             pending_withdraw_shares: self.pending_withdraw_shares,
+            withdrawals_in_escrow: self.withdrawals_in_escrow,
             claimable_tokens: self.claimable_tokens,
             claimable_shares: self.claimable_shares,
             total_insurance_covered: self.total_insurance_covered,
@@ -558,6 +563,7 @@ impl Market {
         self.set_flag(FLAG_PAUSED, s.paused);
         self.set_flag(FLAG_REDUCE_ONLY, s.reduce_only);
         self.pending_withdraw_shares = s.pending_withdraw_shares;
+        self.withdrawals_in_escrow = s.withdrawals_in_escrow;
         self.claimable_tokens = s.claimable_tokens;
         self.claimable_shares = s.claimable_shares;
         self.total_insurance_covered = s.total_insurance_covered;

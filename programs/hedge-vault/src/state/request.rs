@@ -60,7 +60,11 @@ pub struct Request {
     /// (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
     /// (PROTOCOL section 4, revision 5).
     pub max_skew_fee_ratio: i32,
-    pub reserved: [u8; 27],
+    /// Withdrawal (revision 6): the price its value at request was taken at (the
+    /// middle of the band; the value itself is at the band's edge), 1e18 USD per whole
+    /// token: the lower of the two values is then compared in USD.
+    pub price_at_request: u128,
+    pub reserved: [u8; 11],
 }
 
 /// Offset of `market` in a request account, for memcmp filters.

@@ -128,6 +128,11 @@ export type Market = {
   lastFundingTime: bigint;
   /** Shares locked in pending withdrawals. */
   pendingWithdrawShares: bigint;
+  /**
+   * Revision 6: the pending withdrawals' value at request, tokens (out of the
+   * hedge base while they wait).
+   */
+  withdrawalsInEscrow: bigint;
   /** Open position accounts. */
   positionCount: bigint;
   /** May pause at once. */
@@ -261,6 +266,11 @@ export type MarketArgs = {
   lastFundingTime: number | bigint;
   /** Shares locked in pending withdrawals. */
   pendingWithdrawShares: number | bigint;
+  /**
+   * Revision 6: the pending withdrawals' value at request, tokens (out of the
+   * hedge base while they wait).
+   */
+  withdrawalsInEscrow: number | bigint;
   /** Open position accounts. */
   positionCount: number | bigint;
   /** May pause at once. */
@@ -376,6 +386,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["fundingRate", getI64Encoder()],
       ["lastFundingTime", getI64Encoder()],
       ["pendingWithdrawShares", getU64Encoder()],
+      ["withdrawalsInEscrow", getU64Encoder()],
       ["positionCount", getU64Encoder()],
       ["guardian", getAddressEncoder()],
       ["pendingAdmin", getAddressEncoder()],
@@ -442,6 +453,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["fundingRate", getI64Decoder()],
     ["lastFundingTime", getI64Decoder()],
     ["pendingWithdrawShares", getU64Decoder()],
+    ["withdrawalsInEscrow", getU64Decoder()],
     ["positionCount", getU64Decoder()],
     ["guardian", getAddressDecoder()],
     ["pendingAdmin", getAddressDecoder()],
@@ -532,5 +544,5 @@ export async function fetchAllMaybeMarket(
 }
 
 export function getMarketSize(): number {
-  return 1190;
+  return 1198;
 }

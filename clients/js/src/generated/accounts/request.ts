@@ -118,6 +118,12 @@ export type Request = {
    * (PROTOCOL section 4, revision 5).
    */
   maxSkewFeeRatio: number;
+  /**
+   * Withdrawal (revision 6): the price its value at request was taken at (the
+   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
+   * token: the lower of the two values is then compared in USD.
+   */
+  priceAtRequest: bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -181,6 +187,12 @@ export type RequestArgs = {
    * (PROTOCOL section 4, revision 5).
    */
   maxSkewFeeRatio: number;
+  /**
+   * Withdrawal (revision 6): the price its value at request was taken at (the
+   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
+   * token: the lower of the two values is then compared in USD.
+   */
+  priceAtRequest: number | bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -208,7 +220,8 @@ export function getRequestEncoder(): FixedSizeEncoder<RequestArgs> {
       ["claimShares", getU64Encoder()],
       ["waiting", getBooleanEncoder()],
       ["maxSkewFeeRatio", getI32Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 27)],
+      ["priceAtRequest", getU128Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 11)],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_DISCRIMINATOR }),
   );
@@ -237,7 +250,8 @@ export function getRequestDecoder(): FixedSizeDecoder<Request> {
     ["claimShares", getU64Decoder()],
     ["waiting", getBooleanDecoder()],
     ["maxSkewFeeRatio", getI32Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 27)],
+    ["priceAtRequest", getU128Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 11)],
   ]);
 }
 
