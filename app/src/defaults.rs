@@ -24,7 +24,10 @@ use hedge_vault::MarketCreateArgs;
 /// the study's 5% over the whole vault (the slope `2k/S` is unchanged) with the
 /// steepest slope, 3%, within maintenance margin as revision 5's exit-cost rule asks;
 /// its falls rebated in full out of the skew ledger; funding pulled back toward 5% a
-/// year with a one-day time constant; income unlocked over a day.
+/// year with a one-day time constant; income unlocked over a day. Revision 6: deposits
+/// execute against longs that cover 99% of them (`hedge_tolerance` 1%, also
+/// funding's band), and the vault pays at most 20% a year to keep its hedge
+/// (docs/BACKTESTS.md, "Revision 6").
 pub fn risk_params(decimals: u8) -> RiskParams {
     let one = 10u64.pow(u32::from(decimals.min(9)));
     RiskParams {
@@ -41,6 +44,8 @@ pub fn risk_params(decimals: u8) -> RiskParams {
         funding_rate_target: 137_000_000, // 5% a year, per day
         funding_reversion_time: 86_400,   // a day
         profit_unlock_time: 86_400,       // a day
+        hedge_tolerance: 10_000,          // revision 6: deposits wait for 99% cover
+        max_hedge_cost: 548_000_000,      // the vault pays at most 20% a year
         ..RiskParams::default_for_tests()
     }
 }

@@ -37,8 +37,10 @@ fn the_built_in_story_hedges_the_holder() {
     let held = f(&v, "deposited_tokens") * f(&v, "end_price_usd");
     assert!((f(&v, "unhedged_usd") - held).abs() < 1e-6);
     assert!((f(&v, "unhedged_return") - (held / f(&v, "deposited_usd") - 1.0)).abs() < 1e-9);
+    // The deposit executes once takers' longs cover it (revision 6), minutes after
+    // the path's first point: the unhedged comparison starts at its execution.
     let price_move = f(&v, "end_price_usd") / f(&v, "start_price_usd") - 1.0;
-    assert!((f(&v, "unhedged_return") - price_move).abs() < 1e-4);
+    assert!((f(&v, "unhedged_return") - price_move).abs() < 0.02, "{v}");
     assert!(price_move < -0.3, "{price_move}");
     // The hedge kept the holder's USD value within 10% through a 35% fall.
     assert!(f(&v, "hedged_return").abs() < 0.10, "{v}");

@@ -211,6 +211,13 @@ impl ExternalFunding {
         })
     }
 
+    /// The mean of the daily rates over the `days` days up to `t`'s (the constant for
+    /// a constant).
+    pub fn trailing(&self, t: i64, days: i64) -> f64 {
+        let n = days.max(1);
+        (0..n).map(|i| self.at(t - i * 86_400)).sum::<f64>() / n as f64
+    }
+
     /// The rate a year at unix time `t`.
     pub fn at(&self, t: i64) -> f64 {
         if self.daily.is_empty() {
@@ -373,7 +380,9 @@ impl Agents {
     }
 
     /// The size unit of flows: the initial deposit `D` (legacy), or the vault's
-    /// collateral now, so agents scale with the vault.
+    /// collateral now, so agents scale with the vault (the hedge takers' capital
+    /// scales with the hedge base instead: the demand for longs includes the deposits
+    /// waiting for them).
     fn scale(&self, sim: &Sim) -> f64 {
         if self.params.legacy {
             return self.deposit() as f64;
@@ -401,10 +410,12 @@ impl Agents {
         // Funding longs receive here, a year (positive rate: longs pay).
         let here_to_longs = -(st.funding.rate as f64) / 1e12 * 365.0;
         // A long here and a short there earns both legs' funding.
-        let carry_long = here_to_longs + self.params.external_funding.at(sim.now);
+        // The outside leg judged on its trailing week (the takers' horizon): a taker
+        // does not unwind a position for one negative 8-hour window.
+        let carry_long = here_to_longs + self.params.external_funding.trailing(sim.now, 7);
         let h = self.params.horizon_days / 365.0;
         let round_trip = 2.0 * taker_fee + self.params.external_cost;
-        let cap = self.params.depth * st.collateral as f64 / self.params.takers.max(1) as f64;
+        let cap = self.params.depth * st.hedge_base() as f64 / self.params.takers.max(1) as f64;
         let view = st.view(price);
         let min = p.min_position_base as f64;
         let usd = price.price as f64 / 1e18;

@@ -123,8 +123,9 @@ impl Series {
     }
 
     /// The hedgers' deposits and withdrawals a pass executed: what each cost, at the
-    /// share's value after the pass (without locked income, what a share is
-    /// withdrawn for), and the deposits that wait.
+    /// share's value after the pass (a deposit's with the income still locked, what
+    /// it was priced at and gets back as it unlocks; a withdrawal's without it, what
+    /// a share is withdrawn for), and the deposits that wait.
     pub fn record_flows(
         &mut self,
         t: i64,
@@ -135,10 +136,13 @@ impl Series {
         let Some(nav) = sim.share_value_native(true) else {
             return;
         };
+        // A deposit is priced with the income still locked and gets it back as it
+        // unlocks: what it paid for is the share's value with it.
+        let nav_locked = sim.share_value_native(false).unwrap_or(nav);
         for d in deposits {
             if d.amount > 0 && d.shares > 0 {
                 self.entry_costs
-                    .push(1.0 - d.shares as f64 * nav / d.amount as f64);
+                    .push(1.0 - d.shares as f64 * nav_locked / d.amount as f64);
             }
             if d.waiting > 0 {
                 if let std::collections::btree_map::Entry::Vacant(e) = self.waiting_since.entry(d.owner) {
@@ -474,7 +478,7 @@ impl Report {
             self.hedge_ratio_below_90 * 100.0
         );
         o += &format!(
-            "  hedgers' costs entry {:.3}% mean, {:.3}% worst; exit {:.3}% mean, {:.3}% worst; longest excursion beyond 5%: {:.1} h; waited for capacity: {:.2} tokens (longest {:.1} h)\n",
+            "  hedgers' costs entry {:.3}% mean, {:.3}% worst; exit {:.3}% mean, {:.3}% worst; longest excursion beyond 5%: {:.1} h; deposits that waited for their hedge or capacity: {:.2} tokens (longest {:.1} h)\n",
             self.costs.entry_cost_mean * 100.0,
             self.costs.entry_cost_worst * 100.0,
             self.costs.exit_cost_mean * 100.0,

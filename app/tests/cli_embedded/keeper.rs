@@ -10,7 +10,8 @@ async fn the_keeper_liquidates_exactly_the_underwater_positions() {
     let admin = env.client.wallet.insecure_clone();
     let market = env.market;
     // 200 tokens of seed stake: 20,000 USD / 0.4 = 50,000 USD of open interest.
-    env.create_market(&admin, 200, "--skew-scale 1000").await;
+    env.create_market(&admin, 200, "--skew-scale 1000 --hedge-tolerance 0")
+        .await;
     let lp = env.user(1_000 * ONE).await;
     env.run_as(&lp, &format!("vault deposit {market} 1000"))
         .await

@@ -81,7 +81,8 @@ async fn every_command_on_the_embedded_chain() {
             &admin,
             10,
             "--skew-scale 100 --withdraw-delay 600 --impact-fee 0.1% --skew-scale-ratio 0 \
-             --skew-rebate 0 --funding-target 0 --funding-reversion 0 --profit-unlock 0",
+             --skew-rebate 0 --funding-target 0 --funding-reversion 0 --profit-unlock 0 \
+             --hedge-tolerance 0 --max-hedge-cost 100%",
         )
         .await;
     assert_eq!(s(&v, "market"), market.to_string());
