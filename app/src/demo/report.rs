@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
-use hedge_vault::events::PositionTraded;
+use hedge_vault::events::{PositionTraded, VaultDeposited};
 use serde::Serialize;
 
 use super::tokens;
@@ -60,10 +60,27 @@ pub struct DemoReport {
     pub skew_ledger_tokens: f64,
     pub skew_unfunded_tokens: f64,
     pub transactions: usize,
+    /// The opening deposits' executions (revision 6: each waits for the longs that
+    /// cover it): seconds after the path's start, tokens executed, shares, tokens
+    /// still waiting.
+    pub opening: Vec<OpeningFill>,
+    /// Unix time of the path's first point.
+    #[serde(skip)]
+    pub start_time: i64,
     /// The engine-level backtest of the same window (equal to the chain, checked).
     pub backtest: Option<Report>,
     /// The holder's `hedge vault statement` after the withdrawal.
     pub statement: Option<Statement>,
+}
+
+/// One execution of an opening deposit.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct OpeningFill {
+    pub seconds: i64,
+    pub owner: String,
+    pub tokens: f64,
+    pub shares: f64,
+    pub waiting_tokens: f64,
 }
 
 impl DemoReport {
@@ -78,12 +95,26 @@ impl DemoReport {
             last_date: days.last().map(|d| d.date.clone()).unwrap_or_default(),
             start_price_usd: first.usd,
             end_price_usd: last.usd,
+            start_time: first.t,
             ..Default::default()
         }
     }
 
     /// Adds what a keeper pass on the chain did.
     pub(super) fn book_pass(&mut self, pass: &Pass) {
+        // The opening: every execution until the first deposits have all executed.
+        let opening_done = self.opening.last().is_some_and(|o| o.waiting_tokens == 0.0);
+        for d in pass.events::<VaultDeposited>() {
+            if !opening_done && d.amount > 0 {
+                self.opening.push(OpeningFill {
+                    seconds: pass.unix_time - self.start_time,
+                    owner: d.owner.to_string(),
+                    tokens: tokens(d.amount.into()),
+                    shares: d.shares as f64 / 1e12,
+                    waiting_tokens: tokens(d.waiting.into()),
+                });
+            }
+        }
         for t in pass.events::<PositionTraded>() {
             self.trades += 1;
             self.positions_closed_by_trade += usize::from(t.reducing && t.base_after == 0);
@@ -156,13 +187,30 @@ pub fn render(r: &DemoReport) -> String {
             )
         })
         .unwrap_or_default();
+    let opening = if r.opening.is_empty() {
+        String::new()
+    } else {
+        let mut o = String::from(
+            "\nThe opening: the hedgers asked to deposit into an empty market; each deposit executes only\nwhat traders' longs already cover (PROTOCOL section 3, revision 6), the rest waits in escrow:\n",
+        );
+        for f in &r.opening {
+            o += &format!(
+                "  {:>6.1} min  {:>10.4} tokens of {} executed, {:.4} still waiting\n",
+                f.seconds as f64 / 60.0,
+                f.tokens,
+                f.owner,
+                f.waiting_tokens
+            );
+        }
+        o
+    };
     let story = format!(
         "Hedge vault demo (embedded chain, program {program})
 market {market}
 price path: {path}, {d0} -> {d1}, {p0:.2} -> {p1:.2} USD
   {steps} sub-steps; after each the chain's market ledgers and share supply equalled the
   engine-level simulation's, and every position and wallet did at the end
-
+{opening}
 At the end the traders closed their positions and the first hedger withdrew everything:
 The holder {holder}
   deposited      {dep:.4} tokens = {dep_usd:.2} USD
@@ -215,6 +263,7 @@ Transactions:                 {tx}",
         kb = r.skew_ledger_tokens,
         ku = r.skew_unfunded_tokens,
         tx = r.transactions,
+        opening = opening,
     );
     story + &backtest + &statement
 }

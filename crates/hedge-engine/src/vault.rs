@@ -187,16 +187,7 @@ pub fn shares_for_deposit_floor(v: &VaultView, oracle: &OraclePrice, amount: u64
     if v.supply > 0 && equity_at(v, oracle.price, Rounding::Floor)? <= 0 {
         return Err(EngineError::VaultEquityNotPositive);
     }
-    // With no share outstanding the first deposit is priced as into an empty vault:
-    // whatever the vault already holds (taker fees paid while deposits waited for
-    // their hedge, dust after the last exit) is its anyway, and pricing it in would
-    // only make every later share coarse (a 0.05-token fee priced the first shares
-    // at 48,000 native units each, and small deposits lost 2-3% to rounding).
-    let high = if v.supply == 0 {
-        0
-    } else {
-        deposit_equity_ceil(v, oracle)?
-    };
+    let high = deposit_equity_ceil(v, oracle)?;
     let equity = u128::try_from(high.max(0)).map_err(|_| EngineError::MathOverflow)?;
     let shares = mul_div(
         u128::from(amount),

@@ -85,15 +85,16 @@ fn a_deposit_executes_only_what_longs_cover_and_pays_nothing_for_the_gap() {
     assert_eq!(st.skew.balance, 0);
     assert_eq!(st.skew.unfunded, potential(&st));
     // 60 longs cover 60.6 tokens of C, of which the vault's 80% of the taker fee,
-    // 0.048, is already there: 60.552 execute, priced as into an empty vault (1,000
-    // shares a native unit; the fee is the first depositor's anyway).
+    // 0.048, is already there: 60.552 execute (the first shares are priced on the
+    // vault's equity, the fee: 60.552 * (0 + 1,000) / (0.048 + 1e-9) of them; the
+    // virtual shares keep a first depositor from taking what was there before him).
     assert_eq!(st.collateral, 48_000_000);
     let x = st
         .execute_deposit_request(0, terms(100 * ONE, true, 0), at(100))
         .unwrap();
     assert_eq!(
         (x.executed, x.waiting, x.shares, x.skew_fee, x.skew_rebate),
-        (60_552_000_000, 39_448_000_000, 60_552_000_000_000, 0, 0)
+        (60_552_000_000, 39_448_000_000, 1_261_499, 0, 0)
     );
     assert_eq!(st.collateral, 60_600_000_000);
     assert_eq!(
@@ -104,13 +105,13 @@ fn a_deposit_executes_only_what_longs_cover_and_pays_nothing_for_the_gap() {
     let late = i64::from(st.limits.max_age) + 1;
     let mut again = st;
     let x = again
-        .execute_deposit_request(60_552_000_000_000, terms(39_448_000_000, true, late), at(100))
+        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, late), at(100))
         .unwrap();
     assert_eq!((x.executed, x.waiting), (0, 39_448_000_000));
     // More longs: the rest executes; the vault is hedged within the tolerance.
     st.execute_trade(&mut long, 40 * ONE as i64, 0, at(100)).unwrap();
     let x = st
-        .execute_deposit_request(60_552_000_000_000, terms(39_448_000_000, true, 0), at(100))
+        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, 0), at(100))
         .unwrap();
     assert_eq!(
         (x.executed, x.waiting, x.skew_fee, x.skew_rebate),
