@@ -788,8 +788,8 @@ impl Harness {
         let escrow = self.token_balance(m.share_escrow).await;
         assert_eq!(
             escrow,
-            m.pending_withdraw_shares + m.claimable_shares,
-            "escrowed shares != pending withdrawals + claims"
+            m.pending_withdraw_shares + m.claimable_shares + m.dead_shares,
+            "escrowed shares != pending withdrawals + claims + dead shares"
         );
     }
 }

@@ -165,6 +165,7 @@ fn world() -> World {
         claimable_shares: 0,
         pending_withdraw_shares: 25_000 * ONE as u64,
         withdrawals_in_escrow: 0,
+        dead_shares: 0,
         total_insurance_covered: 0,
         total_socialized: 0,
         profit: Default::default(),

@@ -21,8 +21,9 @@ use crate::position::{
 };
 use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{
-    amount_for_shares_floor, check_min_hedge_ratio, shares_for_amount_floor, shares_for_deposit_floor,
-    value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView, WithdrawalPayout,
+    amount_for_shares_floor, check_min_hedge_ratio, deposit_equity_ceil, shares_for_amount_floor,
+    shares_for_deposit_floor, value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView,
+    WithdrawalPayout,
 };
 use crate::{EngineError, EngineResult, QUOTE_PRECISION, RATIO_PRECISION};
 
@@ -41,6 +42,9 @@ pub struct DepositExecution {
     pub executed: u64,
     /// Tokens still waiting in escrow for hedge capacity (PROTOCOL section 3).
     pub waiting: u64,
+    /// Revision 6: shares minted into the share escrow for the equity the vault held
+    /// before its first share, owned by nobody.
+    pub dead_shares: u64,
 }
 
 /// Refuses a skew charge net of its rebate, `fee - rebate`, above `ratio` of `amount`
@@ -100,6 +104,9 @@ pub struct MarketState {
     pub reduce_only: bool,
     /// Shares locked by pending vault withdrawals.
     pub pending_withdraw_shares: u64,
+    /// Revision 6: shares minted with the first ones for the equity the vault held
+    /// before any share existed, owned by nobody, held in the share escrow for ever.
+    pub dead_shares: u64,
     /// Revision 6: the pending withdrawals' value at request, tokens (out of the hedge
     /// base while they wait).
     pub withdrawals_in_escrow: u64,
@@ -229,6 +236,7 @@ impl MarketState {
             paused: false,
             reduce_only: false,
             pending_withdraw_shares: 0,
+            dead_shares: 0,
             withdrawals_in_escrow: 0,
             claimable_tokens: 0,
             claimable_shares: 0,
@@ -807,7 +815,7 @@ impl MarketState {
             return Ok(());
         }
         let after = self.skew_point_of(self.collateral, escrowed, withdrawing);
-        self.skew = settle(
+        let mut skew = settle(
             &self.skew,
             self.skew_point(),
             after,
@@ -816,6 +824,18 @@ impl MarketState {
             &self.params,
         )?
         .ledger;
+        // The whole potential a request or a cancellation leaves is unfunded, not only
+        // its rise: a request that moves the skew across the target (a deposit twice the
+        // over-hedge) leaves a potential as large as before on the other side, and the
+        // trade back would be rebated out of `K` for a move nobody paid (found by the
+        // attack on revision 6: 4.1 tokens of `K` taken with a deposit requested and
+        // cancelled around a long). So no fall is rebated until it is paid down.
+        let phi = to_u64(after.potential(&self.params, Rounding::Floor)?)?;
+        if phi > skew.unfunded {
+            skew.unfunded_total = skew.unfunded_total.add_c(u128::from(phi.sub_c(skew.unfunded)?))?;
+            skew.unfunded = phi;
+        }
+        self.skew = skew;
         Ok(())
     }
 
@@ -890,21 +910,55 @@ impl MarketState {
             .checked_sub(skew.paid)
             .ok_or(EngineError::DepositTooSmall)?
             .add_c(skew.rebate)?;
-        let shares = shares_for_deposit_floor(&self.vault_view(supply), &oracle, priced)?;
+        let (shares, dead_shares) = self.first_shares(supply, priced, &oracle)?;
         let collateral = self.collateral.add_c(priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
         let escrow = self.escrowed_deposits.sub_c(amount)?;
+        let dead = self.dead_shares.add_c(dead_shares)?;
         // Nothing changes before every check has passed.
         self.collateral = collateral;
         self.escrowed_deposits = escrow;
         self.skew = skew.ledger;
+        self.dead_shares = dead;
         Ok(DepositExecution {
             shares,
             skew_fee: skew.paid,
             skew_rebate: skew.rebate,
             executed: amount,
             waiting: 0,
+            dead_shares,
         })
+    }
+
+    /// The shares a deposit of `priced` mints, and the dead shares minted with them
+    /// (revision 6). Before any share exists the vault may already hold equity nobody
+    /// owns (the taker fees of the longs that opened against the first deposits, the
+    /// band of their entries): priced into the first shares it makes every later share
+    /// coarse (0.05 token of fees priced the first shares at 48,000 native units each,
+    /// and a deposit of a few thousandths of a token lost up to 14% to rounding);
+    /// given to the first depositor it would be a gift anyone could race for. So the
+    /// first deposit is priced on an empty vault and that equity gets its own shares,
+    /// minted into the share escrow and owned by nobody (as Uniswap locks its minimum
+    /// liquidity): `amount * VS` shares to the depositor, `equity * VS` dead.
+    fn first_shares(&self, supply: u64, priced: u64, oracle: &OraclePrice) -> EngineResult<(u64, u64)> {
+        let view = self.vault_view(supply);
+        if supply > 0 || !self.params.deposits_wait_for_hedge() {
+            return Ok((shares_for_deposit_floor(&view, oracle, priced)?, 0));
+        }
+        let before = u64::try_from(deposit_equity_ceil(&view, oracle)?.max(0))
+            .map_err(|_| EngineError::MathOverflow)?;
+        let shares = shares_for_amount_floor(priced, 0, 0)?;
+        if shares == 0 {
+            return Err(EngineError::DepositTooSmall);
+        }
+        // Rounded up: the dead shares never stand for less than the equity before.
+        let dead = to_u64(mul_div(
+            u128::from(before),
+            u128::from(shares),
+            u128::from(priced),
+            Rounding::Ceil,
+        )?)?;
+        Ok((shares, dead))
     }
 
     /// The largest `C` the vault can have hedged at `oracle` (PROTOCOL section 3,
@@ -1023,6 +1077,7 @@ impl MarketState {
             skew_rebate: 0,
             executed: 0,
             waiting: amount,
+            dead_shares: 0,
         };
         if fit > 0 {
             match self.execute_deposit_limited(supply, fit, min_hedge_ratio, max_skew_fee_ratio, oracle) {

@@ -85,17 +85,18 @@ fn a_deposit_executes_only_what_longs_cover_and_pays_nothing_for_the_gap() {
     assert_eq!(st.skew.balance, 0);
     assert_eq!(st.skew.unfunded, potential(&st));
     // 60 longs cover 60.6 tokens of C, of which the vault's 80% of the taker fee,
-    // 0.048, is already there: 60.552 execute (the first shares are priced on the
-    // vault's equity, the fee: 60.552 * (0 + 1,000) / (0.048 + 1e-9) of them; the
-    // virtual shares keep a first depositor from taking what was there before him).
+    // 0.048, is already there: 60.552 execute. The first shares are priced on an
+    // empty vault (1,000 a native unit); the 0.048 (and the longs' entry band, 0 here)
+    // get shares of their own, dead, owned by nobody.
     assert_eq!(st.collateral, 48_000_000);
     let x = st
         .execute_deposit_request(0, terms(100 * ONE, true, 0), at(100))
         .unwrap();
     assert_eq!(
         (x.executed, x.waiting, x.shares, x.skew_fee, x.skew_rebate),
-        (60_552_000_000, 39_448_000_000, 1_261_499, 0, 0)
+        (60_552_000_000, 39_448_000_000, 60_552_000_000_000, 0, 0)
     );
+    assert_eq!((x.dead_shares, st.dead_shares), (48_000_000_000, 48_000_000_000));
     assert_eq!(st.collateral, 60_600_000_000);
     assert_eq!(
         (st.escrowed_deposits, st.waiting_deposits),
@@ -105,13 +106,13 @@ fn a_deposit_executes_only_what_longs_cover_and_pays_nothing_for_the_gap() {
     let late = i64::from(st.limits.max_age) + 1;
     let mut again = st;
     let x = again
-        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, late), at(100))
+        .execute_deposit_request(60_600_000_000_000, terms(39_448_000_000, true, late), at(100))
         .unwrap();
     assert_eq!((x.executed, x.waiting), (0, 39_448_000_000));
     // More longs: the rest executes; the vault is hedged within the tolerance.
     st.execute_trade(&mut long, 40 * ONE as i64, 0, at(100)).unwrap();
     let x = st
-        .execute_deposit_request(1_261_499, terms(39_448_000_000, true, 0), at(100))
+        .execute_deposit_request(60_600_000_000_000, terms(39_448_000_000, true, 0), at(100))
         .unwrap();
     assert_eq!(
         (x.executed, x.waiting, x.skew_fee, x.skew_rebate),
@@ -349,5 +350,32 @@ fn the_bound_on_the_hedging_cost_has_a_range() {
     ];
     for b in bad {
         assert_eq!(b.validate(), Err(EngineError::InvalidParameter), "{b:?}");
+    }
+}
+
+/// What the vault held before its first share (the fee of the longs that opened
+/// against the first deposit, 0.08 token) gets dead shares: a first depositor who
+/// races in with a little gets shares at 1,000 a native unit and back no more than he
+/// put in, whatever the size.
+#[test]
+fn the_first_depositor_takes_nothing_that_was_there_before_him() {
+    for racer in [1, 10, 1_000, ONE / 1_000, 10 * ONE] {
+        let mut st = market();
+        st.request_deposit(100 * ONE).unwrap();
+        let mut long = Position::default();
+        st.deposit_margin(&mut long, 20 * ONE).unwrap();
+        st.execute_trade(&mut long, 100 * ONE as i64, 0, at(100)).unwrap();
+        assert_eq!(st.collateral, 80_000_000);
+        st.request_deposit(racer).unwrap();
+        let x = st
+            .execute_deposit_request(0, terms(racer, false, 0), at(100))
+            .unwrap();
+        assert_eq!(
+            (x.executed, x.shares, x.dead_shares),
+            (racer, racer * 1_000, 80_000_000_000)
+        );
+        let supply = x.shares + x.dead_shares;
+        let value = st.request_withdraw(supply, x.shares, at(100)).unwrap();
+        assert!(value <= racer, "{racer}: {value}");
     }
 }

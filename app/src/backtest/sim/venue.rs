@@ -30,7 +30,9 @@ impl Sim {
             Ok((x, p)) => {
                 let shares = x.shares;
                 self.market.set_state(&st);
-                self.supply += shares;
+                // Revision 6: the first shares' dead twin, in the share escrow.
+                self.supply += shares + x.dead_shares;
+                self.escrow_shares += x.dead_shares;
                 *self.shares.entry(r.owner).or_default() += shares;
                 if x.waiting > 0 {
                     let left = self.requests.get_mut(&key).expect("pending");

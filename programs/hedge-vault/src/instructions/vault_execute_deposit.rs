@@ -97,6 +97,17 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     match result {
         Ok((x, p)) => {
             let shares = x.shares;
+            if x.dead_shares > 0 {
+                // Revision 6: the first shares' dead twin, owned by nobody.
+                crate::token_util::mint_shares(
+                    &tp,
+                    &a.share_mint.to_account_info(),
+                    &a.share_escrow.to_account_info(),
+                    &market_ai,
+                    crate::market_seeds!(a.market.collateral_mint, a.market.creator, a.market.bump),
+                    x.dead_shares,
+                )?;
+            }
             if shares > 0 {
                 pay.new_shares(
                     &mut st,

@@ -286,6 +286,9 @@ pub struct Market {
     /// Revision 6: the pending withdrawals' value at request, tokens (out of the
     /// hedge base while they wait).
     pub withdrawals_in_escrow: u64,
+    /// Revision 6: shares minted with the first ones for the equity the vault held
+    /// before any share existed, owned by nobody, in the share escrow for ever.
+    pub dead_shares: u64,
     /// Open position accounts.
     pub position_count: u64,
     /// May pause at once.
@@ -409,6 +412,7 @@ impl Market {
             last_funding_time: now,
             pending_withdraw_shares: 0,
             withdrawals_in_escrow: 0,
+            dead_shares: 0,
             position_count: 0,
             guardian: args.guardian,
             pending_admin: Pubkey::default(),
@@ -514,6 +518,7 @@ impl Market {
             reduce_only: self.is_reduce_only(),
             pending_withdraw_shares: self.pending_withdraw_shares,
             withdrawals_in_escrow: self.withdrawals_in_escrow,
+            dead_shares: self.dead_shares,
             claimable_tokens: self.claimable_tokens,
             claimable_shares: self.claimable_shares,
             total_insurance_covered: self.total_insurance_covered,
@@ -564,6 +569,7 @@ impl Market {
         self.set_flag(FLAG_REDUCE_ONLY, s.reduce_only);
         self.pending_withdraw_shares = s.pending_withdraw_shares;
         self.withdrawals_in_escrow = s.withdrawals_in_escrow;
+        self.dead_shares = s.dead_shares;
         self.claimable_tokens = s.claimable_tokens;
         self.claimable_shares = s.claimable_shares;
         self.total_insurance_covered = s.total_insurance_covered;

@@ -133,6 +133,11 @@ export type Market = {
    * hedge base while they wait).
    */
   withdrawalsInEscrow: bigint;
+  /**
+   * Revision 6: shares minted with the first ones for the equity the vault held
+   * before any share existed, owned by nobody, in the share escrow for ever.
+   */
+  deadShares: bigint;
   /** Open position accounts. */
   positionCount: bigint;
   /** May pause at once. */
@@ -271,6 +276,11 @@ export type MarketArgs = {
    * hedge base while they wait).
    */
   withdrawalsInEscrow: number | bigint;
+  /**
+   * Revision 6: shares minted with the first ones for the equity the vault held
+   * before any share existed, owned by nobody, in the share escrow for ever.
+   */
+  deadShares: number | bigint;
   /** Open position accounts. */
   positionCount: number | bigint;
   /** May pause at once. */
@@ -387,6 +397,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["lastFundingTime", getI64Encoder()],
       ["pendingWithdrawShares", getU64Encoder()],
       ["withdrawalsInEscrow", getU64Encoder()],
+      ["deadShares", getU64Encoder()],
       ["positionCount", getU64Encoder()],
       ["guardian", getAddressEncoder()],
       ["pendingAdmin", getAddressEncoder()],
@@ -454,6 +465,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["lastFundingTime", getI64Decoder()],
     ["pendingWithdrawShares", getU64Decoder()],
     ["withdrawalsInEscrow", getU64Decoder()],
+    ["deadShares", getU64Decoder()],
     ["positionCount", getU64Decoder()],
     ["guardian", getAddressDecoder()],
     ["pendingAdmin", getAddressDecoder()],
@@ -544,5 +556,5 @@ export async function fetchAllMaybeMarket(
 }
 
 export function getMarketSize(): number {
-  return 1198;
+  return 1206;
 }
