@@ -133,12 +133,20 @@ impl Series {
         withdrawals: &[VaultWithdrawn],
         sim: &Sim,
     ) {
+        // Most passes execute no vault flow: value the share only when one did.
+        if deposits.is_empty() && withdrawals.is_empty() {
+            return;
+        }
         let Some(nav) = sim.share_value_native(true) else {
             return;
         };
         // A deposit is priced with the income still locked and gets it back as it
         // unlocks: what it paid for is the share's value with it.
-        let nav_locked = sim.share_value_native(false).unwrap_or(nav);
+        let nav_locked = if deposits.is_empty() {
+            nav
+        } else {
+            sim.share_value_native(false).unwrap_or(nav)
+        };
         for d in deposits {
             if d.amount > 0 && d.shares > 0 {
                 self.entry_costs

@@ -15,7 +15,6 @@
 use crate::math::{mul_div, mul_div_signed, to_i128, Rounding, SafeMath};
 use crate::params::RiskParams;
 use crate::position::Aggregates;
-use crate::vault::hedge_imbalance;
 use crate::{
     EngineError, EngineResult, FUNDING_INDEX_PRECISION, FUNDING_RATE_PRECISION, PRICE_PRECISION,
     SECONDS_PER_DAY,
@@ -69,9 +68,11 @@ impl FundingInputs {
         params: &RiskParams,
         price: u128,
     ) -> EngineResult<Self> {
+        // The target once: the imbalance and (revision 6) the band are both shares of it.
+        let target = crate::skew::hedge_target_floor(collateral, params)?;
         let band = if params.deposits_wait_for_hedge() {
             Some(mul_div(
-                crate::skew::hedge_target_floor(collateral, params)?,
+                target,
                 u128::from(params.hedge_tolerance),
                 u128::from(crate::RATIO_PRECISION),
                 Rounding::Floor,
@@ -82,7 +83,7 @@ impl FundingInputs {
         Ok(FundingInputs {
             band,
             min_rate: params.max_hedge_cost.wrapping_neg(),
-            imbalance: hedge_imbalance(collateral, aggregates, params)?,
+            imbalance: aggregates.net_base.sub_c(to_i128(target)?)?,
             skew_scale: crate::skew::skew_scale_in_force(collateral, params)?,
             max_rate: params.max_funding_rate,
             max_velocity: params.max_funding_velocity,

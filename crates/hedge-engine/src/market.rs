@@ -15,9 +15,9 @@ use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, is_liquidatable, is_risk_reducing, settle_funding, stress_loss_ratio,
-    stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView, Position,
-    TradeContext, TradeOutcome, Units,
+    check_limit_price, execute_trade, hedge_base, is_liquidatable, is_risk_reducing, settle_funding,
+    stress_loss_ratio, stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView,
+    Position, TradeContext, TradeOutcome, Units,
 };
 use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{
@@ -285,14 +285,15 @@ impl MarketState {
 
     /// The state a trade, liquidation or deleveraging is computed against.
     pub fn trade_context(&self) -> TradeContext {
+        let (waiting, leaving) = self.requests_in_hedge_base();
         TradeContext {
             vault_collateral: self.collateral,
             aggregates: self.aggregates,
             insurance: self.insurance,
             skew: self.skew,
             settled: self.is_settled(),
-            waiting_for_hedge: self.requests_in_hedge_base().0,
-            leaving_hedge: self.requests_in_hedge_base().1,
+            waiting_for_hedge: waiting,
+            leaving_hedge: leaving,
         }
     }
 
@@ -339,26 +340,26 @@ impl MarketState {
     /// now: the skew's change from `C` to `C + amount`; under revision 6 nothing (it
     /// enters the hedge base when requested, uncharged, and joining `C` moves nothing).
     pub fn deposit_skew_quote(&self, amount: u64) -> EngineResult<SkewSettlement> {
-        if self.params.deposits_wait_for_hedge() {
-            return self.skew_quote(self.skew_point(), SkewCause::Deposit);
-        }
-        self.skew_quote(
-            self.skew_point_at(self.collateral.saturating_add(amount)),
-            SkewCause::Deposit,
-        )
+        self.execution_skew_quote(self.collateral.saturating_add(amount), SkewCause::Deposit)
     }
 
     /// What a withdrawal paying `gross` would be charged (net of its rebate) now;
     /// under revision 6 nothing (it leaves the hedge base when requested, uncharged,
     /// and its payment leaving `C` moves nothing more).
     pub fn withdrawal_skew_quote(&self, gross: u64) -> EngineResult<SkewSettlement> {
-        if self.params.deposits_wait_for_hedge() {
-            return self.skew_quote(self.skew_point(), SkewCause::Withdrawal);
-        }
-        self.skew_quote(
-            self.skew_point_at(self.collateral.saturating_sub(gross)),
-            SkewCause::Withdrawal,
-        )
+        self.execution_skew_quote(self.collateral.saturating_sub(gross), SkewCause::Withdrawal)
+    }
+
+    /// The quote of a vault flow's execution moving `C` to `collateral`: under
+    /// revision 6 the flow is already in the hedge base, so its execution leaves the
+    /// skew where it is (a no-op settles nothing).
+    fn execution_skew_quote(&self, collateral: u64, cause: SkewCause) -> EngineResult<SkewSettlement> {
+        let after = if self.params.deposits_wait_for_hedge() {
+            self.skew_point()
+        } else {
+            self.skew_point_at(collateral)
+        };
+        self.skew_quote(after, cause)
     }
 
     /// The market as the skew potential sees it: `N` and `C`.
@@ -372,24 +373,18 @@ impl MarketState {
         self.skew_point_of(collateral, self.escrowed_deposits, self.withdrawals_in_escrow)
     }
 
-    /// The skew point with `C` at `collateral` and the deposits in escrow at
-    /// `escrowed` (they count under revision 6 only).
-    pub fn skew_point_with(&self, collateral: u64, escrowed: u64) -> SkewPoint {
-        self.skew_point_of(collateral, escrowed, self.withdrawals_in_escrow)
-    }
-
     /// The skew point with `C`, the deposits in escrow and the pending withdrawals'
     /// value at `collateral`, `escrowed`, `withdrawing` (the last two count under
     /// revision 6 only: the hedge base `C + E - W`, at least 0).
     pub fn skew_point_of(&self, collateral: u64, escrowed: u64, withdrawing: u64) -> SkewPoint {
-        let base = if self.params.deposits_wait_for_hedge() {
-            collateral.saturating_add(escrowed).saturating_sub(withdrawing)
+        let (waiting, leaving) = if self.params.deposits_wait_for_hedge() {
+            (escrowed, withdrawing)
         } else {
-            collateral
+            (0, 0)
         };
         SkewPoint {
             net_base: self.aggregates.net_base,
-            collateral: base,
+            collateral: hedge_base(collateral, waiting, leaving),
         }
     }
 
@@ -504,7 +499,8 @@ impl MarketState {
             return Ok(0);
         }
         let before = self.skew_point();
-        let after = self.skew_point_at(self.collateral.add_c(surplus)?);
+        let collateral = self.collateral.add_c(surplus)?;
+        let after = self.skew_point_at(collateral);
         let rise = to_u64(
             after
                 .potential(&self.params, Rounding::Ceil)?
@@ -514,7 +510,7 @@ impl MarketState {
         skew.unfunded = skew.unfunded.add_c(rise)?;
         skew.unfunded_total = skew.unfunded_total.add_c(u128::from(rise))?;
         self.skew = skew;
-        self.collateral = self.collateral.add_c(surplus)?;
+        self.collateral = collateral;
         self.profit = self.profit.add(surplus, self.params.profit_unlock_time)?;
         Ok(surplus)
     }
@@ -893,10 +889,8 @@ impl MarketState {
         // is kept from the amount into the skew ledger, its rebate joins `C` with it.
         // Under revision 6 the amount was in the hedge base while it waited: joining
         // `C` moves nothing, and nothing is charged or rebated.
-        let gross = self.skew_point_with(
-            self.collateral.add_c(amount)?,
-            self.escrowed_deposits.sub_c(amount)?,
-        );
+        let escrow = self.escrowed_deposits.sub_c(amount)?;
+        let gross = self.skew_point_of(self.collateral.add_c(amount)?, escrow, self.withdrawals_in_escrow);
         let skew = settle(
             &self.skew,
             self.skew_point(),
@@ -913,7 +907,6 @@ impl MarketState {
         let (shares, dead_shares) = self.first_shares(supply, priced, &oracle)?;
         let collateral = self.collateral.add_c(priced)?;
         check_min_hedge_ratio(collateral, &self.aggregates, &self.params, min_hedge_ratio)?;
-        let escrow = self.escrowed_deposits.sub_c(amount)?;
         let dead = self.dead_shares.add_c(dead_shares)?;
         // Nothing changes before every check has passed.
         self.collateral = collateral;

@@ -235,13 +235,18 @@ pub struct TradeContext {
     pub leaving_hedge: u64,
 }
 
+/// The hedge base `C + E - W` (revision 6; at least 0): the vault's collateral, the
+/// deposits waiting for their hedge, less the pending withdrawals' value at request.
+/// Before revision 6 both are 0 and it is `C`. The one formula the market's skew point,
+/// funding and a trade's context all use.
+pub fn hedge_base(collateral: u64, waiting: u64, leaving: u64) -> u64 {
+    collateral.saturating_add(waiting).saturating_sub(leaving)
+}
+
 impl TradeContext {
-    /// The hedge base with `C` at `collateral`: `C + E - W` under revision 6 (at
-    /// least 0), `C` before it.
+    /// The hedge base with `C` at `collateral`.
     pub fn hedge_base(&self, collateral: u64) -> u64 {
-        collateral
-            .saturating_add(self.waiting_for_hedge)
-            .saturating_sub(self.leaving_hedge)
+        hedge_base(collateral, self.waiting_for_hedge, self.leaving_hedge)
     }
 }
 

@@ -5,14 +5,13 @@
 
 use hedge_engine::market::{DepositRequest, MarketState, WithdrawRequest};
 use hedge_engine::math::Rounding;
-use hedge_engine::oracle::{OracleLimits, OraclePrice};
 use hedge_engine::params::RiskParams;
-use hedge_engine::position::{Position, Units};
+use hedge_engine::position::Position;
 use hedge_engine::vault::{equity_at, value_of_shares_floor};
-use hedge_engine::{EngineError, PRICE_PRECISION, RATIO_PRECISION};
+use hedge_engine::{EngineError, PRICE_PRECISION};
 
-const ONE: u64 = 1_000_000_000;
-const NO_BOUND: i32 = RATIO_PRECISION as i32;
+mod common;
+use common::{at, terms, NO_BOUND, ONE};
 
 /// hedge_cover.rs's parameters (test defaults, revision 6 on, full rebate).
 fn test_params() -> RiskParams {
@@ -51,39 +50,7 @@ fn prod_params() -> RiskParams {
 
 /// A market with a large insurance fund (the stress-sized cap out of the way).
 fn market(params: RiskParams) -> MarketState {
-    MarketState {
-        insurance: 10_000_000 * ONE,
-        insurance_shares: 10_000_000_000 * ONE,
-        ..MarketState::new(
-            params,
-            OracleLimits::default_for_tests(),
-            Units { scale: ONE as u128 },
-            0,
-        )
-    }
-}
-
-fn at(usd: u128) -> OraclePrice {
-    OraclePrice {
-        price: usd * PRICE_PRECISION,
-        conf: 0,
-        publish_time: 0,
-    }
-}
-
-fn terms(amount: u64, waited: bool) -> DepositRequest {
-    DepositRequest {
-        amount,
-        min_hedge_ratio: 0,
-        max_skew_fee_ratio: NO_BOUND,
-        waited,
-        due_age: 0,
-    }
-}
-
-#[allow(dead_code)]
-fn potential(st: &MarketState) -> u64 {
-    st.skew_point().potential(&st.params, Rounding::Ceil).unwrap() as u64
+    common::market_with(params, 10_000_000 * ONE, 10_000_000_000 * ONE)
 }
 
 /// A vault of `c` tokens hedged by one honest long of `c`: (market, supply, the long).
@@ -93,7 +60,9 @@ fn hedged_vault(params: RiskParams, c: u64) -> (MarketState, u64, Position) {
     let mut long = Position::default();
     st.deposit_margin(&mut long, c / 2).unwrap();
     st.execute_trade(&mut long, c as i64, 0, at(100)).unwrap();
-    let x = st.execute_deposit_request(0, terms(c, false), at(100)).unwrap();
+    let x = st
+        .execute_deposit_request(0, terms(c, false, 0), at(100))
+        .unwrap();
     // The fee part of C was there before: what executed is within the cover.
     if x.waiting > 0 {
         st.release_deposit(x.waiting, true).unwrap();
@@ -293,7 +262,7 @@ fn funding_run(pending: u64, days: i64) -> (i64, i64, i64, u64) {
     if pending > 0 {
         st.request_deposit(pending).unwrap();
         let x = st
-            .execute_deposit_request(supply, terms(pending, false), at(100))
+            .execute_deposit_request(supply, terms(pending, false, 0), at(100))
             .unwrap();
         executed = x.executed;
         shares = x.shares;
@@ -469,14 +438,14 @@ fn a_late_execution_executes_nothing_and_changes_nothing() {
     let before = st;
     let late = DepositRequest {
         due_age: i64::from(st.limits.max_age) + 1,
-        ..terms(10 * ONE, false)
+        ..terms(10 * ONE, false, 0)
     };
     let x = st.execute_deposit_request(supply, late, at(50)).unwrap();
     assert_eq!((x.executed, x.shares), (0, 0));
     assert_eq!(pools(&st), pools(&before));
     // In time, the owner's choice is the due-time price, within max_age only.
     let x = st
-        .execute_deposit_request(supply, terms(10 * ONE, true), at(100))
+        .execute_deposit_request(supply, terms(10 * ONE, true, 0), at(100))
         .unwrap();
     assert!(x.executed > 0);
 }
@@ -504,7 +473,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
     // His deposit executes up to the cover (C <= 1.01 N); he cancels the rest so the
     // vault sits at the cover's edge.
     let x = st
-        .execute_deposit_request(0, terms(asked, false), at(100))
+        .execute_deposit_request(0, terms(asked, false, 0), at(100))
         .unwrap();
     // The fee before the first share got its own dead shares (revision 6's fix of this
     // finding): they count in the supply.
@@ -524,7 +493,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
     let victim = 10 * ONE;
     st.request_deposit(victim).unwrap();
     let x = st
-        .execute_deposit_request(supply, terms(victim, false), at(100))
+        .execute_deposit_request(supply, terms(victim, false, 0), at(100))
         .unwrap();
     println!(
         "victim first execution: executed {} waits {}",
@@ -546,7 +515,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
         let dn = (n_needed as i128 - st.aggregates.net_base).max(1) as i64;
         let t = st.execute_trade(&mut a, dn, 0, at(100)).unwrap();
         attacker_fees += t.outcome.fee;
-        let x = match st.execute_deposit_request(supply, terms(left, true), at(100)) {
+        let x = match st.execute_deposit_request(supply, terms(left, true, 0), at(100)) {
             Ok(x) => x,
             Err(EngineError::DepositTooSmall) => {
                 // The last crumb cannot mint a share: refunded.

@@ -2,15 +2,13 @@
 //! exists"; section 4, funding and the bounded cost of hedging): worked examples.
 
 use hedge_engine::funding::{accrue, FundingInputs, FundingState};
-use hedge_engine::market::{DepositRequest, MarketState, WithdrawRequest};
-use hedge_engine::math::Rounding;
-use hedge_engine::oracle::{OracleLimits, OraclePrice};
+use hedge_engine::market::{MarketState, WithdrawRequest};
 use hedge_engine::params::RiskParams;
-use hedge_engine::position::{Position, Units};
+use hedge_engine::position::Position;
 use hedge_engine::{EngineError, PRICE_PRECISION, RATIO_PRECISION};
 
-const ONE: u64 = 1_000_000_000;
-const NO_BOUND: i32 = RATIO_PRECISION as i32;
+mod common;
+use common::{at, potential, terms, NO_BOUND, ONE};
 
 fn params() -> RiskParams {
     RiskParams {
@@ -21,38 +19,7 @@ fn params() -> RiskParams {
 }
 
 fn market() -> MarketState {
-    MarketState {
-        insurance: 50 * ONE,
-        insurance_shares: 50_000 * ONE,
-        ..MarketState::new(
-            params(),
-            OracleLimits::default_for_tests(),
-            Units { scale: ONE as u128 },
-            0,
-        )
-    }
-}
-
-fn at(usd: u128) -> OraclePrice {
-    OraclePrice {
-        price: usd * PRICE_PRECISION,
-        conf: 0,
-        publish_time: 0,
-    }
-}
-
-fn terms(amount: u64, waited: bool, due_age: i64) -> DepositRequest {
-    DepositRequest {
-        amount,
-        min_hedge_ratio: 0,
-        max_skew_fee_ratio: NO_BOUND,
-        waited,
-        due_age,
-    }
-}
-
-fn potential(st: &MarketState) -> u64 {
-    st.skew_point().potential(&st.params, Rounding::Ceil).unwrap() as u64
+    common::market_with(params(), 50 * ONE, 50_000 * ONE)
 }
 
 /// The first deposit of an empty vault waits for longs, executes the part they cover
