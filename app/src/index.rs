@@ -424,6 +424,7 @@ mod tests {
             skew_rebate: 0,
             waiting: 0,
             skew_ledger: 0,
+            wait_charge: 0,
         }
         .data()
     }

@@ -3,7 +3,9 @@
 //! `index.rs`).
 //!
 //! The wallet's shares are followed through its deposits (`VaultDeposited`) and
-//! withdrawals (`VaultWithdrawn`); the share supply through everyone's. Each event
+//! withdrawals (`VaultWithdrawn`); the share supply through everyone's. What a
+//! deposit paid while it waited for its hedge (revision 6, `wait_charge` of
+//! `VaultDeposited` and `DepositReleased`) counts as deposited: it bought no shares. Each event
 //! that moves value into or out of the vault's collateral for a reason other than
 //! the hedge itself is attributed to the wallet pro rata to its shares at that
 //! moment: funding settled to the vault, the vault's part of trading fees, socialized
@@ -16,8 +18,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use hedge_vault::events::{
-    AutoDeleveraged, BadDebtResolved, FundingSettled, FundingUpdated, MarginWithdrawn, PositionLiquidated,
-    PositionTraded, VaultDeposited, VaultWithdrawn,
+    AutoDeleveraged, BadDebtResolved, DepositReleased, FundingSettled, FundingUpdated, MarginWithdrawn,
+    PositionLiquidated, PositionTraded, VaultDeposited, VaultWithdrawn,
 };
 use serde::Serialize;
 
@@ -197,6 +199,17 @@ pub fn statement(i: &StatementInputs) -> Statement {
                     dep_usd += usd;
                     deposits.push(flow(sent, e.amount, e.shares, e.price, usd, i.decimals));
                 }
+                // Revision 6: what the request paid while it waited for its hedge is
+                // part of what the wallet put in (it bought no shares).
+                if e.owner == i.owner && e.wait_charge > 0 {
+                    dep_native += i128::from(e.wait_charge);
+                    dep_usd += usd_of(e.wait_charge as f64, e.price);
+                }
+            } else if let Some(e) = decode_event::<DepositReleased>(payload) {
+                if e.market == i.market && e.owner == i.owner && e.wait_charge > 0 {
+                    dep_native += i128::from(e.wait_charge);
+                    dep_usd += usd_of(e.wait_charge as f64, price);
+                }
             } else if let Some(e) = decode_event::<VaultWithdrawn>(payload) {
                 if e.market != i.market {
                     continue;
@@ -358,6 +371,7 @@ mod tests {
             skew_rebate: 0,
             waiting: 0,
             skew_ledger: 0,
+            wait_charge: 0,
         }
         .data()
     }

@@ -308,6 +308,7 @@ async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle: &Pubkey) -
                     max_skew_fee_ratio: r.max_skew_fee_ratio,
                     waited: r.waiting,
                     due_age: now.saturating_sub(r.due_time),
+                    wait_since: r.wait_since,
                 },
                 p,
             )

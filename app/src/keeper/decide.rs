@@ -117,7 +117,8 @@ mod tests {
             waiting: false,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
             price_at_request: 0,
-            reserved: [0; 11],
+            wait_since: 0,
+            reserved: [0; 3],
         }
     }
 

@@ -171,6 +171,7 @@ fn world() -> World {
         profit: Default::default(),
         skew: Default::default(),
         insurance_profit: Default::default(),
+        waiting_bid: Default::default(),
     };
     let o = oracle(10_000);
     let open = |st: &mut MarketState, margin: i64, size: i64| {

@@ -159,6 +159,12 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
         });
     }
     let dt = elapsed.min(i64::from(inp.max_interval));
+    let r1 = next_rate(state.rate, inp, dt)?;
+    accrual_at(state, r1, dt, elapsed, inp.price, now)
+}
+
+/// The rate after `dt` seconds from `r0` under `inp` (velocity, pull, bounds).
+fn next_rate(r0: i64, inp: &FundingInputs, dt: i64) -> EngineResult<i64> {
     let s = skew_fraction(inp.imbalance, inp.skew_scale)?;
     // dr = v * s * dt / day, with v and s at 1e12.
     let dr = mul_div_signed(
@@ -168,7 +174,7 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
         Rounding::Floor,
     )?;
     let max = i128::from(inp.max_rate);
-    let r0 = i128::from(state.rate);
+    let r0 = i128::from(r0);
     let pull = reversion(r0, inp, dt)?;
     // Outside the band the pull acts only with the imbalance (it lowers the rate
     // when the vault is under-hedged, raises it when over-hedged), never against it.
@@ -180,6 +186,19 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
     };
     let min = i128::from(inp.min_rate).max(max.wrapping_neg());
     let r1 = r0.add_c(dr)?.sub_c(pull)?.clamp(min, max);
+    i64::try_from(r1).map_err(|_| EngineError::MathOverflow)
+}
+
+/// The accrual from `state` to the rate `r1` over `dt` charged seconds:
+/// `index += (r0 + r1) / 2 * dt * P`.
+fn accrual_at(
+    state: &FundingState,
+    r1: i64,
+    dt: i64,
+    elapsed: i64,
+    price: u128,
+    now: i64,
+) -> EngineResult<Accrual> {
     // d_index = (r0 + r1) / 2 * dt * P / day, from (1e12 rate, 1e18 price) to the
     // 1e27 index: the scales reduce to a divisor of 2 * 86400 * 1e3.
     let scale_down = (FUNDING_RATE_PRECISION.unsigned_abs().mul_c(PRICE_PRECISION)?)
@@ -187,20 +206,177 @@ pub fn accrue(state: &FundingState, inp: &FundingInputs, now: i64) -> EngineResu
         .ok_or(EngineError::DivisionByZero)?;
     let denom = 2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?.mul_c(scale_down)?;
     let d_index = mul_div_signed(
-        r0.add_c(r1)?.mul_c(i128::from(dt))?,
-        inp.price,
+        i128::from(state.rate)
+            .add_c(i128::from(r1))?
+            .mul_c(i128::from(dt))?,
+        price,
         denom,
         Rounding::Floor,
     )?;
     Ok(Accrual {
         state: FundingState {
             index: state.index.add_c(d_index)?,
-            rate: i64::try_from(r1).map_err(|_| EngineError::MathOverflow)?,
+            rate: r1,
             last_time: now,
         },
         charged_seconds: dt,
         skipped_seconds: elapsed.sub_c(dt)?,
     })
+}
+
+/// Precision of [`WaitingBid::index`]: tokens charged per escrowed token.
+pub const WAIT_INDEX_PRECISION: u64 = 1_000_000_000_000;
+
+/// Revision 6, what the deposits in escrow pay for the rate their demand moves
+/// (PROTOCOL section 4, "Who pays for a waiting deposit's hedge"). A deposit in
+/// escrow is in the hedge base, so it lowers the rate the vault's short pays or
+/// earns, to attract the longs that will cover it; the holders pay only the rate
+/// their own hedge calls for (`own_rate`: the same dynamics on the hedge base
+/// without the escrow), the deposits in escrow pay the difference on the vault's
+/// short, and their demand may lower the rate only as far as that costs each of
+/// their tokens at most `max_hedge_cost` a year.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitingBid {
+    /// The rate of the holders' own hedge. precision: 1e12 per day
+    pub own_rate: i64,
+    /// Cumulative charge per escrowed token. precision: [`WAIT_INDEX_PRECISION`]
+    pub index: u64,
+    /// Cumulative tokens charged to deposits in escrow (moved into `C`).
+    pub charged: u128,
+    /// Tokens charged to the escrow as a whole and not yet booked to a request
+    /// (each request books what it owes when its escrow changes): the requests'
+    /// booked amounts add up to the escrow plus this.
+    pub outstanding: u64,
+    /// Tokens the escrow paid into `C` that stand for funding the holders would have
+    /// had without it and that is not settled yet: out of the base the holders' own
+    /// rate answers, joining it in the proportion the traders' funding is settled
+    /// (`MarketState::settle_into`).
+    pub unhedged: u64,
+}
+
+impl WaitingBid {
+    /// What a deposit of `amount` in escrow since the index was `since` owes,
+    /// rounded up, at most `amount`.
+    pub fn owed_by(&self, amount: u64, since: u64) -> EngineResult<u64> {
+        let d = self.index.saturating_sub(since);
+        let owed = mul_div(
+            u128::from(amount),
+            u128::from(d),
+            u128::from(WAIT_INDEX_PRECISION),
+            Rounding::Ceil,
+        )?;
+        Ok(u64::try_from(owed).unwrap_or(u64::MAX).min(amount))
+    }
+}
+
+/// The demand a waiting-bid accrual charges: the deposits in escrow and the
+/// vault's short they lower the rate on.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitingDemand {
+    /// Tokens in escrow (`E`).
+    pub escrowed: u64,
+    /// The requests' booked amounts (`E` and what is charged but not yet booked):
+    /// what the index is per token of.
+    pub booked: u64,
+    /// Traders' net long `N`, base units (the vault's short).
+    pub longs: i128,
+    /// The most a waiting token pays a year for its hedge. precision: 1e12 per day
+    pub max_hedge_cost: i64,
+}
+
+/// One accrual under revision 6 (see [`WaitingBid`]): the holders' own rate moves
+/// on `own` (the hedge base without the escrow), the market's on `market`, held
+/// within `[own - max_hedge_cost * E / N, own]` at both ends of the interval (the
+/// whole own rate when nothing is in escrow); the deposits in escrow are charged
+/// `N * ((own0 - r0) + (own1 - r1)) / 2 * dt`, per escrowed token into the index
+/// (rounded up, for the holders), the tokens moved into `C` rounded down (never more
+/// than the deposits owe together, each rounded up).
+/// Returns the market's accrual, the new bid and the tokens charged.
+pub fn accrue_with_waiting(
+    state: &FundingState,
+    bid: &WaitingBid,
+    market: &FundingInputs,
+    own: &FundingInputs,
+    demand: &WaitingDemand,
+    now: i64,
+) -> EngineResult<(Accrual, WaitingBid, u64)> {
+    let elapsed = now.sub_c(state.last_time)?;
+    if elapsed <= 0 {
+        let a = accrue(state, market, now)?;
+        return Ok((a, *bid, 0));
+    }
+    let dt = elapsed.min(i64::from(market.max_interval));
+    // Rates left outside the bounds by a parameter change start inside them (a
+    // narrower bound never makes an accrual fail: every instruction accrues first).
+    let hi = market.max_rate;
+    let lo = market.min_rate.max(hi.saturating_neg()).min(hi);
+    let bid = &WaitingBid {
+        own_rate: bid.own_rate.clamp(lo, hi),
+        ..*bid
+    };
+    let state = &FundingState {
+        rate: state.rate.clamp(lo, hi),
+        ..*state
+    };
+    let own1 = next_rate(bid.own_rate, own, dt)?;
+    // The lowest rate the demand in escrow pays for, below the own rate.
+    let lowest = |own_rate: i64| -> EngineResult<i64> {
+        if demand.escrowed == 0 {
+            return Ok(own_rate);
+        }
+        if demand.longs <= 0 {
+            // The vault is not short: a lower rate costs the holders nothing.
+            return Ok(market.min_rate.min(own_rate));
+        }
+        let depth = mul_div(
+            u128::from(demand.max_hedge_cost.unsigned_abs()),
+            u128::from(demand.escrowed),
+            demand.longs.unsigned_abs(),
+            Rounding::Floor,
+        )?;
+        let depth = i64::try_from(depth).unwrap_or(i64::MAX);
+        Ok(own_rate.saturating_sub(depth).max(market.min_rate).min(own_rate))
+    };
+    let r0 = state.rate.clamp(lowest(bid.own_rate)?, bid.own_rate);
+    let r1 = next_rate(r0, market, dt)?.clamp(lowest(own1)?, own1);
+    let start = FundingState { rate: r0, ..*state };
+    let a = accrual_at(&start, r1, dt, elapsed, market.price, now)?;
+    let mut next = WaitingBid {
+        own_rate: own1,
+        ..*bid
+    };
+    if demand.escrowed == 0 || demand.longs <= 0 {
+        return Ok((a, next, 0));
+    }
+    // Both differences are >= 0 (the rate is held at or below the own rate).
+    let gap = i128::from(bid.own_rate)
+        .sub_c(i128::from(r0))?
+        .add_c(i128::from(own1).sub_c(i128::from(r1))?)?
+        .unsigned_abs();
+    // Per escrowed token, at 1e12: N * gap(1e12/day) * dt / (2 * day * E).
+    let d_index = mul_div(
+        demand.longs.unsigned_abs().mul_c(gap)?,
+        u128::from(dt.unsigned_abs()),
+        2u128
+            .mul_c(SECONDS_PER_DAY.unsigned_abs())?
+            .mul_c(u128::from(demand.booked.max(1)))?,
+        Rounding::Ceil,
+    )?;
+    let d_index = u64::try_from(d_index).map_err(|_| EngineError::MathOverflow)?;
+    let charged = mul_div(
+        u128::from(demand.booked),
+        u128::from(d_index),
+        u128::from(WAIT_INDEX_PRECISION),
+        Rounding::Floor,
+    )?;
+    let charged = u64::try_from(charged)
+        .map_err(|_| EngineError::MathOverflow)?
+        .min(demand.escrowed);
+    next.index = next.index.add_c(d_index)?;
+    next.charged = next.charged.add_c(u128::from(charged))?;
+    next.outstanding = next.outstanding.add_c(charged)?;
+    next.unhedged = next.unhedged.add_c(charged)?;
+    Ok((a, next, charged))
 }
 
 #[cfg(test)]
@@ -223,6 +399,70 @@ mod tests {
             band: None,
             min_rate: -10 * PCT,
         }
+    }
+
+    /// Worked example of the waiting bid (revision 6): the holders' own imbalance is
+    /// zero (their rate stays 0), the deposits in escrow saturate the market's skew
+    /// (it would fall 1%/day in a day); each escrowed token pays at most 0.5%/day and
+    /// there are as many as the vault's short, so the rate may go 0.5%/day below the
+    /// own rate, no lower. Over the day the short is paid `(0 + 0.5%) / 2` of itself,
+    /// 0.25% of 1,000,000 tokens = 2,500, and the escrow pays exactly that.
+    #[test]
+    fn the_waiting_deposits_pay_what_their_demand_lowers_the_rate() {
+        let st = FundingState {
+            index: 0,
+            rate: 0,
+            last_time: 0,
+        };
+        let one = 1_000_000u64; // native units of a whole token
+        let n = 1_000_000 * one;
+        let demand = WaitingDemand {
+            escrowed: n,
+            booked: n,
+            longs: i128::from(n),
+            max_hedge_cost: PCT / 2,
+        };
+        let bid = WaitingBid::default();
+        let market = FundingInputs {
+            skew_scale: 1,
+            ..inputs(-1_000)
+        };
+        let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &demand, DAY).unwrap();
+        assert_eq!(next.own_rate, 0);
+        assert_eq!(a.state.rate, -PCT / 2);
+        assert_eq!(charged, 2_500 * one);
+        assert_eq!(next.index, WAIT_INDEX_PRECISION / 400); // 0.25% per escrowed token
+        assert_eq!((next.charged, next.outstanding), (u128::from(charged), charged));
+        // What one request of 1,000 tokens owes, rounded up.
+        assert_eq!(next.owed_by(1_000 * one, 0), Ok(2_500_000));
+        // Half the escrow: the rate may go half as far below, each token pays the same.
+        let half = WaitingDemand {
+            escrowed: n / 2,
+            booked: n / 2,
+            ..demand
+        };
+        let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &half, DAY).unwrap();
+        assert_eq!(a.state.rate, -PCT / 4);
+        assert_eq!(charged, 1_250 * one);
+        assert_eq!(next.index, WAIT_INDEX_PRECISION / 400);
+        // Nothing in escrow: the market's rate is the holders' own, nothing charged.
+        let none = WaitingDemand {
+            escrowed: 0,
+            booked: 0,
+            ..demand
+        };
+        let own = accrue(&st, &inputs(300), DAY).unwrap();
+        let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(300), &none, DAY).unwrap();
+        assert_eq!((a, next.own_rate, charged), (own, own.state.rate, 0));
+        // The vault not short: a lower rate costs its holders nothing, nothing charged.
+        let flat = WaitingDemand { longs: 0, ..demand };
+        let (a, _, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &flat, DAY).unwrap();
+        assert_eq!((a.state.rate, charged), (-PCT, 0));
+        // Demand never raises the rate above the own one: a market rate left above it
+        // (the escrow emptied) starts the next accrual at the own rate.
+        let above = FundingState { rate: PCT, ..st };
+        let (a, _, _) = accrue_with_waiting(&above, &bid, &inputs(0), &inputs(0), &none, DAY).unwrap();
+        assert_eq!(a.state.rate, 0);
     }
 
     #[test]

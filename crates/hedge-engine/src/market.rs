@@ -9,7 +9,9 @@
 //! uses, `oracle::accept_price_at` for executions at a due time); token movements are
 //! the caller's, from the returned outcomes.
 
-use crate::funding::{accrue, Accrual, FundingInputs, FundingState};
+use crate::funding::{
+    accrue, accrue_with_waiting, Accrual, FundingInputs, FundingState, WaitingBid, WaitingDemand,
+};
 use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
 use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
@@ -21,9 +23,9 @@ use crate::position::{
 };
 use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{
-    amount_for_shares_floor, check_min_hedge_ratio, deposit_equity_ceil, shares_for_amount_floor,
-    shares_for_deposit_floor, value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView,
-    WithdrawalPayout,
+    amount_for_shares_floor, check_min_hedge_ratio, deposit_equity_ceil, funding_owed_tokens,
+    shares_for_amount_floor, shares_for_deposit_floor, value_of_shares_floor, withdrawal_payout, ProfitLock,
+    VaultView, WithdrawalPayout,
 };
 use crate::{EngineError, EngineResult, QUOTE_PRECISION, RATIO_PRECISION};
 
@@ -45,6 +47,9 @@ pub struct DepositExecution {
     /// Revision 6: shares minted into the share escrow for the equity the vault held
     /// before its first share, owned by nobody.
     pub dead_shares: u64,
+    /// Revision 6: tokens the request paid for its wait since its escrow last changed
+    /// (already in `C`; `executed + waiting + wait_charge` is what it held).
+    pub wait_charge: u64,
 }
 
 /// Refuses a skew charge net of its rebate, `fee - rebate`, above `ratio` of `amount`
@@ -127,6 +132,9 @@ pub struct MarketState {
     /// The insurance fund's income still locked (PROTOCOL section 5, revision 5),
     /// part of `insurance`.
     pub insurance_profit: ProfitLock,
+    /// Revision 6: the holders' own funding rate and what the deposits in escrow
+    /// pay for the rate their demand moves (PROTOCOL section 4).
+    pub waiting_bid: WaitingBid,
 }
 
 /// What executing an insurance unstake did (PROTOCOL section 5).
@@ -169,6 +177,22 @@ pub struct DepositRequest {
     pub waited: bool,
     /// Seconds since its due time.
     pub due_age: i64,
+    /// Revision 6: the market's waiting-bid index when its escrow last changed (what
+    /// it owes for its wait is charged from there).
+    pub wait_since: u64,
+}
+
+/// What a deposit request leaving the escrow without executing (cancelled or
+/// refunded) does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositRelease {
+    /// Tokens it paid for its wait since its escrow last changed (already in `C`).
+    pub wait_charge: u64,
+    /// Tokens returned to the depositor.
+    pub refunded: u64,
+    /// Tokens that stay in escrow: the part the traders' longs already cover, which
+    /// executes (revision 6: a cancellation never leaves the vault over-hedged).
+    pub kept: u64,
 }
 
 /// A withdrawal request's terms as it executes (`vault_execute_withdraw`).
@@ -253,6 +277,7 @@ impl MarketState {
                 last: now,
                 end: now,
             },
+            waiting_bid: WaitingBid::default(),
         }
     }
 
@@ -440,7 +465,8 @@ impl MarketState {
     /// is (PROTOCOL section 4: accrue before every change). A settled market's funding
     /// stops. Returns the accrual and the hedge imbalance it used.
     pub fn accrue(&mut self, price: u128, now: i64) -> EngineResult<(Accrual, i128)> {
-        let inputs = FundingInputs::for_market(self.hedge_base(), &self.aggregates, &self.params, price)?;
+        let base = self.hedge_base();
+        let inputs = FundingInputs::for_market(base, &self.aggregates, &self.params, price)?;
         self.insurance_profit = self.insurance_profit.at(now)?;
         if self.is_settled() {
             let state = FundingState {
@@ -449,6 +475,7 @@ impl MarketState {
                 last_time: now.max(self.funding.last_time),
             };
             self.funding = state;
+            self.waiting_bid.own_rate = 0;
             self.profit = self.profit.at(now)?;
             // A settled market keeps no hedge: its skew ledger joins `C` whole.
             let rest = self.skew.balance;
@@ -462,7 +489,27 @@ impl MarketState {
             };
             return Ok((a, inputs.imbalance));
         }
-        let a = accrue(&self.funding, &inputs, now)?;
+        let (a, charged) = if self.params.deposits_wait_for_hedge() {
+            // The holders' own hedge: `C` without what the escrow paid into it while
+            // deposits wait (those tokens make up funding, see `WaitingBid::unhedged`).
+            let own_c = self.collateral.saturating_sub(self.waiting_bid.unhedged);
+            let own_base = self
+                .skew_point_of(own_c, 0, self.withdrawals_in_escrow)
+                .collateral;
+            let own = FundingInputs::for_market(own_base, &self.aggregates, &self.params, price)?;
+            let demand = WaitingDemand {
+                escrowed: self.escrowed_deposits,
+                booked: self.escrowed_deposits.add_c(self.waiting_bid.outstanding)?,
+                longs: self.aggregates.net_base,
+                max_hedge_cost: self.params.max_hedge_cost,
+            };
+            let (a, bid, charged) =
+                accrue_with_waiting(&self.funding, &self.waiting_bid, &inputs, &own, &demand, now)?;
+            self.waiting_bid = bid;
+            (a, charged)
+        } else {
+            (accrue(&self.funding, &inputs, now)?, 0)
+        };
         let skipped = self
             .funding_skipped_seconds
             .add_c(a.skipped_seconds.unsigned_abs())?;
@@ -479,6 +526,16 @@ impl MarketState {
                 .and_then(|q| self.units.tokens_of(q, price, Rounding::Floor))?;
             if income > 0 {
                 profit = profit.add(to_u64(income.unsigned_abs())?, window)?;
+            }
+        }
+        // What the deposits in escrow paid for the rate their demand moved: from the
+        // escrow into `C`, the same token account (the hedge base does not move),
+        // locked as the funding income it makes up for.
+        if charged > 0 {
+            self.escrowed_deposits = self.escrowed_deposits.sub_c(charged)?;
+            self.collateral = self.collateral.add_c(charged)?;
+            if window > 0 {
+                profit = profit.add(charged, window)?;
             }
         }
         self.profit = profit;
@@ -513,6 +570,17 @@ impl MarketState {
         self.collateral = collateral;
         self.profit = self.profit.add(surplus, self.params.profit_unlock_time)?;
         Ok(surplus)
+    }
+
+    /// Revision 6: accrues funding to `now` at the newest accepted price before a
+    /// request or a cancellation changes the hedge base (the base is in the rate, and
+    /// a deposit in escrow pays for its wait from its request on, never for the time
+    /// before it). Nothing before revision 6 or before any price was accepted.
+    pub fn accrue_before_request(&mut self, now: i64) -> EngineResult<()> {
+        if !self.params.deposits_wait_for_hedge() || self.last_price == 0 {
+            return Ok(());
+        }
+        self.accrue(self.last_price, now).map(|_| ())
     }
 
     /// Accrues funding to `now` before a request executes at its due-time price `p`:
@@ -555,11 +623,34 @@ impl MarketState {
             oracle,
             funding_index: self.funding.index,
         };
+        // Revision 6: the funding owed to (or by) the vault before the settlement, when
+        // charges of the escrow stand in for part of it (`WaitingBid::unhedged`).
+        let unhedged = self.waiting_bid.unhedged;
+        let owed = if unhedged > 0 {
+            funding_owed_tokens(&self.vault_view(0), oracle.price)?
+        } else {
+            0
+        };
         let mut agg = self.aggregates;
         let paid = settle_funding(pos, &mut agg, &view)?;
         self.aggregates = agg;
         self.add_collateral(paid)?;
         self.total_margin = self.total_margin.sub_c(i128::from(paid))?;
+        // What the escrow paid stood for funding the holders would have had without
+        // it, owed and unsettled: it joins the holders' own hedge base in the
+        // proportion that funding is settled now (all of it once every position has
+        // settled), neither sooner (so a charge never moves their rate before the
+        // funding it replaced would have) nor never.
+        if unhedged > 0 && paid != 0 && owed != 0 && (paid > 0) == (owed > 0) {
+            let part = mul_div(
+                u128::from(unhedged),
+                u128::from(paid.unsigned_abs()),
+                owed.unsigned_abs(),
+                Rounding::Ceil,
+            )?;
+            let part = to_u64(part.min(u128::from(unhedged)))?;
+            self.waiting_bid.unhedged = unhedged.sub_c(part)?;
+        }
         Ok(paid)
     }
 
@@ -846,13 +937,142 @@ impl MarketState {
         Ok(())
     }
 
-    /// A deposit request leaves the escrow without executing (cancelled or refunded);
-    /// `waited`: it was waiting for hedge capacity, and leaves the queue too.
-    pub fn release_deposit(&mut self, amount: u64, waited: bool) -> EngineResult<()> {
-        if waited {
-            self.waiting_deposits = self.waiting_deposits.sub_c(amount)?;
+    /// Revision 6: a deposit's bounds that its execution could never meet are refused
+    /// at request, so no owner can make the covered part of his deposit refuse
+    /// itself (and leave the longs that covered it over-hedging the vault, the way a
+    /// cancellation would). The part that executes is always covered, so the hedge
+    /// ratio after it is at least `1 / (1 + hedge_tolerance / 2)`: a minimum above that
+    /// is `HedgeRatioBelowMinimum`; it is neither charged nor rebated for the skew,
+    /// so a bound asking for a rebate (below zero) is `SkewFeeAboveLimit`.
+    pub fn check_deposit_bounds(&self, min_hedge_ratio: u32, max_skew_fee_ratio: i32) -> EngineResult<()> {
+        if !self.params.deposits_wait_for_hedge() {
+            return Ok(());
         }
-        let escrowed = self.escrowed_deposits.sub_c(amount)?;
+        let r = u128::from(RATIO_PRECISION);
+        let guaranteed = mul_div(r, r, self.params.cover_factor()?, Rounding::Floor)?;
+        if u128::from(min_hedge_ratio) > guaranteed {
+            return Err(EngineError::HedgeRatioBelowMinimum);
+        }
+        if max_skew_fee_ratio < 0 {
+            return Err(EngineError::SkewFeeAboveLimit);
+        }
+        Ok(())
+    }
+
+    /// A deposit request of `amount` in escrow since the waiting-bid index was
+    /// `since`: `(what is left of it, what it paid for its wait)`. The charge is
+    /// already in `C` (taken at each accrual from the escrow as a whole); this books
+    /// it to the request, rounded up, so the requests never hold more than the escrow.
+    pub fn deposit_in_escrow(&self, amount: u64, since: u64) -> EngineResult<(u64, u64)> {
+        // Booked whatever revision is in force now: charges taken while it was on stay
+        // owed after it is turned off (the index then stops moving).
+        let owed = self.waiting_bid.owed_by(amount, since)?;
+        let left = amount.sub_c(owed)?.min(self.escrowed_deposits);
+        Ok((left, amount.sub_c(left)?))
+    }
+
+    /// [`MarketState::deposit_in_escrow`], booked: what the request owes leaves the
+    /// charges not yet booked to a request.
+    fn book_wait_charge(&mut self, amount: u64, since: u64) -> EngineResult<(u64, u64)> {
+        let (left, owed) = self.deposit_in_escrow(amount, since)?;
+        self.settle_wait_charge(owed)?;
+        Ok((left, owed))
+    }
+
+    /// A request booked `owed`: it leaves the charges outstanding; what it owes
+    /// beyond them (its rounding up) moves from the escrow into `C` now, so the escrow
+    /// is always the requests' booked amounts less what is outstanding (and nothing
+    /// once no request is left).
+    fn settle_wait_charge(&mut self, owed: u64) -> EngineResult<()> {
+        let bid = &mut self.waiting_bid;
+        let extra = owed.saturating_sub(bid.outstanding);
+        bid.outstanding = bid.outstanding.sub_c(owed.sub_c(extra)?)?;
+        if extra > 0 {
+            bid.charged = bid.charged.add_c(u128::from(extra))?;
+            bid.unhedged = bid.unhedged.add_c(extra)?;
+            self.escrowed_deposits = self.escrowed_deposits.sub_c(extra)?;
+            self.collateral = self.collateral.add_c(extra)?;
+        }
+        Ok(())
+    }
+
+    /// Revision 6: the part of the escrow the traders' longs cover, which a
+    /// cancellation cannot take back: what the hedge base needs so that the longs
+    /// stay within half the tolerance of it (`N / ((1 + hedge_tolerance / 2) * h)`,
+    /// rounded up), and no more than would execute now (`N * (1 + hedge_tolerance /
+    /// 2) / h - C`, within the hedge capacity at the newest accepted price: the same
+    /// bound an execution applies, so what is kept always executes; found by the
+    /// second attack on revision 6, where a pending withdrawal made the kept part
+    /// larger than any execution could take). Zero before revision 6, or on a paused
+    /// or settled market, where nothing executes.
+    pub fn covered_escrow(&self) -> EngineResult<u64> {
+        if !self.params.deposits_wait_for_hedge() || self.is_settled() || self.paused {
+            return Ok(0);
+        }
+        let longs = u128::try_from(self.aggregates.net_base.max(0)).unwrap_or(0);
+        let r = u128::from(RATIO_PRECISION);
+        let base = mul_div(
+            longs,
+            r.mul_c(r)?,
+            self.params
+                .cover_factor()?
+                .mul_c(u128::from(self.params.hedge_ratio))?,
+            Rounding::Ceil,
+        )?;
+        let without = u128::from(
+            self.skew_point_of(self.collateral, 0, self.withdrawals_in_escrow)
+                .collateral,
+        );
+        let need = to_u64(base.saturating_sub(without).min(u128::from(u64::MAX)))?;
+        let mut room = self.covered_collateral()?.saturating_sub(self.collateral);
+        if self.last_price > 0 {
+            let at = OraclePrice {
+                price: self.last_price,
+                conf: 0,
+                publish_time: self.last_publish_time,
+            };
+            room = room.min(self.hedgeable_collateral(&at)?.saturating_sub(self.collateral));
+        }
+        Ok(need.min(room).min(self.escrowed_deposits))
+    }
+
+    /// `vault_cancel_deposit`: a deposit request of `amount` (booked since the
+    /// waiting-bid index was `since`; `waited`: it is in the queue) leaves the escrow
+    /// without executing, except the part the traders' longs cover (revision 6): that
+    /// part stays and executes, so longs opened against a deposit never over-hedge the
+    /// vault once it is cancelled (found by the attack on revision 6: 102x).
+    pub fn cancel_deposit(&mut self, amount: u64, waited: bool, since: u64) -> EngineResult<DepositRelease> {
+        let (left, wait_charge) = self.book_wait_charge(amount, since)?;
+        let free = self.escrowed_deposits.saturating_sub(self.covered_escrow()?);
+        let refunded = left.min(free);
+        self.leave_escrow(amount, refunded, left, waited)?;
+        Ok(DepositRelease {
+            wait_charge,
+            refunded,
+            kept: left.sub_c(refunded)?,
+        })
+    }
+
+    /// A refused deposit request leaves the escrow whole (its refusal is the market's:
+    /// paused, settled, a deposit too small; see [`MarketState::check_deposit_bounds`]).
+    pub fn refund_deposit(&mut self, amount: u64, waited: bool, since: u64) -> EngineResult<DepositRelease> {
+        let (left, wait_charge) = self.book_wait_charge(amount, since)?;
+        self.leave_escrow(amount, left, left, waited)?;
+        Ok(DepositRelease {
+            wait_charge,
+            refunded: left,
+            kept: 0,
+        })
+    }
+
+    /// `refunded` of a request of `amount` (`left` after its wait charge) leaves the
+    /// escrow; the queue loses the request's booked amount and takes back what stays.
+    fn leave_escrow(&mut self, amount: u64, refunded: u64, left: u64, waited: bool) -> EngineResult<()> {
+        if waited {
+            let kept = left.sub_c(refunded)?;
+            self.waiting_deposits = self.waiting_deposits.saturating_sub(amount).add_c(kept)?;
+        }
+        let escrowed = self.escrowed_deposits.sub_c(refunded)?;
         self.settle_pending_requests(escrowed, self.withdrawals_in_escrow)?;
         self.escrowed_deposits = escrowed;
         Ok(())
@@ -920,6 +1140,7 @@ impl MarketState {
             executed: amount,
             waiting: 0,
             dead_shares,
+            wait_charge: 0,
         })
     }
 
@@ -998,12 +1219,13 @@ impl MarketState {
             max_skew_fee_ratio: RATIO_PRECISION as i32,
             waited,
             due_age: 0,
+            wait_since: self.waiting_bid.index,
         };
         self.execute_deposit_request(supply, r, oracle)
     }
 
     /// Revision 6: the largest `C` the traders' longs cover, `N * (1 +
-    /// hedge_tolerance) / h`, rounded down (`u64::MAX` before revision 6: deposits
+    /// hedge_tolerance / 2) / h`, rounded down (`u64::MAX` before revision 6: deposits
     /// do not wait for a hedge).
     pub fn covered_collateral(&self) -> EngineResult<u64> {
         if !self.params.deposits_wait_for_hedge() {
@@ -1012,7 +1234,7 @@ impl MarketState {
         let longs = u128::try_from(self.aggregates.net_base.max(0)).unwrap_or(0);
         let c = mul_div(
             longs,
-            u128::from(RATIO_PRECISION).add_c(u128::from(self.params.hedge_tolerance))?,
+            self.params.cover_factor()?,
             u128::from(self.params.hedge_ratio),
             Rounding::Floor,
         )?;
@@ -1041,13 +1263,16 @@ impl MarketState {
         oracle: OraclePrice,
     ) -> EngineResult<DepositExecution> {
         let DepositRequest {
-            amount,
+            amount: booked,
             min_hedge_ratio,
             max_skew_fee_ratio,
             waited,
             due_age,
+            wait_since,
         } = r;
         self.check_accepting_deposits()?;
+        // Revision 6: what it paid for its wait is already in `C`.
+        let (amount, wait_charge) = self.deposit_in_escrow(booked, wait_since)?;
         let in_turn = waited || self.waiting_deposits == 0;
         // Revision 6: only the part the traders' longs cover executes, and only at a
         // due-time price at most `max_age` old; executed later, nothing executes and it
@@ -1071,6 +1296,7 @@ impl MarketState {
             executed: 0,
             waiting: amount,
             dead_shares: 0,
+            wait_charge,
         };
         if fit > 0 {
             match self.execute_deposit_limited(supply, fit, min_hedge_ratio, max_skew_fee_ratio, oracle) {
@@ -1079,6 +1305,7 @@ impl MarketState {
                 Ok(done) => {
                     x = DepositExecution {
                         waiting: amount.sub_c(fit)?,
+                        wait_charge,
                         ..done
                     }
                 }
@@ -1087,9 +1314,10 @@ impl MarketState {
         // The queue: what waited leaves it, what waits now joins it.
         let mut queue = self.waiting_deposits;
         if waited {
-            queue = queue.sub_c(amount)?;
+            queue = queue.saturating_sub(booked);
         }
         self.waiting_deposits = queue.add_c(x.waiting)?;
+        self.settle_wait_charge(wait_charge)?;
         Ok(x)
     }
 
@@ -1467,7 +1695,7 @@ mod tests {
             Err(EngineError::HedgeRatioBelowMinimum)
         );
         assert_eq!(st, before);
-        st.release_deposit(ONE, false).unwrap();
+        st.cancel_deposit(ONE, false, st.waiting_bid.index).unwrap();
         assert_eq!(st.escrowed_deposits, 0);
     }
 

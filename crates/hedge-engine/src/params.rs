@@ -326,6 +326,18 @@ impl RiskParams {
     pub const fn deposits_wait_for_hedge(&self) -> bool {
         self.hedge_tolerance > 0
     }
+
+    /// Revision 6: `1 + hedge_tolerance / 2` (precision 1e6): a deposit executes only
+    /// the part that leaves the traders' longs covering the hedge target to within
+    /// half the tolerance, so an execution never leaves the vault at the edge of the
+    /// band, where the smallest income would move it outside and the rate would
+    /// run to its floor (found by the second attack on revision 6: a deposit executed
+    /// to the band's edge by the holder of the longs turned the holders' own rate to
+    /// `-max_hedge_cost`).
+    pub fn cover_factor(&self) -> crate::EngineResult<u128> {
+        use crate::math::SafeMath;
+        u128::from(crate::RATIO_PRECISION).add_c(u128::from(self.hedge_tolerance / 2))
+    }
 }
 
 #[cfg(test)]

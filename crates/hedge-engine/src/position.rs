@@ -248,6 +248,25 @@ impl TradeContext {
     pub fn hedge_base(&self, collateral: u64) -> u64 {
         hedge_base(collateral, self.waiting_for_hedge, self.leaving_hedge)
     }
+
+    /// The base of the over-hedge cap (revision 6): the hedge base with the escrow
+    /// counted up to `max(C, skew_scale)`. Longs opened against deposits in escrow
+    /// hold the vault over-hedged on `C` until those deposits execute, and a refusal
+    /// at execution (the vault's equity gone at that price) returns them whole: a
+    /// 100x escrow let longs over-hedge the vault 102x, a bet against the holders at
+    /// fair odds (found by the second attack on revision 6). Counted up to `C` the
+    /// vault is at most about twice over-hedged meanwhile (`skew_scale` at least, so
+    /// a small vault still takes deposits); an empty vault (`C = 0` before the trade:
+    /// no holder to carry it) counts all of it, so the first deposits find their
+    /// longs at once.
+    pub fn cap_base(&self, collateral: u64, skew_scale: u64) -> u64 {
+        let counted = if self.vault_collateral == 0 {
+            self.waiting_for_hedge
+        } else {
+            self.waiting_for_hedge.min(collateral.max(skew_scale))
+        };
+        hedge_base(collateral, counted, self.leaving_hedge)
+    }
 }
 
 impl TradeContext {
@@ -576,7 +595,7 @@ fn check_risk_increase(
     if agg.net_base < 0 && agg.net_base < n_before {
         return Err(EngineError::VaultWouldBeNetLong);
     }
-    let base = ctx.hedge_base(collateral);
+    let base = ctx.cap_base(collateral, m.params.skew_scale);
     if agg.net_base > n_before && agg.net_base > to_i128(net_long_cap_floor(base, m.params)?)? {
         return Err(EngineError::OverHedgeCapExceeded);
     }

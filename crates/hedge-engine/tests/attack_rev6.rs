@@ -3,6 +3,8 @@
 //! controlling several wallets. Each test prints its measurements (run with
 //! `-- --nocapture`) and asserts the attacker's and the pools' balances end to end.
 
+#![allow(clippy::clone_on_copy)] // explicit copies of the state read as "what if"
+
 use hedge_engine::market::{DepositRequest, MarketState, WithdrawRequest};
 use hedge_engine::math::Rounding;
 use hedge_engine::params::RiskParams;
@@ -11,7 +13,7 @@ use hedge_engine::vault::{equity_at, value_of_shares_floor};
 use hedge_engine::{EngineError, PRICE_PRECISION};
 
 mod common;
-use common::{at, terms, NO_BOUND, ONE};
+use common::{at, big_market as market, hedged_vault, prod_params, terms, NO_BOUND, ONE};
 
 /// hedge_cover.rs's parameters (test defaults, revision 6 on, full rebate).
 fn test_params() -> RiskParams {
@@ -22,52 +24,6 @@ fn test_params() -> RiskParams {
         max_position_usd: u64::MAX / 4,
         ..RiskParams::default_for_tests()
     }
-}
-
-/// app/src/defaults.rs `risk_params(9)` (copied: the engine's tests cannot depend on
-/// the app crate).
-fn prod_params() -> RiskParams {
-    let one = ONE;
-    RiskParams {
-        skew_scale: 300 * one,
-        min_position_base: (one / 1_000).max(1),
-        max_funding_rate: 2_500_000_000,
-        max_funding_velocity: 10_000_000_000,
-        stress_move: 300_000,
-        max_open_interest_usd: 1_000_000_000,
-        max_position_usd: 100_000_000,
-        impact_fee_ratio: 15_000,
-        skew_scale_ratio: 300_000,
-        skew_rebate_share: 1_000_000,
-        funding_rate_target: 137_000_000,
-        funding_reversion_time: 86_400,
-        profit_unlock_time: 86_400,
-        hedge_tolerance: 10_000,
-        max_hedge_cost: 548_000_000,
-        ..RiskParams::default_for_tests()
-    }
-}
-
-/// A market with a large insurance fund (the stress-sized cap out of the way).
-fn market(params: RiskParams) -> MarketState {
-    common::market_with(params, 10_000_000 * ONE, 10_000_000_000 * ONE)
-}
-
-/// A vault of `c` tokens hedged by one honest long of `c`: (market, supply, the long).
-fn hedged_vault(params: RiskParams, c: u64) -> (MarketState, u64, Position) {
-    let mut st = market(params);
-    st.request_deposit(c).unwrap();
-    let mut long = Position::default();
-    st.deposit_margin(&mut long, c / 2).unwrap();
-    st.execute_trade(&mut long, c as i64, 0, at(100)).unwrap();
-    let x = st
-        .execute_deposit_request(0, terms(c, false, 0), at(100))
-        .unwrap();
-    // The fee part of C was there before: what executed is within the cover.
-    if x.waiting > 0 {
-        st.release_deposit(x.waiting, true).unwrap();
-    }
-    (st, x.shares, long)
 }
 
 /// Tokens in the market's pools: C + K + insurance + margins + escrow.
@@ -124,7 +80,7 @@ fn cross_and_cancel(params: RiskParams, c: u64, over: u64) -> (i64, i64, i64, u6
         open.outcome.fee - open.outcome.impact_fee
     );
     // Cancelled before its due time (or refused at execution: min_hedge_ratio).
-    st.release_deposit(deposit, false).unwrap();
+    st.cancel_deposit(deposit, false, st.waiting_bid.index).unwrap();
     let close = st.execute_trade(&mut a, -(x0 as i64), 0, at(100)).unwrap();
     println!(
         "close: impact {} rebate {} absorbed {}",
@@ -248,121 +204,226 @@ fn cross_the_target_with_a_free_withdrawal_request_prod() {
 // (4) The funding floor: a long keeps a small deposit waiting.
 // ---------------------------------------------------------------------------------
 
+/// What a funding run measured.
+struct FundingRun {
+    /// Funding the attacker's long received, tokens (negative: paid).
+    received: i64,
+    /// The rate at the end. precision: 1e12 per day
+    rate: i64,
+    /// `C`'s change over the run.
+    dc: i64,
+    /// Tokens of the deposit executed at once.
+    executed: u64,
+    /// Tokens its waiting rest paid for its wait.
+    charged: u64,
+    /// Tokens that waited.
+    waited: u64,
+}
+
 /// Runs `days` of hourly accruals on a 10,000-token vault whose only long is the
 /// attacker's 10,000, with `pending` tokens of the attacker's deposit requested at
-/// the start (executed as far as the cover allows, the rest waiting). Returns the
-/// attacker's long's funding received (tokens), the rate at the end, C's change.
-fn funding_run(pending: u64, days: i64) -> (i64, i64, i64, u64) {
+/// the start, executed as far as the cover allows; the rest waits all along, or
+/// (`cancel_rest`) is cancelled at once.
+fn funding_run(pending: u64, days: i64, cancel_rest: bool) -> FundingRun {
     let p = prod_params();
     let c = 10_000 * ONE;
     let (mut st, supply, mut long) = hedged_vault(p, c);
     let c0 = st.collateral;
-    let mut executed = 0;
-    let mut shares = 0;
+    let (mut executed, mut waited) = (0, 0);
+    let since = st.waiting_bid.index;
     if pending > 0 {
         st.request_deposit(pending).unwrap();
         let x = st
             .execute_deposit_request(supply, terms(pending, false, 0), at(100))
             .unwrap();
         executed = x.executed;
-        shares = x.shares;
-        println!("pending {pending}: {} executed, {} waits", x.executed, x.waiting);
-    }
-    let start_rate = st.funding.rate;
-    for h in 1..=days * 24 {
-        st.accrue(100 * PRICE_PRECISION, h * 3_600).unwrap();
-        if h % 24 == 0 && h <= 72 {
-            println!("  day {}: rate {} (1e12/day)", h / 24, st.funding.rate);
+        waited = x.waiting;
+        if cancel_rest && x.waiting > 0 {
+            let r = st.cancel_deposit(x.waiting, true, since).unwrap();
+            assert_eq!((r.refunded, r.kept), (x.waiting, 0));
+            waited = 0;
         }
     }
+    for h in 1..=days * 24 {
+        // The demand in escrow lowers the rate at most `max_hedge_cost * E / N` below
+        // the holders' own (E before the accrual's charge), never raises it.
+        let depth = (p.max_hedge_cost as i128 * st.escrowed_deposits as i128 / st.aggregates.net_base) as i64;
+        st.accrue(100 * PRICE_PRECISION, h * 3_600).unwrap();
+        assert!(st.funding.rate <= st.waiting_bid.own_rate);
+        assert!(
+            st.funding.rate >= st.waiting_bid.own_rate - depth - 1 || st.funding.rate == -p.max_hedge_cost,
+            "{} {} {depth}",
+            st.funding.rate,
+            st.waiting_bid.own_rate
+        );
+    }
     let paid = st.settle_position_funding(&mut long, at(100)).unwrap();
-    println!(
-        "start rate {start_rate}, end rate {}, long paid {paid} to the vault, C {} -> {}",
-        st.funding.rate, c0, st.collateral
-    );
-    let _ = (executed, shares);
-    (-paid, st.funding.rate, st.collateral as i64 - c0 as i64, executed)
+    let charged = if waited > 0 {
+        let (left, charge) = st.deposit_in_escrow(waited, since).unwrap();
+        assert_eq!(left + charge, waited);
+        charge
+    } else {
+        0
+    };
+    FundingRun {
+        received: -paid,
+        rate: st.funding.rate,
+        dc: st.collateral as i64 - c0 as i64,
+        executed,
+        charged,
+        waited,
+    }
 }
 
-/// OPEN (issue 30, PROTOCOL section 3 "Open"): this measures a lever revision 6
-/// still leaves; the fix must turn its assertions around.
+/// Found by the attack on revision 6: a deposit kept waiting moved the rate the
+/// holders pay to its floor (`-max_hedge_cost`) for a demand that cost its owner
+/// nothing (3 tokens waiting: the attacker's long received 162 tokens over 30 days
+/// instead of paying 32). Fixed: the holders pay the rate of their own hedge; the
+/// deposits in escrow pay the difference their demand makes, at most
+/// `max_hedge_cost` a year on each of their tokens.
 #[test]
-fn open_a_small_waiting_deposit_turns_the_vaults_funding_to_its_floor() {
+fn a_waiting_deposit_pays_for_the_rate_its_demand_moves() {
     let days = 30;
-    let (honest, r_honest, dc_honest, _) = funding_run(0, days);
-    // 200 tokens (2% of the vault): the cover lets 1% execute, the other ~100 wait.
-    let (attack, r_attack, dc_attack, executed) = funding_run(200 * ONE, days);
-    println!(
-        "30 days, long of 10,000 tokens: receives {attack} with the waiting deposit, {honest} without; \
-         vault C change {dc_attack} vs {dc_honest}; the attacker's deposit executed {executed}"
-    );
-    assert_eq!(r_attack, -prod_params().max_hedge_cost);
-    assert!(r_honest > 0);
-    // The holders pay the attacker's long roughly 20%/yr of its notional.
-    assert!(attack > 40 * ONE as i64, "{attack}");
-    assert!(dc_attack < -40 * ONE as i64, "{dc_attack}");
-    // The smallest lever: 95 tokens, of which 92 execute and 3 wait (0.03% of B).
-    let (small, r_small, dc_small, _) = funding_run(95 * ONE, days);
-    println!("with 3 tokens waiting: long receives {small}, vault C change {dc_small}, rate {r_small}");
-    assert_eq!(r_small, -prod_params().max_hedge_cost);
+    let p = prod_params();
+    let honest = funding_run(0, days, false);
+    for pending in [95 * ONE, 200 * ONE, 2_000 * ONE] {
+        let wait = funding_run(pending, days, false);
+        let gone = funding_run(pending, days, true);
+        println!(
+            "deposit {pending}: {} executed, {} waited; long received {} (rest cancelled: {}, no deposit: {}); \
+             C change {} (rest cancelled: {}); the waiting rest paid {}; rate {} ({})",
+            wait.executed,
+            wait.waited,
+            wait.received,
+            gone.received,
+            honest.received,
+            wait.dc,
+            gone.dc,
+            wait.charged,
+            wait.rate,
+            gone.rate
+        );
+        assert_eq!(wait.executed, gone.executed);
+        assert!(wait.waited > 0);
+        // The holders are no worse off for the demand waiting beside them: what it
+        // made the long receive more, it paid (to rounding).
+        assert!(wait.dc >= gone.dc - days * 24, "{} {}", wait.dc, gone.dc);
+        assert!(wait.charged > 0);
+        // ... and it paid at most `max_hedge_cost` a year on its tokens.
+        let most = wait.waited as u128 * p.max_hedge_cost as u128 * days as u128 / 1_000_000_000_000;
+        assert!(u128::from(wait.charged) <= most + 1, "{} {most}", wait.charged);
+        // The long's extra is exactly what the waiting deposit paid, to rounding.
+        let extra = wait.received - gone.received;
+        assert!(
+            (extra - wait.charged as i64).abs() <= days * 24,
+            "{extra} {}",
+            wait.charged
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------
 // (5) Longs against a deposit that is then cancelled.
 // ---------------------------------------------------------------------------------
 
-/// OPEN (issue 30, PROTOCOL section 3 "Open"): this measures a lever revision 6
-/// still leaves; the fix must turn its assertions around.
+/// Found by the attack on revision 6: longs opened up to the over-hedge cap of a
+/// hedge base swollen by a deposit request, then the request cancelled, left the
+/// vault 102x over-hedged (a 2% rise and its equity was gone). Fixed: a cancellation
+/// returns only what the longs do not cover; the rest stays and executes.
 #[test]
-fn open_longs_against_a_cancelled_deposit_overhedge_the_vault_without_bound() {
+fn a_cancelled_deposit_leaves_what_the_longs_cover_and_it_executes() {
     let p = test_params();
     let c = 100 * ONE;
     let (mut st, supply, _h1) = hedged_vault(p, c);
     // The attacker's deposit wallet requests 100x the vault; his trader wallet longs
-    // up to the over-hedge cap of the hedge base; the deposit is cancelled.
+    // up to the over-hedge cap of the hedge base; he cancels the deposit.
     let e = 10_000 * ONE;
     st.request_deposit(e).unwrap();
+    let since = st.waiting_bid.index;
     let mut a = Position::default();
     st.deposit_margin(&mut a, 2_000 * ONE).unwrap();
-    let room = 11 * (st.hedge_base() as i128) / 10 - st.aggregates.net_base;
-    st.execute_trade(&mut a, room as i64 - 1_000_000, 0, at(100))
+    // The over-hedge cap counts the escrow only up to max(C, skew_scale) (second
+    // attack on revision 6): the longs reach at most 1.1 * (100 + 1,000) = 1,210,
+    // not 1.1 * 10,100 = 11,110.
+    let counted = st.collateral.max(p.skew_scale);
+    let cap = 11 * i128::from(st.collateral + counted) / 10;
+    let room = cap - st.aggregates.net_base;
+    let over = st
+        .clone()
+        .execute_trade(&mut a.clone(), room as i64 + ONE as i64, 0, at(100));
+    assert_eq!(over.map(|_| ()), Err(EngineError::OverHedgeCapExceeded));
+    let mut capped = st.clone();
+    capped
+        .execute_trade(&mut a.clone(), room as i64 - 1_000_000, 0, at(100))
         .unwrap();
-    st.release_deposit(e, false).unwrap();
+    // Against C the vault is then at most 1.1 * 1,100 / 100 = 12x over-hedged, and the
+    // cancellation keeps what the longs cover (all that would execute).
+    let r = capped.cancel_deposit(e, false, since).unwrap();
+    assert!(r.kept > 1_000 * ONE, "{r:?}");
+    assert_eq!(r.refunded + r.kept, e);
+    // Half that covered: the rest comes back.
+    st.execute_trade(&mut a, room as i64 / 2, 0, at(100)).unwrap();
     let n = st.aggregates.net_base;
+    let r = st.cancel_deposit(e, false, since).unwrap();
     println!(
-        "after cancel: N {} C {} (N/C = {:.1})",
-        n,
-        st.collateral,
-        n as f64 / st.collateral as f64
+        "cancel: refunded {} kept {} (N {n}, C {})",
+        r.refunded, r.kept, st.collateral
     );
-    assert!(n > 50 * i128::from(st.collateral));
-    // A 1% rise: the longs' gain exceeds everything the vault holds.
-    let eq = equity_at(&st.vault_view(supply), 102 * PRICE_PRECISION, Rounding::Floor).unwrap();
-    println!("vault equity at +2%: {eq}");
-    assert!(eq < 0);
-    // The attacker closes part and takes C (his gain is capped only by C).
-    let c_before = st.collateral;
-    let close_all = st
+    assert_eq!(r.refunded + r.kept + r.wait_charge, e);
+    assert!(r.kept > 0 && r.refunded > 0);
+    // What stays is what the longs cover: the hedge base never drops below
+    // N / ((1 + k/2) h).
+    let cover = p.cover_factor().unwrap();
+    let base = st.hedge_base() as u128;
+    assert!(n as u128 * 1_000_000 <= base * cover, "{n} {base}");
+    assert!((n as u128 * 1_000_000) > (base - 2 * ONE as u128) * cover);
+    // Cancelling again returns nothing more: the rest is covered.
+    let again = st
         .clone()
-        .execute_trade(&mut a.clone(), -a.base, 0, at(102))
-        .map(|_| ());
-    assert_eq!(close_all, Err(EngineError::VaultInsufficientCollateral));
-    let m0 = a.margin;
-    let mut part = a.base / 2;
-    while st
-        .clone()
-        .execute_trade(&mut a.clone(), -part, 0, at(102))
-        .is_err()
-    {
-        part /= 2;
-    }
-    st.execute_trade(&mut a, -part, 0, at(102)).unwrap();
-    println!(
-        "partial close of {part}: margin +{}, C {} -> {}",
-        a.margin - m0,
-        c_before,
-        st.collateral
+        .cancel_deposit(r.kept, false, st.waiting_bid.index)
+        .unwrap();
+    assert_eq!((again.refunded, again.kept), (0, r.kept));
+    // The kept part executes at its due time: the vault is hedged within half the
+    // tolerance, never over-hedged beyond it.
+    let x = st
+        .execute_deposit_request(supply, terms(r.kept, false, 0), at(100))
+        .unwrap();
+    assert_eq!(x.waiting, 0, "{x:?}");
+    let c1 = st.collateral as u128;
+    println!("executed {}: N {} C {}", x.executed, st.aggregates.net_base, c1);
+    assert!((st.aggregates.net_base as u128) * 1_000_000 <= c1 * cover);
+    assert!((st.aggregates.net_base as u128) * 1_000_000 >= c1 * 1_000_000 * 99 / 100);
+    // A 2% rise costs the vault what a hedged vault's rounding does, not its equity.
+    let eq = equity_at(
+        &st.vault_view(supply + x.shares),
+        102 * PRICE_PRECISION,
+        Rounding::Floor,
+    )
+    .unwrap();
+    assert!(eq > (c1 as i128) * 98 / 100, "{eq}");
+}
+
+/// Revision 6: an owner cannot make the covered part of his deposit refuse itself at
+/// execution (and so return whole, as a cancellation could): bounds its execution
+/// could never meet are refused at request.
+#[test]
+fn deposit_bounds_revision_6_cannot_meet_are_refused_at_request() {
+    let st = market(test_params());
+    let r = 1_000_000u64;
+    let guaranteed = (r * r / (r + 5_000)) as u32; // k = 1%: within half of it
+    assert_eq!(st.check_deposit_bounds(guaranteed, 0), Ok(()));
+    assert_eq!(
+        st.check_deposit_bounds(guaranteed + 1, 0),
+        Err(EngineError::HedgeRatioBelowMinimum)
     );
+    assert_eq!(
+        st.check_deposit_bounds(0, -1),
+        Err(EngineError::SkewFeeAboveLimit)
+    );
+    assert_eq!(st.check_deposit_bounds(0, NO_BOUND), Ok(()));
+    // Before revision 6 every bound is the execution's to check.
+    let rev5 = market(RiskParams::default_for_tests());
+    assert_eq!(rev5.check_deposit_bounds(u32::MAX, -1), Ok(()));
 }
 
 // ---------------------------------------------------------------------------------
@@ -470,7 +531,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
     st.deposit_margin(&mut a, 5_000 * ONE).unwrap();
     st.execute_trade(&mut a, big as i64, 0, at(100)).unwrap();
     let f = st.collateral;
-    // His deposit executes up to the cover (C <= 1.01 N); he cancels the rest so the
+    // His deposit executes up to the cover (C <= 1.005 N); he cancels the rest so the
     // vault sits at the cover's edge.
     let x = st
         .execute_deposit_request(0, terms(asked, false, 0), at(100))
@@ -479,7 +540,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
     // finding): they count in the supply.
     let mut supply = x.shares + x.dead_shares;
     if x.waiting > 0 {
-        st.release_deposit(x.waiting, true).unwrap();
+        st.cancel_deposit(x.waiting, true, st.waiting_bid.index).unwrap();
     }
     let attacker_shares = x.shares;
     let share_value = (st.collateral as u128 * 1_000_000 / (supply as u128 + 1_000)) as f64 / 1e6;
@@ -509,9 +570,9 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
     // piece), or a tenth of the deposit where shares are fine.
     let piece_target = ((share_value * 1.9) as u64).max(victim / 10);
     while left > 0 && pieces < 5_000 {
-        // Cover one piece: a long of about piece/1.01.
+        // Cover one piece: a long of about piece / (1 + tolerance / 2).
         let need = st.collateral as u128 + piece_target as u128;
-        let n_needed = need * 1_000_000 / 1_010_000 + 1;
+        let n_needed = need * 1_000_000 / p.cover_factor().unwrap() + 1;
         let dn = (n_needed as i128 - st.aggregates.net_base).max(1) as i64;
         let t = st.execute_trade(&mut a, dn, 0, at(100)).unwrap();
         attacker_fees += t.outcome.fee;
@@ -519,7 +580,7 @@ fn first_shares_are_fine_and_piecewise_execution_takes_nothing() {
             Ok(x) => x,
             Err(EngineError::DepositTooSmall) => {
                 // The last crumb cannot mint a share: refunded.
-                st.release_deposit(left, true).unwrap();
+                st.cancel_deposit(left, true, st.waiting_bid.index).unwrap();
                 refunded = left;
                 break;
             }

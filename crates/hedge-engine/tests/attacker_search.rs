@@ -415,12 +415,16 @@ impl World {
                             if x.waiting > 0 {
                                 // Beyond hedge capacity: cancelled before its new due
                                 // time, the rest comes back.
-                                self.st.release_deposit(x.waiting, true).unwrap();
+                                self.st
+                                    .cancel_deposit(x.waiting, true, self.st.waiting_bid.index)
+                                    .unwrap();
                                 self.c[who].wallet += x.waiting;
                             }
                         }
                         Err(_) => {
-                            self.st.release_deposit(amount, false).unwrap();
+                            self.st
+                                .refund_deposit(amount, false, self.st.waiting_bid.index)
+                                .unwrap();
                             self.c[who].wallet += amount;
                         }
                     }

@@ -275,7 +275,7 @@ impl World {
                     }
                     Err(_) => {
                         self.st
-                            .release_deposit(amount, false)
+                            .refund_deposit(amount, false, self.st.waiting_bid.index)
                             .map_err(|e| format!("release: {e:?}"))?;
                         self.tokens_out += i128::from(amount);
                         false

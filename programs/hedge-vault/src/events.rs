@@ -138,6 +138,27 @@ pub struct VaultDeposited {
     pub waiting: u64,
     /// The skew ledger `K` after, native units (revision 5).
     pub skew_ledger: u64,
+    /// Revision 6: what the request paid for its wait since its escrow last changed
+    /// (already in `C`): `amount + waiting + wait_charge` is what it held.
+    pub wait_charge: u64,
+}
+
+/// Revision 6: a deposit request's escrow returned without executing (cancelled by
+/// its owner, or refused at execution). A cancellation returns only what the
+/// traders' longs do not cover: the rest stays, due again, and executes.
+#[event]
+#[derive(Debug)]
+pub struct DepositReleased {
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    /// Tokens returned, native units.
+    pub refunded: u64,
+    /// Tokens kept in escrow (covered by longs), native units.
+    pub kept: u64,
+    /// What the request paid for its wait since its escrow last changed, into `C`.
+    pub wait_charge: u64,
+    /// The kept part's new due time (0 when nothing is kept).
+    pub due_time: i64,
 }
 
 #[event]

@@ -33,7 +33,8 @@ impl Sim {
             waiting: false,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
             price_at_request: 0,
-            reserved: [0; 11],
+            wait_since: 0,
+            reserved: [0; 3],
         };
         self.requests.insert(key, r);
         Ok(key)
@@ -56,10 +57,15 @@ impl Sim {
             return Err(refused_named(HedgeError::InsufficientFunds));
         }
         let mut st = self.market.state()?;
+        let ratio = hedge_engine::RATIO_PRECISION as i32;
+        st.check_deposit_bounds(0, ratio).map_err(refused)?;
+        st.accrue_before_request(self.now).map_err(refused)?;
         st.request_deposit(amount).map_err(refused)?;
         let due = self.now + i64::from(st.params.execution_delay);
         let key = self.open_request(owner, RequestKind::Deposit, due)?;
-        self.requests.get_mut(&key).expect("just opened").amount = amount;
+        let r = self.requests.get_mut(&key).expect("just opened");
+        r.amount = amount;
+        r.wait_since = st.waiting_bid.index;
         self.market.set_state(&st);
         self.record(Action::RequestDeposit(*owner, amount));
         self.take_wallet(owner, amount)
@@ -75,6 +81,7 @@ impl Sim {
         }
         let mut st = self.market.state()?;
         let price = self.refresh(&mut st, OracleUse::Reduce)?;
+        st.accrue_before_request(self.now).map_err(refused)?;
         let value = st.request_withdraw(self.supply, shares, price).map_err(refused)?;
         let due = self.now + i64::from(st.params.withdraw_delay);
         let key = self.open_request(owner, RequestKind::Withdraw, due)?;

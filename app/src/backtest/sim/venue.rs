@@ -20,6 +20,7 @@ impl Sim {
                         max_skew_fee_ratio: r.max_skew_fee_ratio,
                         waited: r.waiting,
                         due_age: self.now.saturating_sub(r.due_time),
+                        wait_since: r.wait_since,
                     };
                     st.execute_deposit_request(self.supply, terms, p)
                 })
@@ -37,6 +38,7 @@ impl Sim {
                 if x.waiting > 0 {
                     let left = self.requests.get_mut(&key).expect("pending");
                     left.amount = x.waiting;
+                    left.wait_since = st.waiting_bid.index;
                     left.waiting = true;
                     left.due_time = self.now + i64::from(st.waiting_deposit_delay());
                 } else {
@@ -55,16 +57,27 @@ impl Sim {
                     skew_rebate: x.skew_rebate,
                     waiting: x.waiting,
                     skew_ledger: st.skew.balance,
+                    wait_charge: x.wait_charge,
                 }
                 .data()])
             }
             Err(e) => {
                 self.requests.remove(&key);
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
-                st.release_deposit(r.amount, r.waiting).map_err(refused)?;
+                let back = st
+                    .refund_deposit(r.amount, r.waiting, r.wait_since)
+                    .map_err(refused)?;
                 self.market.set_state(&st);
-                self.credit(&r.owner, r.amount);
-                Ok(vec![ev.data()])
+                self.credit(&r.owner, back.refunded);
+                let released = hedge_vault::events::DepositReleased {
+                    market: self.key,
+                    owner: r.owner,
+                    refunded: back.refunded,
+                    kept: 0,
+                    wait_charge: back.wait_charge,
+                    due_time: 0,
+                };
+                Ok(vec![released.data(), ev.data()])
             }
         }
     }

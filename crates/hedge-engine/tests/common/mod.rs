@@ -6,7 +6,7 @@ use hedge_engine::market::{DepositRequest, MarketState};
 use hedge_engine::math::Rounding;
 use hedge_engine::oracle::{OracleLimits, OraclePrice};
 use hedge_engine::params::RiskParams;
-use hedge_engine::position::Units;
+use hedge_engine::position::{Position, Units};
 use hedge_engine::{PRICE_PRECISION, RATIO_PRECISION};
 
 pub const ONE: u64 = 1_000_000_000;
@@ -44,10 +44,57 @@ pub fn terms(amount: u64, waited: bool, due_age: i64) -> DepositRequest {
         max_skew_fee_ratio: NO_BOUND,
         waited,
         due_age,
+        wait_since: 0,
     }
 }
 
 /// The skew potential of the market now, rounded up.
 pub fn potential(st: &MarketState) -> u64 {
     st.skew_point().potential(&st.params, Rounding::Ceil).unwrap() as u64
+}
+
+/// app/src/defaults.rs `risk_params(9)` (copied: the engine's tests cannot depend on
+/// the app crate).
+pub fn prod_params() -> RiskParams {
+    let one = ONE;
+    RiskParams {
+        skew_scale: 300 * one,
+        min_position_base: (one / 1_000).max(1),
+        max_funding_rate: 2_500_000_000,
+        max_funding_velocity: 10_000_000_000,
+        stress_move: 300_000,
+        max_open_interest_usd: 1_000_000_000,
+        max_position_usd: 100_000_000,
+        impact_fee_ratio: 15_000,
+        skew_scale_ratio: 300_000,
+        skew_rebate_share: 1_000_000,
+        funding_rate_target: 137_000_000,
+        funding_reversion_time: 86_400,
+        profit_unlock_time: 86_400,
+        hedge_tolerance: 10_000,
+        max_hedge_cost: 548_000_000,
+        ..RiskParams::default_for_tests()
+    }
+}
+
+/// A market with a large insurance fund (the stress-sized cap out of the way).
+pub fn big_market(params: RiskParams) -> MarketState {
+    market_with(params, 10_000_000 * ONE, 10_000_000_000 * ONE)
+}
+
+/// A vault of `c` tokens hedged by one honest long of `c`: (market, supply, the long).
+pub fn hedged_vault(params: RiskParams, c: u64) -> (MarketState, u64, Position) {
+    let mut st = big_market(params);
+    st.request_deposit(c).unwrap();
+    let mut long = Position::default();
+    st.deposit_margin(&mut long, c / 2).unwrap();
+    st.execute_trade(&mut long, c as i64, 0, at(100)).unwrap();
+    let x = st
+        .execute_deposit_request(0, terms(c, false, 0), at(100))
+        .unwrap();
+    // The fee part of C was there before: what executed is within the cover.
+    if x.waiting > 0 {
+        st.cancel_deposit(x.waiting, true, st.waiting_bid.index).unwrap();
+    }
+    (st, x.shares, long)
 }

@@ -8,6 +8,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
+use crate::events::DepositReleased;
 use crate::requests::{self, KIND_DEPOSIT};
 use crate::state::{Market, Request};
 use crate::token_util::transfer_out;
@@ -43,19 +44,44 @@ pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
     let a = &mut ctx.accounts;
     requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
+    st.accrue_before_request(now).named()?;
     let amount = a.request.amount;
-    st.release_deposit(amount, a.request.waiting).named()?;
+    let back = st
+        .cancel_deposit(amount, a.request.waiting, a.request.wait_since)
+        .named()?;
     a.market.set_state(&st);
     let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-    transfer_out(
-        &a.token_program.to_account_info(),
-        &a.collateral_vault.to_account_info(),
-        &a.owner_token.to_account_info(),
-        &a.market.to_account_info(),
-        crate::market_seeds!(mint, creator, bump),
-        amount,
-    )?;
+    if back.refunded > 0 {
+        transfer_out(
+            &a.token_program.to_account_info(),
+            &a.collateral_vault.to_account_info(),
+            &a.owner_token.to_account_info(),
+            &a.market.to_account_info(),
+            crate::market_seeds!(mint, creator, bump),
+            back.refunded,
+        )?;
+    }
+    let mut released = DepositReleased {
+        market: a.market.key(),
+        owner: a.owner.key(),
+        refunded: back.refunded,
+        kept: back.kept,
+        wait_charge: back.wait_charge,
+        due_time: 0,
+    };
+    if back.kept > 0 {
+        // Revision 6: the part the longs cover stays and executes at the due time it
+        // had (never a later one: cancelling again cannot put its execution off while
+        // the longs it called for wait on it).
+        let r = &mut a.request;
+        r.amount = back.kept;
+        r.wait_since = st.waiting_bid.index;
+        released.due_time = r.due_time;
+        emit_cpi!(released);
+        return Ok(());
+    }
     let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
+    emit_cpi!(released);
     emit_cpi!(event);
     Ok(())
 }

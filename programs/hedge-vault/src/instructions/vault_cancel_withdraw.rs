@@ -43,6 +43,7 @@ pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
     let a = &mut ctx.accounts;
     requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
     let mut st = a.market.state()?;
+    st.accrue_before_request(now).named()?;
     let shares = a.request.amount;
     st.release_withdraw(shares, a.request.value_at_request).named()?;
     a.market.set_state(&st);

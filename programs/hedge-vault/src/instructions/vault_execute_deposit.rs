@@ -18,7 +18,7 @@ use hedge_engine::requests::check_executable;
 
 use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::VaultDeposited;
+use crate::events::{DepositReleased, VaultDeposited};
 use crate::oracle::read_at_due;
 use crate::requests::{self, Held, Payer, KIND_DEPOSIT};
 use crate::state::{Market, Request};
@@ -69,6 +69,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let supply = a.share_mint.supply;
     let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
     let (waited, max_fee) = (a.request.waiting, a.request.max_skew_fee_ratio);
+    let wait_since = a.request.wait_since;
     let result = match price {
         Ok(p) => st
             .accrue_for_execution(&p, now)
@@ -79,6 +80,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                     max_skew_fee_ratio: max_fee,
                     waited,
                     due_age: now.saturating_sub(due),
+                    wait_since,
                 };
                 st.execute_deposit_request(supply, terms, p)
             })
@@ -91,7 +93,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
     let mut held = Held::default();
     let r = &mut a.request;
-    let (mut executed, mut cancelled) = (None, None);
+    let (mut executed, mut cancelled, mut released) = (None, None, None);
     let mut still_pending = false;
     let mut paid_something = false;
     match result {
@@ -124,6 +126,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 // delay, so it executes as soon as a hedge covers it): its owner may
                 // cancel before each new due time (no free option after it).
                 r.amount = x.waiting;
+                r.wait_since = st.waiting_bid.index;
                 r.waiting = true;
                 r.due_time = now
                     .checked_add(i64::from(st.waiting_deposit_delay()))
@@ -143,18 +146,27 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
                 skew_rebate: x.skew_rebate,
                 waiting: x.waiting,
                 skew_ledger: st.skew.balance,
+                wait_charge: x.wait_charge,
             });
         }
         Err(e) => {
             let event = requests::refused(r, e, 0, a.executor.key())?;
-            st.release_deposit(amount, waited).named()?;
+            let back = st.refund_deposit(amount, waited, wait_since).named()?;
+            released = Some(DepositReleased {
+                market: a.market.key(),
+                owner: a.owner.key(),
+                refunded: back.refunded,
+                kept: 0,
+                wait_charge: back.wait_charge,
+                due_time: 0,
+            });
             pay.tokens(
                 &mut st,
                 r,
                 &mut held,
                 &vault_ai,
                 &a.token_destination.to_account_info(),
-                amount,
+                back.refunded,
             )?;
             cancelled = Some(event);
         }
@@ -169,6 +181,9 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         paid_something,
     )?;
     if let Some(e) = executed {
+        emit_cpi!(e);
+    }
+    if let Some(e) = released {
         emit_cpi!(e);
     }
     if let Some(e) = cancelled {

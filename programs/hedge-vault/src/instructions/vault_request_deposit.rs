@@ -65,6 +65,9 @@ pub fn handler(
     let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
     let mut st = a.market.state()?;
+    st.check_deposit_bounds(min_hedge_ratio, max_skew_fee_ratio)
+        .named()?;
+    st.accrue_before_request(now).named()?;
     st.request_deposit(amount).named()?;
     let due = now
         .checked_add(i64::from(st.params.execution_delay))
@@ -87,6 +90,7 @@ pub fn handler(
     a.request.amount = amount;
     a.request.min_hedge_ratio = min_hedge_ratio;
     a.request.max_skew_fee_ratio = max_skew_fee_ratio;
+    a.request.wait_since = st.waiting_bid.index;
     a.market.set_state(&st);
     transfer_in(
         &a.token_program.to_account_info(),

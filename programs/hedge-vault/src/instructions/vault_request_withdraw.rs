@@ -68,6 +68,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     let supply = a.share_mint.supply;
     let mut st = a.market.state()?;
     let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
+    st.accrue_before_request(now).named()?;
     let value = st.request_withdraw(supply, shares, price).named()?;
     let due = now
         .checked_add(i64::from(st.params.withdraw_delay))

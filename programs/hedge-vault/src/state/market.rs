@@ -351,7 +351,21 @@ pub struct Market {
     pub insurance_profit_last: i64,
     /// Unix seconds at which all of it is unlocked.
     pub insurance_unlock_end: i64,
-    pub reserved: [u8; 56],
+    /// Revision 6: the rate of the holders' own hedge (without the deposits in
+    /// escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+    /// day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
+    pub funding_own_rate: i64,
+    /// Revision 6: cumulative charge per escrowed token for the rate the deposits'
+    /// demand moved. precision: 1e12 tokens per token
+    pub wait_index: u64,
+    /// Cumulative tokens the deposits in escrow paid into `C` for it.
+    pub wait_charged: u128,
+    /// Tokens charged to the escrow as a whole, not yet booked to a request.
+    pub wait_outstanding: u64,
+    /// Tokens the escrow paid into `C` standing for funding not yet settled: out of
+    /// the holders' own hedge base until that funding is settled.
+    pub wait_unhedged: u64,
+    pub reserved: [u8; 8],
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -447,7 +461,12 @@ impl Market {
             insurance_locked: 0,
             insurance_profit_last: now,
             insurance_unlock_end: now,
-            reserved: [0; 56],
+            funding_own_rate: 0,
+            wait_index: 0,
+            wait_charged: 0,
+            wait_outstanding: 0,
+            wait_unhedged: 0,
+            reserved: [0; 8],
         }
     }
 }
@@ -541,6 +560,13 @@ impl Market {
                 last: self.insurance_profit_last,
                 end: self.insurance_unlock_end,
             },
+            waiting_bid: hedge_engine::funding::WaitingBid {
+                own_rate: self.funding_own_rate,
+                index: self.wait_index,
+                charged: self.wait_charged,
+                outstanding: self.wait_outstanding,
+                unhedged: self.wait_unhedged,
+            },
         })
     }
 
@@ -586,5 +612,10 @@ impl Market {
         self.insurance_locked = s.insurance_profit.locked;
         self.insurance_profit_last = s.insurance_profit.last;
         self.insurance_unlock_end = s.insurance_profit.end;
+        self.funding_own_rate = s.waiting_bid.own_rate;
+        self.wait_index = s.waiting_bid.index;
+        self.wait_charged = s.waiting_bid.charged;
+        self.wait_outstanding = s.waiting_bid.outstanding;
+        self.wait_unhedged = s.waiting_bid.unhedged;
     }
 }

@@ -64,7 +64,10 @@ pub struct Request {
     /// middle of the band; the value itself is at the band's edge), 1e18 USD per whole
     /// token: the lower of the two values is then compared in USD.
     pub price_at_request: u128,
-    pub reserved: [u8; 11],
+    /// Deposit (revision 6): the market's `wait_index` when its escrow last changed;
+    /// what it owes for its wait is booked from there.
+    pub wait_since: u64,
+    pub reserved: [u8; 3],
 }
 
 /// Offset of `market` in a request account, for memcmp filters.

@@ -216,6 +216,26 @@ export type Market = {
   insuranceProfitLast: bigint;
   /** Unix seconds at which all of it is unlocked. */
   insuranceUnlockEnd: bigint;
+  /**
+   * Revision 6: the rate of the holders' own hedge (without the deposits in
+   * escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+   * day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
+   */
+  fundingOwnRate: bigint;
+  /**
+   * Revision 6: cumulative charge per escrowed token for the rate the deposits'
+   * demand moved. precision: 1e12 tokens per token
+   */
+  waitIndex: bigint;
+  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
+  waitCharged: bigint;
+  /** Tokens charged to the escrow as a whole, not yet booked to a request. */
+  waitOutstanding: bigint;
+  /**
+   * Tokens the escrow paid into `C` standing for funding not yet settled: out of
+   * the holders' own hedge base until that funding is settled.
+   */
+  waitUnhedged: bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -359,6 +379,26 @@ export type MarketArgs = {
   insuranceProfitLast: number | bigint;
   /** Unix seconds at which all of it is unlocked. */
   insuranceUnlockEnd: number | bigint;
+  /**
+   * Revision 6: the rate of the holders' own hedge (without the deposits in
+   * escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+   * day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
+   */
+  fundingOwnRate: number | bigint;
+  /**
+   * Revision 6: cumulative charge per escrowed token for the rate the deposits'
+   * demand moved. precision: 1e12 tokens per token
+   */
+  waitIndex: number | bigint;
+  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
+  waitCharged: number | bigint;
+  /** Tokens charged to the escrow as a whole, not yet booked to a request. */
+  waitOutstanding: number | bigint;
+  /**
+   * Tokens the escrow paid into `C` standing for funding not yet settled: out of
+   * the holders' own hedge base until that funding is settled.
+   */
+  waitUnhedged: number | bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -425,7 +465,12 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["insuranceLocked", getU64Encoder()],
       ["insuranceProfitLast", getI64Encoder()],
       ["insuranceUnlockEnd", getI64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 56)],
+      ["fundingOwnRate", getI64Encoder()],
+      ["waitIndex", getU64Encoder()],
+      ["waitCharged", getU128Encoder()],
+      ["waitOutstanding", getU64Encoder()],
+      ["waitUnhedged", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 8)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -493,7 +538,12 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["insuranceLocked", getU64Decoder()],
     ["insuranceProfitLast", getI64Decoder()],
     ["insuranceUnlockEnd", getI64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 56)],
+    ["fundingOwnRate", getI64Decoder()],
+    ["waitIndex", getU64Decoder()],
+    ["waitCharged", getU128Decoder()],
+    ["waitOutstanding", getU64Decoder()],
+    ["waitUnhedged", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 8)],
   ]);
 }
 

@@ -124,6 +124,11 @@ export type Request = {
    * token: the lower of the two values is then compared in USD.
    */
   priceAtRequest: bigint;
+  /**
+   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
+   * what it owes for its wait is booked from there.
+   */
+  waitSince: bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -193,6 +198,11 @@ export type RequestArgs = {
    * token: the lower of the two values is then compared in USD.
    */
   priceAtRequest: number | bigint;
+  /**
+   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
+   * what it owes for its wait is booked from there.
+   */
+  waitSince: number | bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -221,7 +231,8 @@ export function getRequestEncoder(): FixedSizeEncoder<RequestArgs> {
       ["waiting", getBooleanEncoder()],
       ["maxSkewFeeRatio", getI32Encoder()],
       ["priceAtRequest", getU128Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 11)],
+      ["waitSince", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 3)],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_DISCRIMINATOR }),
   );
@@ -251,7 +262,8 @@ export function getRequestDecoder(): FixedSizeDecoder<Request> {
     ["waiting", getBooleanDecoder()],
     ["maxSkewFeeRatio", getI32Decoder()],
     ["priceAtRequest", getU128Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 11)],
+    ["waitSince", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 3)],
   ]);
 }
 

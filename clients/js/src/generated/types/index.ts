@@ -11,6 +11,7 @@ export * from "./adminConfig";
 export * from "./adminProposed";
 export * from "./autoDeleveraged";
 export * from "./badDebtResolved";
+export * from "./depositReleased";
 export * from "./fundingSettled";
 export * from "./fundingUpdated";
 export * from "./guardianSet";

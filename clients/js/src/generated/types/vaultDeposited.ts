@@ -60,6 +60,11 @@ export type VaultDeposited = {
   waiting: bigint;
   /** The skew ledger `K` after, native units (revision 5). */
   skewLedger: bigint;
+  /**
+   * Revision 6: what the request paid for its wait since its escrow last changed
+   * (already in `C`): `amount + waiting + wait_charge` is what it held.
+   */
+  waitCharge: bigint;
 };
 
 export type VaultDepositedArgs = {
@@ -92,6 +97,11 @@ export type VaultDepositedArgs = {
   waiting: number | bigint;
   /** The skew ledger `K` after, native units (revision 5). */
   skewLedger: number | bigint;
+  /**
+   * Revision 6: what the request paid for its wait since its escrow last changed
+   * (already in `C`): `amount + waiting + wait_charge` is what it held.
+   */
+  waitCharge: number | bigint;
 };
 
 export function getVaultDepositedEncoder(): FixedSizeEncoder<VaultDepositedArgs> {
@@ -109,6 +119,7 @@ export function getVaultDepositedEncoder(): FixedSizeEncoder<VaultDepositedArgs>
       ["skewRebate", getU64Encoder()],
       ["waiting", getU64Encoder()],
       ["skewLedger", getU64Encoder()],
+      ["waitCharge", getU64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -135,6 +146,7 @@ export function getVaultDepositedDecoder(): FixedSizeDecoder<VaultDeposited> {
       ["skewRebate", getU64Decoder()],
       ["waiting", getU64Decoder()],
       ["skewLedger", getU64Decoder()],
+      ["waitCharge", getU64Decoder()],
     ]),
     [
       getConstantDecoder(
