@@ -227,6 +227,11 @@ fn accrual_at(
 /// Precision of [`WaitingBid::index`]: tokens charged per escrowed token.
 pub const WAIT_INDEX_PRECISION: u64 = 1_000_000_000_000;
 
+/// Precision of [`WaitingBid::gap_index`]: tokens per unit of base (fine enough that
+/// its rounding, times the largest open interest, stays under a native unit an
+/// accrual; at most `max_hedge_cost` a year, 0.55e18 at 100%/day, 33 years of it fit).
+pub const GAP_INDEX_PRECISION: u64 = 1_000_000_000_000_000_000;
+
 /// Revision 6, what the deposits in escrow pay for the rate their demand moves
 /// (PROTOCOL section 4, "Who pays for a waiting deposit's hedge"). A deposit in
 /// escrow is in the hedge base, so it lowers the rate the vault's short pays or
@@ -249,9 +254,13 @@ pub struct WaitingBid {
     pub outstanding: u64,
     /// Tokens the escrow paid into `C` that stand for funding the holders would have
     /// had without it and that is not settled yet: out of the base the holders' own
-    /// rate answers, joining it in the proportion the traders' funding is settled
-    /// (`MarketState::settle_into`).
+    /// rate answers until the positions settle it (`MarketState::settle_into`).
     pub unhedged: u64,
+    /// Cumulative gap `(own - r) * dt` the escrow paid for, per unit of the vault's
+    /// short, in tokens per token at [`GAP_INDEX_PRECISION`]: each position settles
+    /// its part, `base * (gap_index - its snapshot)` (a long's releases `unhedged`, a
+    /// short's, paid into `C` at the lowered rate, adds to it).
+    pub gap_index: u64,
 }
 
 impl WaitingBid {
@@ -373,6 +382,16 @@ pub fn accrue_with_waiting(
         .map_err(|_| EngineError::MathOverflow)?
         .min(demand.escrowed);
     next.index = next.index.add_c(d_index)?;
+    // Per unit of N: gap(1e12/day) * dt / (2 * day), at 1e18 tokens per token.
+    let d_gap = mul_div(
+        gap.mul_c(u128::from(GAP_INDEX_PRECISION / 1_000_000_000_000))?,
+        u128::from(dt.unsigned_abs()),
+        2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?,
+        Rounding::Floor,
+    )?;
+    next.gap_index = next
+        .gap_index
+        .add_c(u64::try_from(d_gap).map_err(|_| EngineError::MathOverflow)?)?;
     next.charged = next.charged.add_c(u128::from(charged))?;
     next.outstanding = next.outstanding.add_c(charged)?;
     next.unhedged = next.unhedged.add_c(charged)?;
@@ -433,6 +452,9 @@ mod tests {
         assert_eq!(charged, 2_500 * one);
         assert_eq!(next.index, WAIT_INDEX_PRECISION / 400); // 0.25% per escrowed token
         assert_eq!((next.charged, next.outstanding), (u128::from(charged), charged));
+        // ... and 0.25% per unit of the vault's short, which the positions settle.
+        assert_eq!(next.gap_index, GAP_INDEX_PRECISION / 400);
+        assert_eq!(next.unhedged, charged);
         // What one request of 1,000 tokens owes, rounded up.
         assert_eq!(next.owed_by(1_000 * one, 0), Ok(2_500_000));
         // Half the escrow: the rate may go half as far below, each token pays the same.

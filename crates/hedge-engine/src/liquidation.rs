@@ -579,6 +579,7 @@ mod tests {
             entry_quote: -200 * crate::QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let mut ctx2 = ctx;
         ctx2.aggregates.replace(&Position::default(), &short).unwrap();

@@ -11,6 +11,7 @@
 
 use crate::funding::{
     accrue, accrue_with_waiting, Accrual, FundingInputs, FundingState, WaitingBid, WaitingDemand,
+    GAP_INDEX_PRECISION,
 };
 use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
 use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
@@ -23,9 +24,9 @@ use crate::position::{
 };
 use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{
-    amount_for_shares_floor, check_min_hedge_ratio, deposit_equity_ceil, funding_owed_tokens,
-    shares_for_amount_floor, shares_for_deposit_floor, value_of_shares_floor, withdrawal_payout, ProfitLock,
-    VaultView, WithdrawalPayout,
+    amount_for_shares_floor, check_min_hedge_ratio, deposit_equity_ceil, shares_for_amount_floor,
+    shares_for_deposit_floor, value_of_shares_floor, withdrawal_payout, ProfitLock, VaultView,
+    WithdrawalPayout,
 };
 use crate::{EngineError, EngineResult, QUOTE_PRECISION, RATIO_PRECISION};
 
@@ -623,34 +624,44 @@ impl MarketState {
             oracle,
             funding_index: self.funding.index,
         };
-        // Revision 6: the funding owed to (or by) the vault before the settlement, when
-        // charges of the escrow stand in for part of it (`WaitingBid::unhedged`).
-        let unhedged = self.waiting_bid.unhedged;
-        let owed = if unhedged > 0 {
-            funding_owed_tokens(&self.vault_view(0), oracle.price)?
-        } else {
-            0
-        };
         let mut agg = self.aggregates;
         let paid = settle_funding(pos, &mut agg, &view)?;
         self.aggregates = agg;
         self.add_collateral(paid)?;
         self.total_margin = self.total_margin.sub_c(i128::from(paid))?;
-        // What the escrow paid stood for funding the holders would have had without
-        // it, owed and unsettled: it joins the holders' own hedge base in the
-        // proportion that funding is settled now (all of it once every position has
-        // settled), neither sooner (so a charge never moves their rate before the
-        // funding it replaced would have) nor never.
-        if unhedged > 0 && paid != 0 && owed != 0 && (paid > 0) == (owed > 0) {
-            let part = mul_div(
-                u128::from(unhedged),
-                u128::from(paid.unsigned_abs()),
-                owed.unsigned_abs(),
-                Rounding::Ceil,
-            )?;
-            let part = to_u64(part.min(u128::from(unhedged)))?;
-            self.waiting_bid.unhedged = unhedged.sub_c(part)?;
+        // What the escrow paid into `C` stood for funding the holders would have had
+        // without it: this position's part of it since its last settlement, `base *
+        // (gap_index - snapshot)`, is settled now. A long's was paid to it out of `C`
+        // (the charge made up for it: `unhedged` falls); a short's was paid into `C`
+        // at the lowered rate (the holders' own hedge does not have it: `unhedged`
+        // grows). So whoever settles, and whichever side, the holders' own base is
+        // what it would be without the escrow (found by the third attack on revision
+        // 6: settling only the shorts ran their rate to its floor).
+        let gap = self.waiting_bid.gap_index.saturating_sub(pos.gap_snapshot);
+        if gap > 0 && pos.base != 0 {
+            let b = u128::from(pos.base.unsigned_abs());
+            let bid = &mut self.waiting_bid;
+            if pos.base > 0 {
+                let part = mul_div(
+                    b,
+                    u128::from(gap),
+                    u128::from(GAP_INDEX_PRECISION),
+                    Rounding::Floor,
+                )?;
+                bid.unhedged = bid
+                    .unhedged
+                    .saturating_sub(u64::try_from(part).unwrap_or(u64::MAX));
+            } else {
+                let part = mul_div(
+                    b,
+                    u128::from(gap),
+                    u128::from(GAP_INDEX_PRECISION),
+                    Rounding::Ceil,
+                )?;
+                bid.unhedged = bid.unhedged.add_c(to_u64(part)?)?.min(self.collateral);
+            }
         }
+        pos.gap_snapshot = self.waiting_bid.gap_index;
         Ok(paid)
     }
 

@@ -61,6 +61,10 @@ pub struct Position {
     pub margin: i64,
     /// Funding snapshot `base * index` in quote at the last settlement.
     pub funding_basis: i128,
+    /// Revision 6: the market's gap index (`WaitingBid::gap_index`) at the last
+    /// settlement: what of this position's funding since then the deposits in escrow
+    /// paid for, per unit of base (`MarketState::settle_into`).
+    pub gap_snapshot: u64,
 }
 
 /// Traders' aggregates, kept incrementally by every position change.
@@ -910,6 +914,7 @@ mod tests {
             entry_quote: 500 * QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let mut c = ctx(ONE as u64 / 10);
         c.aggregates.replace(&Position::default(), &pos).unwrap();
@@ -1010,6 +1015,7 @@ mod tests {
             entry_quote: 200 * QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let lp = liquidation_price(&pos, SOL, &p).unwrap().unwrap();
         assert_eq!(lp / (PRICE_PRECISION / 10_000), 689_655); // 68.9655 USD
@@ -1033,6 +1039,7 @@ mod tests {
             entry_quote: 1000 * QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let lp = liquidation_price(&pos, SOL, &p).unwrap().unwrap();
         assert_eq!(lp / (PRICE_PRECISION / 100), 9_523); // 95.238 USD
@@ -1042,6 +1049,7 @@ mod tests {
             entry_quote: -200 * QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let lp = liquidation_price(&pos, SOL, &p).unwrap().unwrap();
         assert_eq!(lp / (PRICE_PRECISION / 10_000), 1_818_181);
@@ -1051,6 +1059,7 @@ mod tests {
             entry_quote: -100 * QUOTE_PRECISION as i128,
             margin: 2 * ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         assert_eq!(liquidation_price(&pos, SOL, &p).unwrap(), None);
     }
@@ -1064,6 +1073,7 @@ mod tests {
             entry_quote: 200 * QUOTE_PRECISION as i128,
             margin: ONE,
             funding_basis: 0,
+            gap_snapshot: 0,
         };
         let mut agg = Aggregates::default();
         agg.replace(&Position::default(), &pos).unwrap();

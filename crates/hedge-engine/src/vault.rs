@@ -47,13 +47,6 @@ fn claim_tokens(v: &VaultView, owed: i128, price: u128, r: Rounding) -> EngineRe
     v.units.tokens_of(q, price, r)
 }
 
-/// Traders' funding owed to the vault and not yet settled, in tokens at `price`,
-/// rounded toward zero-ish (down; negative: the vault owes it).
-pub fn funding_owed_tokens(v: &VaultView, price: u128) -> EngineResult<i128> {
-    v.units
-        .tokens_of(funding_owed(v, Rounding::Floor)?, price, Rounding::Floor)
-}
-
 /// Traders' total claim on the vault in tokens at `price`:
 /// `(N * P - E - funding_owed) / P`, rounded as asked.
 pub fn traders_pnl_tokens(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> {

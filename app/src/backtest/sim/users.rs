@@ -116,7 +116,8 @@ impl Sim {
                 version: ACCOUNT_VERSION,
                 opened_at: self.now,
                 pending_requests: 0,
-                reserved: [0; 63],
+                gap_snapshot: 0,
+                reserved: [0; 55],
             },
         );
         self.record(Action::OpenPosition(*owner));

@@ -365,7 +365,9 @@ pub struct Market {
     /// Tokens the escrow paid into `C` standing for funding not yet settled: out of
     /// the holders' own hedge base until that funding is settled.
     pub wait_unhedged: u64,
-    pub reserved: [u8; 8],
+    /// Cumulative gap the escrow paid for, per unit of the vault's short; each
+    /// position settles its part against its `gap_snapshot`. precision: 1e18
+    pub wait_gap_index: u64,
 }
 
 /// The accounts a new market records (`Market::new`).
@@ -466,7 +468,7 @@ impl Market {
             wait_charged: 0,
             wait_outstanding: 0,
             wait_unhedged: 0,
-            reserved: [0; 8],
+            wait_gap_index: 0,
         }
     }
 }
@@ -566,6 +568,7 @@ impl Market {
                 charged: self.wait_charged,
                 outstanding: self.wait_outstanding,
                 unhedged: self.wait_unhedged,
+                gap_index: self.wait_gap_index,
             },
         })
     }
@@ -617,5 +620,6 @@ impl Market {
         self.wait_charged = s.waiting_bid.charged;
         self.wait_outstanding = s.waiting_bid.outstanding;
         self.wait_unhedged = s.waiting_bid.unhedged;
+        self.wait_gap_index = s.waiting_bid.gap_index;
     }
 }

@@ -24,7 +24,10 @@ pub struct Position {
     /// Trade and margin-withdrawal requests pending on this position; it cannot be
     /// closed while any is.
     pub pending_requests: u8,
-    pub reserved: [u8; 63],
+    /// Revision 6: the market's `wait_gap_index` at the last settlement. precision:
+    /// 1e18 tokens per token
+    pub gap_snapshot: u64,
+    pub reserved: [u8; 55],
 }
 
 /// Offset of `market` in a position account, for memcmp filters.
@@ -39,6 +42,7 @@ impl Position {
             entry_quote: self.entry_quote,
             margin: self.margin,
             funding_basis: self.funding_basis,
+            gap_snapshot: self.gap_snapshot,
         }
     }
 
@@ -47,5 +51,6 @@ impl Position {
         self.entry_quote = p.entry_quote;
         self.margin = p.margin;
         self.funding_basis = p.funding_basis;
+        self.gap_snapshot = p.gap_snapshot;
     }
 }

@@ -236,7 +236,11 @@ export type Market = {
    * the holders' own hedge base until that funding is settled.
    */
   waitUnhedged: bigint;
-  reserved: ReadonlyUint8Array;
+  /**
+   * Cumulative gap the escrow paid for, per unit of the vault's short; each
+   * position settles its part against its `gap_snapshot`. precision: 1e18
+   */
+  waitGapIndex: bigint;
 };
 
 export type MarketArgs = {
@@ -399,7 +403,11 @@ export type MarketArgs = {
    * the holders' own hedge base until that funding is settled.
    */
   waitUnhedged: number | bigint;
-  reserved: ReadonlyUint8Array;
+  /**
+   * Cumulative gap the escrow paid for, per unit of the vault's short; each
+   * position settles its part against its `gap_snapshot`. precision: 1e18
+   */
+  waitGapIndex: number | bigint;
 };
 
 /** Gets the encoder for {@link MarketArgs} account data. */
@@ -470,7 +478,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["waitCharged", getU128Encoder()],
       ["waitOutstanding", getU64Encoder()],
       ["waitUnhedged", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 8)],
+      ["waitGapIndex", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -543,7 +551,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["waitCharged", getU128Decoder()],
     ["waitOutstanding", getU64Decoder()],
     ["waitUnhedged", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 8)],
+    ["waitGapIndex", getU64Decoder()],
   ]);
 }
 

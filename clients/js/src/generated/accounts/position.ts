@@ -25,6 +25,8 @@ import {
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   getU8Decoder,
   getU8Encoder,
   transformEncoder,
@@ -69,6 +71,11 @@ export type Position = {
    * closed while any is.
    */
   pendingRequests: number;
+  /**
+   * Revision 6: the market's `wait_gap_index` at the last settlement. precision:
+   * 1e18 tokens per token
+   */
+  gapSnapshot: bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -91,6 +98,11 @@ export type PositionArgs = {
    * closed while any is.
    */
   pendingRequests: number;
+  /**
+   * Revision 6: the market's `wait_gap_index` at the last settlement. precision:
+   * 1e18 tokens per token
+   */
+  gapSnapshot: number | bigint;
   reserved: ReadonlyUint8Array;
 };
 
@@ -109,7 +121,8 @@ export function getPositionEncoder(): FixedSizeEncoder<PositionArgs> {
       ["version", getU8Encoder()],
       ["openedAt", getI64Encoder()],
       ["pendingRequests", getU8Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 63)],
+      ["gapSnapshot", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 55)],
     ]),
     (value) => ({ ...value, discriminator: POSITION_DISCRIMINATOR }),
   );
@@ -129,7 +142,8 @@ export function getPositionDecoder(): FixedSizeDecoder<Position> {
     ["version", getU8Decoder()],
     ["openedAt", getI64Decoder()],
     ["pendingRequests", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 63)],
+    ["gapSnapshot", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 55)],
   ]);
 }
 
