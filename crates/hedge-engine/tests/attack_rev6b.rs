@@ -23,29 +23,7 @@ use hedge_engine::vault::equity_at;
 use hedge_engine::{EngineError, PRICE_PRECISION};
 
 mod common;
-use common::{at, hedged_vault, prod_params, terms, ONE};
-
-const P100: u128 = 100 * PRICE_PRECISION;
-const HOUR: i64 = 3_600;
-
-/// A deposit request as the program's `Request` account keeps it.
-#[derive(Clone, Copy, Debug)]
-struct Req {
-    amount: u64,
-    waited: bool,
-    since: u64,
-}
-
-impl Req {
-    fn new(st: &mut MarketState, amount: u64) -> Req {
-        st.request_deposit(amount).unwrap();
-        Req {
-            amount,
-            waited: false,
-            since: st.waiting_bid.index,
-        }
-    }
-}
+use common::{at, hedged_vault, prod_params, terms, Req, HOUR, ONE, P100};
 
 /// The escrow ledger: the requests' booked amounts are the escrow plus what was
 /// charged to it and not yet booked.

@@ -14,34 +14,12 @@
 
 #![allow(clippy::clone_on_copy)]
 
-use hedge_engine::market::{DepositRequest, MarketState};
+use hedge_engine::market::DepositRequest;
 use hedge_engine::position::Position;
-use hedge_engine::{EngineError, PRICE_PRECISION};
+use hedge_engine::EngineError;
 
 mod common;
-use common::{at, big_market, hedged_vault, prod_params, terms, ONE};
-
-const P100: u128 = 100 * PRICE_PRECISION;
-const HOUR: i64 = 3_600;
-
-/// A deposit request as the program's `Request` account keeps it.
-#[derive(Clone, Copy, Debug)]
-struct Req {
-    amount: u64,
-    waited: bool,
-    since: u64,
-}
-
-impl Req {
-    fn new(st: &mut MarketState, amount: u64) -> Req {
-        st.request_deposit(amount).unwrap();
-        Req {
-            amount,
-            waited: false,
-            since: st.waiting_bid.index,
-        }
-    }
-}
+use common::{at, big_market, hedged_vault, prod_params, terms, Req, HOUR, ONE, P100};
 
 // =================================================================================
 // 1. `unhedged` (U) and its release `U * paid / owed`.

@@ -98,3 +98,28 @@ pub fn hedged_vault(params: RiskParams, c: u64) -> (MarketState, u64, Position) 
     }
     (st, x.shares, long)
 }
+
+/// 100 USD, the tests' price. precision: 1e18
+pub const P100: u128 = 100 * PRICE_PRECISION;
+/// An hour, seconds.
+pub const HOUR: i64 = 3_600;
+
+/// A deposit request as the program's `Request` account keeps it.
+#[derive(Clone, Copy, Debug)]
+pub struct Req {
+    pub amount: u64,
+    pub waited: bool,
+    pub since: u64,
+}
+
+impl Req {
+    /// Requests a deposit of `amount` on `st`.
+    pub fn new(st: &mut MarketState, amount: u64) -> Req {
+        st.request_deposit(amount).unwrap();
+        Req {
+            amount,
+            waited: false,
+            since: st.waiting_bid.index,
+        }
+    }
+}
