@@ -64,6 +64,7 @@ impl Sim {
             Err(e) => {
                 self.requests.remove(&key);
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
+                st.accrue_before_request(self.now).map_err(refused)?;
                 let back = st
                     .refund_deposit(r.amount, r.waiting, r.wait_since)
                     .map_err(refused)?;

@@ -151,6 +151,9 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         }
         Err(e) => {
             let event = requests::refused(r, e, 0, a.executor.key())?;
+            // Accrued first (a no-op when the execution already did): the refund moves
+            // the hedge base, and no price was accepted if the refusal is the oracle's.
+            st.accrue_before_request(now).named()?;
             let back = st.refund_deposit(amount, waited, wait_since).named()?;
             released = Some(DepositReleased {
                 market: a.market.key(),
