@@ -284,9 +284,6 @@ impl WaitingBid {
 pub struct WaitingDemand {
     /// Tokens in escrow (`E`).
     pub escrowed: u64,
-    /// The requests' booked amounts (`E` and what is charged but not yet booked):
-    /// what the index is per token of.
-    pub booked: u64,
     /// Traders' net long `N`, base units (the vault's short).
     pub longs: i128,
     /// The most a waiting token pays a year for its hedge. precision: 1e12 per day
@@ -328,26 +325,25 @@ pub fn accrue_with_waiting(
         ..*state
     };
     let own1 = next_rate(bid.own_rate, own, dt)?;
-    // The lowest rate the demand in escrow pays for, below the own rate.
-    let lowest = |own_rate: i64| -> EngineResult<i64> {
-        if demand.escrowed == 0 {
-            return Ok(own_rate);
-        }
-        if demand.longs <= 0 {
-            // The vault is not short: a lower rate costs the holders nothing.
-            return Ok(market.min_rate.min(own_rate));
-        }
-        let depth = mul_div(
+    // How far below the own rate the demand in escrow may take the rate: all of it
+    // while nothing is in escrow, down to the floor while the vault is not short (a
+    // lower rate then costs the holders nothing), else `max_hedge_cost * E / N`.
+    let depth = if demand.escrowed == 0 {
+        0
+    } else if demand.longs <= 0 {
+        i64::MAX
+    } else {
+        let d = mul_div(
             u128::from(demand.max_hedge_cost.unsigned_abs()),
             u128::from(demand.escrowed),
             demand.longs.unsigned_abs(),
             Rounding::Floor,
         )?;
-        let depth = i64::try_from(depth).unwrap_or(i64::MAX);
-        Ok(own_rate.saturating_sub(depth).max(market.min_rate).min(own_rate))
+        i64::try_from(d).unwrap_or(i64::MAX)
     };
-    let r0 = state.rate.clamp(lowest(bid.own_rate)?, bid.own_rate);
-    let r1 = next_rate(r0, market, dt)?.clamp(lowest(own1)?, own1);
+    let lowest = |own_rate: i64| own_rate.saturating_sub(depth).max(market.min_rate).min(own_rate);
+    let r0 = state.rate.clamp(lowest(bid.own_rate), bid.own_rate);
+    let r1 = next_rate(r0, market, dt)?.clamp(lowest(own1), own1);
     let start = FundingState { rate: r0, ..*state };
     let a = accrual_at(&start, r1, dt, elapsed, market.price, now)?;
     let mut next = WaitingBid {
@@ -362,18 +358,22 @@ pub fn accrue_with_waiting(
         .sub_c(i128::from(r0))?
         .add_c(i128::from(own1).sub_c(i128::from(r1))?)?
         .unsigned_abs();
-    // Per escrowed token, at 1e12: N * gap(1e12/day) * dt / (2 * day * E).
+    // The requests' booked amounts (the escrow and what is charged but not yet
+    // booked): what the index is per token of.
+    let booked = demand.escrowed.add_c(bid.outstanding)?;
+    // `gap * dt` over the trapezoid's `2 * day`, once for both indices.
+    let gap_dt = gap.mul_c(u128::from(dt.unsigned_abs()))?;
+    let two_days = 2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?;
+    // Per escrowed token, at 1e12: N * gap(1e12/day) * dt / (2 * day * booked).
     let d_index = mul_div(
-        demand.longs.unsigned_abs().mul_c(gap)?,
-        u128::from(dt.unsigned_abs()),
-        2u128
-            .mul_c(SECONDS_PER_DAY.unsigned_abs())?
-            .mul_c(u128::from(demand.booked.max(1)))?,
+        demand.longs.unsigned_abs(),
+        gap_dt,
+        two_days.mul_c(u128::from(booked))?,
         Rounding::Ceil,
     )?;
     let d_index = u64::try_from(d_index).map_err(|_| EngineError::MathOverflow)?;
     let charged = mul_div(
-        u128::from(demand.booked),
+        u128::from(booked),
         u128::from(d_index),
         u128::from(WAIT_INDEX_PRECISION),
         Rounding::Floor,
@@ -384,9 +384,9 @@ pub fn accrue_with_waiting(
     next.index = next.index.add_c(d_index)?;
     // Per unit of N: gap(1e12/day) * dt / (2 * day), at 1e18 tokens per token.
     let d_gap = mul_div(
-        gap.mul_c(u128::from(GAP_INDEX_PRECISION / 1_000_000_000_000))?,
-        u128::from(dt.unsigned_abs()),
-        2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?,
+        gap_dt,
+        u128::from(GAP_INDEX_PRECISION / 1_000_000_000_000),
+        two_days,
         Rounding::Floor,
     )?;
     next.gap_index = next
@@ -437,7 +437,6 @@ mod tests {
         let n = 1_000_000 * one;
         let demand = WaitingDemand {
             escrowed: n,
-            booked: n,
             longs: i128::from(n),
             max_hedge_cost: PCT / 2,
         };
@@ -460,7 +459,6 @@ mod tests {
         // Half the escrow: the rate may go half as far below, each token pays the same.
         let half = WaitingDemand {
             escrowed: n / 2,
-            booked: n / 2,
             ..demand
         };
         let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &half, DAY).unwrap();
@@ -470,7 +468,6 @@ mod tests {
         // Nothing in escrow: the market's rate is the holders' own, nothing charged.
         let none = WaitingDemand {
             escrowed: 0,
-            booked: 0,
             ..demand
         };
         let own = accrue(&st, &inputs(300), DAY).unwrap();

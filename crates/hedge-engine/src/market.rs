@@ -466,8 +466,7 @@ impl MarketState {
     /// is (PROTOCOL section 4: accrue before every change). A settled market's funding
     /// stops. Returns the accrual and the hedge imbalance it used.
     pub fn accrue(&mut self, price: u128, now: i64) -> EngineResult<(Accrual, i128)> {
-        let base = self.hedge_base();
-        let inputs = FundingInputs::for_market(base, &self.aggregates, &self.params, price)?;
+        let inputs = FundingInputs::for_market(self.hedge_base(), &self.aggregates, &self.params, price)?;
         self.insurance_profit = self.insurance_profit.at(now)?;
         if self.is_settled() {
             let state = FundingState {
@@ -500,7 +499,6 @@ impl MarketState {
             let own = FundingInputs::for_market(own_base, &self.aggregates, &self.params, price)?;
             let demand = WaitingDemand {
                 escrowed: self.escrowed_deposits,
-                booked: self.escrowed_deposits.add_c(self.waiting_bid.outstanding)?,
                 longs: self.aggregates.net_base,
                 max_hedge_cost: self.params.max_hedge_cost,
             };
@@ -639,27 +637,21 @@ impl MarketState {
         // 6: settling only the shorts ran their rate to its floor).
         let gap = self.waiting_bid.gap_index.saturating_sub(pos.gap_snapshot);
         if gap > 0 && pos.base != 0 {
-            let b = u128::from(pos.base.unsigned_abs());
-            let bid = &mut self.waiting_bid;
-            if pos.base > 0 {
-                let part = mul_div(
-                    b,
-                    u128::from(gap),
-                    u128::from(GAP_INDEX_PRECISION),
-                    Rounding::Floor,
-                )?;
-                bid.unhedged = bid
-                    .unhedged
-                    .saturating_sub(u64::try_from(part).unwrap_or(u64::MAX));
+            // Rounded for the holders: a long releases less, a short adds more.
+            let long = pos.base > 0;
+            let part = mul_div(
+                u128::from(pos.base.unsigned_abs()),
+                u128::from(gap),
+                u128::from(GAP_INDEX_PRECISION),
+                if long { Rounding::Floor } else { Rounding::Ceil },
+            )?;
+            let part = u64::try_from(part).unwrap_or(u64::MAX);
+            let u = self.waiting_bid.unhedged;
+            self.waiting_bid.unhedged = if long {
+                u.saturating_sub(part)
             } else {
-                let part = mul_div(
-                    b,
-                    u128::from(gap),
-                    u128::from(GAP_INDEX_PRECISION),
-                    Rounding::Ceil,
-                )?;
-                bid.unhedged = bid.unhedged.add_c(to_u64(part)?)?.min(self.collateral);
-            }
+                u.saturating_add(part).min(self.collateral)
+            };
         }
         pos.gap_snapshot = self.waiting_bid.gap_index;
         Ok(paid)

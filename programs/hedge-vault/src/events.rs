@@ -467,6 +467,26 @@ pub struct TimelockLengthened {
 // The events whose fields come from one engine outcome are built here, once, for the
 // handlers and for the backtest's simulation (which emits the same events).
 
+impl DepositReleased {
+    /// The event of a release the engine computed; `due_time`: the kept part's (0
+    /// when nothing is kept).
+    pub fn of(
+        market: Pubkey,
+        owner: Pubkey,
+        r: &hedge_engine::market::DepositRelease,
+        due_time: i64,
+    ) -> DepositReleased {
+        DepositReleased {
+            market,
+            owner,
+            refunded: r.refunded,
+            kept: r.kept,
+            wait_charge: r.wait_charge,
+            due_time,
+        }
+    }
+}
+
 impl PositionTraded {
     pub fn new(
         market: Pubkey,

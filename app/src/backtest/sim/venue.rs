@@ -70,14 +70,7 @@ impl Sim {
                     .map_err(refused)?;
                 self.market.set_state(&st);
                 self.credit(&r.owner, back.refunded);
-                let released = hedge_vault::events::DepositReleased {
-                    market: self.key,
-                    owner: r.owner,
-                    refunded: back.refunded,
-                    kept: 0,
-                    wait_charge: back.wait_charge,
-                    due_time: 0,
-                };
+                let released = hedge_vault::events::DepositReleased::of(self.key, r.owner, &back, 0);
                 Ok(vec![released.data(), ev.data()])
             }
         }

@@ -61,27 +61,27 @@ pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
             back.refunded,
         )?;
     }
-    let mut released = DepositReleased {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        refunded: back.refunded,
-        kept: back.kept,
-        wait_charge: back.wait_charge,
-        due_time: 0,
-    };
-    if back.kept > 0 {
+    let (market, owner) = (a.market.key(), a.owner.key());
+    let (due_time, ended) = if back.kept > 0 {
         // Revision 6: the part the longs cover stays and executes at the due time it
         // had (never a later one: cancelling again cannot put its execution off while
         // the longs it called for wait on it).
         let r = &mut a.request;
         r.amount = back.kept;
         r.wait_since = st.waiting_bid.index;
-        released.due_time = r.due_time;
-        emit_cpi!(released);
-        return Ok(());
+        (r.due_time, None)
+    } else {
+        (
+            0,
+            Some(requests::end_cancelled(
+                &mut a.request,
+                &a.owner.to_account_info(),
+            )?),
+        )
+    };
+    emit_cpi!(DepositReleased::of(market, owner, &back, due_time));
+    if let Some(event) = ended {
+        emit_cpi!(event);
     }
-    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
-    emit_cpi!(released);
-    emit_cpi!(event);
     Ok(())
 }

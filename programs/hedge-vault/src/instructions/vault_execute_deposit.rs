@@ -155,14 +155,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
             // the hedge base, and no price was accepted if the refusal is the oracle's.
             st.accrue_before_request(now).named()?;
             let back = st.refund_deposit(amount, waited, wait_since).named()?;
-            released = Some(DepositReleased {
-                market: a.market.key(),
-                owner: a.owner.key(),
-                refunded: back.refunded,
-                kept: 0,
-                wait_charge: back.wait_charge,
-                due_time: 0,
-            });
+            released = Some(DepositReleased::of(a.market.key(), a.owner.key(), &back, 0));
             pay.tokens(
                 &mut st,
                 r,
