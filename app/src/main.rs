@@ -36,8 +36,8 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let output = match &cli.command {
         Command::Demo(a) if a.serve => {
-            return hedge_client::chain::quiet_program_output(hedge_client::cli::run_demo_and_serve(a, json))
-                .await;
+            let kept = hedge_client::chain::quiet_program_output(hedge_client::cli::demo_kept(a)).await?;
+            return hedge_client::cli::print_demo_and_serve(a, json, kept).await;
         }
         Command::Demo(a) => hedge_client::chain::quiet_program_output(run_demo(a)).await?,
         Command::Backtest(a) => hedge_client::cli::run_backtest(a)?,

@@ -32,8 +32,13 @@ function check(ok, what) {
 
 // 1. The demo, then its chain served on a free port.
 const demo = spawn(bin, ["demo", "--serve", "--port", "0"], {
-  stdio: ["ignore", "ignore", "pipe"],
+  stdio: ["ignore", "pipe", "pipe"],
   env: { ...process.env, RUST_LOG: "error" },
+});
+// What the demo prints on stdout before it serves: its report.
+let report = "";
+demo.stdout.on("data", (d) => {
+  report += d;
 });
 const urls = await new Promise((resolve, reject) => {
   let err = "";
@@ -50,6 +55,10 @@ const urls = await new Promise((resolve, reject) => {
   demo.on("exit", (code) => reject(new Error(`hedge demo --serve exited with ${code}:\n${err}`)));
 });
 console.log(`serving ${urls.market}`);
+check(
+  report.startsWith("Hedge vault demo (embedded chain") && report.includes("The opening:"),
+  `hedge demo --serve printed its report first (${report.length} bytes on stdout)`,
+);
 const api = (u) => u.replace(/\/market\//, "/api/market/");
 
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
@@ -108,6 +117,20 @@ try {
   await page.screenshot({ path: join(out, "bad-address.png") });
   const again = await page.goto(urls.market);
   check(again.status() === 200, "still serving after bad input");
+
+  // No request of the page fails: the icon included.
+  const failed = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(urls.market, { waitUntil: "load" });
+  check(failed.length === 0, `market page: every request answered (${failed.join(", ") || "none failed"})`);
+
+  // An API error is JSON, whatever the path or method.
+  const nope = await fetch(api(urls.market).replace(/\/api\/market\/.*/, "/api/nope"));
+  check(nope.status === 404 && (await nope.json()).error_name === "No such page", "/api/nope: a JSON 404");
+  const post = await fetch(api(urls.market), { method: "POST" });
+  check(post.status === 405 && typeof (await post.json()).error === "string", "POST /api/market: a JSON 405");
 } finally {
   await browser.close();
   demo.kill();

@@ -539,15 +539,23 @@ pub async fn run_demo(a: &DemoArgs) -> Result<Output> {
     Ok(out(serde_json::to_value(&report)?, demo::render(&report)))
 }
 
-/// `hedge demo --serve`: the demo, its output printed, then the page over its chain
-/// until stopped.
-pub async fn run_demo_and_serve(a: &DemoArgs, json: bool) -> Result<()> {
-    let f = demo::run_kept(&demo_options(a)).await?;
+/// `hedge demo --serve`, first half: the demo, its chain kept. Run it inside
+/// `chain::quiet_program_output` (the program's logs silenced), then print and serve
+/// with [`print_demo_and_serve`] outside it, so the report reaches stdout.
+pub async fn demo_kept(a: &DemoArgs) -> Result<demo::Finished> {
+    demo::run_kept(&demo_options(a)).await
+}
+
+/// `hedge demo --serve`, second half: the demo's output printed, then the page over its
+/// chain until stopped.
+pub async fn print_demo_and_serve(a: &DemoArgs, json: bool, f: demo::Finished) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&f.report)?);
     } else {
         println!("{}", demo::render(&f.report));
     }
+    use std::io::Write;
+    std::io::stdout().flush()?;
     let opts = a.http.options(f.market, "the embedded chain");
     let (addr, server) = crate::serve::bind(f.client, &opts).await?;
     eprintln!(

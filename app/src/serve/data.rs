@@ -309,6 +309,42 @@ pub fn series(index: &Index, decimals: u8) -> Result<Series> {
     Ok(out)
 }
 
+/// The charts' last point: the market now, as the page's cards show it (the card's
+/// share value, from `hedge vault show`; the hedge ratio, the rate and the insurance
+/// fund accrued to now), so a chart ends where the cards are, also when a deposit or a
+/// withdrawal came after the last funding crank (the cranks' points price the supply
+/// of their own time).
+pub async fn live_point(client: &mut Client, market: &Pubkey) -> Result<Point> {
+    let vault = cli::vault::show(client, market, None, &Pubkey::default()).await?;
+    let m = client.market(market, None).await?;
+    let p = client.price(&m).await?.price;
+    let now = client.chain.unix_time().await?;
+    let st = crate::keeper::accrued(&m.state, &p, now)?;
+    let supply = client.mint_supply(&m.keys.share_mint).await?;
+    let shown = |v: &str| v.parse::<f64>().ok().filter(|_| supply > 0);
+    Ok(Point {
+        time: now,
+        price_usd: p.price as f64 / PRICE_PRECISION as f64,
+        share_value_tokens: shown(&vault.share_value_tokens),
+        share_value_usd: shown(&vault.share_value_usd),
+        hedge_ratio: hedge_engine::vault::hedge_ratio_floor(st.collateral, &st.aggregates, &st.params)
+            .unwrap_or(0) as f64
+            / RATIO_PRECISION as f64,
+        funding_annual_percent: annual_percent(st.funding.rate),
+        insurance_tokens: f(st.insurance.into(), m.state.decimals),
+    })
+}
+
+/// `series` ending at `now` (see [`live_point`]): a crank at the same second is
+/// replaced by it, an older one kept.
+pub fn ending_at(mut s: Series, now: Point) -> Series {
+    if s.points.last().is_some_and(|p| p.time >= now.time) {
+        s.points.pop();
+    }
+    s.points.push(now);
+    s
+}
+
 /// At most `n` of `v`, evenly spaced, the first and last kept.
 fn thin<T: Clone>(v: Vec<T>, n: usize) -> Vec<T> {
     if v.len() <= n || n < 2 {

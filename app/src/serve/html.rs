@@ -9,6 +9,22 @@ use super::data::{MarketPage, WalletPage};
 use crate::statement::Statement;
 
 /// Escapes text for HTML.
+/// `s` as one segment of a URL path: every byte but ASCII letters, digits and
+/// `-._~` percent-encoded (RFC 3986's unreserved set), so a typed address with a
+/// `#`, a `?`, a `/`, a control character or non-ASCII text stays one segment and
+/// makes a valid `Location` header.
+pub fn url_segment(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            o.push(char::from(b));
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -46,7 +62,7 @@ form input{width:420px;max-width:100%;font-size:14px;padding:4px}
 fn page(title: &str, nav: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>\
-         <title>{}</title><style>{STYLE}</style></head><body><header><h1>hedge vault</h1>{nav}</header>\
+         <link rel=icon href='/favicon.ico' type='image/svg+xml'><title>{}</title><style>{STYLE}</style></head><body><header><h1>hedge vault</h1>{nav}</header>\
          <main>{body}</main></body></html>",
         esc(title)
     )
@@ -57,7 +73,7 @@ fn nav(market: &str) -> String {
         "<a href='/market/{m}'>market</a><a href='/api/market/{m}'>JSON</a>\
          <form method=get action='/market/{m}/wallet'><input name=owner placeholder='wallet address' aria-label='wallet address'> \
          <button>open wallet</button></form>",
-        m = esc(market)
+        m = esc(&url_segment(market))
     )
 }
 

@@ -10,12 +10,15 @@
 //! | `/market/<M>/chart/<NAME>.svg` | a chart (share-value, hedge-ratio, funding, insurance) |
 //! | `/api/market/<M>` | the market page's data, JSON |
 //! | `/api/market/<M>/wallet/<OWNER>` | the wallet page's data, JSON |
-//! | `/api/market/<M>/series` | the charts' series, JSON |
+//! | `/api/market/<M>/series` | the charts' series, JSON (the last point: now) |
+//! | `/favicon.ico` | the site's icon, SVG |
 //!
 //! Each request reads the accounts it shows afresh and brings the market's event
 //! index up to date first. Bad input (an address that does not parse, an account that
 //! does not exist or is not a market, a cluster that cannot be reached) is a page
-//! saying so, with the HTTP status to match; the server keeps serving.
+//! saying so, with the HTTP status to match (JSON under `/api/`, whoever answers: a
+//! layer converts the router's and the extractors' own answers); no input answers
+//! 5xx but an unreachable or failing cluster; the server keeps serving.
 
 pub mod charts;
 pub mod data;
@@ -28,8 +31,9 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -186,6 +190,12 @@ async fn series_data(s: &Shared, m: &str) -> Result<data::Series, PageError> {
     let synced = index.sync(&mut g.client.chain).await;
     let r = synced.and_then(|_| data::series(&index, decimals));
     g.indexes.insert(market, index);
+    let r = match r {
+        Ok(series) => data::live_point(&mut g.client, &market)
+            .await
+            .map(|now| data::ending_at(series, now)),
+        Err(e) => Err(e),
+    };
     r.map_err(|e| g.chain_error(e))
 }
 
@@ -228,19 +238,37 @@ async fn market_api(State(s): State<Shared>, Path(m): Path<String>) -> Response 
     }
 }
 
-#[derive(serde::Deserialize)]
-struct OwnerQuery {
-    owner: Option<String>,
-}
-
-async fn wallet_form(Path(m): Path<String>, Query(q): Query<OwnerQuery>) -> Response {
-    match q.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(o) => Redirect::to(&format!("/market/{m}/wallet/{}", html::esc(o))).into_response(),
-        None => html_error(
+/// The wallet form's query, `?owner=<ADDRESS>`: redirects to the wallet's page, the
+/// address URL-encoded into the path (its page then names what is wrong with it). The
+/// query is read as pairs, so a repeated or foreign key is named rather than refused
+/// by the extractor in plain text.
+async fn wallet_form(Path(m): Path<String>, Query(q): Query<Vec<(String, String)>>) -> Response {
+    let owners: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "owner")
+        .map(|(_, v)| v.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    match owners.as_slice() {
+        [o] => Redirect::to(&format!(
+            "/market/{}/wallet/{}",
+            html::url_segment(&m),
+            html::url_segment(o)
+        ))
+        .into_response(),
+        [] => html_error(
             PageError::new(
                 StatusCode::BAD_REQUEST,
                 "No wallet given",
                 "enter a wallet address",
+            ),
+            Some(&m),
+        ),
+        more => html_error(
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "More than one wallet given",
+                format!("the form takes one wallet address, {} were given", more.len()),
             ),
             Some(&m),
         ),
@@ -294,15 +322,84 @@ async fn chart(State(s): State<Shared>, Path((m, name)): Path<(String, String)>)
     }
 }
 
-async fn not_found() -> Response {
-    html_error(
-        PageError::new(
-            StatusCode::NOT_FOUND,
-            "No such page",
-            "this server has /market/<MARKET>, /market/<MARKET>/wallet/<OWNER> and their /api/ JSON",
+/// A path this server does not have: JSON under `/api/`, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    let path = uri.path();
+    let e = PageError::new(
+        StatusCode::NOT_FOUND,
+        "No such page",
+        format!(
+            "this server has no {}: it has /market/<MARKET>, /market/<MARKET>/wallet/<OWNER> and their /api/ JSON",
+            if path.len() > 200 { "such path" } else { path }
         ),
-        None,
+    );
+    if is_api(path) {
+        json_error(e)
+    } else {
+        html_error(e, None)
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The site's icon (the browser asks for it on every page), a small SVG.
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><rect width='16' height='16' rx='3' fill='#1f4e79'/>\
+         <path d='M3 11 L8 5 L13 11' stroke='#fff' stroke-width='2' fill='none'/></svg>",
     )
+        .into_response()
+}
+
+/// Every error answered in the format of its path, whoever made it: JSON under `/api/`
+/// (`{"error", "error_name"}`), a page elsewhere. The handlers do so themselves; this
+/// catches what the router and the extractors answer on their own (a method other than
+/// GET, a path or query that does not decode), which is plain text or empty.
+async fn uniform_errors(req: Request, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let kind = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if (api && kind.starts_with("application/json")) || (!api && kind.starts_with("text/html")) {
+        return res;
+    }
+    let body = axum::body::to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let e = if status == StatusCode::METHOD_NOT_ALLOWED {
+        PageError::new(
+            status,
+            "Method not allowed",
+            format!("{method} is not answered here: this server is read-only and answers GET"),
+        )
+    } else {
+        let message = if body.is_empty() {
+            status.canonical_reason().unwrap_or("bad request").to_string()
+        } else {
+            body
+        };
+        PageError::new(status, "Bad request", message)
+    };
+    if api {
+        json_error(e)
+    } else {
+        html_error(e, None)
+    }
 }
 
 /// The server's routes over `client` (read only), with the indexes already open.
@@ -325,7 +422,9 @@ fn router(client: Client, opts: &ServeOptions, indexes: Vec<Index>) -> Router {
         .route("/api/market/{m}", get(market_api))
         .route("/api/market/{m}/wallet/{o}", get(wallet_api))
         .route("/api/market/{m}/series", get(series_api))
+        .route("/favicon.ico", get(favicon))
         .fallback(not_found)
+        .layer(middleware::from_fn(uniform_errors))
         .with_state(shared)
 }
 
@@ -366,9 +465,35 @@ pub async fn run(client: Client, opts: &ServeOptions) -> Result<()> {
 /// One HTTP/1.1 GET of `path` from `addr` (a connection per request): the status and
 /// the body. For the tests and the bench, which read the server as a browser would.
 pub async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
+    let a = http_request(addr, "GET", path).await?;
+    Ok((a.status, a.body))
+}
+
+/// An HTTP answer: its status, its head (the status line and the headers, as sent)
+/// and its body.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    /// The value of header `name` (case-insensitive), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// One HTTP/1.1 request of `method` for `path` (sent as given: the caller encodes it),
+/// a connection per request.
+pub async fn http_request(addr: SocketAddr, method: &str, path: &str) -> Result<HttpAnswer> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await?;
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await?;
@@ -381,5 +506,9 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no HTTP status from {addr}: {head}"))?;
-    Ok((status, body.to_string()))
+    Ok(HttpAnswer {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    })
 }
