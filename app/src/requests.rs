@@ -22,6 +22,17 @@ pub struct Pending {
     pub request: Request,
 }
 
+/// A request kind as the `hedge` commands name it.
+pub fn kind_name(k: RequestKind) -> &'static str {
+    match k {
+        RequestKind::Deposit => "deposit",
+        RequestKind::Withdraw => "withdraw",
+        RequestKind::Trade => "trade",
+        RequestKind::MarginWithdraw => "margin-withdraw",
+        RequestKind::Unstake => "unstake",
+    }
+}
+
 impl Pending {
     pub fn kind(&self) -> Result<RequestKind> {
         RequestKind::from_u8(self.request.kind)

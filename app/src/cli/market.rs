@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use super::{kv, out, sent_line, Output};
 use crate::client::Client;
+use crate::reports;
 use crate::units::{format_amount, parse_amount, parse_ratio};
-use crate::{defaults, ix, keys, pyth, views};
+use crate::{defaults, ix, keys, pyth};
 
 #[derive(Subcommand, Debug)]
 pub enum MarketCmd {
@@ -138,7 +139,7 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             ))
         }
         MarketCmd::Show { market } => {
-            let json = serde_json::to_value(show(client, &market, oracle).await?)?;
+            let json = serde_json::to_value(reports::market(client, &market, oracle).await?)?;
             Ok(out(json.clone(), kv(&json)))
         }
         MarketCmd::Create(a) => {
@@ -207,23 +208,6 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             ))
         }
     }
-}
-
-/// `hedge market show`'s report (also `hedge serve`'s).
-pub async fn show(
-    client: &mut Client,
-    market: &Pubkey,
-    oracle: Option<Pubkey>,
-) -> Result<views::MarketReport> {
-    let m = client.market(market, oracle).await?;
-    let p = client.price(&m).await?;
-    Ok(views::market_report(
-        market,
-        &m.state,
-        &m.keys.oracle,
-        &p.price,
-        p.age,
-    ))
 }
 
 /// A yearly rate such as `5%` or `-2.5%` as the program's daily rate at 1e12 (a

@@ -8,13 +8,13 @@ use anyhow::Result;
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
 use hedge_vault::events::PositionClosed;
-use hedge_vault::state::Position;
 use serde_json::json;
 
 use super::{kv, out, request::follow, sent_line, Output};
 use crate::client::Client;
+use crate::reports;
 use crate::units::{format_amount, parse_amount, parse_price, parse_signed_amount};
-use crate::{ix, keys, views};
+use crate::{ix, keys};
 
 #[derive(Subcommand, Debug)]
 pub enum PositionCmd {
@@ -154,36 +154,11 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
         PositionCmd::Show { market, owner } => {
             let owner = owner.unwrap_or(me);
             let key = keys::position(&market, &owner);
-            let r = show(client, &market, oracle, &owner)
+            let r = reports::position(client, &market, oracle, &owner)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("account {key} does not exist"))?;
             let json = serde_json::to_value(&r)?;
             Ok(out(json.clone(), kv(&json)))
         }
     }
-}
-
-/// `hedge position show`'s report of `owner`'s position, if they have one (also
-/// `hedge serve`'s).
-pub async fn show(
-    client: &mut Client,
-    market: &Pubkey,
-    oracle: Option<Pubkey>,
-    owner: &Pubkey,
-) -> Result<Option<views::PositionReport>> {
-    let key = keys::position(market, owner);
-    let Some(pos) = client.chain.anchor_opt::<Position>(&key).await? else {
-        return Ok(None);
-    };
-    let m = client.market(market, oracle).await?;
-    let p = client.price(&m).await?;
-    let now = client.chain.unix_time().await?;
-    Ok(Some(views::position_report(
-        &key,
-        owner,
-        &pos.engine(),
-        &m.state,
-        &p.price,
-        now,
-    )?))
 }

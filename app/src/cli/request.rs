@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use super::{out, Output};
 use crate::chain::Sent;
 use crate::client::{Client, LoadedMarket};
-use crate::requests::{self, Settled};
+use crate::reports;
+use crate::requests::{self, kind_name, Settled};
 use crate::units::{format_amount, format_price, share_decimals};
 
 #[derive(Subcommand, Debug)]
@@ -58,16 +59,6 @@ pub fn parse_kind(s: &str) -> Result<RequestKind> {
             ))
         }
     })
-}
-
-pub fn kind_name(k: RequestKind) -> &'static str {
-    match k {
-        RequestKind::Deposit => "deposit",
-        RequestKind::Withdraw => "withdraw",
-        RequestKind::Trade => "trade",
-        RequestKind::MarginWithdraw => "margin-withdraw",
-        RequestKind::Unstake => "unstake",
-    }
 }
 
 /// A refusal's error name and message, from its code.
@@ -337,88 +328,32 @@ pub async fn claim_before_request(client: &mut Client, m: &LoadedMarket, kind: R
     claim_all(client, m, Some(kind)).await.map(|_| ())
 }
 
-/// `hedge request list`: the pending requests of `market` (only `owner`'s, or
-/// everyone's for `None`) and the claims held for `claimant`, each with the `hedge`
-/// command that acts on it (also the JSON of `hedge serve`'s pages).
+/// `hedge request list`: [`reports::requests`] and a line per request and claim.
 pub async fn list(
     client: &mut Client,
     market: &Pubkey,
     owner: Option<Pubkey>,
     claimant: &Pubkey,
 ) -> Result<Output> {
-    let m = client.market(market, None).await?;
-    let now = client.chain.unix_time().await?;
-    let d = m.state.decimals;
-    let rows: Vec<Value> = requests::pending(client, market)
-        .await?
-        .into_iter()
-        .filter(|p| owner.is_none_or(|o| p.request.owner == o))
-        .map(|p| {
-            let kind = p.kind().map(kind_name).unwrap_or("?");
-            let (state, command) = if requests::executable(&p, now) {
-                (
-                    "due",
-                    format!(
-                        "hedge request execute {market} {kind} --owner {}",
-                        p.request.owner
-                    ),
-                )
-            } else if p.request.waiting {
-                (
-                    "waiting for hedge capacity",
-                    format!("hedge request cancel {market} {kind}"),
-                )
-            } else {
-                ("waiting", format!("hedge request cancel {market} {kind}"))
-            };
-            json!({
-                "request": p.key.to_string(),
-                "owner": p.request.owner.to_string(),
-                "kind": kind,
-                "due_time": p.request.due_time,
-                "due_in_seconds": (p.request.due_time - now).max(0),
-                "state": state,
-                "amount": p.request.amount,
-                "delta_base": p.request.delta_base,
-                "command": command,
-            })
+    let r = reports::requests(client, market, owner, claimant).await?;
+    let mut lines: Vec<String> = r
+        .requests
+        .iter()
+        .map(|q| {
+            format!(
+                "{} {} {} due {} ({}): `{}`",
+                q.request, q.kind, q.owner, q.due_time, q.state, q.command
+            )
         })
         .collect();
-    let mut text = if rows.is_empty() {
-        "no pending requests".to_string()
-    } else {
-        rows.iter()
-            .map(|r| {
-                format!(
-                    "{} {} {} due {} ({}): `{}`",
-                    r["request"], r["kind"], r["owner"], r["due_time"], r["state"], r["command"]
-                )
-                .replace('"', "")
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let claims: Vec<Value> = requests::claims(client, market, claimant)
-        .await?
-        .into_iter()
-        .filter(|c| c.request.has_claim())
-        .map(|c| {
-            let kind = c.kind().map(kind_name).unwrap_or("?");
-            json!({
-                "request": c.key.to_string(),
-                "kind": kind,
-                "tokens": format_amount(c.request.claim_tokens.into(), d),
-                "shares": format_amount(c.request.claim_shares.into(), share_decimals(d)),
-                "command": format!("hedge request claim {market} {kind}"),
-            })
-        })
-        .collect();
-    for c in &claims {
-        text += &format!(
-            "\nclaim {} ({}): {} tokens, {} shares held for you: `{}`",
-            c["request"], c["kind"], c["tokens"], c["shares"], c["command"]
-        )
-        .replace('"', "");
+    if lines.is_empty() {
+        lines.push("no pending requests".to_string());
     }
-    Ok(out(json!({"requests": rows, "claims": claims}), text))
+    for c in &r.claims {
+        lines.push(format!(
+            "claim {} ({}): {} tokens, {} shares held for you: `{}`",
+            c.request, c.kind, c.tokens, c.shares, c.command
+        ));
+    }
+    Ok(out(serde_json::to_value(&r)?, lines.join("\n")))
 }

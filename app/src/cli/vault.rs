@@ -10,8 +10,9 @@ use hedge_engine::requests::RequestKind;
 
 use super::{kv, out, request::follow, Output};
 use crate::client::Client;
+use crate::reports::{self, statement};
 use crate::units::{parse_amount, parse_ratio, share_decimals};
-use crate::{ix, requests, statement, views};
+use crate::{ix, requests};
 
 #[derive(Subcommand, Debug)]
 pub enum VaultCmd {
@@ -125,7 +126,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
         }
         VaultCmd::Show { market, owner } => {
-            let json = serde_json::to_value(show(client, &market, oracle, &owner.unwrap_or(me)).await?)?;
+            let json =
+                serde_json::to_value(reports::vault(client, &market, oracle, &owner.unwrap_or(me)).await?)?;
             Ok(out(json.clone(), kv(&json)))
         }
         VaultCmd::Statement { market, owner } => {
@@ -160,27 +162,4 @@ fn skew_fee_bound(spec: &str, quoted: i128, amount: u64, slack: u32) -> Result<i
         },
     };
     Ok(bound.clamp(-none, none) as i32)
-}
-
-/// `hedge vault show`'s report for `owner` (also `hedge serve`'s).
-pub async fn show(
-    client: &mut Client,
-    market: &Pubkey,
-    oracle: Option<Pubkey>,
-    owner: &Pubkey,
-) -> Result<views::VaultReport> {
-    let m = client.market(market, oracle).await?;
-    let p = client.price(&m).await?;
-    let supply = client.mint_supply(&m.keys.share_mint).await?;
-    let (user_shares, pending) = statement::holder_shares(client, market, &m.keys.share_mint, owner).await?;
-    let now = client.chain.unix_time().await?;
-    views::vault_report(&views::VaultInputs {
-        market: &m.state,
-        key: market,
-        supply,
-        price: &p.price,
-        now,
-        user_shares,
-        pending,
-    })
 }

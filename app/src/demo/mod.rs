@@ -179,7 +179,7 @@ pub async fn run_kept(opts: &DemoOptions) -> Result<Finished> {
         bail!("the holder's withdrawal paid nothing");
     }
     let statement =
-        crate::statement::for_owner(&mut r.client, &r.keys.market, Some(r.oracle), &holder).await?;
+        crate::reports::statement::for_owner(&mut r.client, &r.keys.market, Some(r.oracle), &holder).await?;
     rep.finish(&mut r, holder, last.usd, paid, statement).await?;
     Ok(Finished {
         report: rep,

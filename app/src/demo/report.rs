@@ -11,7 +11,7 @@ use crate::backtest::replay::Replay;
 use crate::backtest::report::Report;
 use crate::backtest::Run;
 use crate::keeper::Pass;
-use crate::statement::Statement;
+use crate::reports::statement::Statement;
 
 #[derive(Debug, Default, Serialize)]
 pub struct DemoReport {
@@ -173,7 +173,7 @@ pub fn render(r: &DemoReport) -> String {
         .map(|s| {
             format!(
                 "\n\nThe holder's `hedge vault statement`:\n{}",
-                crate::statement::render(s)
+                crate::reports::statement::render(s)
             )
         })
         .unwrap_or_default();

@@ -12,13 +12,12 @@ use hedge_vault::events::{
     BadDebtResolved, FundingUpdated, PositionLiquidated, VaultDeposited, VaultWithdrawn,
 };
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::chain::decode_event;
 use crate::client::Client;
 use crate::index::{Counts, Index, Indexed};
+use crate::reports::{self, statement, views};
 use crate::units::share_decimals;
-use crate::{cli, statement, views};
 
 /// The band the hedge ratio is held to (PROTOCOL section 3, revision 4; the
 /// backtest's "in band" measure): within 5% of the target.
@@ -32,7 +31,7 @@ pub struct MarketPage {
     /// holder: the vault alone).
     pub vault: views::VaultReport,
     /// `hedge request list MARKET --all --json`.
-    pub requests: Value,
+    pub requests: reports::RequestsReport,
     pub hedge: Hedge,
     pub funding: Funding,
     pub open_interest: OpenInterest,
@@ -88,7 +87,7 @@ pub struct WalletPage {
     pub position: Option<views::PositionReport>,
     /// `hedge request list MARKET --json` run by the owner: their pending requests and
     /// their claims, each with its command.
-    pub requests: Value,
+    pub requests: reports::RequestsReport,
     /// `hedge vault statement MARKET --owner OWNER --json`.
     pub statement: statement::Statement,
     /// Set when the wallet has nothing in this market.
@@ -106,11 +105,9 @@ pub fn annual_percent(rate_per_day: i64) -> f64 {
 
 /// The market page's data.
 pub async fn market_page(client: &mut Client, index: &mut Index, market: &Pubkey) -> Result<MarketPage> {
-    let report = cli::market::show(client, market, None).await?;
-    let vault = cli::vault::show(client, market, None, &Pubkey::default()).await?;
-    let requests = cli::request::list(client, market, None, &Pubkey::default())
-        .await?
-        .json;
+    let report = reports::market(client, market, None).await?;
+    let vault = reports::vault(client, market, None, &Pubkey::default()).await?;
+    let requests = reports::requests(client, market, None, &Pubkey::default()).await?;
     let m = client.market(market, None).await?;
     let p = client.price(&m).await?.price;
     let now = client.chain.unix_time().await?;
@@ -198,18 +195,15 @@ pub async fn wallet_page(
     market: &Pubkey,
     owner: &Pubkey,
 ) -> Result<WalletPage> {
-    let vault = cli::vault::show(client, market, None, owner).await?;
-    let position = cli::position::show(client, market, None, owner).await?;
-    let requests = cli::request::list(client, market, Some(*owner), owner)
-        .await?
-        .json;
+    let vault = reports::vault(client, market, None, owner).await?;
+    let position = reports::position(client, market, None, owner).await?;
+    let requests = reports::requests(client, market, Some(*owner), owner).await?;
     index.sync(&mut client.chain).await?;
     let history = index.history()?;
     let statement = statement::for_owner_from(client, &history, market, None, owner).await?;
-    let empty = |k: &str| requests[k].as_array().is_none_or(|a| a.is_empty());
     let nothing = position.is_none()
-        && empty("requests")
-        && empty("claims")
+        && requests.requests.is_empty()
+        && requests.claims.is_empty()
         && statement.deposits.is_empty()
         && statement.withdrawals.is_empty()
         && vault.your_shares.trim_start_matches(['0', '.']).is_empty();
@@ -315,7 +309,7 @@ pub fn series(index: &Index, decimals: u8) -> Result<Series> {
 /// withdrawal came after the last funding crank (the cranks' points price the supply
 /// of their own time).
 pub async fn live_point(client: &mut Client, market: &Pubkey) -> Result<Point> {
-    let vault = cli::vault::show(client, market, None, &Pubkey::default()).await?;
+    let vault = reports::vault(client, market, None, &Pubkey::default()).await?;
     let m = client.market(market, None).await?;
     let p = client.price(&m).await?.price;
     let now = client.chain.unix_time().await?;

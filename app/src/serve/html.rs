@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use super::data::{MarketPage, WalletPage};
-use crate::statement::Statement;
+use crate::reports::statement::Statement;
+use crate::reports::RequestsReport;
 
 /// Escapes text for HTML.
 /// `s` as one segment of a URL path: every byte but ASCII letters, digits and
@@ -104,9 +105,8 @@ fn ago(s: Option<i64>) -> String {
     }
 }
 
-fn requests_table(requests: &Value, with_owner: bool) -> String {
-    let rows = requests["requests"].as_array().cloned().unwrap_or_default();
-    if rows.is_empty() {
+fn requests_table(requests: &RequestsReport, with_owner: bool) -> String {
+    if requests.requests.is_empty() {
         return "<p class=muted>none pending</p>".into();
     }
     let mut t = String::from("<table><tr><th>kind</th>");
@@ -114,26 +114,25 @@ fn requests_table(requests: &Value, with_owner: bool) -> String {
         t += "<th>owner</th>";
     }
     t += "<th>due</th><th>state</th><th>amount</th><th>command</th></tr>";
-    for r in rows {
-        let s = |k: &str| esc(&r[k].as_str().map_or_else(|| r[k].to_string(), str::to_string));
-        t += &format!("<tr data-request='{}'><td>{}</td>", s("request"), s("kind"));
+    for r in &requests.requests {
+        t += &format!("<tr data-request='{}'><td>{}</td>", esc(&r.request), esc(r.kind));
         if with_owner {
             t += &format!(
                 "<td><a href='/market/{m}/wallet/{o}'><code>{o}</code></a></td>",
                 m = "{m}",
-                o = s("owner")
+                o = esc(&r.owner)
             );
         }
         t += &format!(
             "<td>in {} s</td><td>{}</td><td class=n>{}</td><td><code>{}</code></td></tr>",
-            s("due_in_seconds"),
-            s("state"),
-            if r["kind"] == "trade" {
-                s("delta_base")
+            r.due_in_seconds,
+            esc(r.state),
+            if r.kind == "trade" {
+                r.delta_base.to_string()
             } else {
-                s("amount")
+                r.amount.to_string()
             },
-            s("command")
+            esc(&r.command)
         );
     }
     t + "</table>"
@@ -296,7 +295,7 @@ fn statement_card(s: &Statement) -> String {
     let v = serde_json::to_value(s).unwrap_or_default();
     let usd = |x: f64| format!("{x:+.2} USD");
     let pct = |x: f64| format!("{:+.2}%", x * 100.0);
-    let flows = |name: &str, list: &[crate::statement::Flow]| {
+    let flows = |name: &str, list: &[crate::reports::statement::Flow]| {
         list.iter()
             .map(|f| {
                 format!(
@@ -380,7 +379,7 @@ pub fn wallet(p: &WalletPage, market: &str) -> String {
             }
         },
     );
-    let claims = p.requests["claims"].as_array().cloned().unwrap_or_default();
+    let claims = &p.requests.claims;
     let claims_html = if claims.is_empty() {
         "<p class=muted>nothing held for you</p>".to_string()
     } else {
@@ -389,10 +388,10 @@ pub fn wallet(p: &WalletPage, market: &str) -> String {
             .map(|c| {
                 format!(
                     "<div>{}: {} tokens, {} shares: <code>{}</code></div>",
-                    esc(c["kind"].as_str().unwrap_or("?")),
-                    esc(c["tokens"].as_str().unwrap_or("")),
-                    esc(c["shares"].as_str().unwrap_or("")),
-                    esc(c["command"].as_str().unwrap_or(""))
+                    esc(c.kind),
+                    esc(&c.tokens),
+                    esc(&c.shares),
+                    esc(&c.command)
                 )
             })
             .collect()

@@ -27,10 +27,11 @@ use anyhow::Result;
 use hedge_engine::requests::RequestKind;
 use hedge_vault::state::Request;
 
+use super::views;
 use crate::chain::{decode_event, Sent};
 use crate::client::Client;
+use crate::keys;
 use crate::units::{format_amount, share_decimals};
-use crate::{keys, views};
 
 /// The owner's shares: in their share account, and locked by a pending withdrawal.
 pub async fn holder_shares(
