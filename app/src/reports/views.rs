@@ -182,6 +182,27 @@ pub fn shares_value(
     value_of(&st.vault_view(supply), price, shares)
 }
 
+/// [`shares_value`], and the part of the vault's income still locked that is theirs
+/// (their value with the lock released, less their value now): it reaches the share
+/// price as it unlocks.
+pub fn shares_value_and_locked(
+    m: &Market,
+    supply: u64,
+    price: &OraclePrice,
+    now: i64,
+    shares: u64,
+) -> anyhow::Result<(u64, u64)> {
+    if shares == 0 || supply == 0 {
+        return Ok((0, 0));
+    }
+    let st = crate::keeper::accrued(m, price, now)?;
+    let view = st.vault_view(supply);
+    let value = value_of(&view, price, shares)?;
+    let unlocked = VaultView { locked: 0, ..view };
+    let all = value_of(&unlocked, price, shares)?;
+    Ok((value, all.saturating_sub(value)))
+}
+
 /// `value_of_shares_floor`, zero for no shares or an empty vault.
 fn value_of(v: &VaultView, price: &OraclePrice, shares: u64) -> anyhow::Result<u64> {
     if shares == 0 || v.supply == 0 {

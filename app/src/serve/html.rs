@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::data::{MarketPage, WalletPage};
-use crate::reports::statement::Statement;
+use crate::reports::statement::{Line, Statement};
 use crate::reports::RequestsReport;
 
 /// Escapes text for HTML.
@@ -309,7 +309,8 @@ fn statement_card(s: &Statement) -> String {
             .collect::<String>()
     };
     format!(
-        "<table>{}{}{}{}{}{}{}{}{}{}</table>\
+        "<table>{}{}{}{}{}{}</table>\
+         <h2 style='margin-top:8px'>the result, line by line</h2>{}\
          <h2 style='margin-top:8px'>deposits and withdrawals</h2>\
          <table><tr><th></th><th>tokens</th><th>shares</th><th>price</th><th>transaction</th></tr>{}{}</table>",
         row("deposited, tokens", field("statement", &v, "deposited_tokens")),
@@ -324,13 +325,25 @@ fn statement_card(s: &Statement) -> String {
             "had you held",
             format!("{} ({})", usd(s.held_result_usd), pct(s.held_return))
         ),
-        row("funding to the vault", format!("{} tokens", esc(&s.funding.tokens))),
-        row("trading fees to the vault", format!("{} tokens", esc(&s.fees.tokens))),
-        row("socialized losses", format!("{} tokens", esc(&s.socialized.tokens))),
-        row("price exposure and the rest", usd(s.exposure_and_other_usd)),
+        lines_table(&s.lines, &s.result),
         flows("deposit", &s.deposits),
         flows("withdrawal", &s.withdrawals),
     )
+}
+
+/// A statement's lines as a table, tokens and USD, each column adding up to the total.
+fn lines_table(lines: &[Line], total: &Line) -> String {
+    let mut t = String::from("<table class=lines><tr><th></th><th>tokens</th><th>USD</th></tr>");
+    for l in lines.iter().chain([total]) {
+        let name = if std::ptr::eq(l, total) { "= total" } else { l.name };
+        t += &format!(
+            "<tr><th>{}</th><td class=n>{}</td><td class=n>{:+.2}</td></tr>",
+            esc(name),
+            esc(&l.tokens),
+            l.usd
+        );
+    }
+    t + "</table>"
 }
 
 /// The wallet page.
