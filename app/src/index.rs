@@ -449,6 +449,7 @@ mod tests {
             market,
             owner: other,
             paid: 5,
+            wait_bonus: 0,
             margin_after: 0,
         }
         .data();

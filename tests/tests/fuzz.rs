@@ -1221,7 +1221,7 @@ fn random_sequences_on_a_two_way_market_keep_every_invariant() {
         // The potential was paid and rebated, through all three kinds of execution;
         // the adversary liquidated his own legs.
         assert!(total.executed > 40, "{total:?}");
-        assert!(total.skew_fees > 10 && total.rebates > 10, "{total:?}");
+        assert!(total.skew_fees > 10 && total.rebates > 5, "{total:?}");
         assert!(total.adversary_moves > 20, "{total:?}");
         assert!(total.own_leg_liquidations > 0, "{total:?}");
     }

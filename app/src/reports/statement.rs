@@ -581,6 +581,7 @@ mod tests {
             rebate: 0,
             insurance_fee,
             funding_paid: funding,
+            wait_bonus: 0,
             reducing: false,
             margin_after: 0,
             net_base_after: 0,

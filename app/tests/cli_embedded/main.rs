@@ -306,12 +306,48 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(st["deposited_usd"], 1250.0);
     assert_eq!(st["withdrawals"].as_array().unwrap().len(), 1, "{st}");
     assert_eq!(amount(&st, "withdrawn_tokens"), paid);
+    let line = |name: &str| {
+        st["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("no line {name} in {st}"))
+            .clone()
+    };
     assert_eq!(
-        amount(&st["fees"], "tokens"),
+        amount(&line(hedge_client::reports::statement::FEES), "tokens"),
         (10_000_000 + close_taker_fee) * 4 / 5,
         "{st}"
     );
-    assert_eq!(s(&st["socialized"], "tokens"), "0.000000000");
+    assert_eq!(
+        s(&line(hedge_client::reports::statement::SOCIALIZED), "tokens"),
+        "0.000000000"
+    );
+    // The lines add up to the result, to the native unit: what the holder holds now
+    // and withdrew, less what it deposited.
+    let sum: i128 = st["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["native"].as_i64().unwrap() as i128)
+        .sum();
+    assert_eq!(sum, st["result"]["native"].as_i64().unwrap() as i128, "{st}");
+    assert_eq!(
+        st["result"]["native"].as_i64().unwrap() as i128,
+        i128::from(amount(&st, "value_now_tokens")) + i128::from(paid) - 12_500_000_000,
+        "{st}"
+    );
+    // The holder was the only one: its share of the fees is all of the vault's part,
+    // and what is left to explain at a price that did not move is rounding.
+    assert!(
+        line(hedge_client::reports::statement::REST)["native"]
+            .as_i64()
+            .unwrap()
+            .abs()
+            <= 2,
+        "{st}"
+    );
     assert_eq!(s(&st, "shares_unaccounted"), "0.000000000000");
     assert_eq!(s(&st, "supply_unaccounted"), "0.000000000000");
     let shown = env

@@ -12,7 +12,7 @@
 //! One accrual charges at most `max_funding_interval` seconds: time beyond it is not
 //! charged, so a long outage can never produce a runaway charge.
 
-use crate::math::{mul_div, mul_div_signed, to_i128, Rounding, SafeMath};
+use crate::math::{mul_div, mul_div_signed, to_i128, to_u64, Rounding, SafeMath};
 use crate::params::RiskParams;
 use crate::position::Aggregates;
 use crate::{
@@ -232,17 +232,26 @@ pub const WAIT_INDEX_PRECISION: u64 = 1_000_000_000_000;
 /// accrual; at most `max_hedge_cost` a year, 0.55e18 at 100%/day, 33 years of it fit).
 pub const GAP_INDEX_PRECISION: u64 = 1_000_000_000_000_000_000;
 
-/// Revision 6, what the deposits in escrow pay for the rate their demand moves
+/// Revision 6, what the deposits in escrow pay for the longs their demand calls for
 /// (PROTOCOL section 4, "Who pays for a waiting deposit's hedge"). A deposit in
-/// escrow is in the hedge base, so it lowers the rate the vault's short pays or
-/// earns, to attract the longs that will cover it; the holders pay only the rate
-/// their own hedge calls for (`own_rate`: the same dynamics on the hedge base
-/// without the escrow), the deposits in escrow pay the difference on the vault's
-/// short, and their demand may lower the rate only as far as that costs each of
-/// their tokens at most `max_hedge_cost` a year.
+/// escrow is in the hedge base, so its demand moves the rate the longs are paid (the
+/// market's rate `r`, on the hedge base with the escrow) below the rate the vault's
+/// own hedge calls for (`own_rate`, the same dynamics on the base without the escrow).
+/// The funding index runs at the own rate: the vault and the shorts pay or earn what
+/// they would without the escrow. The difference, `own - r`, is a **bonus to every
+/// long**, in tokens per unit of its base (`gap_index`), paid by the deposits in
+/// escrow: they are charged it on all the longs, out of the escrow into `C`, where it
+/// is owed to the longs (`owed`) until each long settles its part. The demand may take
+/// `r` below `own` only as far as that costs each escrowed token at most
+/// `max_hedge_cost` a year. (A first design lowered the funding rate itself and paid
+/// the vault back: the shorts beside the vault paid the difference, a price move
+/// between the charge and the settlement moved it onto the holders, and the order in
+/// which positions settled could leave the holders' base wrong for good; found by the
+/// fifth attack on revision 6.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WaitingBid {
-    /// The rate of the holders' own hedge. precision: 1e12 per day
+    /// The rate of the vault's own hedge, which the funding index runs at.
+    /// precision: 1e12 per day
     pub own_rate: i64,
     /// Cumulative charge per escrowed token. precision: [`WAIT_INDEX_PRECISION`]
     pub index: u64,
@@ -252,14 +261,12 @@ pub struct WaitingBid {
     /// (each request books what it owes when its escrow changes): the requests'
     /// booked amounts add up to the escrow plus this.
     pub outstanding: u64,
-    /// Tokens the escrow paid into `C` that stand for funding the holders would have
-    /// had without it and that is not settled yet: out of the base the holders' own
-    /// rate answers until the positions settle it (`MarketState::settle_into`).
-    pub unhedged: u64,
-    /// Cumulative gap `(own - r) * dt` the escrow paid for, per unit of the vault's
-    /// short, in tokens per token at [`GAP_INDEX_PRECISION`]: each position settles
-    /// its part, `base * (gap_index - its snapshot)` (a long's releases `unhedged`, a
-    /// short's, paid into `C` at the lowered rate, adds to it).
+    /// Tokens in `C` owed to the longs as their bonus and not paid yet (each long
+    /// takes its part when it settles, `MarketState::settle_into`): not the holders'.
+    pub owed: u64,
+    /// Cumulative bonus per unit of a long's base, tokens per token at
+    /// [`GAP_INDEX_PRECISION`]: a long settles `base * (gap_index - its snapshot)`,
+    /// rounded down.
     pub gap_index: u64,
 }
 
@@ -276,28 +283,45 @@ impl WaitingBid {
         )?;
         Ok(u64::try_from(owed).unwrap_or(u64::MAX).min(amount))
     }
+
+    /// A long of `base` settling from `snapshot`: its bonus, rounded down (the longs
+    /// together never take more than the escrow paid).
+    pub fn bonus_of(&self, base: i64, snapshot: u64) -> EngineResult<u64> {
+        if base <= 0 {
+            return Ok(0);
+        }
+        let gap = self.gap_index.saturating_sub(snapshot);
+        let b = mul_div(
+            u128::from(base.unsigned_abs()),
+            u128::from(gap),
+            u128::from(GAP_INDEX_PRECISION),
+            Rounding::Floor,
+        )?;
+        Ok(u64::try_from(b).unwrap_or(u64::MAX).min(self.owed))
+    }
 }
 
-/// The demand a waiting-bid accrual charges: the deposits in escrow and the
-/// vault's short they lower the rate on.
+/// The demand a waiting-bid accrual charges: the deposits in escrow and the longs
+/// they pay the bonus to.
 #[derive(Clone, Copy, Debug)]
 pub struct WaitingDemand {
     /// Tokens in escrow (`E`).
     pub escrowed: u64,
-    /// Traders' net long `N`, base units (the vault's short).
-    pub longs: i128,
+    /// The longs' base together (`L`, the sum of long sizes), base units.
+    pub longs: u128,
     /// The most a waiting token pays a year for its hedge. precision: 1e12 per day
     pub max_hedge_cost: i64,
 }
 
-/// One accrual under revision 6 (see [`WaitingBid`]): the holders' own rate moves
-/// on `own` (the hedge base without the escrow), the market's on `market`, held
-/// within `[own - max_hedge_cost * E / N, own]` at both ends of the interval (the
-/// whole own rate when nothing is in escrow); the deposits in escrow are charged
-/// `N * ((own0 - r0) + (own1 - r1)) / 2 * dt`, per escrowed token into the index
-/// (rounded up, for the holders), the tokens moved into `C` rounded down (never more
-/// than the deposits owe together, each rounded up).
-/// Returns the market's accrual, the new bid and the tokens charged.
+/// One accrual under revision 6 (see [`WaitingBid`]): the own rate moves on `own`
+/// (the hedge base without the escrow) and the funding index accrues at it; the
+/// market's rate `r` moves on `market`, held within `[own - max_hedge_cost * E / L,
+/// own]` at both ends of the interval (the own rate when nothing is in escrow); the
+/// longs' bonus `((own0 - r0) + (own1 - r1)) / 2 * dt` per unit of base goes into the
+/// gap index (rounded down), and the deposits in escrow are charged it on all the
+/// longs, `L` times it rounded up, per escrowed token into the index (rounded up);
+/// the tokens move into `C`, owed to the longs. Returns the accrual (the index at
+/// the own rate, `rate` the market's), the new bid and the tokens charged.
 pub fn accrue_with_waiting(
     state: &FundingState,
     bid: &WaitingBid,
@@ -325,18 +349,18 @@ pub fn accrue_with_waiting(
         ..*state
     };
     let own1 = next_rate(bid.own_rate, own, dt)?;
-    // How far below the own rate the demand in escrow may take the rate: all of it
-    // while nothing is in escrow, down to the floor while the vault is not short (a
-    // lower rate then costs the holders nothing), else `max_hedge_cost * E / N`.
+    // How far below the own rate the demand in escrow may take the longs' rate: all
+    // of it while nothing is in escrow, down to the floor while there is no long (a
+    // bonus to nobody costs nothing), else `max_hedge_cost * E / L`.
     let depth = if demand.escrowed == 0 {
         0
-    } else if demand.longs <= 0 {
+    } else if demand.longs == 0 {
         i64::MAX
     } else {
         let d = mul_div(
             u128::from(demand.max_hedge_cost.unsigned_abs()),
             u128::from(demand.escrowed),
-            demand.longs.unsigned_abs(),
+            demand.longs,
             Rounding::Floor,
         )?;
         i64::try_from(d).unwrap_or(i64::MAX)
@@ -344,13 +368,18 @@ pub fn accrue_with_waiting(
     let lowest = |own_rate: i64| own_rate.saturating_sub(depth).max(market.min_rate).min(own_rate);
     let r0 = state.rate.clamp(lowest(bid.own_rate), bid.own_rate);
     let r1 = next_rate(r0, market, dt)?.clamp(lowest(own1), own1);
-    let start = FundingState { rate: r0, ..*state };
-    let a = accrual_at(&start, r1, dt, elapsed, market.price, now)?;
+    // The index at the own rate; the state keeps the market's rate for its dynamics.
+    let start = FundingState {
+        rate: bid.own_rate,
+        ..*state
+    };
+    let mut a = accrual_at(&start, own1, dt, elapsed, market.price, now)?;
+    a.state.rate = r1;
     let mut next = WaitingBid {
         own_rate: own1,
         ..*bid
     };
-    if demand.escrowed == 0 || demand.longs <= 0 {
+    if demand.escrowed == 0 || demand.longs == 0 {
         return Ok((a, next, 0));
     }
     // Both differences are >= 0 (the rate is held at or below the own rate).
@@ -358,43 +387,59 @@ pub fn accrue_with_waiting(
         .sub_c(i128::from(r0))?
         .add_c(i128::from(own1).sub_c(i128::from(r1))?)?
         .unsigned_abs();
-    // The requests' booked amounts (the escrow and what is charged but not yet
-    // booked): what the index is per token of.
-    let booked = demand.escrowed.add_c(bid.outstanding)?;
-    // `gap * dt` over the trapezoid's `2 * day`, once for both indices.
     let gap_dt = gap.mul_c(u128::from(dt.unsigned_abs()))?;
     let two_days = 2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?;
-    // Per escrowed token, at 1e12: N * gap(1e12/day) * dt / (2 * day * booked).
-    let d_index = mul_div(
-        demand.longs.unsigned_abs(),
-        gap_dt,
-        two_days.mul_c(u128::from(booked))?,
-        Rounding::Ceil,
-    )?;
-    let d_index = u64::try_from(d_index).map_err(|_| EngineError::MathOverflow)?;
-    let charged = mul_div(
-        u128::from(booked),
-        u128::from(d_index),
-        u128::from(WAIT_INDEX_PRECISION),
-        Rounding::Floor,
-    )?;
-    let charged = u64::try_from(charged)
-        .map_err(|_| EngineError::MathOverflow)?
-        .min(demand.escrowed);
-    next.index = next.index.add_c(d_index)?;
-    // Per unit of N: gap(1e12/day) * dt / (2 * day), at 1e18 tokens per token.
+    // Per unit of a long's base: gap(1e12/day) * dt / (2 * day), at 1e18 tokens per
+    // token, rounded down; never more than the escrow can pay on all the longs.
     let d_gap = mul_div(
         gap_dt,
         u128::from(GAP_INDEX_PRECISION / 1_000_000_000_000),
         two_days,
         Rounding::Floor,
+    )?
+    .min(mul_div(
+        u128::from(demand.escrowed),
+        u128::from(GAP_INDEX_PRECISION),
+        demand.longs,
+        Rounding::Floor,
+    )?);
+    // What the longs may take together, rounded up: the escrow's charge.
+    let need = to_u64(mul_div(
+        demand.longs,
+        d_gap,
+        u128::from(GAP_INDEX_PRECISION),
+        Rounding::Ceil,
+    )?)?;
+    if need == 0 {
+        return Ok((a, next, 0));
+    }
+    // The requests' booked amounts (the escrow and what is charged but not yet
+    // booked): what the index is per token of. Rounded up per token, so the tokens
+    // charged (rounded down, at most the escrow) are at least `need`.
+    let booked = demand.escrowed.add_c(bid.outstanding)?;
+    let d_index = mul_div(
+        u128::from(need),
+        u128::from(WAIT_INDEX_PRECISION),
+        u128::from(booked),
+        Rounding::Ceil,
     )?;
+    let d_index = u64::try_from(d_index).map_err(|_| EngineError::MathOverflow)?;
+    let charged = to_u64(mul_div(
+        u128::from(booked),
+        u128::from(d_index),
+        u128::from(WAIT_INDEX_PRECISION),
+        Rounding::Floor,
+    )?)?
+    .min(demand.escrowed);
+    next.index = next.index.add_c(d_index)?;
     next.gap_index = next
         .gap_index
         .add_c(u64::try_from(d_gap).map_err(|_| EngineError::MathOverflow)?)?;
     next.charged = next.charged.add_c(u128::from(charged))?;
     next.outstanding = next.outstanding.add_c(charged)?;
-    next.unhedged = next.unhedged.add_c(charged)?;
+    // What the longs may take is owed to them; the rest of the charge (its rounding
+    // up per escrowed token) is the holders'.
+    next.owed = next.owed.add_c(need.min(charged))?;
     Ok((a, next, charged))
 }
 
@@ -421,13 +466,14 @@ mod tests {
     }
 
     /// Worked example of the waiting bid (revision 6): the holders' own imbalance is
-    /// zero (their rate stays 0), the deposits in escrow saturate the market's skew
-    /// (it would fall 1%/day in a day); each escrowed token pays at most 0.5%/day and
-    /// there are as many as the vault's short, so the rate may go 0.5%/day below the
-    /// own rate, no lower. Over the day the short is paid `(0 + 0.5%) / 2` of itself,
-    /// 0.25% of 1,000,000 tokens = 2,500, and the escrow pays exactly that.
+    /// zero (their rate stays 0, and the funding index with it), the deposits in
+    /// escrow saturate the market's skew (the longs' rate would fall 1%/day in a day);
+    /// each escrowed token pays at most 0.5%/day and there are as many as there are
+    /// longs, so the longs' rate may go 0.5%/day below the own rate, no lower. Over
+    /// the day each long earns a bonus of `(0 + 0.5%) / 2` of its base, 0.25% of
+    /// 1,000,000 tokens = 2,500, and the escrow pays exactly that.
     #[test]
-    fn the_waiting_deposits_pay_what_their_demand_lowers_the_rate() {
+    fn the_waiting_deposits_pay_the_longs_the_bonus_their_demand_calls_for() {
         let st = FundingState {
             index: 0,
             rate: 0,
@@ -437,7 +483,7 @@ mod tests {
         let n = 1_000_000 * one;
         let demand = WaitingDemand {
             escrowed: n,
-            longs: i128::from(n),
+            longs: u128::from(n),
             max_hedge_cost: PCT / 2,
         };
         let bid = WaitingBid::default();
@@ -447,13 +493,17 @@ mod tests {
         };
         let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &demand, DAY).unwrap();
         assert_eq!(next.own_rate, 0);
-        assert_eq!(a.state.rate, -PCT / 2);
+        // The index runs at the own rate (0): the vault and the shorts pay nothing
+        // more; the longs' rate is the market's.
+        assert_eq!((a.state.index, a.state.rate), (0, -PCT / 2));
         assert_eq!(charged, 2_500 * one);
         assert_eq!(next.index, WAIT_INDEX_PRECISION / 400); // 0.25% per escrowed token
         assert_eq!((next.charged, next.outstanding), (u128::from(charged), charged));
-        // ... and 0.25% per unit of the vault's short, which the positions settle.
+        // ... and 0.25% per unit of a long's base, which the longs take as they settle.
         assert_eq!(next.gap_index, GAP_INDEX_PRECISION / 400);
-        assert_eq!(next.unhedged, charged);
+        assert_eq!(next.owed, charged); // no rounding here: 2,500 exactly
+        assert_eq!(next.bonus_of(1_000 * one as i64, 0), Ok(2_500_000));
+        assert_eq!(next.bonus_of(-(1_000 * one as i64), 0), Ok(0));
         // What one request of 1,000 tokens owes, rounded up.
         assert_eq!(next.owed_by(1_000 * one, 0), Ok(2_500_000));
         // Half the escrow: the rate may go half as far below, each token pays the same.
@@ -473,7 +523,7 @@ mod tests {
         let own = accrue(&st, &inputs(300), DAY).unwrap();
         let (a, next, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(300), &none, DAY).unwrap();
         assert_eq!((a, next.own_rate, charged), (own, own.state.rate, 0));
-        // The vault not short: a lower rate costs its holders nothing, nothing charged.
+        // No long: a bonus to nobody costs nothing, nothing charged.
         let flat = WaitingDemand { longs: 0, ..demand };
         let (a, _, charged) = accrue_with_waiting(&st, &bid, &market, &inputs(0), &flat, DAY).unwrap();
         assert_eq!((a.state.rate, charged), (-PCT, 0));

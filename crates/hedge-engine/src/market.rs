@@ -11,7 +11,6 @@
 
 use crate::funding::{
     accrue, accrue_with_waiting, Accrual, FundingInputs, FundingState, WaitingBid, WaitingDemand,
-    GAP_INDEX_PRECISION,
 };
 use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
 use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
@@ -156,12 +155,33 @@ pub struct UnstakePayout {
 }
 
 /// A trade's execution.
+/// A position's funding settlement: what it paid into `C` (negative: what it was
+/// paid out of it) and its revision 6 bonus (a long's, out of what `C` holds for the
+/// longs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub paid: i64,
+    pub bonus: u64,
+}
+
+impl Settled {
+    /// What the position received in all: its bonus less the funding it paid.
+    pub fn received(&self) -> i64 {
+        i64::try_from(self.bonus)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(self.paid)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TradeExecution {
     /// What the trade did.
     pub outcome: TradeOutcome,
     /// Funding settled first, tokens to the vault.
     pub funding_paid: i64,
+    /// Revision 6: the bonus the deposits in escrow paid this long since it last
+    /// settled, into its margin out of what `C` holds for the longs.
+    pub wait_bonus: u64,
 }
 
 /// A deposit request's terms as it executes (`vault_execute_deposit`).
@@ -217,6 +237,9 @@ pub struct LiquidationExecution {
     pub outcome: LiquidationOutcome,
     /// Funding settled first, tokens to the vault.
     pub funding_paid: i64,
+    /// Revision 6: the bonus the deposits in escrow paid this long since it last
+    /// settled, into its margin out of what `C` holds for the longs.
+    pub wait_bonus: u64,
 }
 
 /// An auto-deleveraging's execution.
@@ -228,6 +251,9 @@ pub struct DeleverageExecution {
     pub realized_pnl: i64,
     /// Funding settled first, tokens to the vault.
     pub funding_paid: i64,
+    /// Revision 6: the bonus the deposits in escrow paid this long since it last
+    /// settled, into its margin out of what `C` holds for the longs.
+    pub wait_bonus: u64,
     /// Whether the market is still reduce-only afterwards.
     pub reduce_only_after: bool,
     /// The skew potential's settlement of the close.
@@ -300,7 +326,8 @@ impl MarketState {
     /// The vault's view with `supply` shares outstanding.
     pub fn vault_view(&self, supply: u64) -> VaultView<'_> {
         VaultView {
-            collateral: self.collateral,
+            // What `C` holds for the longs' bonus (revision 6) is theirs, not equity.
+            collateral: self.collateral.saturating_sub(self.waiting_bid.owed),
             supply,
             aggregates: &self.aggregates,
             units: self.units,
@@ -490,16 +517,16 @@ impl MarketState {
             return Ok((a, inputs.imbalance));
         }
         let (a, charged) = if self.params.deposits_wait_for_hedge() {
-            // The holders' own hedge: `C` without what the escrow paid into it while
-            // deposits wait (those tokens make up funding, see `WaitingBid::unhedged`).
-            let own_c = self.collateral.saturating_sub(self.waiting_bid.unhedged);
+            // The holders' own hedge: `C` without what it holds for the longs' bonus
+            // (see `WaitingBid::owed`).
+            let own_c = self.collateral.saturating_sub(self.waiting_bid.owed);
             let own_base = self
                 .skew_point_of(own_c, 0, self.withdrawals_in_escrow)
                 .collateral;
             let own = FundingInputs::for_market(own_base, &self.aggregates, &self.params, price)?;
             let demand = WaitingDemand {
                 escrowed: self.escrowed_deposits,
-                longs: self.aggregates.net_base,
+                longs: self.aggregates.long_base,
                 max_hedge_cost: self.params.max_hedge_cost,
             };
             let (a, bid, charged) =
@@ -527,15 +554,21 @@ impl MarketState {
                 profit = profit.add(to_u64(income.unsigned_abs())?, window)?;
             }
         }
-        // What the deposits in escrow paid for the rate their demand moved: from the
-        // escrow into `C`, the same token account (the hedge base does not move),
-        // locked as the funding income it makes up for.
+        // What the deposits in escrow paid for the longs' bonus: from the escrow into
+        // `C` (the same token account; the hedge base does not move), held there for
+        // the longs (`owed`). Not the holders' income: their funding is the own
+        // rate's; only the charge's rounding up is theirs.
         if charged > 0 {
             self.escrowed_deposits = self.escrowed_deposits.sub_c(charged)?;
             self.collateral = self.collateral.add_c(charged)?;
+        }
+        // Once no long is left, what is still held for the longs is the rounding of
+        // their bonuses (each rounded down, the charges up): the holders' income.
+        if self.aggregates.long_base == 0 && self.waiting_bid.owed > 0 {
             if window > 0 {
-                profit = profit.add(charged, window)?;
+                profit = profit.add(self.waiting_bid.owed, window)?;
             }
+            self.waiting_bid.owed = 0;
         }
         self.profit = profit;
         self.funding = a.state;
@@ -614,8 +647,10 @@ impl MarketState {
         Ok(())
     }
 
-    /// Settles a position's funding against its snapshot and books it.
-    fn settle_into(&mut self, pos: &mut Position, oracle: OraclePrice) -> EngineResult<i64> {
+    /// Settles a position's funding against its snapshot and books it: the funding
+    /// it paid into `C` (negative: was paid out of it) and, under revision 6, a long's
+    /// bonus from the deposits in escrow.
+    fn settle_into(&mut self, pos: &mut Position, oracle: OraclePrice) -> EngineResult<Settled> {
         let view = MarketView {
             params: &self.params,
             units: self.units,
@@ -627,34 +662,20 @@ impl MarketState {
         self.aggregates = agg;
         self.add_collateral(paid)?;
         self.total_margin = self.total_margin.sub_c(i128::from(paid))?;
-        // What the escrow paid into `C` stood for funding the holders would have had
-        // without it: this position's part of it since its last settlement, `base *
-        // (gap_index - snapshot)`, is settled now. A long's was paid to it out of `C`
-        // (the charge made up for it: `unhedged` falls); a short's was paid into `C`
-        // at the lowered rate (the holders' own hedge does not have it: `unhedged`
-        // grows). So whoever settles, and whichever side, the holders' own base is
-        // what it would be without the escrow (found by the third attack on revision
-        // 6: settling only the shorts ran their rate to its floor).
-        let gap = self.waiting_bid.gap_index.saturating_sub(pos.gap_snapshot);
-        if gap > 0 && pos.base != 0 {
-            // Rounded for the holders: a long releases less, a short adds more.
-            let long = pos.base > 0;
-            let part = mul_div(
-                u128::from(pos.base.unsigned_abs()),
-                u128::from(gap),
-                u128::from(GAP_INDEX_PRECISION),
-                if long { Rounding::Floor } else { Rounding::Ceil },
-            )?;
-            let part = u64::try_from(part).unwrap_or(u64::MAX);
-            let u = self.waiting_bid.unhedged;
-            self.waiting_bid.unhedged = if long {
-                u.saturating_sub(part)
-            } else {
-                u.saturating_add(part).min(self.collateral)
-            };
+        // A long's bonus since its last settlement, `base * (gap_index - snapshot)` in
+        // tokens (rounded down, at most what `C` holds for the longs): out of `C` into
+        // its margin. In tokens, so no price between the charge and the settlement
+        // moves it onto the holders; the shorts have none (the index runs at the own
+        // rate).
+        let bonus = self.waiting_bid.bonus_of(pos.base, pos.gap_snapshot)?;
+        if bonus > 0 {
+            self.collateral = self.collateral.sub_c(bonus)?;
+            self.waiting_bid.owed = self.waiting_bid.owed.sub_c(bonus)?;
+            pos.margin = pos.margin.add_c(to_i64(i128::from(bonus))?)?;
+            self.total_margin = self.total_margin.add_c(i128::from(bonus))?;
         }
         pos.gap_snapshot = self.waiting_bid.gap_index;
-        Ok(paid)
+        Ok(Settled { paid, bonus })
     }
 
     /// Books a position change computed from `before`: the margin total moves by the
@@ -674,12 +695,16 @@ impl MarketState {
     }
 
     /// `position_settle_funding`: settles any position's funding.
-    pub fn settle_position_funding(&mut self, pos: &mut Position, oracle: OraclePrice) -> EngineResult<i64> {
+    pub fn settle_position_funding(
+        &mut self,
+        pos: &mut Position,
+        oracle: OraclePrice,
+    ) -> EngineResult<Settled> {
         let (mut st, mut p) = (*self, *pos);
-        let paid = st.settle_into(&mut p, oracle)?;
+        let settled = st.settle_into(&mut p, oracle)?;
         *self = st;
         *pos = p;
-        Ok(paid)
+        Ok(settled)
     }
 
     /// `position_deposit`: margin in.
@@ -739,7 +764,7 @@ impl MarketState {
             self.allow_new_risk(oracle)?;
         }
         let (mut st, mut p) = (*self, *pos);
-        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let settled = st.settle_into(&mut p, oracle)?;
         let outcome = execute_trade(&p, &st.trade_context(), delta, &st.view(oracle))?;
         // The limit bounds the price the order gets, its skew charge included.
         let effective = crate::position::effective_fill_price(
@@ -769,7 +794,8 @@ impl MarketState {
         *pos = outcome.position;
         Ok(TradeExecution {
             outcome,
-            funding_paid,
+            funding_paid: settled.paid,
+            wait_bonus: settled.bonus,
         })
     }
 
@@ -787,12 +813,12 @@ impl MarketState {
         pos: &mut Position,
         amount: u64,
         oracle: OraclePrice,
-    ) -> EngineResult<i64> {
+    ) -> EngineResult<Settled> {
         if amount == 0 {
             return Err(EngineError::ZeroAmount);
         }
         let (mut st, mut p) = (*self, *pos);
-        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let settled = st.settle_into(&mut p, oracle)?;
         if amount > withdrawable_margin_floor(&p, &st.view(oracle))? {
             return Err(EngineError::WithdrawExceedsFreeMargin);
         }
@@ -800,7 +826,7 @@ impl MarketState {
         st.total_margin = st.total_margin.sub_c(i128::from(amount))?;
         *self = st;
         *pos = p;
-        Ok(funding_paid)
+        Ok(settled)
     }
 
     /// Liquidates a position below maintenance at `oracle` (acting at once), if it is
@@ -816,7 +842,7 @@ impl MarketState {
             return Err(EngineError::PositionEmpty);
         }
         let (mut st, mut p) = (*self, *pos);
-        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let settled = st.settle_into(&mut p, oracle)?;
         // `PositionHealthy` when not liquidatable at the price.
         let outcome = liquidate(&p, &st.trade_context(), st.insurance, &st.view(oracle))?;
         // Confirmed: liquidatable at the confirmation price too, its funding settled as
@@ -841,7 +867,8 @@ impl MarketState {
         *pos = outcome.position;
         Ok(LiquidationExecution {
             outcome,
-            funding_paid,
+            funding_paid: settled.paid,
+            wait_bonus: settled.bonus,
         })
     }
 
@@ -864,7 +891,7 @@ impl MarketState {
         if confirm != oracle && !at_confirm.update_reduce_only(confirm)? {
             return Err(EngineError::LiquidationNotConfirmed);
         }
-        let funding_paid = st.settle_into(&mut p, oracle)?;
+        let settled = st.settle_into(&mut p, oracle)?;
         let closed = p.base.unsigned_abs();
         let out = auto_deleverage(&p, &st.trade_context(), &st.view(oracle))?;
         st.book(&p, &out.position, &out.aggregates, out.vault_collateral)?;
@@ -875,7 +902,8 @@ impl MarketState {
         Ok(DeleverageExecution {
             closed,
             realized_pnl: out.realized,
-            funding_paid,
+            funding_paid: settled.paid,
+            wait_bonus: settled.bonus,
             reduce_only_after,
             skew: out.skew,
         })
@@ -926,6 +954,26 @@ impl MarketState {
             skew.unfunded = phi;
         }
         self.skew = skew;
+        Ok(())
+    }
+
+    /// After a parameter change (applied once its timelock has passed): the change may
+    /// move the skew point itself (revision 6 switched on brings the pending requests
+    /// into the hedge base; a new hedge ratio or scale moves `x`). Nobody paid for that
+    /// move, so the whole potential it leaves is recorded unfunded, as a request's is:
+    /// no fall is rebated out of `K` until it is paid down (found by the fifth attack on
+    /// revision 6: a deposit pending when revision 6 was switched on let the long
+    /// beside it be rebated 3.6 tokens of `K`).
+    pub fn params_changed(&mut self) -> EngineResult<()> {
+        if self.is_settled() {
+            return Ok(());
+        }
+        let phi = to_u64(self.skew_point().potential(&self.params, Rounding::Floor)?)?;
+        if phi > self.skew.unfunded {
+            let add = phi.sub_c(self.skew.unfunded)?;
+            self.skew.unfunded_total = self.skew.unfunded_total.add_c(u128::from(add))?;
+            self.skew.unfunded = phi;
+        }
         Ok(())
     }
 
@@ -983,16 +1031,16 @@ impl MarketState {
     }
 
     /// A request booked `owed`: it leaves the charges outstanding; what it owes
-    /// beyond them (its rounding up) moves from the escrow into `C` now, so the escrow
-    /// is always the requests' booked amounts less what is outstanding (and nothing
-    /// once no request is left).
+    /// beyond them (its rounding up) moves from the escrow into `C` now, the holders'
+    /// (the longs' bonus was charged in full already), so the escrow is always the
+    /// requests' booked amounts less what is outstanding (and nothing once no request
+    /// is left).
     fn settle_wait_charge(&mut self, owed: u64) -> EngineResult<()> {
         let bid = &mut self.waiting_bid;
         let extra = owed.saturating_sub(bid.outstanding);
         bid.outstanding = bid.outstanding.sub_c(owed.sub_c(extra)?)?;
         if extra > 0 {
             bid.charged = bid.charged.add_c(u128::from(extra))?;
-            bid.unhedged = bid.unhedged.add_c(extra)?;
             self.escrowed_deposits = self.escrowed_deposits.sub_c(extra)?;
             self.collateral = self.collateral.add_c(extra)?;
         }

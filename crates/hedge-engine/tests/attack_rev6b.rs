@@ -238,7 +238,7 @@ fn withdrawal_trap(attack: bool, hours: i64) -> TrapRun {
             w = Some(st.request_withdraw(supply, shares, at(100)).unwrap());
         }
     }
-    long_paid += st.settle_position_funding(&mut long, at(100)).unwrap();
+    long_paid -= st.settle_position_funding(&mut long, at(100)).unwrap().received();
     TrapRun {
         refunded,
         executed,
@@ -386,7 +386,7 @@ fn split_run(pieces: u64, total: u64, step: i64, days: i64) -> SplitRun {
     assert_eq!((st.escrowed_deposits, st.waiting_bid.outstanding), (0, 0));
     let paid = st.settle_position_funding(&mut long, at(100)).unwrap();
     SplitRun {
-        long_received: -paid,
+        long_received: paid.received(),
         charges: put - back,
         dc: st.collateral as i64 - c0 as i64,
     }
@@ -599,7 +599,7 @@ fn fixed_hourly_request_and_cancel_lowers_the_holders_own_rate() {
         }
         let _ = supply;
         let paid = st.settle_position_funding(&mut long, at(100)).unwrap();
-        (-paid, st.collateral as i64 - c0 as i64, charges)
+        (paid.received(), st.collateral as i64 - c0 as i64, charges)
     };
     let (recv0, dc0, _) = run(false);
     let (recv1, dc1, ch) = run(true);

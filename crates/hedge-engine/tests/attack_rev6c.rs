@@ -19,7 +19,9 @@ use hedge_engine::position::Position;
 use hedge_engine::EngineError;
 
 mod common;
-use common::{at, big_market, hedged_vault, prod_params, terms, Req, HOUR, ONE, P100};
+use common::{
+    at, big_market, hedged_vault, matched_pair, prod_params, terms, top_up_to_target, Req, HOUR, ONE, P100,
+};
 
 // =================================================================================
 // 1. `unhedged` (U) and its release `U * paid / owed`.
@@ -57,27 +59,13 @@ fn side_run(escrow: bool, e: u64, s: u64, days: i64, settle_short: bool, settle_
     let p = prod_params();
     let c = 10_000 * ONE;
     let (mut st, _supply, mut long) = hedged_vault(p, c);
-    let mut long2 = Position::default();
-    let mut short = Position::default();
+    let (mut long2, mut short) = if s > 0 {
+        matched_pair(&mut st, s)
+    } else {
+        (Position::default(), Position::default())
+    };
     let mut att_recv = 0i64;
-    if s > 0 {
-        st.deposit_margin(&mut long2, s).unwrap();
-        st.deposit_margin(&mut short, s).unwrap();
-        // In steps of 500 (the over-hedge cap and the net-long rule in between).
-        let step = 500 * ONE;
-        let mut done = 0;
-        while done < s {
-            let d = step.min(s - done);
-            st.execute_trade(&mut long2, d as i64, 0, at(100)).unwrap();
-            st.execute_trade(&mut short, -(d as i64), 0, at(100)).unwrap();
-            done += d;
-        }
-    }
-    // The longs top up to the hedge target (N = h * C): the fees of the trades joined C.
-    let gap = st.collateral as i64 - st.aggregates.net_base as i64;
-    if gap > 0 {
-        st.execute_trade(&mut long, gap, 0, at(100)).unwrap();
-    }
+    top_up_to_target(&mut st, &mut long);
     let gap = st.collateral as i64 - st.aggregates.net_base as i64;
     if gap > 0 {
         st.execute_trade(&mut long, gap, 0, at(100)).unwrap();
@@ -88,10 +76,13 @@ fn side_run(escrow: bool, e: u64, s: u64, days: i64, settle_short: bool, settle_
     for h in 1..=days * 24 {
         st.accrue(P100, h * HOUR).unwrap();
         if settle_short && s > 0 {
-            att_recv -= st.settle_position_funding(&mut short, at(100)).unwrap();
+            att_recv += st
+                .settle_position_funding(&mut short, at(100))
+                .unwrap()
+                .received();
         }
         if settle_long {
-            att_recv -= st.settle_position_funding(&mut long, at(100)).unwrap();
+            att_recv += st.settle_position_funding(&mut long, at(100)).unwrap().received();
         }
         min_own = min_own.min(st.waiting_bid.own_rate);
         if std::env::var("TRACE").is_ok() && h % 24 == 0 {
@@ -103,11 +94,11 @@ fn side_run(escrow: bool, e: u64, s: u64, days: i64, settle_short: bool, settle_
                 st.collateral,
                 st.aggregates.net_base,
                 st.escrowed_deposits,
-                st.waiting_bid.unhedged
+                st.waiting_bid.owed
             );
         }
     }
-    let u_end = st.waiting_bid.unhedged;
+    let u_end = st.waiting_bid.owed;
     let (own_end, mkt_end) = (st.waiting_bid.own_rate, st.funding.rate);
     let mut charges = 0;
     if let Some(r) = r {
@@ -115,10 +106,16 @@ fn side_run(escrow: bool, e: u64, s: u64, days: i64, settle_short: bool, settle_
         // What the longs cover stays (and would execute); the rest is refunded.
         charges = e - rel.refunded - rel.kept;
     }
-    att_recv -= st.settle_position_funding(&mut long, at(100)).unwrap();
+    att_recv += st.settle_position_funding(&mut long, at(100)).unwrap().received();
     if s > 0 {
-        att_recv -= st.settle_position_funding(&mut long2, at(100)).unwrap();
-        att_recv -= st.settle_position_funding(&mut short, at(100)).unwrap();
+        att_recv += st
+            .settle_position_funding(&mut long2, at(100))
+            .unwrap()
+            .received();
+        att_recv += st
+            .settle_position_funding(&mut short, at(100))
+            .unwrap()
+            .received();
     }
     SideRun {
         dc: st.collateral as i64 - c_after_trades as i64,

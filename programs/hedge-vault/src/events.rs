@@ -217,6 +217,9 @@ pub struct MarginWithdrawn {
     pub executor: Pubkey,
     pub amount: u64,
     pub funding_paid: i64,
+    /// Revision 6: the long's bonus since it last settled, paid by the deposits in
+    /// escrow: into its margin out of what `C` held for the longs, tokens.
+    pub wait_bonus: u64,
     pub margin: i64,
 }
 
@@ -241,6 +244,9 @@ pub struct PositionTraded {
     /// The insurance fund's part of `fee` (its share of the taker fee).
     pub insurance_fee: u64,
     pub funding_paid: i64,
+    /// Revision 6: the long's bonus since it last settled, paid by the deposits in
+    /// escrow: into its margin out of what `C` held for the longs, tokens.
+    pub wait_bonus: u64,
     pub reducing: bool,
     pub margin_after: i64,
     pub net_base_after: i128,
@@ -266,8 +272,13 @@ pub struct FundingUpdated {
     pub market: Pubkey,
     /// precision: 1e27 USD per whole token
     pub index: i128,
-    /// precision: 1e12 per day
+    /// The longs' rate (revision 6: below `own_rate` by their bonus while deposits
+    /// wait). precision: 1e12 per day
     pub rate: i64,
+    /// The rate the index runs at, the vault's own hedge's: what the vault and the
+    /// shorts pay or earn (equal to `rate` before revision 6 or with no deposit
+    /// waiting). precision: 1e12 per day
+    pub own_rate: i64,
     pub charged_seconds: i64,
     pub skipped_seconds: i64,
     /// `N - h*C`, native units
@@ -300,6 +311,9 @@ pub struct FundingSettled {
     pub owner: Pubkey,
     /// tokens moved from the position to the vault (negative: to the position)
     pub paid: i64,
+    /// Revision 6: the long's bonus since it last settled, paid by the deposits in
+    /// escrow: into its margin out of what `C` held for the longs, tokens.
+    pub wait_bonus: u64,
     pub margin_after: i64,
 }
 
@@ -321,6 +335,9 @@ pub struct PositionLiquidated {
     /// Funding settled before liquidating: tokens to the vault (negative: to the
     /// position).
     pub funding_paid: i64,
+    /// Revision 6: the long's bonus since it last settled, paid by the deposits in
+    /// escrow: into its margin out of what `C` held for the longs, tokens.
+    pub wait_bonus: u64,
     /// The skew potential's rise of the close, paid into the skew ledger from the
     /// equity left (revision 5); never rebated.
     pub skew_paid: u64,
@@ -356,6 +373,9 @@ pub struct AutoDeleveraged {
     pub reduce_only_after: bool,
     /// Funding settled first: tokens to the vault.
     pub funding_paid: i64,
+    /// Revision 6: the long's bonus since it last settled, paid by the deposits in
+    /// escrow: into its margin out of what `C` held for the longs, tokens.
+    pub wait_bonus: u64,
     /// The skew potential's rise of the close, paid into the skew ledger
     /// (revision 5); never rebated.
     pub skew_paid: u64,
@@ -509,6 +529,7 @@ impl PositionTraded {
             rebate: o.rebate,
             insurance_fee: o.insurance_fee,
             funding_paid: x.funding_paid,
+            wait_bonus: x.wait_bonus,
             reducing: o.reducing,
             margin_after: o.position.margin,
             net_base_after: o.aggregates.net_base,
@@ -535,6 +556,11 @@ impl FundingUpdated {
             market,
             index: a.state.index,
             rate: a.state.rate,
+            own_rate: if st.params.deposits_wait_for_hedge() {
+                st.waiting_bid.own_rate
+            } else {
+                a.state.rate
+            },
             charged_seconds: a.charged_seconds,
             skipped_seconds: a.skipped_seconds,
             imbalance,
@@ -571,6 +597,7 @@ impl PositionLiquidated {
             bad_debt: out.bad_debt,
             margin_after: out.position.margin,
             funding_paid: x.funding_paid,
+            wait_bonus: x.wait_bonus,
             skew_paid: out.skew.paid,
             skew_unfunded: out.skew.unfunded,
             skew_ledger: out.skew.ledger.balance,
@@ -615,6 +642,7 @@ impl AutoDeleveraged {
             realized_pnl: x.realized_pnl,
             reduce_only_after: x.reduce_only_after,
             funding_paid: x.funding_paid,
+            wait_bonus: x.wait_bonus,
             skew_paid: x.skew.paid,
             skew_unfunded: x.skew.unfunded,
             skew_ledger: x.skew.ledger.balance,

@@ -99,6 +99,33 @@ pub fn hedged_vault(params: RiskParams, c: u64) -> (MarketState, u64, Position) 
     (st, x.shares, long)
 }
 
+/// A matched pair beside `st`'s vault: a long and a short of `s` each (margin `s`),
+/// opened in steps of 500 tokens (the over-hedge cap and the net-long rule in
+/// between). Returns (long, short).
+pub fn matched_pair(st: &mut MarketState, s: u64) -> (Position, Position) {
+    let (mut long, mut short) = (Position::default(), Position::default());
+    st.deposit_margin(&mut long, s).unwrap();
+    st.deposit_margin(&mut short, s).unwrap();
+    let step = 500 * ONE;
+    let mut done = 0;
+    while done < s {
+        let d = step.min(s - done);
+        st.execute_trade(&mut long, d as i64, 0, at(100)).unwrap();
+        st.execute_trade(&mut short, -(d as i64), 0, at(100)).unwrap();
+        done += d;
+    }
+    (long, short)
+}
+
+/// `long` tops the traders' net long up to `C` (the hedge target at `h = 1`: the
+/// trades' fees joined `C`).
+pub fn top_up_to_target(st: &mut MarketState, long: &mut Position) {
+    let gap = st.collateral as i64 - st.aggregates.net_base as i64;
+    if gap > 0 {
+        st.execute_trade(long, gap, 0, at(100)).unwrap();
+    }
+}
+
 /// 100 USD, the tests' price. precision: 1e18
 pub const P100: u128 = 100 * PRICE_PRECISION;
 /// An hour, seconds.

@@ -157,6 +157,11 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
             m.params = p.params;
             m.oracle_config = p.oracle_config;
             m.admin_config = p.admin_config;
+            // A change that moves the skew point leaves its potential unfunded: no fall
+            // it causes is rebated out of the skew ledger (PROTOCOL section 8).
+            let mut st = m.state()?;
+            st.params_changed().named()?;
+            m.set_state(&st);
         }
         ProposalKind::Settlement => {
             check_feed_dead(&a.market, &a.oracle, now)?;

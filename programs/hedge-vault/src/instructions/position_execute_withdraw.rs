@@ -75,7 +75,7 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
     let mut held = Held::default();
     let (mut executed, mut cancelled) = (None, None);
     match result {
-        Ok(funding_paid) => {
+        Ok(settled) => {
             a.position.set_engine(&pos);
             pay.tokens(
                 &mut st,
@@ -90,7 +90,8 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
                 owner: a.owner.key(),
                 executor: a.executor.key(),
                 amount,
-                funding_paid,
+                funding_paid: settled.paid,
+                wait_bonus: settled.bonus,
                 margin: pos.margin,
             });
         }

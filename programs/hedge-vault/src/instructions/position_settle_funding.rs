@@ -27,13 +27,14 @@ pub fn handler(mut ctx: Context<PositionSettleFunding>) -> Result<()> {
     let mut st = a.market.state()?;
     let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
     let mut pos = a.position.engine();
-    let paid = st.settle_position_funding(&mut pos, price).named()?;
+    let settled = st.settle_position_funding(&mut pos, price).named()?;
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     let event = FundingSettled {
         market: a.market.key(),
         owner: a.position.owner,
-        paid,
+        paid: settled.paid,
+        wait_bonus: settled.bonus,
         margin_after: pos.margin,
     };
     emit_cpi!(event);

@@ -351,22 +351,24 @@ pub struct Market {
     pub insurance_profit_last: i64,
     /// Unix seconds at which all of it is unlocked.
     pub insurance_unlock_end: i64,
-    /// Revision 6: the rate of the holders' own hedge (without the deposits in
-    /// escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+    /// Revision 6: the rate of the vault's own hedge (the hedge base without the
+    /// deposits in escrow), which the funding index runs at: what the vault and the
+    /// shorts pay or earn. `funding_rate` is the longs' rate, at most this: the
+    /// difference is their bonus, paid by the deposits in escrow. precision: 1e12 per
     /// day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
     pub funding_own_rate: i64,
-    /// Revision 6: cumulative charge per escrowed token for the rate the deposits'
-    /// demand moved. precision: 1e12 tokens per token
+    /// Revision 6: cumulative charge per escrowed token for the longs' bonus.
+    /// precision: 1e12 tokens per token
     pub wait_index: u64,
     /// Cumulative tokens the deposits in escrow paid into `C` for it.
     pub wait_charged: u128,
     /// Tokens charged to the escrow as a whole, not yet booked to a request.
     pub wait_outstanding: u64,
-    /// Tokens the escrow paid into `C` standing for funding not yet settled: out of
-    /// the holders' own hedge base until that funding is settled.
-    pub wait_unhedged: u64,
-    /// Cumulative gap the escrow paid for, per unit of the vault's short; each
-    /// position settles its part against its `gap_snapshot`. precision: 1e18
+    /// Tokens in `C` owed to the longs as their bonus, not yet settled: not the
+    /// holders' (out of their equity and their own hedge base).
+    pub wait_owed: u64,
+    /// Cumulative bonus per unit of a long's base; each long settles its part
+    /// against its `gap_snapshot`. precision: 1e18 tokens per token
     pub wait_gap_index: u64,
 }
 
@@ -467,7 +469,7 @@ impl Market {
             wait_index: 0,
             wait_charged: 0,
             wait_outstanding: 0,
-            wait_unhedged: 0,
+            wait_owed: 0,
             wait_gap_index: 0,
         }
     }
@@ -567,7 +569,7 @@ impl Market {
                 index: self.wait_index,
                 charged: self.wait_charged,
                 outstanding: self.wait_outstanding,
-                unhedged: self.wait_unhedged,
+                owed: self.wait_owed,
                 gap_index: self.wait_gap_index,
             },
         })
@@ -619,7 +621,7 @@ impl Market {
         self.wait_index = s.waiting_bid.index;
         self.wait_charged = s.waiting_bid.charged;
         self.wait_outstanding = s.waiting_bid.outstanding;
-        self.wait_unhedged = s.waiting_bid.unhedged;
+        self.wait_owed = s.waiting_bid.owed;
         self.wait_gap_index = s.waiting_bid.gap_index;
     }
 }

@@ -217,14 +217,16 @@ export type Market = {
   /** Unix seconds at which all of it is unlocked. */
   insuranceUnlockEnd: bigint;
   /**
-   * Revision 6: the rate of the holders' own hedge (without the deposits in
-   * escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+   * Revision 6: the rate of the vault's own hedge (the hedge base without the
+   * deposits in escrow), which the funding index runs at: what the vault and the
+   * shorts pay or earn. `funding_rate` is the longs' rate, at most this: the
+   * difference is their bonus, paid by the deposits in escrow. precision: 1e12 per
    * day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
    */
   fundingOwnRate: bigint;
   /**
-   * Revision 6: cumulative charge per escrowed token for the rate the deposits'
-   * demand moved. precision: 1e12 tokens per token
+   * Revision 6: cumulative charge per escrowed token for the longs' bonus.
+   * precision: 1e12 tokens per token
    */
   waitIndex: bigint;
   /** Cumulative tokens the deposits in escrow paid into `C` for it. */
@@ -232,13 +234,13 @@ export type Market = {
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: bigint;
   /**
-   * Tokens the escrow paid into `C` standing for funding not yet settled: out of
-   * the holders' own hedge base until that funding is settled.
+   * Tokens in `C` owed to the longs as their bonus, not yet settled: not the
+   * holders' (out of their equity and their own hedge base).
    */
-  waitUnhedged: bigint;
+  waitOwed: bigint;
   /**
-   * Cumulative gap the escrow paid for, per unit of the vault's short; each
-   * position settles its part against its `gap_snapshot`. precision: 1e18
+   * Cumulative bonus per unit of a long's base; each long settles its part
+   * against its `gap_snapshot`. precision: 1e18 tokens per token
    */
   waitGapIndex: bigint;
 };
@@ -384,14 +386,16 @@ export type MarketArgs = {
   /** Unix seconds at which all of it is unlocked. */
   insuranceUnlockEnd: number | bigint;
   /**
-   * Revision 6: the rate of the holders' own hedge (without the deposits in
-   * escrow), what they pay; the market's rate is at most this. precision: 1e12 per
+   * Revision 6: the rate of the vault's own hedge (the hedge base without the
+   * deposits in escrow), which the funding index runs at: what the vault and the
+   * shorts pay or earn. `funding_rate` is the longs' rate, at most this: the
+   * difference is their bonus, paid by the deposits in escrow. precision: 1e12 per
    * day (PROTOCOL section 4, "Who pays for a waiting deposit's hedge").
    */
   fundingOwnRate: number | bigint;
   /**
-   * Revision 6: cumulative charge per escrowed token for the rate the deposits'
-   * demand moved. precision: 1e12 tokens per token
+   * Revision 6: cumulative charge per escrowed token for the longs' bonus.
+   * precision: 1e12 tokens per token
    */
   waitIndex: number | bigint;
   /** Cumulative tokens the deposits in escrow paid into `C` for it. */
@@ -399,13 +403,13 @@ export type MarketArgs = {
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: number | bigint;
   /**
-   * Tokens the escrow paid into `C` standing for funding not yet settled: out of
-   * the holders' own hedge base until that funding is settled.
+   * Tokens in `C` owed to the longs as their bonus, not yet settled: not the
+   * holders' (out of their equity and their own hedge base).
    */
-  waitUnhedged: number | bigint;
+  waitOwed: number | bigint;
   /**
-   * Cumulative gap the escrow paid for, per unit of the vault's short; each
-   * position settles its part against its `gap_snapshot`. precision: 1e18
+   * Cumulative bonus per unit of a long's base; each long settles its part
+   * against its `gap_snapshot`. precision: 1e18 tokens per token
    */
   waitGapIndex: number | bigint;
 };
@@ -477,7 +481,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["waitIndex", getU64Encoder()],
       ["waitCharged", getU128Encoder()],
       ["waitOutstanding", getU64Encoder()],
-      ["waitUnhedged", getU64Encoder()],
+      ["waitOwed", getU64Encoder()],
       ["waitGapIndex", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
@@ -550,7 +554,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["waitIndex", getU64Decoder()],
     ["waitCharged", getU128Decoder()],
     ["waitOutstanding", getU64Decoder()],
-    ["waitUnhedged", getU64Decoder()],
+    ["waitOwed", getU64Decoder()],
     ["waitGapIndex", getU64Decoder()],
   ]);
 }

@@ -43,6 +43,11 @@ export type AutoDeleveraged = {
   /** Funding settled first: tokens to the vault. */
   fundingPaid: bigint;
   /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: bigint;
+  /**
    * The skew potential's rise of the close, paid into the skew ledger
    * (revision 5); never rebated.
    */
@@ -64,6 +69,11 @@ export type AutoDeleveragedArgs = {
   /** Funding settled first: tokens to the vault. */
   fundingPaid: number | bigint;
   /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: number | bigint;
+  /**
    * The skew potential's rise of the close, paid into the skew ledger
    * (revision 5); never rebated.
    */
@@ -84,6 +94,7 @@ export function getAutoDeleveragedEncoder(): FixedSizeEncoder<AutoDeleveragedArg
       ["realizedPnl", getI64Encoder()],
       ["reduceOnlyAfter", getBooleanEncoder()],
       ["fundingPaid", getI64Encoder()],
+      ["waitBonus", getU64Encoder()],
       ["skewPaid", getU64Encoder()],
       ["skewUnfunded", getU64Encoder()],
       ["skewLedger", getU64Encoder()],
@@ -108,6 +119,7 @@ export function getAutoDeleveragedDecoder(): FixedSizeDecoder<AutoDeleveraged> {
       ["realizedPnl", getI64Decoder()],
       ["reduceOnlyAfter", getBooleanDecoder()],
       ["fundingPaid", getI64Decoder()],
+      ["waitBonus", getU64Decoder()],
       ["skewPaid", getU64Decoder()],
       ["skewUnfunded", getU64Decoder()],
       ["skewLedger", getU64Decoder()],

@@ -20,6 +20,8 @@ import {
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   type Address,
   type FixedSizeCodec,
   type FixedSizeDecoder,
@@ -31,6 +33,11 @@ export type FundingSettled = {
   owner: Address;
   /** tokens moved from the position to the vault (negative: to the position) */
   paid: bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: bigint;
   marginAfter: bigint;
 };
 
@@ -39,6 +46,11 @@ export type FundingSettledArgs = {
   owner: Address;
   /** tokens moved from the position to the vault (negative: to the position) */
   paid: number | bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: number | bigint;
   marginAfter: number | bigint;
 };
 
@@ -48,6 +60,7 @@ export function getFundingSettledEncoder(): FixedSizeEncoder<FundingSettledArgs>
       ["market", getAddressEncoder()],
       ["owner", getAddressEncoder()],
       ["paid", getI64Encoder()],
+      ["waitBonus", getU64Encoder()],
       ["marginAfter", getI64Encoder()],
     ]),
     [
@@ -66,6 +79,7 @@ export function getFundingSettledDecoder(): FixedSizeDecoder<FundingSettled> {
       ["market", getAddressDecoder()],
       ["owner", getAddressDecoder()],
       ["paid", getI64Decoder()],
+      ["waitBonus", getU64Decoder()],
       ["marginAfter", getI64Decoder()],
     ]),
     [

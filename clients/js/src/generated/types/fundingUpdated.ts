@@ -36,8 +36,17 @@ export type FundingUpdated = {
   market: Address;
   /** precision: 1e27 USD per whole token */
   index: bigint;
-  /** precision: 1e12 per day */
+  /**
+   * The longs' rate (revision 6: below `own_rate` by their bonus while deposits
+   * wait). precision: 1e12 per day
+   */
   rate: bigint;
+  /**
+   * The rate the index runs at, the vault's own hedge's: what the vault and the
+   * shorts pay or earn (equal to `rate` before revision 6 or with no deposit
+   * waiting). precision: 1e12 per day
+   */
+  ownRate: bigint;
   chargedSeconds: bigint;
   skippedSeconds: bigint;
   /** `N - h*C`, native units */
@@ -69,8 +78,17 @@ export type FundingUpdatedArgs = {
   market: Address;
   /** precision: 1e27 USD per whole token */
   index: number | bigint;
-  /** precision: 1e12 per day */
+  /**
+   * The longs' rate (revision 6: below `own_rate` by their bonus while deposits
+   * wait). precision: 1e12 per day
+   */
   rate: number | bigint;
+  /**
+   * The rate the index runs at, the vault's own hedge's: what the vault and the
+   * shorts pay or earn (equal to `rate` before revision 6 or with no deposit
+   * waiting). precision: 1e12 per day
+   */
+  ownRate: number | bigint;
   chargedSeconds: number | bigint;
   skippedSeconds: number | bigint;
   /** `N - h*C`, native units */
@@ -104,6 +122,7 @@ export function getFundingUpdatedEncoder(): FixedSizeEncoder<FundingUpdatedArgs>
       ["market", getAddressEncoder()],
       ["index", getI128Encoder()],
       ["rate", getI64Encoder()],
+      ["ownRate", getI64Encoder()],
       ["chargedSeconds", getI64Encoder()],
       ["skippedSeconds", getI64Encoder()],
       ["imbalance", getI128Encoder()],
@@ -131,6 +150,7 @@ export function getFundingUpdatedDecoder(): FixedSizeDecoder<FundingUpdated> {
       ["market", getAddressDecoder()],
       ["index", getI128Decoder()],
       ["rate", getI64Decoder()],
+      ["ownRate", getI64Decoder()],
       ["chargedSeconds", getI64Decoder()],
       ["skippedSeconds", getI64Decoder()],
       ["imbalance", getI128Decoder()],

@@ -34,6 +34,11 @@ export type MarginWithdrawn = {
   executor: Address;
   amount: bigint;
   fundingPaid: bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: bigint;
   margin: bigint;
 };
 
@@ -43,6 +48,11 @@ export type MarginWithdrawnArgs = {
   executor: Address;
   amount: number | bigint;
   fundingPaid: number | bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: number | bigint;
   margin: number | bigint;
 };
 
@@ -54,6 +64,7 @@ export function getMarginWithdrawnEncoder(): FixedSizeEncoder<MarginWithdrawnArg
       ["executor", getAddressEncoder()],
       ["amount", getU64Encoder()],
       ["fundingPaid", getI64Encoder()],
+      ["waitBonus", getU64Encoder()],
       ["margin", getI64Encoder()],
     ]),
     [
@@ -74,6 +85,7 @@ export function getMarginWithdrawnDecoder(): FixedSizeDecoder<MarginWithdrawn> {
       ["executor", getAddressDecoder()],
       ["amount", getU64Decoder()],
       ["fundingPaid", getI64Decoder()],
+      ["waitBonus", getU64Decoder()],
       ["margin", getI64Decoder()],
     ]),
     [

@@ -49,6 +49,11 @@ export type PositionLiquidated = {
    */
   fundingPaid: bigint;
   /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: bigint;
+  /**
    * The skew potential's rise of the close, paid into the skew ledger from the
    * equity left (revision 5); never rebated.
    */
@@ -78,6 +83,11 @@ export type PositionLiquidatedArgs = {
    */
   fundingPaid: number | bigint;
   /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: number | bigint;
+  /**
    * The skew potential's rise of the close, paid into the skew ledger from the
    * equity left (revision 5); never rebated.
    */
@@ -103,6 +113,7 @@ export function getPositionLiquidatedEncoder(): FixedSizeEncoder<PositionLiquida
       ["badDebt", getU64Encoder()],
       ["marginAfter", getI64Encoder()],
       ["fundingPaid", getI64Encoder()],
+      ["waitBonus", getU64Encoder()],
       ["skewPaid", getU64Encoder()],
       ["skewUnfunded", getU64Encoder()],
       ["skewLedger", getU64Encoder()],
@@ -132,6 +143,7 @@ export function getPositionLiquidatedDecoder(): FixedSizeDecoder<PositionLiquida
       ["badDebt", getU64Decoder()],
       ["marginAfter", getI64Decoder()],
       ["fundingPaid", getI64Decoder()],
+      ["waitBonus", getU64Decoder()],
       ["skewPaid", getU64Decoder()],
       ["skewUnfunded", getU64Decoder()],
       ["skewLedger", getU64Decoder()],

@@ -53,6 +53,11 @@ export type PositionTraded = {
   /** The insurance fund's part of `fee` (its share of the taker fee). */
   insuranceFee: bigint;
   fundingPaid: bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: bigint;
   reducing: boolean;
   marginAfter: bigint;
   netBaseAfter: bigint;
@@ -82,6 +87,11 @@ export type PositionTradedArgs = {
   /** The insurance fund's part of `fee` (its share of the taker fee). */
   insuranceFee: number | bigint;
   fundingPaid: number | bigint;
+  /**
+   * Revision 6: the long's bonus since it last settled, paid by the deposits in
+   * escrow: into its margin out of what `C` held for the longs, tokens.
+   */
+  waitBonus: number | bigint;
   reducing: boolean;
   marginAfter: number | bigint;
   netBaseAfter: number | bigint;
@@ -107,6 +117,7 @@ export function getPositionTradedEncoder(): FixedSizeEncoder<PositionTradedArgs>
       ["rebate", getU64Encoder()],
       ["insuranceFee", getU64Encoder()],
       ["fundingPaid", getI64Encoder()],
+      ["waitBonus", getU64Encoder()],
       ["reducing", getBooleanEncoder()],
       ["marginAfter", getI64Encoder()],
       ["netBaseAfter", getI128Encoder()],
@@ -139,6 +150,7 @@ export function getPositionTradedDecoder(): FixedSizeDecoder<PositionTraded> {
       ["rebate", getU64Decoder()],
       ["insuranceFee", getU64Decoder()],
       ["fundingPaid", getI64Decoder()],
+      ["waitBonus", getU64Decoder()],
       ["reducing", getBooleanDecoder()],
       ["marginAfter", getI64Decoder()],
       ["netBaseAfter", getI128Decoder()],
