@@ -1,7 +1,8 @@
 //! Revision 6 through the real bank (PROTOCOL section 3, "A deposit executes against a
 //! hedge that exists", and section 4, "Who pays for a waiting deposit's hedge"): a
 //! deposit waits for the longs that cover it and executes as they arrive; while it
-//! waits it pays for the rate its demand moves, from its escrow into `C`; a
+//! waits it pays the longs a bonus for the rate its demand moves, from its escrow
+//! into `C` where it is owed to them until they settle; a
 //! cancellation returns only what the longs do not cover; bounds its execution could
 //! never meet are refused at request. Every token is followed: the collateral account
 //! equals the ledger after each step (`check_invariants`), and the pools (`C`, `K`,
@@ -84,9 +85,9 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
     assert_eq!((r.amount, r.wait_since), (ev.waiting, m.wait_index));
     h.check_invariants().await;
 
-    // A day with the rest waiting: its demand holds the rate below the holders' own,
-    // and the escrow pays the difference on the vault's short into C, at most 20%/yr
-    // of what waits.
+    // A day with the rest waiting: its demand holds the longs' rate below the vault's
+    // own, and the escrow pays the difference to the longs, into C where it is owed to
+    // them, at most 20%/yr of what waits.
     let waiting = ev.waiting;
     for _ in 0..24 {
         h.advance(3_600).await;
@@ -106,6 +107,35 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
     assert_eq!(
         m.escrowed_deposits + paid,
         before.escrowed_deposits - ev.amount - new_charge
+    );
+    // What it paid is owed to the longs, in `C`, not the holders'.
+    assert!(
+        m.wait_owed > 0 && m.wait_owed <= (m.wait_charged as u64),
+        "{}",
+        m.wait_owed
+    );
+    h.check_invariants().await;
+
+    // The taker, the only long, settles: he takes the bonus, in tokens, out of `C`
+    // into his margin; what stays owed is rounding. His funding at the vault's own
+    // rate moves `C` the other way, as it would without the waiting deposit.
+    let (pos0, m0) = (h.position_state(&t.key()).await, h.market_state().await);
+    let settled: FundingSettled = h
+        .send(&[position_settle_funding(&h, &t.key())], &[])
+        .await
+        .event();
+    let (pos1, m1) = (h.position_state(&t.key()).await, h.market_state().await);
+    assert!(settled.wait_bonus > 0 && settled.wait_bonus <= m0.wait_owed);
+    assert!(m0.wait_owed - settled.wait_bonus <= 24 * 2, "{m0:?}");
+    assert_eq!(m1.wait_owed, m0.wait_owed - settled.wait_bonus);
+    assert_eq!(
+        pos1.margin,
+        pos0.margin - settled.paid + settled.wait_bonus as i64
+    );
+    assert_eq!(settled.margin_after, pos1.margin);
+    assert_eq!(
+        i128::from(m1.collateral),
+        i128::from(m0.collateral) + i128::from(settled.paid) - i128::from(settled.wait_bonus)
     );
     h.check_invariants().await;
 
