@@ -59,6 +59,21 @@ fn the_built_in_story_hedges_the_holder() {
     let withdrawn: f64 = st["withdrawn_tokens"].as_str().unwrap().parse().unwrap();
     assert!((withdrawn - f(&v, "withdrawn_tokens")).abs() < 1e-9, "{st}");
     assert!(f(&v, "transactions") > 1_000.0);
+    // Every hedger is reported, the holder first: each one's entry cost within the
+    // issue's 0.1%, its hedged result within 10% through the fall, and the unhedged
+    // comparison the price's move; the holder's exit, and only its, is measured.
+    let hedgers = v["hedgers"].as_array().unwrap();
+    assert_eq!(hedgers.len(), 4, "{v}");
+    assert_eq!(hedgers[0]["owner"], v["holder"]);
+    for h in hedgers {
+        assert!(f(h, "entry_cost") >= 0.0 && f(h, "entry_cost") <= 0.001, "{h}");
+        assert!(f(h, "hedged_return").abs() < 0.10, "{h}");
+        assert!((f(h, "held_return") - price_move).abs() < 0.02, "{h}");
+        assert_eq!(h["exit_cost"].is_null(), h["owner"] != v["holder"], "{h}");
+        assert_eq!(h["holding"], h["owner"] != v["holder"], "{h}");
+    }
+    assert!(f(&hedgers[0], "exit_cost").abs() <= 0.001, "{}", hedgers[0]);
+    assert!((f(&hedgers[0], "hedged_return") - f(&v, "hedged_return")).abs() < 1e-6);
 }
 
 #[test]

@@ -12,6 +12,18 @@ use super::sim::{Attribution, Sim};
 use super::Run;
 
 /// Per sub-step and per day samples.
+/// One hedger's entry and exit costs, native units (fractional: at the share's value
+/// after the pass that executed the flow; see [`Series::record_flows`]).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct OwnerCosts {
+    /// Tokens that executed into the vault, and what entering cost of them.
+    pub entered: f64,
+    pub entry_cost: f64,
+    /// The withdrawn shares' value, and what leaving cost of it.
+    pub left: f64,
+    pub exit_cost: f64,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Series {
     pub dates: Vec<String>,
@@ -71,6 +83,9 @@ pub struct Series {
     /// waited; the longest wait, seconds.
     #[serde(skip)]
     waiting_since: std::collections::BTreeMap<Pubkey, i64>,
+    /// What each hedger's flows cost, by owner (the demo reports every hedger).
+    #[serde(skip)]
+    pub costs_by_owner: std::collections::BTreeMap<Pubkey, OwnerCosts>,
     pub waited_tokens: f64,
     pub longest_wait_s: i64,
 }
@@ -149,8 +164,11 @@ impl Series {
         };
         for d in deposits {
             if d.amount > 0 && d.shares > 0 {
-                self.entry_costs
-                    .push(1.0 - d.shares as f64 * nav_locked / d.amount as f64);
+                let value = d.shares as f64 * nav_locked;
+                self.entry_costs.push(1.0 - value / d.amount as f64);
+                let c = self.costs_by_owner.entry(d.owner).or_default();
+                c.entered += d.amount as f64;
+                c.entry_cost += d.amount as f64 - value;
             }
             if d.waiting > 0 {
                 if let std::collections::btree_map::Entry::Vacant(e) = self.waiting_since.entry(d.owner) {
@@ -165,6 +183,9 @@ impl Series {
             let value = w.shares as f64 * nav;
             if w.shares > 0 && value > 0.0 {
                 self.exit_costs.push(1.0 - w.paid as f64 / value);
+                let c = self.costs_by_owner.entry(w.owner).or_default();
+                c.left += value;
+                c.exit_cost += value - w.paid as f64;
             }
         }
     }

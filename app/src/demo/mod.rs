@@ -156,6 +156,17 @@ pub async fn run_kept(opts: &DemoOptions) -> Result<Finished> {
         token: Client::ata(&holder, &r.keys.mint),
         shares: share_account,
     };
+    // What the shares are worth at the price's centre, without the income still
+    // locked (what a share is withdrawn for): what leaving cost is measured from it,
+    // as the backtest measures every exit.
+    let value_mid = {
+        let m = r.client.market(&r.keys.market, Some(r.oracle)).await?;
+        let p = r.client.price(&m).await?.price;
+        let mid = hedge_engine::oracle::OraclePrice { conf: 0, ..p };
+        let supply = r.client.mint_supply(&r.keys.share_mint).await?;
+        let now = r.client.chain.unix_time().await?;
+        crate::reports::views::shares_value(&m.state, supply, &mid, now, shares)?
+    };
     let ix = ix::vault_request_withdraw(&r.keys, &o, shares);
     r.send_as(ix, &holder).await?;
     let mut paid = 0;
@@ -180,7 +191,29 @@ pub async fn run_kept(opts: &DemoOptions) -> Result<Finished> {
     }
     let statement =
         crate::reports::statement::for_owner(&mut r.client, &r.keys.market, Some(r.oracle), &holder).await?;
-    rep.finish(&mut r, holder, last.usd, paid, statement).await?;
+    // Every hedger, the holder first, each from its own statement and what its flows
+    // cost (the holder's last exit measured above).
+    let mut costs = run.series.costs_by_owner.clone();
+    let c = costs.entry(holder).or_default();
+    c.left += value_mid as f64;
+    c.exit_cost += value_mid as f64 - paid as f64;
+    let mut hedgers = Vec::new();
+    for h in &run.agents.hedgers {
+        let s = if *h == holder {
+            statement.clone()
+        } else {
+            crate::reports::statement::for_owner(&mut r.client, &r.keys.market, Some(r.oracle), h).await?
+        };
+        if s.deposits.is_empty() {
+            continue;
+        }
+        hedgers.push(report::HedgerRow::of(
+            &s,
+            &costs.get(h).copied().unwrap_or_default(),
+        ));
+    }
+    rep.finish(&mut r, holder, last.usd, paid, statement, hedgers)
+        .await?;
     Ok(Finished {
         report: rep,
         market: r.keys.market,

@@ -71,6 +71,47 @@ pub struct DemoReport {
     pub backtest: Option<Report>,
     /// The holder's `hedge vault statement` after the withdrawal.
     pub statement: Option<Statement>,
+    /// Every hedger, the holder first: what each put in, what entering and leaving
+    /// cost, and the result against holding the tokens.
+    pub hedgers: Vec<HedgerRow>,
+    /// What the deposits waiting for their hedge paid the longs (revision 6).
+    pub wait_charges_tokens: f64,
+}
+
+/// One hedger's account at the end of the demo.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct HedgerRow {
+    pub owner: String,
+    pub deposited_tokens: f64,
+    pub deposited_usd: f64,
+    /// What entering cost (the band edge, skew charges, the wait), share of what
+    /// executed; and leaving, share of what the shares were worth (`None`: still in).
+    pub entry_cost: f64,
+    pub exit_cost: Option<f64>,
+    /// Value now plus withdrawn, USD.
+    pub now_usd: f64,
+    /// The statement's hedged result and the unhedged one, as returns.
+    pub hedged_return: f64,
+    pub held_return: f64,
+    /// Still holding shares at the end.
+    pub holding: bool,
+}
+
+impl HedgerRow {
+    pub fn of(s: &Statement, costs: &crate::backtest::report::OwnerCosts) -> HedgerRow {
+        let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+        HedgerRow {
+            owner: s.owner.clone(),
+            deposited_tokens: tokens(s.deposited_native),
+            deposited_usd: s.deposited_usd,
+            entry_cost: share(costs.entry_cost, costs.entered),
+            exit_cost: (costs.left > 0.0).then(|| share(costs.exit_cost, costs.left)),
+            now_usd: s.value_now_usd + s.withdrawn_usd,
+            hedged_return: s.hedged_return,
+            held_return: s.held_return,
+            holding: !s.shares_now.trim_start_matches(['0', '.']).is_empty(),
+        }
+    }
 }
 
 /// One execution of an opening deposit.
@@ -141,6 +182,7 @@ impl DemoReport {
         end_usd: f64,
         paid: u64,
         statement: Statement,
+        hedgers: Vec<HedgerRow>,
     ) -> Result<()> {
         let deposited_usd = statement.deposited_usd;
         let m = r.market().await?;
@@ -159,7 +201,9 @@ impl DemoReport {
         self.skew_ledger_tokens = tokens(m.skew_ledger.into());
         self.skew_unfunded_tokens = tokens(m.skew_unfunded_total as i128);
         self.transactions = r.transactions;
+        self.wait_charges_tokens = tokens(m.wait_charged as i128);
         self.statement = Some(statement);
+        self.hedgers = hedgers;
         Ok(())
     }
 }
@@ -217,7 +261,13 @@ The holder {holder}
   withdrew       {wd:.4} tokens = {h_usd:.2} USD   ({h_ret} in USD, hedged)
   had they held  {dep:.4} tokens = {u_usd:.2} USD   ({u_ret} in USD, unhedged)
 
-On the chain, from the program's events:
+{every}
+Who paid whom, on the chain (from the program's events):
+  the traders paid {fees:.6} tokens of fees: {fees_ins:.6} to the insurance fund, the rest to the
+  vault's holders or, as skew charges, into the skew ledger (below); they paid the vault
+  {fund:+.6} tokens of funding; the deposits waiting for their hedge paid the longs
+  {wait:.6} tokens; liquidated traders paid the keepers {rew:.6} tokens; the insurance fund
+  paid {cov:.6} tokens of bad debt and the holders {soc:.6}.
 Trades executed:              {trades} ({closed} closed a position)
 Funding settled to the vault: {fund:+.6} tokens
 Fees paid by traders:         {fees:.6} tokens ({fees_ins:.6} to the insurance fund)
@@ -264,6 +314,38 @@ Transactions:                 {tx}",
         ku = r.skew_unfunded_tokens,
         tx = r.transactions,
         opening = opening,
+        every = every_hedger(r),
+        wait = r.wait_charges_tokens,
     );
     story + &backtest + &statement
+}
+
+/// Every hedger, one line each: what it put in, what entering and leaving cost, its
+/// result in USD against holding the tokens.
+fn every_hedger(r: &DemoReport) -> String {
+    if r.hedgers.is_empty() {
+        return String::new();
+    }
+    let pct = |x: f64| format!("{:+.2}%", x * 100.0);
+    let mut t = String::from(
+        "Every hedger (the first withdrew at the end; the others still hold their shares,
+valued at the end price; costs as shares of what entered or left):
+  hedger                                          deposited  deposited USD   entry    exit   hedged  unhedged
+",
+    );
+    for h in &r.hedgers {
+        t += &format!(
+            "  {:<44}  {:>9.4}  {:>13.2}  {:>6.3}%  {:>6}  {:>7}  {:>8}{}\n",
+            h.owner,
+            h.deposited_tokens,
+            h.deposited_usd,
+            h.entry_cost * 100.0,
+            h.exit_cost
+                .map_or("-".to_string(), |x| format!("{:.3}%", x * 100.0)),
+            pct(h.hedged_return),
+            pct(h.held_return),
+            if h.holding { "" } else { "  (withdrew)" }
+        );
+    }
+    t
 }

@@ -119,7 +119,7 @@ pub struct StatementInputs<'a> {
     pub supply_now: u64,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Flow {
     pub signature: String,
     pub tokens: String,
@@ -150,7 +150,7 @@ pub const SOCIALIZED: &str = "share of socialized losses";
 pub const LOCKED: &str = "less income still locked (yours as it unlocks)";
 pub const REST: &str = "the short against the price, band edges and the rest";
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Statement {
     pub market: String,
     pub owner: String,
