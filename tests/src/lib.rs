@@ -754,8 +754,9 @@ impl Harness {
                 + m.total_margin
                 + i128::from(m.escrowed_deposits)
                 + i128::from(m.claimable_tokens)
-                + i128::from(m.skew_ledger),
-            "collateral account balance != C + sum(margin) + escrowed deposits + claims + skew ledger"
+                + i128::from(m.skew_ledger)
+                + i128::from(m.wait_owed),
+            "collateral account balance != C + sum(margin) + escrowed deposits + claims + skew ledger + owed to the longs"
         );
         assert_eq!(ins, m.insurance, "insurance account balance != insurance ledger");
         // Invariant 9: the skew ledger is what it collected less what it rebated and

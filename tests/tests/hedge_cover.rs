@@ -2,7 +2,7 @@
 //! hedge that exists", and section 4, "Who pays for a waiting deposit's hedge"): a
 //! deposit waits for the longs that cover it and executes as they arrive; while it
 //! waits it pays the longs a bonus for the rate its demand moves, from its escrow
-//! into `C` where it is owed to them until they settle; a
+//! into a ledger owed to them (apart from `C`) until they settle; a
 //! cancellation returns only what the longs do not cover; bounds its execution could
 //! never meet are refused at request. Every token is followed: the collateral account
 //! equals the ledger after each step (`check_invariants`), and the pools (`C`, `K`,
@@ -86,7 +86,7 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
     h.check_invariants().await;
 
     // A day with the rest waiting: its demand holds the longs' rate below the vault's
-    // own, and the escrow pays the difference to the longs, into C where it is owed to
+    // own, and the escrow pays the difference to the longs, into a ledger owed to
     // them, at most 20%/yr of what waits.
     let waiting = ev.waiting;
     for _ in 0..24 {
@@ -108,7 +108,7 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
         m.escrowed_deposits + paid,
         before.escrowed_deposits - ev.amount - new_charge
     );
-    // What it paid is owed to the longs, in `C`, not the holders'.
+    // What it paid is owed to the longs, apart from `C`: not the holders'.
     assert!(
         m.wait_owed > 0 && m.wait_owed <= (m.wait_charged as u64),
         "{}",
@@ -116,8 +116,8 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
     );
     h.check_invariants().await;
 
-    // The taker, the only long, settles: he takes the bonus, in tokens, out of `C`
-    // into his margin; what stays owed is rounding. His funding at the vault's own
+    // The taker, the only long, settles: he takes the bonus, in tokens, out of what
+    // is owed to the longs into his margin; what stays owed is rounding. His funding at the vault's own
     // rate moves `C` the other way, as it would without the waiting deposit.
     let (pos0, m0) = (h.position_state(&t.key()).await, h.market_state().await);
     let settled: FundingSettled = h
@@ -133,9 +133,10 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
         pos0.margin - settled.paid + settled.wait_bonus as i64
     );
     assert_eq!(settled.margin_after, pos1.margin);
+    // The bonus comes out of what is owed to the longs, never out of `C`.
     assert_eq!(
         i128::from(m1.collateral),
-        i128::from(m0.collateral) + i128::from(settled.paid) - i128::from(settled.wait_bonus)
+        i128::from(m0.collateral) + i128::from(settled.paid)
     );
     h.check_invariants().await;
 

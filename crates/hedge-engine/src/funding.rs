@@ -240,8 +240,8 @@ pub const GAP_INDEX_PRECISION: u64 = 1_000_000_000_000_000_000;
 /// The funding index runs at the own rate: the vault and the shorts pay or earn what
 /// they would without the escrow. The difference, `own - r`, is a **bonus to every
 /// long**, in tokens per unit of its base (`gap_index`), paid by the deposits in
-/// escrow: they are charged it on all the longs, out of the escrow into `C`, where it
-/// is owed to the longs (`owed`) until each long settles its part. The demand may take
+/// escrow: they are charged it on all the longs, out of the escrow into a ledger owed
+/// to the longs (`owed`, apart from `C`) until each long settles its part. The demand may take
 /// `r` below `own` only as far as that costs each escrowed token at most
 /// `max_hedge_cost` a year. (A first design lowered the funding rate itself and paid
 /// the vault back: the shorts beside the vault paid the difference, a price move
@@ -261,8 +261,9 @@ pub struct WaitingBid {
     /// (each request books what it owes when its escrow changes): the requests'
     /// booked amounts add up to the escrow plus this.
     pub outstanding: u64,
-    /// Tokens in `C` owed to the longs as their bonus and not paid yet (each long
-    /// takes its part when it settles, `MarketState::settle_into`): not the holders'.
+    /// Tokens owed to the longs as their bonus and not paid yet (each long takes its
+    /// part when it settles, `MarketState::settle_into`): a ledger of its own in the
+    /// collateral token account, apart from `C` (not the holders').
     pub owed: u64,
     /// Cumulative bonus per unit of a long's base, tokens per token at
     /// [`GAP_INDEX_PRECISION`]: a long settles `base * (gap_index - its snapshot)`,
@@ -319,8 +320,9 @@ pub struct WaitingDemand {
 /// own]` at both ends of the interval (the own rate when nothing is in escrow); the
 /// longs' bonus `((own0 - r0) + (own1 - r1)) / 2 * dt` per unit of base goes into the
 /// gap index (rounded down), and the deposits in escrow are charged it on all the
-/// longs, `L` times it rounded up, per escrowed token into the index (rounded up);
-/// the tokens move into `C`, owed to the longs. Returns the accrual (the index at
+/// longs, `L` times it rounded up (at most `max_hedge_cost` a year on each escrowed
+/// token), per escrowed token into the index (rounded up); what the longs may take
+/// is owed to them (`owed`), the rounding of the charge is the holders'. Returns the accrual (the index at
 /// the own rate, `rate` the market's), the new bid and the tokens charged.
 pub fn accrue_with_waiting(
     state: &FundingState,
@@ -389,8 +391,24 @@ pub fn accrue_with_waiting(
         .unsigned_abs();
     let gap_dt = gap.mul_c(u128::from(dt.unsigned_abs()))?;
     let two_days = 2u128.mul_c(SECONDS_PER_DAY.unsigned_abs())?;
+    // The requests' booked amounts (the escrow and what is charged but not yet
+    // booked): what the index is per token of.
+    let booked = demand.escrowed.add_c(bid.outstanding)?;
+    // The most the escrow pays over `dt`: `max_hedge_cost` a year on each booked
+    // token, rounded down (so a dust escrow pays nothing, rather than all of itself
+    // each second: found by the sixth attack on revision 6, one-unit requests grew
+    // the index by 1e12 a second toward its overflow), at most the escrow.
+    let max_charge = to_u64(mul_div(
+        u128::from(booked),
+        u128::from(demand.max_hedge_cost.unsigned_abs()).mul_c(u128::from(dt.unsigned_abs()))?,
+        SECONDS_PER_DAY
+            .unsigned_abs()
+            .mul_c(FUNDING_RATE_PRECISION.unsigned_abs())?,
+        Rounding::Floor,
+    )?)?
+    .min(demand.escrowed);
     // Per unit of a long's base: gap(1e12/day) * dt / (2 * day), at 1e18 tokens per
-    // token, rounded down; never more than the escrow can pay on all the longs.
+    // token, rounded down; never more than that charge pays on all the longs.
     let d_gap = mul_div(
         gap_dt,
         u128::from(GAP_INDEX_PRECISION / 1_000_000_000_000),
@@ -398,12 +416,13 @@ pub fn accrue_with_waiting(
         Rounding::Floor,
     )?
     .min(mul_div(
-        u128::from(demand.escrowed),
+        u128::from(max_charge),
         u128::from(GAP_INDEX_PRECISION),
         demand.longs,
         Rounding::Floor,
     )?);
-    // What the longs may take together, rounded up: the escrow's charge.
+    // What the longs may take together, rounded up: the escrow's charge (at most
+    // `max_charge`).
     let need = to_u64(mul_div(
         demand.longs,
         d_gap,
@@ -413,10 +432,8 @@ pub fn accrue_with_waiting(
     if need == 0 {
         return Ok((a, next, 0));
     }
-    // The requests' booked amounts (the escrow and what is charged but not yet
-    // booked): what the index is per token of. Rounded up per token, so the tokens
-    // charged (rounded down, at most the escrow) are at least `need`.
-    let booked = demand.escrowed.add_c(bid.outstanding)?;
+    // Per booked token, rounded up, so the tokens charged (rounded down, at most the
+    // escrow) are at least `need`.
     let d_index = mul_div(
         u128::from(need),
         u128::from(WAIT_INDEX_PRECISION),

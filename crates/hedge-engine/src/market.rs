@@ -326,8 +326,7 @@ impl MarketState {
     /// The vault's view with `supply` shares outstanding.
     pub fn vault_view(&self, supply: u64) -> VaultView<'_> {
         VaultView {
-            // What `C` holds for the longs' bonus (revision 6) is theirs, not equity.
-            collateral: self.collateral.saturating_sub(self.waiting_bid.owed),
+            collateral: self.collateral,
             supply,
             aggregates: &self.aggregates,
             units: self.units,
@@ -517,11 +516,9 @@ impl MarketState {
             return Ok((a, inputs.imbalance));
         }
         let (a, charged) = if self.params.deposits_wait_for_hedge() {
-            // The holders' own hedge: `C` without what it holds for the longs' bonus
-            // (see `WaitingBid::owed`).
-            let own_c = self.collateral.saturating_sub(self.waiting_bid.owed);
+            // The holders' own hedge: the base without the escrow.
             let own_base = self
-                .skew_point_of(own_c, 0, self.withdrawals_in_escrow)
+                .skew_point_of(self.collateral, 0, self.withdrawals_in_escrow)
                 .collateral;
             let own = FundingInputs::for_market(own_base, &self.aggregates, &self.params, price)?;
             let demand = WaitingDemand {
@@ -531,11 +528,15 @@ impl MarketState {
             };
             let (a, bid, charged) =
                 accrue_with_waiting(&self.funding, &self.waiting_bid, &inputs, &own, &demand, now)?;
+            // What the longs may take of the charge is owed to them, the rest (its
+            // rounding up) is the holders'.
+            let owed = bid.owed.sub_c(self.waiting_bid.owed)?;
             self.waiting_bid = bid;
-            (a, charged)
+            (a, (charged, owed))
         } else {
-            (accrue(&self.funding, &inputs, now)?, 0)
+            (accrue(&self.funding, &inputs, now)?, (0, 0))
         };
+        let (charged, owed) = charged;
         let skipped = self
             .funding_skipped_seconds
             .add_c(a.skipped_seconds.unsigned_abs())?;
@@ -554,19 +555,23 @@ impl MarketState {
                 profit = profit.add(to_u64(income.unsigned_abs())?, window)?;
             }
         }
-        // What the deposits in escrow paid for the longs' bonus: from the escrow into
-        // `C` (the same token account; the hedge base does not move), held there for
-        // the longs (`owed`). Not the holders' income: their funding is the own
-        // rate's; only the charge's rounding up is theirs.
+        // What the deposits in escrow paid for the longs' bonus: out of the escrow, into
+        // the ledger owed to the longs (`WaitingBid::owed`, in the same token account,
+        // apart from `C` as the escrow and `K` are: no holder's payment or trader's
+        // gain can take it), the charge's rounding up into `C`. Not the holders'
+        // income: their funding is the own rate's.
         if charged > 0 {
             self.escrowed_deposits = self.escrowed_deposits.sub_c(charged)?;
-            self.collateral = self.collateral.add_c(charged)?;
+            self.collateral = self.collateral.add_c(charged.sub_c(owed)?)?;
         }
-        // Once no long is left, what is still held for the longs is the rounding of
-        // their bonuses (each rounded down, the charges up): the holders' income.
+        // Once no long is left, what is still owed is the rounding of the longs'
+        // bonuses (each rounded down, the charges up): it joins `C`, the holders'
+        // income.
         if self.aggregates.long_base == 0 && self.waiting_bid.owed > 0 {
+            let rest = self.waiting_bid.owed;
+            self.collateral = self.collateral.add_c(rest)?;
             if window > 0 {
-                profit = profit.add(self.waiting_bid.owed, window)?;
+                profit = profit.add(rest, window)?;
             }
             self.waiting_bid.owed = 0;
         }
@@ -663,13 +668,14 @@ impl MarketState {
         self.add_collateral(paid)?;
         self.total_margin = self.total_margin.sub_c(i128::from(paid))?;
         // A long's bonus since its last settlement, `base * (gap_index - snapshot)` in
-        // tokens (rounded down, at most what `C` holds for the longs): out of `C` into
-        // its margin. In tokens, so no price between the charge and the settlement
-        // moves it onto the holders; the shorts have none (the index runs at the own
-        // rate).
+        // tokens (rounded down, at most what is owed to the longs): out of that ledger
+        // into its margin, never out of `C` (found by the sixth attack on revision 6:
+        // paid out of `C`, a trader's gain could take the longs' tokens first and every
+        // long's exit then failed). In tokens, so no price between the charge and the
+        // settlement moves it onto the holders; the shorts have none (the index runs
+        // at the own rate).
         let bonus = self.waiting_bid.bonus_of(pos.base, pos.gap_snapshot)?;
         if bonus > 0 {
-            self.collateral = self.collateral.sub_c(bonus)?;
             self.waiting_bid.owed = self.waiting_bid.owed.sub_c(bonus)?;
             pos.margin = pos.margin.add_c(to_i64(i128::from(bonus))?)?;
             self.total_margin = self.total_margin.add_c(i128::from(bonus))?;

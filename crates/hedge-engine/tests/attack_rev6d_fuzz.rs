@@ -31,6 +31,7 @@ fn px(milli: u128, t: i64) -> OraclePrice {
 fn pool_total(st: &MarketState) -> i128 {
     i128::from(st.collateral)
         + i128::from(st.escrowed_deposits)
+        + i128::from(st.waiting_bid.owed)
         + i128::from(st.skew.balance)
         + i128::from(st.insurance)
         + st.total_margin

@@ -306,6 +306,7 @@ impl World {
             + u128::from(st.collateral)
             + margins.unsigned_abs()
             + u128::from(st.escrowed_deposits)
+            + u128::from(st.waiting_bid.owed)
             + u128::from(st.insurance)
             + u128::from(st.skew.balance)
     }

@@ -160,6 +160,7 @@ impl World {
         let held = i128::from(st.collateral)
             + st.total_margin
             + i128::from(st.escrowed_deposits)
+            + i128::from(st.waiting_bid.owed)
             + i128::from(st.insurance)
             + i128::from(st.skew.balance);
         if self.tokens_in - self.tokens_out != held {

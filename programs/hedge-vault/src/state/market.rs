@@ -364,8 +364,8 @@ pub struct Market {
     pub wait_charged: u128,
     /// Tokens charged to the escrow as a whole, not yet booked to a request.
     pub wait_outstanding: u64,
-    /// Tokens in `C` owed to the longs as their bonus, not yet settled: not the
-    /// holders' (out of their equity and their own hedge base).
+    /// Tokens owed to the longs as their bonus, not yet settled: a ledger of its own
+    /// in the collateral token account, apart from `C` (not the holders').
     pub wait_owed: u64,
     /// Cumulative bonus per unit of a long's base; each long settles its part
     /// against its `gap_snapshot`. precision: 1e18 tokens per token

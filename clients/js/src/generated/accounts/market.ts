@@ -234,8 +234,8 @@ export type Market = {
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: bigint;
   /**
-   * Tokens in `C` owed to the longs as their bonus, not yet settled: not the
-   * holders' (out of their equity and their own hedge base).
+   * Tokens owed to the longs as their bonus, not yet settled: a ledger of its own
+   * in the collateral token account, apart from `C` (not the holders').
    */
   waitOwed: bigint;
   /**
@@ -403,8 +403,8 @@ export type MarketArgs = {
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: number | bigint;
   /**
-   * Tokens in `C` owed to the longs as their bonus, not yet settled: not the
-   * holders' (out of their equity and their own hedge base).
+   * Tokens owed to the longs as their bonus, not yet settled: a ledger of its own
+   * in the collateral token account, apart from `C` (not the holders').
    */
   waitOwed: number | bigint;
   /**
