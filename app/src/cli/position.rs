@@ -52,6 +52,13 @@ pub enum PositionCmd {
         #[arg(long)]
         owner: Option<Pubkey>,
     },
+    /// Your fills, fees, funding and liquidations, and the result line by line, from
+    /// the market's history
+    Statement {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
 }
 
 /// The limit an order gets unless it names one: the price now moved 1% against the
@@ -159,6 +166,10 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
                 .ok_or_else(|| anyhow::anyhow!("account {key} does not exist"))?;
             let json = serde_json::to_value(&r)?;
             Ok(out(json.clone(), kv(&json)))
+        }
+        PositionCmd::Statement { market, owner } => {
+            let s = reports::trader::for_owner(client, &market, oracle, &owner.unwrap_or(me)).await?;
+            Ok(out(serde_json::to_value(&s)?, reports::trader::render(&s)))
         }
     }
 }

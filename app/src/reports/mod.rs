@@ -7,11 +7,14 @@
 //!
 //! - [`views`]: the report structs and the pure functions that build them from
 //!   accounts (market, vault, position).
-//! - [`statement`]: a wallet's history in the market, replayed from the program's
-//!   events (deposits, withdrawals, what the vault earned and paid on its shares).
+//! - [`statement`]: a holder's history in the vault, replayed from the program's
+//!   events (deposits, withdrawals, what the vault earned and paid on its shares);
+//!   [`trader`]: a trader's (fills, fees, funding, liquidations); each a result line
+//!   by line, adding up exactly.
 //! - below: the loaders, which read the accounts a report needs and call them.
 
 pub mod statement;
+pub mod trader;
 pub mod views;
 
 use anchor_lang::prelude::Pubkey;
@@ -23,6 +26,14 @@ use crate::client::Client;
 use crate::keys;
 use crate::requests::{self, kind_name};
 use crate::units::{format_amount, share_decimals};
+
+/// The market's history from its event index, brought up to date (on a cluster only
+/// what is new since the last call is fetched): what the statements replay.
+pub async fn history(client: &mut Client, market: &Pubkey) -> Result<Vec<crate::chain::Sent>> {
+    let mut index = crate::index::Index::for_chain(&mut client.chain, market, None).await?;
+    index.sync(&mut client.chain).await?;
+    index.history()
+}
 
 /// `hedge market show`'s report.
 pub async fn market(

@@ -67,9 +67,8 @@ pub async fn for_owner(
     oracle: Option<Pubkey>,
     owner: &Pubkey,
 ) -> Result<Statement> {
-    let mut index = crate::index::Index::for_chain(&mut client.chain, market, None).await?;
-    index.sync(&mut client.chain).await?;
-    for_owner_from(client, &index.history()?, market, oracle, owner).await
+    let history = super::history(client, market).await?;
+    for_owner_from(client, &history, market, oracle, owner).await
 }
 
 /// The statement of `owner` replaying `history` (the market's, from its index).
