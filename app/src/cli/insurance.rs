@@ -7,13 +7,13 @@ use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use hedge_engine::requests::RequestKind;
 use hedge_vault::events::InsuranceStaked;
-use hedge_vault::state::{Request, Stake};
+use hedge_vault::state::Stake;
 use serde_json::json;
 
 use super::{kv, out, request::follow, sent_line, Output};
 use crate::client::Client;
-use crate::units::{format_amount, parse_amount};
-use crate::{ix, keys};
+use crate::units::parse_amount;
+use crate::{ix, keys, reports};
 
 #[derive(Subcommand, Debug)]
 pub enum InsuranceCmd {
@@ -31,6 +31,13 @@ pub enum InsuranceCmd {
     },
     /// The fund and your stake
     Show {
+        market: Pubkey,
+        #[arg(long)]
+        owner: Option<Pubkey>,
+    },
+    /// Your stakes, unstakes and what the fund earned and covered on your stake: the
+    /// result line by line, from the market's history
+    Statement {
         market: Pubkey,
         #[arg(long)]
         owner: Option<Pubkey>,
@@ -92,38 +99,13 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
             follow(client, &m, RequestKind::Unstake, &sent, no_wait, oracle).await
         }
         InsuranceCmd::Show { market, owner } => {
-            let owner = owner.unwrap_or(me);
-            let m = client.market(&market, oracle).await?;
-            let shares = client
-                .chain
-                .anchor_opt::<Stake>(&keys::stake(&market, &owner))
-                .await?
-                .map(|s| s.shares)
-                .unwrap_or(0);
-            let pending = client
-                .chain
-                .anchor_opt::<Request>(&keys::request(&market, &owner, RequestKind::Unstake))
-                .await?
-                .filter(Request::is_pending)
-                .map(|r| r.amount)
-                .unwrap_or(0);
-            let d = m.state.decimals;
-            let now = client.chain.unix_time().await?;
-            let value = m.state.state()?.insurance_value(shares, now).unwrap_or(0);
-            let json = json!({
-                "market": market.to_string(),
-                "fund": format_amount(m.state.insurance.into(), d),
-                "locked_income": format_amount(
-                    m.state.state()?.insurance_profit.at(now).map_or(0, |l| l.locked.min(m.state.insurance)).into(),
-                    d
-                ),
-                "shares_outstanding": m.state.insurance_shares,
-                "your_shares": shares,
-                "your_value": format_amount(value.into(), d),
-                "your_pending_unstake_shares": pending,
-                "total_covered": format_amount(m.state.total_insurance_covered.into(), d),
-            });
+            let r = reports::staker::insurance(client, &market, oracle, &owner.unwrap_or(me)).await?;
+            let json = serde_json::to_value(&r)?;
             Ok(out(json.clone(), kv(&json)))
+        }
+        InsuranceCmd::Statement { market, owner } => {
+            let s = reports::staker::for_owner(client, &market, oracle, &owner.unwrap_or(me)).await?;
+            Ok(out(serde_json::to_value(&s)?, reports::staker::render(&s)))
         }
     }
 }

@@ -9,10 +9,11 @@
 //!   accounts (market, vault, position).
 //! - [`statement`]: a holder's history in the vault, replayed from the program's
 //!   events (deposits, withdrawals, what the vault earned and paid on its shares);
-//!   [`trader`]: a trader's (fills, fees, funding, liquidations); each a result line
-//!   by line, adding up exactly.
+//!   [`trader`]: a trader's (fills, fees, funding, liquidations); [`staker`]: the
+//!   insurance fund and a staker's stake; each a result line by line, adding up.
 //! - below: the loaders, which read the accounts a report needs and call them.
 
+pub mod staker;
 pub mod statement;
 pub mod trader;
 pub mod views;

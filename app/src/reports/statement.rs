@@ -187,8 +187,13 @@ pub struct Statement {
 impl Statement {
     /// The line named `name`.
     pub fn line(&self, name: &str) -> Option<&Line> {
-        self.lines.iter().find(|l| l.name == name)
+        line_named(&self.lines, name)
     }
+}
+
+/// The line named `name` of any statement's lines.
+pub fn line_named<'a>(lines: &'a [Line], name: &str) -> Option<&'a Line> {
+    lines.iter().find(|l| l.name == name)
 }
 
 /// A line being summed: native units (fractional while attributed pro rata) and USD.

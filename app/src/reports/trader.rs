@@ -72,7 +72,7 @@ pub struct TraderStatement {
 
 impl TraderStatement {
     pub fn line(&self, name: &str) -> Option<&Line> {
-        self.lines.iter().find(|l| l.name == name)
+        super::statement::line_named(&self.lines, name)
     }
 }
 
