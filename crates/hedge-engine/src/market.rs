@@ -1493,10 +1493,23 @@ impl MarketState {
             )?
         };
         check_skew_fee_limit(skew.paid, skew.rebate, gross, max_skew_fee_ratio)?;
+        let net = gross.sub_c(skew.paid)?.add_c(skew.rebate)?;
+        // A part paid now whose charge takes all of it (a gross of a native unit or
+        // two, its charge rounded up) would burn shares for nothing: nothing fits now,
+        // the whole stays queued (found by the stress runs of revision 6: a queued
+        // rest paid 1 native unit gross, its fee 1, 1,013 share units burnt for 0).
+        if net == 0 && payout.shares_burned > 0 && payout.shares_burned < shares {
+            return Ok(WithdrawalPayout {
+                paid: 0,
+                shares_burned: 0,
+                remaining_value_at_request: value_at_request,
+                ..payout
+            });
+        }
         payout.skew_fee = skew.paid;
         payout.skew_unfunded = skew.unfunded;
         payout.skew_rebate = skew.rebate;
-        payout.paid = gross.sub_c(skew.paid)?.add_c(skew.rebate)?;
+        payout.paid = net;
         let pending = self.pending_withdraw_shares.sub_c(payout.shares_burned)?;
         self.collateral = collateral;
         self.pending_withdraw_shares = pending;

@@ -8,7 +8,7 @@ use hedge_engine::position::Position;
 use hedge_engine::{EngineError, PRICE_PRECISION, RATIO_PRECISION};
 
 mod common;
-use common::{at, potential, terms, NO_BOUND, ONE};
+use common::{at, potential, prod_params, terms, NO_BOUND, ONE};
 
 fn params() -> RiskParams {
     RiskParams {
@@ -347,4 +347,86 @@ fn the_first_depositor_takes_nothing_that_was_there_before_him() {
         let value = st.request_withdraw(supply, x.shares, at(100)).unwrap();
         assert!(value <= racer, "{racer}: {value}");
     }
+}
+
+/// Found by the stress runs of revision 6: a queued withdrawal whose part that fits now
+/// is a native unit or two paid its skew charge (rounded up) out of all of it, burning
+/// shares for nothing (1,013 share units for 0 tokens). Now such a part does not
+/// execute: nothing is burnt, the whole stays queued for when it fits.
+#[test]
+fn a_part_that_its_charge_would_eat_whole_stays_queued() {
+    use hedge_engine::vault::max_withdrawal_floor;
+    // Revision 5's withdrawal, whose execution moves the skew by all it pays: the
+    // simplest way to meet it here (the stress runs met it under revision 6, where a
+    // queued rest's execution moves the skew by the difference of its two values).
+    let p = RiskParams {
+        hedge_tolerance: 0,
+        ..prod_params()
+    };
+    let c = 10_000 * ONE;
+    let mut st = common::big_market(p);
+    st.request_deposit(c).unwrap();
+    let x = st
+        .execute_deposit_request(0, terms(c, false, 0), at(100))
+        .unwrap();
+    let supply = x.shares + x.dead_shares;
+    let mut long = Position::default();
+    st.deposit_margin(&mut long, c / 2).unwrap();
+    st.execute_trade(&mut long, c as i64, 0, at(100)).unwrap();
+    // Longs up to the over-hedge cap less a little: only a few native units of `C` may
+    // leave (N <= (1 + k) * h * C').
+    let mut more = Position::default();
+    st.deposit_margin(&mut more, 5_000 * ONE).unwrap();
+    let room_after = |st: &hedge_engine::market::MarketState, supply: u64| {
+        max_withdrawal_floor(&st.vault_view(supply), &at(100), &st.params).unwrap()
+    };
+    let room = |st: &hedge_engine::market::MarketState| room_after(st, supply);
+    let mut step = 512 * ONE as i64;
+    for _ in 0..400 {
+        if step == 0 {
+            break;
+        }
+        let mut t = st;
+        let mut m = more;
+        if t.execute_trade(&mut m, step, 0, at(100)).is_ok() && room(&t) >= 1 {
+            st = t;
+            more = m;
+        } else {
+            step /= 2;
+        }
+    }
+    // A first holder's withdrawal, paid whole, takes all but a native unit of that
+    // room (the smallest number of share units whose payment leaves it).
+    let mut supply = supply;
+    let per_unit = supply / st.collateral; // share units a native unit is worth, about
+    let start = (room(&st).saturating_sub(3)) * per_unit;
+    let lo = (0..4 * per_unit)
+        .map(|k| start + k)
+        .find(|&n| {
+            let mut t = st;
+            let Ok(v) = t.request_withdraw(supply, n, at(100)) else {
+                return false;
+            };
+            let x = t.execute_withdraw(supply, n, v, at(100)).unwrap();
+            x.shares_burned == n && room_after(&t, supply - n) == 1
+        })
+        .expect("a withdrawal that leaves a native unit of room");
+    let v = st.request_withdraw(supply, lo, at(100)).unwrap();
+    let x = st.execute_withdraw(supply, lo, v, at(100)).unwrap();
+    assert_eq!(x.shares_burned, lo);
+    supply -= lo;
+    let largest = room_after(&st, supply);
+    assert_eq!(largest, 1);
+    // Another holder withdraws a tenth of the shares: a part of `largest` tokens
+    // fits, and its charge (the potential's rise, rounded up) takes it whole.
+    let shares = supply / 10;
+    let value = st.request_withdraw(supply, shares, at(100)).unwrap();
+    let before = st;
+    let x = st.execute_withdraw(supply, shares, value, at(100)).unwrap();
+    assert_eq!((x.paid, x.shares_burned), (0, 0), "{x:?}");
+    assert_eq!(x.remaining_value_at_request, value);
+    assert_eq!(
+        (st.collateral, st.pending_withdraw_shares),
+        (before.collateral, before.pending_withdraw_shares)
+    );
 }
