@@ -63,6 +63,11 @@ async fn the_page_shows_what_the_cli_reports_and_names_bad_input() {
     let (pos_key, pos) = positions.first().expect("the demo opened positions").clone();
     let trader = pos.owner.to_string();
     let position = cli_json(&mut client, &["position", "show", &m, "--owner", &trader]).await;
+    let trading = cli_json(&mut client, &["position", "statement", &m, "--owner", &trader]).await;
+    // The market's creator staked the insurance fund's seed.
+    let creator = market["admin"].as_str().unwrap().to_string();
+    let stake = cli_json(&mut client, &["insurance", "statement", &m, "--owner", &creator]).await;
+    let fund = cli_json(&mut client, &["insurance", "show", &m, "--owner", &creator]).await;
 
     let opts = ServeOptions {
         market: f.market,
@@ -131,18 +136,34 @@ async fn the_page_shows_what_the_cli_reports_and_names_bad_input() {
     let (_, body) = get(addr, &format!("/api/market/{m}/wallet/{trader}")).await;
     let w: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(w["position"], position);
+    assert_eq!(w["trader"], trading);
+    assert!(!trading["lines"].as_array().unwrap().is_empty(), "{trading}");
     let (_, page) = get(addr, &format!("/market/{m}/wallet/{trader}")).await;
     assert_eq!(
         shown(&page, "position.liquidation_price"),
         position["liquidation_price"]
     );
+    assert_eq!(
+        shown(&page, "trader.equity_now_tokens"),
+        trading["equity_now_tokens"]
+    );
+    assert!(page.contains("<h2>Trading statement</h2>"));
+    // The creator is a staker: its stake and statement, not "nothing here".
+    let (_, body) = get(addr, &format!("/api/market/{m}/wallet/{creator}")).await;
+    let w: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(w["stake"], stake);
+    assert_eq!(w["insurance"], fund);
+    assert_eq!(w["note"], Value::Null, "{w}");
+    let (_, page) = get(addr, &format!("/market/{m}/wallet/{creator}")).await;
+    assert_eq!(shown(&page, "stake.value_now_tokens"), stake["value_now_tokens"]);
+    assert_eq!(shown(&page, "insurance.fund"), fund["fund"]);
     // A wallet with nothing here is said to have nothing.
     let (status, body) = get(addr, &format!("/api/market/{m}/wallet/{nobody}")).await;
     assert_eq!(status, 200);
     let w: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         w["note"],
-        format!("{nobody} has no shares, position, request, claim or history in this market")
+        format!("{nobody} has no shares, position, stake, request, claim or history in this market")
     );
 
     // The charts are SVG drawn from the index.

@@ -102,6 +102,22 @@ try {
   check(wallet.statement.deposits.length > 0, `wallet page: ${wallet.statement.deposits.length} deposit(s) in the statement`);
   await page.screenshot({ path: join(out, "wallet.png"), fullPage: true });
 
+  // A staker's page (the market's creator staked the fund's seed) and a trader's.
+  const creator = urls.holder.replace(/\/wallet\/.*/, `/wallet/${market.market.admin}`);
+  const staker = await compare(creator, "staker's page");
+  check(staker.stake !== null && staker.note === null, "staker's page: the stake and its statement, not \"nothing here\"");
+  await page.screenshot({ path: join(out, "staker.png"), fullPage: true });
+
+  // A phone's width: nothing scrolls sideways.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  for (const [url, name] of [[urls.market, "market"], [urls.holder, "wallet"], [creator, "staker"]]) {
+    await phone.goto(url, { waitUntil: "load" });
+    const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 390, `${name} page at 390 px: ${wide} px wide`);
+    await phone.screenshot({ path: join(out, `${name}-phone.png`), fullPage: true });
+  }
+  await phone.close();
+
   // The wallet form leads to the wallet page.
   await page.goto(urls.market);
   const owner = wallet.owner;

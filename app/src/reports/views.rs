@@ -261,7 +261,7 @@ pub struct PositionReport {
     pub entry_price: String,
     pub margin: String,
     pub equity: String,
-    /// equity / notional (in tokens, `|base|`)
+    /// equity / notional (in tokens, `|base|`); "-" for a flat position
     pub margin_ratio: String,
     pub unrealized_pnl_usd: String,
     pub funding_owed_usd: String,
@@ -313,7 +313,12 @@ pub fn position_report(
         entry_price: entry,
         margin: format_amount(p.margin.into(), d),
         equity: format_amount(equity, d),
-        margin_ratio: format_ratio(ratio),
+        // A flat position has no notional: no ratio to show.
+        margin_ratio: if size == 0 {
+            "-".into()
+        } else {
+            format_ratio(ratio)
+        },
         unrealized_pnl_usd: usd(unrealized_pnl_quote(p, units, price.price).map_err(e)?),
         funding_owed_usd: usd(funding_owed_quote(p, units, view.funding_index).map_err(e)?),
         initial_margin: format_amount(initial_margin_ceil(p, &params).map_err(e)?.into(), d),

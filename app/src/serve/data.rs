@@ -90,6 +90,12 @@ pub struct WalletPage {
     pub requests: reports::RequestsReport,
     /// `hedge vault statement MARKET --owner OWNER --json`.
     pub statement: statement::Statement,
+    /// `hedge position statement MARKET --owner OWNER --json`, if it ever traded.
+    pub trader: Option<reports::trader::TraderStatement>,
+    /// `hedge insurance show` and `hedge insurance statement MARKET --owner OWNER
+    /// --json`, if it ever staked (the market's creator staked its seed).
+    pub insurance: reports::staker::InsuranceReport,
+    pub stake: Option<reports::staker::StakerStatement>,
     /// Set when the wallet has nothing in this market.
     pub note: Option<String>,
 }
@@ -201,7 +207,15 @@ pub async fn wallet_page(
     index.sync(&mut client.chain).await?;
     let history = index.history()?;
     let statement = statement::for_owner_from(client, &history, market, None, owner).await?;
+    let trader = reports::trader::for_owner_from(client, &history, market, None, owner).await?;
+    let trader = (!trader.fills.is_empty() || position.is_some()).then_some(trader);
+    let insurance = reports::staker::insurance(client, market, None, owner).await?;
+    let stake = reports::staker::for_owner_from(client, &history, market, None, owner).await?;
+    let stake = (stake.shares_now > 0 || !stake.staked_tokens.trim_start_matches(['0', '.']).is_empty())
+        .then_some(stake);
     let nothing = position.is_none()
+        && trader.is_none()
+        && stake.is_none()
         && requests.requests.is_empty()
         && requests.claims.is_empty()
         && statement.deposits.is_empty()
@@ -213,8 +227,12 @@ pub async fn wallet_page(
         position,
         requests,
         statement,
-        note: nothing
-            .then(|| format!("{owner} has no shares, position, request, claim or history in this market")),
+        trader,
+        insurance,
+        stake,
+        note: nothing.then(|| {
+            format!("{owner} has no shares, position, stake, request, claim or history in this market")
+        }),
     })
 }
 

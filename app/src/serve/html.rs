@@ -6,7 +6,9 @@
 use serde_json::Value;
 
 use super::data::{MarketPage, WalletPage};
+use crate::reports::staker::{InsuranceReport, StakerStatement};
 use crate::reports::statement::{Line, Statement};
+use crate::reports::trader::TraderStatement;
 use crate::reports::RequestsReport;
 
 /// Escapes text for HTML.
@@ -46,18 +48,24 @@ body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;margin:0;color
 header{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:baseline;flex-wrap:wrap}
 header a{color:#9cc3ff;text-decoration:none} header h1{font-size:18px;margin:0}
 main{padding:16px 24px;max-width:1600px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(260px,100%),1fr));gap:12px}
+.card,.cards>*{min-width:0}
+.scroll{overflow-x:auto}
 .card{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 2px #0002}
 .card h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5b6475;margin:0 0 8px}
 .big{font-size:24px;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:14px} td,th{padding:3px 6px;text-align:left;vertical-align:top}
 th{color:#5b6475;font-weight:500} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#0a7a3b}.bad{color:#b3261e}.muted{color:#5b6475}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(700px,1fr));gap:12px;margin-top:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(700px,100%),1fr));gap:12px;margin-top:12px}
 .charts img{width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002}
 code{background:#eef1f5;padding:1px 4px;border-radius:4px;font-size:13px;word-break:break-all}
 .error{background:#fde8e7;border:1px solid #b3261e;border-radius:8px;padding:12px 16px}
-form input{width:420px;max-width:100%;font-size:14px;padding:4px}
+form{display:flex;gap:4px;max-width:100%;min-width:0}
+form input{width:420px;max-width:100%;min-width:0;flex:1 1 auto;font-size:14px;padding:4px;box-sizing:border-box}
+@media (max-width:600px){main{padding:8px}header{padding:8px 12px;gap:12px}table{font-size:12px}td,th{padding:2px 3px}.big{font-size:20px}}
+section.card table,.card>table{display:block;overflow-x:auto;max-width:100%}
+main{box-sizing:border-box;width:100%}
 ";
 
 fn page(title: &str, nav: &str, body: &str) -> String {
@@ -414,13 +422,77 @@ pub fn wallet(p: &WalletPage, market: &str) -> String {
          Figures are the CLI's (<code>hedge vault show --owner</code>, <code>hedge position show --owner</code>, \
          <code>hedge vault statement --owner</code>).</p><div class=cards>{cards}</div>\
          <section class=card style='margin-top:12px'><h2>Requests</h2>{}<h2 style='margin-top:8px'>Claims</h2>{claims_html}</section>\
-         <section class=card style='margin-top:12px'><h2>Statement</h2>{}</section>",
+         <section class=card style='margin-top:12px'><h2>Statement</h2>{}</section>{}{}",
         esc(&p.owner),
         requests_table(&p.requests, false),
-        statement_card(&p.statement),
+        if p.statement.deposits.is_empty() && p.statement.withdrawals.is_empty() {
+            "<p class=muted>no deposit in the vault</p>".to_string()
+        } else {
+            statement_card(&p.statement)
+        },
+        p.trader.as_ref().map_or(String::new(), trader_card),
+        p.stake.as_ref().map_or(String::new(), |s| stake_card(s, &p.insurance)),
         m = esc(market),
     );
     page(&format!("hedge vault: wallet {}", p.owner), &nav(market), &body)
+}
+
+/// A trader's statement: the result line by line and its fills.
+fn trader_card(s: &TraderStatement) -> String {
+    let v = serde_json::to_value(s).unwrap_or_default();
+    let fills: String = s
+        .fills
+        .iter()
+        .rev()
+        .take(50)
+        .map(|f| {
+            format!(
+                "<tr><td>{}</td><td class=n>{}</td><td class=n>{:.2}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td><code>{}</code></td></tr>",
+                f.kind,
+                esc(&f.size),
+                f.price_usd,
+                esc(&f.realized),
+                esc(&f.fees),
+                esc(&f.margin_after),
+                esc(&f.signature)
+            )
+        })
+        .collect();
+    format!(
+        "<section class=card style='margin-top:12px'><h2>Trading statement</h2><table>{}{}{}</table>\
+         <h2 style='margin-top:8px'>the result, line by line</h2>{}\
+         <h2 style='margin-top:8px'>fills (the last 50 of {})</h2>\
+         <table><tr><th></th><th>size</th><th>price</th><th>realized</th><th>fees</th><th>margin after</th><th>transaction</th></tr>{fills}</table></section>",
+        row("margin deposited, tokens", field("trader", &v, "deposited_tokens")),
+        row("withdrawn, tokens", field("trader", &v, "withdrawn_tokens")),
+        row("equity now, tokens", field("trader", &v, "equity_now_tokens")),
+        lines_table(&s.lines, &s.result),
+        s.fills.len(),
+    )
+}
+
+/// A staker's stake and statement.
+fn stake_card(s: &StakerStatement, fund: &InsuranceReport) -> String {
+    let v = serde_json::to_value(s).unwrap_or_default();
+    let f = serde_json::to_value(fund).unwrap_or_default();
+    let cooldown = match s.unstake_due_time {
+        Some(t) => format!(
+            "{} shares, cooldown ends at <span data-field='stake.unstake_due_time'>{t}</span> (unix)",
+            s.pending_unstake_shares
+        ),
+        None => "none".into(),
+    };
+    format!(
+        "<section class=card style='margin-top:12px'><h2>Insurance stake</h2><table>{}{}{}{}{}{}</table>\
+         <h2 style='margin-top:8px'>the result, line by line</h2>{}</section>",
+        row("fund, tokens", field("insurance", &f, "fund")),
+        row("your shares", field("stake", &v, "shares_now")),
+        row("their value, tokens", field("stake", &v, "value_now_tokens")),
+        row("staked, tokens", field("stake", &v, "staked_tokens")),
+        row("unstaked, tokens", field("stake", &v, "unstaked_tokens")),
+        row("unstaking", cooldown),
+        lines_table(&s.lines, &s.result),
+    )
 }
 
 /// A page saying what went wrong (the server keeps serving).
