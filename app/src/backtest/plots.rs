@@ -170,20 +170,51 @@ fn price_vs_share<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series,
         .collect();
     let (lo, hi) = bounds(token.iter().chain(share.iter()).map(|p| p.1), 0.05);
     let caption = title(r, "Token price vs a share's USD value (start = 100)");
-    let mut c = daily_chart(root, s, &caption, FULL, (lo, hi), "USD, start = 100")?;
+    // A token that moves several times over flattens the share to a line at the
+    // bottom: the share then gets a panel of its own, on its own scale.
+    let (tmin, tmax) = token
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let split = tmin > 0.0 && tmax / tmin > 3.0;
+    let (top, bottom) = if split {
+        let (t, b) = root.split_vertically(H * 3 / 5);
+        (t, Some(b))
+    } else {
+        (root.clone(), None)
+    };
+    let frame = if split { HALF } else { FULL };
+    let mut c = daily_chart(&top, s, &caption, frame, (lo, hi), "USD, start = 100")?;
     c.draw_series(LineSeries::new(token, RGBColor(120, 120, 120).stroke_width(2)))
         .map_err(e)?
         .label(format!("token ({:+.1}%)", r.token_return * 100.0))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RGBColor(120, 120, 120).stroke_width(2)));
-    c.draw_series(LineSeries::new(share, BLUE.stroke_width(2)))
+    let label = format!(
+        "hedged share ({:+.2}%, effectiveness {:.3}%)",
+        r.share_return * 100.0,
+        r.hedge_effectiveness * 100.0
+    );
+    c.draw_series(LineSeries::new(share.clone(), BLUE.stroke_width(2)))
         .map_err(e)?
-        .label(format!(
-            "hedged share ({:+.2}%, effectiveness {:.3}%)",
-            r.share_return * 100.0,
-            r.hedge_effectiveness * 100.0
-        ))
+        .label(label.clone())
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    legend(&mut c)
+    legend(&mut c)?;
+    if let Some(bottom) = bottom {
+        let (lo, hi) = bounds(share.iter().map(|p| p.1), 0.05);
+        let mut c = daily_chart(
+            &bottom,
+            s,
+            "The hedged share alone, on its own scale (start = 100)",
+            HALF,
+            (lo, hi),
+            "USD, start = 100",
+        )?;
+        c.draw_series(LineSeries::new(share, BLUE.stroke_width(2)))
+            .map_err(e)?
+            .label(label)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+        legend(&mut c)?;
+    }
+    Ok(())
 }
 
 fn hedge_ratio_funding<DB: DrawingBackend>(
