@@ -68,8 +68,9 @@ pub struct Series {
     pub refused: std::collections::BTreeMap<String, usize>,
     #[serde(skip)]
     last_day: Option<usize>,
-    /// What each deposit and each withdrawal cost its hedger, as a fraction of what it
-    /// put in or took out at the share's value (fees and skew charges together).
+    /// What each deposit execution and each withdrawal (all its parts) cost its hedger,
+    /// as a fraction of what it put in or took out at the share's value (fees and skew
+    /// charges together).
     pub entry_costs: Vec<f64>,
     pub exit_costs: Vec<f64>,
     /// The hedge ratio outside 95%-105%: since when (unix time), and the longest such
@@ -83,6 +84,10 @@ pub struct Series {
     /// waited; the longest wait, seconds.
     #[serde(skip)]
     waiting_since: std::collections::BTreeMap<Pubkey, i64>,
+    /// A withdrawal paid in parts (queued by the over-hedge cap or the reserve): its
+    /// owner's parts so far, value and paid, until the last; its cost is the whole's.
+    #[serde(skip)]
+    exits_open: std::collections::BTreeMap<Pubkey, (f64, f64)>,
     /// What each hedger's flows cost, by owner (the demo reports every hedger).
     #[serde(skip)]
     pub costs_by_owner: std::collections::BTreeMap<Pubkey, OwnerCosts>,
@@ -182,7 +187,16 @@ impl Series {
         for w in withdrawals {
             let value = w.shares as f64 * nav;
             if w.shares > 0 && value > 0.0 {
-                self.exit_costs.push(1.0 - w.paid as f64 / value);
+                // What leaving cost is the whole withdrawal's, all its parts together:
+                // a part of a native unit or two pays a charge rounded up to one, a
+                // large share of it but nothing of the exit.
+                let open = self.exits_open.entry(w.owner).or_default();
+                open.0 += value;
+                open.1 += w.paid as f64;
+                if w.shares_remaining == 0 {
+                    let (v, paid) = self.exits_open.remove(&w.owner).unwrap_or_default();
+                    self.exit_costs.push(1.0 - paid / v);
+                }
                 let c = self.costs_by_owner.entry(w.owner).or_default();
                 c.left += value;
                 c.exit_cost += value - w.paid as f64;
@@ -198,6 +212,10 @@ impl Series {
         }
         for since in std::mem::take(&mut self.waiting_since).into_values() {
             self.longest_wait_s = self.longest_wait_s.max(end - since);
+        }
+        // Withdrawals still paying at the end: what their parts cost so far.
+        for (v, paid) in std::mem::take(&mut self.exits_open).into_values() {
+            self.exit_costs.push(1.0 - paid / v);
         }
     }
 
