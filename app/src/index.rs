@@ -152,6 +152,10 @@ pub struct Counts {
 pub struct Index {
     conn: Connection,
     market: Pubkey,
+    /// The history read so far ([`Index::history`]), with the last `seq` it holds:
+    /// each call reads only the transactions indexed since.
+    read: Vec<Sent>,
+    read_seq: i64,
 }
 
 impl Index {
@@ -173,6 +177,8 @@ impl Index {
         let mut index = Index {
             conn,
             market: *market,
+            read: Vec::new(),
+            read_seq: 0,
         };
         let expected = [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -232,6 +238,8 @@ impl Index {
     }
 
     fn clear(&mut self) -> Result<()> {
+        self.read.clear();
+        self.read_seq = 0;
         self.conn
             .execute_batch("DELETE FROM events; DELETE FROM transactions; DELETE FROM meta;")?;
         Ok(())
@@ -318,23 +326,35 @@ impl Index {
         Ok(added)
     }
 
-    /// Events of the given types (every type for an empty list), oldest first.
-    pub fn events(&self, names: &[&str]) -> Result<Vec<Indexed>> {
-        let row = indexed_row;
-        let base = INDEXED_SELECT;
-        if names.is_empty() {
-            let mut st = self.conn.prepare(&format!("{base} ORDER BY e.tx_seq, e.idx"))?;
-            let v = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            return Ok(v);
+    /// Events whose type is one of `names` (any for an empty list) and that pass
+    /// `filter` (an SQL condition on `e`, with `args` for its `?`), in `order`.
+    fn select(
+        &self,
+        filter: &str,
+        args: Vec<rusqlite::types::Value>,
+        names: &[&str],
+        order: &str,
+    ) -> Result<Vec<Indexed>> {
+        let mut conds = vec![filter.to_string()];
+        if !names.is_empty() {
+            conds.push(format!("e.name IN ({})", vec!["?"; names.len()].join(",")));
         }
-        let marks = vec!["?"; names.len()].join(",");
-        let mut st = self.conn.prepare(&format!(
-            "{base} WHERE e.name IN ({marks}) ORDER BY e.tx_seq, e.idx"
+        let mut st = self.conn.prepare_cached(&format!(
+            "{INDEXED_SELECT} WHERE {} ORDER BY {order}",
+            conds.join(" AND ")
         ))?;
+        let all = args
+            .into_iter()
+            .chain(names.iter().map(|n| rusqlite::types::Value::from(n.to_string())));
         let v = st
-            .query_map(rusqlite::params_from_iter(names.iter()), row)?
+            .query_map(rusqlite::params_from_iter(all), indexed_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(v)
+    }
+
+    /// Events of the given types (every type for an empty list), oldest first.
+    pub fn events(&self, names: &[&str]) -> Result<Vec<Indexed>> {
+        self.select("1", Vec::new(), names, "e.tx_seq, e.idx")
     }
 
     /// The last event of type `name`, if any.
@@ -350,34 +370,60 @@ impl Index {
     }
 
     /// The market's history as the statement replays it: every indexed transaction
-    /// with its events, oldest first.
-    pub fn history(&self) -> Result<Vec<Sent>> {
-        let mut out: Vec<Sent> = Vec::new();
-        let mut st = self.conn.prepare(
+    /// with its events, oldest first. Kept in memory: a call reads only what was
+    /// indexed since the last one (the page replays it on every wallet request).
+    pub fn history(&mut self) -> Result<&[Sent]> {
+        let mut st = self.conn.prepare_cached(
             "SELECT t.seq, t.signature, t.slot, t.block_time, e.data FROM transactions t \
-             LEFT JOIN events e ON e.tx_seq = t.seq ORDER BY t.seq, e.idx",
+             LEFT JOIN events e ON e.tx_seq = t.seq WHERE t.seq > ?1 ORDER BY t.seq, e.idx",
         )?;
-        let mut rows = st.query([])?;
+        let mut rows = st.query([self.read_seq])?;
         let mut last_seq = None;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             if last_seq != Some(seq) {
                 let slot: i64 = r.get(2)?;
-                out.push(Sent {
+                self.read.push(Sent {
                     signature: r.get(1)?,
                     slot: slot as u64,
                     block_time: r.get(3)?,
                     ..Default::default()
                 });
                 last_seq = Some(seq);
+                self.read_seq = seq;
             }
             if let Some(data) = r.get::<_, Option<Vec<u8>>>(4)? {
-                if let Some(t) = out.last_mut() {
+                if let Some(t) = self.read.last_mut() {
                     t.events.push(data);
                 }
             }
         }
-        Ok(out)
+        Ok(&self.read)
+    }
+
+    /// Events of the given types indexed in transactions after `seq`, oldest first.
+    pub fn events_after(&self, names: &[&str], seq: i64) -> Result<Vec<Indexed>> {
+        self.select("e.tx_seq > ?", vec![seq.into()], names, "e.tx_seq, e.idx")
+    }
+
+    /// `owner`'s events of the given types, oldest first.
+    pub fn owner_events(&self, owner: &Pubkey, names: &[&str]) -> Result<Vec<Indexed>> {
+        self.select(
+            "e.owner = ?",
+            vec![owner.to_string().into()],
+            names,
+            "e.tx_seq, e.idx",
+        )
+    }
+
+    /// The last `limit` events of the given types, newest first.
+    pub fn recent(&self, names: &[&str], limit: usize) -> Result<Vec<Indexed>> {
+        self.select(
+            "1",
+            Vec::new(),
+            names,
+            &format!("e.tx_seq DESC, e.idx DESC LIMIT {limit}"),
+        )
     }
 
     pub fn counts(&self) -> Result<Counts> {
@@ -498,14 +544,45 @@ mod tests {
             )
             .unwrap();
         assert_eq!(mine, 1);
-        let h = i.history().unwrap();
+        let h = i.history().unwrap().to_vec();
         assert_eq!(
             h.iter().map(|t| t.signature.as_str()).collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
         assert_eq!(h[1].events, vec![settled, unknown]);
+        // Read again after an append: what was read is kept, only the new is added.
+        i.append(&[tx("d", 40, vec![])]).unwrap();
+        let h2 = i.history().unwrap();
+        assert_eq!(h2.len(), 4);
+        let key = |t: &Sent| (t.signature.clone(), t.events.clone());
+        assert_eq!(
+            h2[..3].iter().map(key).collect::<Vec<_>>(),
+            h.iter().map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(h2[3].signature, "d");
+        let after: Vec<i64> = i
+            .events_after(&["VaultDeposited"], 1)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(after, [3]);
+        let recent: Vec<String> = i
+            .recent(&["VaultDeposited", "FundingSettled"], 2)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.signature)
+            .collect();
+        assert_eq!(recent, ["c", "b"]);
+        let own: Vec<i64> = i
+            .owner_events(&me, &["VaultDeposited"])
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(own.len(), 1);
         let c = i.counts().unwrap();
-        assert_eq!((c.transactions, c.events, c.last_block_time), (3, 4, Some(30)));
+        assert_eq!((c.transactions, c.events, c.last_block_time), (4, 4, Some(40)));
         // The same file opened for another market starts empty.
         drop(i);
         let i = Index::open(Some(&path), &Pubkey::new_unique()).unwrap();

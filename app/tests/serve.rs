@@ -28,14 +28,33 @@ async fn cli_json(client: &mut Client, args: &[&str]) -> Value {
     execute(cli.command, client, None).await.unwrap().json
 }
 
-/// The text of the element marked `data-field='<field>'` in `html`.
+/// The exact value of the element marked `data-field='<field>'` in `html` (its
+/// `data-raw`, unescaped), after checking that its text shows the same number
+/// readably (separators, at most 6 decimals).
 fn shown(html: &str, field: &str) -> String {
-    let mark = format!("data-field='{field}'>");
+    let mark = format!("data-field='{field}' data-raw='");
     let at = html
         .find(&mark)
         .unwrap_or_else(|| panic!("{field} is not on the page"))
         + mark.len();
-    html[at..].split('<').next().unwrap().to_string()
+    let raw = unescape(html[at..].split('\'').next().unwrap());
+    let text = html[at..].split_once('>').unwrap().1.split('<').next().unwrap();
+    if let (Ok(r), Ok(t)) = (raw.parse::<f64>(), text.replace(',', "").parse::<f64>()) {
+        assert!(
+            (r - t).abs() <= 5e-7 * r.abs().max(1.0),
+            "{field}: shows {text} for {raw}"
+        );
+        assert_eq!(text, hedge_client::serve::html::pretty(&raw, 6), "{field}");
+    }
+    raw
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,12 +87,14 @@ async fn the_page_shows_what_the_cli_reports_and_names_bad_input() {
     let creator = market["admin"].as_str().unwrap().to_string();
     let stake = cli_json(&mut client, &["insurance", "statement", &m, "--owner", &creator]).await;
     let fund = cli_json(&mut client, &["insurance", "show", &m, "--owner", &creator]).await;
+    let keepers = cli_json(&mut client, &["keeper", "status", &m]).await;
 
     let opts = ServeOptions {
         market: f.market,
         bind: "127.0.0.1:0".parse().unwrap(),
         index_dir: None,
         url: "the embedded chain".into(),
+        explorer: None,
     };
     let (addr, server) = bind(client, &opts).await.unwrap();
     tokio::spawn(server);
@@ -108,7 +129,7 @@ async fn the_page_shows_what_the_cli_reports_and_names_bad_input() {
     let mut checked = 0;
     for (report, json) in [("market", &market), ("vault", &vault)] {
         for (k, v) in json.as_object().unwrap() {
-            let mark = format!("data-field='{report}.{k}'");
+            let mark = format!("data-field='{report}.{k}' ");
             if page.contains(&mark) {
                 let want = v.as_str().map_or_else(|| v.to_string(), str::to_string);
                 assert_eq!(shown(&page, &format!("{report}.{k}")), want, "{report}.{k}");
@@ -175,6 +196,11 @@ async fn the_page_shows_what_the_cli_reports_and_names_bad_input() {
     let (_, body) = get(addr, &format!("/api/market/{m}/series")).await;
     let s: Value = serde_json::from_str(&body).unwrap();
     assert!(s["points"].as_array().unwrap().len() > 50);
+
+    let open = positions.iter().filter(|(_, p)| p.base != 0).count();
+    holders_positions_and_activity(addr, &m, &vault, open).await;
+    keepers_page_and_rewards(addr, &m, &keepers).await;
+    the_share_chart_marks_a_wallets_deposits(addr, &m, &holder).await;
 
     // Bad input: named, with its status, and the server keeps serving.
     let error = |page: &str| {
@@ -284,6 +310,10 @@ async fn every_input_is_answered_in_its_format(addr: SocketAddr, m: &str, holder
         "/api/market/{m}/wallet/{p}",
         "/api/market/{m}/series/{p}",
         "/api/market/{m}/series?{p}",
+        "/market/{p}/keepers",
+        "/api/market/{p}/keepers",
+        "/market/{m}/chart/share-value.svg?owner={p}",
+        "/market/{m}/chart/share-value.svg?{p}",
     ];
     let mut answered = 0;
     for t in templates {
@@ -387,6 +417,120 @@ async fn every_input_is_answered_in_its_format(addr: SocketAddr, m: &str, holder
     );
     let a = http_request(addr, "GET", "/favicon.ico").await.unwrap();
     assert_eq!((a.status, a.header("content-type")), (200, Some("image/svg+xml")));
+}
+
+/// The holders' card (TVL = shares x share value; APY none for windows longer than
+/// the history), the positions table (every open position counted, the largest shown
+/// as `position show` reports it) and the activity (the holder's deposit, newest first).
+async fn holders_positions_and_activity(addr: SocketAddr, m: &str, vault: &Value, open_now: usize) {
+    let (_, body) = get(addr, &format!("/api/market/{m}")).await;
+    let api: Value = serde_json::from_str(&body).unwrap();
+    let num = |v: &Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    let tvl = api["holders"]["tvl_usd"].as_f64().unwrap();
+    let want = num(&vault["shares_outstanding"]) * num(&vault["share_value_usd"]);
+    assert!(
+        tvl > 0.0 && (tvl - want).abs() <= 1e-9 * want,
+        "{tvl} against {want}"
+    );
+    // A 2-day market: 7 and 30 days are longer than its history.
+    assert_eq!(api["holders"]["apy_7d_percent"], Value::Null);
+    assert_eq!(api["holders"]["apy_30d_percent"], Value::Null);
+    assert!(
+        api["holders"]["apy_since_start_percent"].is_number(),
+        "{}",
+        api["holders"]
+    );
+    let open = api["positions"]["open"].as_u64().unwrap();
+    let largest = api["positions"]["largest"].as_array().unwrap();
+    assert_eq!(open, open_now as u64);
+    assert_eq!(largest.len() as u64, open.min(50));
+    let sizes: Vec<f64> = largest.iter().map(|p| num(&p["base"]).abs()).collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "largest first: {sizes:?}");
+    let activity = api["activity"].as_array().unwrap();
+    assert!(!activity.is_empty() && activity.len() <= 30);
+    let times: Vec<i64> = activity.iter().map(|a| a["time"].as_i64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    let (_, page) = get(addr, &format!("/market/{m}")).await;
+    assert!(page.contains("<h2>Holders</h2>") && page.contains("APY, 7 days"));
+    assert!(page.contains(&format!("Positions ({open} open")));
+    for a in activity.iter().take(3) {
+        let sig = a["signature"].as_str().unwrap();
+        assert!(
+            page.contains(&format!("title='{sig}'")),
+            "activity {sig} not on the page"
+        );
+    }
+}
+
+/// The keepers' page: its JSON is `hedge keeper status --json`; every execution paid
+/// the market's execution fee to its keeper; the demo's keeper sees its rewards on
+/// its wallet page.
+async fn keepers_page_and_rewards(addr: SocketAddr, m: &str, cli: &Value) {
+    let (status, body) = get(addr, &format!("/api/market/{m}/keepers")).await;
+    assert_eq!(status, 200, "{body}");
+    let api: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(&api, cli);
+    let total = &api["total"];
+    let paid = total["executions"].as_u64().unwrap() + total["refusals"].as_u64().unwrap();
+    assert!(paid > 10, "{total}");
+    let fee = api["keepers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["fees_lamports"].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(fee, total["fees_lamports"].as_u64().unwrap());
+    assert_eq!(fee % paid, 0, "every request paid the same fee: {fee} for {paid}");
+    assert!(fee > 0);
+    let keeper = api["keepers"][0]["wallet"].as_str().unwrap().to_string();
+    let (_, page) = get(addr, &format!("/market/{m}/keepers")).await;
+    assert!(
+        page.contains(&format!("data-keeper='{keeper}'")),
+        "the keeper's row"
+    );
+    assert!(page.contains("data-keeper='all keepers'"));
+    assert!(page.contains("data-due="), "the funding countdown");
+    let (_, body) = get(addr, &format!("/api/market/{m}/wallet/{keeper}")).await;
+    let w: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(w["keeper"], api["keepers"][0]);
+    assert_eq!(w["note"], Value::Null);
+    let (_, page) = get(addr, &format!("/market/{m}/wallet/{keeper}")).await;
+    assert!(page.contains("<h2>Keeper rewards</h2>"));
+}
+
+/// `?owner=` marks a wallet's deposits on the share's chart; the wallet page shows it;
+/// a bad or repeated owner is named.
+async fn the_share_chart_marks_a_wallets_deposits(addr: SocketAddr, m: &str, holder: &str) {
+    let (status, svg) = get(addr, &format!("/market/{m}/chart/share-value.svg?owner={holder}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        svg.contains("your deposit") && svg.contains("your withdrawal"),
+        "the holder deposited and withdrew"
+    );
+    let (_, plain) = get(addr, &format!("/market/{m}/chart/share-value.svg")).await;
+    assert!(!plain.contains("your deposit"));
+    // Dated ticks with the year.
+    let dated = plain
+        .split("<text")
+        .filter_map(|t| {
+            t.split_once('>')
+                .map(|x| x.1.split('<').next().unwrap_or("").trim())
+        })
+        .filter(|t| {
+            t.len() >= 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' && t.starts_with("20")
+        })
+        .count();
+    assert!(dated >= 2, "dated ticks: {dated}");
+    let (_, page) = get(addr, &format!("/market/{m}/wallet/{holder}")).await;
+    assert!(page.contains(&format!("chart/share-value.svg?owner={holder}")));
+    let (status, _) = get(addr, &format!("/market/{m}/chart/share-value.svg?owner=xyz")).await;
+    assert_eq!(status, 400);
+    let (status, _) = get(
+        addr,
+        &format!("/market/{m}/chart/share-value.svg?owner={holder}&owner={holder}"),
+    )
+    .await;
+    assert_eq!(status, 400);
 }
 
 /// The charts' last point is the market now, as the cards show it, also after a

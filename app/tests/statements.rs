@@ -32,7 +32,7 @@ async fn every_traders_and_every_hedgers_statement_adds_up() {
         .await
         .unwrap();
     index.sync(&mut client.chain).await.unwrap();
-    let history = index.history().unwrap();
+    let history = index.history().unwrap().to_vec();
     let owners = |pick: &dyn Fn(&[u8]) -> Option<Pubkey>| -> BTreeSet<Pubkey> {
         history
             .iter()

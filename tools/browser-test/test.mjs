@@ -1,9 +1,12 @@
 // The browser test of `hedge serve` (docs/SERVE.md): runs `hedge demo --serve` on a
 // free port, opens the market page, the holder's wallet page and a bad address in
 // headless Chromium (Debian's, driven by playwright-core), and checks that
-//   - every figure marked data-field="<report>.<field>" shows exactly what the JSON
-//     endpoint has for it (the endpoints carry the CLI's --json structs; the Rust test
-//     app/tests/serve.rs checks them equal to `hedge ... --json` on the same chain),
+//   - every figure marked data-field="<report>.<field>" carries exactly what the JSON
+//     endpoint has for it in data-raw, and shows it readably (the same number, with
+//     thousands separators) (the endpoints carry the CLI's --json structs; the Rust
+//     test app/tests/serve.rs checks them equal to `hedge ... --json` on the same chain),
+//   - the keepers' page shows every keeper's rewards as its JSON has them, and its
+//     countdowns count down,
 //   - the four charts loaded as images,
 //   - bad input is shown as an error on the page, and the server keeps serving,
 // then saves screenshots into $OUT (default: target/browser-test).
@@ -21,6 +24,7 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 mkdirSync(out, { recursive: true });
 
 let failures = 0;
+let separated = 0;
 function check(ok, what) {
   if (ok) {
     console.log(`ok   ${what}`);
@@ -71,17 +75,24 @@ try {
     const resp = await page.goto(url, { waitUntil: "load" });
     check(resp.status() === 200, `${name}: HTTP 200`);
     const fields = await page.$$eval("[data-field]", (els) =>
-      els.map((e) => [e.getAttribute("data-field"), e.textContent]),
+      els.map((e) => [e.getAttribute("data-field"), e.getAttribute("data-raw"), e.textContent]),
     );
     let same = 0;
-    for (const [path, text] of fields) {
+    for (const [path, raw, text] of fields) {
       const [report, key] = path.split(".");
       const v = json[report]?.[key];
       const want = v === null || v === undefined ? "-" : typeof v === "string" ? v : JSON.stringify(v);
-      if (text === want) {
+      // The text shows the same number, readable: separators, at most 6 decimals.
+      const n = Number(want);
+      const readable =
+        want === "" || Number.isNaN(n) || !/^[-+]?[0-9]/.test(want)
+          ? true
+          : Math.abs(Number(text.replace(/,/g, "")) - n) <= 5e-7 * Math.max(1, Math.abs(n));
+      if (raw === want && readable) {
         same += 1;
+        if (text.includes(",")) separated += 1;
       } else {
-        check(false, `${name}: ${path} shows "${text}", the JSON has "${want}"`);
+        check(false, `${name}: ${path} carries "${raw}" and shows "${text}", the JSON has "${want}"`);
       }
     }
     check(fields.length >= 8 && same === fields.length, `${name}: ${same} of ${fields.length} figures equal the JSON`);
@@ -98,8 +109,17 @@ try {
   check(ratio === market.vault.hedge_ratio, `market page: hedge ratio ${ratio}`);
   await page.screenshot({ path: join(out, "market.png"), fullPage: true });
 
+  check(separated > 0, `market page: ${separated} figure(s) shown with thousands separators`);
+  const positions = await page.$$eval("section.card h2", (hs) => hs.map((h) => h.textContent).find((t) => t.startsWith("Positions")));
+  check(positions === `Positions (${market.positions.open} open, the largest ${market.positions.largest.length} shown)`, `market page: ${positions}`);
+
   const wallet = await compare(urls.holder, "wallet page");
   check(wallet.statement.deposits.length > 0, `wallet page: ${wallet.statement.deposits.length} deposit(s) in the statement`);
+  const marked = await page.$$eval("img", (imgs) => imgs.map((i) => ({ src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0 })));
+  check(
+    marked.length === 1 && marked[0].ok && marked[0].src.endsWith(`share-value.svg?owner=${wallet.owner}`),
+    "wallet page: the share's chart with the holder's deposits marked",
+  );
   await page.screenshot({ path: join(out, "wallet.png"), fullPage: true });
 
   // A staker's page (the market's creator staked the fund's seed) and a trader's.
@@ -108,9 +128,37 @@ try {
   check(staker.stake !== null && staker.note === null, "staker's page: the stake and its statement, not \"nothing here\"");
   await page.screenshot({ path: join(out, "staker.png"), fullPage: true });
 
+  // The keepers' page: every keeper's row as the JSON has it; the countdowns count.
+  const keepersUrl = urls.market.replace(/\/?$/, "/keepers");
+  const keepers = await (await fetch(api(keepersUrl))).json();
+  const kresp = await page.goto(keepersUrl, { waitUntil: "load" });
+  check(kresp.status() === 200, "keepers' page: HTTP 200");
+  const rows = await page.$$eval("tr[data-keeper]", (trs) =>
+    trs.map((tr) => [tr.getAttribute("data-keeper"), [...tr.querySelectorAll("td")].slice(1).map((td) => td.textContent)]),
+  );
+  let krows = 0;
+  for (const [wallet, cells] of rows) {
+    const k = wallet === "all keepers" ? keepers.total : keepers.keepers.find((x) => x.wallet === wallet);
+    const same =
+      k &&
+      Number(cells[0]) === k.executions &&
+      Number(cells[1]) === k.refusals &&
+      Number(cells[2].replace(/,/g, "")) === Number(k.fees_sol) &&
+      Number(cells[3]) === k.liquidations &&
+      Math.abs(Number(cells[4].replace(/,/g, "")) - Number(k.liquidation_rewards)) <= 5e-7 * Math.max(1, Number(k.liquidation_rewards));
+    if (same) krows += 1;
+    else check(false, `keepers' page: ${wallet} shows ${cells.join(" | ")}`);
+  }
+  check(krows === keepers.keepers.length + 1 && krows > 1, `keepers' page: ${krows} of ${keepers.keepers.length + 1} rows equal the JSON`);
+  const before = await page.textContent("[data-due]");
+  await page.waitForTimeout(2200);
+  const after = await page.textContent("[data-due]");
+  check(before !== after, `keepers' page: the countdown counts ("${before}" then "${after}")`);
+  await page.screenshot({ path: join(out, "keepers.png"), fullPage: true });
+
   // A phone's width: nothing scrolls sideways.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  for (const [url, name] of [[urls.market, "market"], [urls.holder, "wallet"], [creator, "staker"]]) {
+  for (const [url, name] of [[urls.market, "market"], [urls.holder, "wallet"], [creator, "staker"], [keepersUrl, "keepers"]]) {
     await phone.goto(url, { waitUntil: "load" });
     const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
     check(wide <= 390, `${name} page at 390 px: ${wide} px wide`);

@@ -28,6 +28,8 @@ pub enum CrankCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum KeeperCmd {
+    /// What is due now (funding, requests, liquidations) and what every keeper earned
+    Status { market: Pubkey },
     /// Loop: due requests, funding, liquidations, deleveraging; one JSON log line per pass
     Run {
         market: Pubkey,
@@ -119,6 +121,29 @@ pub async fn crank(cmd: CrankCmd, client: &mut Client, oracle: Option<Pubkey>) -
 
 pub async fn keeper(cmd: KeeperCmd, client: &mut Client, oracle: Option<Pubkey>) -> Result<Output> {
     match cmd {
+        KeeperCmd::Status { market } => {
+            let history = crate::reports::history(client, &market).await?;
+            let r = crate::reports::keeper::report(client, &history, &market).await?;
+            let text = format!(
+                "Funding: last accrual {} s ago, {} s before time goes uncharged\n\
+                 Requests: {} due now, {} waiting{}\n\
+                 Liquidatable now: {}\n\
+                 Earned by {} keeper(s): {} executions, {} refusals, {} SOL in fees; {} liquidations, {} tokens in rewards",
+                r.funding.seconds_since,
+                r.funding.due_in_seconds,
+                r.requests_due.len(),
+                r.requests_waiting,
+                r.next_due_in_seconds.map_or(String::new(), |s| format!(" (next due in {s} s)")),
+                r.liquidatable.len(),
+                r.keepers.len(),
+                r.total.executions,
+                r.total.refusals,
+                r.total.fees_sol,
+                r.total.liquidations,
+                r.total.liquidation_rewards,
+            );
+            Ok(out(serde_json::to_value(&r)?, text))
+        }
         KeeperCmd::Run {
             market,
             interval,

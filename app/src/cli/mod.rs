@@ -123,6 +123,11 @@ pub struct HttpArgs {
     /// Directory of the event indexes [default: $HEDGE_INDEX_DIR, else ~/.cache/hedge/index]
     #[arg(long)]
     pub index_dir: Option<PathBuf>,
+    /// Link transactions and accounts to this explorer: a URL with {kind} (tx or
+    /// address) and {id} [default: the Solana Explorer for the cluster's URL; none on
+    /// the embedded chain]
+    #[arg(long)]
+    pub explorer: Option<String>,
 }
 
 impl HttpArgs {
@@ -132,6 +137,10 @@ impl HttpArgs {
             bind: std::net::SocketAddr::new(self.bind, self.port),
             index_dir: self.index_dir.clone(),
             url: url.to_string(),
+            explorer: self
+                .explorer
+                .clone()
+                .or_else(|| crate::serve::default_explorer(url)),
         }
     }
 }

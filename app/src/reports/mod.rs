@@ -13,6 +13,7 @@
 //!   insurance fund and a staker's stake; each a result line by line, adding up.
 //! - below: the loaders, which read the accounts a report needs and call them.
 
+pub mod keeper;
 pub mod staker;
 pub mod statement;
 pub mod trader;
@@ -33,7 +34,7 @@ use crate::units::{format_amount, share_decimals};
 pub async fn history(client: &mut Client, market: &Pubkey) -> Result<Vec<crate::chain::Sent>> {
     let mut index = crate::index::Index::for_chain(&mut client.chain, market, None).await?;
     index.sync(&mut client.chain).await?;
-    index.history()
+    Ok(index.history()?.to_vec())
 }
 
 /// `hedge market show`'s report.

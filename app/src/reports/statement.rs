@@ -121,6 +121,8 @@ pub struct StatementInputs<'a> {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Flow {
     pub signature: String,
+    /// Unix seconds of its block (none when the node does not know).
+    pub time: Option<i64>,
     pub tokens: String,
     pub shares: String,
     pub price_usd: f64,
@@ -390,6 +392,7 @@ fn micro(usd: f64) -> i128 {
 fn flow(sent: &Sent, tokens: u64, shares: u64, price: u128, usd: f64, decimals: u8) -> Flow {
     Flow {
         signature: sent.signature.clone(),
+        time: sent.block_time,
         tokens: format_amount(tokens.into(), decimals),
         shares: format_amount(shares.into(), share_decimals(decimals)),
         price_usd: round6(price as f64 / 1e18),

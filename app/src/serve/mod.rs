@@ -7,9 +7,11 @@
 //! | `/` | redirects to the market given by `--market` |
 //! | `/market/<M>` | the market page |
 //! | `/market/<M>/wallet/<OWNER>` | a wallet's page (`/market/<M>/wallet?owner=` redirects) |
-//! | `/market/<M>/chart/<NAME>.svg` | a chart (share-value, hedge-ratio, funding, insurance) |
+//! | `/market/<M>/keepers` | the keepers' page: work due now, rewards earned |
+//! | `/market/<M>/chart/<NAME>.svg` | a chart (share-value, hedge-ratio, funding, insurance); `?owner=` marks a wallet's deposits and withdrawals |
 //! | `/api/market/<M>` | the market page's data, JSON |
 //! | `/api/market/<M>/wallet/<OWNER>` | the wallet page's data, JSON |
+//! | `/api/market/<M>/keepers` | the keepers' page's data, JSON (`hedge keeper status --json`) |
 //! | `/api/market/<M>/series` | the charts' series, JSON (the last point: now) |
 //! | `/favicon.ico` | the site's icon, SVG |
 //!
@@ -51,11 +53,36 @@ pub struct ServeOptions {
     pub index_dir: Option<PathBuf>,
     /// The cluster's URL, named when it cannot be reached.
     pub url: String,
+    /// Where transactions and accounts link to: a URL with `{kind}` (`tx` or
+    /// `address`) and `{id}`; none: no links (the embedded chain, which no explorer
+    /// can see).
+    pub explorer: Option<String>,
+}
+
+/// The Solana Explorer's link template for the cluster at `url`: its own name for
+/// mainnet, devnet and testnet, else a custom cluster at `url`; none for the embedded
+/// chain (an explorer cannot reach it).
+pub fn default_explorer(url: &str) -> Option<String> {
+    let base = "https://explorer.solana.com/{kind}/{id}";
+    if !url.starts_with("http") {
+        return None;
+    }
+    Some(if url.contains("api.mainnet-beta.solana.com") {
+        base.to_string()
+    } else if url.contains("api.devnet.solana.com") {
+        format!("{base}?cluster=devnet")
+    } else if url.contains("api.testnet.solana.com") {
+        format!("{base}?cluster=testnet")
+    } else {
+        format!("{base}?cluster=custom&customUrl={}", html::url_segment(url))
+    })
 }
 
 struct Inner {
     client: Client,
     indexes: HashMap<Pubkey, Index>,
+    /// Each market's chart series, folded from its index as it grows.
+    series: HashMap<Pubkey, data::SeriesBuilder>,
     index_dir: Option<PathBuf>,
     url: String,
 }
@@ -64,6 +91,7 @@ struct Inner {
 struct Shared {
     inner: Arc<Mutex<Inner>>,
     market: Pubkey,
+    links: Arc<html::Links>,
 }
 
 /// Why a page could not be shown.
@@ -160,14 +188,43 @@ impl Inner {
     }
 }
 
+/// `market`'s index, synced, with its chart series brought up to date: what every
+/// page of the market starts from. The index is put back by [`Inner::put`].
+async fn synced(
+    g: &mut Inner,
+    market: &Pubkey,
+    decimals: u8,
+) -> Result<(Index, data::SeriesBuilder), PageError> {
+    let mut index = g.index(market).await?;
+    let mut series = g.series.remove(market).unwrap_or_default();
+    let r = match index.sync(&mut g.client.chain).await {
+        Ok(_) => series.update(&index, decimals),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok((index, series)),
+        Err(e) => {
+            g.indexes.insert(*market, index);
+            Err(g.chain_error(e))
+        }
+    }
+}
+
+impl Inner {
+    fn put(&mut self, market: Pubkey, index: Index, series: data::SeriesBuilder) {
+        self.indexes.insert(market, index);
+        self.series.insert(market, series);
+    }
+}
+
 async fn market_data(s: &Shared, m: &str) -> Result<(data::MarketPage, usize), PageError> {
     let market = parse_key(m, "market")?;
     let mut g = s.inner.lock().await;
     let decimals = g.check_market(&market).await?;
-    let mut index = g.index(&market).await?;
-    let r = data::market_page(&mut g.client, &mut index, &market).await;
-    let cranks = data::series(&index, decimals).map(|s| s.cranks).unwrap_or(0);
-    g.indexes.insert(market, index);
+    let (mut index, series) = synced(&mut g, &market, decimals).await?;
+    let r = data::market_page(&mut g.client, &mut index, &series, &market).await;
+    let cranks = series.points().len();
+    g.put(market, index, series);
     r.map(|p| (p, cranks)).map_err(|e| g.chain_error(e))
 }
 
@@ -182,18 +239,37 @@ async fn wallet_data(s: &Shared, m: &str, o: &str) -> Result<data::WalletPage, P
     r.map_err(|e| g.chain_error(e))
 }
 
-async fn series_data(s: &Shared, m: &str) -> Result<data::Series, PageError> {
+async fn keeper_data(s: &Shared, m: &str) -> Result<crate::reports::keeper::KeeperReport, PageError> {
     let market = parse_key(m, "market")?;
     let mut g = s.inner.lock().await;
-    let decimals = g.check_market(&market).await?;
+    g.check_market(&market).await?;
     let mut index = g.index(&market).await?;
-    let synced = index.sync(&mut g.client.chain).await;
-    let r = synced.and_then(|_| data::series(&index, decimals));
+    let r = data::keeper_page(&mut g.client, &mut index, &market).await;
     g.indexes.insert(market, index);
-    let r = match r {
-        Ok(series) => data::live_point(&mut g.client, &market)
-            .await
-            .map(|now| data::ending_at(series, now)),
+    r.map_err(|e| g.chain_error(e))
+}
+
+/// The charts' series ending now; with `owner`, that wallet's deposits and
+/// withdrawals marked.
+async fn series_data(s: &Shared, m: &str, owner: Option<&str>) -> Result<data::Series, PageError> {
+    let market = parse_key(m, "market")?;
+    let owner = owner.map(|o| parse_key(o, "wallet")).transpose()?;
+    let mut g = s.inner.lock().await;
+    let decimals = g.check_market(&market).await?;
+    let (index, series) = synced(&mut g, &market, decimals).await?;
+    let mut out = series.series();
+    let flows = match owner {
+        Some(o) => data::flows_of(&index, &o, decimals),
+        None => Ok(Default::default()),
+    };
+    g.put(market, index, series);
+    let r = match flows {
+        Ok(f) => {
+            (out.deposits, out.withdrawals) = f;
+            data::live_point(&mut g.client, &market)
+                .await
+                .map(|now| data::ending_at(out, now))
+        }
         Err(e) => Err(e),
     };
     r.map_err(|e| g.chain_error(e))
@@ -226,8 +302,22 @@ async fn root(State(s): State<Shared>) -> Redirect {
 
 async fn market_page(State(s): State<Shared>, Path(m): Path<String>) -> Response {
     match market_data(&s, &m).await {
-        Ok((p, cranks)) => html_ok(html::market(&p, &m, cranks)),
+        Ok((p, cranks)) => html_ok(html::market(&p, &m, cranks, &s.links)),
         Err(e) => html_error(e, Some(&m)),
+    }
+}
+
+async fn keeper_page(State(s): State<Shared>, Path(m): Path<String>) -> Response {
+    match keeper_data(&s, &m).await {
+        Ok(p) => html_ok(html::keepers(&p, &m, &s.links)),
+        Err(e) => html_error(e, Some(&m)),
+    }
+}
+
+async fn keeper_api(State(s): State<Shared>, Path(m): Path<String>) -> Response {
+    match keeper_data(&s, &m).await {
+        Ok(p) => axum::Json(p).into_response(),
+        Err(e) => json_error(e),
     }
 }
 
@@ -277,7 +367,7 @@ async fn wallet_form(Path(m): Path<String>, Query(q): Query<Vec<(String, String)
 
 async fn wallet_page(State(s): State<Shared>, Path((m, o)): Path<(String, String)>) -> Response {
     match wallet_data(&s, &m, &o).await {
-        Ok(p) => html_ok(html::wallet(&p, &m)),
+        Ok(p) => html_ok(html::wallet(&p, &m, &s.links)),
         Err(e) => html_error(e, Some(&m)),
     }
 }
@@ -290,13 +380,17 @@ async fn wallet_api(State(s): State<Shared>, Path((m, o)): Path<(String, String)
 }
 
 async fn series_api(State(s): State<Shared>, Path(m): Path<String>) -> Response {
-    match series_data(&s, &m).await {
+    match series_data(&s, &m, None).await {
         Ok(p) => axum::Json(p).into_response(),
         Err(e) => json_error(e),
     }
 }
 
-async fn chart(State(s): State<Shared>, Path((m, name)): Path<(String, String)>) -> Response {
+async fn chart(
+    State(s): State<Shared>,
+    Path((m, name)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     let name = name.strip_suffix(".svg").unwrap_or(&name).to_string();
     if !charts::NAMES.contains(&name.as_str()) {
         return html_error(
@@ -308,15 +402,32 @@ async fn chart(State(s): State<Shared>, Path((m, name)): Path<(String, String)>)
             Some(&m),
         );
     }
-    match series_data(&s, &m).await.and_then(|series| {
-        charts::svg(&name, &series).map_err(|e| {
+    let owners: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "owner")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if owners.len() > 1 {
+        return html_error(
             PageError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Chart failed",
-                format!("{e:#}"),
-            )
-        })
-    }) {
+                StatusCode::BAD_REQUEST,
+                "More than one wallet given",
+                format!("a chart marks one wallet, {} were given", owners.len()),
+            ),
+            Some(&m),
+        );
+    }
+    match series_data(&s, &m, owners.first().copied())
+        .await
+        .and_then(|series| {
+            charts::svg(&name, &series).map_err(|e| {
+                PageError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Chart failed",
+                    format!("{e:#}"),
+                )
+            })
+        }) {
         Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
         Err(e) => html_error(e, Some(&m)),
     }
@@ -408,16 +519,22 @@ fn router(client: Client, opts: &ServeOptions, indexes: Vec<Index>) -> Router {
         inner: Arc::new(Mutex::new(Inner {
             client,
             indexes: indexes.into_iter().map(|i| (i.market(), i)).collect(),
+            series: HashMap::new(),
             index_dir: opts.index_dir.clone(),
             url: opts.url.clone(),
         })),
         market: opts.market,
+        links: Arc::new(html::Links {
+            explorer: opts.explorer.clone(),
+        }),
     };
     Router::new()
         .route("/", get(root))
         .route("/market/{m}", get(market_page))
         .route("/market/{m}/wallet", get(wallet_form))
         .route("/market/{m}/wallet/{o}", get(wallet_page))
+        .route("/market/{m}/keepers", get(keeper_page))
+        .route("/api/market/{m}/keepers", get(keeper_api))
         .route("/market/{m}/chart/{name}", get(chart))
         .route("/api/market/{m}", get(market_api))
         .route("/api/market/{m}/wallet/{o}", get(wallet_api))
@@ -511,4 +628,26 @@ pub async fn http_request(addr: SocketAddr, method: &str, path: &str) -> Result<
         head: head.to_string(),
         body: body.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_explorer;
+
+    #[test]
+    fn the_explorer_is_named_by_cluster_and_absent_for_the_embedded_chain() {
+        assert_eq!(default_explorer("the embedded chain"), None);
+        assert_eq!(
+            default_explorer("https://api.mainnet-beta.solana.com").as_deref(),
+            Some("https://explorer.solana.com/{kind}/{id}")
+        );
+        assert_eq!(
+            default_explorer("https://api.devnet.solana.com").as_deref(),
+            Some("https://explorer.solana.com/{kind}/{id}?cluster=devnet")
+        );
+        assert_eq!(
+            default_explorer("http://127.0.0.1:8899").as_deref(),
+            Some("https://explorer.solana.com/{kind}/{id}?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899")
+        );
+    }
 }
