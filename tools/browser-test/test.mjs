@@ -108,6 +108,8 @@ try {
   const ratio = await page.textContent("[data-field='vault.hedge_ratio']");
   check(ratio === market.vault.hedge_ratio, `market page: hedge ratio ${ratio}`);
   await page.screenshot({ path: join(out, "market.png"), fullPage: true });
+  // The top of the page, as docs/images/serve-market.png shows it.
+  await page.screenshot({ path: join(out, "market-top.png"), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: 1500 } });
 
   check(separated > 0, `market page: ${separated} figure(s) shown with thousands separators`);
   const positions = await page.$$eval("section.card h2", (hs) => hs.map((h) => h.textContent).find((t) => t.startsWith("Positions")));

@@ -57,8 +57,9 @@ pub struct MarketReport {
     pub total_socialized: String,
     pub max_open_interest_usd: u64,
     /// The open interest at which a `stress_move` gap would lose exactly the insurance
-    /// fund (PROTOCOL section 5 sizes the cap to this).
-    pub stress_sized_open_interest_usd: Option<String>,
+    /// fund (PROTOCOL section 5 sizes the cap to this); a number, as its sibling
+    /// `max_open_interest_usd` (at most `u64::MAX` USD).
+    pub stress_sized_open_interest_usd: Option<u64>,
     /// Set when the configured cap exceeds the stress-sized one.
     pub warning: Option<String>,
     pub admin: String,
@@ -112,7 +113,7 @@ pub fn market_report(
         settled: m.is_settled(),
         total_socialized: format_amount(m.total_socialized.into(), d),
         max_open_interest_usd: params.max_open_interest_usd,
-        stress_sized_open_interest_usd: stress.map(|c| c.to_string()),
+        stress_sized_open_interest_usd: stress.map(|c| u64::try_from(c).unwrap_or(u64::MAX)),
         warning: stress
             .filter(|c| u128::from(params.max_open_interest_usd) > *c)
             .map(|c| {

@@ -250,8 +250,11 @@ fn hedge_ratio(root: &Area, s: &Series) -> Result<()> {
         "%"
     );
     for b in bounds {
-        c.draw_series(LineSeries::new(vec![(x.0, b), (x.1, b)], RED.mix(0.5)))
-            .map_err(e)?;
+        c.draw_series(LineSeries::new(
+            vec![(x.0, b), (x.1, b)],
+            RED.mix(0.85).stroke_width(2),
+        ))
+        .map_err(e)?;
     }
     c.draw_series(LineSeries::new(pts, BLUE.stroke_width(2)))
         .map_err(e)?;

@@ -157,6 +157,17 @@ fn f(x: i128, decimals: u8) -> f64 {
     x as f64 / 10f64.powi(i32::from(decimals))
 }
 
+/// Who pays funding at `rate` with `long_base` of longs open: nobody when no long is
+/// open (the vault's short faces only longs).
+pub fn direction(rate: i64, long_base: u128) -> &'static str {
+    match (rate.signum(), long_base) {
+        (0, _) => "none",
+        (_, 0) => "nobody: no long is open",
+        (1, _) => "longs pay the vault",
+        _ => "the vault pays longs",
+    }
+}
+
 /// The funding rate (1e12 a day) as percent a year.
 pub fn annual_percent(rate_per_day: i64) -> f64 {
     rate_per_day as f64 * 365.0 / 1e10
@@ -249,11 +260,7 @@ pub async fn market_page(
         },
         funding: Funding {
             annual_percent: annual_percent(rate),
-            direction: match rate.signum() {
-                1 => "longs pay the vault",
-                -1 => "the vault pays longs",
-                _ => "none",
-            },
+            direction: direction(rate, m.state.long_base),
         },
         open_interest: OpenInterest {
             long_usd,
@@ -670,6 +677,14 @@ mod tests {
         assert_eq!(apy(&[point(now - 3_600, Some(1.0))], n, None), None);
         // A falling share gives a negative figure.
         assert!(apy(&pts, (now, 99.0), Some(7 * day)).unwrap() < 0.0);
+    }
+
+    #[test]
+    fn funding_is_paid_only_when_longs_are_open() {
+        assert_eq!(direction(5, 1), "longs pay the vault");
+        assert_eq!(direction(-5, 1), "the vault pays longs");
+        assert_eq!(direction(-5, 0), "nobody: no long is open");
+        assert_eq!(direction(0, 7), "none");
     }
 
     #[test]

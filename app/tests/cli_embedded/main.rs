@@ -98,7 +98,7 @@ async fn every_command_on_the_embedded_chain() {
     assert_eq!(v["paused"], false);
     // The 10-token seed stake at 100 USD covers 1000 / (30% - 10%) = 5000 USD of open
     // interest on a 30% gap; the configured cap is larger, and flagged.
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "5000");
+    assert_eq!(v["stress_sized_open_interest_usd"], 5000);
     assert!(
         s(&v, "warning").contains("exceeds what the insurance fund covers on a 30.0000% gap"),
         "{v}"
@@ -211,7 +211,7 @@ async fn every_command_on_the_embedded_chain() {
         .run_as(&admin, &format!("market show {market}"))
         .await
         .unwrap();
-    assert_eq!(s(&v, "stress_sized_open_interest_usd"), "6251");
+    assert_eq!(v["stress_sized_open_interest_usd"], 6251);
 
     // crank funding; time passes
     env.advance(3_600, 100.0).await;
