@@ -25,9 +25,11 @@ export RUSTFLAGS="-C linker=$here/link.sh -Zunstable-options -C panic=immediate-
 export HEDGE_SBF_NIGHTLY="$NIGHTLY"
 target_dir="$cache/sbf-program-target"
 cd "$here"
+features="${HEDGE_SBF_FEATURES:-}"
 __CARGO_TESTS_ONLY_SRC_ROOT="$src/library" cargo +"$NIGHTLY" build --release --locked \
-  --target ../sbf/sbpf-solana.json -Z build-std=std -Z json-target-spec --target-dir "$target_dir" >&2
-out="$target_dir/so"
+  --target ../sbf/sbpf-solana.json -Z build-std=std -Z json-target-spec --target-dir "$target_dir" \
+  ${features:+--features "$features"} >&2
+out="$target_dir/so${features:+-$features}"
 mkdir -p "$out"
 cp "$target_dir/sbpf-solana/release/libhedge_vault_sbf.so" "$out/hedge_vault.so"
 echo "$out"

@@ -11,7 +11,14 @@
 # through cargo's `--config patch` (the copy's lock file changes, not the repository's).
 #
 #   bench/program-sbf/test.sh
+#   bench/program-sbf/test.sh --cu-trace   # only the breakdown of the heavy instructions'
+#                                          # compute units (the program built with cu-trace)
 set -euo pipefail
+trace=false
+if [[ "${1:-}" == "--cu-trace" ]]; then
+  trace=true
+  export HEDGE_SBF_FEATURES=cu-trace
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache="${HEDGE_SBF_CACHE:-$HOME/.cache/hedge-vault}"
@@ -34,6 +41,10 @@ export CARGO_TARGET_DIR="$cache/sbf-run-target"
 export HEDGE_PROGRAM_SO_DIR="$so_dir"
 export RUST_LOG=error
 patch_arg="patch.crates-io.agave-syscalls.path=\"$patched\""
+if $trace; then
+  HEDGE_CU_TRACE=1 cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^trace'
+  exit 0
+fi
 cargo test -p hedge-tests --config "$patch_arg"
 echo
 echo "Compute units of each instruction, the program loaded from its SBF build:"

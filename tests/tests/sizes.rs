@@ -52,6 +52,9 @@ async fn measure(
     let accounts = ix.accounts.len();
     let o = h.send(&[ix], signers).await;
     o.ok();
+    if std::env::var_os("HEDGE_CU_TRACE").is_some() {
+        println!("{}", breakdown(name, &o.logs));
+    }
     out.push(Measured {
         name,
         accounts,
@@ -59,6 +62,55 @@ async fn measure(
         cu: o.compute_units,
     });
     o
+}
+
+/// With the program built with `cu-trace` (bench/program-sbf/test.sh --cu-trace): the
+/// instruction's compute units between its trace points, from its log. `prologue` is
+/// the entrypoint and Anchor's loading and checking of the accounts (the program's
+/// budget at its start less what is left at `start`), `epilogue` Anchor's writing
+/// back of the accounts (what is left at the last point less what is left at the end);
+/// each step includes one trace point's own cost (the `start` to `start again` step).
+fn breakdown(name: &str, logs: &[String]) -> String {
+    let program = hedge_vault::ID.to_string();
+    let (mut budget, mut used) = (None, None);
+    let mut points: Vec<(String, u64)> = Vec::new();
+    let mut label = None;
+    for l in logs {
+        if let Some(rest) = l.strip_prefix(&format!("Program {program} consumed ")) {
+            // The top-level invocation's: "X of Y compute units" (the last one).
+            let mut w = rest.split_whitespace();
+            used = w.next().and_then(|x| x.parse::<u64>().ok());
+            budget = w.nth(1).and_then(|x| x.parse::<u64>().ok());
+        } else if let Some(t) = l.strip_prefix("Program log: ") {
+            label = Some(t.to_string());
+        } else if let Some(rest) = l.strip_prefix("Program consumption: ") {
+            if let (Some(t), Some(n)) = (
+                label.take(),
+                rest.split_whitespace().next().and_then(|x| x.parse().ok()),
+            ) {
+                points.push((t, n));
+            }
+        }
+    }
+    let (Some(budget), Some(used)) = (budget, used) else {
+        return format!("trace {name}: no trace in the log");
+    };
+    let mut parts = Vec::new();
+    let mut last = budget;
+    for (t, left) in &points {
+        parts.push(format!(
+            "{} {}",
+            if parts.is_empty() {
+                "prologue".to_string()
+            } else {
+                format!("-> {t}")
+            },
+            last.saturating_sub(*left)
+        ));
+        last = *left;
+    }
+    parts.push(format!("epilogue {}", last.saturating_sub(budget - used)));
+    format!("trace {name}: {} | total {used}", parts.join(" | "))
 }
 
 #[tokio::test]

@@ -156,7 +156,7 @@ async fn a_request_executes_from_its_due_time_for_ever_and_only_its_owner_cancel
         .unwrap()
         .due_time;
     // Before the due time: not executable; a stranger cannot even name himself the
-    // owner of the request (its address is derived from its owner).
+    // owner of the request (the request names its owner).
     let oracle = h.oracle;
     let keeper = h.keeper.kp.insecure_clone();
     h.expect_error(
@@ -167,12 +167,8 @@ async fn a_request_executes_from_its_due_time_for_ever_and_only_its_owner_cancel
     .await;
     let mut theft = cancel(&h, RequestKind::Deposit, &u);
     theft.accounts[0].pubkey = stranger.key();
-    h.expect_error(
-        vec![theft],
-        vec![&stranger.kp],
-        anchor_code(anchor_lang::error::ErrorCode::ConstraintSeeds),
-    )
-    .await;
+    h.expect_error(vec![theft], vec![&stranger.kp], code(HedgeError::WrongOwner))
+        .await;
     // From the due time on the owner can no longer cancel (no free option), a day
     // later neither: the request never expires.
     for t in [due, due + 86_400] {

@@ -12,7 +12,6 @@ use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::params::validate_market_config;
 
-use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
 use crate::market_ops::refresh;
@@ -29,8 +28,6 @@ pub struct MarketAdmin<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()],
-        bump = market.bump,
         has_one = admin @ HedgeError::Unauthorized
     )]
     pub market: Box<Account<'info, Market>>,
@@ -100,8 +97,6 @@ pub struct MarketAdminOracle<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()],
-        bump = market.bump,
         has_one = admin @ HedgeError::Unauthorized
     )]
     pub market: Box<Account<'info, Market>>,
@@ -192,7 +187,7 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
 #[derive(Accounts)]
 pub struct MarketProveFeedAlive<'info> {
     pub signer: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     /// CHECK: any fully verified update of the market's feed (pull), or the pinned
     /// account (legacy), checked by `oracle::read_now` as an instant valuation.
@@ -286,7 +281,7 @@ pub fn propose_admin_handler(ctx: Context<MarketAdmin>, new_admin: Pubkey) -> Re
 #[derive(Accounts)]
 pub struct MarketAcceptAdmin<'info> {
     pub new_admin: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
 }
 
@@ -312,7 +307,7 @@ pub fn accept_admin_handler(ctx: Context<MarketAcceptAdmin>) -> Result<()> {
 #[derive(Accounts)]
 pub struct MarketSetPause<'info> {
     pub authority: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
 }
 

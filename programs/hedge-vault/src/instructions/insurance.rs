@@ -17,7 +17,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::requests::{check_executable, RequestKind};
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED, STAKE_SEED};
+use crate::constants::{REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
 use crate::requests::{self, Held, Opening, Payer, KIND_UNSTAKE};
@@ -34,7 +34,7 @@ pub struct InsuranceDeposit<'info> {
         constraint = depositor_token.owner == depositor.key() @ HedgeError::WrongOwner
     )]
     pub depositor_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
@@ -81,7 +81,7 @@ pub struct InsuranceStakeAccounts<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init_if_needed,
@@ -138,7 +138,6 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
 pub struct InsuranceRequestUnstake<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
@@ -222,12 +221,11 @@ pub struct InsuranceExecuteUnstake<'info> {
     /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_UNSTAKE]],
-        bump = request.bump,
+        constraint = request.kind == KIND_UNSTAKE @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
@@ -312,12 +310,10 @@ pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Res
 pub struct InsuranceCancelUnstake<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_UNSTAKE]],
-        bump = request.bump,
+        constraint = request.kind == KIND_UNSTAKE @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]

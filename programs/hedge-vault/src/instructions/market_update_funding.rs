@@ -6,7 +6,6 @@
 use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
 
-use crate::constants::MARKET_SEED;
 use crate::error::EngineResultExt;
 use crate::events::FundingUpdated;
 use crate::oracle::read_now;
@@ -15,13 +14,14 @@ use crate::state::Market;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct MarketUpdateFunding<'info> {
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     /// CHECK: checked against the market by `oracle::read_now`.
     pub oracle: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
+    crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let market = &mut ctx.accounts.market;
     let mut st = market.state()?;
@@ -30,6 +30,8 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     st.update_reduce_only(oracle).named()?;
     market.set_state(&st);
     let event = FundingUpdated::new(market.key(), &a, imbalance, &oracle, &st);
+    crate::cu!("token CPIs done");
     emit_cpi!(event);
+    crate::cu!("events done");
     Ok(())
 }

@@ -5,7 +5,6 @@
 use anchor_lang::prelude::*;
 use hedge_engine::requests::RequestKind;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::HedgeError;
 use crate::requests;
 use crate::state::{Market, Position, Request};
@@ -15,14 +14,11 @@ use crate::state::{Market, Position, Request};
 pub struct PositionCancelRequest<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[request.kind]],
-        bump = request.bump,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]

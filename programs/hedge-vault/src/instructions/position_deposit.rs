@@ -6,7 +6,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginDeposited;
 use crate::state::{Market, Position};
@@ -16,7 +15,7 @@ use crate::token_util::transfer_in;
 #[derive(Accounts)]
 pub struct PositionDeposit<'info> {
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,

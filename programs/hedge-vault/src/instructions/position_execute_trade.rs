@@ -11,7 +11,6 @@ use hedge_engine::oracle::OracleUse;
 use hedge_engine::position::is_risk_reducing;
 use hedge_engine::requests::check_executable;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::PositionTraded;
 use crate::oracle::read_at_due;
@@ -27,14 +26,13 @@ pub struct PositionExecuteTrade<'info> {
     /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_TRADE]],
-        bump = request.bump,
+        constraint = request.kind == KIND_TRADE @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
@@ -49,6 +47,7 @@ pub struct PositionExecuteTrade<'info> {
 }
 
 pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
+    crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (delta, limit, due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
@@ -75,6 +74,7 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
             a.market.set_state(&st);
             a.position.set_engine(&pos);
             let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+            crate::cu!("engine done");
             transfer_out(
                 &a.token_program.to_account_info(),
                 &a.collateral_vault.to_account_info(),
@@ -99,11 +99,13 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
     )?;
+    crate::cu!("token CPIs done");
     if let Some(e) = executed {
         emit_cpi!(e);
     }
     if let Some(e) = cancelled {
         emit_cpi!(e);
     }
+    crate::cu!("events done");
     Ok(())
 }

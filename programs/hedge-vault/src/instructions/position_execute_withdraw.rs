@@ -11,7 +11,6 @@ use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::check_executable;
 use hedge_engine::EngineError;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::MarginWithdrawn;
 use crate::oracle::read_at_due;
@@ -26,14 +25,13 @@ pub struct PositionExecuteWithdraw<'info> {
     /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_MARGIN_WITHDRAW]],
-        bump = request.bump,
+        constraint = request.kind == KIND_MARGIN_WITHDRAW @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
@@ -50,6 +48,7 @@ pub struct PositionExecuteWithdraw<'info> {
 }
 
 pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
+    crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (amount, due) = (a.request.amount, a.request.due_time);
@@ -77,6 +76,7 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
     match result {
         Ok(settled) => {
             a.position.set_engine(&pos);
+            crate::cu!("engine done");
             pay.tokens(
                 &mut st,
                 &mut a.request,
@@ -107,6 +107,7 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
         &a.executor.to_account_info(),
         &a.owner.to_account_info(),
     )?;
+    crate::cu!("token CPIs done");
     if let Some(e) = executed {
         emit_cpi!(e);
     }
@@ -118,5 +119,6 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
         // Last: an event's self-CPI would clear it.
         crate::util::set_return_u64(largest);
     }
+    crate::cu!("events done");
     Ok(())
 }

@@ -27,7 +27,7 @@ pub struct PositionLiquidate<'info> {
         constraint = liquidator_token.mint == market.collateral_mint @ HedgeError::WrongMint
     )]
     pub liquidator_token: Box<Account<'info, TokenAccount>>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,
@@ -43,6 +43,7 @@ pub struct PositionLiquidate<'info> {
 }
 
 pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
+    crate::cu!("start");
     require!(ctx.accounts.position.base != 0, HedgeError::PositionEmpty);
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
@@ -65,6 +66,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     );
     let bump_seed = [bump];
     let seeds: &[&[&[u8]]] = &[&[MARKET_SEED, mint.as_ref(), creator.as_ref(), &bump_seed]];
+    crate::cu!("engine done");
     transfer_out(
         &tp,
         &coll_ai,
@@ -78,9 +80,11 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
 
     let owner = a.position.owner;
     let liquidated = PositionLiquidated::new(market_key, owner, a.liquidator.key(), &x);
+    crate::cu!("token CPIs done");
     emit_cpi!(liquidated);
     if let Some(resolved) = BadDebtResolved::of(market_key, owner, &out, insurance_after, collateral_after) {
         emit_cpi!(resolved);
     }
+    crate::cu!("events done");
     Ok(())
 }

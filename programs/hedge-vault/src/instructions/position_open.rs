@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::{ACCOUNT_VERSION, MARKET_SEED, POSITION_SEED};
+use crate::constants::{ACCOUNT_VERSION, POSITION_SEED};
 use crate::error::HedgeError;
 use crate::events::PositionOpened;
 use crate::state::{Market, Position};
@@ -13,7 +13,7 @@ use crate::state::{Market, Position};
 pub struct PositionOpen<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init,

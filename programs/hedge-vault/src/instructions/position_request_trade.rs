@@ -10,7 +10,7 @@ use anchor_lang::prelude::*;
 use hedge_engine::position::is_risk_reducing;
 use hedge_engine::requests::RequestKind;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
 use crate::events::RequestCreated;
 use crate::requests::{self, Opening, KIND_TRADE};
@@ -30,7 +30,6 @@ pub struct PositionTradeArgs {
 pub struct PositionRequestTrade<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,

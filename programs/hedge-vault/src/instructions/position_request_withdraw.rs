@@ -9,7 +9,7 @@ use hedge_engine::requests::RequestKind;
 
 use anchor_spl::token::TokenAccount;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
 use crate::events::RequestCreated;
 use crate::requests::{self, Opening, KIND_MARGIN_WITHDRAW};
@@ -20,7 +20,6 @@ use crate::state::{Market, Position, Request};
 pub struct PositionRequestWithdraw<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket, has_one = owner @ HedgeError::WrongOwner)]
     pub position: Box<Account<'info, Position>>,

@@ -4,7 +4,6 @@
 use anchor_lang::prelude::*;
 use hedge_engine::oracle::OracleUse;
 
-use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::FundingSettled;
 use crate::market_ops::refresh;
@@ -13,7 +12,7 @@ use crate::state::{Market, Position};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct PositionSettleFunding<'info> {
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,

@@ -6,7 +6,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::requests::{self, KIND_WITHDRAW};
 use crate::state::{Market, Request};
@@ -17,12 +16,11 @@ use crate::token_util::transfer_out;
 pub struct VaultCancelWithdraw<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_WITHDRAW]],
-        bump = request.bump,
+        constraint = request.kind == KIND_WITHDRAW @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]

@@ -16,7 +16,6 @@ use hedge_engine::market::DepositRequest;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::check_executable;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{DepositReleased, VaultDeposited};
 use crate::oracle::read_at_due;
@@ -31,12 +30,11 @@ pub struct VaultExecuteDeposit<'info> {
     /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_DEPOSIT]],
-        bump = request.bump,
+        constraint = request.kind == KIND_DEPOSIT @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
@@ -61,6 +59,7 @@ pub struct VaultExecuteDeposit<'info> {
 }
 
 pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
+    crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (amount, min_hedge_ratio, due) = (a.request.amount, a.request.min_hedge_ratio, a.request.due_time);
@@ -101,6 +100,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
             let shares = x.shares;
             if x.dead_shares > 0 {
                 // Revision 6: the first shares' dead twin, owned by nobody.
+                crate::cu!("engine done");
                 crate::token_util::mint_shares(
                     &tp,
                     &a.share_mint.to_account_info(),
@@ -176,6 +176,7 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
         still_pending,
         paid_something,
     )?;
+    crate::cu!("token CPIs done");
     if let Some(e) = executed {
         emit_cpi!(e);
     }
@@ -188,5 +189,6 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     if let Some(e) = held_event {
         emit_cpi!(e);
     }
+    crate::cu!("events done");
     Ok(())
 }

@@ -13,7 +13,6 @@ use hedge_engine::market::WithdrawRequest;
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::check_executable;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
 use crate::oracle::read_at_due;
@@ -29,12 +28,11 @@ pub struct VaultExecuteWithdraw<'info> {
     /// CHECK: the request's owner (`has_one` on `request`); receives the request's rent.
     #[account(mut)]
     pub owner: UncheckedAccount<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         mut,
-        seeds = [REQUEST_SEED, market.key().as_ref(), owner.key().as_ref(), &[KIND_WITHDRAW]],
-        bump = request.bump,
+        constraint = request.kind == KIND_WITHDRAW @ HedgeError::WrongRequestKind,
         has_one = market @ HedgeError::WrongMarket,
         has_one = owner @ HedgeError::WrongOwner
     )]
@@ -59,6 +57,8 @@ pub struct VaultExecuteWithdraw<'info> {
 }
 
 pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
+    crate::cu!("start");
+    crate::cu!("start again");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
@@ -92,6 +92,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let mut still_pending = false;
     match result {
         Ok((payout, p)) => {
+            crate::cu!("engine done");
             burn_shares(
                 &tp,
                 &a.share_mint.to_account_info(),
@@ -163,6 +164,7 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
         still_pending,
         paid,
     )?;
+    crate::cu!("token CPIs done");
     if let Some(e) = executed {
         emit_cpi!(e);
     }
@@ -176,5 +178,6 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     if let Some(l) = largest_now {
         crate::util::set_return_u64(l);
     }
+    crate::cu!("events done");
     Ok(())
 }

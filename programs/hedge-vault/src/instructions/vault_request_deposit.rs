@@ -10,7 +10,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::requests::RequestKind;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::RequestCreated;
 use crate::requests::{self, Opening, KIND_DEPOSIT};
@@ -22,7 +22,7 @@ use crate::token_util::transfer_in;
 pub struct VaultRequestDeposit<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init_if_needed,
@@ -56,6 +56,7 @@ pub fn handler(
     min_hedge_ratio: u32,
     max_skew_fee_ratio: i32,
 ) -> Result<()> {
+    crate::cu!("start");
     require!(amount > 0, HedgeError::ZeroAmount);
     require!(
         ctx.accounts.owner_token.amount >= amount,
@@ -92,6 +93,7 @@ pub fn handler(
     a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.request.wait_since = st.waiting_bid.index;
     a.market.set_state(&st);
+    crate::cu!("engine done");
     transfer_in(
         &a.token_program.to_account_info(),
         &a.owner_token.to_account_info(),
@@ -112,6 +114,8 @@ pub fn handler(
         value_at_request: 0,
         max_skew_fee_ratio,
     };
+    crate::cu!("token CPIs done");
     emit_cpi!(event);
+    crate::cu!("events done");
     Ok(())
 }

@@ -11,7 +11,7 @@ use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::RequestKind;
 
-use crate::constants::{MARKET_SEED, REQUEST_SEED};
+use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::RequestCreated;
 use crate::market_ops::refresh;
@@ -24,7 +24,7 @@ use crate::token_util::transfer_in;
 pub struct VaultRequestWithdraw<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(mut, seeds = [MARKET_SEED, market.collateral_mint.as_ref(), market.creator.as_ref()], bump = market.bump)]
+    #[account(mut)]
     pub market: Box<Account<'info, Market>>,
     #[account(
         init_if_needed,
@@ -57,6 +57,7 @@ pub struct VaultRequestWithdraw<'info> {
 }
 
 pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee_ratio: i32) -> Result<()> {
+    crate::cu!("start");
     require!(shares > 0, HedgeError::ZeroAmount);
     require!(
         ctx.accounts.owner_shares.amount >= shares,
@@ -93,6 +94,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     a.request.price_at_request = price.price;
     a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.market.set_state(&st);
+    crate::cu!("engine done");
     transfer_in(
         &a.token_program.to_account_info(),
         &a.owner_shares.to_account_info(),
@@ -113,6 +115,8 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
         value_at_request: value,
         max_skew_fee_ratio,
     };
+    crate::cu!("token CPIs done");
     emit_cpi!(event);
+    crate::cu!("events done");
     Ok(())
 }
