@@ -8,7 +8,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::{Series, BAND};
+use super::data::BAND;
+use super::series::Series;
 use crate::backtest::path::date_of;
 
 const W: u32 = 760;

@@ -24,7 +24,14 @@
 
 pub mod charts;
 pub mod data;
+mod errors;
 pub mod html;
+mod http;
+pub mod series;
+
+pub use errors::PageError;
+use errors::{favicon, html_error, json_error, not_found, parse_key, uniform_errors};
+pub use http::{http_get, http_request, HttpAnswer};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,9 +40,9 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode, Uri};
-use axum::middleware::{self, Next};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -82,7 +89,7 @@ struct Inner {
     client: Client,
     indexes: HashMap<Pubkey, Index>,
     /// Each market's chart series, folded from its index as it grows.
-    series: HashMap<Pubkey, data::SeriesBuilder>,
+    series: HashMap<Pubkey, series::SeriesBuilder>,
     index_dir: Option<PathBuf>,
     url: String,
 }
@@ -92,34 +99,6 @@ struct Shared {
     inner: Arc<Mutex<Inner>>,
     market: Pubkey,
     links: Arc<html::Links>,
-}
-
-/// Why a page could not be shown.
-#[derive(Debug)]
-pub struct PageError {
-    pub status: StatusCode,
-    pub title: String,
-    pub message: String,
-}
-
-impl PageError {
-    fn new(status: StatusCode, title: &str, message: impl Into<String>) -> PageError {
-        PageError {
-            status,
-            title: title.into(),
-            message: message.into(),
-        }
-    }
-}
-
-fn parse_key(s: &str, what: &str) -> Result<Pubkey, PageError> {
-    s.parse().map_err(|_| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            &format!("Not a {what} address"),
-            format!("`{s}` is not a base58 address of 32 bytes"),
-        )
-    })
 }
 
 impl Inner {
@@ -194,7 +173,7 @@ async fn synced(
     g: &mut Inner,
     market: &Pubkey,
     decimals: u8,
-) -> Result<(Index, data::SeriesBuilder), PageError> {
+) -> Result<(Index, series::SeriesBuilder), PageError> {
     let mut index = g.index(market).await?;
     let mut series = g.series.remove(market).unwrap_or_default();
     let r = match index.sync(&mut g.client.chain).await {
@@ -211,7 +190,7 @@ async fn synced(
 }
 
 impl Inner {
-    fn put(&mut self, market: Pubkey, index: Index, series: data::SeriesBuilder) {
+    fn put(&mut self, market: Pubkey, index: Index, series: series::SeriesBuilder) {
         self.indexes.insert(market, index);
         self.series.insert(market, series);
     }
@@ -251,7 +230,7 @@ async fn keeper_data(s: &Shared, m: &str) -> Result<crate::reports::keeper::Keep
 
 /// The charts' series ending now; with `owner`, that wallet's deposits and
 /// withdrawals marked.
-async fn series_data(s: &Shared, m: &str, owner: Option<&str>) -> Result<data::Series, PageError> {
+async fn series_data(s: &Shared, m: &str, owner: Option<&str>) -> Result<series::Series, PageError> {
     let market = parse_key(m, "market")?;
     let owner = owner.map(|o| parse_key(o, "wallet")).transpose()?;
     let mut g = s.inner.lock().await;
@@ -259,37 +238,20 @@ async fn series_data(s: &Shared, m: &str, owner: Option<&str>) -> Result<data::S
     let (index, series) = synced(&mut g, &market, decimals).await?;
     let mut out = series.series();
     let flows = match owner {
-        Some(o) => data::flows_of(&index, &o, decimals),
+        Some(o) => series::flows_of(&index, &o, decimals),
         None => Ok(Default::default()),
     };
     g.put(market, index, series);
     let r = match flows {
         Ok(f) => {
             (out.deposits, out.withdrawals) = f;
-            data::live_point(&mut g.client, &market)
+            series::live_point(&mut g.client, &market)
                 .await
-                .map(|now| data::ending_at(out, now))
+                .map(|now| series::ending_at(out, now))
         }
         Err(e) => Err(e),
     };
     r.map_err(|e| g.chain_error(e))
-}
-
-fn html_error(e: PageError, market: Option<&str>) -> Response {
-    (
-        e.status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html::error(&e.title, &e.message, market),
-    )
-        .into_response()
-}
-
-fn json_error(e: PageError) -> Response {
-    (
-        e.status,
-        axum::Json(serde_json::json!({"error": e.message, "error_name": e.title})),
-    )
-        .into_response()
 }
 
 fn html_ok(body: String) -> Response {
@@ -433,86 +395,6 @@ async fn chart(
     }
 }
 
-/// A path this server does not have: JSON under `/api/`, a page elsewhere.
-async fn not_found(uri: Uri) -> Response {
-    let path = uri.path();
-    let e = PageError::new(
-        StatusCode::NOT_FOUND,
-        "No such page",
-        format!(
-            "this server has no {}: it has /market/<MARKET>, /market/<MARKET>/wallet/<OWNER> and their /api/ JSON",
-            if path.len() > 200 { "such path" } else { path }
-        ),
-    );
-    if is_api(path) {
-        json_error(e)
-    } else {
-        html_error(e, None)
-    }
-}
-
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
-}
-
-/// The site's icon (the browser asks for it on every page), a small SVG.
-async fn favicon() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "max-age=86400"),
-        ],
-        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><rect width='16' height='16' rx='3' fill='#1f4e79'/>\
-         <path d='M3 11 L8 5 L13 11' stroke='#fff' stroke-width='2' fill='none'/></svg>",
-    )
-        .into_response()
-}
-
-/// Every error answered in the format of its path, whoever made it: JSON under `/api/`
-/// (`{"error", "error_name"}`), a page elsewhere. The handlers do so themselves; this
-/// catches what the router and the extractors answer on their own (a method other than
-/// GET, a path or query that does not decode), which is plain text or empty.
-async fn uniform_errors(req: Request, next: Next) -> Response {
-    let api = is_api(req.uri().path());
-    let method = req.method().clone();
-    let res = next.run(req).await;
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return res;
-    }
-    let kind = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if (api && kind.starts_with("application/json")) || (!api && kind.starts_with("text/html")) {
-        return res;
-    }
-    let body = axum::body::to_bytes(res.into_body(), 64 * 1024)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        .unwrap_or_default();
-    let e = if status == StatusCode::METHOD_NOT_ALLOWED {
-        PageError::new(
-            status,
-            "Method not allowed",
-            format!("{method} is not answered here: this server is read-only and answers GET"),
-        )
-    } else {
-        let message = if body.is_empty() {
-            status.canonical_reason().unwrap_or("bad request").to_string()
-        } else {
-            body
-        };
-        PageError::new(status, "Bad request", message)
-    };
-    if api {
-        json_error(e)
-    } else {
-        html_error(e, None)
-    }
-}
-
 /// The server's routes over `client` (read only), with the indexes already open.
 fn router(client: Client, opts: &ServeOptions, indexes: Vec<Index>) -> Router {
     let shared = Shared {
@@ -577,57 +459,6 @@ pub async fn run(client: Client, opts: &ServeOptions) -> Result<()> {
     );
     server.await?;
     Ok(())
-}
-
-/// One HTTP/1.1 GET of `path` from `addr` (a connection per request): the status and
-/// the body. For the tests and the bench, which read the server as a browser would.
-pub async fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
-    let a = http_request(addr, "GET", path).await?;
-    Ok((a.status, a.body))
-}
-
-/// An HTTP answer: its status, its head (the status line and the headers, as sent)
-/// and its body.
-pub struct HttpAnswer {
-    pub status: u16,
-    pub head: String,
-    pub body: String,
-}
-
-impl HttpAnswer {
-    /// The value of header `name` (case-insensitive), if sent.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-}
-
-/// One HTTP/1.1 request of `method` for `path` (sent as given: the caller encodes it),
-/// a connection per request.
-pub async fn http_request(addr: SocketAddr, method: &str, path: &str) -> Result<HttpAnswer> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await?;
-    let req =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await?;
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow::anyhow!("no HTTP answer from {addr}"))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no HTTP status from {addr}: {head}"))?;
-    Ok(HttpAnswer {
-        status,
-        head: head.to_string(),
-        body: body.to_string(),
-    })
 }
 
 #[cfg(test)]

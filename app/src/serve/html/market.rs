@@ -2,7 +2,8 @@
 //! insurance fund, open interest, keepers, pending requests, the charts, the largest
 //! positions and the latest activity.
 
-use super::super::data::{Activity, MarketPage, MAX_POINTS};
+use super::super::data::{Activity, MarketPage};
+use super::super::series::MAX_POINTS;
 use super::{
     ago, card, esc, field, liquidatable_list, nav, page, pretty, requests_table, row, short, signed_usd,
     url_segment, usd, when, Links,
