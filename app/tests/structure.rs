@@ -8,11 +8,18 @@
 //! `a -> c`); a module naming its own ancestor or descendant is not an import between
 //! siblings (a parent declares its children). Test modules (after a top-level
 //! `#[cfg(test)]`) are left out: they do not shape the design.
+//!
+//! And rooms a newcomer can find: no source file has more than 450 lines of code
+//! before its test module (lines neither blank nor comments; a test module longer
+//! than its code lives in a sibling file, `position/tests.rs`). Test and bench files
+//! are not counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 type Module = Vec<String>;
+
+const MAX: usize = 450;
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -297,4 +304,54 @@ fn the_scan_finds_a_circle_when_there_is_one() {
     assert_eq!(g[&m("c")], [m("a"), m("b")].into_iter().collect());
     assert_eq!(circles(&g), vec![vec!["a".to_string(), "b".into(), "c".into()]]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Lines of code before the file's first top-level `#[cfg(test)]`.
+fn code_lines(text: &str) -> usize {
+    text.lines()
+        .take_while(|l| !l.starts_with("#[cfg(test)]"))
+        .filter(|l| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with("//")
+        })
+        .count()
+}
+
+#[test]
+fn no_source_file_is_over_450_lines_of_code() {
+    let repo = repo();
+    let mut all = Vec::new();
+    walk(&repo, &mut all);
+    // Sources only: under a `src` directory, not in `tests/` or `benches/`, not a
+    // sibling test module.
+    let files: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|f| {
+            let parts: Vec<_> = f
+                .strip_prefix(&repo)
+                .unwrap()
+                .iter()
+                .map(|c| c.to_string_lossy().into_owned())
+                .collect();
+            parts.iter().any(|c| c == "src")
+                && !parts.iter().any(|c| c == "tests" || c == "benches")
+                && parts.last().is_some_and(|n| n != "tests.rs")
+        })
+        .collect();
+    assert!(files.len() > 100, "{} files", files.len());
+    let mut over: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = code_lines(&std::fs::read_to_string(f).unwrap());
+            (n > MAX).then(|| format!("{}: {n}", f.strip_prefix(&repo).unwrap().display()))
+        })
+        .collect();
+    over.sort();
+    assert_eq!(over, Vec::<String>::new());
+}
+
+#[test]
+fn the_count_skips_comments_blanks_and_tests() {
+    let text = "//! doc\n\nuse a;\n/// item\nfn f() {}\n  // note\n#[cfg(test)]\nmod tests { fn g() {} }\n";
+    assert_eq!(code_lines(text), 2);
 }
