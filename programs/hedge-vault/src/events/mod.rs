@@ -198,6 +198,26 @@ pub struct VaultWithdrawn {
     pub skew_ledger: u64,
 }
 
+impl RequestCreated {
+    /// The event of the request account `r` at `key`, once its fields are set: every
+    /// kind's opening emits it from the account, so what it says is what was stored.
+    pub fn of(key: Pubkey, r: &crate::state::Request) -> Self {
+        RequestCreated {
+            market: r.market,
+            owner: r.owner,
+            request: key,
+            kind: r.kind,
+            due_time: r.due_time,
+            execution_fee: r.execution_fee,
+            amount: r.amount,
+            delta_base: r.delta_base,
+            limit_price: r.limit_price,
+            value_at_request: r.value_at_request,
+            max_skew_fee_ratio: r.max_skew_fee_ratio,
+        }
+    }
+}
+
 // The events whose fields come from one engine outcome are built here, once, for the
 // handlers and for the backtest's simulation (which emits the same events).
 

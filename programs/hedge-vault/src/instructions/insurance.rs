@@ -196,19 +196,7 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
         .shares
         .checked_sub(shares)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = RequestCreated {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        request: a.request.key(),
-        kind: KIND_UNSTAKE,
-        due_time: due,
-        execution_fee: a.request.execution_fee,
-        amount: shares,
-        delta_base: 0,
-        limit_price: 0,
-        value_at_request: value,
-        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
-    };
+    let event = RequestCreated::of(a.request.key(), &a.request);
     emit_cpi!(event);
     Ok(())
 }

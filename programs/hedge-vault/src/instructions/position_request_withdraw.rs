@@ -74,19 +74,7 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
         .pending_requests
         .checked_add(1)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = RequestCreated {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        request: a.request.key(),
-        kind: KIND_MARGIN_WITHDRAW,
-        due_time: due,
-        execution_fee: a.request.execution_fee,
-        amount,
-        delta_base: 0,
-        limit_price: 0,
-        value_at_request: 0,
-        max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
-    };
+    let event = RequestCreated::of(a.request.key(), &a.request);
     emit_cpi!(event);
     Ok(())
 }

@@ -101,19 +101,7 @@ pub fn handler(
         &a.owner.to_account_info(),
         amount,
     )?;
-    let event = RequestCreated {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        request: a.request.key(),
-        kind: KIND_DEPOSIT,
-        due_time: due,
-        execution_fee: a.request.execution_fee,
-        amount,
-        delta_base: 0,
-        limit_price: 0,
-        value_at_request: 0,
-        max_skew_fee_ratio,
-    };
+    let event = RequestCreated::of(a.request.key(), &a.request);
     crate::cu!("token CPIs done");
     emit_cpi!(event);
     crate::cu!("events done");

@@ -102,19 +102,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
         &a.owner.to_account_info(),
         shares,
     )?;
-    let event = RequestCreated {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        request: a.request.key(),
-        kind: KIND_WITHDRAW,
-        due_time: due,
-        execution_fee: a.request.execution_fee,
-        amount: shares,
-        delta_base: 0,
-        limit_price: 0,
-        value_at_request: value,
-        max_skew_fee_ratio,
-    };
+    let event = RequestCreated::of(a.request.key(), &a.request);
     crate::cu!("token CPIs done");
     emit_cpi!(event);
     crate::cu!("events done");
