@@ -6,8 +6,10 @@
 //! checks of PROTOCOL section 7.
 
 pub mod builders;
+mod clock;
 pub mod pyth;
 pub mod shrink;
+mod tokens;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator, Event};
@@ -395,54 +397,6 @@ impl Harness {
         self.send(&[ix], &[&keeper]).await
     }
 
-    /// The price account a request due at `due` executes at, carrying the price the
-    /// pinned account shows now: legacy, the pinned account published again at `due`
-    /// (or now, if later); pull, a new update published at `due` whose previous update
-    /// was a second before.
-    pub async fn publish_for_due(&mut self, due: i64) -> Pubkey {
-        let (price, conf, expo) = self.current_price().await;
-        match self.setup.oracle_kind {
-            OracleKind::PythLegacy => {
-                let t = self.now().await.max(due);
-                self.set_price_at(price, conf, expo, t).await;
-                self.oracle
-            }
-            OracleKind::PythPullV2 => self.publish_update(price, conf, expo, due, due - 1).await,
-        }
-    }
-
-    /// Writes a pull update at a new address and returns it.
-    pub async fn publish_update(
-        &mut self,
-        price: i64,
-        conf: u64,
-        expo: i32,
-        publish_time: i64,
-        prev: i64,
-    ) -> Pubkey {
-        let key = Pubkey::new_unique();
-        let acc = pyth::pull_update(
-            &hedge_client::pyth::PullUpdate {
-                feed_id: self.feed_id,
-                price,
-                conf,
-                expo,
-                publish_time,
-                prev_publish_time: prev,
-            },
-            true,
-        );
-        self.ctx.set_account(&key, &acc.into());
-        key
-    }
-
-    /// (mantissa, conf, expo) the pinned price account shows.
-    pub async fn current_price(&mut self) -> (i64, u64, i32) {
-        let acc = self.account(self.oracle).await.expect("oracle account");
-        let r = hedge_client::pyth::decode(&acc.owner, &acc.data).expect("decodes");
-        (r.price, r.conf, r.expo)
-    }
-
     pub fn payer(&self) -> Keypair {
         self.ctx.payer.insecure_clone()
     }
@@ -525,108 +479,6 @@ impl Harness {
         out
     }
 
-    pub async fn accounts(&mut self, keys: &[Pubkey]) -> Vec<Option<Account>> {
-        let mut v = Vec::with_capacity(keys.len());
-        for k in keys {
-            v.push(self.ctx.banks_client.get_account(*k).await.expect("get_account"));
-        }
-        v
-    }
-
-    pub async fn account(&mut self, key: Pubkey) -> Option<Account> {
-        self.ctx.banks_client.get_account(key).await.expect("get_account")
-    }
-
-    pub async fn anchor_account<T: AccountDeserialize>(&mut self, key: Pubkey) -> T {
-        self.anchor_account_opt(key)
-            .await
-            .unwrap_or_else(|| panic!("account {key} missing"))
-    }
-
-    /// The account at `key` decoded as `T`, or `None` when there is none.
-    pub async fn anchor_account_opt<T: AccountDeserialize>(&mut self, key: Pubkey) -> Option<T> {
-        let acc = self.account(key).await?;
-        Some(T::try_deserialize(&mut acc.data.as_slice()).expect("decodes"))
-    }
-
-    pub async fn market_state(&mut self) -> Market {
-        self.anchor_account(self.market).await
-    }
-
-    pub async fn position_state(&mut self, owner: &Pubkey) -> Position {
-        self.anchor_account(builders::position_pda(&self.market, owner))
-            .await
-    }
-
-    pub async fn token_balance(&mut self, key: Pubkey) -> u64 {
-        self.anchor_account::<TokenAccount>(key).await.amount
-    }
-
-    pub async fn mint_supply(&mut self, key: Pubkey) -> u64 {
-        self.anchor_account::<Mint>(key).await.supply
-    }
-
-    pub async fn now(&mut self) -> i64 {
-        self.ctx
-            .banks_client
-            .get_sysvar::<anchor_lang::prelude::Clock>()
-            .await
-            .expect("clock")
-            .unix_timestamp
-    }
-
-    /// Sets the bank clock to `t` (unix seconds).
-    pub async fn set_time(&mut self, t: i64) {
-        let mut clock = self
-            .ctx
-            .banks_client
-            .get_sysvar::<anchor_lang::prelude::Clock>()
-            .await
-            .expect("clock");
-        clock.unix_timestamp = t;
-        self.ctx.set_sysvar(&clock);
-    }
-
-    /// Moves the clock forward by `dt` seconds.
-    pub async fn advance(&mut self, dt: i64) {
-        let now = self.now().await;
-        self.set_time(now + dt).await;
-    }
-
-    /// Writes the oracle account with this price published now.
-    pub async fn set_price(&mut self, price: i64, conf: u64, expo: i32) {
-        let now = self.now().await;
-        self.set_price_at(price, conf, expo, now).await;
-    }
-
-    /// The price the feed showed at `t` (the last written at or before it; the first
-    /// one if none was).
-    pub fn price_at(&self, t: i64) -> (i64, u64, i32) {
-        self.prices
-            .range(..=t)
-            .next_back()
-            .or_else(|| self.prices.iter().next())
-            .map(|(_, p)| *p)
-            .expect("a price was published")
-    }
-
-    /// The account that confirms a liquidation at the pinned account's price now
-    /// (PROTOCOL section 6): legacy, the pinned account itself; pull, a new update of
-    /// the feed for `liquidation_confirmation` seconds before the pinned account's
-    /// publish time, carrying the price the feed showed then.
-    pub async fn confirmation(&mut self) -> Pubkey {
-        match self.setup.oracle_kind {
-            OracleKind::PythLegacy => self.oracle,
-            OracleKind::PythPullV2 => {
-                let acc = self.account(self.oracle).await.expect("oracle account");
-                let r = hedge_client::pyth::decode(&acc.owner, &acc.data).expect("decodes");
-                let t = r.publish_time - i64::from(self.setup.oracle_config.liquidation_confirmation);
-                let (price, conf, expo) = self.price_at(t);
-                self.publish_update(price, conf, expo, t, t - 1).await
-            }
-        }
-    }
-
     /// `liquidator`'s liquidation of `owner`'s position at the pinned account's price,
     /// confirmed ([`Harness::confirmation`]).
     pub async fn liquidate_ix(&mut self, liquidator: &User, owner: &Pubkey) -> Instruction {
@@ -638,109 +490,6 @@ impl Harness {
     pub async fn deleverage_ix(&mut self, owner: &Pubkey) -> Instruction {
         let confirm = self.confirmation().await;
         builders::market_auto_deleverage(self, owner, &confirm)
-    }
-
-    /// Writes the oracle account with this price published at `publish_time`.
-    pub async fn set_price_at(&mut self, price: i64, conf: u64, expo: i32, publish_time: i64) {
-        self.prices.insert(publish_time, (price, conf, expo));
-        let acc = match self.setup.oracle_kind {
-            OracleKind::PythLegacy => pyth::legacy_account(price, conf, expo, publish_time),
-            OracleKind::PythPullV2 => pyth::pull_account(self.feed_id, price, conf, expo, publish_time, true),
-        };
-        self.ctx.set_account(&self.oracle, &acc.into());
-    }
-
-    /// Sets the price in whole USD with the setup's exponent and no confidence.
-    pub async fn set_usd(&mut self, usd: f64) {
-        let expo = self.setup.expo;
-        let mantissa = (usd * 10f64.powi(-expo)).round() as i64;
-        self.set_price(mantissa, 0, expo).await;
-    }
-
-    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
-        let payer = self.payer();
-        let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), to, lamports);
-        self.send(&[ix], &[]).await.ok();
-    }
-
-    /// Creates a mint whose authority is the harness's mint authority.
-    pub async fn create_mint(&mut self, mint: &Keypair, decimals: u8) {
-        let rent = self.ctx.banks_client.get_rent().await.unwrap();
-        let payer = self.payer();
-        let space = <spl_token::state::Mint as anchor_lang::solana_program::program_pack::Pack>::LEN;
-        let ixs = [
-            anchor_lang::solana_program::system_instruction::create_account(
-                &payer.pubkey(),
-                &mint.pubkey(),
-                rent.minimum_balance(space),
-                space as u64,
-                &spl_token::ID,
-            ),
-            spl_token::instruction::initialize_mint2(
-                &spl_token::ID,
-                &mint.pubkey(),
-                &self.mint_authority.pubkey(),
-                self.setup
-                    .freezable_mint
-                    .then(|| self.mint_authority.pubkey())
-                    .as_ref(),
-                decimals,
-            )
-            .unwrap(),
-        ];
-        self.send(&ixs, &[mint]).await.ok();
-    }
-
-    /// Creates a token account of `mint` owned by `owner`.
-    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-        let kp = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.unwrap();
-        let payer = self.payer();
-        let space = <spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
-        let ixs = [
-            anchor_lang::solana_program::system_instruction::create_account(
-                &payer.pubkey(),
-                &kp.pubkey(),
-                rent.minimum_balance(space),
-                space as u64,
-                &spl_token::ID,
-            ),
-            spl_token::instruction::initialize_account3(&spl_token::ID, &kp.pubkey(), mint, owner).unwrap(),
-        ];
-        self.send(&ixs, &[&kp]).await.ok();
-        kp.pubkey()
-    }
-
-    /// Mints collateral tokens to `to`.
-    pub async fn mint_to(&mut self, to: &Pubkey, amount: u64) {
-        let mint = self.mint;
-        self.mint_of_to(&mint, to, amount).await;
-    }
-
-    /// Mints tokens of `mint` (one of the harness's mints) to `to`.
-    pub async fn mint_of_to(&mut self, mint: &Pubkey, to: &Pubkey, amount: u64) {
-        let auth = self.mint_authority.insecure_clone();
-        let ix =
-            spl_token::instruction::mint_to(&spl_token::ID, mint, to, &auth.pubkey(), &[], amount).unwrap();
-        self.send(&[ix], &[&auth]).await.ok();
-    }
-
-    /// A funded wallet with `tokens` collateral and an empty share account.
-    pub async fn user(&mut self, tokens: u64) -> User {
-        let kp = Keypair::new();
-        self.airdrop(&kp.pubkey(), 10_000_000_000).await;
-        let mint = self.mint;
-        let token = self.create_token_account(&mint, &kp.pubkey()).await;
-        if tokens > 0 {
-            self.mint_to(&token, tokens).await;
-        }
-        let share_mint = builders::share_mint_pda(&self.market);
-        let shares = if self.market == Pubkey::default() {
-            Pubkey::default()
-        } else {
-            self.create_token_account(&share_mint, &kp.pubkey()).await
-        };
-        User { kp, token, shares }
     }
 
     /// Invariant 1 (token conservation) and 2 (zero-sum) against the ledger.
