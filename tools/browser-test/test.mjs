@@ -130,6 +130,15 @@ try {
   check(staker.stake !== null && staker.note === null, "staker's page: the stake and its statement, not \"nothing here\"");
   await page.screenshot({ path: join(out, "staker.png"), fullPage: true });
 
+  // A trader's page (one who traded lately, from the market's activity): its trading
+  // statement and fills, figure for figure.
+  const traded = market.activity.find((a) => a.kind === "trade");
+  check(traded !== undefined, "market page: the activity lists trades");
+  const traderUrl = urls.holder.replace(/\/wallet\/.*/, `/wallet/${traded.owner}`);
+  const trader = await compare(traderUrl, "trader's page");
+  check(trader.trader !== null && trader.trader.fills.length > 0, `trader's page: ${trader.trader?.fills.length} fills in the trading statement`);
+  await page.screenshot({ path: join(out, "trader.png"), fullPage: true });
+
   // The keepers' page: every keeper's row as the JSON has it; the countdowns count.
   const keepersUrl = urls.market.replace(/\/?$/, "/keepers");
   const keepers = await (await fetch(api(keepersUrl))).json();
@@ -160,7 +169,7 @@ try {
 
   // A phone's width: nothing scrolls sideways.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  for (const [url, name] of [[urls.market, "market"], [urls.holder, "wallet"], [creator, "staker"], [keepersUrl, "keepers"]]) {
+  for (const [url, name] of [[urls.market, "market"], [urls.holder, "wallet"], [creator, "staker"], [traderUrl, "trader"], [keepersUrl, "keepers"]]) {
     await phone.goto(url, { waitUntil: "load" });
     const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
     check(wide <= 390, `${name} page at 390 px: ${wide} px wide`);
