@@ -13,7 +13,8 @@ use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program;
 use anchor_spl::token::spl_token;
 use hedge_engine::market::MarketState;
-use hedge_engine::requests::{cancels_request, check_cancellable, RequestKind};
+use hedge_engine::oracle::{OraclePrice, OracleUse};
+use hedge_engine::requests::{cancels_request, check_cancellable, check_executable, RequestKind};
 use hedge_engine::EngineError;
 
 use crate::constants::ACCOUNT_VERSION;
@@ -82,6 +83,25 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
         )?;
     }
     Ok(())
+}
+
+/// How every priced execution starts (deposit, vault withdrawal, trade, margin
+/// withdrawal): the request is due (`RequestNotDue` fails the transaction), the
+/// market's state, and the price of its due time accepted with funding accrued to
+/// now. The inner error is a refusal at the due time: the request is cancelled with
+/// it, the accrual (a market-wide step) standing.
+pub fn at_due_price(
+    market: &Market,
+    oracle: &AccountInfo,
+    request: &Request,
+    now: i64,
+    use_: OracleUse,
+) -> Result<(MarketState, core::result::Result<OraclePrice, EngineError>)> {
+    check_executable(request.due_time, now).named()?;
+    let mut st = market.state()?;
+    let price = crate::oracle::read_at_due(&mut st, market, oracle, request.due_time, now, use_)?;
+    let price = price.and_then(|p| st.accrue_for_execution(&p, now).map(|_| p));
+    Ok((st, price))
 }
 
 /// Whether `dest` can take `amount` of `mint` for `owner` now: an initialized SPL

@@ -9,11 +9,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::position::is_risk_reducing;
-use hedge_engine::requests::check_executable;
 
-use crate::error::{EngineResultExt, HedgeError};
+use crate::error::HedgeError;
 use crate::events::PositionTraded;
-use crate::oracle::read_at_due;
 use crate::requests::{self, KIND_TRADE};
 use crate::state::{Market, Position, Request};
 use crate::token_util::transfer_out;
@@ -50,9 +48,7 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
     crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let (delta, limit, due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
-    check_executable(due, now).named()?;
-    let mut st = a.market.state()?;
+    let (delta, limit, _due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
     let base = a.position.base;
     let new_base = base.checked_add(delta).ok_or(HedgeError::MathOverflow)?;
     let use_ = if is_risk_reducing(base, new_base) {
@@ -60,14 +56,9 @@ pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
     } else {
         OracleUse::Increase
     };
-    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, use_)?;
+    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, use_)?;
     let mut pos = a.position.engine();
-    let result = match price {
-        Ok(p) => st
-            .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_trade(&mut pos, delta, limit, p)),
-        Err(e) => Err(e),
-    };
+    let result = price.and_then(|p| st.execute_trade(&mut pos, delta, limit, p));
     let (mut executed, mut cancelled) = (None, None);
     match result {
         Ok(x) => {

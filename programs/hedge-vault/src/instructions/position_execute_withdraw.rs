@@ -8,12 +8,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::check_executable;
 use hedge_engine::EngineError;
 
-use crate::error::{EngineResultExt, HedgeError};
+use crate::error::HedgeError;
 use crate::events::MarginWithdrawn;
-use crate::oracle::read_at_due;
 use crate::requests::{self, Held, Payer, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
 
@@ -51,13 +49,11 @@ pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
     crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let (amount, due) = (a.request.amount, a.request.due_time);
-    check_executable(due, now).named()?;
-    let mut st = a.market.state()?;
-    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
+    let (amount, _due) = (a.request.amount, a.request.due_time);
+    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Reduce)?;
     let mut pos = a.position.engine();
     let mut largest = 0;
-    let result = match price.and_then(|p| st.accrue_for_execution(&p, now).map(|_| p)) {
+    let result = match price {
         Ok(p) => {
             let r = st.withdraw_margin(&mut pos, amount, p);
             if r == Err(EngineError::WithdrawExceedsFreeMargin) {

@@ -14,11 +14,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::market::DepositRequest;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::check_executable;
 
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{DepositReleased, VaultDeposited};
-use crate::oracle::read_at_due;
 use crate::requests::{self, Held, Payer, KIND_DEPOSIT};
 use crate::state::{Market, Request};
 
@@ -63,29 +61,19 @@ pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let (amount, min_hedge_ratio, due) = (a.request.amount, a.request.min_hedge_ratio, a.request.due_time);
-    check_executable(due, now).named()?;
-    let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
-    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Increase)?;
+    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Increase)?;
     let (waited, max_fee) = (a.request.waiting, a.request.max_skew_fee_ratio);
     let wait_since = a.request.wait_since;
-    let result = match price {
-        Ok(p) => st
-            .accrue_for_execution(&p, now)
-            .and_then(|_| {
-                let terms = DepositRequest {
-                    amount,
-                    min_hedge_ratio,
-                    max_skew_fee_ratio: max_fee,
-                    waited,
-                    due_age: now.saturating_sub(due),
-                    wait_since,
-                };
-                st.execute_deposit_request(supply, terms, p)
-            })
-            .map(|x| (x, p)),
-        Err(e) => Err(e),
+    let terms = DepositRequest {
+        amount,
+        min_hedge_ratio,
+        max_skew_fee_ratio: max_fee,
+        waited,
+        due_age: now.saturating_sub(due),
+        wait_since,
     };
+    let result = price.and_then(|p| st.execute_deposit_request(supply, terms, p).map(|x| (x, p)));
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     let vault_ai = a.collateral_vault.to_account_info();

@@ -11,11 +11,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use hedge_engine::market::WithdrawRequest;
 use hedge_engine::oracle::OracleUse;
-use hedge_engine::requests::check_executable;
 
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
-use crate::oracle::read_at_due;
 use crate::requests::{self, Held, Payer, KIND_WITHDRAW};
 use crate::state::{Market, Request};
 use crate::token_util::burn_shares;
@@ -61,24 +59,19 @@ pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     crate::cu!("start again");
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    let (shares, value_at_request, due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
+    let (shares, value_at_request, _due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
     let terms = WithdrawRequest {
         shares,
         value_at_request,
         price_at_request: a.request.price_at_request,
         max_skew_fee_ratio: a.request.max_skew_fee_ratio,
     };
-    check_executable(due, now).named()?;
-    let mut st = a.market.state()?;
     let supply = a.share_mint.supply;
-    let price = read_at_due(&mut st, &a.market, &a.oracle, due, now, OracleUse::Reduce)?;
-    let result = match price {
-        Ok(p) => st
-            .accrue_for_execution(&p, now)
-            .and_then(|_| st.execute_withdraw_limited(supply, terms, p))
-            .map(|payout| (payout, p)),
-        Err(e) => Err(e),
-    };
+    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Reduce)?;
+    let result = price.and_then(|p| {
+        st.execute_withdraw_limited(supply, terms, p)
+            .map(|payout| (payout, p))
+    });
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     let vault_ai = a.collateral_vault.to_account_info();
