@@ -172,6 +172,10 @@ pub enum HedgeError {
     SharePriceTooLow,
     #[msg("The skew potential's fee is above the bound the request set: cancelled, returned")]
     SkewFeeAboveLimit,
+    #[msg(
+        "The request has ended (executed, refused or cancelled); a payment it holds is its owner's to claim"
+    )]
+    RequestNotPending,
 }
 
 impl From<EngineError> for HedgeError {

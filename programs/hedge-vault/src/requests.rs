@@ -97,6 +97,7 @@ pub fn at_due_price(
     now: i64,
     use_: OracleUse,
 ) -> Result<(MarketState, core::result::Result<OraclePrice, EngineError>)> {
+    check_pending(request)?;
     check_executable(request.due_time, now).named()?;
     let mut st = market.state()?;
     let price = crate::oracle::read_at_due(&mut st, market, oracle, request.due_time, now, use_)?;
@@ -382,7 +383,17 @@ pub fn refused(
 /// Checks that `signer` may cancel `request` at `now` (its owner, before the due
 /// time: the engine's rule).
 pub fn authorize_cancel(request: &Request, signer: &Pubkey, now: i64) -> Result<()> {
+    check_pending(request)?;
     check_cancellable(*signer == request.owner, request.due_time, now).named()
+}
+
+/// A request executes or is cancelled only while pending. An ended request's account
+/// can outlive it (it holds a payment for its owner's claim, or its owner's wallet
+/// cannot take lamports) with its amount and due time as they were: executed again,
+/// it would pay again (found by the issue-31 review, `attack_rev31`).
+pub fn check_pending(request: &Request) -> Result<()> {
+    require!(request.is_pending(), HedgeError::RequestNotPending);
+    Ok(())
 }
 
 /// Ends a request its owner cancelled: every lamport back to him (the rent and the

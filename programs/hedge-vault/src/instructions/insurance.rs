@@ -235,6 +235,7 @@ pub struct InsuranceExecuteUnstake<'info> {
 pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
+    requests::check_pending(&a.request)?;
     check_executable(a.request.due_time, now).named()?;
     let mut st = a.market.state()?;
     let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);

@@ -180,6 +180,8 @@ export const HEDGE_VAULT_ERROR__NO_SETTLEMENT_PENDING = 0x17c0; // 6080
 export const HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW = 0x17c1; // 6081
 /** SkewFeeAboveLimit: The skew potential's fee is above the bound the request set: cancelled, returned */
 export const HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT = 0x17c2; // 6082
+/** RequestNotPending: The request has ended (executed, refused or cancelled); a payment it holds is its owner's to claim */
+export const HEDGE_VAULT_ERROR__REQUEST_NOT_PENDING = 0x17c3; // 6083
 
 export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__ACCOUNT_OPEN_INTEREST_CAP_EXCEEDED
@@ -237,6 +239,7 @@ export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__REQUEST_EXPIRED
   | typeof HEDGE_VAULT_ERROR__REQUEST_LOCKED
   | typeof HEDGE_VAULT_ERROR__REQUEST_NOT_DUE
+  | typeof HEDGE_VAULT_ERROR__REQUEST_NOT_PENDING
   | typeof HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN
   | typeof HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW
   | typeof HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT
@@ -324,6 +327,7 @@ if (process.env.NODE_ENV !== "production") {
     [HEDGE_VAULT_ERROR__REQUEST_EXPIRED]: `Requests no longer expire (no longer returned)`,
     [HEDGE_VAULT_ERROR__REQUEST_LOCKED]: `From its due time on this request can only be executed, never cancelled`,
     [HEDGE_VAULT_ERROR__REQUEST_NOT_DUE]: `The request's due time has not come`,
+    [HEDGE_VAULT_ERROR__REQUEST_NOT_PENDING]: `The request has ended (executed, refused or cancelled); a payment it holds is its owner's to claim`,
     [HEDGE_VAULT_ERROR__SETTLEMENT_PRICE_UNKNOWN]: `Neither the feed nor the market has a positive last price to settle at`,
     [HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW]: `The vault's equity per share is too small to price this deposit (it would mint more shares than the mint can hold): refunded`,
     [HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT]: `The skew potential's fee is above the bound the request set: cancelled, returned`,
