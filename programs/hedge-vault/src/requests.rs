@@ -97,8 +97,7 @@ pub fn at_due_price(
     now: i64,
     use_: OracleUse,
 ) -> Result<(MarketState, core::result::Result<OraclePrice, EngineError>)> {
-    check_pending(request)?;
-    check_executable(request.due_time, now).named()?;
+    due_now(request, now)?;
     let mut st = market.state()?;
     let price = crate::oracle::read_at_due(&mut st, market, oracle, request.due_time, now, use_)?;
     let price = price.and_then(|p| st.accrue_for_execution(&p, now).map(|_| p));
@@ -385,6 +384,13 @@ pub fn refused(
 pub fn authorize_cancel(request: &Request, signer: &Pubkey, now: i64) -> Result<()> {
     check_pending(request)?;
     check_cancellable(*signer == request.owner, request.due_time, now).named()
+}
+
+/// Whether `request` may execute now: pending (`RequestNotPending`) and due
+/// (`RequestNotDue`). Every execution starts here, priced or not.
+pub fn due_now(request: &Request, now: i64) -> Result<()> {
+    check_pending(request)?;
+    check_executable(request.due_time, now).named()
 }
 
 /// A request executes or is cancelled only while pending. An ended request's account

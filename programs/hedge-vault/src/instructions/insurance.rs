@@ -15,7 +15,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::requests::{check_executable, RequestKind};
+use hedge_engine::requests::RequestKind;
 
 use crate::constants::{REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
@@ -235,8 +235,7 @@ pub struct InsuranceExecuteUnstake<'info> {
 pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
-    requests::check_pending(&a.request)?;
-    check_executable(a.request.due_time, now).named()?;
+    requests::due_now(&a.request, now)?;
     let mut st = a.market.state()?;
     let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);
     let x = st.execute_unstake(shares, value_at_request, now).named()?;
