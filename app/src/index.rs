@@ -156,6 +156,9 @@ pub struct Index {
     /// each call reads only the transactions indexed since.
     read: Vec<Sent>,
     read_seq: i64,
+    /// How often the index was emptied and rebuilt since it was opened: what was
+    /// folded from it before ([`Index::history`], the page's series) starts over.
+    rebuilds: u64,
 }
 
 impl Index {
@@ -179,6 +182,7 @@ impl Index {
             market: *market,
             read: Vec::new(),
             read_seq: 0,
+            rebuilds: 0,
         };
         let expected = [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -240,9 +244,15 @@ impl Index {
     fn clear(&mut self) -> Result<()> {
         self.read.clear();
         self.read_seq = 0;
+        self.rebuilds += 1;
         self.conn
             .execute_batch("DELETE FROM events; DELETE FROM transactions; DELETE FROM meta;")?;
         Ok(())
+    }
+
+    /// How often the index was rebuilt since it was opened (see the field).
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds
     }
 
     pub fn market(&self) -> Pubkey {
@@ -583,6 +593,12 @@ mod tests {
         assert_eq!(own.len(), 1);
         let c = i.counts().unwrap();
         assert_eq!((c.transactions, c.events, c.last_block_time), (4, 4, Some(40)));
+        // Emptied for a rebuild (the node no longer has the last transaction): what
+        // was read is dropped and the rebuild is counted, so folds start over.
+        assert_eq!(i.rebuilds(), 0);
+        i.clear().unwrap();
+        assert_eq!(i.rebuilds(), 1);
+        assert!(i.history().unwrap().is_empty());
         // The same file opened for another market starts empty.
         drop(i);
         let i = Index::open(Some(&path), &Pubkey::new_unique()).unwrap();

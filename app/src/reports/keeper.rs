@@ -154,6 +154,19 @@ pub fn rewards(history: &[Sent], decimals: u8) -> (Vec<KeeperRewards>, KeeperRew
     (rows, total)
 }
 
+/// The positions the program would liquidate at `p` (the keeper's own test: a
+/// liquidation succeeds on a copy of the market), the most underwater first.
+pub fn liquidatable_now(
+    positions: &[(Pubkey, hedge_vault::state::Position)],
+    st: &hedge_engine::market::MarketState,
+    p: &hedge_engine::oracle::OraclePrice,
+) -> Vec<String> {
+    crate::keeper::decide::liquidatable(positions, st, p, p)
+        .into_iter()
+        .map(|k| k.to_string())
+        .collect()
+}
+
 /// The keepers' report of `market`, replaying `history` for the rewards.
 pub async fn report(client: &mut Client, history: &[Sent], market: &Pubkey) -> Result<KeeperReport> {
     let m = client.market(market, None).await?;
@@ -161,10 +174,7 @@ pub async fn report(client: &mut Client, history: &[Sent], market: &Pubkey) -> R
     let now = client.chain.unix_time().await?;
     let st = crate::keeper::accrued(&m.state, &p, now)?;
     let positions = crate::keeper::chain::scan(client, market).await?;
-    let liquidatable = crate::keeper::decide::liquidatable(&positions, &st, &p, &p)
-        .into_iter()
-        .map(|k| k.to_string())
-        .collect();
+    let liquidatable = liquidatable_now(&positions, &st, &p);
     let all = super::requests(client, market, None, &Pubkey::default()).await?;
     let (due, waiting): (Vec<_>, Vec<_>) = all.requests.into_iter().partition(|r| r.state == "due");
     let next_due_in_seconds = waiting.iter().map(|r| r.due_in_seconds).min();

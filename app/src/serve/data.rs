@@ -162,9 +162,10 @@ pub fn direction(rate: i64, long_base: u128) -> &'static str {
     }
 }
 
-/// The market page's data.
+/// The market page's data, from `index` and `series` as the caller synced them.
 pub async fn market_page(
     client: &mut Client,
+    // `&mut`: a shared reference to the SQLite connection is not `Send` across awaits.
     index: &mut Index,
     series: &SeriesBuilder,
     market: &Pubkey,
@@ -189,10 +190,7 @@ pub async fn market_page(
     let (long_usd, short_usd) = (usd(m.state.long_base), usd(m.state.short_base));
     let rate = st.funding.rate;
     let positions = crate::keeper::chain::scan(client, market).await?;
-    let liquidatable = crate::keeper::decide::liquidatable(&positions, &st, &p, &p)
-        .into_iter()
-        .map(|k| k.to_string())
-        .collect();
+    let liquidatable = reports::keeper::liquidatable_now(&positions, &st, &p);
     let mut open: Vec<_> = positions.iter().filter(|(_, x)| x.base != 0).collect();
     open.sort_by_key(|(k, x)| (std::cmp::Reverse(x.base.unsigned_abs()), *k));
     let largest = open
@@ -215,7 +213,6 @@ pub async fn market_page(
             .map(|x| x.time),
     };
     let activity = activity(index, m.state.decimals)?;
-    index.sync(&mut client.chain).await?;
     let crank = |e: Option<Indexed>| {
         e.map(|e| Crank {
             signature: e.signature,

@@ -87,6 +87,9 @@ pub const MAX_POINTS: usize = 600;
 /// 100,000 events).
 #[derive(Clone, Debug, Default)]
 pub struct SeriesBuilder {
+    /// The index's rebuild count when folding began ([`Index::rebuilds`]): a rebuilt
+    /// index numbers its transactions anew, so the series starts over.
+    rebuilds: u64,
     /// The last transaction (`seq`) folded in.
     seq: i64,
     supply: i128,
@@ -109,6 +112,12 @@ impl SeriesBuilder {
     /// the vault after each funding crank (its equity, the share supply followed
     /// through deposits and withdrawals), liquidations and socialized losses.
     pub fn update(&mut self, index: &Index, decimals: u8) -> Result<()> {
+        if index.rebuilds() != self.rebuilds {
+            *self = SeriesBuilder {
+                rebuilds: index.rebuilds(),
+                ..SeriesBuilder::default()
+            };
+        }
         let share_unit = 10f64.powi(i32::from(share_decimals(decimals)));
         let out = &mut self.all;
         for e in index.events_after(SERIES_EVENTS, self.seq)? {
