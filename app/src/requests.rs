@@ -179,7 +179,7 @@ pub async fn liquidation_prices(
     m: &LoadedMarket,
     price: &OraclePrice,
 ) -> Result<LiquidationPrices> {
-    if m.state.is_settled() || m.state.oracle_kind == OracleKind::PythLegacy {
+    if m.state.is_settled() || m.state.oracle_kind() == OracleKind::PythLegacy {
         return Ok(LiquidationPrices {
             oracle: m.keys.oracle,
             price: *price,
@@ -290,7 +290,7 @@ pub async fn price_account_for(
     if client.chain.is_embedded() {
         return client.chain.embedded_mut()?.price_update_for(&m.state, due).await;
     }
-    match m.state.oracle_kind {
+    match m.state.oracle_kind() {
         OracleKind::PythLegacy => Ok(m.state.oracle),
         OracleKind::PythPullV2 => match wait_for_posted_update(&mut client.chain, &m.state, due).await {
             Some(k) => Ok(k),

@@ -63,7 +63,7 @@ async fn parameters_change_only_through_the_timelock() {
     h.send(&[market_apply_proposal(&h, &a)], &[&admin]).await.ok();
     let m = h.market_state().await;
     assert_eq!(m.params, MarketParams::from(p));
-    assert_eq!(m.proposal.kind, ProposalKind::None);
+    assert_eq!(m.proposal.kind(), ProposalKind::None);
     // Cancel.
     h.send(&[market_propose_params(&h, &a, p.into(), oc, ac)], &[&admin])
         .await

@@ -509,7 +509,7 @@ async fn step(w: &mut World, rng: &mut Rng, t: &mut Tally) -> Result<(), Failure
             let admin = w.h.admin.insecure_clone();
             let a = admin.pubkey();
             let m = w.h.market_state().await;
-            let ix = if m.proposal.kind == ProposalKind::None {
+            let ix = if m.proposal.kind() == ProposalKind::None {
                 let s = w.h.setup;
                 market_propose_params(&w.h, &a, s.params.into(), s.oracle_config, s.admin_config)
             } else if rng.below(4) == 0 {
@@ -522,7 +522,7 @@ async fn step(w: &mut World, rng: &mut Rng, t: &mut Tally) -> Result<(), Failure
                 market_apply_proposal(&w.h, &a)
             };
             let out = w.h.send(&[ix], &[&admin]).await;
-            t.applied += u32::from(out.result.is_ok() && m.proposal.kind != ProposalKind::None);
+            t.applied += u32::from(out.result.is_ok() && m.proposal.kind() != ProposalKind::None);
             Some(out)
         }
         16 => deleverage(w, t).await?,

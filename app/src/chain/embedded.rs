@@ -399,7 +399,7 @@ impl Embedded {
             // execution by name (RequestNotDue) before it reads one.
             return Ok(market.oracle);
         }
-        match market.oracle_kind {
+        match market.oracle_kind() {
             OracleKind::PythLegacy => {
                 let r = self.price_at(&market.oracle, now).await?;
                 if r.publish_time < due {
@@ -422,7 +422,7 @@ impl Embedded {
         publish_time: i64,
     ) -> Result<Pubkey> {
         use hedge_vault::state::OracleKind;
-        match market.oracle_kind {
+        match market.oracle_kind() {
             OracleKind::PythLegacy => Ok(market.oracle),
             OracleKind::PythPullV2 => {
                 let t = publish_time - i64::from(market.oracle_config.liquidation_confirmation);

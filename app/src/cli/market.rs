@@ -115,7 +115,7 @@ pub async fn run(cmd: MarketCmd, client: &mut Client, oracle: Option<Pubkey>) ->
             let list = client.markets().await?;
             let rows: Vec<Value> = list
                 .iter()
-                .map(|(k, m)| json!({"market": k.to_string(), "mint": m.collateral_mint.to_string(), "oracle_kind": format!("{:?}", m.oracle_kind), "collateral": format_amount(m.collateral.into(), m.decimals), "positions": m.position_count}))
+                .map(|(k, m)| json!({"market": k.to_string(), "mint": m.collateral_mint.to_string(), "oracle_kind": format!("{:?}", m.oracle_kind()), "collateral": format_amount(m.collateral.into(), m.decimals), "positions": m.position_count}))
                 .collect();
             let text = list
                 .iter()

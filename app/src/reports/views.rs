@@ -88,7 +88,7 @@ pub fn market_report(
         market: key.to_string(),
         mint: m.collateral_mint.to_string(),
         decimals: d,
-        oracle_kind: format!("{:?}", m.oracle_kind),
+        oracle_kind: format!("{:?}", m.oracle_kind()),
         oracle: oracle.to_string(),
         price: format_price(price.price, 6),
         confidence: format_price(price.conf, 6),

@@ -68,7 +68,7 @@ pub fn sponsored_price_feed(feed_id: &[u8; 32]) -> Pubkey {
 /// owned by the Pyth receiver and fully verified. Returns the previous publish time
 /// for pull updates.
 pub fn read_raw(market: &Market, oracle: &AccountInfo) -> Result<(RawPrice, Option<i64>)> {
-    match market.oracle_kind {
+    match market.oracle_kind() {
         OracleKind::PythLegacy => {
             require_keys_eq!(oracle.key(), market.oracle, HedgeError::WrongOracle);
             require_keys_eq!(*oracle.owner, PYTH_ORACLE_PROGRAM, HedgeError::WrongOracleOwner);
@@ -93,7 +93,7 @@ pub fn read_raw(market: &Market, oracle: &AccountInfo) -> Result<(RawPrice, Opti
 pub fn feed_last(market: &Market, oracle: &AccountInfo) -> Result<RawPrice> {
     require_keys_eq!(oracle.key(), market.oracle, HedgeError::WrongOracle);
     let data = oracle.try_borrow_data()?;
-    match market.oracle_kind {
+    match market.oracle_kind() {
         OracleKind::PythLegacy => {
             require_keys_eq!(*oracle.owner, PYTH_ORACLE_PROGRAM, HedgeError::WrongOracleOwner);
             Ok(decode_legacy_any_status(&data)?.0)
@@ -162,7 +162,7 @@ pub fn read_liquidation(
     }
     let (raw, _) = read_raw(market, oracle)?;
     let price = accept_now(st, &raw, now, OracleUse::Liquidate).named()?;
-    let confirmation = match market.oracle_kind {
+    let confirmation = match market.oracle_kind() {
         OracleKind::PythLegacy => {
             require_keys_eq!(confirm.key(), market.oracle, HedgeError::WrongOracle);
             accept_confirmation(None, &price, &st.limits, now)

@@ -73,12 +73,13 @@ pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs
     let m = &mut ctx.accounts.market;
     let eta = eta(m, now)?;
     m.proposal = Proposal {
-        kind: ProposalKind::Params,
+        kind: ProposalKind::Params as u8,
         eta,
         params: args.params,
         oracle_config: args.oracle_config,
         admin_config: args.admin_config,
         settlement_price: 0,
+        pad: [0; 3],
     };
     let event = ProposalCreated {
         market: m.key(),
@@ -120,7 +121,7 @@ pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>) -> Result<()>
             .ok_or(HedgeError::MathOverflow)?,
     );
     m.proposal = Proposal {
-        kind: ProposalKind::Settlement,
+        kind: ProposalKind::Settlement as u8,
         eta,
         settlement_price: price,
         ..m.proposal
@@ -141,10 +142,10 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     let p = a.market.proposal;
-    require!(p.kind != ProposalKind::None, HedgeError::NoPendingProposal);
+    require!(p.kind() != ProposalKind::None, HedgeError::NoPendingProposal);
     require!(now >= p.eta, HedgeError::TimelockNotElapsed);
     let mut st = a.market.state()?;
-    match p.kind {
+    match p.kind() {
         ProposalKind::Params => {
             refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
             a.market.set_state(&st);
@@ -173,10 +174,10 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
         ProposalKind::None => {}
     }
     let m = &mut a.market;
-    m.proposal.kind = ProposalKind::None;
+    m.proposal.kind = ProposalKind::None as u8;
     let event = ProposalApplied {
         market: m.key(),
-        kind: kind_code(p.kind),
+        kind: kind_code(p.kind()),
     };
     emit_cpi!(event);
     Ok(())
@@ -201,13 +202,13 @@ pub fn prove_feed_alive_handler(mut ctx: Context<MarketProveFeedAlive>) -> Resul
     let now = Clock::get()?.unix_timestamp;
     let a = &mut ctx.accounts;
     require!(
-        a.market.proposal.kind == ProposalKind::Settlement,
+        a.market.proposal.kind() == ProposalKind::Settlement,
         HedgeError::NoSettlementPending
     );
     let mut st = a.market.state()?;
     let p = read_now(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
     a.market.set_state(&st);
-    a.market.proposal.kind = ProposalKind::None;
+    a.market.proposal.kind = ProposalKind::None as u8;
     let event = SettlementCancelled {
         market: a.market.key(),
         by: a.signer.key(),
@@ -242,9 +243,9 @@ pub fn lengthen_timelock_handler(ctx: Context<MarketAdmin>, timelock_delay: u32)
 /// Cancels the pending proposal.
 pub fn cancel_handler(ctx: Context<MarketAdmin>) -> Result<()> {
     let m = &mut ctx.accounts.market;
-    let kind = m.proposal.kind;
+    let kind = m.proposal.kind();
     require!(kind != ProposalKind::None, HedgeError::NoPendingProposal);
-    m.proposal.kind = ProposalKind::None;
+    m.proposal.kind = ProposalKind::None as u8;
     let event = ProposalCancelled {
         market: m.key(),
         kind: kind_code(kind),

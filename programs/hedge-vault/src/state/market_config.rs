@@ -16,9 +16,33 @@ pub enum OracleKind {
     PythPullV2,
 }
 
+impl OracleKind {
+    /// The kind a market stores as `oracle_kind as u8` (the program writes no other
+    /// value).
+    pub fn from_index(i: u8) -> OracleKind {
+        if i == OracleKind::PythPullV2 as u8 {
+            OracleKind::PythPullV2
+        } else {
+            OracleKind::PythLegacy
+        }
+    }
+}
+
 /// Oracle acceptance limits (PROTOCOL section 6); mirrors
 /// `hedge_engine::oracle::OracleLimits`.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize,
+    AnchorDeserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    InitSpace,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
+#[repr(C)]
 pub struct OracleConfig {
     /// Maximum age for instant valuations (funding, withdrawal requests), seconds.
     pub max_age: u32,
@@ -59,8 +83,38 @@ impl From<OracleLimits> for OracleConfig {
 
 /// Every economic parameter; mirrors `hedge_engine::params::RiskParams` field by field
 /// (docs/RISK.md gives units and ranges).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize,
+    AnchorDeserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    InitSpace,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
+#[repr(C)]
 pub struct MarketParams {
+    /// native units
+    pub skew_scale: u64,
+    /// native units
+    pub min_position_base: u64,
+    /// whole USD
+    pub max_open_interest_usd: u64,
+    /// whole USD
+    pub max_position_usd: u64,
+    /// precision: 1e12 per day
+    pub max_funding_rate: i64,
+    /// precision: 1e12 per day per day
+    pub max_funding_velocity: i64,
+    /// lamports
+    pub execution_fee_lamports: u64,
+    /// precision: 1e12 per day (revision 4)
+    pub funding_rate_target: i64,
+    /// precision: 1e12 per day (revision 6)
+    pub max_hedge_cost: i64,
     /// precision: 1e6
     pub initial_margin_ratio: u32,
     /// precision: 1e6
@@ -77,22 +131,10 @@ pub struct MarketParams {
     pub hedge_ratio: u32,
     /// precision: 1e6
     pub over_hedge_cap: u32,
-    /// native units
-    pub skew_scale: u64,
-    /// native units
-    pub min_position_base: u64,
-    /// whole USD
-    pub max_open_interest_usd: u64,
-    /// whole USD
-    pub max_position_usd: u64,
     /// seconds
     pub withdraw_delay: u32,
     /// seconds
     pub insurance_cooldown: u32,
-    /// precision: 1e12 per day
-    pub max_funding_rate: i64,
-    /// precision: 1e12 per day per day
-    pub max_funding_velocity: i64,
     /// seconds
     pub max_funding_interval: u32,
     /// precision: 1e6
@@ -101,22 +143,18 @@ pub struct MarketParams {
     pub liquidator_reward_share: u32,
     /// seconds
     pub execution_delay: u32,
-    /// lamports
-    pub execution_fee_lamports: u64,
     /// precision: 1e6 (revision 4)
     pub skew_scale_ratio: u32,
     /// precision: 1e6 (revision 4)
     pub skew_rebate_share: u32,
-    /// precision: 1e12 per day (revision 4)
-    pub funding_rate_target: i64,
     /// seconds (revision 4)
     pub funding_reversion_time: u32,
     /// seconds (revision 4)
     pub profit_unlock_time: u32,
     /// precision: 1e6 (revision 6; 0: deposits do not wait for a hedge)
     pub hedge_tolerance: u32,
-    /// precision: 1e12 per day (revision 6)
-    pub max_hedge_cost: i64,
+    /// Zero, ignored: makes the size a multiple of 8 (no implicit padding).
+    pub pad: u32,
 }
 
 /// Both conversions between the stored parameters and the engine's, from one list of
@@ -130,7 +168,7 @@ macro_rules! mirror_params {
         }
         impl From<RiskParams> for MarketParams {
             fn from(p: RiskParams) -> Self {
-                MarketParams { $($field: p.$field),* }
+                MarketParams { $($field: p.$field,)* pad: 0 }
             }
         }
     };
@@ -177,21 +215,58 @@ pub enum ProposalKind {
     Settlement,
 }
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize,
+    AnchorDeserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    InitSpace,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
+#[repr(C)]
 pub struct Proposal {
-    pub kind: ProposalKind,
+    /// precision: 1e18 USD per whole token
+    pub settlement_price: u128,
     /// Unix seconds from which it can be applied.
     pub eta: i64,
     pub params: MarketParams,
     pub oracle_config: OracleConfig,
     pub admin_config: AdminConfig,
-    /// precision: 1e18 USD per whole token
-    pub settlement_price: u128,
+    /// `ProposalKind` as its index (`Proposal::kind()`).
+    pub kind: u8,
+    /// Zero: makes the size a multiple of 16.
+    pub pad: [u8; 3],
+}
+
+impl Proposal {
+    pub fn kind(&self) -> ProposalKind {
+        match self.kind {
+            1 => ProposalKind::Params,
+            2 => ProposalKind::Settlement,
+            _ => ProposalKind::None,
+        }
+    }
 }
 
 /// Administrative delays and bounds, themselves changed only through the timelock
 /// (the timelock delay can also be lengthened at once).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize,
+    AnchorDeserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    InitSpace,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
+#[repr(C)]
 pub struct AdminConfig {
     /// Wait between proposing and applying, seconds. Range [60 s, 30 days].
     pub timelock_delay: u32,

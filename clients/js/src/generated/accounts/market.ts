@@ -51,8 +51,6 @@ import {
   getMarketParamsEncoder,
   getOracleConfigDecoder,
   getOracleConfigEncoder,
-  getOracleKindDecoder,
-  getOracleKindEncoder,
   getProposalDecoder,
   getProposalEncoder,
   type AdminConfig,
@@ -61,8 +59,6 @@ import {
   type MarketParamsArgs,
   type OracleConfig,
   type OracleConfigArgs,
-  type OracleKind,
-  type OracleKindArgs,
   type Proposal,
   type ProposalArgs,
 } from "../types";
@@ -89,7 +85,6 @@ export type Market = {
   insuranceVault: Address;
   shareMint: Address;
   shareEscrow: Address;
-  oracleKind: OracleKind;
   /**
    * Legacy: the pinned price account. Pull: the feed's sponsored price-feed
    * account (the Pyth push oracle's PDA for the feed id, shard 0), read only to
@@ -98,16 +93,23 @@ export type Market = {
   oracle: Address;
   /** Pull: the Pyth feed id. Legacy: zeros. */
   feedId: ReadonlyUint8Array;
-  oracleConfig: OracleConfig;
-  params: MarketParams;
+  /** May pause at once. */
+  guardian: Address;
+  /** Proposed admin; becomes admin when it accepts. */
+  pendingAdmin: Address;
+  /** The market's creator, part of its PDA seeds; never changes. */
+  creator: Address;
+  /**
+   * `OracleKind` as its index: 0 legacy push account, 1 pull `PriceUpdateV2`
+   * (`Market::oracle_kind()`).
+   */
+  oracleKind: number;
+  /** Zero: aligns the 8-byte fields that follow. */
+  pad0: ReadonlyUint8Array;
   /** Newest publish time accepted; older prices are refused. */
   lastPublishTime: bigint;
   /** Last accepted price. precision: 1e18 USD per whole token */
   lastPrice: bigint;
-  /** `C`: tokens the vault holds, native units. */
-  collateral: bigint;
-  /** Insurance fund ledger, native units (balance of `insurance_vault`). */
-  insurance: bigint;
   /** Sum of all positions' margin, native units (signed: debt is negative). */
   totalMargin: bigint;
   /** `N`: traders' net base, native units. */
@@ -122,6 +124,27 @@ export type Market = {
   fundingBasis: bigint;
   /** Cumulative funding index. precision: 1e27 USD per whole token */
   fundingIndex: bigint;
+  /**
+   * Non-zero once a settlement price is applied: the market winds down.
+   * precision: 1e18 USD per whole token
+   */
+  settlementPrice: bigint;
+  /** Cumulative tokens collected into the skew ledger. */
+  skewCollected: bigint;
+  /** Cumulative tokens rebated out of it. */
+  skewRebated: bigint;
+  /** Cumulative tokens released from it into `C`. */
+  skewReleased: bigint;
+  /** Cumulative rises recorded as unfunded. */
+  skewUnfundedTotal: bigint;
+  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
+  waitCharged: bigint;
+  /** A parameter change or settlement waiting out the timelock (16-byte aligned). */
+  proposal: Proposal;
+  /** `C`: tokens the vault holds, native units. */
+  collateral: bigint;
+  /** Insurance fund ledger, native units (balance of `insurance_vault`). */
+  insurance: bigint;
   /** Current funding rate. precision: 1e12 per day */
   fundingRate: bigint;
   /** Unix seconds of the last funding accrual. */
@@ -140,17 +163,6 @@ export type Market = {
   deadShares: bigint;
   /** Open position accounts. */
   positionCount: bigint;
-  /** May pause at once. */
-  guardian: Address;
-  /** Proposed admin; becomes admin when it accepts. */
-  pendingAdmin: Address;
-  adminConfig: AdminConfig;
-  proposal: Proposal;
-  /**
-   * Non-zero once a settlement price is applied: the market winds down.
-   * precision: 1e18 USD per whole token
-   */
-  settlementPrice: bigint;
   /** Insurance fund shares outstanding (stakers' ledger). */
   insuranceShares: bigint;
   /** Cumulative bad debt covered by the insurance fund, native units. */
@@ -159,8 +171,6 @@ export type Market = {
   totalSocialized: bigint;
   /** Cumulative seconds not charged because one accrual is capped. */
   fundingSkippedSeconds: bigint;
-  /** The market's creator, part of its PDA seeds; never changes. */
-  creator: Address;
   /**
    * Deposits requested and not yet executed or cancelled, native units, held in
    * the collateral account apart from `C`.
@@ -199,14 +209,6 @@ export type Market = {
    * pay it down before any rebate.
    */
   skewUnfunded: bigint;
-  /** Cumulative tokens collected into the skew ledger. */
-  skewCollected: bigint;
-  /** Cumulative tokens rebated out of it. */
-  skewRebated: bigint;
-  /** Cumulative tokens released from it into `C`. */
-  skewReleased: bigint;
-  /** Cumulative rises recorded as unfunded. */
-  skewUnfundedTotal: bigint;
   /**
    * The insurance fund's income still locked at `insurance_profit_last`, native
    * units, part of `insurance` (PROTOCOL section 5, revision 5).
@@ -229,8 +231,6 @@ export type Market = {
    * precision: 1e12 tokens per token
    */
   waitIndex: bigint;
-  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
-  waitCharged: bigint;
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: bigint;
   /**
@@ -243,6 +243,11 @@ export type Market = {
    * against its `gap_snapshot`. precision: 1e18 tokens per token
    */
   waitGapIndex: bigint;
+  params: MarketParams;
+  oracleConfig: OracleConfig;
+  adminConfig: AdminConfig;
+  /** Zero: makes the size a multiple of 16. */
+  pad1: ReadonlyUint8Array;
 };
 
 export type MarketArgs = {
@@ -258,7 +263,6 @@ export type MarketArgs = {
   insuranceVault: Address;
   shareMint: Address;
   shareEscrow: Address;
-  oracleKind: OracleKindArgs;
   /**
    * Legacy: the pinned price account. Pull: the feed's sponsored price-feed
    * account (the Pyth push oracle's PDA for the feed id, shard 0), read only to
@@ -267,16 +271,23 @@ export type MarketArgs = {
   oracle: Address;
   /** Pull: the Pyth feed id. Legacy: zeros. */
   feedId: ReadonlyUint8Array;
-  oracleConfig: OracleConfigArgs;
-  params: MarketParamsArgs;
+  /** May pause at once. */
+  guardian: Address;
+  /** Proposed admin; becomes admin when it accepts. */
+  pendingAdmin: Address;
+  /** The market's creator, part of its PDA seeds; never changes. */
+  creator: Address;
+  /**
+   * `OracleKind` as its index: 0 legacy push account, 1 pull `PriceUpdateV2`
+   * (`Market::oracle_kind()`).
+   */
+  oracleKind: number;
+  /** Zero: aligns the 8-byte fields that follow. */
+  pad0: ReadonlyUint8Array;
   /** Newest publish time accepted; older prices are refused. */
   lastPublishTime: number | bigint;
   /** Last accepted price. precision: 1e18 USD per whole token */
   lastPrice: number | bigint;
-  /** `C`: tokens the vault holds, native units. */
-  collateral: number | bigint;
-  /** Insurance fund ledger, native units (balance of `insurance_vault`). */
-  insurance: number | bigint;
   /** Sum of all positions' margin, native units (signed: debt is negative). */
   totalMargin: number | bigint;
   /** `N`: traders' net base, native units. */
@@ -291,6 +302,27 @@ export type MarketArgs = {
   fundingBasis: number | bigint;
   /** Cumulative funding index. precision: 1e27 USD per whole token */
   fundingIndex: number | bigint;
+  /**
+   * Non-zero once a settlement price is applied: the market winds down.
+   * precision: 1e18 USD per whole token
+   */
+  settlementPrice: number | bigint;
+  /** Cumulative tokens collected into the skew ledger. */
+  skewCollected: number | bigint;
+  /** Cumulative tokens rebated out of it. */
+  skewRebated: number | bigint;
+  /** Cumulative tokens released from it into `C`. */
+  skewReleased: number | bigint;
+  /** Cumulative rises recorded as unfunded. */
+  skewUnfundedTotal: number | bigint;
+  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
+  waitCharged: number | bigint;
+  /** A parameter change or settlement waiting out the timelock (16-byte aligned). */
+  proposal: ProposalArgs;
+  /** `C`: tokens the vault holds, native units. */
+  collateral: number | bigint;
+  /** Insurance fund ledger, native units (balance of `insurance_vault`). */
+  insurance: number | bigint;
   /** Current funding rate. precision: 1e12 per day */
   fundingRate: number | bigint;
   /** Unix seconds of the last funding accrual. */
@@ -309,17 +341,6 @@ export type MarketArgs = {
   deadShares: number | bigint;
   /** Open position accounts. */
   positionCount: number | bigint;
-  /** May pause at once. */
-  guardian: Address;
-  /** Proposed admin; becomes admin when it accepts. */
-  pendingAdmin: Address;
-  adminConfig: AdminConfigArgs;
-  proposal: ProposalArgs;
-  /**
-   * Non-zero once a settlement price is applied: the market winds down.
-   * precision: 1e18 USD per whole token
-   */
-  settlementPrice: number | bigint;
   /** Insurance fund shares outstanding (stakers' ledger). */
   insuranceShares: number | bigint;
   /** Cumulative bad debt covered by the insurance fund, native units. */
@@ -328,8 +349,6 @@ export type MarketArgs = {
   totalSocialized: number | bigint;
   /** Cumulative seconds not charged because one accrual is capped. */
   fundingSkippedSeconds: number | bigint;
-  /** The market's creator, part of its PDA seeds; never changes. */
-  creator: Address;
   /**
    * Deposits requested and not yet executed or cancelled, native units, held in
    * the collateral account apart from `C`.
@@ -368,14 +387,6 @@ export type MarketArgs = {
    * pay it down before any rebate.
    */
   skewUnfunded: number | bigint;
-  /** Cumulative tokens collected into the skew ledger. */
-  skewCollected: number | bigint;
-  /** Cumulative tokens rebated out of it. */
-  skewRebated: number | bigint;
-  /** Cumulative tokens released from it into `C`. */
-  skewReleased: number | bigint;
-  /** Cumulative rises recorded as unfunded. */
-  skewUnfundedTotal: number | bigint;
   /**
    * The insurance fund's income still locked at `insurance_profit_last`, native
    * units, part of `insurance` (PROTOCOL section 5, revision 5).
@@ -398,8 +409,6 @@ export type MarketArgs = {
    * precision: 1e12 tokens per token
    */
   waitIndex: number | bigint;
-  /** Cumulative tokens the deposits in escrow paid into `C` for it. */
-  waitCharged: number | bigint;
   /** Tokens charged to the escrow as a whole, not yet booked to a request. */
   waitOutstanding: number | bigint;
   /**
@@ -412,6 +421,11 @@ export type MarketArgs = {
    * against its `gap_snapshot`. precision: 1e18 tokens per token
    */
   waitGapIndex: number | bigint;
+  params: MarketParamsArgs;
+  oracleConfig: OracleConfigArgs;
+  adminConfig: AdminConfigArgs;
+  /** Zero: makes the size a multiple of 16. */
+  pad1: ReadonlyUint8Array;
 };
 
 /** Gets the encoder for {@link MarketArgs} account data. */
@@ -429,15 +443,15 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["insuranceVault", getAddressEncoder()],
       ["shareMint", getAddressEncoder()],
       ["shareEscrow", getAddressEncoder()],
-      ["oracleKind", getOracleKindEncoder()],
       ["oracle", getAddressEncoder()],
       ["feedId", fixEncoderSize(getBytesEncoder(), 32)],
-      ["oracleConfig", getOracleConfigEncoder()],
-      ["params", getMarketParamsEncoder()],
+      ["guardian", getAddressEncoder()],
+      ["pendingAdmin", getAddressEncoder()],
+      ["creator", getAddressEncoder()],
+      ["oracleKind", getU8Encoder()],
+      ["pad0", fixEncoderSize(getBytesEncoder(), 3)],
       ["lastPublishTime", getI64Encoder()],
       ["lastPrice", getU128Encoder()],
-      ["collateral", getU64Encoder()],
-      ["insurance", getU64Encoder()],
       ["totalMargin", getI128Encoder()],
       ["netBase", getI128Encoder()],
       ["longBase", getU128Encoder()],
@@ -445,22 +459,25 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["entryQuote", getI128Encoder()],
       ["fundingBasis", getI128Encoder()],
       ["fundingIndex", getI128Encoder()],
+      ["settlementPrice", getU128Encoder()],
+      ["skewCollected", getU128Encoder()],
+      ["skewRebated", getU128Encoder()],
+      ["skewReleased", getU128Encoder()],
+      ["skewUnfundedTotal", getU128Encoder()],
+      ["waitCharged", getU128Encoder()],
+      ["proposal", getProposalEncoder()],
+      ["collateral", getU64Encoder()],
+      ["insurance", getU64Encoder()],
       ["fundingRate", getI64Encoder()],
       ["lastFundingTime", getI64Encoder()],
       ["pendingWithdrawShares", getU64Encoder()],
       ["withdrawalsInEscrow", getU64Encoder()],
       ["deadShares", getU64Encoder()],
       ["positionCount", getU64Encoder()],
-      ["guardian", getAddressEncoder()],
-      ["pendingAdmin", getAddressEncoder()],
-      ["adminConfig", getAdminConfigEncoder()],
-      ["proposal", getProposalEncoder()],
-      ["settlementPrice", getU128Encoder()],
       ["insuranceShares", getU64Encoder()],
       ["totalInsuranceCovered", getU64Encoder()],
       ["totalSocialized", getU64Encoder()],
       ["fundingSkippedSeconds", getU64Encoder()],
-      ["creator", getAddressEncoder()],
       ["escrowedDeposits", getU64Encoder()],
       ["claimableTokens", getU64Encoder()],
       ["claimableShares", getU64Encoder()],
@@ -470,19 +487,18 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["waitingDeposits", getU64Encoder()],
       ["skewLedger", getU64Encoder()],
       ["skewUnfunded", getU64Encoder()],
-      ["skewCollected", getU128Encoder()],
-      ["skewRebated", getU128Encoder()],
-      ["skewReleased", getU128Encoder()],
-      ["skewUnfundedTotal", getU128Encoder()],
       ["insuranceLocked", getU64Encoder()],
       ["insuranceProfitLast", getI64Encoder()],
       ["insuranceUnlockEnd", getI64Encoder()],
       ["fundingOwnRate", getI64Encoder()],
       ["waitIndex", getU64Encoder()],
-      ["waitCharged", getU128Encoder()],
       ["waitOutstanding", getU64Encoder()],
       ["waitOwed", getU64Encoder()],
       ["waitGapIndex", getU64Encoder()],
+      ["params", getMarketParamsEncoder()],
+      ["oracleConfig", getOracleConfigEncoder()],
+      ["adminConfig", getAdminConfigEncoder()],
+      ["pad1", fixEncoderSize(getBytesEncoder(), 4)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -502,15 +518,15 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["insuranceVault", getAddressDecoder()],
     ["shareMint", getAddressDecoder()],
     ["shareEscrow", getAddressDecoder()],
-    ["oracleKind", getOracleKindDecoder()],
     ["oracle", getAddressDecoder()],
     ["feedId", fixDecoderSize(getBytesDecoder(), 32)],
-    ["oracleConfig", getOracleConfigDecoder()],
-    ["params", getMarketParamsDecoder()],
+    ["guardian", getAddressDecoder()],
+    ["pendingAdmin", getAddressDecoder()],
+    ["creator", getAddressDecoder()],
+    ["oracleKind", getU8Decoder()],
+    ["pad0", fixDecoderSize(getBytesDecoder(), 3)],
     ["lastPublishTime", getI64Decoder()],
     ["lastPrice", getU128Decoder()],
-    ["collateral", getU64Decoder()],
-    ["insurance", getU64Decoder()],
     ["totalMargin", getI128Decoder()],
     ["netBase", getI128Decoder()],
     ["longBase", getU128Decoder()],
@@ -518,22 +534,25 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["entryQuote", getI128Decoder()],
     ["fundingBasis", getI128Decoder()],
     ["fundingIndex", getI128Decoder()],
+    ["settlementPrice", getU128Decoder()],
+    ["skewCollected", getU128Decoder()],
+    ["skewRebated", getU128Decoder()],
+    ["skewReleased", getU128Decoder()],
+    ["skewUnfundedTotal", getU128Decoder()],
+    ["waitCharged", getU128Decoder()],
+    ["proposal", getProposalDecoder()],
+    ["collateral", getU64Decoder()],
+    ["insurance", getU64Decoder()],
     ["fundingRate", getI64Decoder()],
     ["lastFundingTime", getI64Decoder()],
     ["pendingWithdrawShares", getU64Decoder()],
     ["withdrawalsInEscrow", getU64Decoder()],
     ["deadShares", getU64Decoder()],
     ["positionCount", getU64Decoder()],
-    ["guardian", getAddressDecoder()],
-    ["pendingAdmin", getAddressDecoder()],
-    ["adminConfig", getAdminConfigDecoder()],
-    ["proposal", getProposalDecoder()],
-    ["settlementPrice", getU128Decoder()],
     ["insuranceShares", getU64Decoder()],
     ["totalInsuranceCovered", getU64Decoder()],
     ["totalSocialized", getU64Decoder()],
     ["fundingSkippedSeconds", getU64Decoder()],
-    ["creator", getAddressDecoder()],
     ["escrowedDeposits", getU64Decoder()],
     ["claimableTokens", getU64Decoder()],
     ["claimableShares", getU64Decoder()],
@@ -543,19 +562,18 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["waitingDeposits", getU64Decoder()],
     ["skewLedger", getU64Decoder()],
     ["skewUnfunded", getU64Decoder()],
-    ["skewCollected", getU128Decoder()],
-    ["skewRebated", getU128Decoder()],
-    ["skewReleased", getU128Decoder()],
-    ["skewUnfundedTotal", getU128Decoder()],
     ["insuranceLocked", getU64Decoder()],
     ["insuranceProfitLast", getI64Decoder()],
     ["insuranceUnlockEnd", getI64Decoder()],
     ["fundingOwnRate", getI64Decoder()],
     ["waitIndex", getU64Decoder()],
-    ["waitCharged", getU128Decoder()],
     ["waitOutstanding", getU64Decoder()],
     ["waitOwed", getU64Decoder()],
     ["waitGapIndex", getU64Decoder()],
+    ["params", getMarketParamsDecoder()],
+    ["oracleConfig", getOracleConfigDecoder()],
+    ["adminConfig", getAdminConfigDecoder()],
+    ["pad1", fixDecoderSize(getBytesDecoder(), 4)],
   ]);
 }
 
@@ -618,5 +636,5 @@ export async function fetchAllMaybeMarket(
 }
 
 export function getMarketSize(): number {
-  return 1206;
+  return 1224;
 }

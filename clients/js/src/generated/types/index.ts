@@ -35,7 +35,6 @@ export * from "./proposal";
 export * from "./proposalApplied";
 export * from "./proposalCancelled";
 export * from "./proposalCreated";
-export * from "./proposalKind";
 export * from "./requestCancelled";
 export * from "./requestCreated";
 export * from "./settlementCancelled";

@@ -26,22 +26,6 @@ import {
  * (docs/RISK.md gives units and ranges).
  */
 export type MarketParams = {
-  /** precision: 1e6 */
-  initialMarginRatio: number;
-  /** precision: 1e6 */
-  maintenanceMarginRatio: number;
-  /** precision: 1e6 */
-  liquidationFeeRatio: number;
-  /** precision: 1e6 */
-  takerFeeRatio: number;
-  /** precision: 1e6 */
-  impactFeeRatio: number;
-  /** precision: 1e6 */
-  insuranceFeeShare: number;
-  /** precision: 1e6 */
-  hedgeRatio: number;
-  /** precision: 1e6 */
-  overHedgeCap: number;
   /** native units */
   skewScale: bigint;
   /** native units */
@@ -50,41 +34,16 @@ export type MarketParams = {
   maxOpenInterestUsd: bigint;
   /** whole USD */
   maxPositionUsd: bigint;
-  /** seconds */
-  withdrawDelay: number;
-  /** seconds */
-  insuranceCooldown: number;
   /** precision: 1e12 per day */
   maxFundingRate: bigint;
   /** precision: 1e12 per day per day */
   maxFundingVelocity: bigint;
-  /** seconds */
-  maxFundingInterval: number;
-  /** precision: 1e6 */
-  stressMove: number;
-  /** precision: 1e6 */
-  liquidatorRewardShare: number;
-  /** seconds */
-  executionDelay: number;
   /** lamports */
   executionFeeLamports: bigint;
-  /** precision: 1e6 (revision 4) */
-  skewScaleRatio: number;
-  /** precision: 1e6 (revision 4) */
-  skewRebateShare: number;
   /** precision: 1e12 per day (revision 4) */
   fundingRateTarget: bigint;
-  /** seconds (revision 4) */
-  fundingReversionTime: number;
-  /** seconds (revision 4) */
-  profitUnlockTime: number;
-  /** precision: 1e6 (revision 6; 0: deposits do not wait for a hedge) */
-  hedgeTolerance: number;
   /** precision: 1e12 per day (revision 6) */
   maxHedgeCost: bigint;
-};
-
-export type MarketParamsArgs = {
   /** precision: 1e6 */
   initialMarginRatio: number;
   /** precision: 1e6 */
@@ -101,22 +60,10 @@ export type MarketParamsArgs = {
   hedgeRatio: number;
   /** precision: 1e6 */
   overHedgeCap: number;
-  /** native units */
-  skewScale: number | bigint;
-  /** native units */
-  minPositionBase: number | bigint;
-  /** whole USD */
-  maxOpenInterestUsd: number | bigint;
-  /** whole USD */
-  maxPositionUsd: number | bigint;
   /** seconds */
   withdrawDelay: number;
   /** seconds */
   insuranceCooldown: number;
-  /** precision: 1e12 per day */
-  maxFundingRate: number | bigint;
-  /** precision: 1e12 per day per day */
-  maxFundingVelocity: number | bigint;
   /** seconds */
   maxFundingInterval: number;
   /** precision: 1e6 */
@@ -125,26 +72,92 @@ export type MarketParamsArgs = {
   liquidatorRewardShare: number;
   /** seconds */
   executionDelay: number;
-  /** lamports */
-  executionFeeLamports: number | bigint;
   /** precision: 1e6 (revision 4) */
   skewScaleRatio: number;
   /** precision: 1e6 (revision 4) */
   skewRebateShare: number;
-  /** precision: 1e12 per day (revision 4) */
-  fundingRateTarget: number | bigint;
   /** seconds (revision 4) */
   fundingReversionTime: number;
   /** seconds (revision 4) */
   profitUnlockTime: number;
   /** precision: 1e6 (revision 6; 0: deposits do not wait for a hedge) */
   hedgeTolerance: number;
+  /** Zero, ignored: makes the size a multiple of 8 (no implicit padding). */
+  pad: number;
+};
+
+export type MarketParamsArgs = {
+  /** native units */
+  skewScale: number | bigint;
+  /** native units */
+  minPositionBase: number | bigint;
+  /** whole USD */
+  maxOpenInterestUsd: number | bigint;
+  /** whole USD */
+  maxPositionUsd: number | bigint;
+  /** precision: 1e12 per day */
+  maxFundingRate: number | bigint;
+  /** precision: 1e12 per day per day */
+  maxFundingVelocity: number | bigint;
+  /** lamports */
+  executionFeeLamports: number | bigint;
+  /** precision: 1e12 per day (revision 4) */
+  fundingRateTarget: number | bigint;
   /** precision: 1e12 per day (revision 6) */
   maxHedgeCost: number | bigint;
+  /** precision: 1e6 */
+  initialMarginRatio: number;
+  /** precision: 1e6 */
+  maintenanceMarginRatio: number;
+  /** precision: 1e6 */
+  liquidationFeeRatio: number;
+  /** precision: 1e6 */
+  takerFeeRatio: number;
+  /** precision: 1e6 */
+  impactFeeRatio: number;
+  /** precision: 1e6 */
+  insuranceFeeShare: number;
+  /** precision: 1e6 */
+  hedgeRatio: number;
+  /** precision: 1e6 */
+  overHedgeCap: number;
+  /** seconds */
+  withdrawDelay: number;
+  /** seconds */
+  insuranceCooldown: number;
+  /** seconds */
+  maxFundingInterval: number;
+  /** precision: 1e6 */
+  stressMove: number;
+  /** precision: 1e6 */
+  liquidatorRewardShare: number;
+  /** seconds */
+  executionDelay: number;
+  /** precision: 1e6 (revision 4) */
+  skewScaleRatio: number;
+  /** precision: 1e6 (revision 4) */
+  skewRebateShare: number;
+  /** seconds (revision 4) */
+  fundingReversionTime: number;
+  /** seconds (revision 4) */
+  profitUnlockTime: number;
+  /** precision: 1e6 (revision 6; 0: deposits do not wait for a hedge) */
+  hedgeTolerance: number;
+  /** Zero, ignored: makes the size a multiple of 8 (no implicit padding). */
+  pad: number;
 };
 
 export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
   return getStructEncoder([
+    ["skewScale", getU64Encoder()],
+    ["minPositionBase", getU64Encoder()],
+    ["maxOpenInterestUsd", getU64Encoder()],
+    ["maxPositionUsd", getU64Encoder()],
+    ["maxFundingRate", getI64Encoder()],
+    ["maxFundingVelocity", getI64Encoder()],
+    ["executionFeeLamports", getU64Encoder()],
+    ["fundingRateTarget", getI64Encoder()],
+    ["maxHedgeCost", getI64Encoder()],
     ["initialMarginRatio", getU32Encoder()],
     ["maintenanceMarginRatio", getU32Encoder()],
     ["liquidationFeeRatio", getU32Encoder()],
@@ -153,31 +166,32 @@ export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
     ["insuranceFeeShare", getU32Encoder()],
     ["hedgeRatio", getU32Encoder()],
     ["overHedgeCap", getU32Encoder()],
-    ["skewScale", getU64Encoder()],
-    ["minPositionBase", getU64Encoder()],
-    ["maxOpenInterestUsd", getU64Encoder()],
-    ["maxPositionUsd", getU64Encoder()],
     ["withdrawDelay", getU32Encoder()],
     ["insuranceCooldown", getU32Encoder()],
-    ["maxFundingRate", getI64Encoder()],
-    ["maxFundingVelocity", getI64Encoder()],
     ["maxFundingInterval", getU32Encoder()],
     ["stressMove", getU32Encoder()],
     ["liquidatorRewardShare", getU32Encoder()],
     ["executionDelay", getU32Encoder()],
-    ["executionFeeLamports", getU64Encoder()],
     ["skewScaleRatio", getU32Encoder()],
     ["skewRebateShare", getU32Encoder()],
-    ["fundingRateTarget", getI64Encoder()],
     ["fundingReversionTime", getU32Encoder()],
     ["profitUnlockTime", getU32Encoder()],
     ["hedgeTolerance", getU32Encoder()],
-    ["maxHedgeCost", getI64Encoder()],
+    ["pad", getU32Encoder()],
   ]);
 }
 
 export function getMarketParamsDecoder(): FixedSizeDecoder<MarketParams> {
   return getStructDecoder([
+    ["skewScale", getU64Decoder()],
+    ["minPositionBase", getU64Decoder()],
+    ["maxOpenInterestUsd", getU64Decoder()],
+    ["maxPositionUsd", getU64Decoder()],
+    ["maxFundingRate", getI64Decoder()],
+    ["maxFundingVelocity", getI64Decoder()],
+    ["executionFeeLamports", getU64Decoder()],
+    ["fundingRateTarget", getI64Decoder()],
+    ["maxHedgeCost", getI64Decoder()],
     ["initialMarginRatio", getU32Decoder()],
     ["maintenanceMarginRatio", getU32Decoder()],
     ["liquidationFeeRatio", getU32Decoder()],
@@ -186,26 +200,18 @@ export function getMarketParamsDecoder(): FixedSizeDecoder<MarketParams> {
     ["insuranceFeeShare", getU32Decoder()],
     ["hedgeRatio", getU32Decoder()],
     ["overHedgeCap", getU32Decoder()],
-    ["skewScale", getU64Decoder()],
-    ["minPositionBase", getU64Decoder()],
-    ["maxOpenInterestUsd", getU64Decoder()],
-    ["maxPositionUsd", getU64Decoder()],
     ["withdrawDelay", getU32Decoder()],
     ["insuranceCooldown", getU32Decoder()],
-    ["maxFundingRate", getI64Decoder()],
-    ["maxFundingVelocity", getI64Decoder()],
     ["maxFundingInterval", getU32Decoder()],
     ["stressMove", getU32Decoder()],
     ["liquidatorRewardShare", getU32Decoder()],
     ["executionDelay", getU32Decoder()],
-    ["executionFeeLamports", getU64Decoder()],
     ["skewScaleRatio", getU32Decoder()],
     ["skewRebateShare", getU32Decoder()],
-    ["fundingRateTarget", getI64Decoder()],
     ["fundingReversionTime", getU32Decoder()],
     ["profitUnlockTime", getU32Decoder()],
     ["hedgeTolerance", getU32Decoder()],
-    ["maxHedgeCost", getI64Decoder()],
+    ["pad", getU32Decoder()],
   ]);
 }
 

@@ -8,15 +8,22 @@
 
 import {
   combineCodec,
+  fixDecoderSize,
+  fixEncoderSize,
+  getBytesDecoder,
+  getBytesEncoder,
   getI64Decoder,
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU128Decoder,
   getU128Encoder,
+  getU8Decoder,
+  getU8Encoder,
   type FixedSizeCodec,
   type FixedSizeDecoder,
   type FixedSizeEncoder,
+  type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
   getAdminConfigDecoder,
@@ -25,59 +32,63 @@ import {
   getMarketParamsEncoder,
   getOracleConfigDecoder,
   getOracleConfigEncoder,
-  getProposalKindDecoder,
-  getProposalKindEncoder,
   type AdminConfig,
   type AdminConfigArgs,
   type MarketParams,
   type MarketParamsArgs,
   type OracleConfig,
   type OracleConfigArgs,
-  type ProposalKind,
-  type ProposalKindArgs,
 } from ".";
 
 export type Proposal = {
-  kind: ProposalKind;
+  /** precision: 1e18 USD per whole token */
+  settlementPrice: bigint;
   /** Unix seconds from which it can be applied. */
   eta: bigint;
   params: MarketParams;
   oracleConfig: OracleConfig;
   adminConfig: AdminConfig;
-  /** precision: 1e18 USD per whole token */
-  settlementPrice: bigint;
+  /** `ProposalKind` as its index (`Proposal::kind()`). */
+  kind: number;
+  /** Zero: makes the size a multiple of 16. */
+  pad: ReadonlyUint8Array;
 };
 
 export type ProposalArgs = {
-  kind: ProposalKindArgs;
+  /** precision: 1e18 USD per whole token */
+  settlementPrice: number | bigint;
   /** Unix seconds from which it can be applied. */
   eta: number | bigint;
   params: MarketParamsArgs;
   oracleConfig: OracleConfigArgs;
   adminConfig: AdminConfigArgs;
-  /** precision: 1e18 USD per whole token */
-  settlementPrice: number | bigint;
+  /** `ProposalKind` as its index (`Proposal::kind()`). */
+  kind: number;
+  /** Zero: makes the size a multiple of 16. */
+  pad: ReadonlyUint8Array;
 };
 
 export function getProposalEncoder(): FixedSizeEncoder<ProposalArgs> {
   return getStructEncoder([
-    ["kind", getProposalKindEncoder()],
+    ["settlementPrice", getU128Encoder()],
     ["eta", getI64Encoder()],
     ["params", getMarketParamsEncoder()],
     ["oracleConfig", getOracleConfigEncoder()],
     ["adminConfig", getAdminConfigEncoder()],
-    ["settlementPrice", getU128Encoder()],
+    ["kind", getU8Encoder()],
+    ["pad", fixEncoderSize(getBytesEncoder(), 3)],
   ]);
 }
 
 export function getProposalDecoder(): FixedSizeDecoder<Proposal> {
   return getStructDecoder([
-    ["kind", getProposalKindDecoder()],
+    ["settlementPrice", getU128Decoder()],
     ["eta", getI64Decoder()],
     ["params", getMarketParamsDecoder()],
     ["oracleConfig", getOracleConfigDecoder()],
     ["adminConfig", getAdminConfigDecoder()],
-    ["settlementPrice", getU128Decoder()],
+    ["kind", getU8Decoder()],
+    ["pad", fixDecoderSize(getBytesDecoder(), 3)],
   ]);
 }
 
