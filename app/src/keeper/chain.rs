@@ -67,7 +67,7 @@ impl Venue for ChainVenue<'_> {
         let m = self.client.market(&self.market, self.oracle).await?;
         let price = self.client.price(&m).await?.price;
         let now = self.client.chain.unix_time().await?;
-        let state = m.state.clone();
+        let state = m.state;
         self.loaded = Some(m);
         Ok((state, price, now))
     }

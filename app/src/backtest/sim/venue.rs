@@ -185,7 +185,7 @@ impl Sim {
 
 impl Venue for Sim {
     async fn market(&mut self) -> Result<(Market, OraclePrice, i64)> {
-        Ok((self.market.clone(), self.price()?, self.now))
+        Ok((self.market, self.price()?, self.now))
     }
 
     async fn positions(&mut self) -> Result<Vec<(Pubkey, Position)>> {
@@ -285,8 +285,7 @@ impl Sim {
 
     /// `position_liquidate` of each target, all or none (one transaction).
     fn liquidate_all(&mut self, targets: &[Pubkey]) -> Result<Sent> {
-        let (market, positions, wallets) =
-            (self.market.clone(), self.positions.clone(), self.wallets.clone());
+        let (market, positions, wallets) = (self.market, self.positions.clone(), self.wallets.clone());
         let mut events = Vec::new();
         for k in targets {
             match self.liquidate_one(k) {
