@@ -168,6 +168,35 @@ pub(crate) fn checked_mul_u128(a: u128, b: u128) -> Option<u128> {
     Some(join(high, l))
 }
 
+/// `a * b` if it fits in `u64`, from [`mul_64`]: `u64::checked_mul` is a `__multi3`
+/// call on SBF, which has no high-half multiply (and LLVM turns a bound checked by
+/// division, `a <= u64::MAX / b`, back into that call).
+#[inline(always)]
+pub(crate) fn checked_mul_u64(a: u64, b: u64) -> Option<u64> {
+    let (h, l) = mul_64(a, b);
+    if h == 0 {
+        Some(l)
+    } else {
+        None
+    }
+}
+
+/// `a * b` if it fits in `i64`, from [`checked_mul_u64`] of the magnitudes.
+#[inline(always)]
+pub(crate) fn checked_mul_i64(a: i64, b: i64) -> Option<i64> {
+    let m = checked_mul_u64(a.unsigned_abs(), b.unsigned_abs())?;
+    if (a < 0) != (b < 0) {
+        // -m >= i64::MIN: m <= 2^63; 2^63 as i64 is i64::MIN, its own negation.
+        if m > i64::MIN.unsigned_abs() {
+            return None;
+        }
+        #[allow(clippy::cast_possible_wrap)]
+        Some((m as i64).wrapping_neg())
+    } else {
+        i64::try_from(m).ok()
+    }
+}
+
 /// `a * b` if it fits in `i128`, from [`checked_mul_u128`] of the magnitudes.
 #[inline(always)]
 pub(crate) fn checked_mul_i128(a: i128, b: i128) -> Option<i128> {
@@ -222,13 +251,19 @@ fn clz64(mut x: u64) -> u32 {
 #[inline(always)]
 #[allow(clippy::arithmetic_side_effects)] // divisions by vn1 >= 2^31
 fn div_128_64(u1: u64, u0: u64, v: u64) -> (u64, u64) {
-    const B: u64 = 1 << 32;
     let s = clz64(v);
-    let v = v << s;
-    let (vn1, vn0) = (v >> 32, v & M32);
     // u0 >> (64 - s) is 0 for s == 0 (a shift by 64 is not defined).
     let un32 = if s == 0 { u1 } else { (u1 << s) | (u0 >> (64 - s)) };
-    let un10 = u0 << s;
+    let (q, r) = div_128_64_normalized(un32, u0 << s, v << s);
+    (q, r >> s)
+}
+
+/// [`div_128_64`] for a normalized divisor (`v >= 2^63`) and `u1 < v`.
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // divisions by vn1 >= 2^31
+fn div_128_64_normalized(un32: u64, un10: u64, v: u64) -> (u64, u64) {
+    const B: u64 = 1 << 32;
+    let (vn1, vn0) = (v >> 32, v & M32);
     let (un1, un0) = (un10 >> 32, un10 & M32);
     let mut q1 = un32 / vn1;
     let mut rhat = un32.wrapping_sub(q1.wrapping_mul(vn1));
@@ -253,7 +288,7 @@ fn div_128_64(u1: u64, u0: u64, v: u64) -> (u64, u64) {
         }
         k += 1;
     }
-    let r = (un21 << 32 | un0).wrapping_sub(q0.wrapping_mul(v)) >> s;
+    let r = (un21 << 32 | un0).wrapping_sub(q0.wrapping_mul(v));
     ((q1 << 32) | q0, r)
 }
 
@@ -292,7 +327,8 @@ pub(crate) fn div_rem(n: u128, d: u128) -> (u128, u128) {
     let s = clz64(d1);
     let (v1, _) = split(d << s);
     let (u1, u0) = split(n >> 1);
-    let (q1, _) = div_128_64(u1, u0, v1);
+    // v1 >= 2^63 > u1.
+    let (q1, _) = div_128_64_normalized(u1, u0, v1);
     let mut q0 = (q1 >> (63 - s)).saturating_sub(1);
     // q0 * d <= n: its low 128 bits are the product.
     let mut r = n.wrapping_sub(mul_lo(u128::from(q0), d));
@@ -313,16 +349,27 @@ pub(crate) fn div_rem(n: u128, d: u128) -> (u128, u128) {
 /// 3. otherwise a long division of the 256-bit product by `d` over 32-bit digits
 ///    (Knuth's algorithm D), every step a native 64-bit operation on SBF.
 ///
-/// Every path is exact, so which one runs never changes the result. The case where
-/// every operand and the product fit in 64 bits (ratios of amounts) is inline: one
-/// multiplication and one native division (the product's bound checked with one more).
+/// Every path is exact, so which one runs never changes the result. The usual case
+/// of an amount times a ratio is inline: both operands and the divisor in 64 bits,
+/// one of the operands in 32, and their product in 64 (two multiplications and one
+/// native division). (A bound checked by division, `a <= u64::MAX / b`, would be
+/// turned by LLVM into an overflowing multiply: a `__multi3` call on SBF.)
 #[inline(always)]
-#[allow(clippy::arithmetic_side_effects)] // divisions by b0 != 0 and d0 != 0
+#[allow(clippy::arithmetic_side_effects)] // division by d0 != 0
+#[allow(clippy::manual_is_multiple_of)] // the remainder of the same division
 fn mul_div_rem(a: u128, b: u128, d: u128) -> EngineResult<(u128, bool)> {
     let ((a1, a0), (b1, b0), (d1, d0)) = (split(a), split(b), split(d));
-    if a1 | b1 | d1 == 0 && d0 != 0 && (b0 == 0 || a0 <= u64::MAX / b0) {
-        let p = a0.wrapping_mul(b0);
-        return Ok((u128::from(p / d0), p % d0 != 0));
+    if a1 | b1 | d1 == 0 && d0 != 0 {
+        let (s, t) = if a0 >> 32 == 0 { (a0, b0) } else { (b0, a0) };
+        if s >> 32 == 0 {
+            // s * t = (s * t_high) << 32 + s * t_low, s < 2^32.
+            let low = s.wrapping_mul(t & M32);
+            let high = s.wrapping_mul(t >> 32).wrapping_add(low >> 32);
+            if high >> 32 == 0 {
+                let p = (high << 32) | (low & M32);
+                return Ok((u128::from(p / d0), p % d0 != 0));
+            }
+        }
     }
     mul_div_rem_wide(a, b, d)
 }
@@ -542,8 +589,8 @@ macro_rules! impl_safe_math {
     )*};
 }
 impl_safe_math!(
-    u64: u64::checked_mul,
-    i64: i64::checked_mul,
+    u64: checked_mul_u64,
+    i64: checked_mul_i64,
     u128: checked_mul_u128,
     i128: checked_mul_i128,
     u32: u32::checked_mul,
@@ -822,8 +869,56 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The division-bounded 64-bit checked multiplications are `checked_mul`.
+        #[test]
+        fn checked_64_multiply_equals_checked_mul(a in operand64(), b in operand64(), na in any::<bool>(), nb in any::<bool>()) {
+            prop_assert_eq!(checked_mul_u64(a, b), a.checked_mul(b));
+            prop_assert_eq!(a.mul_c(b), a.checked_mul(b).ok_or(EngineError::MathOverflow));
+            for (x, y) in [(a >> 1, b >> 1), (a >> 32, b), (a, b >> 33), (a >> 31, b >> 32), (a, b)] {
+                #[allow(clippy::cast_possible_wrap)]
+                let (x, y) = (x as i64, y as i64);
+                let x = if na { x.wrapping_neg() } else { x };
+                let y = if nb { y.wrapping_neg() } else { y };
+                prop_assert_eq!(checked_mul_i64(x, y), x.checked_mul(y), "{} * {}", x, y);
+            }
+        }
+    }
+
     #[test]
     fn checked_multiply_edges() {
+        let edges64 = [
+            0i64,
+            1,
+            -1,
+            2,
+            -2,
+            3,
+            -3,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            1 << 31,
+            -(1 << 31),
+            1 << 32,
+            -(1 << 32),
+            (1 << 32) - 1,
+            1 << 62,
+            -(1 << 62),
+            3_037_000_499,
+            3_037_000_500,
+        ];
+        for a in edges64 {
+            for b in edges64 {
+                assert_eq!(checked_mul_i64(a, b), a.checked_mul(b), "{a} * {b}");
+                let (ua, ub) = (a as u64, b as u64);
+                assert_eq!(checked_mul_u64(ua, ub), ua.checked_mul(ub), "{ua} * {ub}");
+                let (ua, ub) = (a.unsigned_abs(), b.unsigned_abs());
+                assert_eq!(checked_mul_u64(ua, ub), ua.checked_mul(ub), "{ua} * {ub}");
+            }
+        }
         let edges = [
             0i128,
             1,
