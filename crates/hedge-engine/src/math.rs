@@ -50,69 +50,356 @@ pub fn mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> EngineResult<u1
 /// Digit size of the long division: 32 bits, so digit products fit in `u64`.
 const DIGIT_BITS: u32 = 32;
 const DIGIT_MASK: u64 = 0xFFFF_FFFF;
-const LOW64: u128 = u64::MAX as u128;
 
-/// Full 256-bit product of two `u128`, as `(high, low)`; one multiplication when both
-/// fit in 64 bits (the usual case: amounts, prices and ratios).
+const M32: u64 = 0xFFFF_FFFF;
+
+/// The halves of a `u128`: `(high, low)`.
 #[inline(always)]
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    if (a >> 64) == 0 && (b >> 64) == 0 {
-        return (0, a.wrapping_mul(b));
+#[allow(clippy::cast_possible_truncation)]
+fn split(x: u128) -> (u64, u64) {
+    ((x >> 64) as u64, x as u64)
+}
+
+/// `(high << 64) | low`.
+#[inline(always)]
+fn join(high: u64, low: u64) -> u128 {
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+/// The 128-bit product of two `u64`, as `(high, low)`, from 32-bit halves: SBF has
+/// no 64x64->128 multiply, and a `u128` multiplication is a library call
+/// (`__multi3`, 36 instructions plus the call) even when both operands fit in 64 bits.
+/// One multiplication when both fit in 32 bits, two when one does.
+#[inline(always)]
+fn mul_64(x: u64, y: u64) -> (u64, u64) {
+    if (x | y) >> 32 == 0 {
+        return (0, x.wrapping_mul(y));
     }
-    let (a1, a0) = (a >> 64, a & LOW64);
-    let (b1, b0) = (b >> 64, b & LOW64);
-    // Each partial product of two 64-bit halves fits in u128.
-    let p00 = a0.wrapping_mul(b0);
-    let p01 = a0.wrapping_mul(b1);
-    let p10 = a1.wrapping_mul(b0);
-    let p11 = a1.wrapping_mul(b1);
-    // mid < 3 * 2^64, no overflow.
-    let mid = (p00 >> 64).wrapping_add(p01 & LOW64).wrapping_add(p10 & LOW64);
-    let low = (p00 & LOW64) | (mid << 64);
+    let (x1, x0) = (x >> 32, x & M32);
+    let (y1, y0) = (y >> 32, y & M32);
+    if x1 == 0 || y1 == 0 {
+        // One operand fits in 32 bits: s * (h << 32 | l) with s, h, l < 2^32.
+        let (s, h, l) = if x1 == 0 { (x0, y1, y0) } else { (y0, x1, x0) };
+        let pl = s.wrapping_mul(l);
+        let ph = s.wrapping_mul(h).wrapping_add(pl >> 32); // < 2^64
+        return (ph >> 32, (ph << 32) | (pl & M32));
+    }
+    let p00 = x0.wrapping_mul(y0);
+    let p01 = x0.wrapping_mul(y1);
+    let p10 = x1.wrapping_mul(y0);
+    let p11 = x1.wrapping_mul(y1);
+    // mid < 3 * 2^32, no overflow.
+    let mid = (p00 >> 32).wrapping_add(p01 & M32).wrapping_add(p10 & M32);
+    let low = (p00 & M32) | (mid << 32);
     let high = p11
-        .wrapping_add(p01 >> 64)
-        .wrapping_add(p10 >> 64)
-        .wrapping_add(mid >> 64);
+        .wrapping_add(p01 >> 32)
+        .wrapping_add(p10 >> 32)
+        .wrapping_add(mid >> 32);
     (high, low)
 }
 
-/// Number of significant bits of `x`.
+/// The low 128 bits of `a * b` (the whole product when it fits), from 64-bit limbs.
 #[inline(always)]
-fn bits(x: u128) -> u32 {
-    128u32.wrapping_sub(x.leading_zeros())
+fn mul_lo(a: u128, b: u128) -> u128 {
+    let ((a1, a0), (b1, b0)) = (split(a), split(b));
+    let (h, l) = mul_64(a0, b0);
+    let h = h
+        .wrapping_add(a0.wrapping_mul(b1))
+        .wrapping_add(a1.wrapping_mul(b0));
+    join(h, l)
+}
+
+/// Full 256-bit product of two `u128`, as `(high, low)`, from 64-bit limbs: one
+/// [`mul_64`] when both fit in 64 bits, two when one does (a price or an index times
+/// an amount), four otherwise.
+#[inline(always)]
+fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let ((a1, a0), (b1, b0)) = (split(a), split(b));
+    if a1 == 0 || b1 == 0 {
+        // s * (h << 64 | l) with s, h, l < 2^64.
+        let (s, h, l) = if a1 == 0 { (a0, b1, b0) } else { (b0, a1, a0) };
+        let (h0, l0) = mul_64(s, l);
+        if h == 0 {
+            return (0, join(h0, l0));
+        }
+        let (h1, l1) = mul_64(s, h);
+        let (mid, carry) = h0.overflowing_add(l1);
+        // h1 + carry < 2^64: the product is below 2^192.
+        return (u128::from(h1.wrapping_add(u64::from(carry))), join(mid, l0));
+    }
+    let (h00, l00) = mul_64(a0, b0);
+    let (h01, l01) = mul_64(a0, b1);
+    let (h10, l10) = mul_64(a1, b0);
+    let (h11, l11) = mul_64(a1, b1);
+    // Limb 1: h00 + l01 + l10, carries into limb 2.
+    let (r1, c1) = h00.overflowing_add(l01);
+    let (r1, c2) = r1.overflowing_add(l10);
+    // Limbs 2 and 3, as a u128: h11 << 64 + l11 + h01 + h10 + carries (< 2^128).
+    let upper = join(h11, l11)
+        .wrapping_add(u128::from(h01))
+        .wrapping_add(u128::from(h10))
+        .wrapping_add(u128::from(c1))
+        .wrapping_add(u128::from(c2));
+    (upper, join(r1, l00))
+}
+
+/// `a * b` if it fits in `u128`, from 64-bit limbs (`u128::checked_mul` is two or
+/// three `__multi3` calls on SBF).
+#[inline(always)]
+pub(crate) fn checked_mul_u128(a: u128, b: u128) -> Option<u128> {
+    let ((a1, a0), (b1, b0)) = (split(a), split(b));
+    let (h, l) = mul_64(a0, b0);
+    if a1 == 0 && b1 == 0 {
+        return Some(join(h, l));
+    }
+    if a1 != 0 && b1 != 0 {
+        return None;
+    }
+    // s * (big << 64) + s * small, with s < 2^64.
+    let (s, big) = if a1 == 0 { (a0, b1) } else { (b0, a1) };
+    let (ch, cl) = mul_64(s, big);
+    if ch != 0 {
+        return None;
+    }
+    let (high, carry) = h.overflowing_add(cl);
+    if carry {
+        return None;
+    }
+    Some(join(high, l))
+}
+
+/// `a * b` if it fits in `u64`, from [`mul_64`]: `u64::checked_mul` is a `__multi3`
+/// call on SBF, which has no high-half multiply (and LLVM turns a bound checked by
+/// division, `a <= u64::MAX / b`, back into that call).
+#[inline(always)]
+pub(crate) fn checked_mul_u64(a: u64, b: u64) -> Option<u64> {
+    let (h, l) = mul_64(a, b);
+    if h == 0 {
+        Some(l)
+    } else {
+        None
+    }
+}
+
+/// `a * b` if it fits in `i64`, from [`checked_mul_u64`] of the magnitudes.
+#[inline(always)]
+pub(crate) fn checked_mul_i64(a: i64, b: i64) -> Option<i64> {
+    let m = checked_mul_u64(a.unsigned_abs(), b.unsigned_abs())?;
+    if (a < 0) != (b < 0) {
+        // -m >= i64::MIN: m <= 2^63; 2^63 as i64 is i64::MIN, its own negation.
+        if m > i64::MIN.unsigned_abs() {
+            return None;
+        }
+        #[allow(clippy::cast_possible_wrap)]
+        Some((m as i64).wrapping_neg())
+    } else {
+        i64::try_from(m).ok()
+    }
+}
+
+/// `a * b` if it fits in `i128`, from [`checked_mul_u128`] of the magnitudes.
+#[inline(always)]
+pub(crate) fn checked_mul_i128(a: i128, b: i128) -> Option<i128> {
+    let m = checked_mul_u128(a.unsigned_abs(), b.unsigned_abs())?;
+    if (a < 0) != (b < 0) {
+        // -m >= i128::MIN: m <= 2^127; 2^127 as i128 is i128::MIN, its own negation.
+        if m > i128::MIN.unsigned_abs() {
+            return None;
+        }
+        #[allow(clippy::cast_possible_wrap)]
+        Some((m as i128).wrapping_neg())
+    } else {
+        i128::try_from(m).ok()
+    }
+}
+
+/// Leading zeros of a non-zero `u64` by halving (SBF has no count-leading-zeros
+/// instruction).
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // n <= 63, shifts within the word
+fn clz64(mut x: u64) -> u32 {
+    let mut n = 0;
+    if x >> 32 == 0 {
+        n += 32;
+        x <<= 32;
+    }
+    if x >> 48 == 0 {
+        n += 16;
+        x <<= 16;
+    }
+    if x >> 56 == 0 {
+        n += 8;
+        x <<= 8;
+    }
+    if x >> 60 == 0 {
+        n += 4;
+        x <<= 4;
+    }
+    if x >> 62 == 0 {
+        n += 2;
+        x <<= 2;
+    }
+    if x >> 63 == 0 {
+        n += 1;
+    }
+    n
+}
+
+/// `(u1 << 64 | u0) / v` and its remainder for `u1 < v` (so the quotient fits in
+/// 64 bits): Hacker's Delight's `divlu`, two quotient digits of 32 bits each estimated
+/// with one native 64-bit division and corrected at most twice.
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // divisions by vn1 >= 2^31
+fn div_128_64(u1: u64, u0: u64, v: u64) -> (u64, u64) {
+    let s = clz64(v);
+    // u0 >> (64 - s) is 0 for s == 0 (a shift by 64 is not defined).
+    let un32 = if s == 0 { u1 } else { (u1 << s) | (u0 >> (64 - s)) };
+    let (q, r) = div_128_64_normalized(un32, u0 << s, v << s);
+    (q, r >> s)
+}
+
+/// [`div_128_64`] for a normalized divisor (`v >= 2^63`) and `u1 < v`.
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // divisions by vn1 >= 2^31
+fn div_128_64_normalized(un32: u64, un10: u64, v: u64) -> (u64, u64) {
+    const B: u64 = 1 << 32;
+    let (vn1, vn0) = (v >> 32, v & M32);
+    let (un1, un0) = (un10 >> 32, un10 & M32);
+    let mut q1 = un32 / vn1;
+    let mut rhat = un32.wrapping_sub(q1.wrapping_mul(vn1));
+    let mut k = 0;
+    while k < 2 && (q1 >= B || q1.wrapping_mul(vn0) > (rhat << 32 | un1)) {
+        q1 = q1.wrapping_sub(1);
+        rhat = rhat.wrapping_add(vn1);
+        if rhat >= B {
+            break;
+        }
+        k += 1;
+    }
+    let un21 = (un32 << 32 | un1).wrapping_sub(q1.wrapping_mul(v));
+    let mut q0 = un21 / vn1;
+    let mut rhat = un21.wrapping_sub(q0.wrapping_mul(vn1));
+    let mut k = 0;
+    while k < 2 && (q0 >= B || q0.wrapping_mul(vn0) > (rhat << 32 | un0)) {
+        q0 = q0.wrapping_sub(1);
+        rhat = rhat.wrapping_add(vn1);
+        if rhat >= B {
+            break;
+        }
+        k += 1;
+    }
+    let r = (un21 << 32 | un0).wrapping_sub(q0.wrapping_mul(v));
+    ((q1 << 32) | q0, r)
+}
+
+/// `n / d` and `n % d` for `d != 0`, with native 64-bit divisions wherever the
+/// operands allow (a `u128` division is a library call on SBF, about 50 instructions
+/// for a 64-bit divisor and 240 for a wider one):
+/// - both fit in 64 bits: one division;
+/// - a divisor of 32 bits: three digit steps of one division each;
+/// - a divisor of 64 bits: one division and [`div_128_64`];
+/// - a wider divisor: Hacker's Delight's `divlu64` (one [`div_128_64`] by the
+///   divisor's top 64 bits after normalization, an estimate at most one too small).
+#[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // divisions by non-zero divisors
+pub(crate) fn div_rem(n: u128, d: u128) -> (u128, u128) {
+    let ((n1, n0), (d1, d0)) = (split(n), split(d));
+    if d1 == 0 {
+        if n1 == 0 {
+            return (u128::from(n0 / d0), u128::from(n0 % d0));
+        }
+        if d0 >> 32 == 0 {
+            let (q1, r) = (n1 / d0, n1 % d0);
+            let t = (r << 32) | (n0 >> 32);
+            let (qa, r) = (t / d0, t % d0);
+            let t = (r << 32) | (n0 & M32);
+            let (qb, r) = (t / d0, t % d0);
+            return (join(q1, (qa << 32) | qb), u128::from(r));
+        }
+        let (q1, r1) = (n1 / d0, n1 % d0);
+        let (q0, r) = div_128_64(r1, n0, d0);
+        return (join(q1, q0), u128::from(r));
+    }
+    if n < d {
+        return (0, n);
+    }
+    // d >= 2^64, so the quotient fits in 64 bits.
+    let s = clz64(d1);
+    let (v1, _) = split(d << s);
+    let (u1, u0) = split(n >> 1);
+    // v1 >= 2^63 > u1.
+    let (q1, _) = div_128_64_normalized(u1, u0, v1);
+    let mut q0 = (q1 >> (63 - s)).saturating_sub(1);
+    // q0 * d <= n: its low 128 bits are the product.
+    let mut r = n.wrapping_sub(mul_lo(u128::from(q0), d));
+    if r >= d {
+        q0 += 1;
+        r = r.wrapping_sub(d);
+    }
+    (u128::from(q0), r)
 }
 
 /// `floor(a * b / d)` and whether the division left a remainder.
 ///
 /// Three paths, cheapest first:
-/// 1. the product fits in 128 bits: one `u128` division;
+/// 1. the product fits in 128 bits: one [`div_rem`];
 /// 2. `a * (b mod d)` fits in 128 bits (or the same with `a` and `b` swapped): then
-///    `a * b / d = a * (b / d) + a * (b mod d) / d` exactly, two `u128` divisions
+///    `a * b / d = a * (b / d) + a * (b mod d) / d` exactly, two [`div_rem`]
 ///    (this is the funding snapshot's case: a size times an index at 1e27);
 /// 3. otherwise a long division of the 256-bit product by `d` over 32-bit digits
 ///    (Knuth's algorithm D), every step a native 64-bit operation on SBF.
+///
+/// Every path is exact, so which one runs never changes the result. The usual case
+/// of an amount times a ratio is inline: both operands and the divisor in 64 bits,
+/// one of the operands in 32, and their product in 64 (two multiplications and one
+/// native division). (A bound checked by division, `a <= u64::MAX / b`, would be
+/// turned by LLVM into an overflowing multiply: a `__multi3` call on SBF.)
 #[inline(always)]
-#[allow(clippy::arithmetic_side_effects)] // divisions by d, which is checked non-zero first
+#[allow(clippy::arithmetic_side_effects)] // division by d0 != 0
+#[allow(clippy::manual_is_multiple_of)] // the remainder of the same division
 fn mul_div_rem(a: u128, b: u128, d: u128) -> EngineResult<(u128, bool)> {
+    let ((a1, a0), (b1, b0), (d1, d0)) = (split(a), split(b), split(d));
+    if a1 | b1 | d1 == 0 && d0 != 0 {
+        let (s, t) = if a0 >> 32 == 0 { (a0, b0) } else { (b0, a0) };
+        if s >> 32 == 0 {
+            // s * t = (s * t_high) << 32 + s * t_low, s < 2^32.
+            let low = s.wrapping_mul(t & M32);
+            let high = s.wrapping_mul(t >> 32).wrapping_add(low >> 32);
+            if high >> 32 == 0 {
+                let p = (high << 32) | (low & M32);
+                return Ok((u128::from(p / d0), p % d0 != 0));
+            }
+        }
+    }
+    mul_div_rem_wide(a, b, d)
+}
+
+/// [`mul_div_rem`] past its inline case. Out of line: its callers are many, and
+/// inlined its locals overflow the 4 KiB SBF stack frame of the larger ones.
+#[inline(never)]
+fn mul_div_rem_wide(a: u128, b: u128, d: u128) -> EngineResult<(u128, bool)> {
     if d == 0 {
         return Err(EngineError::DivisionByZero);
     }
     let (high, low) = mul_wide(a, b);
     if high == 0 {
-        return Ok((low / d, low % d != 0));
+        let (q, r) = div_rem(low, d);
+        return Ok((q, r != 0));
     }
     if high >= d {
         return Err(EngineError::MathOverflow);
     }
     for (u, v) in [(a, b), (b, a)] {
-        // d != 0 (checked above).
-        let (q1, r1) = (v / d, v % d);
-        if bits(u).wrapping_add(bits(r1)) <= 128 {
-            // u * r1 < 2^128; u * q1 + (u * r1) / d is the quotient, which fits
-            // because high < d.
-            let p = u.wrapping_mul(r1);
-            let q = u.wrapping_mul(q1).wrapping_add(p / d);
-            return Ok((q, p % d != 0));
+        let (q1, r1) = div_rem(v, d);
+        if split(u).0 != 0 && split(r1).0 != 0 {
+            // Both at least 2^64: their product does not fit.
+            continue;
+        }
+        let (ph, p) = mul_wide(u, r1);
+        if ph == 0 {
+            // u * q1 + (u * r1) / d is the quotient, which fits because high < d.
+            let (q2, r2) = div_rem(p, d);
+            return Ok((mul_lo(u, q1).wrapping_add(q2), r2 != 0));
         }
     }
     Ok(long_division(high, low, d))
@@ -284,7 +571,7 @@ pub trait SafeMath: Sized {
 }
 
 macro_rules! impl_safe_math {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $mul:expr),*) => {$(
         impl SafeMath for $t {
             #[inline]
             fn add_c(self, rhs: Self) -> EngineResult<Self> {
@@ -296,16 +583,38 @@ macro_rules! impl_safe_math {
             }
             #[inline]
             fn mul_c(self, rhs: Self) -> EngineResult<Self> {
-                self.checked_mul(rhs).ok_or(EngineError::MathOverflow)
+                $mul(self, rhs).ok_or(EngineError::MathOverflow)
             }
         }
     )*};
 }
-impl_safe_math!(u64, i64, u128, i128, u32, i32);
+impl_safe_math!(
+    u64: checked_mul_u64,
+    i64: checked_mul_i64,
+    u128: checked_mul_u128,
+    i128: checked_mul_i128,
+    u32: u32::checked_mul,
+    i32: i32::checked_mul
+);
 
-/// `10^exp` as `u128`.
+/// `10^k` for every `k` whose power fits in `u128`.
+const POWERS_OF_TEN: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut k = 1;
+    while k < 39 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// `10^exp` as `u128`, from a table (`checked_pow` multiplies `u128`s, each a
+/// library call on SBF).
 pub fn pow10(exp: u32) -> EngineResult<u128> {
-    10u128.checked_pow(exp).ok_or(EngineError::MathOverflow)
+    POWERS_OF_TEN
+        .get(exp as usize)
+        .copied()
+        .ok_or(EngineError::MathOverflow)
 }
 
 /// The first implementation (a 128-step bit loop), kept to check the word-based one
@@ -314,8 +623,24 @@ pub fn pow10(exp: u32) -> EngineResult<u128> {
 mod reference {
     use super::*;
 
-    // The product is formed as it always was (`super::mul_wide`, whose fast path only
-    // skips multiplications by zero halves); the division is the first one.
+    // The product is formed as it was before the 64-bit limbs (four `u128`
+    // multiplications of 64-bit halves); the division is the first one.
+
+    const LOW64: u128 = u64::MAX as u128;
+
+    /// Full 256-bit product of two `u128`, as `(high, low)`.
+    pub fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+        let (a1, a0) = (a >> 64, a & LOW64);
+        let (b1, b0) = (b >> 64, b & LOW64);
+        let p00 = a0 * b0;
+        let p01 = a0 * b1;
+        let p10 = a1 * b0;
+        let p11 = a1 * b1;
+        let mid = (p00 >> 64) + (p01 & LOW64) + (p10 & LOW64);
+        let low = (p00 & LOW64) | (mid << 64);
+        let high = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+        (high, low)
+    }
 
     /// Divides the 256-bit `(high, low)` by `d`, returning `(quotient, remainder)`.
     /// Requires `high < d` so the quotient fits in `u128`. Bounded loop of 128 steps,
@@ -468,6 +793,205 @@ mod tests {
             prop_assert_eq!(mul_div_floor(a.into(), b.into(), d), Ok(p / d));
             let ceil = p / d + u128::from(p % d != 0);
             prop_assert_eq!(mul_div_ceil(a.into(), b.into(), d), Ok(ceil));
+        }
+    }
+
+    /// `u64` operands of every length and the boundaries between them (32-bit
+    /// halves, `u64::MAX`).
+    fn operand64() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            any::<u64>(),
+            (0u32..64, any::<u64>()).prop_map(|(bits, x)| x >> bits),
+            (0u32..64).prop_map(|b| 1u64 << b),
+            (0u32..64).prop_map(|b| (1u64 << b).wrapping_sub(1)),
+            Just(u64::MAX),
+            Just(0u64),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The 64-bit-limb product is the `u128` one.
+        #[test]
+        fn limb_multiply_equals_u128(x in operand64(), y in operand64()) {
+            let (h, l) = mul_64(x, y);
+            prop_assert_eq!(join(h, l), u128::from(x) * u128::from(y));
+        }
+
+        /// The 256-bit product from limbs is the one from four `u128` products, and
+        /// its low half is `mul_lo`.
+        #[test]
+        fn limb_wide_multiply_equals_the_reference(a in operand(), b in operand()) {
+            prop_assert_eq!(mul_wide(a, b), reference::mul_wide(a, b));
+            prop_assert_eq!(mul_lo(a, b), a.wrapping_mul(b));
+        }
+
+        /// The native-division `div_rem` is `u128` division and remainder, for every
+        /// dividend and divisor length (32, 64 and wider divisors).
+        #[test]
+        fn native_division_equals_u128(n in operand(), d in divisor()) {
+            prop_assert_eq!(div_rem(n, d), (n / d, n % d), "{} / {}", n, d);
+        }
+
+        /// The two-digit division of a 128-bit by a 64-bit number, quotient in 64 bits.
+        #[test]
+        fn divlu_equals_u128(u1 in operand64(), u0 in operand64(), v in operand64()) {
+            let v = v.max(1);
+            let u1 = if u1 >= v { u1 % v } else { u1 };
+            let n = join(u1, u0);
+            let (q, r) = div_128_64(u1, u0, v);
+            prop_assert_eq!((u128::from(q), u128::from(r)), (n / u128::from(v), n % u128::from(v)));
+        }
+
+        #[test]
+        fn clz_equals_leading_zeros(x in operand64()) {
+            let x = x.max(1);
+            prop_assert_eq!(clz64(x), x.leading_zeros());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The limb-based checked multiplications are `checked_mul`, overflow included.
+        #[test]
+        fn checked_limb_multiply_equals_checked_mul(a in operand(), b in operand(), na in any::<bool>(), nb in any::<bool>()) {
+            prop_assert_eq!(checked_mul_u128(a, b), a.checked_mul(b));
+            prop_assert_eq!(a.mul_c(b), a.checked_mul(b).ok_or(EngineError::MathOverflow));
+            for (x, y) in [(a >> 1, b >> 1), (a >> 64, b), (a, b >> 65), (a >> 63, b >> 64)] {
+                #[allow(clippy::cast_possible_wrap)]
+                let (x, y) = (x as i128, y as i128);
+                let x = if na { x.wrapping_neg() } else { x };
+                let y = if nb { y.wrapping_neg() } else { y };
+                prop_assert_eq!(checked_mul_i128(x, y), x.checked_mul(y), "{} * {}", x, y);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The division-bounded 64-bit checked multiplications are `checked_mul`.
+        #[test]
+        fn checked_64_multiply_equals_checked_mul(a in operand64(), b in operand64(), na in any::<bool>(), nb in any::<bool>()) {
+            prop_assert_eq!(checked_mul_u64(a, b), a.checked_mul(b));
+            prop_assert_eq!(a.mul_c(b), a.checked_mul(b).ok_or(EngineError::MathOverflow));
+            for (x, y) in [(a >> 1, b >> 1), (a >> 32, b), (a, b >> 33), (a >> 31, b >> 32), (a, b)] {
+                #[allow(clippy::cast_possible_wrap)]
+                let (x, y) = (x as i64, y as i64);
+                let x = if na { x.wrapping_neg() } else { x };
+                let y = if nb { y.wrapping_neg() } else { y };
+                prop_assert_eq!(checked_mul_i64(x, y), x.checked_mul(y), "{} * {}", x, y);
+            }
+        }
+    }
+
+    #[test]
+    fn checked_multiply_edges() {
+        let edges64 = [
+            0i64,
+            1,
+            -1,
+            2,
+            -2,
+            3,
+            -3,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            1 << 31,
+            -(1 << 31),
+            1 << 32,
+            -(1 << 32),
+            (1 << 32) - 1,
+            1 << 62,
+            -(1 << 62),
+            3_037_000_499,
+            3_037_000_500,
+        ];
+        for a in edges64 {
+            for b in edges64 {
+                assert_eq!(checked_mul_i64(a, b), a.checked_mul(b), "{a} * {b}");
+                let (ua, ub) = (a as u64, b as u64);
+                assert_eq!(checked_mul_u64(ua, ub), ua.checked_mul(ub), "{ua} * {ub}");
+                let (ua, ub) = (a.unsigned_abs(), b.unsigned_abs());
+                assert_eq!(checked_mul_u64(ua, ub), ua.checked_mul(ub), "{ua} * {ub}");
+            }
+        }
+        let edges = [
+            0i128,
+            1,
+            -1,
+            2,
+            -2,
+            i128::MAX,
+            i128::MIN,
+            i128::MIN + 1,
+            1 << 63,
+            -(1 << 63),
+            1 << 64,
+            -(1 << 64),
+            (1 << 64) - 1,
+            1 << 126,
+            -(1 << 126),
+            3,
+            -3,
+        ];
+        for a in edges {
+            for b in edges {
+                assert_eq!(checked_mul_i128(a, b), a.checked_mul(b), "{a} * {b}");
+                let (ua, ub) = (a.unsigned_abs(), b.unsigned_abs());
+                assert_eq!(checked_mul_u128(ua, ub), ua.checked_mul(ub), "{ua} * {ub}");
+                assert_eq!(
+                    checked_mul_u128(a as u128, b as u128),
+                    (a as u128).checked_mul(b as u128)
+                );
+            }
+        }
+        for k in 0..45 {
+            assert_eq!(pow10(k), 10u128.checked_pow(k).ok_or(EngineError::MathOverflow));
+        }
+    }
+
+    #[test]
+    fn native_division_edges() {
+        let edges = [
+            0u128,
+            1,
+            2,
+            3,
+            (1 << 32) - 1,
+            1 << 32,
+            (1 << 32) + 1,
+            u128::from(u64::MAX) - 1,
+            u128::from(u64::MAX),
+            1 << 64,
+            (1 << 64) + 1,
+            (1 << 96) - 1,
+            1 << 127,
+            u128::MAX - 1,
+            u128::MAX,
+            1_000_000_000,
+            1_000_000_000_000_000_000,
+            100 * 1_000_000_000_000_000_000,
+        ];
+        for n in edges {
+            for d in edges {
+                if d != 0 {
+                    assert_eq!(div_rem(n, d), (n / d, n % d), "{n} / {d}");
+                }
+                assert_eq!(mul_wide(n, d), reference::mul_wide(n, d));
+                for e in edges {
+                    for r in [Rounding::Floor, Rounding::Ceil] {
+                        assert_eq!(
+                            mul_div(n, d, e, r),
+                            reference::mul_div(n, d, e, r),
+                            "{n} * {d} / {e} {r:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -308,18 +308,27 @@ pub fn check_withdrawal(
     amount: u64,
 ) -> core::result::Result<(), u64> {
     match max_withdrawal_floor(v, oracle, params) {
-        Ok(max) if amount <= max => {
-            // Belt and braces: the cap formula itself.
-            let after = v.collateral.saturating_sub(amount);
-            match net_long_cap_floor(after, params) {
-                Ok(cap) if v.aggregates.net_base <= 0 || v.aggregates.net_base.unsigned_abs() <= cap => {
-                    Ok(())
-                }
-                _ => Err(max),
-            }
-        }
-        Ok(max) => Err(max),
+        Ok(max) => check_withdrawal_under(v, params, amount, max),
         Err(_) => Err(0),
+    }
+}
+
+/// [`check_withdrawal`] with the largest amount that can leave now already computed
+/// (`max`, [`max_withdrawal_floor`]'s result).
+fn check_withdrawal_under(
+    v: &VaultView,
+    params: &RiskParams,
+    amount: u64,
+    max: u64,
+) -> core::result::Result<(), u64> {
+    if amount > max {
+        return Err(max);
+    }
+    // Belt and braces: the cap formula itself.
+    let after = v.collateral.saturating_sub(amount);
+    match net_long_cap_floor(after, params) {
+        Ok(cap) if v.aggregates.net_base <= 0 || v.aggregates.net_base.unsigned_abs() <= cap => Ok(()),
+        _ => Err(max),
     }
 }
 
@@ -378,7 +387,8 @@ pub fn withdrawal_payout(
         skew_unfunded: 0,
         skew_rebate: 0,
     };
-    if check_withdrawal(v, oracle, params, owed).is_ok() {
+    // `check_withdrawal` without computing the limit a second time.
+    if check_withdrawal_under(v, params, owed, largest_now).is_ok() {
         return Ok(full);
     }
     let paid = largest_now.min(owed);
@@ -706,6 +716,58 @@ mod tests {
                 margin.add_c(gains.unsigned_abs())
             };
             proptest::prop_assert_eq!(reserve_ceil(&v, &o, &p), reserve());
+        }
+
+        /// The withdrawal payout reuses the limit it computed instead of computing it
+        /// again for the check: the same payout as the previous implementation
+        /// (written out below, with `check_withdrawal`), errors included.
+        #[test]
+        fn payout_equals_the_one_checking_the_limit_again(
+            c in 0u64..=10_000_000 * ONE,
+            n in -5_000_000i128..=5_000_000,
+            entry_usd in 1u128..=100_000,
+            usd in 1u128..=100_000,
+            conf_bp in 0u128..=500,
+            supply in 1u64..=100_000_000 * ONE,
+            shares_bp in 1u64..=10_000,
+            at_request in 0u64..=20_000_000 * ONE,
+        ) {
+            let net = n * i128::from(ONE) / 10;
+            let agg = Aggregates {
+                net_base: net,
+                long_base: net.unsigned_abs(),
+                short_base: 0,
+                entry_quote: net * entry_usd as i128 * 1_000_000_000,
+                funding_basis: 0,
+            };
+            let v = VaultView { collateral: c, supply, aggregates: &agg, units: SOL, funding_index: 0, locked: 0 };
+            let o = OraclePrice { price: usd * PRICE_PRECISION, conf: usd * PRICE_PRECISION * conf_bp / 10_000, publish_time: 0 };
+            let p = RiskParams::default_for_tests();
+            let shares = (u128::from(supply) * u128::from(shares_bp) / 10_000).max(1) as u64;
+            let previous = || -> EngineResult<WithdrawalPayout> {
+                let value_now = value_of_shares_floor(&v, &o, shares)?;
+                let owed = value_now.min(at_request);
+                if owed == 0 {
+                    return Err(EngineError::WithdrawalTooSmall);
+                }
+                let largest_now = max_withdrawal_floor(&v, &o, &p)?;
+                let full = WithdrawalPayout {
+                    value_now, owed, paid: owed, shares_burned: shares, remaining_value_at_request: 0,
+                    largest_now, skew_fee: 0, skew_unfunded: 0, skew_rebate: 0,
+                };
+                if check_withdrawal(&v, &o, &p, owed).is_ok() {
+                    return Ok(full);
+                }
+                let paid = largest_now.min(owed);
+                if paid == 0 {
+                    return Ok(WithdrawalPayout { paid: 0, shares_burned: 0, remaining_value_at_request: at_request, ..full });
+                }
+                let burned = to_u64(mul_div(u128::from(shares), u128::from(paid), u128::from(owed), Rounding::Ceil)?)?;
+                let left = shares.sub_c(burned)?;
+                let remaining_value_at_request = to_u64(mul_div(u128::from(at_request), u128::from(left), u128::from(shares), Rounding::Floor)?)?;
+                Ok(WithdrawalPayout { paid, shares_burned: burned, remaining_value_at_request, ..full })
+            };
+            proptest::prop_assert_eq!(withdrawal_payout(&v, &o, &p, shares, at_request), previous());
         }
     }
 }
