@@ -176,6 +176,10 @@ pub enum HedgeError {
         "The request has ended (executed, refused or cancelled); a payment it holds is its owner's to claim"
     )]
     RequestNotPending,
+    #[msg(
+        "The market's token accounts hold less than its ledgers say (the invariant checked at the end of every handler that moves tokens)"
+    )]
+    LedgerInvariant,
 }
 
 impl From<EngineError> for HedgeError {

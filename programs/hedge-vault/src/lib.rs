@@ -10,6 +10,7 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod invariant;
 pub mod market_ops;
 pub mod oracle;
 pub mod requests;

@@ -240,3 +240,48 @@ impl DepositReleased {
         }
     }
 }
+
+/// Emits one event (`Queue::emit`).
+pub fn emit_one<E: anchor_lang::Event>(authority: &AccountInfo, event: &E) -> Result<()> {
+    let mut q = Queue::default();
+    q.push(event);
+    q.emit(authority)
+}
+
+/// Events waiting to be emitted, in order, once an instruction's token movements are
+/// done (`Queue::emit`): one queue for every handler, so the lifecycle
+/// (`requests::execute`) emits what each kind adds.
+#[derive(Default)]
+pub struct Queue(Vec<Vec<u8>>);
+
+impl Queue {
+    pub fn push<E: anchor_lang::Event>(&mut self, event: &E) {
+        self.0.push(event.data());
+    }
+
+    pub fn push_opt<E: anchor_lang::Event>(&mut self, event: Option<&E>) {
+        if let Some(e) = event {
+            self.push(e);
+        }
+    }
+
+    /// Emits every queued event as `emit_cpi!` does: a self-CPI carrying Anchor's
+    /// event tag and the event, signed by the event authority (`authority`, the
+    /// instruction's `event_authority` account).
+    pub fn emit(self, authority: &AccountInfo) -> Result<()> {
+        use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+        for data in self.0 {
+            let ix = Instruction::new_with_bytes(
+                crate::ID,
+                &[anchor_lang::event::EVENT_IX_TAG_LE, &data].concat(),
+                vec![AccountMeta::new_readonly(*authority.key, true)],
+            );
+            anchor_lang::solana_program::program::invoke_signed(
+                &ix,
+                core::slice::from_ref(authority),
+                &[&[b"__event_authority", &[crate::EVENT_AUTHORITY_AND_BUMP.1]]],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -15,12 +15,15 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use hedge_engine::market::{MarketState, UnstakePayout};
+use hedge_engine::oracle::{OraclePrice, OracleUse};
 use hedge_engine::requests::RequestKind;
+use hedge_engine::EngineError;
 
 use crate::constants::{REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
-use crate::requests::{self, Held, Opening, Payer, KIND_UNSTAKE};
+use crate::requests::{self, At, Execution, Kept, Opening, Step, Terms, KIND_UNSTAKE};
 use crate::state::{Market, Request, Stake};
 use crate::token_util::transfer_in;
 
@@ -60,13 +63,14 @@ pub fn deposit_handler(mut ctx: Context<InsuranceDeposit>, amount: u64) -> Resul
         &a.depositor.to_account_info(),
         amount,
     )?;
+    crate::invariant::check(&a.market, None, Some(&a.insurance_vault.to_account_info()))?;
     let event = InsuranceDeposited {
         market: a.market.key(),
         depositor: a.depositor.key(),
         amount,
         insurance_after: st.insurance,
     };
-    emit_cpi!(event);
+    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
     Ok(())
 }
 
@@ -122,6 +126,7 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
         &a.owner.to_account_info(),
         amount,
     )?;
+    crate::invariant::check(&a.market, None, Some(&a.insurance_vault.to_account_info()))?;
     let event = InsuranceStaked {
         market: market_key,
         owner: a.owner.key(),
@@ -174,7 +179,7 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
     let due = now
         .checked_add(i64::from(st.params.insurance_cooldown))
         .ok_or(HedgeError::MathOverflow)?;
-    requests::open(
+    let event = requests::open(
         &mut a.request,
         Opening {
             market: a.market.key(),
@@ -187,16 +192,18 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
             execution_fee: st.params.execution_fee_lamports,
             token_destination: a.owner_token.key(),
             share_destination: Pubkey::default(),
+            terms: Terms {
+                amount: shares,
+                value_at_request: value,
+                ..Terms::default()
+            },
         },
     )?;
-    a.request.amount = shares;
-    a.request.value_at_request = value;
     a.stake.shares = a
         .stake
         .shares
         .checked_sub(shares)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = RequestCreated::of(a.request.key(), &a.request);
     emit_cpi!(event);
     Ok(())
 }
@@ -230,67 +237,79 @@ pub struct InsuranceExecuteUnstake<'info> {
     pub token_program: Program<'info, Token>,
 }
 
+/// An unstake's part of the lifecycle (`requests::execute`): no price (the fund is
+/// in tokens).
+struct Unstake<'a, 'info> {
+    insurance_vault: &'a AccountInfo<'info>,
+    token_destination: &'a AccountInfo<'info>,
+}
+
+impl<'info> Execution<'info> for Unstake<'_, 'info> {
+    type Done = UnstakePayout;
+
+    fn oracle_use(&self) -> Option<OracleUse> {
+        None
+    }
+
+    fn engine(
+        &mut self,
+        st: &mut MarketState,
+        at: At<'_>,
+    ) -> core::result::Result<UnstakePayout, EngineError> {
+        let r = at.request;
+        let now = at.now;
+        st.execute_unstake(r.amount, r.value_at_request, now)
+    }
+
+    fn pay(
+        &mut self,
+        x: &mut Step<'_, 'info>,
+        u: UnstakePayout,
+        _price: Option<&OraclePrice>,
+    ) -> Result<Kept> {
+        x.tokens(self.insurance_vault, self.token_destination, u.paid)?;
+        let (shares, value_at_request) = (x.request.amount, x.request.value_at_request);
+        let remaining = shares
+            .checked_sub(u.shares_burned)
+            .ok_or(HedgeError::MathOverflow)?;
+        if remaining > 0 {
+            // The rest stays queued, due again after the execution delay (its owner may
+            // cancel it before that).
+            x.request.amount = remaining;
+            x.request.value_at_request = u.remaining_value_at_request;
+            x.queue_rest(x.st.params.execution_delay)?;
+        }
+        x.events.push(&InsuranceUnstaked {
+            market: x.market,
+            owner: x.owner,
+            executor: x.executor,
+            shares: u.shares_burned,
+            value_at_request,
+            value_now: u.value_now,
+            paid: u.paid,
+            shares_remaining: remaining,
+            largest_now: u.largest_now,
+            insurance_after: x.st.insurance,
+        });
+        Ok(Kept {
+            still_pending: remaining > 0,
+            something_done: u.paid > 0,
+        })
+    }
+}
+
 /// After the cooldown, pays `min(value at request, value now)` for the locked shares,
 /// at most what leaves the fund covering the open interest; the rest stays queued.
-pub fn execute_unstake_handler(mut ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    requests::due_now(&a.request, now)?;
-    let mut st = a.market.state()?;
-    let (shares, value_at_request) = (a.request.amount, a.request.value_at_request);
-    let x = st.execute_unstake(shares, value_at_request, now).named()?;
-    let tp = a.token_program.to_account_info();
-    let market_ai = a.market.to_account_info();
-    let vault_ai = a.collateral_vault.to_account_info();
-    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
-    let mut held = Held::default();
-    let r = &mut a.request;
-    pay.tokens(
-        &mut st,
-        r,
-        &mut held,
-        &a.insurance_vault.to_account_info(),
-        &a.token_destination.to_account_info(),
-        x.paid,
-    )?;
-    let remaining = shares
-        .checked_sub(x.shares_burned)
-        .ok_or(HedgeError::MathOverflow)?;
-    if remaining > 0 {
-        // The rest stays queued, due again after the execution delay (its owner may
-        // cancel it before that).
-        r.amount = remaining;
-        r.value_at_request = x.remaining_value_at_request;
-        r.due_time = now
-            .checked_add(i64::from(st.params.execution_delay))
-            .ok_or(HedgeError::MathOverflow)?;
-    }
-    a.market.set_state(&st);
-    let event = InsuranceUnstaked {
-        market: a.market.key(),
-        owner: a.owner.key(),
-        executor: a.executor.key(),
-        shares: x.shares_burned,
-        value_at_request,
-        value_now: x.value_now,
-        paid: x.paid,
-        shares_remaining: remaining,
-        largest_now: x.largest_now,
-        insurance_after: st.insurance,
+pub fn execute_unstake_handler(ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
+    let a = ctx.accounts;
+    let mut kind = Unstake {
+        insurance_vault: &a.insurance_vault.to_account_info(),
+        token_destination: &a.token_destination.to_account_info(),
     };
-    let held_event = held.event(&a.request, a.request.key());
-    requests::end_or_keep(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-        remaining > 0,
-        x.paid > 0,
-    )?;
-    emit_cpi!(event);
-    if let Some(e) = held_event {
-        emit_cpi!(e);
-    }
-    Ok(())
+    requests::execute(
+        &mut kind,
+        crate::common_accounts!(a, oracle: None, insurance_vault: Some(a.insurance_vault.to_account_info())),
+    )
 }
 
 #[event_cpi]
@@ -316,16 +335,15 @@ pub struct InsuranceCancelUnstake<'info> {
 
 /// The owner cancels a pending unstake before its due time: the shares go back to the
 /// stake, the lamports to him.
-pub fn cancel_unstake_handler(mut ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
-    a.stake.shares = a
-        .stake
-        .shares
-        .checked_add(a.request.amount)
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
-    emit_cpi!(event);
-    Ok(())
+pub fn cancel_unstake_handler(ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
+    let a = ctx.accounts;
+    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
+    requests::cancel(&mut a.request, &owner, &authority, |r, _, _| {
+        a.stake.shares = a
+            .stake
+            .shares
+            .checked_add(r.amount)
+            .ok_or(HedgeError::MathOverflow)?;
+        Ok(true)
+    })
 }

@@ -25,17 +25,16 @@ pub struct PositionCancelRequest<'info> {
     pub request: Box<Account<'info, Request>>,
 }
 
-pub fn handler(mut ctx: Context<PositionCancelRequest>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
+pub fn handler(ctx: Context<PositionCancelRequest>) -> Result<()> {
+    let a = ctx.accounts;
     let kind = a.request.kind()?;
     require!(
         matches!(kind, RequestKind::Trade | RequestKind::MarginWithdraw),
         HedgeError::WrongRequestKind
     );
-    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
-    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
-    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
-    emit_cpi!(event);
-    Ok(())
+    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
+    requests::cancel(&mut a.request, &owner, &authority, |_, _, _| {
+        a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+        Ok(true)
+    })
 }

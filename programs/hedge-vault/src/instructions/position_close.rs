@@ -59,6 +59,7 @@ pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
         crate::market_seeds!(mint, creator, bump),
         returned,
     )?;
+    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
     let event = PositionClosed {
         market: a.market.key(),
         owner: a.owner.key(),

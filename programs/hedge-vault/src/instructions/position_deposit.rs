@@ -53,6 +53,7 @@ pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
         &a.owner.to_account_info(),
         amount,
     )?;
+    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
     let event = MarginDeposited {
         market: a.market.key(),
         owner: a.owner.key(),

@@ -7,12 +7,14 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::oracle::OracleUse;
+use hedge_engine::market::{MarketState, TradeExecution};
+use hedge_engine::oracle::{OraclePrice, OracleUse};
 use hedge_engine::position::is_risk_reducing;
+use hedge_engine::EngineError;
 
 use crate::error::HedgeError;
 use crate::events::PositionTraded;
-use crate::requests::{self, KIND_TRADE};
+use crate::requests::{self, At, Execution, Kept, Step, KIND_TRADE};
 use crate::state::{Market, Position, Request};
 use crate::token_util::transfer_out;
 
@@ -44,59 +46,86 @@ pub struct PositionExecuteTrade<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<PositionExecuteTrade>) -> Result<()> {
-    crate::cu!("start");
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    let (delta, limit, _due) = (a.request.delta_base, a.request.limit_price, a.request.due_time);
+/// A trade's part of the lifecycle (`requests::execute`).
+struct Trade<'a, 'info> {
+    position: &'a mut Account<'info, Position>,
+    pos: hedge_engine::position::Position,
+    use_: OracleUse,
+    insurance_vault: &'a AccountInfo<'info>,
+}
+
+impl<'info> Execution<'info> for Trade<'_, 'info> {
+    type Done = TradeExecution;
+
+    fn oracle_use(&self) -> Option<OracleUse> {
+        Some(self.use_)
+    }
+
+    fn engine(
+        &mut self,
+        st: &mut MarketState,
+        at: At<'_>,
+    ) -> core::result::Result<TradeExecution, EngineError> {
+        let r = at.request;
+        st.execute_trade(&mut self.pos, r.delta_base, r.limit_price, at.price()?)
+    }
+
+    fn pay(
+        &mut self,
+        x: &mut Step<'_, 'info>,
+        t: TradeExecution,
+        _price: Option<&OraclePrice>,
+    ) -> Result<Kept> {
+        self.position.set_engine(&self.pos);
+        let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
+        transfer_out(
+            x.pay.token_program,
+            x.pay.collateral_vault,
+            self.insurance_vault,
+            x.pay.market,
+            crate::market_seeds!(mint, creator, bump),
+            t.outcome.insurance_fee,
+        )?;
+        x.events.push(&PositionTraded::new(
+            x.market,
+            x.owner,
+            x.executor,
+            x.request.delta_base,
+            &t,
+        ));
+        Ok(Kept {
+            still_pending: false,
+            something_done: true,
+        })
+    }
+
+    // A refusal: the accrual (a market-wide step) stands; the position is untouched.
+
+    fn finish(&mut self) {
+        self.position.pending_requests = self.position.pending_requests.saturating_sub(1);
+    }
+}
+
+pub fn handler(ctx: Context<PositionExecuteTrade>) -> Result<()> {
+    let a = ctx.accounts;
     let base = a.position.base;
-    let new_base = base.checked_add(delta).ok_or(HedgeError::MathOverflow)?;
+    let new_base = base
+        .checked_add(a.request.delta_base)
+        .ok_or(HedgeError::MathOverflow)?;
     let use_ = if is_risk_reducing(base, new_base) {
         OracleUse::Reduce
     } else {
         OracleUse::Increase
     };
-    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, use_)?;
-    let mut pos = a.position.engine();
-    let result = price.and_then(|p| st.execute_trade(&mut pos, delta, limit, p));
-    let (mut executed, mut cancelled) = (None, None);
-    match result {
-        Ok(x) => {
-            a.market.set_state(&st);
-            a.position.set_engine(&pos);
-            let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-            crate::cu!("engine done");
-            transfer_out(
-                &a.token_program.to_account_info(),
-                &a.collateral_vault.to_account_info(),
-                &a.insurance_vault.to_account_info(),
-                &a.market.to_account_info(),
-                crate::market_seeds!(mint, creator, bump),
-                x.outcome.insurance_fee,
-            )?;
-            let event = PositionTraded::new(a.market.key(), a.owner.key(), a.executor.key(), delta, &x);
-            executed = Some(event);
-        }
-        Err(e) => {
-            let event = requests::refused(&a.request, e, 0, a.executor.key())?;
-            // The accrual (a market-wide step) stands; the position is untouched.
-            a.market.set_state(&st);
-            cancelled = Some(event);
-        }
-    }
-    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
-    requests::end_executed(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-    )?;
-    crate::cu!("token CPIs done");
-    if let Some(e) = executed {
-        emit_cpi!(e);
-    }
-    if let Some(e) = cancelled {
-        emit_cpi!(e);
-    }
-    crate::cu!("events done");
-    Ok(())
+    let insurance_vault = a.insurance_vault.to_account_info();
+    let mut kind = Trade {
+        pos: a.position.engine(),
+        position: &mut a.position,
+        use_,
+        insurance_vault: &insurance_vault,
+    };
+    requests::execute(
+        &mut kind,
+        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: Some(insurance_vault.clone())),
+    )
 }

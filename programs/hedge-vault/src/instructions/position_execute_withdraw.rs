@@ -7,12 +7,13 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use hedge_engine::oracle::OracleUse;
+use hedge_engine::market::{MarketState, Settled};
+use hedge_engine::oracle::OraclePrice;
 use hedge_engine::EngineError;
 
 use crate::error::HedgeError;
 use crate::events::MarginWithdrawn;
-use crate::requests::{self, Held, Payer, KIND_MARGIN_WITHDRAW};
+use crate::requests::{self, At, Execution, Kept, Step, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
 
 #[event_cpi]
@@ -45,76 +46,76 @@ pub struct PositionExecuteWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
-    crate::cu!("start");
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    let (amount, _due) = (a.request.amount, a.request.due_time);
-    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Reduce)?;
-    let mut pos = a.position.engine();
-    let mut largest = 0;
-    let result = match price {
-        Ok(p) => {
-            let r = st.withdraw_margin(&mut pos, amount, p);
-            if r == Err(EngineError::WithdrawExceedsFreeMargin) {
-                largest = st.withdrawable_margin(&pos, p).unwrap_or(0);
-            }
-            r
+/// A margin withdrawal's part of the lifecycle (`requests::execute`).
+struct MarginWithdrawal<'a, 'info> {
+    position: &'a mut Account<'info, Position>,
+    pos: hedge_engine::position::Position,
+    token_destination: &'a AccountInfo<'info>,
+    /// The largest amount free now, when the margin refused the request.
+    largest: u64,
+}
+
+impl<'info> Execution<'info> for MarginWithdrawal<'_, 'info> {
+    type Done = Settled;
+
+    fn engine(&mut self, st: &mut MarketState, at: At<'_>) -> core::result::Result<Settled, EngineError> {
+        let r = at.request;
+        let p = at.price()?;
+        let result = st.withdraw_margin(&mut self.pos, r.amount, p);
+        if result == Err(EngineError::WithdrawExceedsFreeMargin) {
+            self.largest = st.withdrawable_margin(&self.pos, p).unwrap_or(0);
         }
-        Err(e) => Err(e),
+        result
+    }
+
+    fn pay(
+        &mut self,
+        x: &mut Step<'_, 'info>,
+        settled: Settled,
+        _price: Option<&OraclePrice>,
+    ) -> Result<Kept> {
+        self.position.set_engine(&self.pos);
+        let amount = x.request.amount;
+        let vault = x.pay.collateral_vault;
+        x.tokens(vault, self.token_destination, amount)?;
+        x.events.push(&MarginWithdrawn {
+            market: x.market,
+            owner: x.owner,
+            executor: x.executor,
+            amount,
+            funding_paid: settled.paid,
+            wait_bonus: settled.bonus,
+            margin: self.pos.margin,
+        });
+        Ok(Kept {
+            still_pending: false,
+            something_done: true,
+        })
+    }
+
+    fn largest_allowed(&self) -> u64 {
+        self.largest
+    }
+
+    fn finish(&mut self) {
+        self.position.pending_requests = self.position.pending_requests.saturating_sub(1);
+    }
+
+    fn return_data(&self, refused: bool) -> Option<u64> {
+        refused.then_some(self.largest)
+    }
+}
+
+pub fn handler(ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
+    let a = ctx.accounts;
+    let mut kind = MarginWithdrawal {
+        pos: a.position.engine(),
+        position: &mut a.position,
+        token_destination: &a.token_destination.to_account_info(),
+        largest: 0,
     };
-    let tp = a.token_program.to_account_info();
-    let market_ai = a.market.to_account_info();
-    let vault_ai = a.collateral_vault.to_account_info();
-    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
-    let mut held = Held::default();
-    let (mut executed, mut cancelled) = (None, None);
-    match result {
-        Ok(settled) => {
-            a.position.set_engine(&pos);
-            crate::cu!("engine done");
-            pay.tokens(
-                &mut st,
-                &mut a.request,
-                &mut held,
-                &vault_ai,
-                &a.token_destination.to_account_info(),
-                amount,
-            )?;
-            executed = Some(MarginWithdrawn {
-                market: a.market.key(),
-                owner: a.owner.key(),
-                executor: a.executor.key(),
-                amount,
-                funding_paid: settled.paid,
-                wait_bonus: settled.bonus,
-                margin: pos.margin,
-            });
-        }
-        Err(e) => {
-            cancelled = Some(requests::refused(&a.request, e, largest, a.executor.key())?);
-        }
-    }
-    a.market.set_state(&st);
-    a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
-    let held_event = held.event(&a.request, a.request.key());
-    requests::end_executed(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-    )?;
-    crate::cu!("token CPIs done");
-    if let Some(e) = executed {
-        emit_cpi!(e);
-    }
-    if let Some(e) = held_event {
-        emit_cpi!(e);
-    }
-    if let Some(e) = cancelled {
-        emit_cpi!(e);
-        // Last: an event's self-CPI would clear it.
-        crate::util::set_return_u64(largest);
-    }
-    crate::cu!("events done");
-    Ok(())
+    requests::execute(
+        &mut kind,
+        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: None),
+    )
 }

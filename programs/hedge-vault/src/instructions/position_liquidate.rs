@@ -78,6 +78,7 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     transfer_out(&tp, &coll_ai, &ins_ai, &market_ai, seeds, out.insurance_reward)?;
     transfer_out(&tp, &ins_ai, &coll_ai, &market_ai, seeds, out.insurance_covered)?;
 
+    crate::invariant::check(&a.market, Some(&coll_ai), Some(&ins_ai))?;
     let owner = a.position.owner;
     let liquidated = PositionLiquidated::new(market_key, owner, a.liquidator.key(), &x);
     crate::cu!("token CPIs done");

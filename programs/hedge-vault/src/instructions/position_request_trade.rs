@@ -12,8 +12,7 @@ use hedge_engine::requests::RequestKind;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
-use crate::events::RequestCreated;
-use crate::requests::{self, Opening, KIND_TRADE};
+use crate::requests::{self, Opening, Terms, KIND_TRADE};
 use crate::state::{Market, Position, Request};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
@@ -66,7 +65,7 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
     let due = now
         .checked_add(i64::from(params.execution_delay))
         .ok_or(HedgeError::MathOverflow)?;
-    requests::open(
+    let event = requests::open(
         &mut a.request,
         Opening {
             market: a.market.key(),
@@ -79,16 +78,18 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
             execution_fee: params.execution_fee_lamports,
             token_destination: Pubkey::default(),
             share_destination: Pubkey::default(),
+            terms: Terms {
+                delta_base: args.delta_base,
+                limit_price: args.limit_price,
+                ..Terms::default()
+            },
         },
     )?;
-    a.request.delta_base = args.delta_base;
-    a.request.limit_price = args.limit_price;
     a.position.pending_requests = a
         .position
         .pending_requests
         .checked_add(1)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = RequestCreated::of(a.request.key(), &a.request);
-    emit_cpi!(event);
+    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
     Ok(())
 }

@@ -11,8 +11,7 @@ use anchor_spl::token::TokenAccount;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
-use crate::events::RequestCreated;
-use crate::requests::{self, Opening, KIND_MARGIN_WITHDRAW};
+use crate::requests::{self, Opening, Terms, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
 
 #[event_cpi]
@@ -53,7 +52,7 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
     let due = now
         .checked_add(i64::from(params.execution_delay))
         .ok_or(HedgeError::MathOverflow)?;
-    requests::open(
+    let event = requests::open(
         &mut a.request,
         Opening {
             market: a.market.key(),
@@ -66,15 +65,17 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
             execution_fee: params.execution_fee_lamports,
             token_destination: a.owner_token.key(),
             share_destination: Pubkey::default(),
+            terms: Terms {
+                amount,
+                ..Terms::default()
+            },
         },
     )?;
-    a.request.amount = amount;
     a.position.pending_requests = a
         .position
         .pending_requests
         .checked_add(1)
         .ok_or(HedgeError::MathOverflow)?;
-    let event = RequestCreated::of(a.request.key(), &a.request);
-    emit_cpi!(event);
+    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
     Ok(())
 }

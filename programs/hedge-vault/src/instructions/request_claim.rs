@@ -88,6 +88,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
     if !pending {
         requests::end(&mut a.request, &a.owner.to_account_info())?;
     }
+    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
     let event = PaymentClaimed {
         market: a.market.key(),
         owner: a.owner.key(),

@@ -37,49 +37,41 @@ pub struct VaultCancelDeposit<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<VaultCancelDeposit>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
-    let mut st = a.market.state()?;
-    st.accrue_before_request(now).named()?;
-    let amount = a.request.amount;
-    let back = st
-        .cancel_deposit(amount, a.request.waiting, a.request.wait_since)
-        .named()?;
-    a.market.set_state(&st);
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-    if back.refunded > 0 {
-        transfer_out(
-            &a.token_program.to_account_info(),
-            &a.collateral_vault.to_account_info(),
-            &a.owner_token.to_account_info(),
-            &a.market.to_account_info(),
-            crate::market_seeds!(mint, creator, bump),
-            back.refunded,
-        )?;
-    }
-    let (market, owner) = (a.market.key(), a.owner.key());
-    let (due_time, ended) = if back.kept > 0 {
+pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
+    let a = ctx.accounts;
+    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
+    requests::cancel(&mut a.request, &owner, &authority, |r, events, now| {
+        let mut st = a.market.state()?;
+        st.accrue_before_request(now).named()?;
+        let back = st.cancel_deposit(r.amount, r.waiting, r.wait_since).named()?;
+        a.market.set_state(&st);
+        let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+        if back.refunded > 0 {
+            transfer_out(
+                &a.token_program.to_account_info(),
+                &a.collateral_vault.to_account_info(),
+                &a.owner_token.to_account_info(),
+                &a.market.to_account_info(),
+                crate::market_seeds!(mint, creator, bump),
+                back.refunded,
+            )?;
+        }
         // Revision 6: the part the longs cover stays and executes at the due time it
         // had (never a later one: cancelling again cannot put its execution off while
         // the longs it called for wait on it).
-        let r = &mut a.request;
-        r.amount = back.kept;
-        r.wait_since = st.waiting_bid.index;
-        (r.due_time, None)
-    } else {
-        (
-            0,
-            Some(requests::end_cancelled(
-                &mut a.request,
-                &a.owner.to_account_info(),
-            )?),
-        )
-    };
-    emit_cpi!(DepositReleased::of(market, owner, &back, due_time));
-    if let Some(event) = ended {
-        emit_cpi!(event);
-    }
-    Ok(())
+        let kept = back.kept > 0;
+        if kept {
+            r.amount = back.kept;
+            r.wait_since = st.waiting_bid.index;
+        }
+        let due_time = if kept { r.due_time } else { 0 };
+        events.push(&DepositReleased::of(
+            a.market.key(),
+            a.owner.key(),
+            &back,
+            due_time,
+        ));
+        Ok(!kept)
+    })?;
+    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)
 }

@@ -36,25 +36,23 @@ pub struct VaultCancelWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<VaultCancelWithdraw>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    requests::authorize_cancel(&a.request, &a.owner.key(), now)?;
-    let mut st = a.market.state()?;
-    st.accrue_before_request(now).named()?;
-    let shares = a.request.amount;
-    st.release_withdraw(shares, a.request.value_at_request).named()?;
-    a.market.set_state(&st);
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-    transfer_out(
-        &a.token_program.to_account_info(),
-        &a.share_escrow.to_account_info(),
-        &a.owner_shares.to_account_info(),
-        &a.market.to_account_info(),
-        crate::market_seeds!(mint, creator, bump),
-        shares,
-    )?;
-    let event = requests::end_cancelled(&mut a.request, &a.owner.to_account_info())?;
-    emit_cpi!(event);
-    Ok(())
+pub fn handler(ctx: Context<VaultCancelWithdraw>) -> Result<()> {
+    let a = ctx.accounts;
+    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
+    requests::cancel(&mut a.request, &owner, &authority, |r, _, now| {
+        let mut st = a.market.state()?;
+        st.accrue_before_request(now).named()?;
+        st.release_withdraw(r.amount, r.value_at_request).named()?;
+        a.market.set_state(&st);
+        let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
+        transfer_out(
+            &a.token_program.to_account_info(),
+            &a.share_escrow.to_account_info(),
+            &a.owner_shares.to_account_info(),
+            &a.market.to_account_info(),
+            crate::market_seeds!(mint, creator, bump),
+            r.amount,
+        )?;
+        Ok(true)
+    })
 }

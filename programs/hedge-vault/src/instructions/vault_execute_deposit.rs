@@ -12,12 +12,13 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use hedge_engine::market::DepositRequest;
-use hedge_engine::oracle::OracleUse;
+use hedge_engine::market::{DepositExecution, DepositRequest, MarketState};
+use hedge_engine::oracle::{OraclePrice, OracleUse};
+use hedge_engine::EngineError;
 
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{DepositReleased, VaultDeposited};
-use crate::requests::{self, Held, Payer, KIND_DEPOSIT};
+use crate::requests::{self, At, Execution, Kept, Step, KIND_DEPOSIT};
 use crate::state::{Market, Request};
 
 #[event_cpi]
@@ -56,127 +57,119 @@ pub struct VaultExecuteDeposit<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<VaultExecuteDeposit>) -> Result<()> {
-    crate::cu!("start");
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    let (amount, min_hedge_ratio, due) = (a.request.amount, a.request.min_hedge_ratio, a.request.due_time);
-    let supply = a.share_mint.supply;
-    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Increase)?;
-    let (waited, max_fee) = (a.request.waiting, a.request.max_skew_fee_ratio);
-    let wait_since = a.request.wait_since;
-    let terms = DepositRequest {
-        amount,
-        min_hedge_ratio,
-        max_skew_fee_ratio: max_fee,
-        waited,
-        due_age: now.saturating_sub(due),
-        wait_since,
-    };
-    let result = price.and_then(|p| st.execute_deposit_request(supply, terms, p).map(|x| (x, p)));
-    let tp = a.token_program.to_account_info();
-    let market_ai = a.market.to_account_info();
-    let vault_ai = a.collateral_vault.to_account_info();
-    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
-    let mut held = Held::default();
-    let r = &mut a.request;
-    let (mut executed, mut cancelled, mut released) = (None, None, None);
-    let mut still_pending = false;
-    let mut paid_something = false;
-    match result {
-        Ok((x, p)) => {
-            let shares = x.shares;
-            if x.dead_shares > 0 {
-                // Revision 6: the first shares' dead twin, owned by nobody.
-                crate::cu!("engine done");
-                crate::token_util::mint_shares(
-                    &tp,
-                    &a.share_mint.to_account_info(),
-                    &a.share_escrow.to_account_info(),
-                    &market_ai,
-                    crate::market_seeds!(a.market.collateral_mint, a.market.creator, a.market.bump),
-                    x.dead_shares,
-                )?;
-            }
-            if shares > 0 {
-                pay.new_shares(
-                    &mut st,
-                    r,
-                    &mut held,
-                    (&a.share_mint.to_account_info(), &a.share_escrow.to_account_info()),
-                    &a.share_destination.to_account_info(),
-                    shares,
-                )?;
-                paid_something = true;
-            }
-            if x.waiting > 0 {
-                // Due again after the withdrawal delay (revision 6: the execution
-                // delay, so it executes as soon as a hedge covers it): its owner may
-                // cancel before each new due time (no free option after it).
-                r.amount = x.waiting;
-                r.wait_since = st.waiting_bid.index;
-                r.waiting = true;
-                r.due_time = now
-                    .checked_add(i64::from(st.waiting_deposit_delay()))
-                    .ok_or(HedgeError::MathOverflow)?;
-                still_pending = true;
-            }
-            executed = Some(VaultDeposited {
-                market: a.market.key(),
-                owner: a.owner.key(),
-                executor: a.executor.key(),
-                amount: x.executed,
-                shares,
-                price: p.price,
-                publish_time: p.publish_time,
-                collateral: st.collateral,
-                skew_fee: x.skew_fee,
-                skew_rebate: x.skew_rebate,
-                waiting: x.waiting,
-                skew_ledger: st.skew.balance,
-                wait_charge: x.wait_charge,
-            });
-        }
-        Err(e) => {
-            let event = requests::refused(r, e, 0, a.executor.key())?;
-            // Accrued first (a no-op when the execution already did): the refund moves
-            // the hedge base, and no price was accepted if the refusal is the oracle's.
-            st.accrue_before_request(now).named()?;
-            let back = st.refund_deposit(amount, waited, wait_since).named()?;
-            released = Some(DepositReleased::of(a.market.key(), a.owner.key(), &back, 0));
-            pay.tokens(
-                &mut st,
-                r,
-                &mut held,
-                &vault_ai,
-                &a.token_destination.to_account_info(),
-                back.refunded,
+/// A deposit's part of the lifecycle (`requests::execute`).
+struct Deposit<'a, 'info> {
+    supply: u64,
+    share_mint: &'a AccountInfo<'info>,
+    share_escrow: &'a AccountInfo<'info>,
+    token_destination: &'a AccountInfo<'info>,
+    share_destination: &'a AccountInfo<'info>,
+}
+
+impl<'info> Execution<'info> for Deposit<'_, 'info> {
+    type Done = DepositExecution;
+
+    fn oracle_use(&self) -> Option<OracleUse> {
+        Some(OracleUse::Increase)
+    }
+
+    fn engine(
+        &mut self,
+        st: &mut MarketState,
+        at: At<'_>,
+    ) -> core::result::Result<DepositExecution, EngineError> {
+        let r = at.request;
+        let now = at.now;
+        let terms = DepositRequest {
+            amount: r.amount,
+            min_hedge_ratio: r.min_hedge_ratio,
+            max_skew_fee_ratio: r.max_skew_fee_ratio,
+            waited: r.waiting,
+            due_age: now.saturating_sub(r.due_time),
+            wait_since: r.wait_since,
+        };
+        st.execute_deposit_request(self.supply, terms, at.price()?)
+    }
+
+    fn pay(
+        &mut self,
+        x: &mut Step<'_, 'info>,
+        d: DepositExecution,
+        price: Option<&OraclePrice>,
+    ) -> Result<Kept> {
+        let p = requests::priced(price).named()?;
+        if d.dead_shares > 0 {
+            // Revision 6: the first shares' dead twin, owned by nobody.
+            let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
+            crate::token_util::mint_shares(
+                x.pay.token_program,
+                self.share_mint,
+                self.share_escrow,
+                x.pay.market,
+                crate::market_seeds!(mint, creator, bump),
+                d.dead_shares,
             )?;
-            cancelled = Some(event);
         }
+        if d.shares > 0 {
+            x.new_shares(
+                (self.share_mint, self.share_escrow),
+                self.share_destination,
+                d.shares,
+            )?;
+        }
+        if d.waiting > 0 {
+            // Due again after the withdrawal delay (revision 6: the execution delay,
+            // so it executes as soon as a hedge covers it): its owner may cancel
+            // before each new due time (no free option after it).
+            x.request.amount = d.waiting;
+            x.request.wait_since = x.st.waiting_bid.index;
+            x.request.waiting = true;
+            x.queue_rest(x.st.waiting_deposit_delay())?;
+        }
+        x.events.push(&VaultDeposited {
+            market: x.market,
+            owner: x.owner,
+            executor: x.executor,
+            amount: d.executed,
+            shares: d.shares,
+            price: p.price,
+            publish_time: p.publish_time,
+            collateral: x.st.collateral,
+            skew_fee: d.skew_fee,
+            skew_rebate: d.skew_rebate,
+            waiting: d.waiting,
+            skew_ledger: x.st.skew.balance,
+            wait_charge: d.wait_charge,
+        });
+        Ok(Kept {
+            still_pending: d.waiting > 0,
+            something_done: d.shares > 0,
+        })
     }
-    a.market.set_state(&st);
-    let held_event = held.event(&a.request, a.request.key());
-    requests::end_or_keep(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-        still_pending,
-        paid_something,
-    )?;
-    crate::cu!("token CPIs done");
-    if let Some(e) = executed {
-        emit_cpi!(e);
+
+    fn give_back(&mut self, x: &mut Step<'_, 'info>) -> Result<()> {
+        // Accrued first (a no-op when the execution already did): the refund moves the
+        // hedge base, and no price was accepted if the refusal is the oracle's.
+        x.st.accrue_before_request(x.now).named()?;
+        let (amount, waited, wait_since) = (x.request.amount, x.request.waiting, x.request.wait_since);
+        let back = x.st.refund_deposit(amount, waited, wait_since).named()?;
+        x.events.push(&DepositReleased::of(x.market, x.owner, &back, 0));
+        let vault = x.pay.collateral_vault;
+        x.tokens(vault, self.token_destination, back.refunded)
     }
-    if let Some(e) = released {
-        emit_cpi!(e);
-    }
-    if let Some(e) = cancelled {
-        emit_cpi!(e);
-    }
-    if let Some(e) = held_event {
-        emit_cpi!(e);
-    }
-    crate::cu!("events done");
-    Ok(())
+}
+
+pub fn handler(ctx: Context<VaultExecuteDeposit>) -> Result<()> {
+    let a = ctx.accounts;
+    let mut kind = Deposit {
+        supply: a.share_mint.supply,
+        share_mint: &a.share_mint.to_account_info(),
+        share_escrow: &a.share_escrow.to_account_info(),
+        token_destination: &a.token_destination.to_account_info(),
+        share_destination: &a.share_destination.to_account_info(),
+    };
+    requests::execute(
+        &mut kind,
+        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: None),
+    )
 }

@@ -9,12 +9,14 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use hedge_engine::market::WithdrawRequest;
-use hedge_engine::oracle::OracleUse;
+use hedge_engine::market::{MarketState, WithdrawRequest};
+use hedge_engine::oracle::OraclePrice;
+use hedge_engine::vault::WithdrawalPayout;
+use hedge_engine::EngineError;
 
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
-use crate::requests::{self, Held, Payer, KIND_WITHDRAW};
+use crate::requests::{self, At, Execution, Kept, Step, KIND_WITHDRAW};
 use crate::state::{Market, Request};
 use crate::token_util::burn_shares;
 
@@ -54,123 +56,109 @@ pub struct VaultExecuteWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(mut ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
-    crate::cu!("start");
-    crate::cu!("start again");
-    let now = Clock::get()?.unix_timestamp;
-    let a = &mut ctx.accounts;
-    let (shares, value_at_request, _due) = (a.request.amount, a.request.value_at_request, a.request.due_time);
-    let terms = WithdrawRequest {
-        shares,
-        value_at_request,
-        price_at_request: a.request.price_at_request,
-        max_skew_fee_ratio: a.request.max_skew_fee_ratio,
+/// A vault withdrawal's part of the lifecycle (`requests::execute`).
+struct Withdrawal<'a, 'info> {
+    supply: u64,
+    share_mint: &'a AccountInfo<'info>,
+    share_escrow: &'a AccountInfo<'info>,
+    token_destination: &'a AccountInfo<'info>,
+    share_destination: &'a AccountInfo<'info>,
+    largest_now: Option<u64>,
+}
+
+impl<'info> Execution<'info> for Withdrawal<'_, 'info> {
+    type Done = WithdrawalPayout;
+
+    fn engine(
+        &mut self,
+        st: &mut MarketState,
+        at: At<'_>,
+    ) -> core::result::Result<WithdrawalPayout, EngineError> {
+        let r = at.request;
+        let terms = WithdrawRequest {
+            shares: r.amount,
+            value_at_request: r.value_at_request,
+            price_at_request: r.price_at_request,
+            max_skew_fee_ratio: r.max_skew_fee_ratio,
+        };
+        st.execute_withdraw_limited(self.supply, terms, at.price()?)
+    }
+
+    fn pay(
+        &mut self,
+        x: &mut Step<'_, 'info>,
+        payout: WithdrawalPayout,
+        price: Option<&OraclePrice>,
+    ) -> Result<Kept> {
+        let p = requests::priced(price).named()?;
+        let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
+        burn_shares(
+            x.pay.token_program,
+            self.share_mint,
+            self.share_escrow,
+            x.pay.market,
+            crate::market_seeds!(mint, creator, bump),
+            payout.shares_burned,
+        )?;
+        let vault = x.pay.collateral_vault;
+        x.tokens(vault, self.token_destination, payout.paid)?;
+        let (shares, value_at_request) = (x.request.amount, x.request.value_at_request);
+        let remaining = shares
+            .checked_sub(payout.shares_burned)
+            .ok_or(HedgeError::MathOverflow)?;
+        self.largest_now = Some(payout.largest_now);
+        x.events.push(&VaultWithdrawn {
+            market: x.market,
+            owner: x.owner,
+            executor: x.executor,
+            shares: payout.shares_burned,
+            shares_remaining: remaining,
+            value_at_request,
+            value_now: payout.value_now,
+            paid: payout.paid,
+            largest_now: payout.largest_now,
+            price: p.price,
+            collateral: x.st.collateral,
+            skew_fee: payout.skew_fee,
+            skew_rebate: payout.skew_rebate,
+            skew_unfunded: payout.skew_unfunded,
+            skew_ledger: x.st.skew.balance,
+        });
+        if remaining > 0 {
+            // The rest stays queued, due again after the execution delay.
+            x.request.amount = remaining;
+            x.request.value_at_request = payout.remaining_value_at_request;
+            x.queue_rest(x.st.params.execution_delay)?;
+        }
+        Ok(Kept {
+            still_pending: remaining > 0,
+            something_done: payout.paid > 0,
+        })
+    }
+
+    fn give_back(&mut self, x: &mut Step<'_, 'info>) -> Result<()> {
+        let (shares, value_at_request) = (x.request.amount, x.request.value_at_request);
+        x.st.release_withdraw(shares, value_at_request).named()?;
+        x.escrowed_shares(self.share_escrow, self.share_destination, shares)
+    }
+
+    fn return_data(&self, _refused: bool) -> Option<u64> {
+        self.largest_now
+    }
+}
+
+pub fn handler(ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
+    let a = ctx.accounts;
+    let mut kind = Withdrawal {
+        supply: a.share_mint.supply,
+        share_mint: &a.share_mint.to_account_info(),
+        share_escrow: &a.share_escrow.to_account_info(),
+        token_destination: &a.token_destination.to_account_info(),
+        share_destination: &a.share_destination.to_account_info(),
+        largest_now: None,
     };
-    let supply = a.share_mint.supply;
-    let (mut st, price) = requests::at_due_price(&a.market, &a.oracle, &a.request, now, OracleUse::Reduce)?;
-    let result = price.and_then(|p| {
-        st.execute_withdraw_limited(supply, terms, p)
-            .map(|payout| (payout, p))
-    });
-    let tp = a.token_program.to_account_info();
-    let market_ai = a.market.to_account_info();
-    let vault_ai = a.collateral_vault.to_account_info();
-    let escrow_ai = a.share_escrow.to_account_info();
-    let pay = Payer::new(&a.market, &market_ai, &tp, &vault_ai);
-    let mut held = Held::default();
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
-    let r = &mut a.request;
-    let (mut executed, mut cancelled) = (None, None);
-    let mut largest_now = None;
-    let mut still_pending = false;
-    match result {
-        Ok((payout, p)) => {
-            crate::cu!("engine done");
-            burn_shares(
-                &tp,
-                &a.share_mint.to_account_info(),
-                &escrow_ai,
-                &market_ai,
-                crate::market_seeds!(mint, creator, bump),
-                payout.shares_burned,
-            )?;
-            pay.tokens(
-                &mut st,
-                r,
-                &mut held,
-                &vault_ai,
-                &a.token_destination.to_account_info(),
-                payout.paid,
-            )?;
-            let remaining = shares
-                .checked_sub(payout.shares_burned)
-                .ok_or(HedgeError::MathOverflow)?;
-            largest_now = Some(payout.largest_now);
-            executed = Some(VaultWithdrawn {
-                market: a.market.key(),
-                owner: a.owner.key(),
-                executor: a.executor.key(),
-                shares: payout.shares_burned,
-                shares_remaining: remaining,
-                value_at_request,
-                value_now: payout.value_now,
-                paid: payout.paid,
-                largest_now: payout.largest_now,
-                price: p.price,
-                collateral: st.collateral,
-                skew_fee: payout.skew_fee,
-                skew_rebate: payout.skew_rebate,
-                skew_unfunded: payout.skew_unfunded,
-                skew_ledger: st.skew.balance,
-            });
-            if remaining > 0 {
-                // The rest stays queued, due again after the execution delay.
-                r.amount = remaining;
-                r.value_at_request = payout.remaining_value_at_request;
-                r.due_time = now
-                    .checked_add(i64::from(st.params.execution_delay))
-                    .ok_or(HedgeError::MathOverflow)?;
-                still_pending = true;
-            }
-        }
-        Err(e) => {
-            let event = requests::refused(r, e, 0, a.executor.key())?;
-            st.release_withdraw(shares, value_at_request).named()?;
-            pay.escrowed_shares(
-                &mut st,
-                r,
-                &mut held,
-                &escrow_ai,
-                &a.share_destination.to_account_info(),
-                shares,
-            )?;
-            cancelled = Some(event);
-        }
-    }
-    a.market.set_state(&st);
-    let held_event = held.event(&a.request, a.request.key());
-    let paid = executed.as_ref().is_some_and(|e| e.paid > 0);
-    requests::end_or_keep(
-        &mut a.request,
-        &a.executor.to_account_info(),
-        &a.owner.to_account_info(),
-        still_pending,
-        paid,
-    )?;
-    crate::cu!("token CPIs done");
-    if let Some(e) = executed {
-        emit_cpi!(e);
-    }
-    if let Some(e) = cancelled {
-        emit_cpi!(e);
-    }
-    if let Some(e) = held_event {
-        emit_cpi!(e);
-    }
-    // Last: an event's self-CPI would clear it.
-    if let Some(l) = largest_now {
-        crate::util::set_return_u64(l);
-    }
-    crate::cu!("events done");
-    Ok(())
+    requests::execute(
+        &mut kind,
+        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: None),
+    )
 }

@@ -12,8 +12,7 @@ use hedge_engine::requests::RequestKind;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::RequestCreated;
-use crate::requests::{self, Opening, KIND_DEPOSIT};
+use crate::requests::{self, Opening, Terms, KIND_DEPOSIT};
 use crate::state::{Market, Request};
 use crate::token_util::transfer_in;
 
@@ -73,7 +72,7 @@ pub fn handler(
     let due = now
         .checked_add(i64::from(st.params.execution_delay))
         .ok_or(HedgeError::MathOverflow)?;
-    requests::open(
+    let event = requests::open(
         &mut a.request,
         Opening {
             market: a.market.key(),
@@ -86,12 +85,15 @@ pub fn handler(
             execution_fee: st.params.execution_fee_lamports,
             token_destination: a.owner_token.key(),
             share_destination: a.owner_shares.key(),
+            terms: Terms {
+                amount,
+                min_hedge_ratio,
+                max_skew_fee_ratio,
+                wait_since: st.waiting_bid.index,
+                ..Terms::default()
+            },
         },
     )?;
-    a.request.amount = amount;
-    a.request.min_hedge_ratio = min_hedge_ratio;
-    a.request.max_skew_fee_ratio = max_skew_fee_ratio;
-    a.request.wait_since = st.waiting_bid.index;
     a.market.set_state(&st);
     crate::cu!("engine done");
     transfer_in(
@@ -101,9 +103,9 @@ pub fn handler(
         &a.owner.to_account_info(),
         amount,
     )?;
-    let event = RequestCreated::of(a.request.key(), &a.request);
+    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
     crate::cu!("token CPIs done");
-    emit_cpi!(event);
+    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
     crate::cu!("events done");
     Ok(())
 }

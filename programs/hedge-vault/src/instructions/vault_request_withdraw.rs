@@ -13,9 +13,8 @@ use hedge_engine::requests::RequestKind;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::RequestCreated;
 use crate::market_ops::refresh;
-use crate::requests::{self, Opening, KIND_WITHDRAW};
+use crate::requests::{self, Opening, Terms, KIND_WITHDRAW};
 use crate::state::{Market, Request};
 use crate::token_util::transfer_in;
 
@@ -74,7 +73,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     let due = now
         .checked_add(i64::from(st.params.withdraw_delay))
         .ok_or(HedgeError::MathOverflow)?;
-    requests::open(
+    let event = requests::open(
         &mut a.request,
         Opening {
             market: a.market.key(),
@@ -87,12 +86,15 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
             execution_fee: st.params.execution_fee_lamports,
             token_destination: a.owner_token.key(),
             share_destination: a.owner_shares.key(),
+            terms: Terms {
+                amount: shares,
+                value_at_request: value,
+                price_at_request: price.price,
+                max_skew_fee_ratio,
+                ..Terms::default()
+            },
         },
     )?;
-    a.request.amount = shares;
-    a.request.value_at_request = value;
-    a.request.price_at_request = price.price;
-    a.request.max_skew_fee_ratio = max_skew_fee_ratio;
     a.market.set_state(&st);
     crate::cu!("engine done");
     transfer_in(
@@ -102,9 +104,8 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
         &a.owner.to_account_info(),
         shares,
     )?;
-    let event = RequestCreated::of(a.request.key(), &a.request);
     crate::cu!("token CPIs done");
-    emit_cpi!(event);
+    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
     crate::cu!("events done");
     Ok(())
 }

@@ -19,9 +19,14 @@ use hedge_engine::EngineError;
 
 use crate::constants::ACCOUNT_VERSION;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::events::{PaymentHeld, RequestCancelled, CANCELLED_BY_OWNER, CANCELLED_REFUSED};
+use crate::events::{PaymentHeld, RequestCancelled, RequestCreated, CANCELLED_BY_OWNER, CANCELLED_REFUSED};
 use crate::state::{Market, Request};
 use crate::token_util::{mint_shares, transfer_out};
+
+mod cancel;
+mod execute;
+pub use cancel::cancel;
+pub use execute::{execute, priced, At, Common, Execution, Kept, Step};
 
 /// Seed byte of each kind's request address.
 pub const KIND_DEPOSIT: u8 = RequestKind::Deposit as u8;
@@ -45,11 +50,44 @@ pub struct Opening<'a, 'info> {
     pub token_destination: Pubkey,
     /// Where its shares are paid, or the default key.
     pub share_destination: Pubkey,
+    /// What the kind asks for.
+    pub terms: Terms,
+}
+
+/// A request's kind-specific terms (`Terms::default()`: none; no bound on the skew
+/// charge).
+#[derive(Clone, Copy)]
+pub struct Terms {
+    /// Tokens (deposit, margin withdrawal) or shares (withdrawal, unstake).
+    pub amount: u64,
+    pub delta_base: i64,
+    pub limit_price: u128,
+    pub min_hedge_ratio: u32,
+    pub value_at_request: u64,
+    pub price_at_request: u128,
+    pub max_skew_fee_ratio: i32,
+    pub wait_since: u64,
+}
+
+impl Default for Terms {
+    fn default() -> Self {
+        Terms {
+            amount: 0,
+            delta_base: 0,
+            limit_price: 0,
+            min_hedge_ratio: 0,
+            value_at_request: 0,
+            price_at_request: 0,
+            max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
+            wait_since: 0,
+        }
+    }
 }
 
 /// Fills a request account (refused while one of its kind is pending, or while it
 /// holds an unclaimed payment) and moves the execution fee into it from the owner.
-pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>) -> Result<()> {
+/// Returns its event, which the instruction emits once what it escrows has moved.
+pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>) -> Result<RequestCreated> {
     require!(!request.is_pending(), HedgeError::RequestAlreadyPending);
     require!(!request.has_claim(), HedgeError::ClaimPending);
     request.market = o.market;
@@ -60,14 +98,16 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.created_at = o.now;
     request.due_time = o.due;
     request.execution_fee = o.execution_fee;
-    request.amount = 0;
-    request.delta_base = 0;
-    request.limit_price = 0;
-    request.min_hedge_ratio = 0;
-    request.value_at_request = 0;
-    request.price_at_request = 0;
+    let t = o.terms;
+    request.amount = t.amount;
+    request.delta_base = t.delta_base;
+    request.limit_price = t.limit_price;
+    request.min_hedge_ratio = t.min_hedge_ratio;
+    request.value_at_request = t.value_at_request;
+    request.price_at_request = t.price_at_request;
     request.waiting = false;
-    request.max_skew_fee_ratio = hedge_engine::RATIO_PRECISION as i32;
+    request.max_skew_fee_ratio = t.max_skew_fee_ratio;
+    request.wait_since = t.wait_since;
     request.token_destination = o.token_destination;
     request.share_destination = o.share_destination;
     if o.execution_fee > 0 {
@@ -82,7 +122,7 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
             o.execution_fee,
         )?;
     }
-    Ok(())
+    Ok(RequestCreated::of(request.key(), request))
 }
 
 /// How every priced execution starts (deposit, vault withdrawal, trade, margin
@@ -139,7 +179,7 @@ pub struct Payer<'a, 'info> {
 
 impl<'a, 'info> Payer<'a, 'info> {
     pub fn new(
-        market: &'a Account<'info, Market>,
+        market: &Market,
         market_ai: &'a AccountInfo<'info>,
         token_program: &'a AccountInfo<'info>,
         collateral_vault: &'a AccountInfo<'info>,
