@@ -54,3 +54,73 @@ pub fn check(
     require!(m.insurance_locked <= m.insurance, HedgeError::LedgerInvariant);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token account's bytes holding `amount` (only bytes 64..72 are read).
+    fn token_data(amount: u64) -> Vec<u8> {
+        let mut d = vec![0u8; 165];
+        d[64..72].copy_from_slice(&amount.to_le_bytes());
+        d
+    }
+
+    fn with_account<R>(amount: u64, f: impl FnOnce(&AccountInfo) -> R) -> R {
+        let (key, owner) = (Pubkey::new_unique(), anchor_spl::token::ID);
+        let mut lamports = 0u64;
+        let mut data = token_data(amount);
+        let ai = AccountInfo::new(&key, false, true, &mut lamports, &mut data, &owner, false);
+        f(&ai)
+    }
+
+    fn market() -> Market {
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        m.collateral = 1_000;
+        m.total_margin = -200; // a position in debt
+        m.escrowed_deposits = 50;
+        m.claimable_tokens = 7;
+        m.skew_ledger = 30;
+        m.skew_collected = 45;
+        m.skew_rebated = 10;
+        m.skew_released = 5;
+        m.wait_owed = 3;
+        m.insurance = 400;
+        m.insurance_locked = 100;
+        m
+    }
+
+    fn code(r: Result<()>) -> Option<u32> {
+        match r {
+            Ok(()) => None,
+            Err(anchor_lang::error::Error::AnchorError(e)) => Some(e.error_code_number),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    #[test]
+    fn holds_with_exactly_the_ledgers_and_with_a_donation() {
+        // 1,000 - 200 + 50 + 7 + 30 + 3 = 890.
+        let m = market();
+        for extra in [0, 1, 1_000_000] {
+            let r = with_account(890 + extra, |c| {
+                with_account(400 + extra, |i| check(&m, Some(c), Some(i)))
+            });
+            assert_eq!(code(r), None);
+        }
+    }
+
+    #[test]
+    fn a_token_short_of_any_ledger_is_refused() {
+        let m = market();
+        let lie = HedgeError::LedgerInvariant.code();
+        assert_eq!(code(with_account(889, |c| check(&m, Some(c), None))), Some(lie));
+        assert_eq!(code(with_account(399, |i| check(&m, None, Some(i)))), Some(lie));
+        let mut k = market();
+        k.skew_released = 6; // K != collected - rebated - released
+        assert_eq!(code(check(&k, None, None)), Some(lie));
+        let mut l = market();
+        l.insurance_locked = 401; // locked income above the fund
+        assert_eq!(code(check(&l, None, None)), Some(lie));
+    }
+}

@@ -182,6 +182,8 @@ export const HEDGE_VAULT_ERROR__SHARE_PRICE_TOO_LOW = 0x17c1; // 6081
 export const HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT = 0x17c2; // 6082
 /** RequestNotPending: The request has ended (executed, refused or cancelled); a payment it holds is its owner's to claim */
 export const HEDGE_VAULT_ERROR__REQUEST_NOT_PENDING = 0x17c3; // 6083
+/** LedgerInvariant: The market's token accounts hold less than its ledgers say (the invariant checked at the end of every handler that moves tokens) */
+export const HEDGE_VAULT_ERROR__LEDGER_INVARIANT = 0x17c4; // 6084
 
 export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__ACCOUNT_OPEN_INTEREST_CAP_EXCEEDED
@@ -202,6 +204,7 @@ export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__INSURANCE_SEED_REQUIRED
   | typeof HEDGE_VAULT_ERROR__INVALID_ORACLE_ACCOUNT
   | typeof HEDGE_VAULT_ERROR__INVALID_PARAMETER
+  | typeof HEDGE_VAULT_ERROR__LEDGER_INVARIANT
   | typeof HEDGE_VAULT_ERROR__LIQUIDATION_NOT_CONFIRMED
   | typeof HEDGE_VAULT_ERROR__MARKET_OPEN_INTEREST_CAP_EXCEEDED
   | typeof HEDGE_VAULT_ERROR__MARKET_PAUSED
@@ -290,6 +293,7 @@ if (process.env.NODE_ENV !== "production") {
     [HEDGE_VAULT_ERROR__INSURANCE_SEED_REQUIRED]: `A market needs a seed insurance stake from its creator`,
     [HEDGE_VAULT_ERROR__INVALID_ORACLE_ACCOUNT]: `Oracle account data cannot be decoded`,
     [HEDGE_VAULT_ERROR__INVALID_PARAMETER]: `A parameter is outside its allowed range`,
+    [HEDGE_VAULT_ERROR__LEDGER_INVARIANT]: `The market's token accounts hold less than its ledgers say (the invariant checked at the end of every handler that moves tokens)`,
     [HEDGE_VAULT_ERROR__LIQUIDATION_NOT_CONFIRMED]: `Not liquidatable (or the vault not in breach) at the confirmation price: a move shorter than the confirmation delay does not liquidate`,
     [HEDGE_VAULT_ERROR__MARKET_OPEN_INTEREST_CAP_EXCEEDED]: `Trade would exceed the market's open-interest cap`,
     [HEDGE_VAULT_ERROR__MARKET_PAUSED]: `Market is paused: deposits and risk-increasing trades are stopped`,
