@@ -13,11 +13,16 @@
 #   bench/program-sbf/test.sh
 #   bench/program-sbf/test.sh --cu-trace   # only the breakdown of the heavy instructions'
 #                                          # compute units (the program built with cu-trace)
+#   bench/program-sbf/test.sh --sizes      # only the table of every instruction's compute
+#                                          # units and its `cu-baseline` line
 set -euo pipefail
 trace=false
+sizes=false
 if [[ "${1:-}" == "--cu-trace" ]]; then
   trace=true
   export HEDGE_SBF_FEATURES=cu-trace
+elif [[ "${1:-}" == "--sizes" ]]; then
+  sizes=true
 fi
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -45,10 +50,14 @@ if $trace; then
   HEDGE_CU_TRACE=1 cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^trace'
   exit 0
 fi
+if $sizes; then
+  cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>&1 | grep -E '^(\||batch|cu-baseline|thread|  left|more than)' || true
+  exit 0
+fi
 cargo test -p hedge-tests --config "$patch_arg"
 echo
 echo "Compute units of each instruction, the program loaded from its SBF build:"
-cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^(\||batch)'
+cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^(\||batch|cu-baseline)'
 cargo test -q -p hedge-tests --config "$patch_arg" --test liquidation -- --nocapture 2>/dev/null | grep -E '^batch' || true
 echo
 bin="$(rustc +"${HEDGE_SBF_NIGHTLY:-nightly-2026-10-30}" --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin"
