@@ -86,7 +86,7 @@ pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs
         kind: 1,
         eta,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -131,7 +131,7 @@ pub fn propose_settlement_handler(ctx: Context<MarketAdminOracle>) -> Result<()>
         kind: 2,
         eta,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -179,7 +179,7 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
         market: m.key(),
         kind: kind_code(p.kind()),
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -215,7 +215,7 @@ pub fn prove_feed_alive_handler(mut ctx: Context<MarketProveFeedAlive>) -> Resul
         publish_time: p.publish_time,
         price: p.price,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -236,7 +236,7 @@ pub fn lengthen_timelock_handler(ctx: Context<MarketAdmin>, timelock_delay: u32)
         market: m.key(),
         timelock_delay,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -250,7 +250,7 @@ pub fn cancel_handler(ctx: Context<MarketAdmin>) -> Result<()> {
         market: m.key(),
         kind: kind_code(kind),
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -262,7 +262,7 @@ pub fn set_guardian_handler(ctx: Context<MarketAdmin>, guardian: Pubkey) -> Resu
         market: m.key(),
         guardian,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -274,7 +274,7 @@ pub fn propose_admin_handler(ctx: Context<MarketAdmin>, new_admin: Pubkey) -> Re
         market: m.key(),
         pending_admin: new_admin,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -300,7 +300,7 @@ pub fn accept_admin_handler(ctx: Context<MarketAcceptAdmin>) -> Result<()> {
         market: m.key(),
         admin: signer,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -327,6 +327,6 @@ pub fn set_pause_handler(ctx: Context<MarketSetPause>, paused: bool) -> Result<(
         paused,
         by,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -134,7 +134,7 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
         shares,
         insurance_after: st.insurance,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 
@@ -204,7 +204,7 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
         .shares
         .checked_sub(shares)
         .ok_or(HedgeError::MathOverflow)?;
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
 

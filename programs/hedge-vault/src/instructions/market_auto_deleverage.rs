@@ -38,6 +38,6 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     let event = AutoDeleveraged::new(a.market.key(), a.position.owner, price.price, &x);
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -210,6 +210,6 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
         &a.creator.to_account_info(),
         args.seed_insurance,
     )?;
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -31,7 +31,7 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     market.set_state(&st);
     let event = FundingUpdated::new(market.key(), &a, imbalance, &oracle, &st);
     crate::cu!("token CPIs done");
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     crate::cu!("events done");
     Ok(())
 }

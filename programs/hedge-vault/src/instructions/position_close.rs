@@ -65,6 +65,6 @@ pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
         owner: a.owner.key(),
         returned,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

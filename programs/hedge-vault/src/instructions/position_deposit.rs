@@ -60,6 +60,6 @@ pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
         amount,
         margin: a.position.margin,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

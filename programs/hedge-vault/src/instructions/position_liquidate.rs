@@ -82,9 +82,9 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     let owner = a.position.owner;
     let liquidated = PositionLiquidated::new(market_key, owner, a.liquidator.key(), &x);
     crate::cu!("token CPIs done");
-    emit_cpi!(liquidated);
+    crate::emit_event!(ctx, liquidated);
     if let Some(resolved) = BadDebtResolved::of(market_key, owner, &out, insurance_after, collateral_after) {
-        emit_cpi!(resolved);
+        crate::emit_event!(ctx, resolved);
     }
     crate::cu!("events done");
     Ok(())

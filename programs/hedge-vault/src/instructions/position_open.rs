@@ -45,6 +45,6 @@ pub fn handler(mut ctx: Context<PositionOpen>) -> Result<()> {
         owner: p.owner,
         position: p.key(),
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -36,6 +36,6 @@ pub fn handler(mut ctx: Context<PositionSettleFunding>) -> Result<()> {
         wait_bonus: settled.bonus,
         margin_after: pos.margin,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -97,6 +97,6 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
         shares,
         closed,
     };
-    emit_cpi!(event);
+    crate::emit_event!(ctx, event);
     Ok(())
 }
