@@ -1,7 +1,7 @@
 //! Shrinking a failing random sequence to a minimal one (delta debugging, ddmin), for
 //! the program-level fuzz: each step draws its choices from its own seed
 //! ([`step_seed`]), so a step taken out of a sequence leaves the others' choices as
-//! they were. (The engine's endurance run, `crates/hedge-engine/tests/endurance.rs`,
+//! they were. (The engine's endurance run, `crates/hedge-engine/tests/endurance/main.rs`,
 //! shrinks its own sequences the same way; the engine crate is `no_std` and cannot
 //! share this file.)
 

@@ -3,10 +3,10 @@
 //! withdrawals, whose rises are paid into the skew ledger `K` and whose falls are
 //! rebated out of it only; exits never refused for it (what they cannot pay is
 //! unfunded); no round trip that harvests the rebate; and income that reaches the
-//! share price over `profit_unlock_time`. The bank fuzz (`tests/tests/fuzz.rs`)
+//! share price over `profit_unlock_time`. The bank fuzz (`tests/tests/fuzz/main.rs`)
 //! checks every execution of random sequences on the same market against the
 //! engine; these are the worked cases, with their tokens. The attack classes of
-//! revision 5 are in `tests/tests/skew_ledger.rs`.
+//! revision 5 are in `tests/tests/skew_ledger/`.
 
 use hedge_engine::math::Rounding;
 use hedge_engine::skew::SkewPoint;

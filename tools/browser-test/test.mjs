@@ -4,7 +4,7 @@
 //   - every figure marked data-field="<report>.<field>" carries exactly what the JSON
 //     endpoint has for it in data-raw, and shows it readably (the same number, with
 //     thousands separators) (the endpoints carry the CLI's --json structs; the Rust
-//     test app/tests/serve.rs checks them equal to `hedge ... --json` on the same chain),
+//     test app/tests/serve/main.rs checks them equal to `hedge ... --json` on the same chain),
 //   - the keepers' page shows every keeper's rewards as its JSON has them, and its
 //     countdowns count down,
 //   - the four charts loaded as images,
