@@ -11,8 +11,10 @@
 //!
 //! And rooms a newcomer can find: no source file has more than 450 lines of code
 //! before its test module (lines neither blank nor comments; a test module longer
-//! than its code lives in a sibling file, `position/tests.rs`). Test and bench files
-//! are not counted.
+//! than its code lives in a sibling file, `position/tests.rs`, which is not counted).
+//! Integration tests and benches (a crate's `tests/` and `benches/`) are held to the
+//! same 450 lines: a long test binary is a directory, `tests/attacks/main.rs` and its
+//! modules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -317,26 +319,50 @@ fn code_lines(text: &str) -> usize {
         .count()
 }
 
+/// Whether `file` (relative to the repository) is held to the 450 lines: a source
+/// under a crate's `src`, an integration test under its `tests/` or a bench under its
+/// `benches/`; not a unit-test module `src/.../tests.rs` of a source file (the file
+/// whose test module it is declares `mod tests;`).
+fn counted(repo: &Path, file: &Path) -> bool {
+    let parts: Vec<String> = file.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+    if !parts
+        .iter()
+        .any(|c| matches!(c.as_str(), "src" | "tests" | "benches"))
+    {
+        return false;
+    }
+    let unit_tests = parts.last().is_some_and(|n| n == "tests.rs") && parts.iter().any(|c| c == "src") && {
+        let dir = repo.join(file).parent().unwrap().to_path_buf();
+        let parents = [
+            dir.with_extension("rs"),
+            dir.join("mod.rs"),
+            dir.join("lib.rs"),
+            dir.join("main.rs"),
+        ];
+        parents
+            .iter()
+            .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(|l| l.trim() == "mod tests;")))
+    };
+    !unit_tests
+}
+
 #[test]
 fn no_source_file_is_over_450_lines_of_code() {
     let repo = repo();
     let mut all = Vec::new();
     walk(&repo, &mut all);
-    // Sources only: under a crate's `src` directory (integration tests and benches
-    // live beside it), not a sibling test module.
     let files: Vec<PathBuf> = all
         .into_iter()
-        .filter(|f| {
-            let parts: Vec<_> = f
-                .strip_prefix(&repo)
-                .unwrap()
-                .iter()
-                .map(|c| c.to_string_lossy().into_owned())
-                .collect();
-            parts.iter().any(|c| c == "src") && parts.last().is_some_and(|n| n != "tests.rs")
-        })
+        .filter(|f| counted(&repo, f.strip_prefix(&repo).unwrap()))
         .collect();
     assert!(files.len() > 100, "{} files", files.len());
+    for needed in [
+        "tests/tests/attacks/main.rs",
+        "app/tests/structure.rs",
+        "app/benches/load.rs",
+    ] {
+        assert!(files.contains(&repo.join(needed)), "{needed} is counted");
+    }
     let mut over: Vec<String> = files
         .iter()
         .filter_map(|f| {
@@ -346,6 +372,30 @@ fn no_source_file_is_over_450_lines_of_code() {
         .collect();
     over.sort();
     assert_eq!(over, Vec::<String>::new());
+}
+
+#[test]
+fn integration_tests_and_benches_are_counted_but_not_unit_test_modules() {
+    let dir = std::env::temp_dir().join(format!("counted-{}", std::process::id()));
+    for d in ["c/src/a", "c/src/b", "c/tests/t", "c/benches"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::write(dir.join("c/src/a.rs"), "#[cfg(test)]\nmod tests;\n").unwrap();
+    let rel = |p: &str| PathBuf::from(p);
+    assert!(counted(&dir, &rel("c/src/lib.rs")));
+    assert!(
+        !counted(&dir, &rel("c/src/a/tests.rs")),
+        "the unit tests of src/a.rs"
+    );
+    assert!(
+        counted(&dir, &rel("c/src/b/tests.rs")),
+        "no file declares it a test module"
+    );
+    assert!(counted(&dir, &rel("c/tests/t/main.rs")));
+    assert!(counted(&dir, &rel("c/tests/t/tests.rs")));
+    assert!(counted(&dir, &rel("c/benches/load.rs")));
+    assert!(!counted(&dir, &rel("c/build.rs")));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
