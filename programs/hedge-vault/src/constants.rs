@@ -42,5 +42,7 @@ pub const PYTH_PUSH_ORACLE_PROGRAM: Pubkey = pubkey!("pythWSnswVUd12oZpeFP8e9CVa
 /// Shard of the sponsored price-feed account a pull market pins.
 pub const PYTH_PRICE_FEED_SHARD: u16 = 0;
 
-/// Layout version of the accounts written by this program.
-pub const ACCOUNT_VERSION: u8 = 2;
+/// Layout version of the accounts written by this program (3: the market account
+/// stored as its bytes, zero-copy, 1,224 bytes; 2 was its Borsh form, 1,174 bytes,
+/// which this program does not read).
+pub const ACCOUNT_VERSION: u8 = 3;

@@ -67,7 +67,7 @@ fn check_feed_dead(market: &Market, oracle: &AccountInfo, now: i64) -> Result<()
 
 /// Proposes new parameters (replacing any pending proposal), range-checked now.
 pub fn propose_params_handler(ctx: Context<MarketAdmin>, args: ProposeParamsArgs) -> Result<()> {
-    validate_market_config(&args.params.into(), &args.oracle_config.into()).named()?;
+    validate_market_config(&args.params.checked()?, &args.oracle_config.into()).named()?;
     args.admin_config.validate(&args.oracle_config)?;
     let now = Clock::get()?.unix_timestamp;
     let m = &mut ctx.accounts.market;
@@ -179,6 +179,7 @@ pub fn apply_handler(mut ctx: Context<MarketAdminOracle>) -> Result<()> {
         market: m.key(),
         kind: kind_code(p.kind()),
     };
+    crate::invariant::check(&ctx.accounts.market, None, None)?;
     crate::emit_event!(ctx, event);
     Ok(())
 }

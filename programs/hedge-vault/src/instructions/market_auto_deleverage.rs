@@ -38,6 +38,7 @@ pub fn handler(mut ctx: Context<MarketAutoDeleverage>) -> Result<()> {
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     let event = AutoDeleveraged::new(a.market.key(), a.position.owner, price.price, &x);
+    crate::invariant::check(&ctx.accounts.market, None, None)?;
     crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -117,7 +117,7 @@ impl MarketCreate<'_> {
             token_scale(self.collateral_mint.decimals).is_ok(),
             HedgeError::UnsupportedMintDecimals
         );
-        validate_market_config(&args.params.into(), &args.oracle_config.into()).named()?;
+        validate_market_config(&args.params.checked()?, &args.oracle_config.into()).named()?;
         args.admin_config.validate(&args.oracle_config)?;
         require!(
             self.collateral_mint.freeze_authority.is_none() || args.accept_freeze_authority,
@@ -209,6 +209,11 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
         &a.insurance_vault.to_account_info(),
         &a.creator.to_account_info(),
         args.seed_insurance,
+    )?;
+    crate::invariant::check(
+        &ctx.accounts.market,
+        Some(&ctx.accounts.collateral_vault.to_account_info()),
+        Some(&ctx.accounts.insurance_vault.to_account_info()),
     )?;
     crate::emit_event!(ctx, event);
     Ok(())

@@ -31,6 +31,7 @@ pub fn handler(ctx: Context<MarketUpdateFunding>) -> Result<()> {
     market.set_state(&st);
     let event = FundingUpdated::new(market.key(), &a, imbalance, &oracle, &st);
     crate::cu!("token CPIs done");
+    crate::invariant::check(&ctx.accounts.market, None, None)?;
     crate::emit_event!(ctx, event);
     crate::cu!("events done");
     Ok(())

@@ -36,6 +36,7 @@ pub fn handler(mut ctx: Context<PositionSettleFunding>) -> Result<()> {
         wait_bonus: settled.bonus,
         margin_after: pos.margin,
     };
+    crate::invariant::check(&ctx.accounts.market, None, None)?;
     crate::emit_event!(ctx, event);
     Ok(())
 }

@@ -194,6 +194,9 @@ pub trait Execution<'info> {
 }
 
 /// Executes a due request of any kind (see the module's documentation).
+// Out of line: inlined into the entrypoint with every kind, its locals took the
+// entrypoint's frame to 3,952 of its 4,096 bytes (3,432 out of line, +50 CU).
+#[inline(never)]
 pub fn execute<'info, K: Execution<'info>>(kind: &mut K, c: Common<'_, 'info>) -> Result<()> {
     crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;

@@ -24,7 +24,7 @@ pub const FLAG_FREEZABLE_MINT: u8 = 4;
 /// same on the host and on SBF (where `u128` is 8-byte aligned): the 16-byte values sit
 /// at multiples of 16. `Account<Market>` copies it in and out whole
 /// (`AccountDeserialize` by `pod_read_unaligned`, `AccountSerialize` below).
-#[account(zero_copy)]
+#[zero_copy]
 #[derive(InitSpace, Debug)]
 pub struct Market {
     pub bump: u8,
@@ -177,6 +177,42 @@ pub struct Market {
 }
 
 const _: () = assert!(core::mem::size_of::<Market>() == Market::INIT_SPACE);
+
+// What `#[account(zero_copy)]` would write, but a market account of any other size is
+// refused with `AccountDidNotDeserialize` instead of a panic (its `pod_read_unaligned`
+// panics on a length other than the struct's: a client reading an account of another
+// layout, found by the issue-31 review).
+impl Discriminator for Market {
+    /// `sha256("account:Market")[..8]`, as Anchor names it (tested).
+    const DISCRIMINATOR: &'static [u8] = &[219, 190, 213, 55, 0, 227, 198, 154];
+}
+
+impl Owner for Market {
+    fn owner() -> Pubkey {
+        crate::ID
+    }
+}
+
+impl anchor_lang::ZeroCopy for Market {}
+
+impl AccountDeserialize for Market {
+    fn try_deserialize(buf: &mut &[u8]) -> Result<Self> {
+        if buf.get(..Market::DISCRIMINATOR.len()) != Some(Market::DISCRIMINATOR) {
+            return Err(
+                error!(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch)
+                    .with_account_name("Market"),
+            );
+        }
+        Self::try_deserialize_unchecked(buf)
+    }
+
+    fn try_deserialize_unchecked(buf: &mut &[u8]) -> Result<Self> {
+        buf.get(Market::DISCRIMINATOR.len()..)
+            .filter(|body| body.len() == core::mem::size_of::<Market>())
+            .map(bytemuck::pod_read_unaligned)
+            .ok_or_else(|| error!(anchor_lang::error::ErrorCode::AccountDidNotDeserialize))
+    }
+}
 
 impl AccountSerialize for Market {
     fn try_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<()> {
@@ -446,5 +482,41 @@ impl Market {
         self.wait_outstanding = s.waiting_bid.outstanding;
         self.wait_owed = s.waiting_bid.owed;
         self.wait_gap_index = s.waiting_bid.gap_index;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_discriminator_is_anchors_name_for_the_account() {
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(b"account:Market");
+        assert_eq!(Market::DISCRIMINATOR, &h[..8]);
+    }
+
+    #[test]
+    fn an_account_of_another_size_is_an_error_not_a_panic() {
+        let mut ok = Market::DISCRIMINATOR.to_vec();
+        ok.extend(std::iter::repeat_n(0u8, core::mem::size_of::<Market>()));
+        assert!(Market::try_deserialize(&mut ok.as_slice()).is_ok());
+        let did_not = anchor_lang::error::ErrorCode::AccountDidNotDeserialize as u32;
+        // The Borsh layout's 1,174 bytes (layout version 2), one byte short, one over.
+        for len in [
+            1_166,
+            core::mem::size_of::<Market>() - 1,
+            core::mem::size_of::<Market>() + 1,
+        ] {
+            let mut data = Market::DISCRIMINATOR.to_vec();
+            data.extend(std::iter::repeat_n(0u8, len));
+            match Market::try_deserialize(&mut data.as_slice()) {
+                Err(anchor_lang::error::Error::AnchorError(e)) => assert_eq!(e.error_code_number, did_not),
+                other => panic!("{len}: {other:?}"),
+            }
+        }
+        let mut wrong = ok.clone();
+        wrong[0] ^= 1;
+        assert!(Market::try_deserialize(&mut wrong.as_slice()).is_err());
     }
 }

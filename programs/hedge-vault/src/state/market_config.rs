@@ -205,6 +205,16 @@ mirror_params!(
     max_hedge_cost,
 );
 
+impl MarketParams {
+    /// The engine's parameters of an instruction's argument; its `pad` must be zero
+    /// (`InvalidParameter`), so a market's stored parameters are canonical (found by
+    /// the issue-31 review: a creator could store anything there).
+    pub fn checked(&self) -> Result<RiskParams> {
+        require!(self.pad == 0, HedgeError::InvalidParameter);
+        Ok((*self).into())
+    }
+}
+
 /// A parameter change or settlement waiting out the timelock.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum ProposalKind {
