@@ -304,3 +304,75 @@ proptest! {
         );
     }
 }
+
+/// The liquidation as it was: the health check computing the rest's equity again.
+fn liquidate_before(
+    pos: &Position,
+    ctx: &TradeContext,
+    insurance: u64,
+    m: &MarketView,
+) -> EngineResult<crate::liquidation::LiquidationOutcome> {
+    use crate::liquidation::{liquidate_part, liquidation_size};
+    if pos.base == 0 {
+        return Err(crate::EngineError::PositionEmpty);
+    }
+    let equity = equity_floor(pos, m)?;
+    if equity >= i128::from(maintenance_margin_ceil(pos, m.params)?) {
+        return Err(crate::EngineError::PositionHealthy);
+    }
+    let size = pos.base.unsigned_abs();
+    let closed = liquidation_size(pos, ctx, m)?.max(1);
+    let out = liquidate_part(pos, ctx, insurance, m, closed)?.0;
+    if out.position.base != 0 {
+        let before = equity.mul_c(i128::from(out.position.base.unsigned_abs()))?;
+        let after = equity_floor(&out.position, m)?.mul_c(i128::from(size))?;
+        if after < before {
+            return Ok(liquidate_part(pos, ctx, insurance, m, size)?.0);
+        }
+    }
+    Ok(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(30_000))]
+
+    /// The health check of a partial liquidation from the rest's equity the close
+    /// computed: the same outcome, errors included.
+    #[test]
+    fn liquidation_reusing_the_rest_equity_is_the_same(
+        pos in position(), o in oracle(), index in index(), units in units(),
+        c in prop_oneof![4 => 0u64..=10_000_000_000_000_000, 1 => any::<u64>()],
+        net in prop_oneof![4 => (-5_000_000i128..=5_000_000).prop_map(|n| n * 100_000_000), 1 => signed(100)],
+        insurance in any::<u64>(), skew_balance in any::<u64>(), unfunded in any::<u64>(),
+        margin_bp in 0i64..=2_000, near in any::<bool>(),
+    ) {
+        let params = RiskParams::default_for_tests();
+        let m = MarketView { params: &params, units, oracle: o, funding_index: index };
+        // Half the cases near maintenance: the margin a fraction of the size, entered
+        // a few percent away from the price, the funding settled.
+        let pos = if near {
+            let base = pos.base / 1_000;
+            let entry_price = (o.price / 10_000).saturating_mul(10_000 + (margin_bp % 600) as u128 - 300);
+            Position {
+                base,
+                margin: base.unsigned_abs() as i64 / 10_000 * margin_bp / 10,
+                entry_quote: units.quote_of(i128::from(base), entry_price, Rounding::Ceil).unwrap_or(0),
+                funding_basis: units.funding_quote(i128::from(base), index, Rounding::Ceil).unwrap_or(0),
+                ..pos
+            }
+        } else {
+            pos
+        };
+        let ctx = TradeContext {
+            vault_collateral: c,
+            aggregates: Aggregates { net_base: net, long_base: 1 << 100, short_base: 1 << 100, ..Aggregates::default() },
+            insurance,
+            skew: crate::skew::SkewLedger { balance: skew_balance, unfunded, ..Default::default() },
+            ..TradeContext::default()
+        };
+        prop_assert_eq!(
+            crate::liquidation::liquidate(&pos, &ctx, insurance, &m),
+            liquidate_before(&pos, &ctx, insurance, &m)
+        );
+    }
+}
