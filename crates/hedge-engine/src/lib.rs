@@ -16,6 +16,8 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub mod constants;
+#[cfg(test)]
+mod cu_equivalence;
 pub mod error;
 pub mod funding;
 pub mod liquidation;

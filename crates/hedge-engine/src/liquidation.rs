@@ -142,25 +142,34 @@ pub fn liquidate(
     }
     let size = pos.base.unsigned_abs();
     let closed = liquidation_size_at(pos, ctx, m, equity)?.max(1);
-    let out = liquidate_part(pos, ctx, insurance, m, closed)?;
+    let (out, equity_part) = liquidate_part(pos, ctx, insurance, m, closed)?;
     if out.position.base != 0 {
         // Health: equity per unit of size, after vs before (cross-multiplied).
         let before = equity.mul_c(i128::from(out.position.base.unsigned_abs()))?;
-        let after = equity_floor(&out.position, m)?.mul_c(i128::from(size))?;
+        // `equity_floor(&out.position, m)`: the rest's equity before the rewards and
+        // the skew charge, less them (only its margin moved since, by them).
+        let rest = equity_part
+            .sub_c(i128::from(out.liquidator_reward))?
+            .sub_c(i128::from(out.insurance_reward))?
+            .sub_c(i128::from(out.skew.paid))?;
+        debug_assert_eq!(Ok(rest), equity_floor(&out.position, m));
+        let after = rest.mul_c(i128::from(size))?;
         if after < before {
-            return liquidate_part(pos, ctx, insurance, m, size);
+            return Ok(liquidate_part(pos, ctx, insurance, m, size)?.0);
         }
     }
     Ok(out)
 }
 
-fn liquidate_part(
+/// Closes `closed` of `pos`; also returns the equity of what is left before the
+/// rewards and the skew charge (`equity_floor` of the position after the close).
+pub(crate) fn liquidate_part(
     pos: &Position,
     ctx: &TradeContext,
     insurance: u64,
     m: &MarketView,
     closed: u64,
-) -> EngineResult<LiquidationOutcome> {
+) -> EngineResult<(LiquidationOutcome, i128)> {
     let fill = liquidation_fill(pos, m)?;
     let (mut next, realized_quote) = close_part_quote(pos, closed, fill, m.units)?;
     let realized = realized_tokens(realized_quote, m)?;
@@ -170,7 +179,8 @@ fn liquidate_part(
         .funding_quote(i128::from(next.base), m.funding_index, Rounding::Ceil)?;
 
     // Reward: min(f * closed, remaining equity), the liquidator's part first.
-    let available = equity_floor(&next, m)?.max(0).unsigned_abs();
+    let equity_part = equity_floor(&next, m)?;
+    let available = equity_part.max(0).unsigned_abs();
     let r = u128::from(RATIO_PRECISION);
     let full = mul_div(
         u128::from(closed),
@@ -231,7 +241,7 @@ fn liquidate_part(
     next.margin = next.margin.sub_c(to_i64(i128::from(skew.paid))?)?;
     let mut aggregates = ctx.aggregates;
     aggregates.replace(pos, &next)?;
-    Ok(LiquidationOutcome {
+    let out = LiquidationOutcome {
         position: next,
         aggregates,
         vault_collateral,
@@ -245,7 +255,8 @@ fn liquidate_part(
         insurance_covered: covered,
         socialized,
         skew,
-    })
+    };
+    Ok((out, equity_part))
 }
 
 /// Vault equity at the oracle price and `ratio` of `|N|` (rounded up), or `None` when

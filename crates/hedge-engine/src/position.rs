@@ -197,14 +197,17 @@ pub fn withdrawable_margin_floor(p: &Position, m: &MarketView) -> EngineResult<u
 /// Returns the tokens moved to the vault (`C`); negative when the vault pays.
 /// Owed funding is converted at the oracle price, rounded in the vault's favour.
 pub fn settle_funding(p: &mut Position, agg: &mut Aggregates, m: &MarketView) -> EngineResult<i64> {
-    let owed = funding_owed_quote(p, m.units, m.funding_index)?;
+    // The new snapshot is the funding quote `funding_owed_quote` starts from (same
+    // base, index and rounding): computed once.
+    let basis = m
+        .units
+        .funding_quote(i128::from(p.base), m.funding_index, Rounding::Ceil)?;
+    let owed = basis.sub_c(p.funding_basis)?;
     let tokens = to_i64(m.units.tokens_of(owed, m.oracle.price, Rounding::Ceil)?)?;
     let old = *p;
     let mut new = *p;
     new.margin = new.margin.sub_c(tokens)?;
-    new.funding_basis = m
-        .units
-        .funding_quote(i128::from(new.base), m.funding_index, Rounding::Ceil)?;
+    new.funding_basis = basis;
     agg.replace(&old, &new)?;
     *p = new;
     Ok(tokens)

@@ -69,10 +69,30 @@ pub fn equity_at(v: &VaultView, price: u128, r: Rounding) -> EngineResult<i128> 
 /// left out of both (PROTOCOL section 3, profit unlocking) unless equity no longer
 /// covers it.
 pub fn equity_band(v: &VaultView, oracle: &OraclePrice) -> EngineResult<(i128, i128)> {
+    equity_band_of(v, oracle, claims_ceil(v, oracle)?)
+}
+
+/// Traders' claims at the bid and at the ask, rounded up, their owed funding rounded
+/// down: what the low edge of [`equity_band`] subtracts from `C` and what
+/// [`reserve_ceil`] counts as gains (a withdrawal needs both: computed once).
+fn claims_ceil(v: &VaultView, oracle: &OraclePrice) -> EngineResult<[i128; 2]> {
+    let (bid, ask) = (oracle.bid()?, oracle.ask()?);
+    let owed = funding_owed(v, Rounding::Floor)?;
+    Ok([
+        claim_tokens(v, owed, bid, Rounding::Ceil)?,
+        claim_tokens(v, owed, ask, Rounding::Ceil)?,
+    ])
+}
+
+/// [`equity_band`] from the claims [`claims_ceil`] computed. (Every error the claims
+/// and the subtractions can raise past the first claim is `MathOverflow`, so their
+/// order does not change the result.)
+#[inline(always)]
+fn equity_band_of(v: &VaultView, oracle: &OraclePrice, claims: [i128; 2]) -> EngineResult<(i128, i128)> {
     let (bid, ask) = (oracle.bid()?, oracle.ask()?);
     let locked = i128::from(v.locked);
-    let owed = funding_owed(v, Rounding::Floor)?;
-    let low = equity_with(v, owed, bid, Rounding::Floor)?.min(equity_with(v, owed, ask, Rounding::Floor)?);
+    let c = i128::from(v.collateral);
+    let low = c.sub_c(claims[0])?.min(c.sub_c(claims[1])?);
     let owed = funding_owed(v, Rounding::Ceil)?;
     let high = equity_with(v, owed, bid, Rounding::Ceil)?.max(equity_with(v, owed, ask, Rounding::Ceil)?);
     // A vault whose equity no longer covers its locked income has lost it: nothing is
@@ -213,7 +233,18 @@ pub fn value_of_shares_floor(v: &VaultView, oracle: &OraclePrice, shares: u64) -
     if shares == 0 {
         return Err(EngineError::ZeroAmount);
     }
-    let (low, _) = equity_band(v, oracle)?;
+    value_of_shares_with(v, oracle, shares, claims_ceil(v, oracle)?)
+}
+
+/// [`value_of_shares_floor`] for `shares > 0` with the claims [`claims_ceil`] computed.
+#[inline(always)]
+fn value_of_shares_with(
+    v: &VaultView,
+    oracle: &OraclePrice,
+    shares: u64,
+    claims: [i128; 2],
+) -> EngineResult<u64> {
+    let (low, _) = equity_band_of(v, oracle, claims)?;
     if low <= 0 {
         return Ok(0);
     }
@@ -266,24 +297,36 @@ pub fn check_min_hedge_ratio(
 /// Reserve in tokens: `r_i * (OI_long + OI_short) + max(0, traders' net unrealized
 /// gains)`, rounded up, with the gains at the band edge where they are largest.
 pub fn reserve_ceil(v: &VaultView, oracle: &OraclePrice, params: &RiskParams) -> EngineResult<u128> {
-    let margin = mul_div(
+    let margin = reserve_margin_ceil(v, params)?;
+    reserve_of(margin, claims_ceil(v, oracle)?)
+}
+
+/// The margin part of [`reserve_ceil`]: `r_i * (OI_long + OI_short)`, rounded up.
+fn reserve_margin_ceil(v: &VaultView, params: &RiskParams) -> EngineResult<u128> {
+    mul_div(
         v.aggregates.open_interest()?,
         u128::from(params.initial_margin_ratio),
         u128::from(RATIO_PRECISION),
         Rounding::Ceil,
-    )?;
-    let owed = funding_owed(v, Rounding::Floor)?;
-    let gains = claim_tokens(v, owed, oracle.bid()?, Rounding::Ceil)?
-        .max(claim_tokens(v, owed, oracle.ask()?, Rounding::Ceil)?)
-        .max(0);
+    )
+}
+
+/// [`reserve_ceil`] from its margin part and the claims [`claims_ceil`] computed.
+fn reserve_of(margin: u128, claims: [i128; 2]) -> EngineResult<u128> {
+    let gains = claims[0].max(claims[1]).max(0);
     margin.add_c(gains.unsigned_abs())
 }
 
 /// Largest amount that can leave the vault now: the most that keeps `C' >= reserve`
 /// and `N <= (1 + k) * h * C'`.
 pub fn max_withdrawal_floor(v: &VaultView, oracle: &OraclePrice, params: &RiskParams) -> EngineResult<u64> {
+    max_withdrawal_under(v, params, reserve_ceil(v, oracle, params)?)
+}
+
+/// [`max_withdrawal_floor`] with the reserve ([`reserve_ceil`]) computed.
+fn max_withdrawal_under(v: &VaultView, params: &RiskParams, reserve: u128) -> EngineResult<u64> {
     let c = u128::from(v.collateral);
-    let by_reserve = c.saturating_sub(reserve_ceil(v, oracle, params)?);
+    let by_reserve = c.saturating_sub(reserve);
     let n = v.aggregates.net_base;
     let by_hedge = if n <= 0 {
         c
@@ -370,12 +413,17 @@ pub fn withdrawal_payout(
     shares: u64,
     value_at_request: u64,
 ) -> EngineResult<WithdrawalPayout> {
-    let value_now = value_of_shares_floor(v, oracle, shares)?;
+    if shares == 0 {
+        return Err(EngineError::ZeroAmount);
+    }
+    // The claims at the band edges are the same in the value and in the reserve.
+    let claims = claims_ceil(v, oracle)?;
+    let value_now = value_of_shares_with(v, oracle, shares, claims)?;
     let owed = value_now.min(value_at_request);
     if owed == 0 {
         return Err(EngineError::WithdrawalTooSmall);
     }
-    let largest_now = max_withdrawal_floor(v, oracle, params)?;
+    let largest_now = max_withdrawal_under(v, params, reserve_of(reserve_margin_ceil(v, params)?, claims)?)?;
     let full = WithdrawalPayout {
         value_now,
         owed,
