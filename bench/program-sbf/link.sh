@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The linker of the whole-program SBF build (bench/program-sbf/build.sh): sbpf-linker,
+# The linker of the whole-program SBF build (bench/program-sbf/build.sh, and
+# tools/p-token/build.sh for p-token): sbpf-linker,
 # with two LLVM steps in between that upstream LLVM needs for a Solana program and the
 # Solana platform tools' own LLVM does itself:
 #   1. lower atomics: a program is single-threaded, and SBPF v0 has no atomic
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case "$(basename "$out")" in
-  libhedge_vault_sbf.so) ;;
+  libhedge_vault_sbf.so|libpinocchio_token_program.so) ;;
   *) : > "$out"; exit 0;;
 esac
 # The linked, optimized module as bitcode (sbpf-linker then fails converting it, as it

@@ -13,8 +13,9 @@
 #   bench/program-sbf/test.sh
 #   bench/program-sbf/test.sh --cu-trace   # only the breakdown of the heavy instructions'
 #                                          # compute units (the program built with cu-trace)
-#   bench/program-sbf/test.sh --sizes      # only the table of every instruction's compute
-#                                          # units and its `cu-baseline` line
+#   bench/program-sbf/test.sh --sizes      # only the tables of every instruction's compute
+#                                          # units (SPL Token 3.5, then p-token) and their
+#                                          # `cu-baseline` lines
 set -euo pipefail
 trace=false
 sizes=false
@@ -50,8 +51,12 @@ if $trace; then
   HEDGE_CU_TRACE=1 cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^trace'
   exit 0
 fi
+# p-token, the Token program mainnet runs since SIMD-0266 (tools/p-token).
+p_token=$("$repo/tools/p-token/build.sh")
 if $sizes; then
   cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>&1 | grep -E '^(\||batch|cu-baseline|thread|  left|more than)' || true
+  echo "With p-token as the Token program:"
+  HEDGE_TOKEN_SO="$p_token" cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>&1 | grep -E '^(\||batch|cu-baseline|thread|  left|more than)' || true
   exit 0
 fi
 cargo test -p hedge-tests --config "$patch_arg"
@@ -59,6 +64,10 @@ echo
 echo "Compute units of each instruction, the program loaded from its SBF build:"
 cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^(\||batch|cu-baseline)'
 cargo test -q -p hedge-tests --config "$patch_arg" --test liquidation -- --nocapture 2>/dev/null | grep -E '^batch' || true
+echo
+echo "The same with p-token, the Token program mainnet runs since SIMD-0266 (tools/p-token):"
+HEDGE_TOKEN_SO="$p_token" cargo test -q -p hedge-tests --config "$patch_arg" --test sizes -- --nocapture 2>/dev/null | grep -E '^(\||batch|cu-baseline)'
+HEDGE_TOKEN_SO="$p_token" cargo test -q -p hedge-tests --config "$patch_arg" --test liquidation -- --nocapture 2>/dev/null | grep -E '^batch' || true
 echo
 bin="$(rustc +"${HEDGE_SBF_NIGHTLY:-nightly-2026-10-30}" --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin"
 "$bin/llvm-objdump" -d --no-show-raw-insn "$so_dir/hedge_vault.so" | python3 -c '

@@ -67,15 +67,35 @@ fn process_instruction(
 /// the SPL programs program-test loads by default. With `HEDGE_PROGRAM_SO_DIR` set to
 /// a directory holding `hedge_vault.so`, that SBF build is loaded instead and runs in
 /// the bank's SBF VM (docs/PERFORMANCE.md, the whole-program build).
+///
+/// With `HEDGE_TOKEN_SO` set to an ELF of the Token program, that build replaces the
+/// SPL Token 3.5 program-test bundles at `Tokenkeg...`: `tools/p-token` builds p-token,
+/// the Token program mainnet runs since SIMD-0266 (docs/PERFORMANCE.md).
 pub fn program_test() -> ProgramTest {
-    if let Some(dir) = std::env::var_os("HEDGE_PROGRAM_SO_DIR") {
+    let mut pt = if let Some(dir) = std::env::var_os("HEDGE_PROGRAM_SO_DIR") {
         std::env::set_var("SBF_OUT_DIR", dir);
         let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, None);
         pt.prefer_bpf(true);
-        return pt;
+        pt
+    } else {
+        let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
+        pt.prefer_bpf(false);
+        pt
+    };
+    if let Some(path) = std::env::var_os("HEDGE_TOKEN_SO") {
+        let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("HEDGE_TOKEN_SO {path:?}: {e}"));
+        let lamports = anchor_lang::prelude::Rent::default().minimum_balance(elf.len());
+        pt.add_account(
+            anchor_spl::token::ID,
+            solana_account::Account {
+                lamports,
+                data: elf,
+                owner: anchor_lang::prelude::pubkey!("BPFLoader2111111111111111111111111111111111"),
+                executable: true,
+                rent_epoch: 0,
+            },
+        );
     }
-    let mut pt = ProgramTest::new("hedge_vault", hedge_vault::ID, processor!(process_instruction));
-    pt.prefer_bpf(false);
     pt
 }
 

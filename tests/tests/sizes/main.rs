@@ -46,7 +46,10 @@ async fn account_sizes_rent_and_instruction_costs() {
     // Natively: the compute-budget instruction and the mock builtin's 1 CU per
     // invocation: what an instruction without token movements is charged.
     assert!(sbf || empty < 500, "{empty}");
-    assert!(transfer > 1_000, "{transfer}");
+    // With p-token as the Token program (HEDGE_TOKEN_SO, tools/p-token) a transfer is
+    // about 200 CU; SPL Token 3.5's, the bank's own, about 4,800.
+    let p_token = std::env::var_os("HEDGE_TOKEN_SO").is_some();
+    assert!(p_token || transfer > 1_000, "{transfer}");
 
     let lp = h.user(100 * ONE).await;
     let r = vault_request_deposit(&h, &lp, 50 * ONE, 0);
@@ -80,7 +83,7 @@ async fn account_sizes_rent_and_instruction_costs() {
     // One transfer: the reference transfer's cost, give or take the mock builtin's
     // 1 CU per invocation (the event's self-CPI) and its 140 CU per sysvar read (the
     // execution reads the clock once more than the crank).
-    let one_transfer = |cu: u64| sbf || (cu - empty).abs_diff(transfer - empty) <= 10;
+    let one_transfer = |cu: u64| sbf || p_token || (cu - empty).abs_diff(transfer - empty) <= 10;
     assert!(one_transfer(pd.compute_units), "{}", pd.compute_units);
     let q = position_request_trade(&h, &t, 5 * IONE, 0);
     measure(&mut h, &mut rows, "position_request_trade", q, &[&t.kp]).await;
