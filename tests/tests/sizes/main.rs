@@ -248,6 +248,27 @@ async fn account_sizes_rent_and_instruction_costs() {
     let c = position_close(&h, &t);
     measure(&mut h, &mut rows, "position_close", c, &[&t.kp]).await;
 
+    // A liquidation on a pull market (the default): the price and its confirmation
+    // are two updates of the feed, each decoded and checked.
+    let mut hp = Harness::new(Setup {
+        oracle_kind: hedge_vault::state::OracleKind::PythPullV2,
+        ..Setup::default()
+    })
+    .await;
+    let lp2 = hp.user(100 * ONE).await;
+    hp.deposit(&lp2, 100 * ONE).await;
+    let v2 = hp.user(10 * ONE).await;
+    hp.trader(&v2, ONE).await;
+    hp.trade(&v2, 9 * IONE).await;
+    hp.set_usd(91.0).await;
+    // The drop lasts the confirmation delay: the update that confirms it shows 91 too.
+    hp.advance(i64::from(hp.setup.oracle_config.liquidation_confirmation) + 1)
+        .await;
+    hp.set_usd(91.0).await;
+    let liq2 = hp.user(0).await;
+    let l = hp.liquidate_ix(&liq2, &v2.key()).await;
+    measure(&mut hp, &mut rows, "position_liquidate (pull)", l, &[&liq2.kp]).await;
+
     // Every instruction fits the default per-instruction budget.
     for r in &rows {
         assert!(r.cu < 200_000, "{}: {} CU", r.name, r.cu);
@@ -352,7 +373,7 @@ async fn account_sizes_rent_and_instruction_costs() {
     let here: std::collections::BTreeSet<&str> = rows
         .iter()
         .skip(1)
-        .map(|r| r.name)
+        .map(|r| r.name.split(' ').next().unwrap())
         .chain(others.iter().map(|o| o.0))
         .collect();
     assert_eq!(here, in_idl);
