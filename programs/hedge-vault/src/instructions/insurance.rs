@@ -39,8 +39,10 @@ pub struct InsuranceDeposit<'info> {
     pub depositor_token: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub market: Box<Account<'info, Market>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
-    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    pub insurance_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -95,8 +97,10 @@ pub struct InsuranceStakeAccounts<'info> {
         bump
     )]
     pub stake: Box<Account<'info, Stake>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
-    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    pub insurance_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
@@ -229,11 +233,15 @@ pub struct InsuranceExecuteUnstake<'info> {
     /// the payment goes there, or is held for his claim if it cannot take it.
     #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
     pub token_destination: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
-    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    pub insurance_vault: UncheckedAccount<'info>,
     /// Where a held payment waits for its claim.
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 

@@ -6,7 +6,7 @@
 //! it executes at its due time's price however late (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use hedge_engine::market::{MarketState, TradeExecution};
 use hedge_engine::oracle::{OraclePrice, OracleUse};
 use hedge_engine::position::is_risk_reducing;
@@ -37,10 +37,14 @@ pub struct PositionExecuteTrade<'info> {
         has_one = owner @ HedgeError::WrongOwner
     )]
     pub request: Box<Account<'info, Request>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
-    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    pub insurance_vault: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

@@ -6,7 +6,7 @@
 //! (PROTOCOL section 6a).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use hedge_engine::market::{MarketState, Settled};
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::EngineError;
@@ -39,8 +39,10 @@ pub struct PositionExecuteWithdraw<'info> {
     /// the margin goes there, or is held for his claim if it cannot take it.
     #[account(mut, address = request.token_destination @ HedgeError::WrongTokenAccount)]
     pub token_destination: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

@@ -31,10 +31,14 @@ pub struct PositionLiquidate<'info> {
     pub market: Box<Account<'info, Market>>,
     #[account(mut, has_one = market @ HedgeError::WrongMarket)]
     pub position: Box<Account<'info, Position>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.insurance_vault @ HedgeError::WrongTokenAccount)]
-    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    pub insurance_vault: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_liquidation`.
     pub oracle: UncheckedAccount<'info>,
     /// CHECK: the confirmation update, checked by `oracle::read_liquidation`.

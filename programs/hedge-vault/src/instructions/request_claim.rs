@@ -40,10 +40,14 @@ pub struct RequestClaim<'info> {
         constraint = share_account.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub share_account: Option<Box<Account<'info, TokenAccount>>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
-    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub share_escrow: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 

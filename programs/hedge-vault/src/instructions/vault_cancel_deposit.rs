@@ -32,8 +32,10 @@ pub struct VaultCancelDeposit<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 

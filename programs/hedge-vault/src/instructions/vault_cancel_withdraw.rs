@@ -31,8 +31,10 @@ pub struct VaultCancelWithdraw<'info> {
         constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_shares: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
-    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub share_escrow: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 

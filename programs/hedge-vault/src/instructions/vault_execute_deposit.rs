@@ -11,7 +11,7 @@
 //! paid the request's execution fee once something executed.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::Token;
 use hedge_engine::market::{DepositExecution, DepositRequest, MarketState};
 use hedge_engine::oracle::{OraclePrice, OracleUse};
 use hedge_engine::EngineError;
@@ -46,12 +46,18 @@ pub struct VaultExecuteDeposit<'info> {
     /// the shares are minted there, or into the escrow for his claim.
     #[account(mut, address = request.share_destination @ HedgeError::WrongTokenAccount)]
     pub share_destination: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
-    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub share_escrow: UncheckedAccount<'info>,
+    /// CHECK: the market's share mint: its address, recorded at the market's creation
+    /// (its supply read by `token_util::mint_supply`).
     #[account(mut, address = market.share_mint @ HedgeError::WrongMint)]
-    pub share_mint: Box<Account<'info, Mint>>,
+    pub share_mint: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -162,7 +168,7 @@ impl<'info> Execution<'info> for Deposit<'_, 'info> {
 pub fn handler(ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let a = ctx.accounts;
     let mut kind = Deposit {
-        supply: a.share_mint.supply,
+        supply: crate::token_util::mint_supply(&a.share_mint)?,
         share_mint: &a.share_mint.to_account_info(),
         share_escrow: &a.share_escrow.to_account_info(),
         token_destination: &a.token_destination.to_account_info(),

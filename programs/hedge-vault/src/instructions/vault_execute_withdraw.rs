@@ -8,7 +8,7 @@
 //! cannot take them (PROTOCOL section 6a); a request never expires.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::Token;
 use hedge_engine::market::{MarketState, WithdrawRequest};
 use hedge_engine::oracle::OraclePrice;
 use hedge_engine::vault::WithdrawalPayout;
@@ -45,12 +45,18 @@ pub struct VaultExecuteWithdraw<'info> {
     /// shares of a refused withdrawal go back there, or are held for his claim.
     #[account(mut, address = request.share_destination @ HedgeError::WrongTokenAccount)]
     pub share_destination: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
-    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub share_escrow: UncheckedAccount<'info>,
+    /// CHECK: the market's share mint: its address, recorded at the market's creation
+    /// (its supply read by `token_util::mint_supply`).
     #[account(mut, address = market.share_mint @ HedgeError::WrongMint)]
-    pub share_mint: Box<Account<'info, Mint>>,
+    pub share_mint: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_at_due`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -150,7 +156,7 @@ impl<'info> Execution<'info> for Withdrawal<'_, 'info> {
 pub fn handler(ctx: Context<VaultExecuteWithdraw>) -> Result<()> {
     let a = ctx.accounts;
     let mut kind = Withdrawal {
-        supply: a.share_mint.supply,
+        supply: crate::token_util::mint_supply(&a.share_mint)?,
         share_mint: &a.share_mint.to_account_info(),
         share_escrow: &a.share_escrow.to_account_info(),
         token_destination: &a.token_destination.to_account_info(),

@@ -43,8 +43,10 @@ pub struct VaultRequestDeposit<'info> {
         constraint = owner_shares.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_shares: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.collateral_vault @ HedgeError::WrongTokenAccount)]
-    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }

@@ -7,7 +7,7 @@
 //! (`vault_cancel_withdraw`).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use hedge_engine::oracle::OracleUse;
 use hedge_engine::requests::RequestKind;
 
@@ -45,10 +45,14 @@ pub struct VaultRequestWithdraw<'info> {
         constraint = owner_token.owner == owner.key() @ HedgeError::WrongOwner
     )]
     pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the market's own token account: its address, recorded at the market's
+    /// creation (the token program checks the rest when it moves tokens).
     #[account(mut, address = market.share_escrow @ HedgeError::WrongTokenAccount)]
-    pub share_escrow: Box<Account<'info, TokenAccount>>,
+    pub share_escrow: UncheckedAccount<'info>,
+    /// CHECK: the market's share mint: its address, recorded at the market's creation
+    /// (its supply read by `token_util::mint_supply`).
     #[account(address = market.share_mint @ HedgeError::WrongMint)]
-    pub share_mint: Box<Account<'info, Mint>>,
+    pub share_mint: UncheckedAccount<'info>,
     /// CHECK: checked against the market by `oracle::read_now`.
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -65,7 +69,7 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     let now = Clock::get()?.unix_timestamp;
     let bump = ctx.bumps.request;
     let a = &mut ctx.accounts;
-    let supply = a.share_mint.supply;
+    let supply = crate::token_util::mint_supply(&a.share_mint)?;
     let mut st = a.market.state()?;
     let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
     st.accrue_before_request(now).named()?;
