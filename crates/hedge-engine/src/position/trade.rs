@@ -321,7 +321,7 @@ pub fn execute_trade(
     let (cause, room) = if reducing {
         (
             SkewCause::Reduce,
-            to_u64(equity_floor(&next, m)?.max(0).unsigned_abs())?,
+            to_u64(equity_floor_settled(&next, m)?.max(0).unsigned_abs())?,
         )
     } else {
         (SkewCause::Increase, u64::MAX)
@@ -340,7 +340,8 @@ pub fn execute_trade(
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
 
-    let equity = equity_floor(&next, m)?;
+    // `next` was re-snapshotted at its new base above: it owes no funding.
+    let equity = equity_floor_settled(&next, m)?;
     if reducing {
         if equity < 0 {
             return Err(EngineError::PositionBankrupt);
