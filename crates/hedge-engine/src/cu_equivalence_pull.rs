@@ -6,7 +6,7 @@
 
 use crate::cu_equivalence::{index, oracle, position, units};
 use crate::liquidation::{liquidate, liquidate_settled, LiquidationOutcome};
-use crate::math::Rounding;
+use crate::math::{mul_div_signed, to_i64, Rounding, SafeMath};
 use crate::params::RiskParams;
 use crate::position::*;
 use crate::{EngineError, EngineResult};
@@ -40,8 +40,65 @@ fn liquidate_settled_before(
     Ok(outcome)
 }
 
+/// `close_part_quote` as it was: the part's entry notional divided out even when the
+/// whole position closes.
+fn close_part_quote_before(
+    pos: &Position,
+    closed: u64,
+    fill: u128,
+    units: Units,
+) -> EngineResult<(Position, i128)> {
+    let mut next = *pos;
+    if closed == 0 {
+        return Ok((next, 0));
+    }
+    if closed > pos.base.unsigned_abs() {
+        return Err(EngineError::MathOverflow);
+    }
+    let part_base = if pos.base > 0 {
+        i128::from(closed)
+    } else {
+        i128::from(closed).wrapping_neg()
+    };
+    let part_entry = mul_div_signed(
+        pos.entry_quote,
+        u128::from(closed),
+        u128::from(pos.base.unsigned_abs()),
+        Rounding::Ceil,
+    )?;
+    let realized = units
+        .quote_of(part_base, fill, Rounding::Floor)?
+        .sub_c(part_entry)?;
+    next.entry_quote = next.entry_quote.sub_c(part_entry)?;
+    next.base = to_i64(i128::from(pos.base).sub_c(part_base)?)?;
+    if next.base == 0 {
+        next.entry_quote = 0;
+    }
+    Ok((next, realized))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// Closing a part, the whole position (half the cases) included.
+    #[test]
+    fn close_part_quote_of_everything_is_the_same(
+        pos in position(), o in oracle(), units in units(), part in any::<u64>(), which in 0u8..6,
+        entry_min in prop_oneof![9 => Just(false), 1 => Just(true)],
+    ) {
+        let pos = if entry_min { Position { entry_quote: i128::MIN, ..pos } } else { pos };
+        let size = pos.base.unsigned_abs();
+        let closed = match which {
+            0..=2 => size,
+            3 => part % size.saturating_add(1),
+            4 => size.saturating_add(1),
+            _ => part,
+        };
+        prop_assert_eq!(
+            close_part_quote(&pos, closed, o.price, units),
+            close_part_quote_before(&pos, closed, o.price, units)
+        );
+    }
 
     /// The equity of a position whose snapshot was just set, without the funding quote.
     #[test]
