@@ -60,6 +60,8 @@ pub const SCENARIOS: &[(u8, &str)] = &[
     (19, "liquidation::auto_deleverage"),
     (20, "liquidation::vault_in_breach"),
     (21, "position::stress_sized_open_interest_usd"),
+    (22, "position::Units::quote_of (a size at a price)"),
+    (23, "position::Units::tokens_of (a PnL at a price)"),
     (100, "engine work of a deposit execution"),
     (101, "engine work of a trade execution"),
     (102, "engine work of a liquidation"),
@@ -288,6 +290,21 @@ fn measured(id: u8, m: &mut impl Meter, w: &World) -> Result<u128, Refused> {
             ));
             m.stop();
             sum_r(&c, |x| x.unwrap_or(0))
+        }
+        22 => {
+            let (b, p) = (bb(i128::from(w.long.base)), bb(oracle(9_350).price));
+            m.start();
+            let q = bb(UNITS.quote_of(b, p, Rounding::Floor));
+            m.stop();
+            sum_r(&q, |x| sum_i(*x))
+        }
+        23 => {
+            // A loss of 6.25% on the long's notional, converted at the price.
+            let (q, p) = (bb(-(w.long.entry_quote >> 4)), bb(oracle(9_350).price));
+            m.start();
+            let t = bb(UNITS.tokens_of(q, p, Rounding::Floor));
+            m.stop();
+            sum_r(&t, |x| sum_i(*x))
         }
         100 => {
             // vault_execute_deposit: the unique price of the due time, accrual, the

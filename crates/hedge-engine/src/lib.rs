@@ -18,6 +18,8 @@
 pub mod constants;
 #[cfg(test)]
 mod cu_equivalence;
+#[cfg(test)]
+mod cu_equivalence_pull;
 pub mod error;
 pub mod funding;
 pub mod liquidation;

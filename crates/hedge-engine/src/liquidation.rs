@@ -5,8 +5,8 @@
 
 use crate::math::{mul_div, to_i64, to_u64, Rounding, SafeMath};
 use crate::position::{
-    close_part_quote, equity_floor, maintenance_margin_ceil, realized_tokens, Aggregates, MarketView,
-    Position, TradeContext,
+    close_part_quote, equity_floor, equity_floor_settled, maintenance_margin_ceil, realized_tokens,
+    Aggregates, MarketView, Position, TradeContext,
 };
 use crate::skew::{SkewCause, SkewPoint, SkewSettlement};
 use crate::vault::{equity_at, VaultView};
@@ -137,7 +137,46 @@ pub fn liquidate(
     }
     // `is_liquidatable`, with the equity kept for the size and the health check.
     let equity = equity_floor(pos, m)?;
-    if equity >= i128::from(maintenance_margin_ceil(pos, m.params)?) {
+    let mm = maintenance_margin_ceil(pos, m.params)?;
+    liquidate_at(pos, ctx, insurance, m, equity, mm)
+}
+
+/// The engine work of `MarketState::liquidate` after the funding settlement: a
+/// non-empty position `pos` whose funding snapshot was just set at `m.funding_index`
+/// (it owes no funding) is liquidated at `m` if it is below maintenance there
+/// (`PositionHealthy` otherwise) and, when `confirm` is given (a pull market's
+/// confirmation price, same funding index), below maintenance at `confirm` too
+/// (`LiquidationNotConfirmed` otherwise). The maintenance margin is computed once.
+#[inline(always)]
+pub(crate) fn liquidate_settled(
+    pos: &Position,
+    ctx: &TradeContext,
+    insurance: u64,
+    m: &MarketView,
+    confirm: Option<&MarketView>,
+) -> EngineResult<LiquidationOutcome> {
+    let equity = equity_floor_settled(pos, m)?;
+    let mm = maintenance_margin_ceil(pos, m.params)?;
+    let outcome = liquidate_at(pos, ctx, insurance, m, equity, mm)?;
+    if let Some(c) = confirm {
+        if equity_floor_settled(pos, c)? >= i128::from(mm) {
+            return Err(EngineError::LiquidationNotConfirmed);
+        }
+    }
+    Ok(outcome)
+}
+
+/// [`liquidate`] of a non-empty position whose `equity_floor` is `equity` and whose
+/// maintenance margin is `mm` (computed once by the caller, in that order).
+pub(crate) fn liquidate_at(
+    pos: &Position,
+    ctx: &TradeContext,
+    insurance: u64,
+    m: &MarketView,
+    equity: i128,
+    mm: u64,
+) -> EngineResult<LiquidationOutcome> {
+    if equity >= i128::from(mm) {
         return Err(EngineError::PositionHealthy);
     }
     let size = pos.base.unsigned_abs();
@@ -178,8 +217,9 @@ pub(crate) fn liquidate_part(
         .units
         .funding_quote(i128::from(next.base), m.funding_index, Rounding::Ceil)?;
 
-    // Reward: min(f * closed, remaining equity), the liquidator's part first.
-    let equity_part = equity_floor(&next, m)?;
+    // Reward: min(f * closed, remaining equity), the liquidator's part first. `next`
+    // was just re-snapshotted: it owes no funding.
+    let equity_part = equity_floor_settled(&next, m)?;
     let available = equity_part.max(0).unsigned_abs();
     let r = u128::from(RATIO_PRECISION);
     let full = mul_div(

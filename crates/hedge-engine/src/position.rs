@@ -167,6 +167,18 @@ pub fn equity_floor(p: &Position, m: &MarketView) -> EngineResult<i128> {
     i128::from(p.margin).add_c(t)
 }
 
+/// [`equity_floor`] of a position whose funding snapshot is the funding quote of its
+/// base at `m.funding_index`, rounded up (just settled or re-snapshotted): the funding
+/// it owes is exactly zero, so the snapshot's quote is not computed again (that
+/// computation succeeded with the same operands, so no error is skipped either).
+pub(crate) fn equity_floor_settled(p: &Position, m: &MarketView) -> EngineResult<i128> {
+    debug_assert_eq!(funding_owed_quote(p, m.units, m.funding_index), Ok(0));
+    let price = m.oracle.price;
+    let pnl = unrealized_pnl_quote(p, m.units, price)?;
+    let t = m.units.tokens_of(pnl, price, Rounding::Floor)?;
+    i128::from(p.margin).add_c(t)
+}
+
 /// Initial margin requirement `r_i * |base|`, tokens, rounded up.
 pub fn initial_margin_ceil(p: &Position, params: &RiskParams) -> EngineResult<u64> {
     requirement_ceil(p.base, params.initial_margin_ratio)

@@ -12,14 +12,16 @@
 use crate::funding::{
     accrue, accrue_with_waiting, Accrual, FundingInputs, FundingState, WaitingBid, WaitingDemand,
 };
-use crate::liquidation::{auto_deleverage, liquidate, vault_in_breach, vault_restored, LiquidationOutcome};
+use crate::liquidation::{
+    auto_deleverage, liquidate_settled, vault_in_breach, vault_restored, LiquidationOutcome,
+};
 use crate::math::{mul_div, to_i128, to_i64, to_u64, Rounding, SafeMath};
 use crate::oracle::{OracleLimits, OraclePrice};
 use crate::params::RiskParams;
 use crate::position::{
-    check_limit_price, execute_trade, hedge_base, is_liquidatable, is_risk_reducing, settle_funding,
-    stress_loss_ratio, stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView,
-    Position, TradeContext, TradeOutcome, Units,
+    check_limit_price, execute_trade, hedge_base, is_risk_reducing, settle_funding, stress_loss_ratio,
+    stress_sized_open_interest_usd, withdrawable_margin_floor, Aggregates, MarketView, Position,
+    TradeContext, TradeOutcome, Units,
 };
 use crate::skew::{settle, SkewCause, SkewLedger, SkewPoint, SkewSettlement};
 use crate::vault::{

@@ -208,13 +208,17 @@ impl MarketState {
         }
         let (mut st, mut p) = (*self, *pos);
         let settled = st.settle_into(&mut p, oracle)?;
-        // `PositionHealthy` when not liquidatable at the price.
-        let outcome = liquidate(&p, &st.trade_context(), st.insurance, &st.view(oracle))?;
-        // Confirmed: liquidatable at the confirmation price too, its funding settled as
-        // above. A legacy account confirms itself (the same price): nothing to check.
-        if confirm != oracle && !is_liquidatable(&p, &st.view(confirm))? {
-            return Err(EngineError::LiquidationNotConfirmed);
-        }
+        // `PositionHealthy` when not liquidatable at the price; confirmed: liquidatable
+        // at the confirmation price too, its funding settled as above. A legacy
+        // account confirms itself (the same price): nothing to check.
+        let at_confirm = st.view(confirm);
+        let outcome = liquidate_settled(
+            &p,
+            &st.trade_context(),
+            st.insurance,
+            &st.view(oracle),
+            (confirm != oracle).then_some(&at_confirm),
+        )?;
         st.book(
             &p,
             &outcome.position,

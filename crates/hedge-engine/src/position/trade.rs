@@ -221,12 +221,21 @@ pub fn close_part_quote(
     } else {
         i128::from(closed).wrapping_neg()
     };
-    let part_entry = mul_div_signed(
-        pos.entry_quote,
-        u128::from(closed),
-        u128::from(pos.base.unsigned_abs()),
-        Rounding::Ceil,
-    )?;
+    let part_entry = if closed == pos.base.unsigned_abs() {
+        // Everything: `entry * size / size` is `entry`, exactly (refused, as that
+        // division refuses it, when its magnitude does not fit in `i128`).
+        if pos.entry_quote == i128::MIN {
+            return Err(EngineError::MathOverflow);
+        }
+        pos.entry_quote
+    } else {
+        mul_div_signed(
+            pos.entry_quote,
+            u128::from(closed),
+            u128::from(pos.base.unsigned_abs()),
+            Rounding::Ceil,
+        )?
+    };
     let realized = units
         .quote_of(part_base, fill, Rounding::Floor)?
         .sub_c(part_entry)?;
@@ -321,7 +330,7 @@ pub fn execute_trade(
     let (cause, room) = if reducing {
         (
             SkewCause::Reduce,
-            to_u64(equity_floor(&next, m)?.max(0).unsigned_abs())?,
+            to_u64(equity_floor_settled(&next, m)?.max(0).unsigned_abs())?,
         )
     } else {
         (SkewCause::Increase, u64::MAX)
@@ -340,7 +349,8 @@ pub fn execute_trade(
     let mut agg = ctx.aggregates;
     agg.replace(pos, &next)?;
 
-    let equity = equity_floor(&next, m)?;
+    // `next` was re-snapshotted at its new base above: it owes no funding.
+    let equity = equity_floor_settled(&next, m)?;
     if reducing {
         if equity < 0 {
             return Err(EngineError::PositionBankrupt);
