@@ -432,7 +432,10 @@ async fn a_deposit_beyond_hedge_capacity_waits_in_escrow_and_executes_as_capacit
     );
     let now = h.now().await;
     let r = h.request_state(&u.key(), Deposit).await.expect("still pending");
-    assert_eq!((r.amount, r.waiting, r.due_time), (5 * ONE, true, now + 3_600));
+    assert_eq!(
+        (r.amount, r.is_waiting(), r.due_time),
+        (5 * ONE, true, now + 3_600)
+    );
     let m = h.market_state().await;
     assert_eq!(
         (m.collateral, m.escrowed_deposits, m.waiting_deposits),

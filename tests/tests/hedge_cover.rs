@@ -50,7 +50,7 @@ async fn a_deposit_waits_for_its_cover_and_pays_for_its_wait() {
         (0, 100 * ONE, 0, 0)
     );
     let r = h.request_state(&u.key(), RequestKind::Deposit).await.unwrap();
-    assert!(r.waiting);
+    assert!(r.is_waiting());
     assert_eq!(r.amount, 100 * ONE);
     h.check_invariants().await;
 

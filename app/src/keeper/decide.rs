@@ -114,11 +114,11 @@ mod tests {
             share_destination: Pubkey::new_unique(),
             claim_tokens: 0,
             claim_shares: 0,
-            waiting: false,
+            waiting: 0,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
             price_at_request: 0,
             wait_since: 0,
-            reserved: [0; 3],
+            reserved: [0; 12],
         }
     }
 

@@ -214,7 +214,7 @@ async fn requests<V: Venue>(venue: &mut V, pass: &mut Pass, now: i64) -> Result<
     // waiting for their hedge, oldest first (the queue: the program keeps new deposits
     // behind them; among them the order is the keeper's); then the new deposits.
     let deposit = RequestKind::Deposit as u8;
-    all.sort_by_key(|p| match (p.request.kind == deposit, p.request.waiting) {
+    all.sort_by_key(|p| match (p.request.kind == deposit, p.request.is_waiting()) {
         (false, _) => (0, 0),
         (true, true) => (1, p.request.created_at),
         (true, false) => (2, 0),

@@ -161,7 +161,7 @@ pub async fn requests(
                         p.request.owner
                     ),
                 )
-            } else if p.request.waiting {
+            } else if p.request.is_waiting() {
                 (
                     "waiting for hedge capacity",
                     format!("hedge request cancel {market} {kind}"),

@@ -228,7 +228,7 @@ async fn attempt_refused_deposit_held_refund_claim_and_fresh_reopen() {
     let m = h.market_state().await;
     let r = h.request_state(&d.key(), RequestKind::Deposit).await.unwrap();
     assert_eq!(r.amount, 5 * ONE);
-    assert!(!r.waiting);
+    assert!(!r.is_waiting());
     assert_eq!(r.wait_since, m.wait_index);
     assert_eq!((r.claim_tokens, r.claim_shares), (0, 0));
     let out = h.execute_due(RequestKind::Deposit, &d2).await.executed();

@@ -70,7 +70,7 @@ pub(crate) async fn expected(w: &mut World, owner: &Pubkey, r: &Request, oracle:
                     amount: r.amount,
                     min_hedge_ratio: r.min_hedge_ratio,
                     max_skew_fee_ratio: r.max_skew_fee_ratio,
-                    waited: r.waiting,
+                    waited: r.is_waiting(),
                     due_age: now.saturating_sub(r.due_time),
                     wait_since: r.wait_since,
                 },

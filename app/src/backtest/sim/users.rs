@@ -30,11 +30,11 @@ impl Sim {
             share_destination: Pubkey::default(),
             claim_tokens: 0,
             claim_shares: 0,
-            waiting: false,
+            waiting: 0,
             max_skew_fee_ratio: hedge_engine::RATIO_PRECISION as i32,
             price_at_request: 0,
             wait_since: 0,
-            reserved: [0; 3],
+            reserved: [0; 12],
         };
         self.requests.insert(key, r);
         Ok(key)

@@ -18,7 +18,7 @@ impl Sim {
                         amount: r.amount,
                         min_hedge_ratio: r.min_hedge_ratio,
                         max_skew_fee_ratio: r.max_skew_fee_ratio,
-                        waited: r.waiting,
+                        waited: r.is_waiting(),
                         due_age: self.now.saturating_sub(r.due_time),
                         wait_since: r.wait_since,
                     };
@@ -39,7 +39,7 @@ impl Sim {
                     let left = self.requests.get_mut(&key).expect("pending");
                     left.amount = x.waiting;
                     left.wait_since = st.waiting_bid.index;
-                    left.waiting = true;
+                    left.waiting = 1;
                     left.due_time = self.now + i64::from(st.waiting_deposit_delay());
                 } else {
                     self.requests.remove(&key);
@@ -66,7 +66,7 @@ impl Sim {
                 let ev = hedge_vault::requests::refused(&r, e, 0, self.keeper).map_err(|_| refused(e))?;
                 st.accrue_before_request(self.now).map_err(refused)?;
                 let back = st
-                    .refund_deposit(r.amount, r.waiting, r.wait_since)
+                    .refund_deposit(r.amount, r.is_waiting(), r.wait_since)
                     .map_err(refused)?;
                 self.market.set_state(&st);
                 self.credit(&r.owner, back.refunded);
@@ -196,10 +196,7 @@ impl Venue for Sim {
         Ok(self
             .requests
             .iter()
-            .map(|(k, r)| Pending {
-                key: *k,
-                request: r.clone(),
-            })
+            .map(|(k, r)| Pending { key: *k, request: *r })
             .collect())
     }
 

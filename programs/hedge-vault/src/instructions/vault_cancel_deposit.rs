@@ -45,7 +45,9 @@ pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
     requests::cancel(&mut a.request, &owner, &authority, |r, events, now| {
         let mut st = a.market.state()?;
         st.accrue_before_request(now).named()?;
-        let back = st.cancel_deposit(r.amount, r.waiting, r.wait_since).named()?;
+        let back = st
+            .cancel_deposit(r.amount, r.is_waiting(), r.wait_since)
+            .named()?;
         a.market.set_state(&st);
         let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
         if back.refunded > 0 {

@@ -90,7 +90,7 @@ impl<'info> Execution<'info> for Deposit<'_, 'info> {
             amount: r.amount,
             min_hedge_ratio: r.min_hedge_ratio,
             max_skew_fee_ratio: r.max_skew_fee_ratio,
-            waited: r.waiting,
+            waited: r.is_waiting(),
             due_age: now.saturating_sub(r.due_time),
             wait_since: r.wait_since,
         };
@@ -129,7 +129,7 @@ impl<'info> Execution<'info> for Deposit<'_, 'info> {
             // before each new due time (no free option after it).
             x.request.amount = d.waiting;
             x.request.wait_since = x.st.waiting_bid.index;
-            x.request.waiting = true;
+            x.request.waiting = 1;
             x.queue_rest(x.st.waiting_deposit_delay())?;
         }
         x.events.push(&VaultDeposited {
@@ -157,7 +157,7 @@ impl<'info> Execution<'info> for Deposit<'_, 'info> {
         // Accrued first (a no-op when the execution already did): the refund moves the
         // hedge base, and no price was accepted if the refusal is the oracle's.
         x.st.accrue_before_request(x.now).named()?;
-        let (amount, waited, wait_since) = (x.request.amount, x.request.waiting, x.request.wait_since);
+        let (amount, waited, wait_since) = (x.request.amount, x.request.is_waiting(), x.request.wait_since);
         let back = x.st.refund_deposit(amount, waited, wait_since).named()?;
         x.events.push(&DepositReleased::of(x.market, x.owner, &back, 0));
         let vault = x.pay.collateral_vault;

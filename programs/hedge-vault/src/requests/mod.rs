@@ -105,7 +105,7 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.min_hedge_ratio = t.min_hedge_ratio;
     request.value_at_request = t.value_at_request;
     request.price_at_request = t.price_at_request;
-    request.waiting = false;
+    request.waiting = 0;
     request.max_skew_fee_ratio = t.max_skew_fee_ratio;
     request.wait_since = t.wait_since;
     request.token_destination = o.token_destination;

@@ -17,8 +17,6 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
-  getBooleanDecoder,
-  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI32Decoder,
@@ -61,10 +59,25 @@ export type Request = {
   discriminator: ReadonlyUint8Array;
   market: Address;
   owner: Address;
-  /** `RequestKind` discriminant. */
-  kind: number;
-  bump: number;
-  version: number;
+  /** Trade: worst acceptable fill, 1e18 USD per whole token; zero for none. */
+  limitPrice: bigint;
+  /**
+   * Withdrawal (revision 6): the price its value at request was taken at (the
+   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
+   * token: the lower of the two values is then compared in USD.
+   */
+  priceAtRequest: bigint;
+  /**
+   * Where the request's tokens are paid (a deposit's refund, a withdrawal's,
+   * margin withdrawal's or unstake's payout), named by the owner at request: a
+   * collateral token account of his. Default for a trade.
+   */
+  tokenDestination: Address;
+  /**
+   * Where the request's shares are paid (a deposit's shares, a refused
+   * withdrawal's shares back). Default for other kinds.
+   */
+  shareDestination: Address;
   /** Unix seconds; zero while the account holds no request. */
   createdAt: bigint;
   /**
@@ -81,12 +94,55 @@ export type Request = {
   amount: bigint;
   /** Trade: signed change of base, native units. */
   deltaBase: bigint;
-  /** Trade: worst acceptable fill, 1e18 USD per whole token; zero for none. */
-  limitPrice: bigint;
-  /** Deposit: the depositor's minimum hedge ratio after the deposit. precision: 1e6 */
-  minHedgeRatio: number;
   /** Withdrawal and unstake: value of the locked shares at request, native units. */
   valueAtRequest: bigint;
+  /**
+   * Tokens held for the owner's claim: payments whose destination could not take
+   * them at execution (PROTOCOL section 6a).
+   */
+  claimTokens: bigint;
+  /** Shares held for the owner's claim. */
+  claimShares: bigint;
+  /**
+   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
+   * what it owes for its wait is booked from there.
+   */
+  waitSince: bigint;
+  /** Deposit: the depositor's minimum hedge ratio after the deposit. precision: 1e6 */
+  minHedgeRatio: number;
+  /**
+   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
+   * its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
+   * a rebate asked for; 1e6 or more: none); above it the execution is refused
+   * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
+   * (PROTOCOL section 4, revision 5).
+   */
+  maxSkewFeeRatio: number;
+  /** `RequestKind` discriminant. */
+  kind: number;
+  bump: number;
+  version: number;
+  /**
+   * Deposit: its rest is waiting for hedge capacity (counted in the market's
+   * `waiting_deposits`).
+   * (1: yes, 0: no; `Request::is_waiting`.)
+   */
+  waiting: number;
+  /** Zero: makes the size a multiple of 16. */
+  reserved: ReadonlyUint8Array;
+};
+
+export type RequestArgs = {
+  market: Address;
+  owner: Address;
+  /** Trade: worst acceptable fill, 1e18 USD per whole token; zero for none. */
+  limitPrice: number | bigint;
+  /**
+   * Withdrawal (revision 6): the price its value at request was taken at (the
+   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
+   * token: the lower of the two values is then compared in USD.
+   */
+  priceAtRequest: number | bigint;
   /**
    * Where the request's tokens are paid (a deposit's refund, a withdrawal's,
    * margin withdrawal's or unstake's payout), named by the owner at request: a
@@ -98,47 +154,6 @@ export type Request = {
    * withdrawal's shares back). Default for other kinds.
    */
   shareDestination: Address;
-  /**
-   * Tokens held for the owner's claim: payments whose destination could not take
-   * them at execution (PROTOCOL section 6a).
-   */
-  claimTokens: bigint;
-  /** Shares held for the owner's claim. */
-  claimShares: bigint;
-  /**
-   * Deposit: its rest is waiting for hedge capacity (counted in the market's
-   * `waiting_deposits`).
-   */
-  waiting: boolean;
-  /**
-   * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
-   * its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
-   * a rebate asked for; 1e6 or more: none); above it the execution is refused
-   * (`SkewFeeAboveLimit`) and the request cancelled, its tokens or shares returned
-   * (PROTOCOL section 4, revision 5).
-   */
-  maxSkewFeeRatio: number;
-  /**
-   * Withdrawal (revision 6): the price its value at request was taken at (the
-   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
-   * token: the lower of the two values is then compared in USD.
-   */
-  priceAtRequest: bigint;
-  /**
-   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
-   * what it owes for its wait is booked from there.
-   */
-  waitSince: bigint;
-  reserved: ReadonlyUint8Array;
-};
-
-export type RequestArgs = {
-  market: Address;
-  owner: Address;
-  /** `RequestKind` discriminant. */
-  kind: number;
-  bump: number;
-  version: number;
   /** Unix seconds; zero while the account holds no request. */
   createdAt: number | bigint;
   /**
@@ -155,23 +170,8 @@ export type RequestArgs = {
   amount: number | bigint;
   /** Trade: signed change of base, native units. */
   deltaBase: number | bigint;
-  /** Trade: worst acceptable fill, 1e18 USD per whole token; zero for none. */
-  limitPrice: number | bigint;
-  /** Deposit: the depositor's minimum hedge ratio after the deposit. precision: 1e6 */
-  minHedgeRatio: number;
   /** Withdrawal and unstake: value of the locked shares at request, native units. */
   valueAtRequest: number | bigint;
-  /**
-   * Where the request's tokens are paid (a deposit's refund, a withdrawal's,
-   * margin withdrawal's or unstake's payout), named by the owner at request: a
-   * collateral token account of his. Default for a trade.
-   */
-  tokenDestination: Address;
-  /**
-   * Where the request's shares are paid (a deposit's shares, a refused
-   * withdrawal's shares back). Default for other kinds.
-   */
-  shareDestination: Address;
   /**
    * Tokens held for the owner's claim: payments whose destination could not take
    * them at execution (PROTOCOL section 6a).
@@ -180,10 +180,12 @@ export type RequestArgs = {
   /** Shares held for the owner's claim. */
   claimShares: number | bigint;
   /**
-   * Deposit: its rest is waiting for hedge capacity (counted in the market's
-   * `waiting_deposits`).
+   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
+   * what it owes for its wait is booked from there.
    */
-  waiting: boolean;
+  waitSince: number | bigint;
+  /** Deposit: the depositor's minimum hedge ratio after the deposit. precision: 1e6 */
+  minHedgeRatio: number;
   /**
    * Deposit and withdrawal: the owner's bound on the skew potential's charge net of
    * its rebate (`fee - rebate`), a share of what executes (precision 1e6; negative:
@@ -192,17 +194,17 @@ export type RequestArgs = {
    * (PROTOCOL section 4, revision 5).
    */
   maxSkewFeeRatio: number;
+  /** `RequestKind` discriminant. */
+  kind: number;
+  bump: number;
+  version: number;
   /**
-   * Withdrawal (revision 6): the price its value at request was taken at (the
-   * middle of the band; the value itself is at the band's edge), 1e18 USD per whole
-   * token: the lower of the two values is then compared in USD.
+   * Deposit: its rest is waiting for hedge capacity (counted in the market's
+   * `waiting_deposits`).
+   * (1: yes, 0: no; `Request::is_waiting`.)
    */
-  priceAtRequest: number | bigint;
-  /**
-   * Deposit (revision 6): the market's `wait_index` when its escrow last changed;
-   * what it owes for its wait is booked from there.
-   */
-  waitSince: number | bigint;
+  waiting: number;
+  /** Zero: makes the size a multiple of 16. */
   reserved: ReadonlyUint8Array;
 };
 
@@ -213,26 +215,26 @@ export function getRequestEncoder(): FixedSizeEncoder<RequestArgs> {
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["market", getAddressEncoder()],
       ["owner", getAddressEncoder()],
-      ["kind", getU8Encoder()],
-      ["bump", getU8Encoder()],
-      ["version", getU8Encoder()],
+      ["limitPrice", getU128Encoder()],
+      ["priceAtRequest", getU128Encoder()],
+      ["tokenDestination", getAddressEncoder()],
+      ["shareDestination", getAddressEncoder()],
       ["createdAt", getI64Encoder()],
       ["dueTime", getI64Encoder()],
       ["executionFee", getU64Encoder()],
       ["amount", getU64Encoder()],
       ["deltaBase", getI64Encoder()],
-      ["limitPrice", getU128Encoder()],
-      ["minHedgeRatio", getU32Encoder()],
       ["valueAtRequest", getU64Encoder()],
-      ["tokenDestination", getAddressEncoder()],
-      ["shareDestination", getAddressEncoder()],
       ["claimTokens", getU64Encoder()],
       ["claimShares", getU64Encoder()],
-      ["waiting", getBooleanEncoder()],
-      ["maxSkewFeeRatio", getI32Encoder()],
-      ["priceAtRequest", getU128Encoder()],
       ["waitSince", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 3)],
+      ["minHedgeRatio", getU32Encoder()],
+      ["maxSkewFeeRatio", getI32Encoder()],
+      ["kind", getU8Encoder()],
+      ["bump", getU8Encoder()],
+      ["version", getU8Encoder()],
+      ["waiting", getU8Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 12)],
     ]),
     (value) => ({ ...value, discriminator: REQUEST_DISCRIMINATOR }),
   );
@@ -244,26 +246,26 @@ export function getRequestDecoder(): FixedSizeDecoder<Request> {
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["market", getAddressDecoder()],
     ["owner", getAddressDecoder()],
-    ["kind", getU8Decoder()],
-    ["bump", getU8Decoder()],
-    ["version", getU8Decoder()],
+    ["limitPrice", getU128Decoder()],
+    ["priceAtRequest", getU128Decoder()],
+    ["tokenDestination", getAddressDecoder()],
+    ["shareDestination", getAddressDecoder()],
     ["createdAt", getI64Decoder()],
     ["dueTime", getI64Decoder()],
     ["executionFee", getU64Decoder()],
     ["amount", getU64Decoder()],
     ["deltaBase", getI64Decoder()],
-    ["limitPrice", getU128Decoder()],
-    ["minHedgeRatio", getU32Decoder()],
     ["valueAtRequest", getU64Decoder()],
-    ["tokenDestination", getAddressDecoder()],
-    ["shareDestination", getAddressDecoder()],
     ["claimTokens", getU64Decoder()],
     ["claimShares", getU64Decoder()],
-    ["waiting", getBooleanDecoder()],
-    ["maxSkewFeeRatio", getI32Decoder()],
-    ["priceAtRequest", getU128Decoder()],
     ["waitSince", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 3)],
+    ["minHedgeRatio", getU32Decoder()],
+    ["maxSkewFeeRatio", getI32Decoder()],
+    ["kind", getU8Decoder()],
+    ["bump", getU8Decoder()],
+    ["version", getU8Decoder()],
+    ["waiting", getU8Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 12)],
   ]);
 }
 
@@ -326,5 +328,5 @@ export async function fetchAllMaybeRequest(
 }
 
 export function getRequestSize(): number {
-  return 255;
+  return 264;
 }

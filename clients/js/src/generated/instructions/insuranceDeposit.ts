@@ -134,6 +134,7 @@ export type InsuranceDepositAsyncInput<
   depositor: TransactionSigner<TAccountDepositor>;
   depositorToken: Address<TAccountDepositorToken>;
   market: Address<TAccountMarket>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -246,6 +247,7 @@ export type InsuranceDepositInput<
   depositor: TransactionSigner<TAccountDepositor>;
   depositorToken: Address<TAccountDepositorToken>;
   market: Address<TAccountMarket>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -350,6 +352,7 @@ export type ParsedInsuranceDepositInstruction<
     depositor: TAccountMetas[0];
     depositorToken: TAccountMetas[1];
     market: TAccountMetas[2];
+    /** creation (the token program checks the rest when it moves tokens). */
     insuranceVault: TAccountMetas[3];
     tokenProgram: TAccountMetas[4];
     eventAuthority: TAccountMetas[5];

@@ -152,8 +152,12 @@ export type InsuranceExecuteUnstakeAsyncInput<
   request?: Address<TAccountRequest>;
   /** the payment goes there, or is held for his claim if it cannot take it. */
   tokenDestination: Address<TAccountTokenDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
-  /** Where a held payment waits for its claim. */
+  /**
+   * Where a held payment waits for its claim.
+   * creation (the token program checks the rest when it moves tokens).
+   */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -293,8 +297,12 @@ export type InsuranceExecuteUnstakeInput<
   request: Address<TAccountRequest>;
   /** the payment goes there, or is held for his claim if it cannot take it. */
   tokenDestination: Address<TAccountTokenDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
-  /** Where a held payment waits for its claim. */
+  /**
+   * Where a held payment waits for its claim.
+   * creation (the token program checks the rest when it moves tokens).
+   */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -417,8 +425,12 @@ export type ParsedInsuranceExecuteUnstakeInstruction<
     request: TAccountMetas[3];
     /** the payment goes there, or is held for his claim if it cannot take it. */
     tokenDestination: TAccountMetas[4];
+    /** creation (the token program checks the rest when it moves tokens). */
     insuranceVault: TAccountMetas[5];
-    /** Where a held payment waits for its claim. */
+    /**
+     * Where a held payment waits for its claim.
+     * creation (the token program checks the rest when it moves tokens).
+     */
     collateralVault: TAccountMetas[6];
     tokenProgram: TAccountMetas[7];
     eventAuthority: TAccountMetas[8];

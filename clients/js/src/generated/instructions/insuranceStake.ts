@@ -150,6 +150,7 @@ export type InsuranceStakeAsyncInput<
   ownerToken: Address<TAccountOwnerToken>;
   market: Address<TAccountMarket>;
   stake?: Address<TAccountStake>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -288,6 +289,7 @@ export type InsuranceStakeInput<
   ownerToken: Address<TAccountOwnerToken>;
   market: Address<TAccountMarket>;
   stake: Address<TAccountStake>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -410,6 +412,7 @@ export type ParsedInsuranceStakeInstruction<
     ownerToken: TAccountMetas[1];
     market: TAccountMetas[2];
     stake: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     insuranceVault: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
     systemProgram: TAccountMetas[6];

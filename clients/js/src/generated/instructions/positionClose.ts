@@ -133,6 +133,7 @@ export type PositionCloseAsyncInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -247,6 +248,7 @@ export type PositionCloseInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -352,6 +354,7 @@ export type ParsedPositionCloseInstruction<
     market: TAccountMetas[1];
     position: TAccountMetas[2];
     ownerToken: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
     eventAuthority: TAccountMetas[6];

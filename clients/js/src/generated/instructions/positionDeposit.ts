@@ -140,6 +140,7 @@ export type PositionDepositAsyncInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -260,6 +261,7 @@ export type PositionDepositInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -371,6 +373,7 @@ export type ParsedPositionDepositInstruction<
     market: TAccountMetas[1];
     position: TAccountMetas[2];
     ownerToken: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
     eventAuthority: TAccountMetas[6];

@@ -159,7 +159,9 @@ export type PositionExecuteTradeAsyncInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   request?: Address<TAccountRequest>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -303,7 +305,9 @@ export type PositionExecuteTradeInput<
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
   request: Address<TAccountRequest>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -429,7 +433,9 @@ export type ParsedPositionExecuteTradeInstruction<
     market: TAccountMetas[2];
     position: TAccountMetas[3];
     request: TAccountMetas[4];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[5];
+    /** creation (the token program checks the rest when it moves tokens). */
     insuranceVault: TAccountMetas[6];
     oracle: TAccountMetas[7];
     tokenProgram: TAccountMetas[8];

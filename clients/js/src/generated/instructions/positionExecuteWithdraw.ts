@@ -161,6 +161,7 @@ export type PositionExecuteWithdrawAsyncInput<
   request?: Address<TAccountRequest>;
   /** the margin goes there, or is held for his claim if it cannot take it. */
   tokenDestination: Address<TAccountTokenDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -309,6 +310,7 @@ export type PositionExecuteWithdrawInput<
   request: Address<TAccountRequest>;
   /** the margin goes there, or is held for his claim if it cannot take it. */
   tokenDestination: Address<TAccountTokenDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -439,6 +441,7 @@ export type ParsedPositionExecuteWithdrawInstruction<
     request: TAccountMetas[4];
     /** the margin goes there, or is held for his claim if it cannot take it. */
     tokenDestination: TAccountMetas[5];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[6];
     oracle: TAccountMetas[7];
     tokenProgram: TAccountMetas[8];

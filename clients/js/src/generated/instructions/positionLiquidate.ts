@@ -148,7 +148,9 @@ export type PositionLiquidateAsyncInput<
   liquidatorToken: Address<TAccountLiquidatorToken>;
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   oracle: Address<TAccountOracle>;
   oracleConfirm: Address<TAccountOracleConfirm>;
@@ -286,7 +288,9 @@ export type PositionLiquidateInput<
   liquidatorToken: Address<TAccountLiquidatorToken>;
   market: Address<TAccountMarket>;
   position: Address<TAccountPosition>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   insuranceVault: Address<TAccountInsuranceVault>;
   oracle: Address<TAccountOracle>;
   oracleConfirm: Address<TAccountOracleConfirm>;
@@ -412,7 +416,9 @@ export type ParsedPositionLiquidateInstruction<
     liquidatorToken: TAccountMetas[1];
     market: TAccountMetas[2];
     position: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[4];
+    /** creation (the token program checks the rest when it moves tokens). */
     insuranceVault: TAccountMetas[5];
     oracle: TAccountMetas[6];
     oracleConfirm: TAccountMetas[7];

@@ -144,7 +144,9 @@ export type RequestClaimAsyncInput<
   tokenAccount?: Address<TAccountTokenAccount>;
   /** Receives the held shares (needed when the request holds any). */
   shareAccount?: Address<TAccountShareAccount>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -276,7 +278,9 @@ export type RequestClaimInput<
   tokenAccount?: Address<TAccountTokenAccount>;
   /** Receives the held shares (needed when the request holds any). */
   shareAccount?: Address<TAccountShareAccount>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -397,7 +401,9 @@ export type ParsedRequestClaimInstruction<
     tokenAccount?: TAccountMetas[3] | undefined;
     /** Receives the held shares (needed when the request holds any). */
     shareAccount?: TAccountMetas[4] | undefined;
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[5];
+    /** creation (the token program checks the rest when it moves tokens). */
     shareEscrow: TAccountMetas[6];
     tokenProgram: TAccountMetas[7];
     eventAuthority: TAccountMetas[8];

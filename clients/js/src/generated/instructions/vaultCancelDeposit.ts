@@ -143,6 +143,7 @@ export type VaultCancelDepositAsyncInput<
   market: Address<TAccountMarket>;
   request?: Address<TAccountRequest>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -263,6 +264,7 @@ export type VaultCancelDepositInput<
   market: Address<TAccountMarket>;
   request: Address<TAccountRequest>;
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -368,6 +370,7 @@ export type ParsedVaultCancelDepositInstruction<
     market: TAccountMetas[1];
     request: TAccountMetas[2];
     ownerToken: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
     eventAuthority: TAccountMetas[6];

@@ -143,6 +143,7 @@ export type VaultCancelWithdrawAsyncInput<
   market: Address<TAccountMarket>;
   request?: Address<TAccountRequest>;
   ownerShares: Address<TAccountOwnerShares>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -263,6 +264,7 @@ export type VaultCancelWithdrawInput<
   market: Address<TAccountMarket>;
   request: Address<TAccountRequest>;
   ownerShares: Address<TAccountOwnerShares>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -368,6 +370,7 @@ export type ParsedVaultCancelWithdrawInstruction<
     market: TAccountMetas[1];
     request: TAccountMetas[2];
     ownerShares: TAccountMetas[3];
+    /** creation (the token program checks the rest when it moves tokens). */
     shareEscrow: TAccountMetas[4];
     tokenProgram: TAccountMetas[5];
     eventAuthority: TAccountMetas[6];

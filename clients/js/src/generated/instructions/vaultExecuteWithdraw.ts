@@ -172,8 +172,11 @@ export type VaultExecuteWithdrawAsyncInput<
   tokenDestination: Address<TAccountTokenDestination>;
   /** shares of a refused withdrawal go back there, or are held for his claim. */
   shareDestination: Address<TAccountShareDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
+  /** (its supply read by `token_util::mint_supply`). */
   shareMint: Address<TAccountShareMint>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -340,8 +343,11 @@ export type VaultExecuteWithdrawInput<
   tokenDestination: Address<TAccountTokenDestination>;
   /** shares of a refused withdrawal go back there, or are held for his claim. */
   shareDestination: Address<TAccountShareDestination>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
+  /** (its supply read by `token_util::mint_supply`). */
   shareMint: Address<TAccountShareMint>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -488,8 +494,11 @@ export type ParsedVaultExecuteWithdrawInstruction<
     tokenDestination: TAccountMetas[4];
     /** shares of a refused withdrawal go back there, or are held for his claim. */
     shareDestination: TAccountMetas[5];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[6];
+    /** creation (the token program checks the rest when it moves tokens). */
     shareEscrow: TAccountMetas[7];
+    /** (its supply read by `token_util::mint_supply`). */
     shareMint: TAccountMetas[8];
     oracle: TAccountMetas[9];
     tokenProgram: TAccountMetas[10];

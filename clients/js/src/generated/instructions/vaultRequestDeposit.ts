@@ -177,6 +177,7 @@ export type VaultRequestDepositAsyncInput<
   ownerToken: Address<TAccountOwnerToken>;
   /** Where the shares are to be paid. */
   ownerShares: Address<TAccountOwnerShares>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -326,6 +327,7 @@ export type VaultRequestDepositInput<
   ownerToken: Address<TAccountOwnerToken>;
   /** Where the shares are to be paid. */
   ownerShares: Address<TAccountOwnerShares>;
+  /** creation (the token program checks the rest when it moves tokens). */
   collateralVault: Address<TAccountCollateralVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -458,6 +460,7 @@ export type ParsedVaultRequestDepositInstruction<
     ownerToken: TAccountMetas[3];
     /** Where the shares are to be paid. */
     ownerShares: TAccountMetas[4];
+    /** creation (the token program checks the rest when it moves tokens). */
     collateralVault: TAccountMetas[5];
     tokenProgram: TAccountMetas[6];
     systemProgram: TAccountMetas[7];

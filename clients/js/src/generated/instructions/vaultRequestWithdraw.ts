@@ -181,7 +181,9 @@ export type VaultRequestWithdrawAsyncInput<
   ownerShares: Address<TAccountOwnerShares>;
   /** Where the withdrawal is to be paid. */
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
+  /** (its supply read by `token_util::mint_supply`). */
   shareMint: Address<TAccountShareMint>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -345,7 +347,9 @@ export type VaultRequestWithdrawInput<
   ownerShares: Address<TAccountOwnerShares>;
   /** Where the withdrawal is to be paid. */
   ownerToken: Address<TAccountOwnerToken>;
+  /** creation (the token program checks the rest when it moves tokens). */
   shareEscrow: Address<TAccountShareEscrow>;
+  /** (its supply read by `token_util::mint_supply`). */
   shareMint: Address<TAccountShareMint>;
   oracle: Address<TAccountOracle>;
   tokenProgram?: Address<TAccountTokenProgram>;
@@ -490,7 +494,9 @@ export type ParsedVaultRequestWithdrawInstruction<
     ownerShares: TAccountMetas[3];
     /** Where the withdrawal is to be paid. */
     ownerToken: TAccountMetas[4];
+    /** creation (the token program checks the rest when it moves tokens). */
     shareEscrow: TAccountMetas[5];
+    /** (its supply read by `token_util::mint_supply`). */
     shareMint: TAccountMetas[6];
     oracle: TAccountMetas[7];
     tokenProgram: TAccountMetas[8];
