@@ -176,52 +176,7 @@ pub struct Market {
     pub pad1: [u8; 4],
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == Market::INIT_SPACE);
-
-// What `#[account(zero_copy)]` would write, but a market account of any other size is
-// refused with `AccountDidNotDeserialize` instead of a panic (its `pod_read_unaligned`
-// panics on a length other than the struct's: a client reading an account of another
-// layout, found by the issue-31 review).
-impl Discriminator for Market {
-    /// `sha256("account:Market")[..8]`, as Anchor names it (tested).
-    const DISCRIMINATOR: &'static [u8] = &[219, 190, 213, 55, 0, 227, 198, 154];
-}
-
-impl Owner for Market {
-    fn owner() -> Pubkey {
-        crate::ID
-    }
-}
-
-impl anchor_lang::ZeroCopy for Market {}
-
-impl AccountDeserialize for Market {
-    fn try_deserialize(buf: &mut &[u8]) -> Result<Self> {
-        if buf.get(..Market::DISCRIMINATOR.len()) != Some(Market::DISCRIMINATOR) {
-            return Err(
-                error!(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch)
-                    .with_account_name("Market"),
-            );
-        }
-        Self::try_deserialize_unchecked(buf)
-    }
-
-    fn try_deserialize_unchecked(buf: &mut &[u8]) -> Result<Self> {
-        buf.get(Market::DISCRIMINATOR.len()..)
-            .filter(|body| body.len() == core::mem::size_of::<Market>())
-            .map(bytemuck::pod_read_unaligned)
-            .ok_or_else(|| error!(anchor_lang::error::ErrorCode::AccountDidNotDeserialize))
-    }
-}
-
-impl AccountSerialize for Market {
-    fn try_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<()> {
-        writer
-            .write_all(Market::DISCRIMINATOR)
-            .and_then(|_| writer.write_all(bytemuck::bytes_of(self)))
-            .map_err(|_| error!(anchor_lang::error::ErrorCode::AccountDidNotSerialize))
-    }
-}
+zero_copy_account!(Market, "Market", [219, 190, 213, 55, 0, 227, 198, 154]);
 
 /// The accounts a new market records (`Market::new`).
 pub struct MarketAccounts {

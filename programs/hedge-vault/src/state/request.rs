@@ -76,48 +76,7 @@ pub struct Request {
     pub reserved: [u8; 12],
 }
 
-const _: () = assert!(core::mem::size_of::<Request>() == Request::INIT_SPACE);
-
-impl Discriminator for Request {
-    /// `sha256("account:Request")[..8]`, as Anchor names it (tested).
-    const DISCRIMINATOR: &'static [u8] = &[125, 172, 150, 161, 162, 115, 39, 71];
-}
-
-impl Owner for Request {
-    fn owner() -> Pubkey {
-        crate::ID
-    }
-}
-
-impl anchor_lang::ZeroCopy for Request {}
-
-impl AccountDeserialize for Request {
-    fn try_deserialize(buf: &mut &[u8]) -> Result<Self> {
-        if buf.get(..Request::DISCRIMINATOR.len()) != Some(Request::DISCRIMINATOR) {
-            return Err(
-                error!(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch)
-                    .with_account_name("Request"),
-            );
-        }
-        Self::try_deserialize_unchecked(buf)
-    }
-
-    fn try_deserialize_unchecked(buf: &mut &[u8]) -> Result<Self> {
-        buf.get(Request::DISCRIMINATOR.len()..)
-            .filter(|body| body.len() == core::mem::size_of::<Request>())
-            .map(bytemuck::pod_read_unaligned)
-            .ok_or_else(|| error!(anchor_lang::error::ErrorCode::AccountDidNotDeserialize))
-    }
-}
-
-impl AccountSerialize for Request {
-    fn try_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<()> {
-        writer
-            .write_all(Request::DISCRIMINATOR)
-            .and_then(|_| writer.write_all(bytemuck::bytes_of(self)))
-            .map_err(|_| error!(anchor_lang::error::ErrorCode::AccountDidNotSerialize))
-    }
-}
+zero_copy_account!(Request, "Request", [125, 172, 150, 161, 162, 115, 39, 71]);
 
 /// Offset of `market` in a request account, for memcmp filters.
 pub const REQUEST_MARKET_OFFSET: usize = 8;
