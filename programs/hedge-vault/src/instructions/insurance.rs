@@ -23,7 +23,7 @@ use hedge_engine::EngineError;
 use crate::constants::{REQUEST_SEED, STAKE_SEED};
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::*;
-use crate::requests::{self, At, Execution, Kept, Opening, Step, Terms, KIND_UNSTAKE};
+use crate::requests::{self, At, Execution, Kept, Step, Terms, KIND_UNSTAKE};
 use crate::state::{Market, Request, Stake};
 use crate::token_util::transfer_in;
 
@@ -180,27 +180,19 @@ pub fn request_unstake_handler(mut ctx: Context<InsuranceRequestUnstake>, shares
     require!(a.stake.shares >= shares, HedgeError::InsufficientInsuranceShares);
     let st = a.market.state()?;
     let value = st.insurance_value(shares, now).named()?;
-    let due = now
-        .checked_add(i64::from(st.params.insurance_cooldown))
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::open(
-        &mut a.request,
-        Opening {
-            market: a.market.key(),
-            owner: &a.owner.to_account_info(),
-            system_program: &a.system_program.to_account_info(),
-            kind: RequestKind::Unstake,
-            bump,
-            now,
-            due,
-            execution_fee: st.params.execution_fee_lamports,
-            token_destination: a.owner_token.key(),
-            share_destination: Pubkey::default(),
-            terms: Terms {
-                amount: shares,
-                value_at_request: value,
-                ..Terms::default()
-            },
+    let event = crate::open_request!(
+        a,
+        kind: RequestKind::Unstake,
+        bump,
+        now,
+        delay: st.params.insurance_cooldown,
+        execution_fee: st.params.execution_fee_lamports,
+        token_destination: a.owner_token.key(),
+        share_destination: Pubkey::default(),
+        terms: Terms {
+            amount: shares,
+            value_at_request: value,
+            ..Terms::default()
         },
     )?;
     a.stake.shares = a

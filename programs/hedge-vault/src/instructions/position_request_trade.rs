@@ -12,7 +12,7 @@ use hedge_engine::requests::RequestKind;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
-use crate::requests::{self, Opening, Terms, KIND_TRADE};
+use crate::requests::{Terms, KIND_TRADE};
 use crate::state::{Market, Position, Request};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
@@ -62,27 +62,19 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
         require!(!a.market.is_reduce_only(), HedgeError::MarketReduceOnly);
     }
     let params = a.market.params;
-    let due = now
-        .checked_add(i64::from(params.execution_delay))
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::open(
-        &mut a.request,
-        Opening {
-            market: a.market.key(),
-            owner: &a.owner.to_account_info(),
-            system_program: &a.system_program.to_account_info(),
-            kind: RequestKind::Trade,
-            bump,
-            now,
-            due,
-            execution_fee: params.execution_fee_lamports,
-            token_destination: Pubkey::default(),
-            share_destination: Pubkey::default(),
-            terms: Terms {
-                delta_base: args.delta_base,
-                limit_price: args.limit_price,
-                ..Terms::default()
-            },
+    let event = crate::open_request!(
+        a,
+        kind: RequestKind::Trade,
+        bump,
+        now,
+        delay: params.execution_delay,
+        execution_fee: params.execution_fee_lamports,
+        token_destination: Pubkey::default(),
+        share_destination: Pubkey::default(),
+        terms: Terms {
+            delta_base: args.delta_base,
+            limit_price: args.limit_price,
+            ..Terms::default()
         },
     )?;
     a.position.pending_requests = a

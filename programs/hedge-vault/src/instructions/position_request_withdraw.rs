@@ -11,7 +11,7 @@ use anchor_spl::token::TokenAccount;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::HedgeError;
-use crate::requests::{self, Opening, Terms, KIND_MARGIN_WITHDRAW};
+use crate::requests::{Terms, KIND_MARGIN_WITHDRAW};
 use crate::state::{Market, Position, Request};
 
 #[event_cpi]
@@ -49,26 +49,18 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
         HedgeError::PositionHasPendingRequests
     );
     let params = a.market.params;
-    let due = now
-        .checked_add(i64::from(params.execution_delay))
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::open(
-        &mut a.request,
-        Opening {
-            market: a.market.key(),
-            owner: &a.owner.to_account_info(),
-            system_program: &a.system_program.to_account_info(),
-            kind: RequestKind::MarginWithdraw,
-            bump,
-            now,
-            due,
-            execution_fee: params.execution_fee_lamports,
-            token_destination: a.owner_token.key(),
-            share_destination: Pubkey::default(),
-            terms: Terms {
-                amount,
-                ..Terms::default()
-            },
+    let event = crate::open_request!(
+        a,
+        kind: RequestKind::MarginWithdraw,
+        bump,
+        now,
+        delay: params.execution_delay,
+        execution_fee: params.execution_fee_lamports,
+        token_destination: a.owner_token.key(),
+        share_destination: Pubkey::default(),
+        terms: Terms {
+            amount,
+            ..Terms::default()
         },
     )?;
     a.position.pending_requests = a

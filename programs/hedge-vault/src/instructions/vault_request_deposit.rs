@@ -12,7 +12,7 @@ use hedge_engine::requests::RequestKind;
 
 use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
-use crate::requests::{self, Opening, Terms, KIND_DEPOSIT};
+use crate::requests::{Terms, KIND_DEPOSIT};
 use crate::state::{Market, Request};
 use crate::token_util::transfer_in;
 
@@ -71,29 +71,21 @@ pub fn handler(
         .named()?;
     st.accrue_before_request(now).named()?;
     st.request_deposit(amount).named()?;
-    let due = now
-        .checked_add(i64::from(st.params.execution_delay))
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::open(
-        &mut a.request,
-        Opening {
-            market: a.market.key(),
-            owner: &a.owner.to_account_info(),
-            system_program: &a.system_program.to_account_info(),
-            kind: RequestKind::Deposit,
-            bump,
-            now,
-            due,
-            execution_fee: st.params.execution_fee_lamports,
-            token_destination: a.owner_token.key(),
-            share_destination: a.owner_shares.key(),
-            terms: Terms {
-                amount,
-                min_hedge_ratio,
-                max_skew_fee_ratio,
-                wait_since: st.waiting_bid.index,
-                ..Terms::default()
-            },
+    let event = crate::open_request!(
+        a,
+        kind: RequestKind::Deposit,
+        bump,
+        now,
+        delay: st.params.execution_delay,
+        execution_fee: st.params.execution_fee_lamports,
+        token_destination: a.owner_token.key(),
+        share_destination: a.owner_shares.key(),
+        terms: Terms {
+            amount,
+            min_hedge_ratio,
+            max_skew_fee_ratio,
+            wait_since: st.waiting_bid.index,
+            ..Terms::default()
         },
     )?;
     a.market.set_state(&st);

@@ -14,7 +14,7 @@ use hedge_engine::requests::RequestKind;
 use crate::constants::REQUEST_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::market_ops::refresh;
-use crate::requests::{self, Opening, Terms, KIND_WITHDRAW};
+use crate::requests::{Terms, KIND_WITHDRAW};
 use crate::state::{Market, Request};
 use crate::token_util::transfer_in;
 
@@ -74,29 +74,21 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     let price = refresh(&mut st, &a.market, &a.oracle, now, OracleUse::Reduce)?;
     st.accrue_before_request(now).named()?;
     let value = st.request_withdraw(supply, shares, price).named()?;
-    let due = now
-        .checked_add(i64::from(st.params.withdraw_delay))
-        .ok_or(HedgeError::MathOverflow)?;
-    let event = requests::open(
-        &mut a.request,
-        Opening {
-            market: a.market.key(),
-            owner: &a.owner.to_account_info(),
-            system_program: &a.system_program.to_account_info(),
-            kind: RequestKind::Withdraw,
-            bump,
-            now,
-            due,
-            execution_fee: st.params.execution_fee_lamports,
-            token_destination: a.owner_token.key(),
-            share_destination: a.owner_shares.key(),
-            terms: Terms {
-                amount: shares,
-                value_at_request: value,
-                price_at_request: price.price,
-                max_skew_fee_ratio,
-                ..Terms::default()
-            },
+    let event = crate::open_request!(
+        a,
+        kind: RequestKind::Withdraw,
+        bump,
+        now,
+        delay: st.params.withdraw_delay,
+        execution_fee: st.params.execution_fee_lamports,
+        token_destination: a.owner_token.key(),
+        share_destination: a.owner_shares.key(),
+        terms: Terms {
+            amount: shares,
+            value_at_request: value,
+            price_at_request: price.price,
+            max_skew_fee_ratio,
+            ..Terms::default()
         },
     )?;
     a.market.set_state(&st);

@@ -43,7 +43,8 @@ pub struct Opening<'a, 'info> {
     pub kind: RequestKind,
     pub bump: u8,
     pub now: i64,
-    pub due: i64,
+    /// Seconds from `now` to its due time (the kind's delay).
+    pub delay: u32,
     pub execution_fee: u64,
     /// Where its tokens are paid (a token account of the owner's, checked by the
     /// instruction), or the default key when it pays none.
@@ -84,6 +85,24 @@ impl Default for Terms {
     }
 }
 
+/// `requests::open` for an instruction's accounts struct whose fields carry the
+/// standard names (`request`, `market`, `owner`, `system_program`): the rest of the
+/// `Opening`'s fields as in a struct literal.
+#[macro_export]
+macro_rules! open_request {
+    ($a:expr, $($rest:tt)*) => {
+        $crate::requests::open(
+            &mut $a.request,
+            $crate::requests::Opening {
+                market: $a.market.key(),
+                owner: &$a.owner.to_account_info(),
+                system_program: &$a.system_program.to_account_info(),
+                $($rest)*
+            },
+        )
+    };
+}
+
 /// Fills a request account (refused while one of its kind is pending, or while it
 /// holds an unclaimed payment) and moves the execution fee into it from the owner.
 /// Returns its event, which the instruction emits once what it escrows has moved.
@@ -96,7 +115,10 @@ pub fn open<'info>(request: &mut Account<'info, Request>, o: Opening<'_, 'info>)
     request.bump = o.bump;
     request.version = ACCOUNT_VERSION;
     request.created_at = o.now;
-    request.due_time = o.due;
+    request.due_time = o
+        .now
+        .checked_add(i64::from(o.delay))
+        .ok_or(HedgeError::MathOverflow)?;
     request.execution_fee = o.execution_fee;
     let t = o.terms;
     request.amount = t.amount;
