@@ -49,6 +49,23 @@ impl Client {
         self.chain.send(ixs, &wallet, extra).await
     }
 
+    /// Sends `ix`, which creates the program's account at the address of `seeds`; if
+    /// someone sent lamports there first (which would block the creation where the
+    /// system program lacks `CreateAccountAllowPrefund`), `address_release` goes first in
+    /// the same transaction and the lamports come to the wallet.
+    pub async fn send_creating(&mut self, ix: Instruction, seeds: Vec<Vec<u8>>) -> Result<Sent> {
+        let refs: Vec<&[u8]> = seeds.iter().map(|s| s.as_slice()).collect();
+        let (address, _) = Pubkey::find_program_address(&refs, &hedge_vault::ID);
+        let funded = self.chain.account(&address).await?.is_some_and(|a| {
+            a.owner == anchor_lang::solana_program::system_program::ID && a.data.is_empty() && a.lamports > 0
+        });
+        if funded {
+            let release = crate::ix::address_release(&self.pubkey(), seeds);
+            return self.send(&[release, ix], &[]).await;
+        }
+        self.send(&[ix], &[]).await
+    }
+
     /// Loads a market; `oracle` overrides the price account to pass (by default the
     /// market's pinned account: a legacy price account, or a pull feed's sponsored
     /// price-feed account, which instant uses such as cranks and liquidations read).

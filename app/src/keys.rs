@@ -30,6 +30,37 @@ pub fn stake(market: &Pubkey, owner: &Pubkey) -> Pubkey {
     pda(&[STAKE_SEED, market.as_ref(), owner.as_ref()])
 }
 
+/// The seeds (without the bump) of an address the program creates an account at for
+/// `owner`: what `address_release` takes (`Client::send_creating`).
+pub fn request_seeds(
+    market: &Pubkey,
+    owner: &Pubkey,
+    kind: hedge_engine::requests::RequestKind,
+) -> Vec<Vec<u8>> {
+    vec![
+        REQUEST_SEED.to_vec(),
+        market.to_bytes().to_vec(),
+        owner.to_bytes().to_vec(),
+        vec![kind as u8],
+    ]
+}
+
+pub fn position_seeds(market: &Pubkey, owner: &Pubkey) -> Vec<Vec<u8>> {
+    vec![
+        POSITION_SEED.to_vec(),
+        market.to_bytes().to_vec(),
+        owner.to_bytes().to_vec(),
+    ]
+}
+
+pub fn stake_seeds(market: &Pubkey, owner: &Pubkey) -> Vec<Vec<u8>> {
+    vec![
+        STAKE_SEED.to_vec(),
+        market.to_bytes().to_vec(),
+        owner.to_bytes().to_vec(),
+    ]
+}
+
 /// Every address of one market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketKeys {

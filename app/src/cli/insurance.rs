@@ -63,9 +63,9 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
             let m = client.market(&market, None).await?;
             let amount = parse_amount(&amount, m.state.decimals)?;
             let token = Client::ata(&me, &m.state.collateral_mint);
-            let sent = client
-                .send(&[ix::insurance_stake(&m.keys, &me, &token, amount)], &[])
-                .await?;
+            let seeds = keys::stake_seeds(&m.keys.market, &me);
+            let ix = ix::insurance_stake(&m.keys, &me, &token, amount);
+            let sent = client.send_creating(ix, seeds).await?;
             let shares = sent
                 .events::<InsuranceStaked>()
                 .into_iter()
@@ -93,9 +93,9 @@ pub async fn run(cmd: InsuranceCmd, client: &mut Client, oracle: Option<Pubkey>)
                 shares.parse().map_err(|_| anyhow!("shares are whole units"))?
             };
             let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
-            let sent = client
-                .send(&[ix::insurance_request_unstake(&m.keys, &me, &token, n)], &[])
-                .await?;
+            let seeds = keys::request_seeds(&m.keys.market, &me, RequestKind::Unstake);
+            let ix = ix::insurance_request_unstake(&m.keys, &me, &token, n);
+            let sent = client.send_creating(ix, seeds).await?;
             follow(client, &m, RequestKind::Unstake, &sent, no_wait, oracle).await
         }
         InsuranceCmd::Show { market, owner } => {

@@ -87,7 +87,10 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
     match cmd {
         PositionCmd::Open { market } => {
             let m = client.market(&market, None).await?;
-            let sent = client.send(&[ix::position_open(&m.keys, &me)], &[]).await?;
+            let seeds = keys::position_seeds(&m.keys.market, &me);
+            let sent = client
+                .send_creating(ix::position_open(&m.keys, &me), seeds)
+                .await?;
             let pos = keys::position(&market, &me);
             Ok(out(
                 json!({"signature": sent.signature, "position": pos.to_string()}),
@@ -115,12 +118,9 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
             super::request::claim_before_request(client, &m, RequestKind::MarginWithdraw).await?;
             let amount = parse_amount(&amount, m.state.decimals)?;
             let token = client.ensure_ata(&me, &m.state.collateral_mint).await?;
-            let sent = client
-                .send(
-                    &[ix::position_request_withdraw(&m.keys, &me, &token, amount)],
-                    &[],
-                )
-                .await?;
+            let seeds = keys::request_seeds(&m.keys.market, &me, RequestKind::MarginWithdraw);
+            let ix = ix::position_request_withdraw(&m.keys, &me, &token, amount);
+            let sent = client.send_creating(ix, seeds).await?;
             follow(client, &m, RequestKind::MarginWithdraw, &sent, no_wait, oracle).await
         }
         PositionCmd::Trade {
@@ -137,9 +137,9 @@ pub async fn run(cmd: PositionCmd, client: &mut Client, oracle: Option<Pubkey>) 
                 Some(l) => parse_price(l)?,
                 None => default_limit(client, &m, delta).await?,
             };
-            let sent = client
-                .send(&[ix::position_request_trade(&m.keys, &me, delta, limit)], &[])
-                .await?;
+            let seeds = keys::request_seeds(&m.keys.market, &me, RequestKind::Trade);
+            let ix = ix::position_request_trade(&m.keys, &me, delta, limit);
+            let sent = client.send_creating(ix, seeds).await?;
             follow(client, &m, RequestKind::Trade, &sent, no_wait, oracle).await
         }
         PositionCmd::Close { market } => {

@@ -89,7 +89,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
             let bound = skew_fee_bound(&max_skew_fee, quoted, amount, 2_500)?;
             let ix =
                 ix::vault_request_deposit_bounded(&m.keys, &o, amount, parse_ratio(&min_hedge_ratio)?, bound);
-            let sent = client.send(&[ix], &[]).await?;
+            let seeds = crate::keys::request_seeds(&m.keys.market, &me, RequestKind::Deposit);
+            let sent = client.send_creating(ix, seeds).await?;
             follow(client, &m, RequestKind::Deposit, &sent, no_wait, oracle).await
         }
         VaultCmd::Withdraw {
@@ -122,7 +123,8 @@ pub async fn run(cmd: VaultCmd, client: &mut Client, oracle: Option<Pubkey>) -> 
                 .unwrap_or(0);
             let bound = skew_fee_bound(&max_skew_fee, quoted, value, 10_000)?;
             let ix = ix::vault_request_withdraw_bounded(&m.keys, &o, amount, bound);
-            let sent = client.send(&[ix], &[]).await?;
+            let seeds = crate::keys::request_seeds(&m.keys.market, &me, RequestKind::Withdraw);
+            let sent = client.send_creating(ix, seeds).await?;
             follow(client, &m, RequestKind::Withdraw, &sent, no_wait, oracle).await
         }
         VaultCmd::Show { market, owner } => {

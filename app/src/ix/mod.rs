@@ -23,6 +23,21 @@ pub fn build<A: ToAccountMetas, D: InstructionData>(accounts: A, data: D) -> Ins
     }
 }
 
+/// `address_release` of the program's address with these seeds (`keys::*_seeds`): its
+/// lamports to `signer`, so its account can be created (docs/SECURITY.md).
+pub fn address_release(signer: &Pubkey, seeds: Vec<Vec<u8>>) -> Instruction {
+    let refs: Vec<&[u8]> = seeds.iter().map(|s| s.as_slice()).collect();
+    let (address, bump) = Pubkey::find_program_address(&refs, &hedge_vault::ID);
+    build(
+        hedge_vault::accounts::AddressRelease {
+            signer: *signer,
+            address,
+            system_program: SYSTEM,
+        },
+        hedge_vault::instruction::AddressRelease { seeds, bump },
+    )
+}
+
 pub(crate) fn request(k: &MarketKeys, owner: &Pubkey, kind: RequestKind) -> Pubkey {
     keys::request(&k.market, owner, kind)
 }

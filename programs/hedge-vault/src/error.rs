@@ -180,6 +180,10 @@ pub enum HedgeError {
         "The market's token accounts hold less than its ledgers say (the invariant checked at the end of every handler that moves tokens)"
     )]
     LedgerInvariant,
+    #[msg(
+        "Not an address of this program waiting for its account (its seeds, the system program's, without data, with lamports)"
+    )]
+    AddressNotReleasable,
 }
 
 impl From<EngineError> for HedgeError {

@@ -213,6 +213,12 @@ pub mod hedge_vault {
         instructions::request_claim::handler(ctx)
     }
 
+    /// Takes the lamports someone sent to an address of this program before its
+    /// account was created there (anyone; to the signer), so the creation can proceed.
+    pub fn address_release(ctx: Context<AddressRelease>, seeds: Vec<Vec<u8>>, bump: u8) -> Result<()> {
+        instructions::address_release::handler(ctx, seeds, bump)
+    }
+
     /// Proves the feed alive with any fresh update of it (anyone), cancelling a
     /// pending settlement.
     pub fn market_prove_feed_alive(ctx: Context<MarketProveFeedAlive>) -> Result<()> {

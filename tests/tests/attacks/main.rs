@@ -85,6 +85,7 @@ const INSTRUCTIONS: &[&str] = &[
     "insurance_cancel_unstake",
     "request_claim",
     "market_prove_feed_alive",
+    "address_release",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -312,5 +313,6 @@ mod matrix {
         insurance_cancel_unstake,
         request_claim,
         market_prove_feed_alive,
+        address_release,
     );
 }

@@ -443,6 +443,17 @@ impl World {
                     OracleMode::None,
                 )
             }
+            "address_release" => {
+                // Someone sent lamports to the owner's stake address before any stake:
+                // released, they go to the owner and the stake can be created.
+                let seeds = hedge_client::keys::stake_seeds(&h.market, &me.key());
+                h.airdrop(&stake_pda(&h.market, &me.key()), 890_880).await;
+                one(
+                    hedge_client::ix::address_release(&me.key(), seeds),
+                    &me.kp,
+                    OracleMode::None,
+                )
+            }
             "market_prove_feed_alive" => {
                 // A settlement pending after a day of silence; then a fresh update.
                 let timeout = i64::from(h.setup.admin_config.settlement_timeout);

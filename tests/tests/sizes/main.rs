@@ -343,6 +343,14 @@ async fn account_sizes_rent_and_instruction_costs() {
             vec![&lp.kp],
         ),
         ("market_set_pause", market_set_pause(&h, &a, true), vec![&admin]),
+        (
+            "address_release",
+            hedge_client::ix::address_release(
+                &lp.key(),
+                hedge_client::keys::stake_seeds(&h.market, &lp.key()),
+            ),
+            vec![&lp.kp],
+        ),
         ("insurance_deposit", insurance_deposit(&h, &lp, ONE), vec![&lp.kp]),
         (
             "request_claim",

@@ -5,6 +5,7 @@
 // modules); each module's `handler` is called by path, never through the glob.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod address_release;
 pub mod admin;
 pub mod insurance;
 pub mod market_auto_deleverage;
@@ -28,6 +29,7 @@ pub mod vault_execute_withdraw;
 pub mod vault_request_deposit;
 pub mod vault_request_withdraw;
 
+pub use address_release::*;
 pub use admin::*;
 pub use insurance::*;
 pub use market_auto_deleverage::*;

@@ -92,12 +92,12 @@ impl Request {
         self.created_at != 0
     }
 
-    /// Whether the account holds a payment its owner has not claimed.
     /// A deposit waiting for hedge capacity (PROTOCOL section 3).
     pub fn is_waiting(&self) -> bool {
         self.waiting != 0
     }
 
+    /// Whether the account holds a payment its owner has not claimed.
     pub fn has_claim(&self) -> bool {
         self.claim_tokens != 0 || self.claim_shares != 0
     }

@@ -184,9 +184,12 @@ export const HEDGE_VAULT_ERROR__SKEW_FEE_ABOVE_LIMIT = 0x17c2; // 6082
 export const HEDGE_VAULT_ERROR__REQUEST_NOT_PENDING = 0x17c3; // 6083
 /** LedgerInvariant: The market's token accounts hold less than its ledgers say (the invariant checked at the end of every handler that moves tokens) */
 export const HEDGE_VAULT_ERROR__LEDGER_INVARIANT = 0x17c4; // 6084
+/** AddressNotReleasable: Not an address of this program waiting for its account (its seeds, the system program's, without data, with lamports) */
+export const HEDGE_VAULT_ERROR__ADDRESS_NOT_RELEASABLE = 0x17c5; // 6085
 
 export type HedgeVaultError =
   | typeof HEDGE_VAULT_ERROR__ACCOUNT_OPEN_INTEREST_CAP_EXCEEDED
+  | typeof HEDGE_VAULT_ERROR__ADDRESS_NOT_RELEASABLE
   | typeof HEDGE_VAULT_ERROR__CLAIM_ACCOUNT_MISSING
   | typeof HEDGE_VAULT_ERROR__CLAIM_PENDING
   | typeof HEDGE_VAULT_ERROR__CONFIRMATION_NOT_EARLIER
@@ -276,6 +279,7 @@ let hedgeVaultErrorMessages: Record<HedgeVaultError, string> | undefined;
 if (process.env.NODE_ENV !== "production") {
   hedgeVaultErrorMessages = {
     [HEDGE_VAULT_ERROR__ACCOUNT_OPEN_INTEREST_CAP_EXCEEDED]: `Trade would exceed the per-account position cap`,
+    [HEDGE_VAULT_ERROR__ADDRESS_NOT_RELEASABLE]: `Not an address of this program waiting for its account (its seeds, the system program's, without data, with lamports)`,
     [HEDGE_VAULT_ERROR__CLAIM_ACCOUNT_MISSING]: `A token account to receive the claim is missing`,
     [HEDGE_VAULT_ERROR__CLAIM_PENDING]: `This request account holds an unclaimed payment: claim it first (hedge request claim)`,
     [HEDGE_VAULT_ERROR__CONFIRMATION_NOT_EARLIER]: `The confirmation update must be published before the liquidation price`,

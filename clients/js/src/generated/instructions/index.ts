@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./addressRelease";
 export * from "./insuranceCancelUnstake";
 export * from "./insuranceDeposit";
 export * from "./insuranceExecuteUnstake";

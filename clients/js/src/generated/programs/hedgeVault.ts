@@ -17,6 +17,7 @@ import {
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
+  parseAddressReleaseInstruction,
   parseInsuranceCancelUnstakeInstruction,
   parseInsuranceDepositInstruction,
   parseInsuranceExecuteUnstakeInstruction,
@@ -52,6 +53,7 @@ import {
   parseVaultExecuteWithdrawInstruction,
   parseVaultRequestDepositInstruction,
   parseVaultRequestWithdrawInstruction,
+  type ParsedAddressReleaseInstruction,
   type ParsedInsuranceCancelUnstakeInstruction,
   type ParsedInsuranceDepositInstruction,
   type ParsedInsuranceExecuteUnstakeInstruction,
@@ -153,6 +155,7 @@ export function identifyHedgeVaultAccount(
 }
 
 export enum HedgeVaultInstruction {
+  AddressRelease,
   InsuranceCancelUnstake,
   InsuranceDeposit,
   InsuranceExecuteUnstake,
@@ -194,6 +197,17 @@ export function identifyHedgeVaultInstruction(
   instruction: { data: ReadonlyUint8Array } | ReadonlyUint8Array,
 ): HedgeVaultInstruction {
   const data = "data" in instruction ? instruction.data : instruction;
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([171, 2, 12, 98, 67, 80, 112, 193]),
+      ),
+      0,
+    )
+  ) {
+    return HedgeVaultInstruction.AddressRelease;
+  }
   if (
     containsBytes(
       data,
@@ -588,6 +602,9 @@ export type ParsedHedgeVaultInstruction<
   TProgram extends string = "HedgeVau1t111111111111111111111111111111111",
 > =
   | ({
+      instructionType: HedgeVaultInstruction.AddressRelease;
+    } & ParsedAddressReleaseInstruction<TProgram>)
+  | ({
       instructionType: HedgeVaultInstruction.InsuranceCancelUnstake;
     } & ParsedInsuranceCancelUnstakeInstruction<TProgram>)
   | ({
@@ -698,6 +715,13 @@ export function parseHedgeVaultInstruction<TProgram extends string>(
 ): ParsedHedgeVaultInstruction<TProgram> {
   const instructionType = identifyHedgeVaultInstruction(instruction);
   switch (instructionType) {
+    case HedgeVaultInstruction.AddressRelease: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HedgeVaultInstruction.AddressRelease,
+        ...parseAddressReleaseInstruction(instruction),
+      };
+    }
     case HedgeVaultInstruction.InsuranceCancelUnstake: {
       assertIsInstructionWithAccounts(instruction);
       return {
