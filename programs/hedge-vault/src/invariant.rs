@@ -12,17 +12,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::HedgeError;
 use crate::state::Market;
-
-/// The `amount` of an SPL token account (bytes 64..72), read after the token
-/// program's CPIs have written it.
-fn token_amount(account: &AccountInfo) -> Result<u64> {
-    let data = account.try_borrow_data()?;
-    let bytes = data
-        .get(64..72)
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .ok_or(HedgeError::WrongTokenAccount)?;
-    Ok(u64::from_le_bytes(bytes))
-}
+use crate::token_util::token_amount;
 
 /// Checks the invariant (see the module's documentation) against the market's token
 /// accounts the instruction has.

@@ -6,9 +6,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
 
-/// Signer seeds of the market PDA, which owns every token account of the market.
+/// Signer seeds of the market PDA, which owns every token account of the market:
+/// `market_seeds!(market)` from the market account, or from its three fields.
 #[macro_export]
 macro_rules! market_seeds {
+    ($m:expr) => {
+        $crate::market_seeds!($m.collateral_mint, $m.creator, $m.bump)
+    };
     ($mint:expr, $creator:expr, $bump:expr) => {
         &[&[
             $crate::constants::MARKET_SEED,
@@ -118,14 +122,25 @@ pub fn burn_shares<'info>(
     token_cpi(TokenOp::Burn, token_program, from, mint, market, seeds, amount)
 }
 
-/// The `supply` of an SPL mint (bytes 36..44) the instruction has checked by address
-/// (the market's share mint): what `Account<Mint>` would read, without unpacking the
-/// whole mint and allocating it (about 1,000 CU on SBF).
-pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
-    let data = mint.try_borrow_data()?;
+/// The little-endian `u64` at `offset` of an SPL account the instruction has checked
+/// by address, read in place (unpacking the whole account and allocating it costs
+/// about 1,000 CU on SBF); `missing` when the account is too short.
+fn u64_at(account: &AccountInfo, offset: usize, missing: crate::error::HedgeError) -> Result<u64> {
+    let data = account.try_borrow_data()?;
     let bytes = data
-        .get(36..44)
+        .get(offset..offset + 8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .ok_or(crate::error::HedgeError::WrongMint)?;
+        .ok_or(missing)?;
     Ok(u64::from_le_bytes(bytes))
+}
+
+/// The `supply` of an SPL mint (bytes 36..44): the market's share mint.
+pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
+    u64_at(mint, 36, crate::error::HedgeError::WrongMint)
+}
+
+/// The `amount` of an SPL token account (bytes 64..72): the market's own token
+/// accounts, read after the token program's CPIs have written them.
+pub fn token_amount(account: &AccountInfo) -> Result<u64> {
+    u64_at(account, 64, crate::error::HedgeError::WrongTokenAccount)
 }

@@ -34,7 +34,7 @@ pub fn handler(ctx: Context<PositionCancelRequest>) -> Result<()> {
     );
     let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
     requests::cancel(&mut a.request, &owner, &authority, |_, _, _| {
-        a.position.pending_requests = a.position.pending_requests.saturating_sub(1);
+        a.position.request_ended();
         Ok(true)
     })
 }

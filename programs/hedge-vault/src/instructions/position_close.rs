@@ -52,13 +52,12 @@ pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
         .checked_sub(1)
         .ok_or(HedgeError::MathOverflow)?;
     a.position.margin = 0;
-    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     transfer_out(
         &a.token_program.to_account_info(),
         &a.collateral_vault.to_account_info(),
         &a.owner_token.to_account_info(),
         &a.market.to_account_info(),
-        crate::market_seeds!(mint, creator, bump),
+        crate::market_seeds!(a.market),
         returned,
     )?;
     crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;

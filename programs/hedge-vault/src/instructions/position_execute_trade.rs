@@ -16,7 +16,6 @@ use crate::error::HedgeError;
 use crate::events::PositionTraded;
 use crate::requests::{self, At, Execution, Kept, Step, KIND_TRADE};
 use crate::state::{Market, Position, Request};
-use crate::token_util::transfer_out;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -81,13 +80,9 @@ impl<'info> Execution<'info> for Trade<'_, 'info> {
         _price: Option<&OraclePrice>,
     ) -> Result<Kept> {
         self.position.set_engine(&self.pos);
-        let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
-        transfer_out(
-            x.pay.token_program,
+        x.pay.out(
             x.pay.collateral_vault,
             self.insurance_vault,
-            x.pay.market,
-            crate::market_seeds!(mint, creator, bump),
             t.outcome.insurance_fee,
         )?;
         x.events.push(&PositionTraded::new(
@@ -106,7 +101,7 @@ impl<'info> Execution<'info> for Trade<'_, 'info> {
     // A refusal: the accrual (a market-wide step) stands; the position is untouched.
 
     fn finish(&mut self) {
-        self.position.pending_requests = self.position.pending_requests.saturating_sub(1);
+        self.position.request_ended();
     }
 }
 

@@ -100,7 +100,7 @@ impl<'info> Execution<'info> for MarginWithdrawal<'_, 'info> {
     }
 
     fn finish(&mut self) {
-        self.position.pending_requests = self.position.pending_requests.saturating_sub(1);
+        self.position.request_ended();
     }
 
     fn return_data(&self, refused: bool) -> Option<u64> {

@@ -11,12 +11,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
-use crate::constants::MARKET_SEED;
 use crate::error::{EngineResultExt, HedgeError};
 use crate::events::{BadDebtResolved, PositionLiquidated};
 use crate::market_ops::refresh_confirmed;
 use crate::state::{Market, Position};
-use crate::token_util::transfer_out;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -59,7 +57,6 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     let market = &a.market;
-    let (mint, creator, bump) = (market.collateral_mint, market.creator, market.bump);
     let market_key = market.key();
     let (collateral_after, insurance_after) = (market.collateral, market.insurance);
     let tp = a.token_program.to_account_info();
@@ -68,19 +65,15 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
         a.collateral_vault.to_account_info(),
         a.insurance_vault.to_account_info(),
     );
-    let bump_seed = [bump];
-    let seeds: &[&[&[u8]]] = &[&[MARKET_SEED, mint.as_ref(), creator.as_ref(), &bump_seed]];
+    let pay = crate::requests::Payer::new(&a.market, &market_ai, &tp, &coll_ai);
     crate::cu!("engine done");
-    transfer_out(
-        &tp,
+    pay.out(
         &coll_ai,
         &a.liquidator_token.to_account_info(),
-        &market_ai,
-        seeds,
         out.liquidator_reward,
     )?;
-    transfer_out(&tp, &coll_ai, &ins_ai, &market_ai, seeds, out.insurance_reward)?;
-    transfer_out(&tp, &ins_ai, &coll_ai, &market_ai, seeds, out.insurance_covered)?;
+    pay.out(&coll_ai, &ins_ai, out.insurance_reward)?;
+    pay.out(&ins_ai, &coll_ai, out.insurance_covered)?;
 
     crate::invariant::check(&a.market, Some(&coll_ai), Some(&ins_ai))?;
     let owner = a.position.owner;

@@ -61,7 +61,6 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
     let mut st = a.market.state()?;
     st.pay_claim(tokens, shares).named()?;
     a.market.set_state(&st);
-    let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
     let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
     if tokens > 0 {
@@ -71,7 +70,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
             &a.collateral_vault.to_account_info(),
             &to.to_account_info(),
             &market_ai,
-            crate::market_seeds!(mint, creator, bump),
+            crate::market_seeds!(a.market),
             tokens,
         )?;
     }
@@ -82,7 +81,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
             &a.share_escrow.to_account_info(),
             &to.to_account_info(),
             &market_ai,
-            crate::market_seeds!(mint, creator, bump),
+            crate::market_seeds!(a.market),
             shares,
         )?;
     }

@@ -49,14 +49,13 @@ pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
             .cancel_deposit(r.amount, r.is_waiting(), r.wait_since)
             .named()?;
         a.market.set_state(&st);
-        let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
         if back.refunded > 0 {
             transfer_out(
                 &a.token_program.to_account_info(),
                 &a.collateral_vault.to_account_info(),
                 &a.owner_token.to_account_info(),
                 &a.market.to_account_info(),
-                crate::market_seeds!(mint, creator, bump),
+                crate::market_seeds!(a.market),
                 back.refunded,
             )?;
         }

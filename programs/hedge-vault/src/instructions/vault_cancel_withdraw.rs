@@ -46,13 +46,12 @@ pub fn handler(ctx: Context<VaultCancelWithdraw>) -> Result<()> {
         st.accrue_before_request(now).named()?;
         st.release_withdraw(r.amount, r.value_at_request).named()?;
         a.market.set_state(&st);
-        let (mint, creator, bump) = (a.market.collateral_mint, a.market.creator, a.market.bump);
         transfer_out(
             &a.token_program.to_account_info(),
             &a.share_escrow.to_account_info(),
             &a.owner_shares.to_account_info(),
             &a.market.to_account_info(),
-            crate::market_seeds!(mint, creator, bump),
+            crate::market_seeds!(a.market),
             r.amount,
         )?;
         Ok(true)

@@ -106,15 +106,7 @@ impl<'info> Execution<'info> for Deposit<'_, 'info> {
         let p = requests::priced(price).named()?;
         if d.dead_shares > 0 {
             // Revision 6: the first shares' dead twin, owned by nobody.
-            let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
-            crate::token_util::mint_shares(
-                x.pay.token_program,
-                self.share_mint,
-                self.share_escrow,
-                x.pay.market,
-                crate::market_seeds!(mint, creator, bump),
-                d.dead_shares,
-            )?;
+            x.pay.mint(self.share_mint, self.share_escrow, d.dead_shares)?;
         }
         if d.shares > 0 {
             x.new_shares(

@@ -18,7 +18,6 @@ use crate::error::{EngineResultExt, HedgeError};
 use crate::events::VaultWithdrawn;
 use crate::requests::{self, At, Execution, Kept, Step, KIND_WITHDRAW};
 use crate::state::{Market, Request};
-use crate::token_util::burn_shares;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -97,15 +96,8 @@ impl<'info> Execution<'info> for Withdrawal<'_, 'info> {
         price: Option<&OraclePrice>,
     ) -> Result<Kept> {
         let p = requests::priced(price).named()?;
-        let (mint, creator, bump) = (x.pay.collateral_mint, x.pay.creator, x.pay.bump);
-        burn_shares(
-            x.pay.token_program,
-            self.share_mint,
-            self.share_escrow,
-            x.pay.market,
-            crate::market_seeds!(mint, creator, bump),
-            payout.shares_burned,
-        )?;
+        x.pay
+            .burn(self.share_mint, self.share_escrow, payout.shares_burned)?;
         let vault = x.pay.collateral_vault;
         x.tokens(vault, self.token_destination, payout.paid)?;
         let (shares, value_at_request) = (x.request.amount, x.request.value_at_request);

@@ -217,11 +217,43 @@ impl<'a, 'info> Payer<'a, 'info> {
         }
     }
 
-    fn out(&self, from: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64) -> Result<()> {
+    /// Moves `amount` out of a market token account, signed by the market PDA (no
+    /// check of the destination: a pool-to-pool move, or a payment `tokens` checked).
+    pub fn out(&self, from: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64) -> Result<()> {
         transfer_out(
             self.token_program,
             from,
             to,
+            self.market,
+            crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
+            amount,
+        )
+    }
+
+    /// Mints `amount` shares of `share_mint` into `to`, signed by the market PDA.
+    pub fn mint(&self, share_mint: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64) -> Result<()> {
+        mint_shares(
+            self.token_program,
+            share_mint,
+            to,
+            self.market,
+            crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
+            amount,
+        )
+    }
+
+    /// Burns `amount` shares of `share_mint` from `from` (the share escrow), signed by
+    /// the market PDA.
+    pub fn burn(
+        &self,
+        share_mint: &AccountInfo<'info>,
+        from: &AccountInfo<'info>,
+        amount: u64,
+    ) -> Result<()> {
+        crate::token_util::burn_shares(
+            self.token_program,
+            share_mint,
+            from,
             self.market,
             crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
             amount,
@@ -270,14 +302,7 @@ impl<'a, 'info> Payer<'a, 'info> {
             hold(st, r, held, 0, amount)?;
             share_escrow
         };
-        mint_shares(
-            self.token_program,
-            share_mint,
-            to,
-            self.market,
-            crate::market_seeds!(self.collateral_mint, self.creator, self.bump),
-            amount,
-        )
+        self.mint(share_mint, to, amount)
     }
 
     /// Returns `amount` escrowed shares to the request's share destination, or keeps

@@ -46,6 +46,11 @@ impl Position {
         }
     }
 
+    /// One of its requests ended (executed, refused or cancelled).
+    pub fn request_ended(&mut self) {
+        self.pending_requests = self.pending_requests.saturating_sub(1);
+    }
+
     pub fn set_engine(&mut self, p: &EnginePosition) {
         self.base = p.base;
         self.entry_quote = p.entry_quote;
