@@ -262,12 +262,19 @@ pub fn emit_one<E: anchor_lang::Event>(authority: &AccountInfo, event: &E) -> Re
 /// Events waiting to be emitted, in order, once an instruction's token movements are
 /// done (`Queue::emit`): one queue for every handler, so the lifecycle
 /// (`requests::execute`) emits what each kind adds.
+/// Each entry is the self-CPI's whole instruction data (Anchor's event tag, the
+/// event's discriminator, its Borsh bytes), written once.
 #[derive(Default)]
 pub struct Queue(Vec<Vec<u8>>);
 
 impl Queue {
     pub fn push<E: anchor_lang::Event>(&mut self, event: &E) {
-        self.0.push(event.data());
+        let mut data = Vec::with_capacity(256);
+        data.extend_from_slice(anchor_lang::event::EVENT_IX_TAG_LE);
+        data.extend_from_slice(E::DISCRIMINATOR);
+        // Writing into a `Vec` cannot fail (what `Event::data` assumes too).
+        let _ = event.serialize(&mut data);
+        self.0.push(data);
     }
 
     pub fn push_opt<E: anchor_lang::Event>(&mut self, event: Option<&E>) {
@@ -282,11 +289,11 @@ impl Queue {
     pub fn emit(self, authority: &AccountInfo) -> Result<()> {
         use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
         for data in self.0 {
-            let ix = Instruction::new_with_bytes(
-                crate::ID,
-                &[anchor_lang::event::EVENT_IX_TAG_LE, &data].concat(),
-                vec![AccountMeta::new_readonly(*authority.key, true)],
-            );
+            let ix = Instruction {
+                program_id: crate::ID,
+                accounts: vec![AccountMeta::new_readonly(*authority.key, true)],
+                data,
+            };
             anchor_lang::solana_program::program::invoke_signed(
                 &ix,
                 core::slice::from_ref(authority),
