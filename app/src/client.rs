@@ -54,13 +54,13 @@ impl Client {
     /// system program lacks `CreateAccountAllowPrefund`), `address_release` goes first in
     /// the same transaction and the lamports come to the wallet.
     pub async fn send_creating(&mut self, ix: Instruction, seeds: Vec<Vec<u8>>) -> Result<Sent> {
-        let refs: Vec<&[u8]> = seeds.iter().map(|s| s.as_slice()).collect();
-        let (address, _) = Pubkey::find_program_address(&refs, &hedge_vault::ID);
+        // The release names the address (derived once, with its bump).
+        let release = crate::ix::address_release(&self.pubkey(), seeds);
+        let address = release.accounts[1].pubkey;
         let funded = self.chain.account(&address).await?.is_some_and(|a| {
             a.owner == anchor_lang::solana_program::system_program::ID && a.data.is_empty() && a.lamports > 0
         });
         if funded {
-            let release = crate::ix::address_release(&self.pubkey(), seeds);
             return self.send(&[release, ix], &[]).await;
         }
         self.send(&[ix], &[]).await
