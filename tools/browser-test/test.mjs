@@ -49,8 +49,9 @@ const urls = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`no server after 10 minutes:\n${err}`)), 600_000);
   demo.stderr.on("data", (d) => {
     err += d;
-    const market = err.match(/market page\s+(http:\/\/\S+)/);
-    const holder = err.match(/the holder\s+(http:\/\/\S+)/);
+    // Whole lines only: a chunk of stderr can end in the middle of an address.
+    const market = err.match(/market page\s+(http:\/\/\S+)\r?\n/);
+    const holder = err.match(/the holder\s+(http:\/\/\S+)\r?\n/);
     if (market && holder) {
       clearTimeout(timer);
       resolve({ market: market[1], holder: holder[1] });
