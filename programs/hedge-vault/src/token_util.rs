@@ -4,7 +4,23 @@
 
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use anchor_lang::solana_program::program::invoke_signed;
+
+/// Every CPI the program sends (the token program's, an event's self-CPI).
+///
+/// On SBF it skips `invoke_signed`'s first step, which borrows every account passed
+/// and releases it to prove none is borrowed by the caller (about 170 CU for a token
+/// instruction's accounts, 80 for an event's): no caller holds a borrow of an
+/// account's data or lamports across a CPI (every in-place read here and in
+/// `requests::can_take` and `invariant` ends before it returns; Anchor's accounts
+/// hold copies). The native build, which every bank test runs, keeps the check, so a
+/// change that held a borrow across a CPI fails there with `AccountBorrowFailed`.
+pub fn invoke(ix: &Instruction, accounts: &[AccountInfo], seeds: &[&[&[u8]]]) -> Result<()> {
+    #[cfg(target_os = "solana")]
+    let r = anchor_lang::solana_program::program::invoke_signed_unchecked(ix, accounts, seeds);
+    #[cfg(not(target_os = "solana"))]
+    let r = anchor_lang::solana_program::program::invoke_signed(ix, accounts, seeds);
+    r.map_err(Into::into)
+}
 
 /// Signer seeds of the market PDA, which owns every token account of the market:
 /// `market_seeds!(market)` from the market account, or from its three fields.
@@ -62,7 +78,7 @@ fn token_cpi<'info>(
         ],
         data: data.to_vec(),
     };
-    invoke_signed(
+    invoke(
         &ix,
         &[
             first.clone(),
@@ -72,7 +88,6 @@ fn token_cpi<'info>(
         ],
         seeds,
     )
-    .map_err(Into::into)
 }
 
 /// Moves `amount` from a token account the signer `authority` owns.
@@ -143,4 +158,110 @@ pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
 /// accounts, read after the token program's CPIs have written them.
 pub fn token_amount(account: &AccountInfo) -> Result<u64> {
     u64_at(account, 64, crate::error::HedgeError::WrongTokenAccount)
+}
+
+/// SPL Token's account layout (`spl_token::state::Account::LEN`): mint at 0..32,
+/// owner at 32..64, amount at 64..72, state at 108 (0 uninitialized, 1 initialized,
+/// 2 frozen).
+const TOKEN_ACCOUNT_LEN: usize = 165;
+const INITIALIZED: u8 = 1;
+
+/// Whether the data of an account the token program owns is a token account of `mint`
+/// owned by `owner`, initialized and not frozen, whose balance takes `amount` more
+/// without overflowing: `can_take`'s test, read in place. `Account::unpack` decides
+/// the same (its other refusals, an option tag or a state byte out of range, cannot
+/// happen to an account the token program wrote) at about 1,000 CU more on SBF
+/// (tested equal below).
+pub fn account_takes(data: &[u8], mint: &Pubkey, owner: &Pubkey, amount: u64) -> bool {
+    if data.len() != TOKEN_ACCOUNT_LEN || data[108] != INITIALIZED {
+        return false;
+    }
+    let Ok(balance) = <[u8; 8]>::try_from(&data[64..72]) else {
+        return false;
+    };
+    data[0..32] == mint.as_ref()[..]
+        && data[32..64] == owner.as_ref()[..]
+        && u64::from_le_bytes(balance).checked_add(amount).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::solana_program::program_option::COption;
+    use anchor_lang::solana_program::program_pack::Pack;
+    use anchor_spl::token::spl_token::state::{Account, AccountState};
+
+    /// What `can_take` decided before: the whole account unpacked.
+    fn unpacked(data: &[u8], mint: &Pubkey, owner: &Pubkey, amount: u64) -> bool {
+        Account::unpack(data).is_ok_and(|a| {
+            a.mint == *mint
+                && a.owner == *owner
+                && a.state == AccountState::Initialized
+                && a.amount.checked_add(amount).is_some()
+        })
+    }
+
+    #[test]
+    fn reads_in_place_what_unpacking_decides() {
+        let keys: Vec<Pubkey> = (1..=3u8).map(|i| Pubkey::new_from_array([i; 32])).collect();
+        let states = [
+            AccountState::Uninitialized,
+            AccountState::Initialized,
+            AccountState::Frozen,
+        ];
+        let balances = [0, 1, u64::MAX - 5, u64::MAX];
+        let (mut checked, mut takes) = (0, 0);
+        for (i, &state) in states.iter().enumerate() {
+            for &bal in &balances {
+                for (j, m) in keys.iter().enumerate() {
+                    for o in &keys {
+                        let acc = Account {
+                            mint: *m,
+                            owner: *o,
+                            amount: bal,
+                            delegate: if j == 1 {
+                                COption::Some(keys[2])
+                            } else {
+                                COption::None
+                            },
+                            state,
+                            is_native: if i == 1 && j == 2 {
+                                COption::Some(2_039_280)
+                            } else {
+                                COption::None
+                            },
+                            delegated_amount: bal / 2,
+                            close_authority: if j == 0 {
+                                COption::Some(keys[1])
+                            } else {
+                                COption::None
+                            },
+                        };
+                        let mut data = vec![0u8; Account::LEN];
+                        Account::pack(acc, &mut data).unwrap();
+                        for amount in [0, 5, 6, u64::MAX] {
+                            let want = unpacked(&data, &keys[0], &keys[1], amount);
+                            assert_eq!(
+                                account_takes(&data, &keys[0], &keys[1], amount),
+                                want,
+                                "{acc:?} + {amount}"
+                            );
+                            takes += usize::from(want);
+                            checked += 1;
+                            // A byte short or over is no token account, either way.
+                            for len in [Account::LEN - 1, Account::LEN + 1] {
+                                let mut other = data.clone();
+                                other.resize(len, 0);
+                                assert!(!account_takes(&other, &keys[0], &keys[1], amount));
+                                assert!(!unpacked(&other, &keys[0], &keys[1], amount));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both answers occur: the cases are not all refused.
+        assert_eq!(checked, 3 * 4 * 3 * 3 * 4);
+        assert!(takes > 0 && takes < checked, "{takes} of {checked}");
+    }
 }

@@ -248,7 +248,7 @@ impl DepositReleased {
 #[macro_export]
 macro_rules! emit_event {
     ($ctx:ident, $event:expr) => {
-        $crate::events::emit_one(&$ctx.accounts.event_authority.to_account_info(), &$event)?
+        $crate::events::emit_one($ctx.accounts.event_authority.as_ref(), &$event)?
     };
 }
 
@@ -294,7 +294,7 @@ impl Queue {
                 accounts: vec![AccountMeta::new_readonly(*authority.key, true)],
                 data,
             };
-            anchor_lang::solana_program::program::invoke_signed(
+            crate::token_util::invoke(
                 &ix,
                 core::slice::from_ref(authority),
                 &[&[b"__event_authority", &[crate::EVENT_AUTHORITY_AND_BUMP.1]]],

@@ -59,20 +59,20 @@ pub fn deposit_handler(mut ctx: Context<InsuranceDeposit>, amount: u64) -> Resul
     st.donate_insurance(amount, now).named()?;
     a.market.set_state(&st);
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.depositor_token.to_account_info(),
-        &a.insurance_vault.to_account_info(),
-        &a.depositor.to_account_info(),
+        a.insurance_vault.as_ref(),
+        a.depositor.as_ref(),
         amount,
     )?;
-    crate::invariant::check(&a.market, None, Some(&a.insurance_vault.to_account_info()))?;
+    crate::invariant::check(&a.market, None, Some(a.insurance_vault.as_ref()))?;
     let event = InsuranceDeposited {
         market: a.market.key(),
         depositor: a.depositor.key(),
         amount,
         insurance_after: st.insurance,
     };
-    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
+    crate::events::emit_one(a.event_authority.as_ref(), &event)?;
     Ok(())
 }
 
@@ -124,13 +124,13 @@ pub fn stake_handler(mut ctx: Context<InsuranceStakeAccounts>, amount: u64) -> R
     s.bump = bump;
     s.shares = s.shares.checked_add(shares).ok_or(HedgeError::MathOverflow)?;
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.owner_token.to_account_info(),
-        &a.insurance_vault.to_account_info(),
-        &a.owner.to_account_info(),
+        a.insurance_vault.as_ref(),
+        a.owner.as_ref(),
         amount,
     )?;
-    crate::invariant::check(&a.market, None, Some(&a.insurance_vault.to_account_info()))?;
+    crate::invariant::check(&a.market, None, Some(a.insurance_vault.as_ref()))?;
     let event = InsuranceStaked {
         market: market_key,
         owner: a.owner.key(),
@@ -303,12 +303,12 @@ impl<'info> Execution<'info> for Unstake<'_, 'info> {
 pub fn execute_unstake_handler(ctx: Context<InsuranceExecuteUnstake>) -> Result<()> {
     let a = ctx.accounts;
     let mut kind = Unstake {
-        insurance_vault: &a.insurance_vault.to_account_info(),
-        token_destination: &a.token_destination.to_account_info(),
+        insurance_vault: a.insurance_vault.as_ref(),
+        token_destination: a.token_destination.as_ref(),
     };
     requests::execute(
         &mut kind,
-        crate::common_accounts!(a, oracle: None, insurance_vault: Some(a.insurance_vault.to_account_info())),
+        crate::common_accounts!(a, oracle: None, insurance_vault: Some(a.insurance_vault.as_ref())),
     )
 }
 
@@ -337,8 +337,8 @@ pub struct InsuranceCancelUnstake<'info> {
 /// stake, the lamports to him.
 pub fn cancel_unstake_handler(ctx: Context<InsuranceCancelUnstake>) -> Result<()> {
     let a = ctx.accounts;
-    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
-    requests::cancel(&mut a.request, &owner, &authority, |r, _, _| {
+    let (owner, authority): (&AccountInfo, &AccountInfo) = (a.owner.as_ref(), a.event_authority.as_ref());
+    requests::cancel(&mut a.request, owner, authority, |r, _, _| {
         a.stake.shares = a
             .stake
             .shares

@@ -204,10 +204,10 @@ pub fn handler(mut ctx: Context<MarketCreate>, args: MarketCreateArgs) -> Result
     s.shares = shares;
     s.bump = stake_bump;
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.creator_token.to_account_info(),
         &a.insurance_vault.to_account_info(),
-        &a.creator.to_account_info(),
+        a.creator.as_ref(),
         args.seed_insurance,
     )?;
     crate::invariant::check(

@@ -32,8 +32,8 @@ pub fn handler(ctx: Context<PositionCancelRequest>) -> Result<()> {
         matches!(kind, RequestKind::Trade | RequestKind::MarginWithdraw),
         HedgeError::WrongRequestKind
     );
-    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
-    requests::cancel(&mut a.request, &owner, &authority, |_, _, _| {
+    let (owner, authority): (&AccountInfo, &AccountInfo) = (a.owner.as_ref(), a.event_authority.as_ref());
+    requests::cancel(&mut a.request, owner, authority, |_, _, _| {
         a.position.request_ended();
         Ok(true)
     })

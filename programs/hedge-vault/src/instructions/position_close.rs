@@ -53,14 +53,14 @@ pub fn handler(mut ctx: Context<PositionClose>) -> Result<()> {
         .ok_or(HedgeError::MathOverflow)?;
     a.position.margin = 0;
     transfer_out(
-        &a.token_program.to_account_info(),
-        &a.collateral_vault.to_account_info(),
+        a.token_program.as_ref(),
+        a.collateral_vault.as_ref(),
         &a.owner_token.to_account_info(),
         &a.market.to_account_info(),
         crate::market_seeds!(a.market),
         returned,
     )?;
-    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
+    crate::invariant::check(&a.market, Some(a.collateral_vault.as_ref()), None)?;
     let event = PositionClosed {
         market: a.market.key(),
         owner: a.owner.key(),

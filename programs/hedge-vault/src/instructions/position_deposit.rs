@@ -49,13 +49,13 @@ pub fn handler(mut ctx: Context<PositionDeposit>, amount: u64) -> Result<()> {
     a.market.set_state(&st);
     a.position.set_engine(&pos);
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.owner_token.to_account_info(),
-        &a.collateral_vault.to_account_info(),
-        &a.owner.to_account_info(),
+        a.collateral_vault.as_ref(),
+        a.owner.as_ref(),
         amount,
     )?;
-    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
+    crate::invariant::check(&a.market, Some(a.collateral_vault.as_ref()), None)?;
     let event = MarginDeposited {
         market: a.market.key(),
         owner: a.owner.key(),

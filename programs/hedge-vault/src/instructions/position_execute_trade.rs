@@ -116,15 +116,15 @@ pub fn handler(ctx: Context<PositionExecuteTrade>) -> Result<()> {
     } else {
         OracleUse::Increase
     };
-    let insurance_vault = a.insurance_vault.to_account_info();
+    let insurance_vault: &AccountInfo = a.insurance_vault.as_ref();
     let mut kind = Trade {
         pos: a.position.engine(),
         position: &mut a.position,
         use_,
-        insurance_vault: &insurance_vault,
+        insurance_vault,
     };
     requests::execute(
         &mut kind,
-        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: Some(insurance_vault.clone())),
+        crate::common_accounts!(a, oracle: Some(a.oracle.as_ref()), insurance_vault: Some(insurance_vault)),
     )
 }

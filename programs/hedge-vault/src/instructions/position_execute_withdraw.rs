@@ -113,11 +113,11 @@ pub fn handler(ctx: Context<PositionExecuteWithdraw>) -> Result<()> {
     let mut kind = MarginWithdrawal {
         pos: a.position.engine(),
         position: &mut a.position,
-        token_destination: &a.token_destination.to_account_info(),
+        token_destination: a.token_destination.as_ref(),
         largest: 0,
     };
     requests::execute(
         &mut kind,
-        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: None),
+        crate::common_accounts!(a, oracle: Some(a.oracle.as_ref()), insurance_vault: None),
     )
 }

@@ -59,23 +59,20 @@ pub fn handler(mut ctx: Context<PositionLiquidate>) -> Result<()> {
     let market = &a.market;
     let market_key = market.key();
     let (collateral_after, insurance_after) = (market.collateral, market.insurance);
-    let tp = a.token_program.to_account_info();
     let market_ai = a.market.to_account_info();
-    let (coll_ai, ins_ai) = (
-        a.collateral_vault.to_account_info(),
-        a.insurance_vault.to_account_info(),
-    );
-    let pay = crate::requests::Payer::new(&a.market, &market_ai, &tp, &coll_ai);
+    let (coll_ai, ins_ai): (&AccountInfo, &AccountInfo) =
+        (a.collateral_vault.as_ref(), a.insurance_vault.as_ref());
+    let pay = crate::requests::Payer::new(&a.market, &market_ai, a.token_program.as_ref(), coll_ai);
     crate::cu!("engine done");
     pay.out(
-        &coll_ai,
+        coll_ai,
         &a.liquidator_token.to_account_info(),
         out.liquidator_reward,
     )?;
-    pay.out(&coll_ai, &ins_ai, out.insurance_reward)?;
-    pay.out(&ins_ai, &coll_ai, out.insurance_covered)?;
+    pay.out(coll_ai, ins_ai, out.insurance_reward)?;
+    pay.out(ins_ai, coll_ai, out.insurance_covered)?;
 
-    crate::invariant::check(&a.market, Some(&coll_ai), Some(&ins_ai))?;
+    crate::invariant::check(&a.market, Some(coll_ai), Some(ins_ai))?;
     let owner = a.position.owner;
     let liquidated = PositionLiquidated::new(market_key, owner, a.liquidator.key(), &x);
     crate::cu!("token CPIs done");

@@ -82,6 +82,6 @@ pub fn handler(mut ctx: Context<PositionRequestTrade>, args: PositionTradeArgs) 
         .pending_requests
         .checked_add(1)
         .ok_or(HedgeError::MathOverflow)?;
-    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
+    crate::events::emit_one(a.event_authority.as_ref(), &event)?;
     Ok(())
 }

@@ -68,6 +68,6 @@ pub fn handler(mut ctx: Context<PositionRequestWithdraw>, amount: u64) -> Result
         .pending_requests
         .checked_add(1)
         .ok_or(HedgeError::MathOverflow)?;
-    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
+    crate::events::emit_one(a.event_authority.as_ref(), &event)?;
     Ok(())
 }

@@ -67,7 +67,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
         let to = a.token_account.as_ref().ok_or(HedgeError::ClaimAccountMissing)?;
         transfer_out(
             &tp,
-            &a.collateral_vault.to_account_info(),
+            a.collateral_vault.as_ref(),
             &to.to_account_info(),
             &market_ai,
             crate::market_seeds!(a.market),
@@ -78,7 +78,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
         let to = a.share_account.as_ref().ok_or(HedgeError::ClaimAccountMissing)?;
         transfer_out(
             &tp,
-            &a.share_escrow.to_account_info(),
+            a.share_escrow.as_ref(),
             &to.to_account_info(),
             &market_ai,
             crate::market_seeds!(a.market),
@@ -89,9 +89,9 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
     a.request.claim_shares = 0;
     let closed = !pending && !a.owner.executable;
     if !pending {
-        requests::end(&mut a.request, &a.owner.to_account_info())?;
+        requests::end(&mut a.request, a.owner.as_ref())?;
     }
-    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
+    crate::invariant::check(&a.market, Some(a.collateral_vault.as_ref()), None)?;
     let event = PaymentClaimed {
         market: a.market.key(),
         owner: a.owner.key(),

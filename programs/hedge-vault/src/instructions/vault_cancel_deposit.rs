@@ -41,8 +41,8 @@ pub struct VaultCancelDeposit<'info> {
 
 pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
     let a = ctx.accounts;
-    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
-    requests::cancel(&mut a.request, &owner, &authority, |r, events, now| {
+    let (owner, authority): (&AccountInfo, &AccountInfo) = (a.owner.as_ref(), a.event_authority.as_ref());
+    requests::cancel(&mut a.request, owner, authority, |r, events, now| {
         let mut st = a.market.state()?;
         st.accrue_before_request(now).named()?;
         let back = st
@@ -51,8 +51,8 @@ pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
         a.market.set_state(&st);
         if back.refunded > 0 {
             transfer_out(
-                &a.token_program.to_account_info(),
-                &a.collateral_vault.to_account_info(),
+                a.token_program.as_ref(),
+                a.collateral_vault.as_ref(),
                 &a.owner_token.to_account_info(),
                 &a.market.to_account_info(),
                 crate::market_seeds!(a.market),
@@ -76,5 +76,5 @@ pub fn handler(ctx: Context<VaultCancelDeposit>) -> Result<()> {
         ));
         Ok(!kept)
     })?;
-    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)
+    crate::invariant::check(&a.market, Some(a.collateral_vault.as_ref()), None)
 }

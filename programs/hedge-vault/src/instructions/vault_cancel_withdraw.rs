@@ -40,15 +40,15 @@ pub struct VaultCancelWithdraw<'info> {
 
 pub fn handler(ctx: Context<VaultCancelWithdraw>) -> Result<()> {
     let a = ctx.accounts;
-    let (owner, authority) = (a.owner.to_account_info(), a.event_authority.to_account_info());
-    requests::cancel(&mut a.request, &owner, &authority, |r, _, now| {
+    let (owner, authority): (&AccountInfo, &AccountInfo) = (a.owner.as_ref(), a.event_authority.as_ref());
+    requests::cancel(&mut a.request, owner, authority, |r, _, now| {
         let mut st = a.market.state()?;
         st.accrue_before_request(now).named()?;
         st.release_withdraw(r.amount, r.value_at_request).named()?;
         a.market.set_state(&st);
         transfer_out(
-            &a.token_program.to_account_info(),
-            &a.share_escrow.to_account_info(),
+            a.token_program.as_ref(),
+            a.share_escrow.as_ref(),
             &a.owner_shares.to_account_info(),
             &a.market.to_account_info(),
             crate::market_seeds!(a.market),

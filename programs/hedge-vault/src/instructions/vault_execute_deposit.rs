@@ -161,13 +161,13 @@ pub fn handler(ctx: Context<VaultExecuteDeposit>) -> Result<()> {
     let a = ctx.accounts;
     let mut kind = Deposit {
         supply: crate::token_util::mint_supply(&a.share_mint)?,
-        share_mint: &a.share_mint.to_account_info(),
-        share_escrow: &a.share_escrow.to_account_info(),
-        token_destination: &a.token_destination.to_account_info(),
-        share_destination: &a.share_destination.to_account_info(),
+        share_mint: a.share_mint.as_ref(),
+        share_escrow: a.share_escrow.as_ref(),
+        token_destination: a.token_destination.as_ref(),
+        share_destination: a.share_destination.as_ref(),
     };
     requests::execute(
         &mut kind,
-        crate::common_accounts!(a, oracle: Some(a.oracle.to_account_info()), insurance_vault: None),
+        crate::common_accounts!(a, oracle: Some(a.oracle.as_ref()), insurance_vault: None),
     )
 }

@@ -91,15 +91,15 @@ pub fn handler(
     a.market.set_state(&st);
     crate::cu!("engine done");
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.owner_token.to_account_info(),
-        &a.collateral_vault.to_account_info(),
-        &a.owner.to_account_info(),
+        a.collateral_vault.as_ref(),
+        a.owner.as_ref(),
         amount,
     )?;
-    crate::invariant::check(&a.market, Some(&a.collateral_vault.to_account_info()), None)?;
+    crate::invariant::check(&a.market, Some(a.collateral_vault.as_ref()), None)?;
     crate::cu!("token CPIs done");
-    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
+    crate::events::emit_one(a.event_authority.as_ref(), &event)?;
     crate::cu!("events done");
     Ok(())
 }

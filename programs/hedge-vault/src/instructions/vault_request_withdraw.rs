@@ -94,14 +94,14 @@ pub fn handler(mut ctx: Context<VaultRequestWithdraw>, shares: u64, max_skew_fee
     a.market.set_state(&st);
     crate::cu!("engine done");
     transfer_in(
-        &a.token_program.to_account_info(),
+        a.token_program.as_ref(),
         &a.owner_shares.to_account_info(),
-        &a.share_escrow.to_account_info(),
-        &a.owner.to_account_info(),
+        a.share_escrow.as_ref(),
+        a.owner.as_ref(),
         shares,
     )?;
     crate::cu!("token CPIs done");
-    crate::events::emit_one(&a.event_authority.to_account_info(), &event)?;
+    crate::events::emit_one(a.event_authority.as_ref(), &event)?;
     crate::cu!("events done");
     Ok(())
 }

@@ -28,22 +28,23 @@ pub struct Kept {
     pub something_done: bool,
 }
 
-/// The accounts every execution has.
+/// The accounts every execution has (borrowed from the instruction's accounts: a
+/// copy of an `AccountInfo` costs its two reference counts, twice).
 pub struct Common<'a, 'info> {
     pub market: &'a mut Account<'info, Market>,
     pub request: &'a mut Account<'info, Request>,
-    pub executor: AccountInfo<'info>,
+    pub executor: &'a AccountInfo<'info>,
     /// The request's owner: receives its rent when it ends.
-    pub owner: AccountInfo<'info>,
+    pub owner: &'a AccountInfo<'info>,
     /// The price account; `None` for a kind that executes without a price.
-    pub oracle: Option<AccountInfo<'info>>,
-    pub token_program: AccountInfo<'info>,
+    pub oracle: Option<&'a AccountInfo<'info>>,
+    pub token_program: &'a AccountInfo<'info>,
     /// Where payments that cannot be made wait for their claim.
-    pub collateral_vault: AccountInfo<'info>,
+    pub collateral_vault: &'a AccountInfo<'info>,
     /// The insurance fund's token account, when the instruction has it (its balance
     /// is checked against the fund's ledger at the end).
-    pub insurance_vault: Option<AccountInfo<'info>>,
-    pub event_authority: AccountInfo<'info>,
+    pub insurance_vault: Option<&'a AccountInfo<'info>>,
+    pub event_authority: &'a AccountInfo<'info>,
 }
 
 /// The [`Common`] accounts of an execution's accounts struct, whose fields carry the
@@ -56,13 +57,13 @@ macro_rules! common_accounts {
         $crate::requests::Common {
             market: &mut $a.market,
             request: &mut $a.request,
-            executor: $a.executor.to_account_info(),
-            owner: $a.owner.to_account_info(),
+            executor: $a.executor.as_ref(),
+            owner: $a.owner.as_ref(),
             oracle: $oracle,
-            token_program: $a.token_program.to_account_info(),
-            collateral_vault: $a.collateral_vault.to_account_info(),
+            token_program: $a.token_program.as_ref(),
+            collateral_vault: $a.collateral_vault.as_ref(),
             insurance_vault: $iv,
-            event_authority: $a.event_authority.to_account_info(),
+            event_authority: $a.event_authority.as_ref(),
         }
     };
 }
@@ -200,7 +201,7 @@ pub trait Execution<'info> {
 pub fn execute<'info, K: Execution<'info>>(kind: &mut K, c: Common<'_, 'info>) -> Result<()> {
     crate::cu!("start");
     let now = Clock::get()?.unix_timestamp;
-    let (mut st, price) = match (kind.oracle_use(), &c.oracle) {
+    let (mut st, price) = match (kind.oracle_use(), c.oracle) {
         (Some(use_), Some(oracle)) => {
             let (st, p) = at_due_price(c.market, oracle, c.request, now, use_)?;
             (st, Some(p))
@@ -232,7 +233,7 @@ pub fn execute<'info, K: Execution<'info>>(kind: &mut K, c: Common<'_, 'info>) -
     };
     let price = price.and_then(|p| p.ok());
     let market_ai = c.market.to_account_info();
-    let pay = Payer::new(c.market, &market_ai, &c.token_program, &c.collateral_vault);
+    let pay = Payer::new(c.market, &market_ai, c.token_program, c.collateral_vault);
     let mut x = Step {
         st,
         request: c.request,
@@ -264,14 +265,14 @@ pub fn execute<'info, K: Execution<'info>>(kind: &mut K, c: Common<'_, 'info>) -
     events.push_opt(held.event(c.request, c.request.key()).as_ref());
     end_or_keep(
         c.request,
-        &c.executor,
-        &c.owner,
+        c.executor,
+        c.owner,
         kept.still_pending,
         kept.something_done,
     )?;
     crate::cu!("token CPIs done");
-    crate::invariant::check(c.market, Some(&c.collateral_vault), c.insurance_vault.as_ref())?;
-    events.emit(&c.event_authority)?;
+    crate::invariant::check(c.market, Some(c.collateral_vault), c.insurance_vault)?;
+    events.emit(c.event_authority)?;
     // Last: an event's self-CPI would clear it.
     if let Some(v) = kind.return_data(was_refused) {
         crate::util::set_return_u64(v);

@@ -9,7 +9,6 @@
 //! (`hedge_engine::requests`).
 
 use anchor_lang::prelude::*;
-use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program;
 use anchor_spl::token::spl_token;
 use hedge_engine::market::MarketState;
@@ -95,8 +94,8 @@ macro_rules! open_request {
             &mut $a.request,
             $crate::requests::Opening {
                 market: $a.market.key(),
-                owner: &$a.owner.to_account_info(),
-                system_program: &$a.system_program.to_account_info(),
+                owner: $a.owner.as_ref(),
+                system_program: $a.system_program.as_ref(),
                 $($rest)*
             },
         )
@@ -177,13 +176,7 @@ pub fn can_take(dest: &AccountInfo, mint: &Pubkey, owner: &Pubkey, amount: u64) 
     let Ok(data) = dest.try_borrow_data() else {
         return false;
     };
-    let Ok(acc) = spl_token::state::Account::unpack(&data) else {
-        return false;
-    };
-    acc.mint == *mint
-        && acc.owner == *owner
-        && acc.state == spl_token::state::AccountState::Initialized
-        && acc.amount.checked_add(amount).is_some()
+    crate::token_util::account_takes(&data, mint, owner, amount)
 }
 
 /// The accounts every payment of an execution moves through: the token program and
