@@ -155,14 +155,7 @@ async fn attempt_nobody_reassigns_closes_delegates_or_freezes_the_market_account
 /// halt, not a loss.
 #[tokio::test]
 async fn attempt_frozen_collateral_account_halts_without_loss() {
-    let mut h = Harness::new(Setup {
-        freezable_mint: true,
-        accept_freeze_authority: true,
-        ..Setup::default()
-    })
-    .await;
-    let lp = h.user(100 * ONE).await;
-    h.deposit(&lp, 100 * ONE).await;
+    let mut h = Harness::freezable_with_holder(100 * ONE).await;
     let d = h.user(10 * ONE).await;
     h.send(&[vault_request_deposit(&h, &d, 10 * ONE, 0)], &[&d.kp])
         .await

@@ -68,14 +68,7 @@ async fn attempt_destination_given_away_or_delegated() {
 /// into it.
 #[tokio::test]
 async fn attempt_frozen_destination_is_held_not_blocking() {
-    let mut h = Harness::new(Setup {
-        freezable_mint: true,
-        accept_freeze_authority: true,
-        ..Setup::default()
-    })
-    .await;
-    let lp = h.user(100 * ONE).await;
-    h.deposit(&lp, 100 * ONE).await;
+    let mut h = Harness::freezable_with_holder(100 * ONE).await;
     let (u, _) = withdrawing_trader(&mut h).await;
     let auth = h.mint_authority.insecure_clone();
     let (tp, mint) = (spl_token::ID, h.mint);
