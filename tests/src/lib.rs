@@ -302,20 +302,6 @@ impl Harness {
         h
     }
 
-    /// A market whose collateral mint has a freeze authority the creator accepted
-    /// (`mint_authority` holds it), and a holder's `deposit` executed in its vault.
-    pub async fn freezable_with_holder(deposit: u64) -> Harness {
-        let mut h = Harness::new(Setup {
-            freezable_mint: true,
-            accept_freeze_authority: true,
-            ..Setup::default()
-        })
-        .await;
-        let lp = h.user(deposit).await;
-        h.deposit(&lp, deposit).await;
-        h
-    }
-
     /// A second market on a new mint with the same oracle; returns (mint, market).
     pub async fn extra_market(&mut self) -> (Pubkey, Pubkey) {
         let mint_kp = Keypair::new();

@@ -4,6 +4,20 @@
 use super::*;
 
 impl Harness {
+    /// A market whose collateral mint has a freeze authority the creator accepted
+    /// (`mint_authority` holds it), and a holder's `deposit` executed in its vault.
+    pub async fn freezable_with_holder(deposit: u64) -> Harness {
+        let mut h = Harness::new(Setup {
+            freezable_mint: true,
+            accept_freeze_authority: true,
+            ..Setup::default()
+        })
+        .await;
+        let lp = h.user(deposit).await;
+        h.deposit(&lp, deposit).await;
+        h
+    }
+
     pub async fn accounts(&mut self, keys: &[Pubkey]) -> Vec<Option<Account>> {
         let mut v = Vec::with_capacity(keys.len());
         for k in keys {
