@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_in_place_what_unpacking_decides() {
+    fn reads_in_place_what_unpacking_decides() -> core::result::Result<(), ProgramError> {
         let keys: Vec<Pubkey> = (1..=3u8).map(|i| Pubkey::new_from_array([i; 32])).collect();
         let states = [
             AccountState::Uninitialized,
@@ -246,7 +246,7 @@ mod tests {
                             },
                         };
                         let mut data = vec![0u8; Account::LEN];
-                        Account::pack(acc, &mut data).unwrap();
+                        Account::pack(acc, &mut data)?;
                         for amount in [0, 5, 6, u64::MAX] {
                             let want = unpacked(&data, &keys[0], &keys[1], amount);
                             assert_eq!(
@@ -292,5 +292,6 @@ mod tests {
         // Both answers occur: the cases are not all refused.
         assert_eq!(checked, 3 * 4 * 3 * 3 * 4);
         assert!(takes > 0 && takes < checked, "{takes} of {checked}");
+        Ok(())
     }
 }
