@@ -164,7 +164,8 @@ pub fn token_amount(account: &AccountInfo) -> Result<u64> {
 /// owner at 32..64, amount at 64..72, state at 108 (0 uninitialized, 1 initialized,
 /// 2 frozen), and the tags of its three options (delegate, is_native,
 /// close_authority) at 72, 109 and 129 (`[0, 0, 0, 0]` none, `[1, 0, 0, 0]` some).
-const TOKEN_ACCOUNT_LEN: usize = 165;
+const TOKEN_ACCOUNT_LEN: usize =
+    <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
 const INITIALIZED: u8 = 1;
 const OPTION_TAGS: [usize; 3] = [72, 109, 129];
 

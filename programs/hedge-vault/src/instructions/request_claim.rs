@@ -61,12 +61,12 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
     let mut st = a.market.state()?;
     st.pay_claim(tokens, shares).named()?;
     a.market.set_state(&st);
-    let tp = a.token_program.to_account_info();
+    let tp: &AccountInfo = a.token_program.as_ref();
     let market_ai = a.market.to_account_info();
     if tokens > 0 {
         let to = a.token_account.as_ref().ok_or(HedgeError::ClaimAccountMissing)?;
         transfer_out(
-            &tp,
+            tp,
             a.collateral_vault.as_ref(),
             &to.to_account_info(),
             &market_ai,
@@ -77,7 +77,7 @@ pub fn handler(mut ctx: Context<RequestClaim>) -> Result<()> {
     if shares > 0 {
         let to = a.share_account.as_ref().ok_or(HedgeError::ClaimAccountMissing)?;
         transfer_out(
-            &tp,
+            tp,
             a.share_escrow.as_ref(),
             &to.to_account_info(),
             &market_ai,
